@@ -1,0 +1,63 @@
+/**
+ * Typed errors of the runtime. `wireType` is the Garden protocol's error `Type`, so the wire server
+ * maps every error in one place; `runtimeMessage` carries the OCI runtime's own last log line.
+ */
+export class GardenError extends Error {
+  readonly wireType:
+    | "ContainerNotFoundError"
+    | "ProcessNotFoundError"
+    | "ExecutableNotFoundError"
+    | "ServiceUnavailableError"
+    | "UnrecoverableError"
+    | "" = "";
+  constructor(
+    message: string,
+    readonly details: { handle?: string; processId?: string; binary?: string } = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ContainerNotFound extends GardenError {
+  override readonly wireType = "ContainerNotFoundError" as const;
+  constructor(handle: string) {
+    super(`unknown handle: ${handle}`, { handle });
+  }
+}
+
+export class ProcessNotFound extends GardenError {
+  override readonly wireType = "ProcessNotFoundError" as const;
+  constructor(processId: string) {
+    super(`unknown process: ${processId}`, { processId });
+  }
+}
+
+export class ExecutableNotFound extends GardenError {
+  override readonly wireType = "ExecutableNotFoundError" as const;
+  constructor(binary: string, detail?: string) {
+    super(detail ?? `executable not found: ${binary}`, { binary });
+  }
+}
+
+export class ServiceUnavailable extends GardenError {
+  override readonly wireType = "ServiceUnavailableError" as const;
+}
+
+export class Unrecoverable extends GardenError {
+  override readonly wireType = "UnrecoverableError" as const;
+}
+
+/** A bad request: invalid spec, duplicate handle, unknown image scheme, malicious archive… */
+export class InvalidSpec extends GardenError {}
+
+/** The OCI runtime failed; the message is what the runtime itself last logged. */
+export class RuntimeFailed extends GardenError {
+  constructor(
+    readonly operation: string,
+    readonly runtimeMessage: string,
+    readonly exitCode: number | undefined,
+  ) {
+    super(`${operation}: ${runtimeMessage || `runtime exited with ${exitCode}`}`);
+  }
+}
