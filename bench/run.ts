@@ -1,0 +1,16 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark, which prints a table and writes
+ * bench/results/<name>.json, comparing against a baseline measured in the same run.
+ */
+const benches: Record<string, () => Promise<string>> = {
+  placement: () => import("./placement.ts").then((m) => m.main()),
+  runtime: () => import("./runtime.ts").then((m) => m.main()),
+};
+
+const name = process.argv[2];
+const run = name ? benches[name] : undefined;
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join("|")}>`);
+  process.exit(1);
+}
+await run();
