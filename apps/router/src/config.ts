@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+/** The router's configuration, from the environment, parsed once at start-up. */
+export const RouterConfig = z.object({
+  NATS_URL: z.string().min(1).default("nats://127.0.0.1:4222"),
+  GROVE_ROUTER_HOST: z.string().default("0.0.0.0"),
+  GROVE_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** /metrics, /livez, /readyz */
+  GROVE_ROUTER_STATUS_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  GROVE_ROUTER_PRUNE_SECONDS: z.coerce.number().int().positive().default(120),
+  GROVE_ROUTER_REGISTER_INTERVAL_SECONDS: z.coerce.number().int().positive().default(20),
+  GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type RouterConfig = z.output<typeof RouterConfig>;
+
+/** Parses the environment; on a bad value throws one line naming the variable. */
+export function parseRouterConfig(env: NodeJS.ProcessEnv): RouterConfig {
+  const result = RouterConfig.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new Error(`invalid router configuration: ${issue?.path.join(".")}: ${issue?.message}`);
+}

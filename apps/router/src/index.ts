@@ -1,0 +1,3 @@
+export { parseRouterConfig, RouterConfig } from "./config";
+export { RouteTable } from "./route-table";
+export { type RouterOptions, type RunningRouter, startRouter } from "./router";

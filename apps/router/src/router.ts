@@ -1,0 +1,115 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { createRouterMetrics } from "./metrics";
+import { createProxy } from "./proxy";
+import { followRouteMessages } from "./route-messages";
+import { RouteTable } from "./route-table";
+
+export interface RouterOptions {
+  natsUrl: string;
+  log: Logger;
+  host?: string;
+  port?: number;
+  statusPort?: number;
+  pruneThresholdSeconds?: number;
+  registerIntervalSeconds?: number;
+}
+
+export interface RunningRouter {
+  /** the proxy's port */
+  port: number;
+  /** the status server's port (/metrics, /livez, /readyz) */
+  statusPort: number;
+  table: RouteTable;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a router: follows route messages on NATS, proxies HTTP and WebSocket traffic by Host
+ * header, prunes stale endpoints, and serves /metrics, /livez and /readyz on a status port.
+ */
+export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  const log = options.log.child({ component: "router" });
+  const pruneThresholdSeconds = options.pruneThresholdSeconds ?? 120;
+  const table = new RouteTable(pruneThresholdSeconds * 1000);
+  const metrics = createRouterMetrics();
+  const nats: NatsConnection = await connect({
+    servers: options.natsUrl,
+    name: "grove-router",
+    maxReconnectAttempts: -1,
+  });
+  const messages = followRouteMessages({
+    nats,
+    table,
+    log,
+    metrics,
+    pruneThresholdSeconds,
+    registerIntervalSeconds: options.registerIntervalSeconds,
+  });
+  const pruneTimer = setInterval(
+    () => {
+      const pruned = table.prune(Date.now());
+      if (pruned > 0) log.info({ pruned }, "pruned stale endpoints");
+      metrics.endpoints.set(table.size.endpoints);
+    },
+    Math.min(pruneThresholdSeconds * 1000, 5_000) / 2,
+  );
+  pruneTimer.unref();
+
+  const proxy = createProxy({ table, log, metrics });
+  const server = createServer(proxy.handleRequest);
+  server.on("upgrade", proxy.handleUpgrade);
+  server.keepAliveTimeout = 65_000;
+  const status = createServer(async (req, res) => {
+    if (req.url === "/metrics") {
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    } else if (req.url === "/livez") {
+      res.end("ok\n");
+    } else if (req.url === "/readyz") {
+      const ready = !nats.isClosed() && nats.info !== undefined;
+      res.writeHead(ready ? 200 : 503).end(ready ? "ok\n" : "nats unreachable\n");
+    } else {
+      res.writeHead(404).end("not found\n");
+    }
+  });
+  const host = options.host ?? "0.0.0.0";
+  await listen(server, host, options.port ?? 8080);
+  await listen(status, host, options.statusPort ?? 8082);
+  log.info({ port: portOf(server), statusPort: portOf(status) }, "router listening");
+  return {
+    port: portOf(server),
+    statusPort: portOf(status),
+    table,
+    async close() {
+      clearInterval(pruneTimer);
+      messages.stop();
+      proxy.close();
+      await Promise.all([closeServer(server), closeServer(status)]);
+      await nats.drain().catch(() => nats.close());
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
