@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<string>> = {
   placement: () => import("./placement.ts").then((m) => m.main()),
+  router: () => import("./router.ts").then((m) => m.main()),
   runtime: () => import("./runtime.ts").then((m) => m.main()),
 };
 

@@ -1,0 +1,139 @@
+/**
+ * Router throughput: requests/s and p99 latency through the router vs straight to the instance,
+ * measured in the same run with the same keep-alive client. The backend and the router run in their
+ * own processes; the load comes from this one. Target: ratio ≥ 0.7.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import { join } from "node:path";
+import { encode, RouteRegistration, subjects } from "@grove/protocol";
+import { freePort, startNats, stopChild, waitForOutput } from "@grove/testkit/services";
+import { connect } from "@nats-io/transport-node";
+import { percentile, report } from "./lib";
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const HOST = "bench.grove.localhost";
+
+async function load(port: number, host: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = Date.now() + DURATION_MS;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const started = performance.now();
+      const ok = await new Promise<boolean>((resolve) => {
+        const req = request({ host: "127.0.0.1", port, path: "/", agent, headers: { host } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode === 200));
+        });
+        req.on("error", () => resolve(false));
+        req.end();
+      });
+      if (ok) latencies.push(performance.now() - started);
+      else errors += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  agent.destroy();
+  return { rps: latencies.length / (DURATION_MS / 1000), p99: percentile(latencies, 99), errors };
+}
+
+async function child(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", ...script.split(" ")], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: join(import.meta.dirname, ".."),
+  });
+  await waitForOutput(proc, ready, 20_000, script);
+  proc.stdout?.resume();
+  proc.stderr?.resume();
+  return proc;
+}
+
+export async function main(): Promise<string> {
+  const nats = await startNats();
+  const backendPort = await freePort();
+  const routerPort = await freePort();
+  const procs: ChildProcess[] = [];
+  try {
+    const backend = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("http").createServer((q,s)=>s.end("hello")).listen(${backendPort},"127.0.0.1",()=>console.log("ready"))`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    procs.push(backend);
+    await waitForOutput(backend, /ready/, 10_000, "backend");
+    procs.push(
+      await child(
+        "apps/router/src/main.ts",
+        {
+          NATS_URL: nats.url,
+          GROVE_ROUTER_HOST: "127.0.0.1",
+          GROVE_ROUTER_PORT: String(routerPort),
+          GROVE_ROUTER_STATUS_PORT: String(await freePort()),
+          GROVE_LOG_LEVEL: "info",
+        },
+        /router listening/,
+      ),
+    );
+    const nc = await connect({ servers: nats.url });
+    nc.publish(
+      subjects.routerRegister,
+      encode(RouteRegistration, { host: "127.0.0.1", port: backendPort, uris: [HOST] }),
+    );
+    await nc.flush();
+    await nc.drain();
+    await waitForRoute(routerPort);
+    await load(backendPort, HOST); // warm-up
+    const direct = await load(backendPort, HOST);
+    const routed = await load(routerPort, HOST);
+    const ratio = routed.rps / direct.rps;
+    return report(
+      "router",
+      [
+        ["concurrency", CONCURRENCY],
+        ["direct requests/s", direct.rps],
+        ["direct p99 ms", direct.p99],
+        ["router requests/s", routed.rps],
+        ["router p99 ms", routed.p99],
+        ["ratio (router/direct)", ratio],
+        ["target", "ratio >= 0.7"],
+      ],
+      {
+        concurrency: CONCURRENCY,
+        duration_ms: DURATION_MS,
+        direct_rps: direct.rps,
+        direct_p99_ms: direct.p99,
+        router_rps: routed.rps,
+        router_p99_ms: routed.p99,
+        ratio,
+        errors: direct.errors + routed.errors,
+      },
+    );
+  } finally {
+    for (const p of procs) await stopChild(p);
+    await nats.stop();
+  }
+}
+
+async function waitForRoute(port: number) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = await new Promise<number>((resolve) => {
+      request({ host: "127.0.0.1", port, headers: { host: HOST } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on("error", () => resolve(0))
+        .end();
+    });
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error("route never became reachable through the router");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
