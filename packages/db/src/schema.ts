@@ -1,10 +1,14 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
+  bigserial,
+  check,
   index,
   integer,
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -52,3 +56,133 @@ export const joinTokens = pgTable("join_tokens", {
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const principalRole = pgEnum("principal_role", ["operator", "tenant_admin", "developer"]);
+
+/** API bearer tokens. Only the SHA-256 of a token is stored; operators have no tenant, others exactly one. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull().unique(),
+    role: principalRole("role").notNull(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("api_tokens_tenant_matches_role", sql`(${t.role} = 'operator') = (${t.tenantId} is null)`),
+    index("api_tokens_tenant_idx").on(t.tenantId),
+  ],
+);
+
+/**
+ * Responses to create requests sent with an `Idempotency-Key`, per principal. A row with a null
+ * status is a request still in flight; `fingerprint` is the hash of method, path and body.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    status: integer("status"),
+    responseBody: text("response_body"),
+    responseHeaders: jsonb("response_headers").$type<Record<string, string>>(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.principalId, t.key] })],
+);
+
+export const appState = pgEnum("app_state", ["started", "stopped"]);
+
+/**
+ * Apps: the desired state. `revision` counts changes of what runs (bits, command, env, memory,
+ * disk, ports, stack, health check); `version` counts every change of the row and backs the ETag.
+ */
+export const apps = pgTable(
+  "apps",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    revision: integer("revision").notNull().default(1),
+    version: integer("version").notNull().default(1),
+    stack: text("stack").notNull(),
+    command: text("command").notNull(),
+    env: jsonb("env").$type<Record<string, string>>().notNull().default({}),
+    instances: integer("instances").notNull(),
+    memoryMb: integer("memory_mb").notNull(),
+    diskMb: integer("disk_mb").notNull(),
+    ports: integer("ports").array().notNull().default(sql`'{}'::integer[]`),
+    healthCheck: jsonb("health_check").$type<Record<string, unknown>>().notNull(),
+    bitsDigest: text("bits_digest"),
+    state: appState("state").notNull().default("started"),
+    /** bumped by restart: instances older than this are replaced */
+    restartedAt: timestamp("restarted_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("apps_tenant_name_key").on(t.tenantId, t.name)],
+);
+
+/** Every revision of an app, as it was when made. */
+export const appRevisions = pgTable(
+  "app_revisions",
+  {
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    revision: integer("revision").notNull(),
+    stack: text("stack").notNull(),
+    command: text("command").notNull(),
+    env: jsonb("env").$type<Record<string, string>>().notNull(),
+    memoryMb: integer("memory_mb").notNull(),
+    diskMb: integer("disk_mb").notNull(),
+    ports: integer("ports").array().notNull(),
+    healthCheck: jsonb("health_check").$type<Record<string, unknown>>().notNull(),
+    bitsDigest: text("bits_digest"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.revision] })],
+);
+
+/** Bits a tenant uploaded. The bytes live once per digest in the JetStream object store. */
+export const bits = pgTable(
+  "bits",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    digest: text("digest").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.digest] })],
+);
+
+/** Audit log of app changes. Kept when the app is deleted, so `app_id` has no foreign key. */
+export const appEvents = pgTable(
+  "app_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    appId: uuid("app_id").notNull(),
+    appName: text("app_name").notNull(),
+    kind: text("kind").notNull(),
+    /** the api token that caused it, or "system" */
+    actor: text("actor").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("app_events_app_idx").on(t.tenantId, t.appId, t.id)],
+);
