@@ -1,0 +1,202 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Garden } from "@grove/garden";
+import {
+  CellCommand,
+  CellHeartbeat,
+  CellStateSync,
+  CellStateSyncReply,
+  CommandReply,
+  decode,
+  encode,
+  type Resources,
+  subjects,
+} from "@grove/protocol";
+import { jetstream } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { BitsCache } from "./bits-cache";
+import { type CellIdentity, loadOrJoin } from "./identity";
+import { InstanceEventPublisher } from "./instance-events";
+import { CommandFailed, InstanceManager } from "./instances";
+import { shipLines } from "./log-shipper";
+import { RouteEmitter } from "./route-emitter";
+
+/** The JetStream object store bucket holding app bits by digest (written by the api). */
+export const BITS_BUCKET = "grove-bits";
+
+export interface AgentOptions {
+  nats: NatsConnection;
+  garden: Garden;
+  stateDir: string;
+  joinToken?: string;
+  cell: {
+    name: string;
+    address: string;
+    zone: string;
+    tags: string[];
+    stacks: string[];
+    capacity: Resources;
+  };
+  heartbeatMs?: number;
+  routeIntervalMs?: number;
+  log: Logger;
+}
+
+export interface RunningAgent {
+  identity: CellIdentity;
+  instances: InstanceManager;
+  /** stops loops and subscriptions; containers keep running */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a cell agent: joins (or reuses its stored identity), re-adopts the containers it ran
+ * before a restart, reports a full state sync, heartbeats, and carries out start/stop commands.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { nats, garden, stateDir } = options;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const identity = await loadOrJoin(
+    nats,
+    stateDir,
+    () => ({
+      hostname: options.cell.name,
+      address: options.cell.address,
+      zone: options.cell.zone,
+      capacity: options.cell.capacity,
+      tags: options.cell.tags,
+      stacks: options.cell.stacks,
+    }),
+    options.joinToken,
+  );
+  const log = options.log.child({ component: "agent", cellId: identity.cellId });
+  log.info({ joined: identity.joined }, "cell identity ready");
+
+  const js = jetstream(nats);
+  const events = new InstanceEventPublisher(js, identity, log);
+  const routes = new RouteEmitter(nats, options.routeIntervalMs ?? 20_000);
+  const bits = new BitsCache(join(stateDir, "bits"), () => new Objm(nats).open(BITS_BUCKET));
+  await mkdir(join(stateDir, "bits"), { recursive: true });
+  const instances = new InstanceManager({
+    garden,
+    bits,
+    events,
+    routes,
+    cellAddress: options.cell.address,
+    shipLogs: (source, stream, readable, skip) => shipLines(nats, identity, source, stream, readable, skip),
+    log,
+  });
+
+  const offsetsFile = join(stateDir, "log-offsets.json");
+  const adopted = await instances.adopt(await readJson(offsetsFile, {}));
+  if (adopted > 0) log.info({ adopted }, "re-adopted running instances");
+
+  const available = (): Resources => {
+    const used = instances.used();
+    const c = options.cell.capacity;
+    return {
+      memoryMb: Math.max(0, c.memoryMb - used.memoryMb),
+      diskMb: Math.max(0, c.diskMb - used.diskMb),
+      containers: Math.max(0, c.containers - used.containers),
+    };
+  };
+
+  const commands = nats.subscribe(subjects.commands(identity.cellId), {
+    callback: (error, msg) => {
+      if (error) return;
+      const decoded = decode(CellCommand, msg.data, msg.subject);
+      const reply = (body: { ok: boolean; duplicate?: boolean; error?: string }) => {
+        msg.respond(encode(CommandReply, { v: 1, ...body }));
+      };
+      if (!decoded.ok) {
+        reply({ ok: false, error: decoded.error.message });
+        return;
+      }
+      const { command } = decoded.value;
+      const run = command.type === "start-instance" ? instances.start(command) : instances.stop(command);
+      run.then(
+        (result) => reply({ ok: true, duplicate: result.duplicate }),
+        (err: Error) => {
+          if (!(err instanceof CommandFailed)) log.error({ err }, "command failed unexpectedly");
+          reply({ ok: false, error: err.message });
+        },
+      );
+    },
+  });
+
+  await syncState();
+  let seq = 0;
+  const heartbeat = setInterval(() => {
+    seq += 1;
+    nats.publish(
+      subjects.heartbeat(identity.cellId),
+      encode(CellHeartbeat, {
+        v: 1,
+        cellId: identity.cellId,
+        credential: identity.credential,
+        seq,
+        at: new Date().toISOString(),
+        capacity: options.cell.capacity,
+        available: available(),
+        instances: instances.details().map(({ instanceId, appId, revision, index, state }) => ({
+          instanceId,
+          appId,
+          revision,
+          index,
+          state,
+        })),
+      }),
+    );
+  }, options.heartbeatMs ?? 5_000);
+  const saveOffsets = setInterval(() => void writeJson(offsetsFile, instances.logOffsets()), 2_000);
+
+  async function syncState(): Promise<void> {
+    const body = encode(CellStateSync, {
+      v: 1,
+      cellId: identity.cellId,
+      credential: identity.credential,
+      syncId: crypto.randomUUID(),
+      at: new Date().toISOString(),
+      capacity: options.cell.capacity,
+      available: available(),
+      instances: instances.details(),
+    });
+    try {
+      const answer = await nats.request(subjects.stateSync(identity.cellId), body, { timeout: 10_000 });
+      const reply = decode(CellStateSyncReply, answer.data);
+      if (!reply.ok || !reply.value.ok) log.warn({ reply }, "state sync not accepted");
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "state sync not answered; heartbeats carry the state");
+    }
+  }
+
+  return {
+    identity,
+    instances,
+    async close() {
+      clearInterval(heartbeat);
+      clearInterval(saveOffsets);
+      commands.unsubscribe();
+      routes.close();
+      instances.close();
+      await writeJson(offsetsFile, instances.logOffsets());
+      await events.flushed();
+      events.close();
+    },
+  };
+}
+
+async function readJson<T>(path: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(value));
+  await rename(`${path}.tmp`, path);
+}

@@ -1,0 +1,46 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+const list = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+/** The agent's configuration, from the environment, parsed once at start-up. */
+export const AgentConfig = z.object({
+  NATS_URL: z.string().min(1),
+  /** needed only for the first start; afterwards the cell identity in the state dir is used */
+  GROVE_JOIN_TOKEN: z.string().optional(),
+  GROVE_STATE_DIR: z.string().min(1).default("/var/lib/grove/agent"),
+  GROVE_CELL_NAME: z.string().min(1).default(hostname()),
+  /** the address other hosts (router, other cells) reach this cell's mapped ports on */
+  GROVE_CELL_ADDRESS: z.union([z.ipv4(), z.ipv6()]).default("127.0.0.1"),
+  GROVE_CELL_ZONE: z.string().default("default"),
+  GROVE_CELL_TAGS: list,
+  GROVE_CELL_MEMORY_MB: z.coerce.number().int().positive().default(4096),
+  GROVE_CELL_DISK_MB: z.coerce.number().int().positive().default(20_480),
+  GROVE_CELL_MAX_CONTAINERS: z.coerce.number().int().positive().default(250),
+  GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  GROVE_ROUTE_INTERVAL_MS: z.coerce.number().int().positive().default(20_000),
+  GROVE_RUNTIME: z.string().default("runc"),
+  /** cell network: bridge, subnet and NetIn port pool; unique per cell on one machine */
+  GROVE_BRIDGE: z.string().max(15).default("grove0"),
+  GROVE_SUBNET: z.string().default("10.254.0.0/22"),
+  GROVE_PORT_POOL_START: z.coerce.number().int().min(1024).max(65000).default(61001),
+  GROVE_PORT_POOL_SIZE: z.coerce.number().int().positive().default(4000),
+  GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type AgentConfig = z.output<typeof AgentConfig>;
+
+/** Parses the environment; on a bad value throws one line naming the variable. */
+export function parseAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
+  const result = AgentConfig.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new Error(`invalid agent configuration: ${issue?.path.join(".")}: ${issue?.message}`);
+}

@@ -1,0 +1,340 @@
+import type { Container, Garden, Process } from "@grove/garden";
+import type { InstanceDetail, InstanceState, PortMapping, StartInstance, StopInstance } from "@grove/protocol";
+import type { Readable } from "node:stream";
+import type { Logger } from "pino";
+import type { BitsCache } from "./bits-cache";
+import { APP_DIR } from "./bits-cache";
+import { probe, waitHealthy } from "./health-check";
+import type { InstanceEventPublisher } from "./instance-events";
+import type { LogSource } from "./log-shipper";
+import type { RouteEmitter } from "./route-emitter";
+
+const MiB = 1024 * 1024;
+/** Property marking containers this agent owns, so adoption after a restart finds them. */
+export const OWNER_PROPERTY = "grove.owner";
+const SPEC_PROPERTY = "grove.spec";
+const PROCESS_PROPERTY = "grove.process";
+const STATE_PROPERTY = "grove.state";
+
+interface Instance {
+  spec: StartInstance;
+  state: InstanceState;
+  since: string;
+  container?: Container;
+  process?: Process;
+  containerIP?: string;
+  ports: PortMapping[];
+  exitCode?: number;
+  reason?: string;
+  stopping: boolean;
+}
+
+export interface InstanceManagerDeps {
+  garden: Garden;
+  bits: BitsCache;
+  events: InstanceEventPublisher;
+  routes: RouteEmitter;
+  /** the address the router and other cells reach mapped ports on */
+  cellAddress: string;
+  /** ships a stream of the instance's output, skipping `skipBytes`; returns a getter of bytes read */
+  shipLogs(source: LogSource, stream: "stdout" | "stderr", readable: Readable, skipBytes: number): () => number;
+  log: Logger;
+}
+
+/** Thrown for a command that cannot be carried out; its message goes back in the command reply. */
+export class CommandFailed extends Error {}
+
+/**
+ * The instances on this cell: starts and stops them through garden, health-checks them, reports
+ * their state changes and routes, and re-adopts them after an agent restart without touching them.
+ */
+export class InstanceManager {
+  readonly #instances = new Map<string, Instance>();
+  readonly #logReaders = new Map<string, { stdout: () => number; stderr: () => number }>();
+  #closed = false;
+
+  constructor(private readonly deps: InstanceManagerDeps) {}
+
+  /** Starts an instance; a repeat of a start that is already running or starting is a no-op (true). */
+  async start(spec: StartInstance): Promise<{ duplicate: boolean }> {
+    const existing = this.#instances.get(spec.instanceId);
+    if (existing && (existing.state === "STARTING" || existing.state === "RUNNING")) {
+      if (existing.spec.revision === spec.revision) return { duplicate: true };
+      throw new CommandFailed(
+        `instance ${spec.instanceId} already runs revision ${existing.spec.revision}; stop it first`,
+      );
+    }
+    const instance: Instance = { spec, state: "STARTING", since: now(), ports: [], stopping: false };
+    this.#instances.set(spec.instanceId, instance);
+    this.#emit(instance, { state: "STARTING" });
+    const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
+    try {
+      await this.deps.garden.destroy(spec.instanceId).catch(() => {});
+      const layer = await this.deps.bits.layer(spec.bitsDigest);
+      const container = await this.deps.garden.create({
+        handle: spec.instanceId,
+        image: { uri: "" },
+        layers: [layer],
+        properties: {
+          [OWNER_PROPERTY]: "agent",
+          [SPEC_PROPERTY]: JSON.stringify(spec),
+          "grove.app": spec.appId,
+          "grove.tenant": spec.tenantId,
+          "grove.revision": String(spec.revision),
+          "grove.index": String(spec.index),
+        },
+        limits: {
+          memory: { limitInBytes: spec.memoryMb * MiB },
+          disk: { byteHard: spec.diskMb * MiB },
+          pid: { max: 1024 },
+        },
+        netIn: spec.ports.map((port) => ({ hostPort: 0, containerPort: port })),
+      });
+      instance.container = container;
+      const info = await container.info();
+      instance.containerIP = info.containerIP;
+      instance.ports = info.mappedPorts.map((m) => ({ containerPort: m.containerPort, hostPort: m.hostPort }));
+      const process = await container.run({
+        path: "/bin/sh",
+        args: ["-c", spec.command],
+        dir: APP_DIR,
+        user: "vcap",
+        env: [
+          "HOME=/home/vcap",
+          `PORT=${spec.ports[0] ?? 8080}`,
+          `INSTANCE_INDEX=${spec.index}`,
+          `INSTANCE_GUID=${spec.instanceId}`,
+          ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        ],
+      });
+      instance.process = process;
+      await container.setProperty(PROCESS_PROPERTY, process.id);
+      log.info({ processId: process.id, containerIP: info.containerIP }, "instance started");
+      this.#watch(instance, 0);
+      return { duplicate: false };
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "instance failed to start");
+      await this.#crashed(instance, undefined, "start-failed");
+      throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stops an instance (TERM, then KILL after graceMs) and removes its container; unknown is a no-op. */
+  async stop(command: StopInstance): Promise<{ duplicate: boolean }> {
+    const instance = this.#instances.get(command.instanceId);
+    if (!instance) {
+      await this.deps.garden.destroy(command.instanceId).catch(() => {});
+      return { duplicate: true };
+    }
+    instance.stopping = true;
+    this.deps.routes.remove(command.instanceId);
+    let exitCode: number | undefined;
+    if (instance.process && (instance.state === "STARTING" || instance.state === "RUNNING")) {
+      await instance.process.signal("terminate").catch(() => {});
+      exitCode = await withTimeout(instance.process.wait(), command.graceMs);
+      if (exitCode === undefined) {
+        await instance.process.signal("kill").catch(() => {});
+        exitCode = await withTimeout(instance.process.wait(), 5_000);
+      }
+    }
+    await this.deps.garden.destroy(command.instanceId).catch(() => {});
+    this.#instances.delete(command.instanceId);
+    this.#logReaders.delete(command.instanceId);
+    if (instance.state !== "CRASHED") this.#emit(instance, { state: "STOPPED", exitCode });
+    return { duplicate: false };
+  }
+
+  /** Finds the containers this agent made before a restart and watches them again, untouched. */
+  async adopt(logOffsets: Record<string, { stdout: number; stderr: number }>): Promise<number> {
+    const containers = await this.deps.garden.containers({ [OWNER_PROPERTY]: "agent" });
+    for (const container of containers) {
+      const properties = await container.properties();
+      const spec = JSON.parse(properties[SPEC_PROPERTY] ?? "null") as StartInstance | null;
+      const processId = properties[PROCESS_PROPERTY];
+      if (!spec || !processId) {
+        await this.deps.garden.destroy(container.handle).catch(() => {});
+        continue;
+      }
+      const info = await container.info();
+      const wasRunning = properties[STATE_PROPERTY] === "RUNNING";
+      const instance: Instance = {
+        spec,
+        state: wasRunning ? "RUNNING" : "STARTING",
+        since: properties["grove.since"] ?? now(),
+        container,
+        containerIP: info.containerIP,
+        ports: info.mappedPorts.map((m) => ({ containerPort: m.containerPort, hostPort: m.hostPort })),
+        stopping: false,
+      };
+      try {
+        instance.process = await container.attach(processId);
+      } catch {
+        await this.#crashed(instance, undefined, "exited");
+        continue;
+      }
+      this.#instances.set(spec.instanceId, instance);
+      if (wasRunning) this.#addRoute(instance);
+      const offsets = logOffsets[spec.instanceId] ?? { stdout: 0, stderr: 0 };
+      this.#watch(instance, offsets.stdout, offsets.stderr);
+    }
+    return containers.length;
+  }
+
+  /** What heartbeats and the state sync report. */
+  details(): InstanceDetail[] {
+    return [...this.#instances.values()].map((i) => ({
+      instanceId: i.spec.instanceId,
+      appId: i.spec.appId,
+      revision: i.spec.revision,
+      index: i.spec.index,
+      state: i.state,
+      containerHandle: i.spec.instanceId,
+      bitsDigest: i.spec.bitsDigest,
+      address: this.deps.cellAddress,
+      ports: i.ports,
+      since: i.since,
+      exitCode: i.exitCode,
+      reason: i.reason,
+    }));
+  }
+
+  /** Memory, disk and container slots taken by instances that hold a container. */
+  used(): { memoryMb: number; diskMb: number; containers: number } {
+    let memoryMb = 0;
+    let diskMb = 0;
+    let containers = 0;
+    for (const i of this.#instances.values()) {
+      if (i.state !== "STARTING" && i.state !== "RUNNING") continue;
+      memoryMb += i.spec.memoryMb;
+      diskMb += i.spec.diskMb;
+      containers += 1;
+    }
+    return { memoryMb, diskMb, containers };
+  }
+
+  /** Bytes of output shipped per instance, persisted by the agent so a restart does not resend them. */
+  logOffsets(): Record<string, { stdout: number; stderr: number }> {
+    const offsets: Record<string, { stdout: number; stderr: number }> = {};
+    for (const [id, readers] of this.#logReaders) offsets[id] = { stdout: readers.stdout(), stderr: readers.stderr() };
+    return offsets;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #watch(instance: Instance, stdoutSkip: number, stderrSkip = 0): void {
+    const process = instance.process as Process;
+    const source = { appId: instance.spec.appId, instanceId: instance.spec.instanceId, index: instance.spec.index };
+    this.#logReaders.set(source.instanceId, {
+      stdout: this.deps.shipLogs(source, "stdout", process.stdout(), stdoutSkip),
+      stderr: this.deps.shipLogs(source, "stderr", process.stderr(), stderrSkip),
+    });
+    const exited = process.wait();
+    void exited.then(
+      async (code) => {
+        if (instance.stopping || this.#closed) return;
+        const info = await instance.container?.info().catch(() => undefined);
+        await this.#crashed(instance, code, info?.events.includes("oom") ? "oom" : "exited");
+      },
+      () => {},
+    );
+    void this.#checkHealth(instance, exited);
+  }
+
+  async #checkHealth(instance: Instance, exited: Promise<number>): Promise<void> {
+    const check = instance.spec.healthCheck;
+    const address = instance.containerIP ?? "127.0.0.1";
+    const port = instance.spec.ports[0];
+    let gone = false;
+    void exited.finally(() => {
+      gone = true;
+    });
+    const over = () => gone || instance.stopping || this.#closed;
+    if (instance.state === "STARTING") {
+      const healthy = await waitHealthy(check, address, port, over);
+      if (over()) return;
+      if (!healthy) {
+        await this.#fail(instance, "health-check-failed");
+        return;
+      }
+      instance.state = "RUNNING";
+      instance.since = now();
+      await instance.container?.setProperty(STATE_PROPERTY, "RUNNING").catch(() => {});
+      await instance.container?.setProperty("grove.since", instance.since).catch(() => {});
+      this.#addRoute(instance);
+      this.#emit(instance, { state: "RUNNING", address: this.deps.cellAddress, ports: instance.ports });
+    }
+    while (!over()) {
+      await new Promise((resolve) => setTimeout(resolve, check.intervalMs));
+      if (over()) return;
+      if (!(await probe(check, address, port)) && !over()) {
+        await this.#fail(instance, "health-check-failed");
+        return;
+      }
+    }
+  }
+
+  async #fail(instance: Instance, reason: string): Promise<void> {
+    instance.stopping = true;
+    await instance.process?.signal("kill").catch(() => {});
+    await this.#crashed(instance, undefined, reason);
+  }
+
+  async #crashed(instance: Instance, exitCode: number | undefined, reason: string): Promise<void> {
+    if (instance.state === "CRASHED") return;
+    this.deps.routes.remove(instance.spec.instanceId);
+    instance.state = "CRASHED";
+    instance.since = now();
+    instance.exitCode = exitCode;
+    instance.reason = reason;
+    this.deps.log.warn({ instanceId: instance.spec.instanceId, exitCode, reason }, "instance crashed");
+    this.#emit(instance, { state: "CRASHED", exitCode, reason });
+    await this.deps.garden.destroy(instance.spec.instanceId).catch(() => {});
+    instance.container = undefined;
+  }
+
+  #addRoute(instance: Instance): void {
+    const first = instance.ports[0];
+    if (!first) return;
+    this.deps.routes.add({
+      instanceId: instance.spec.instanceId,
+      appId: instance.spec.appId,
+      uris: instance.spec.routes ?? [],
+      host: this.deps.cellAddress,
+      port: first.hostPort,
+    });
+  }
+
+  #emit(
+    instance: Instance,
+    change:
+      | { state: "STARTING" }
+      | { state: "RUNNING"; address: string; ports: PortMapping[] }
+      | { state: "CRASHED"; exitCode?: number; reason: string }
+      | { state: "STOPPED"; exitCode?: number },
+  ): void {
+    const { instanceId, appId, revision, index } = instance.spec;
+    this.deps.events.publish({ instanceId, appId, revision, index, ...change });
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}

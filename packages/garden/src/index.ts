@@ -1,0 +1,8 @@
+export { type GardenConfig, resolveConfig } from "./config";
+export * from "./errors";
+export { createGarden, type GardenSeams } from "./garden";
+export type * from "./garden-api";
+export { ensureMonitorBinary, monitorSourcePath } from "./monitor/build";
+export type * from "./seams";
+export type * from "./types";
+export * from "./network";
