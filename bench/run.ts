@@ -2,6 +2,8 @@
  * `npm run bench -- <name>`: runs one benchmark, which prints a table and writes
  * bench/results/<name>.json, comparing against a baseline measured in the same run.
  */
+export {};
+
 const benches: Record<string, () => Promise<string>> = {
   placement: () => import("./placement.ts").then((m) => m.main()),
   router: () => import("./router.ts").then((m) => m.main()),

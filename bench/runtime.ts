@@ -1,0 +1,231 @@
+/**
+ * Runtime benchmark: a busybox container that prints a line and exits, through garden
+ * (create → run → first output → destroy) vs raw `runc run` of an equivalent bundle (same overlay
+ * rootfs over the uid-shifted busybox stack, same user/pid/mount/ipc/uts/net namespaces), in the same
+ * run; containers/s with 8 in parallel; host memory per idle container with 100 running (monitors
+ * included). Garden runs without a networker here so both sides get a loopback-only netns; the
+ * CNI cost is reported on its own line.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createGarden, createNetworker, type Garden } from "@grove/garden";
+import { createImages } from "@grove/images";
+import { makeTempDir } from "@grove/testkit/services";
+import { execa } from "execa";
+import { pino } from "pino";
+import { percentile, report } from "./lib";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const PARALLEL = 8;
+const IDLE = Number(process.env.BENCH_IDLE ?? 100);
+const UID_MAPPING = { hostId: 100000, size: 65536 };
+
+export async function main(): Promise<string> {
+  const temp = await makeTempDir("grove-bench-");
+  const id = randomBytes(3).toString("hex");
+  const log = pino({ level: "warn" });
+  const images = createImages({ storeDir: join(temp.path, "images") });
+  const runtimeRoot = join(temp.path, "runc");
+  const cgroupParent = `grove-bench-${id}`;
+  const garden = await createGarden(
+    { depotDir: join(temp.path, "depot"), runtimeRoot, cgroupParent, logger: log },
+    { volumizer: images },
+  );
+  try {
+    // warm caches (stack, shifted copy, monitor binary) on both sides
+    await gardenOnce(garden, "warm");
+    await rawOnce(images, runtimeRoot, cgroupParent, "rawwarm");
+    const gardenMs: number[] = [];
+    const rawMs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      rawMs.push(await rawOnce(images, runtimeRoot, cgroupParent, `raw${i}`));
+      gardenMs.push(await gardenOnce(garden, `g${i}`));
+    }
+    const parallelPerSecond = await parallel(garden);
+    const cniMs = await cniCost(temp.path, log, id);
+    const memKb = await idleMemory(garden);
+    const p50 = percentile(gardenMs, 50);
+    const rawP50 = percentile(rawMs, 50);
+    const memAvailableKb = meminfo("MemAvailable");
+    return report(
+      "runtime",
+      [
+        ["runs", RUNS],
+        ["garden p50 ms", p50],
+        ["garden p99 ms", percentile(gardenMs, 99)],
+        ["raw runc run p50 ms", rawP50],
+        ["raw runc run p99 ms", percentile(rawMs, 99)],
+        ["ratio p50 (target <= 1.3)", p50 / rawP50],
+        [`containers/s, ${PARALLEL} in parallel`, parallelPerSecond],
+        ["CNI network up+down ms (extra, p50)", cniMs],
+        [`host memory per idle container (${IDLE} running), KiB`, memKb],
+        ["idle containers that fit in MemAvailable", Math.floor(memAvailableKb / memKb)],
+      ],
+      {
+        runs: RUNS,
+        p50_ms: p50,
+        p99_ms: percentile(gardenMs, 99),
+        raw_p50_ms: rawP50,
+        raw_p99_ms: percentile(rawMs, 99),
+        ratio_p50: p50 / rawP50,
+        parallel_per_s: parallelPerSecond,
+        cni_up_down_p50_ms: cniMs,
+        mem_per_container_kb: memKb,
+        idle_containers: IDLE,
+      },
+    );
+  } finally {
+    for (const c of await garden.containers({}, { includeIncomplete: true }))
+      await garden.destroy(c.handle).catch(() => {});
+    await garden.close();
+    await rm(`/sys/fs/cgroup/memory/${cgroupParent}`, { recursive: false, force: true }).catch(() => {});
+    await temp.remove();
+  }
+}
+
+async function gardenOnce(garden: Garden, handle: string): Promise<number> {
+  const started = performance.now();
+  const container = await garden.create({ handle });
+  const process = await container.run({ path: "echo", args: ["hello"] });
+  await firstByte(process.stdout());
+  await process.wait();
+  await garden.destroy(handle);
+  return performance.now() - started;
+}
+
+function firstByte(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once("data", () => resolve());
+    stream.once("error", reject);
+    stream.once("end", () => reject(new Error("no output")));
+  });
+}
+
+async function rawOnce(
+  images: ReturnType<typeof createImages>,
+  runtimeRoot: string,
+  cgroupParent: string,
+  handle: string,
+): Promise<number> {
+  const started = performance.now();
+  const rootfs = await images.create({ handle, image: { uri: "" }, uidMapping: UID_MAPPING });
+  const bundle = join(runtimeRoot, "..", "bundles", handle);
+  await mkdir(bundle, { recursive: true });
+  await writeFile(
+    join(bundle, "config.json"),
+    JSON.stringify(rawConfig(rootfs.path, `${cgroupParent}/${handle}`)),
+  );
+  const run = execa("runc", ["--root", runtimeRoot, "run", "--bundle", bundle, handle]);
+  await firstByte(run.stdout as NodeJS.ReadableStream);
+  await run;
+  await images.destroy(handle);
+  const elapsed = performance.now() - started;
+  await rm(bundle, { recursive: true, force: true });
+  return elapsed;
+}
+
+function rawConfig(rootfs: string, cgroupsPath: string) {
+  const map = [{ containerID: 0, hostID: UID_MAPPING.hostId, size: UID_MAPPING.size }];
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ["echo", "hello"],
+      env: ["PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"],
+      cwd: "/",
+      noNewPrivileges: true,
+    },
+    root: { path: rootfs, readonly: false },
+    hostname: "raw",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+      },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
+      },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+    ],
+    linux: {
+      uidMappings: map,
+      gidMappings: map,
+      cgroupsPath: `/${cgroupsPath}`,
+      namespaces: ["pid", "network", "ipc", "uts", "mount", "user"].map((type) => ({ type })),
+      maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+}
+
+async function parallel(garden: Garden): Promise<number> {
+  const total = PARALLEL * 4;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < total) {
+        next += 1;
+        await gardenOnce(garden, `p${next}`);
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function cniCost(dir: string, log: pino.Logger, id: string): Promise<number> {
+  const networker = createNetworker({
+    stateDir: join(dir, "net"),
+    bridge: `gb${id}`,
+    subnet: "10.253.0.0/24",
+    name: `gbench${id}`,
+    externalIP: "127.0.0.1",
+    log,
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      await networker.up(`n${i}`, {});
+      await networker.down(`n${i}`);
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await networker.destroyAll();
+  }
+  return percentile(times, 50);
+}
+
+async function idleMemory(garden: Garden): Promise<number> {
+  await dropCaches();
+  const before = meminfo("MemAvailable");
+  for (let i = 0; i < IDLE; i++) {
+    const container = await garden.create({ handle: `idle${i}` });
+    await container.run({ path: "sleep", args: ["3600"] });
+  }
+  await dropCaches();
+  const after = meminfo("MemAvailable");
+  for (let i = 0; i < IDLE; i++) await garden.destroy(`idle${i}`);
+  return Math.max(0, before - after) / IDLE;
+}
+
+async function dropCaches(): Promise<void> {
+  await execa("sync");
+  await writeFile("/proc/sys/vm/drop_caches", "3").catch(() => {});
+}
+
+function meminfo(field: string): number {
+  const line = readFileSync("/proc/meminfo", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import {
+  bitsDigest,
+  cellAuth,
+  count,
+  credential,
+  InstanceState,
+  id,
+  isoTimestamp,
+  label,
+  PortMapping,
+  Resources,
+} from "./common";
+import { defineMessage, versionField } from "./message";
+
+/** agent → api on `subjects.register`: join the cluster with a join token. */
+export const RegisterCellRequest = defineMessage(
+  "cells.register",
+  z.object({
+    v: versionField,
+    joinToken: z.string().min(16).max(256),
+    hostname: z.string().min(1).max(253),
+    /** The address other cells and the router reach this cell's mapped ports on. */
+    address: z.union([z.ipv4(), z.ipv6()]),
+    zone: label,
+    capacity: Resources,
+    tags: z.array(label).max(64).default([]),
+    stacks: z.array(label).min(1).max(64),
+    agentVersion: z.string().max(64).optional(),
+  }),
+);
+export type RegisterCellRequest = z.output<typeof RegisterCellRequest.schema>;
+
+/** api → agent: the cell's id and credential, or why the join was refused. */
+export const RegisterCellReply = defineMessage(
+  "cells.register.reply",
+  z.discriminatedUnion("ok", [
+    z.object({ v: versionField, ok: z.literal(true), cellId: id, credential }),
+    z.object({
+      v: versionField,
+      ok: z.literal(false),
+      code: z.enum(["invalid-join-token", "expired-join-token", "invalid-request", "internal"]),
+      error: z.string().max(1024),
+    }),
+  ]),
+);
+export type RegisterCellReply = z.output<typeof RegisterCellReply.schema>;
+
+/** One instance as a heartbeat summarises it. */
+export const InstanceSummary = z.object({
+  instanceId: id,
+  appId: id,
+  revision: z.int().positive(),
+  index: count,
+  state: InstanceState,
+});
+export type InstanceSummary = z.infer<typeof InstanceSummary>;
+
+/** agent → api on `subjects.heartbeat(cellId)` every 5 s: presence, free capacity, instance summary. */
+export const CellHeartbeat = defineMessage(
+  "cells.heartbeat",
+  z.object({
+    v: versionField,
+    ...cellAuth,
+    /** Increases by one per heartbeat since the agent started; lets the api drop reordered ones. */
+    seq: count,
+    at: isoTimestamp,
+    capacity: Resources,
+    available: Resources,
+    instances: z.array(InstanceSummary).max(10_000),
+  }),
+);
+export type CellHeartbeat = z.output<typeof CellHeartbeat.schema>;
+
+/** One instance in a full state sync: everything the agent knows about it. */
+export const InstanceDetail = InstanceSummary.extend({
+  containerHandle: z.string().min(1).max(256),
+  bitsDigest: bitsDigest.optional(),
+  address: z.union([z.ipv4(), z.ipv6()]).optional(),
+  ports: z.array(PortMapping).max(32).default([]),
+  since: isoTimestamp,
+  exitCode: z.int().optional(),
+  reason: z.string().max(1024).optional(),
+});
+export type InstanceDetail = z.output<typeof InstanceDetail>;
+
+/**
+ * agent → api on `subjects.stateSync(cellId)` (request/reply) after every agent start: the complete
+ * list of instances on the cell, rebuilt from the depot and runC. The api reconciles against it;
+ * instances it expected on this cell and that are absent are gone.
+ */
+export const CellStateSync = defineMessage(
+  "cells.sync",
+  z.object({
+    v: versionField,
+    ...cellAuth,
+    syncId: id,
+    at: isoTimestamp,
+    capacity: Resources,
+    available: Resources,
+    instances: z.array(InstanceDetail).max(10_000),
+  }),
+);
+export type CellStateSync = z.output<typeof CellStateSync.schema>;
+
+/** api → agent: the state sync was applied (or why not). */
+export const CellStateSyncReply = defineMessage(
+  "cells.sync.reply",
+  z.object({ v: versionField, ok: z.boolean(), error: z.string().max(1024).optional() }),
+);
+export type CellStateSyncReply = z.output<typeof CellStateSyncReply.schema>;

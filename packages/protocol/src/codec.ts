@@ -1,0 +1,112 @@
+import type { z } from "zod";
+import { InvalidMessage, type InvalidMessageKind, type MessageIssue } from "./errors";
+import { type MessageInputOf, type MessageOf, type MessageType, PROTOCOL_VERSION } from "./message";
+
+/** The outcome of `decode`: the typed message, or the reason it was rejected. */
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: InvalidMessage };
+
+/** Called once for every rejected message (wire it to a `grove_protocol_rejected_messages_total` counter). */
+export type RejectionListener = (rejection: InvalidMessage) => void;
+
+const listeners = new Set<RejectionListener>();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * Registers a listener for rejected messages; returns a function that removes it. A throwing listener
+ * is ignored, so counting can never break message handling.
+ *
+ * @example
+ * const off = onRejectedMessage((e) => rejected.inc({ type: e.messageType, kind: e.kind }));
+ */
+export function onRejectedMessage(listener: RejectionListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function reject(error: InvalidMessage): { ok: false; error: InvalidMessage } {
+  for (const listener of listeners) {
+    try {
+      listener(error);
+    } catch {
+      // a metrics hook must not turn a rejected message into a crash
+    }
+  }
+  return { ok: false, error };
+}
+
+function issuesOf(error: z.ZodError): MessageIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+function invalid(
+  type: MessageType,
+  kind: InvalidMessageKind,
+  issues: MessageIssue[],
+  subject: string | undefined,
+): InvalidMessage {
+  return new InvalidMessage(type.name, kind, issues, subject);
+}
+
+/**
+ * Validates a message against its type and serialises it to UTF-8 JSON. Throws `InvalidMessage` (and
+ * nothing else) when the sender built a bad message, so bugs surface at the sender, not the receiver.
+ *
+ * @example
+ * nc.publish(subjects.heartbeat(cellId), encode(CellHeartbeat, heartbeat));
+ */
+export function encode<M extends MessageType>(type: M, message: MessageInputOf<M>): Uint8Array {
+  const parsed = type.schema.safeParse(message);
+  if (!parsed.success) throw invalid(type, "invalid-fields", issuesOf(parsed.error), undefined);
+  return encoder.encode(JSON.stringify(parsed.data));
+}
+
+/**
+ * Parses and validates received bytes (or a string). Never throws: returns the typed message or an
+ * `InvalidMessage`, and notifies rejection listeners. `subject` only enriches the error.
+ *
+ * @example
+ * const r = decode(CellHeartbeat, msg.data, msg.subject);
+ * if (!r.ok) return log.warn({ err: r.error }, "rejected heartbeat");
+ */
+export function decode<M extends MessageType>(
+  type: M,
+  bytes: Uint8Array | string,
+  subject?: string,
+): DecodeResult<MessageOf<M>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes));
+  } catch (err) {
+    return reject(invalid(type, "malformed-json", [{ path: "", message: (err as Error).message }], subject));
+  }
+  if (type.versioned) {
+    const v = typeof raw === "object" && raw !== null ? (raw as { v?: unknown }).v : undefined;
+    if (v !== PROTOCOL_VERSION) {
+      const message = `expected v ${PROTOCOL_VERSION}, got ${JSON.stringify(v) ?? "nothing"}`;
+      return reject(invalid(type, "unsupported-version", [{ path: "v", message }], subject));
+    }
+  }
+  const parsed = type.schema.safeParse(raw);
+  if (!parsed.success) return reject(invalid(type, "invalid-fields", issuesOf(parsed.error), subject));
+  return { ok: true, value: parsed.data as MessageOf<M> };
+}
+
+/**
+ * Like `decode`, but throws the `InvalidMessage` instead of returning it.
+ *
+ * @example
+ * const reply = decodeOrThrow(RegisterCellReply, (await nc.request(subjects.register, body)).data);
+ */
+export function decodeOrThrow<M extends MessageType>(
+  type: M,
+  bytes: Uint8Array | string,
+  subject?: string,
+): MessageOf<M> {
+  const result = decode(type, bytes, subject);
+  if (!result.ok) throw result.error;
+  return result.value;
+}

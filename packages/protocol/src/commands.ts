@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { bitsDigest, count, id, label, port } from "./common";
+import { defineMessage, versionField } from "./message";
+
+const timing = {
+  /** One probe's timeout. */
+  timeoutMs: z.int().min(1).max(600_000).default(1_000),
+  /** Probe period while the instance is starting, until healthy or `startTimeoutMs`. */
+  startIntervalMs: z.int().min(100).max(600_000).default(2_000),
+  /** Probe period once the instance is healthy. */
+  intervalMs: z.int().min(100).max(600_000).default(10_000),
+  /** How long the instance may take to become healthy before it counts as crashed. */
+  startTimeoutMs: z.int().min(1).max(3_600_000).default(60_000),
+};
+
+/**
+ * How the agent decides an instance is healthy: a TCP connect to `port` (default: the first of the
+ * instance's ports), an HTTP GET of `path` answering 2xx, or just the process being alive.
+ */
+export const HealthCheck = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("port"), port: port.optional(), ...timing }),
+  z.object({
+    type: z.literal("http"),
+    port: port.optional(),
+    path: z.string().startsWith("/").max(1024),
+    ...timing,
+  }),
+  z.object({ type: z.literal("process"), ...timing }),
+]);
+export type HealthCheck = z.output<typeof HealthCheck>;
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Start one instance of an app revision. Idempotent per `instanceId` + `revision`. */
+export const StartInstance = z.object({
+  type: z.literal("start-instance"),
+  instanceId: id,
+  appId: id,
+  tenantId: id,
+  revision: z.int().positive(),
+  index: count,
+  bitsDigest,
+  stack: label,
+  command: z.string().min(1).max(8192),
+  env: z.record(z.string().regex(envName, "must be an environment variable name"), z.string().max(65_536)),
+  memoryMb: z.int().positive(),
+  diskMb: z.int().positive(),
+  /** Container ports to map to cell ports; the first is the app's HTTP port. */
+  ports: z.array(port).max(32),
+  healthCheck: HealthCheck,
+  /** Route URIs (gorouter `uris`, host with optional path) the agent registers once the instance runs. */
+  routes: z.array(z.string().min(1).max(1024)).max(100).default([]),
+});
+export type StartInstance = z.output<typeof StartInstance>;
+
+/** Stop one instance: SIGTERM, then SIGKILL after `graceMs`. Stopping a missing instance succeeds. */
+export const StopInstance = z.object({
+  type: z.literal("stop-instance"),
+  instanceId: id,
+  graceMs: z.int().min(0).max(600_000).default(10_000),
+});
+export type StopInstance = z.output<typeof StopInstance>;
+
+/** api → agent on `subjects.commands(cellId)` (request/reply). */
+export const CellCommand = defineMessage(
+  "cells.command",
+  z.object({
+    v: versionField,
+    /** Correlates the api's and the agent's logs of one command; not used for deduplication. */
+    requestId: id.optional(),
+    command: z.discriminatedUnion("type", [StartInstance, StopInstance]),
+  }),
+);
+export type CellCommand = z.output<typeof CellCommand.schema>;
+
+/** agent → api: whether the command was carried out (a repeat of a done command is `ok`). */
+export const CommandReply = defineMessage(
+  "cells.command.reply",
+  z.object({
+    v: versionField,
+    ok: z.boolean(),
+    /** True when the command had already been carried out and nothing was done this time. */
+    duplicate: z.boolean().optional(),
+    error: z.string().max(4096).optional(),
+  }),
+);
+export type CommandReply = z.output<typeof CommandReply.schema>;
+
+/**
+ * The key under which an agent deduplicates commands: a retried start of the same instance revision
+ * must never create a second container, and a retried stop is harmless.
+ */
+export function commandIdempotencyKey(command: StartInstance | StopInstance): string {
+  return command.type === "start-instance"
+    ? `start:${command.instanceId}:${command.revision}`
+    : `stop:${command.instanceId}`;
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { cellAuth, count, id, isoTimestamp, PortMapping } from "./common";
+import { defineMessage, versionField } from "./message";
+
+const base = {
+  v: versionField,
+  /** Unique per event; the api applies an event at most once by this id (JetStream may redeliver). */
+  eventId: id,
+  ...cellAuth,
+  instanceId: id,
+  appId: id,
+  revision: z.int().positive(),
+  index: count,
+  at: isoTimestamp,
+};
+
+/**
+ * agent → api on `subjects.instanceEvents(cellId)` (JetStream): an instance changed state.
+ * RUNNING carries where the instance is reachable; CRASHED carries the exit code (absent when the
+ * process never started) and a reason — `"oom"` when the kernel killed it for memory.
+ */
+export const InstanceEvent = defineMessage(
+  "events.instance",
+  z.discriminatedUnion("state", [
+    z.object({ ...base, state: z.literal("STARTING") }),
+    z.object({
+      ...base,
+      state: z.literal("RUNNING"),
+      address: z.union([z.ipv4(), z.ipv6()]).optional(),
+      ports: z.array(PortMapping).max(32).default([]),
+    }),
+    z.object({
+      ...base,
+      state: z.literal("CRASHED"),
+      exitCode: z.int().optional(),
+      reason: z.union([
+        z.enum(["oom", "exited", "health-check-failed", "start-failed", "disk-limit"]),
+        z.string().min(1).max(1024),
+      ]),
+    }),
+    z.object({ ...base, state: z.literal("STOPPED"), exitCode: z.int().optional() }),
+  ]),
+);
+export type InstanceEvent = z.output<typeof InstanceEvent.schema>;

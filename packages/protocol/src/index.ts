@@ -1,0 +1,66 @@
+export {
+  authenticateCellMessage,
+  type CellAuthFailure,
+  type CellAuthResult,
+  generateCellCredential,
+  hashCellCredential,
+} from "./auth";
+export {
+  CellHeartbeat,
+  CellStateSync,
+  CellStateSyncReply,
+  InstanceDetail,
+  InstanceSummary,
+  RegisterCellReply,
+  RegisterCellRequest,
+} from "./cells";
+export {
+  type DecodeResult,
+  decode,
+  decodeOrThrow,
+  encode,
+  onRejectedMessage,
+  type RejectionListener,
+} from "./codec";
+export {
+  CellCommand,
+  CommandReply,
+  commandIdempotencyKey,
+  HealthCheck,
+  StartInstance,
+  StopInstance,
+} from "./commands";
+export {
+  bitsDigest,
+  InstanceState,
+  id,
+  idPattern,
+  isoTimestamp,
+  label,
+  PortMapping,
+  Resources,
+} from "./common";
+export {
+  InvalidMessage,
+  type InvalidMessageKind,
+  InvalidSubjectToken,
+  type MessageIssue,
+  ProtocolError,
+} from "./errors";
+export { InstanceEvent } from "./events";
+export { LogLine, MAX_LOG_LINE_CHARS } from "./logs";
+export {
+  defineMessage,
+  type MessageInputOf,
+  type MessageOf,
+  type MessageType,
+  PROTOCOL_VERSION,
+  versionField,
+} from "./message";
+export {
+  ROUTE_PRUNE_THRESHOLD_SECONDS,
+  ROUTE_REGISTER_INTERVAL_SECONDS,
+  RouteRegistration,
+  RouterStart,
+} from "./router";
+export { cellOfSubject, INSTANCE_EVENTS_STREAM, parseLogSubject, subjects } from "./subjects";

@@ -1,0 +1,128 @@
+import { AppSpreads } from "./app-spread";
+import { buildCellTable, type CellTable } from "./cell-table";
+import { EligibilityCache } from "./eligibility";
+import { invalidWorkReason, unplacedReason } from "./reasons";
+import { type ClusterSnapshot, DEFAULT_WEIGHTS, type Weights, type Work } from "./types";
+
+/** The outcome of one placement decision. */
+export type Decision = { ok: true; cellId: string } | { ok: false; reason: string };
+
+/**
+ * Places work one item at a time against a private copy of a snapshot, updating that copy after each
+ * placement so later decisions see earlier ones. Never modifies the snapshot it was given.
+ */
+export interface Placer {
+  place(work: Work): Decision;
+}
+
+/**
+ * Builds a placer: O(cells + instances) once, then each decision is at most one scan over the
+ * active cells' columns, with no allocation proportional to the number of cells.
+ *
+ * @example
+ * const placer = createPlacer(snapshot);
+ * const d = placer.place({ appId: "web", index: 0, memoryMb: 256, diskMb: 1024, stack: "busybox" });
+ */
+export function createPlacer(snapshot: ClusterSnapshot, weights: Weights = DEFAULT_WEIGHTS): Placer {
+  const table = buildCellTable(snapshot);
+  const scan: ScanState = {
+    table,
+    weights,
+    eligibility: new EligibilityCache(table),
+    spreads: new AppSpreads(table),
+    zonePenalty: new Float64Array(table.zoneCount),
+    zoneOrder: new Uint16Array(table.zoneCount),
+  };
+  return { place: (work) => decide(scan, work) };
+}
+
+interface ScanState {
+  table: CellTable;
+  weights: Weights;
+  eligibility: EligibilityCache;
+  spreads: AppSpreads;
+  zonePenalty: Float64Array;
+  zoneOrder: Uint16Array;
+}
+
+function decide(state: ScanState, work: Work): Decision {
+  const invalid = invalidWorkReason(work);
+  if (invalid !== undefined) return { ok: false, reason: invalid };
+  const { table, spreads } = state;
+  const eligible = state.eligibility.mask(work.stack, work.tags ?? []);
+  const spread = spreads.of(work.appId);
+  orderZones(state, spread.inZone);
+  spreads.load(spread);
+  const best = bestCell(state, eligible, work.memoryMb, work.diskMb);
+  spreads.clear(spread);
+  if (best < 0) return { ok: false, reason: unplacedReason(table, eligible, work) };
+
+  add(table.freeMemory, best, -work.memoryMb);
+  add(table.freeDisk, best, -work.diskMb);
+  add(table.freeContainers, best, -1);
+  add(
+    table.baseScore,
+    best,
+    work.memoryMb * (table.memoryWeight[best] as number) +
+      work.diskMb * (table.diskWeight[best] as number) +
+      (table.containerWeight[best] as number),
+  );
+  spreads.record(work.appId, best);
+  return { ok: true, cellId: table.ids[best] as string };
+}
+
+/** Sets each zone's spreading penalty for this app and orders zones from lowest penalty up. */
+function orderZones(state: ScanState, inZone: Uint32Array): void {
+  const { zonePenalty, zoneOrder } = state;
+  for (let z = 0; z < zonePenalty.length; z++) {
+    zonePenalty[z] = state.weights.sameAppInZone * (inZone[z] as number);
+    // insertion sort: there are only a handful of zones
+    let j = z;
+    while (j > 0 && (zonePenalty[zoneOrder[j - 1] as number] as number) > (zonePenalty[z] as number)) {
+      zoneOrder[j] = zoneOrder[j - 1] as number;
+      j--;
+    }
+    zoneOrder[j] = z;
+  }
+}
+
+/**
+ * Diego's auction score, lowest wins: mean fraction of memory, disk and containers used after
+ * placing, plus the spreading penalties. A zone is skipped once its penalty alone is no better than
+ * the best score so far (the balance term is always positive). Ties go to the lowest cell id.
+ */
+function bestCell(state: ScanState, eligible: Uint8Array, memoryMb: number, diskMb: number): number {
+  const { table, zonePenalty, zoneOrder } = state;
+  const { freeMemory, freeDisk, freeContainers, baseScore, memoryWeight, diskWeight, idRank, zoneStart } =
+    table;
+  const onCell = state.spreads.scratch;
+  const cellPenalty = state.weights.sameAppOnCell;
+  let best = -1;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < zoneOrder.length; k++) {
+    const zone = zoneOrder[k] as number;
+    const penalty = zonePenalty[zone] as number;
+    if (penalty >= bestScore) break;
+    const end = zoneStart[zone + 1] as number;
+    for (let i = zoneStart[zone] as number; i < end; i++) {
+      if (eligible[i] === 0) continue;
+      if ((freeMemory[i] as number) < memoryMb || (freeDisk[i] as number) < diskMb) continue;
+      if ((freeContainers[i] as number) < 1) continue;
+      const score =
+        (baseScore[i] as number) +
+        memoryMb * (memoryWeight[i] as number) +
+        diskMb * (diskWeight[i] as number) +
+        cellPenalty * (onCell[i] as number) +
+        penalty;
+      if (score < bestScore || (score === bestScore && (idRank[i] as number) < (idRank[best] as number))) {
+        bestScore = score;
+        best = i;
+      }
+    }
+  }
+  return best;
+}
+
+function add(column: Float64Array, i: number, amount: number): void {
+  column[i] = (column[i] as number) + amount;
+}
