@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { stopChild, waitForOutput } from "./child";
+import { type NatsServer, startNatsServer } from "@grove/services";
 import { freePort } from "./ports";
 import { makeTempDir } from "./temp";
 
@@ -17,32 +16,23 @@ export interface TestNats {
 export async function startNats(): Promise<TestNats> {
   const temp = await makeTempDir("grove-nats-");
   const port = await freePort();
-  const launch = async () => {
-    const child = spawn(
-      "nats-server",
-      ["-js", "-sd", join(temp.path, "js"), "-a", "127.0.0.1", "-p", String(port), "--name", `test-${port}`],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    try {
-      await waitForOutput(child, /Server is ready/, 15_000, "nats-server");
-    } catch (error) {
-      await stopChild(child, "SIGKILL");
-      throw error;
-    }
-    child.stdout?.resume();
-    child.stderr?.resume();
-    return child;
-  };
-  let child = await launch();
+  const launch = () => startNatsServer({ storeDir: join(temp.path, "js"), port, name: `test-${port}` });
+  let server: NatsServer;
+  try {
+    server = await launch();
+  } catch (error) {
+    await temp.remove();
+    throw error;
+  }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: server.url,
     port,
     async restart() {
-      await stopChild(child, "SIGKILL");
-      child = await launch();
+      await server.stop("SIGKILL");
+      server = await launch();
     },
     async stop() {
-      await stopChild(child);
+      await server.stop();
       await temp.remove();
     },
   };

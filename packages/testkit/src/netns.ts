@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { execa, type Options } from "execa";
+import { execa } from "execa";
 import { uniqueName } from "./run-id";
 
 export interface TestHost {
@@ -13,7 +13,7 @@ export interface TestHost {
   /** the host's interface on the test network */
   interfaceName: string;
   /** runs a command inside the host's network namespace (nsenter, so cgroups and /sys stay the host's) */
-  exec(file: string, args?: string[], options?: Options): ReturnType<typeof execa>;
+  exec(file: string, args?: string[]): ReturnType<typeof inNetns>;
 }
 
 export interface TestNetwork {
@@ -89,6 +89,11 @@ export async function createTestNetwork(): Promise<TestNetwork> {
       if (failed) throw (failed as PromiseRejectedResult).reason;
     },
   };
+}
+
+/** Runs `file args` with nsenter in the network namespace at `netnsPath`. */
+export function inNetns(netnsPath: string, file: string, args: string[] = []) {
+  return execa("nsenter", [`--net=${netnsPath}`, file, ...args]);
 }
 
 async function deleteNetns(name: string): Promise<void> {

@@ -1,9 +1,8 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { postgresBinDir as POSTGRES_BIN } from "@grove/services";
 
 export type Requirement = "root" | "runc" | "postgres" | "nats" | "cni" | "registry";
-
-const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 
 function onPath(binary: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => isExecutable(join(dir, binary)));
@@ -47,5 +46,3 @@ export function canRun(needs: Requirement[]): boolean {
   if (process.env.CI === "true") throw new Error(`CI=true and the test cannot run: ${missing.join("; ")}`);
   return false;
 }
-
-export const postgresBinDir = POSTGRES_BIN;

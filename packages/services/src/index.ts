@@ -1,0 +1,4 @@
+export * from "./child";
+export * from "./nats-server";
+export * from "./postgres-server";
+export * from "./system-user";
