@@ -1,0 +1,56 @@
+import { chmod, lchown, mkdir, open } from "node:fs/promises";
+import { join } from "node:path";
+import { detachLoopDevices, isMountPoint, unmountIfMounted } from "./mounts";
+import { run } from "./run";
+
+/** ext4 refuses images much smaller than this; smaller limits are rounded up to it. */
+export const MIN_DISK_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Makes a sparse ext4 image of `limitBytes` (metadata takes a few percent of it, so the writable
+ * space is slightly less than the limit) and mounts it at `mountDir` through a loop device that is
+ * released when the filesystem is unmounted (util-linux sets autoclear for `-o loop`).
+ */
+export async function mountLimitedScratch(
+  imageFile: string,
+  mountDir: string,
+  limitBytes: number,
+): Promise<void> {
+  const size = Math.max(MIN_DISK_LIMIT_BYTES, Math.ceil(limitBytes / 4096) * 4096);
+  const handle = await open(imageFile, "w", 0o600);
+  try {
+    await handle.truncate(size);
+  } finally {
+    await handle.close();
+  }
+  await run("mkfs.ext4", "mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "nodiscard", imageFile]);
+  await remountLimitedScratch(imageFile, mountDir);
+}
+
+/** Mounts an existing scratch image again (after a host reboot); a no-op when already mounted. */
+export async function remountLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
+  await mkdir(mountDir, { recursive: true });
+  if (await isMountPoint(mountDir)) return;
+  await run("mount scratch", "mount", ["-t", "ext4", "-o", "loop,noatime", imageFile, mountDir]);
+}
+
+/** Unmounts the scratch filesystem and makes sure no loop device still holds its image. */
+export async function releaseLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
+  await unmountIfMounted(mountDir);
+  await detachLoopDevices(imageFile).catch(() => undefined);
+}
+
+/** Creates upper and work dirs owned by the container's root (host uid `rootId`). */
+export async function makeWritableDirs(
+  base: string,
+  rootId: number,
+): Promise<{ upper: string; work: string }> {
+  const upper = join(base, "upper");
+  const work = join(base, "work");
+  for (const dir of [upper, work]) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755);
+    await lchown(dir, rootId, rootId);
+  }
+  return { upper, work };
+}

@@ -1,0 +1,71 @@
+/** Base class of every error this package throws; `name` is the concrete class name. */
+export class ImagesError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The image URI has an unknown scheme, points at nothing, or names an image that cannot be used. */
+export class InvalidImage extends ImagesError {
+  constructor(
+    readonly uri: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid image ${JSON.stringify(uri)}: ${reason}`, options);
+  }
+}
+
+/** An archive entry would escape its destination, or is of a kind that is not accepted. */
+export class InvalidArchive extends ImagesError {
+  constructor(
+    readonly entry: string,
+    reason: string,
+  ) {
+    super(`invalid archive entry ${JSON.stringify(entry)}: ${reason}`);
+  }
+}
+
+/** A path asked for (e.g. by StreamOut) does not exist or leaves its root through a symlink. */
+export class InvalidPath extends ImagesError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`invalid path ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** A registry answered with an error, or a blob did not match its digest. */
+export class RegistryError extends ImagesError {
+  constructor(
+    readonly url: string,
+    reason: string,
+    readonly status?: number,
+  ) {
+    super(`registry ${url}: ${reason}`);
+  }
+}
+
+/** A mount, loop device or mkfs step failed; the message carries the tool's own stderr. */
+export class MountFailed extends ImagesError {
+  constructor(
+    readonly operation: string,
+    detail: string,
+  ) {
+    super(`${operation}: ${detail}`);
+  }
+}
+
+/** A handle that cannot name a directory (empty or too long). */
+export class InvalidHandle extends ImagesError {}
+
+/** A directory above the store is not searchable, so user-namespaced containers could not reach their rootfs. */
+export class StoreNotReachable extends ImagesError {
+  constructor(readonly dir: string) {
+    super(
+      `${dir} is not searchable by others, so a user-namespaced container cannot reach its rootfs: chmod o+x it`,
+    );
+  }
+}

@@ -1,0 +1,249 @@
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  makeWritableDirs,
+  mountLimitedScratch,
+  releaseLimitedScratch,
+  remountLimitedScratch,
+} from "./disk-limit";
+import { silentLogger } from "./logger";
+import { unmountIfMounted } from "./mounts";
+import { mountOverlay } from "./overlay";
+import { directoryLayer, type ResolveContext, type ResolvedLayer, resolveImage } from "./resolve-image";
+import { ensureSearchableStore } from "./searchable";
+import { shiftedLayer } from "./shift";
+import { handleDirName } from "./store-paths";
+import { treeUsage } from "./tree-walk";
+import type {
+  ImagesLogger,
+  RootfsInfo,
+  RootfsRequest,
+  UidMapping,
+  Volumizer,
+  WritableLayerUsage,
+} from "./types";
+
+export interface ImagesOptions {
+  /** where stacks, layers, shifted copies and per-container rootfs dirs live; must be a local disk */
+  storeDir: string;
+  log?: ImagesLogger;
+  /** busybox binary for the default stack (default /bin/busybox from busybox-static) */
+  busyboxPath?: string;
+  /** registries (host:port) spoken to over plain HTTP; loopback hosts always are */
+  insecureRegistries?: string[];
+}
+
+/** What the store keeps about one container's rootfs; the depot entry that survives restarts. */
+export interface RootfsRecord {
+  handle: string;
+  /** mounted rootfs */
+  rootfs: string;
+  /** lower dirs as mounted, lowest first */
+  lowerDirs: string[];
+  upperDir: string;
+  workDir: string;
+  uidMapping: UidMapping;
+  /** sparse ext4 image holding upper and work, when a disk limit is set */
+  diskImage?: string;
+  diskLimitBytes?: number;
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+}
+
+/** The filesystem side of the runtime (structurally the runtime's `Volumizer`), plus inspection. */
+export interface Images extends Volumizer {
+  /** The record of a container's rootfs, or undefined when the handle has none. */
+  inspect(handle: string): Promise<RootfsRecord | undefined>;
+  /** Handles that have a rootfs in the store (e.g. to reconcile after a restart). */
+  handles(): Promise<string[]>;
+}
+
+function infoOf(record: RootfsRecord): RootfsInfo {
+  const info: RootfsInfo = { path: record.rootfs };
+  if (record.env) info.env = record.env;
+  if (record.workingDir) info.workingDir = record.workingDir;
+  if (record.user) info.user = record.user;
+  return info;
+}
+
+/**
+ * Creates the rootfs provider over `storeDir`. Everything it makes is described on disk, so a new
+ * instance after a restart finds, reuses and destroys what an earlier one created.
+ *
+ * @example
+ * const images = createImages({ storeDir: "/var/lib/grove/images" });
+ * const { path } = await images.create({ handle: "c1", image: { uri: "" }, uidMapping: null });
+ */
+export function createImages(options: ImagesOptions): Images {
+  const storeDir = resolve(options.storeDir);
+  const log = (options.log ?? silentLogger).child({ component: "images" });
+  const ctx: ResolveContext = { storeDir, log };
+  if (options.busyboxPath) ctx.busyboxPath = options.busyboxPath;
+  if (options.insecureRegistries) ctx.insecureRegistries = options.insecureRegistries;
+  const containersDir = join(storeDir, "containers");
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  /** Serialises operations on one handle so create and destroy never interleave. */
+  function exclusive<T>(handle: string, op: () => Promise<T>): Promise<T> {
+    const previous = inFlight.get(handle) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(op);
+    inFlight.set(handle, next);
+    const clear = () => {
+      if (inFlight.get(handle) === next) inFlight.delete(handle);
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  const dirOf = (handle: string) => join(containersDir, handleDirName(handle));
+
+  async function readRecord(handle: string): Promise<RootfsRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(join(dirOf(handle), "record.json"), "utf8")) as RootfsRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  async function writeRecord(dir: string, record: RootfsRecord): Promise<void> {
+    await writeFile(join(dir, "record.json.tmp"), JSON.stringify(record, null, 2));
+    await rename(join(dir, "record.json.tmp"), join(dir, "record.json"));
+  }
+
+  async function remount(record: RootfsRecord): Promise<void> {
+    if (record.diskImage) await remountLimitedScratch(record.diskImage, join(record.upperDir, ".."));
+    await mountOverlay({
+      lowerDirs: record.lowerDirs,
+      upperDir: record.upperDir,
+      workDir: record.workDir,
+      target: record.rootfs,
+    });
+  }
+
+  async function teardown(handle: string): Promise<void> {
+    const dir = dirOf(handle);
+    try {
+      await lstat(dir);
+    } catch {
+      return;
+    }
+    await unmountIfMounted(join(dir, "rootfs"));
+    await releaseLimitedScratch(join(dir, "disk.img"), join(dir, "scratch"));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async function build(req: RootfsRequest): Promise<RootfsRecord> {
+    const dir = dirOf(req.handle);
+    if (req.uidMapping !== null) await ensureSearchableStore(storeDir);
+    const image = await resolveImage(ctx, req.image);
+    const extra: ResolvedLayer[] = [];
+    for (const layer of req.layers ?? []) extra.push(await directoryLayer(layer));
+    const lowerDirs: string[] = [];
+    for (const layer of [...image.layers, ...extra]) {
+      lowerDirs.push(await shiftedLayer(storeDir, layer.key, layer.dir, req.uidMapping));
+    }
+    await mkdir(dir, { recursive: true });
+    const scratch = join(dir, "scratch");
+    await mkdir(scratch, { recursive: true });
+    const record: RootfsRecord = {
+      handle: req.handle,
+      rootfs: join(dir, "rootfs"),
+      lowerDirs,
+      upperDir: join(scratch, "upper"),
+      workDir: join(scratch, "work"),
+      uidMapping: req.uidMapping,
+    };
+    if (req.diskLimitBytes !== undefined && req.diskLimitBytes > 0) {
+      record.diskImage = join(dir, "disk.img");
+      record.diskLimitBytes = req.diskLimitBytes;
+      await mountLimitedScratch(record.diskImage, scratch, req.diskLimitBytes);
+    }
+    await makeWritableDirs(scratch, req.uidMapping?.hostId ?? 0);
+    if (image.env) record.env = image.env;
+    if (image.workingDir) record.workingDir = image.workingDir;
+    if (image.user) record.user = image.user;
+    await mountOverlay({
+      lowerDirs,
+      upperDir: record.upperDir,
+      workDir: record.workDir,
+      target: record.rootfs,
+    });
+    await writeRecord(dir, record);
+    return record;
+  }
+
+  return {
+    create(req) {
+      return exclusive(req.handle, async () => {
+        const existing = await readRecord(req.handle);
+        if (existing) {
+          await remount(existing);
+          return infoOf(existing);
+        }
+        // A directory without a record is what a crash during create leaves: start over.
+        await teardown(req.handle);
+        const started = Date.now();
+        try {
+          const record = await build(req);
+          log.info(
+            {
+              handle: req.handle,
+              image: req.image.uri,
+              lowerDirs: record.lowerDirs.length,
+              ms: Date.now() - started,
+            },
+            "rootfs created",
+          );
+          return infoOf(record);
+        } catch (err) {
+          log.warn({ handle: req.handle, image: req.image.uri, err }, "rootfs create failed");
+          await teardown(req.handle).catch((cleanupErr) =>
+            log.error({ handle: req.handle, err: cleanupErr }, "cleanup after failed create failed"),
+          );
+          throw err;
+        }
+      });
+    },
+
+    destroy(handle) {
+      return exclusive(handle, async () => {
+        await teardown(handle);
+        log.info({ handle }, "rootfs destroyed");
+      });
+    },
+
+    async metrics(handle): Promise<WritableLayerUsage> {
+      const record = await readRecord(handle);
+      if (!record) return { bytesUsed: 0, inodesUsed: 0 };
+      try {
+        await stat(record.upperDir);
+      } catch {
+        return { bytesUsed: 0, inodesUsed: 0 };
+      }
+      return treeUsage(record.upperDir);
+    },
+
+    inspect: readRecord,
+
+    async handles() {
+      let names: string[];
+      try {
+        names = await readdir(containersDir);
+      } catch {
+        return [];
+      }
+      const handles: string[] = [];
+      for (const name of names) {
+        try {
+          const record = JSON.parse(
+            await readFile(join(containersDir, name, "record.json"), "utf8"),
+          ) as RootfsRecord;
+          handles.push(record.handle);
+        } catch {}
+      }
+      return handles;
+    },
+  };
+}

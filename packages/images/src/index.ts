@@ -1,0 +1,17 @@
+export {
+  type BuiltStack,
+  busyboxStackVersion,
+  DEFAULT_BUSYBOX,
+  ensureBusyboxStack,
+  VCAP_ID,
+} from "./busybox-stack";
+export { MIN_DISK_LIMIT_BYTES } from "./disk-limit";
+export { parseDockerUri, type RegistryRef } from "./docker-uri";
+export * from "./errors";
+export { createImages, type Images, type ImagesOptions, type RootfsRecord } from "./images";
+export { silentLogger } from "./logger";
+export { parseOciUri } from "./oci-layout";
+export { shiftedLayer, shiftOwnership } from "./shift";
+export { type ExtractOptions, type ExtractResult, extractTar } from "./tar-extract";
+export { packTar } from "./tar-pack";
+export type * from "./types";

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { RegistryRef } from "./docker-uri";
+import { RegistryError } from "./errors";
+import { MANIFEST_ACCEPT } from "./oci-manifest";
+
+export interface RegistryCredentials {
+  username?: string;
+  password?: string;
+}
+
+interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+function parseChallenge(header: string | null): Challenge | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(" ");
+  const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
+  const params: Record<string, string> = {};
+  for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) params[m[1] ?? ""] = m[2] ?? "";
+  return { scheme, params };
+}
+
+/** A manifest as the registry served it, with the digest of its exact bytes. */
+export interface FetchedManifest {
+  doc: unknown;
+  mediaType: string;
+  digest: string;
+}
+
+const MANIFEST_TIMEOUT_MS = 30_000;
+
+/** The few Distribution API calls a pull needs, with basic and bearer-token auth. */
+export class RegistryClient {
+  private authorization: string | undefined;
+  private readonly base: string;
+
+  constructor(
+    private readonly ref: RegistryRef,
+    scheme: "http" | "https",
+    private readonly credentials: RegistryCredentials = {},
+  ) {
+    this.base = `${scheme}://${ref.registry}/v2/${ref.repository}`;
+  }
+
+  private basic(): string | undefined {
+    const { username, password } = this.credentials;
+    if (!username) return undefined;
+    return `Basic ${Buffer.from(`${username}:${password ?? ""}`).toString("base64")}`;
+  }
+
+  private async authenticate(challenge: Challenge | undefined, url: string): Promise<boolean> {
+    if (challenge?.scheme === "basic") {
+      this.authorization = this.basic();
+      return this.authorization !== undefined;
+    }
+    if (challenge?.scheme !== "bearer" || !challenge.params.realm) return false;
+    const tokenUrl = new URL(challenge.params.realm);
+    if (challenge.params.service) tokenUrl.searchParams.set("service", challenge.params.service);
+    tokenUrl.searchParams.set("scope", challenge.params.scope ?? `repository:${this.ref.repository}:pull`);
+    const headers: Record<string, string> = {};
+    const basic = this.basic();
+    if (basic) headers.authorization = basic;
+    const res = await fetch(tokenUrl, { headers, signal: AbortSignal.timeout(MANIFEST_TIMEOUT_MS) });
+    if (!res.ok) throw new RegistryError(url, `token request failed with ${res.status}`, res.status);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(url, "token response had no token");
+    this.authorization = `Bearer ${token}`;
+    return true;
+  }
+
+  private async get(path: string, accept?: string, timeoutMs?: number): Promise<Response> {
+    const url = `${this.base}${path}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const headers: Record<string, string> = {};
+      if (accept) headers.accept = accept;
+      if (this.authorization) headers.authorization = this.authorization;
+      let res: Response;
+      try {
+        res = await fetch(url, { headers, signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : null });
+      } catch (err) {
+        throw new RegistryError(url, `request failed: ${(err as Error).message}`);
+      }
+      if (res.status === 401 && attempt === 0) {
+        await res.body?.cancel();
+        if (await this.authenticate(parseChallenge(res.headers.get("www-authenticate")), url)) continue;
+      }
+      if (!res.ok) {
+        const text = await res.text().catch(() => "");
+        throw new RegistryError(url, `${res.status} ${text.slice(0, 200)}`.trim(), res.status);
+      }
+      return res;
+    }
+    throw new RegistryError(url, "unauthorized", 401);
+  }
+
+  /** GET a manifest by tag or digest; a digest reference is checked against the bytes served. */
+  async manifest(reference: string): Promise<FetchedManifest> {
+    const res = await this.get(`/manifests/${reference}`, MANIFEST_ACCEPT, MANIFEST_TIMEOUT_MS);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (reference.startsWith("sha256:") && digest !== reference) {
+      throw new RegistryError(
+        `${this.base}/manifests/${reference}`,
+        `manifest digest mismatch (got ${digest})`,
+      );
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(`${this.base}/manifests/${reference}`, "manifest is not JSON");
+    }
+    const mediaType = (res.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    return { doc, mediaType, digest };
+  }
+
+  /** Downloads a blob to `dest`, refusing (and deleting) it unless its sha256 matches `digest`. */
+  async downloadBlob(digest: string, dest: string, tmpPath: string): Promise<void> {
+    const res = await this.get(`/blobs/${digest}`);
+    if (!res.body) throw new RegistryError(`${this.base}/blobs/${digest}`, "empty response");
+    const hash = createHash("sha256");
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await mkdir(dirname(tmpPath), { recursive: true });
+    try {
+      await pipeline(
+        Readable.fromWeb(res.body as never),
+        hasher,
+        createWriteStream(tmpPath, { mode: 0o644 }),
+      );
+      const actual = `sha256:${hash.digest("hex")}`;
+      if (actual !== digest) {
+        throw new RegistryError(`${this.base}/blobs/${digest}`, `blob digest mismatch (got ${actual})`);
+      }
+      await mkdir(dirname(dest), { recursive: true });
+      await rename(tmpPath, dest);
+    } finally {
+      await rm(tmpPath, { force: true });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Shapes shared with the runtime. @grove/images imports nothing of Grove, so these are structural
+ * copies of the `Volumizer` seam in @grove/garden (src/seams.ts, src/types.ts); keep them in step.
+ */
+
+/** Which root filesystem a container starts from. */
+export interface ImageRef {
+  /** "" = default stack; a rootfs dir or tarball path; docker://host:port/repo#tag; oci:///layout#tag */
+  uri: string;
+  username?: string;
+  password?: string;
+}
+
+/** Container root mapped to host uid/gid `hostId` for `size` ids; null = privileged (no user namespace). */
+export type UidMapping = { hostId: number; size: number } | null;
+
+export interface RootfsRequest {
+  handle: string;
+  image: ImageRef;
+  /** read-only directories stacked on top of the image, lowest first (e.g. app bits); treated as immutable */
+  layers?: string[];
+  uidMapping: UidMapping;
+  /** hard limit on bytes written into the writable layer */
+  diskLimitBytes?: number;
+}
+
+export interface RootfsInfo {
+  /** mounted rootfs directory to put in config.json root.path */
+  path: string;
+  /** image config defaults (OCI images): "KEY=value" */
+  env?: string[];
+  /** image config working directory (OCI images) */
+  workingDir?: string;
+  /** image config user (OCI images), e.g. "1000:1000" or "app" */
+  user?: string;
+}
+
+export interface WritableLayerUsage {
+  bytesUsed: number;
+  inodesUsed: number;
+}
+
+/** Structurally the runtime's `Volumizer` seam. */
+export interface Volumizer {
+  create(req: RootfsRequest): Promise<RootfsInfo>;
+  destroy(handle: string): Promise<void>;
+  metrics(handle: string): Promise<WritableLayerUsage>;
+}
+
+/** The subset of a pino logger this package uses (a pino logger fits as is). */
+export interface ImagesLogger {
+  child(bindings: Record<string, unknown>): ImagesLogger;
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
