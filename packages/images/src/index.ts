@@ -10,6 +10,7 @@ export { parseDockerUri, type RegistryRef } from "./docker-uri";
 export * from "./errors";
 export { createImages, type Images, type ImagesOptions, type RootfsRecord } from "./images";
 export { silentLogger } from "./logger";
+export { ensureNodeLayer, type NodeLayer } from "./node-layer";
 export { parseOciUri } from "./oci-layout";
 export { shiftedLayer, shiftOwnership } from "./shift";
 export { type ExtractOptions, type ExtractResult, extractTar } from "./tar-extract";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createImages, type Images } from "../src/index";
+import { createImages, ensureNodeLayer, type Images } from "../src/index";
 import { requireRoot, tempStore } from "./helpers";
 
 const isRoot = requireRoot();
@@ -84,5 +84,32 @@ describe.runIf(isRoot)("rootfs in a user-namespaced runc container", () => {
     const record = await images.inspect(id);
     const written = await stat(join(record?.upperDir ?? "", "etc/new-file"));
     expect([written.uid, written.gid]).toEqual([100000, 100000]);
+  });
+
+  it("runs node from the node stack layer on top of the busybox stack", async () => {
+    const nodeId = `${id}-node`;
+    const layer = await ensureNodeLayer(store.dir);
+    expect(layer.version).toMatch(/^node-v\d+\.\d+\.\d+-/);
+    const { path } = await images.create({
+      handle: nodeId,
+      image: { uri: "" },
+      layers: [layer.dir],
+      uidMapping: MAPPING,
+    });
+    try {
+      const bundle = join(work, "bundle-node");
+      await writeBundle(bundle, path, nodeId, "node -e 'console.log(process.version, 6*7)'");
+      const result = await execa("runc", ["--root", join(work, "state"), "run", "--bundle", bundle, nodeId], {
+        reject: false,
+        stdin: "ignore",
+      });
+      expect(result.stdout.trim()).toBe(`${process.version} 42`);
+      expect(await ensureNodeLayer(store.dir)).toEqual(layer);
+    } finally {
+      await execa("runc", ["--root", join(work, "state"), "delete", "--force", nodeId], { reject: false });
+      await images.destroy(nodeId);
+      for (const controller of await readdir("/sys/fs/cgroup").catch(() => [] as string[]))
+        await rmdir(join("/sys/fs/cgroup", controller, nodeId)).catch(() => undefined);
+    }
   });
 });
