@@ -39,6 +39,8 @@ export interface AgentOptions {
     stacks: string[];
     capacity: Resources;
   };
+  /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
+  stackLayers(stack: string): Promise<string[]>;
   heartbeatMs?: number;
   routeIntervalMs?: number;
   log: Logger;
@@ -85,6 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     events,
     routes,
     cellAddress: options.cell.address,
+    stackLayers: options.stackLayers,
     shipLogs: (source, stream, readable, skip) => shipLines(nats, identity, source, stream, readable, skip),
     log,
   });

@@ -36,6 +36,8 @@ export interface InstanceManagerDeps {
   routes: RouteEmitter;
   /** the address the router and other cells reach mapped ports on */
   cellAddress: string;
+  /** read-only layers a stack adds on the busybox base (e.g. the node runtime); unknown stack → throws */
+  stackLayers(stack: string): Promise<string[]>;
   /** ships a stream of the instance's output, skipping `skipBytes`; returns a getter of bytes read */
   shipLogs(source: LogSource, stream: "stdout" | "stderr", readable: Readable, skipBytes: number): () => number;
   log: Logger;
@@ -70,11 +72,11 @@ export class InstanceManager {
     const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
     try {
       await this.deps.garden.destroy(spec.instanceId).catch(() => {});
-      const layer = await this.deps.bits.layer(spec.bitsDigest);
+      const layers = [...(await this.deps.stackLayers(spec.stack)), await this.deps.bits.layer(spec.bitsDigest)];
       const container = await this.deps.garden.create({
         handle: spec.instanceId,
         image: { uri: "" },
-        layers: [layer],
+        layers,
         properties: {
           [OWNER_PROPERTY]: "agent",
           [SPEC_PROPERTY]: JSON.stringify(spec),

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { createGarden, createNetworker } from "@grove/garden";
-import { createImages } from "@grove/images";
+import { createImages, ensureNodeLayer } from "@grove/images";
 import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startAgent } from "./agent";
@@ -42,12 +42,17 @@ const agent = await startAgent({
     address: config.GROVE_CELL_ADDRESS,
     zone: config.GROVE_CELL_ZONE,
     tags: config.GROVE_CELL_TAGS,
-    stacks: ["busybox"],
+    stacks: ["busybox", "node"],
     capacity: {
       memoryMb: config.GROVE_CELL_MEMORY_MB,
       diskMb: config.GROVE_CELL_DISK_MB,
       containers: config.GROVE_CELL_MAX_CONTAINERS,
     },
+  },
+  stackLayers: async (stack) => {
+    if (stack === "busybox") return [];
+    if (stack === "node") return [(await ensureNodeLayer(join(stateDir, "images"))).dir];
+    throw new Error(`this cell has no stack ${stack}`);
   },
   heartbeatMs: config.GROVE_HEARTBEAT_MS,
   routeIntervalMs: config.GROVE_ROUTE_INTERVAL_MS,
