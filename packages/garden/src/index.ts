@@ -3,6 +3,6 @@ export * from "./errors";
 export { createGarden, type GardenSeams } from "./garden";
 export type * from "./garden-api";
 export { ensureMonitorBinary, monitorSourcePath } from "./monitor/build";
+export * from "./network";
 export type * from "./seams";
 export type * from "./types";
-export * from "./network";

@@ -36,8 +36,15 @@ export interface RootfsInfo {
 
 /** Network namespaces, addresses, NetIn/NetOut. */
 export interface Networker {
-  /** Creates the container's network namespace and address (idempotent per handle). */
-  up(handle: string, opts: { network?: string }): Promise<ContainerNetwork>;
+  /**
+   * Wires the container's network namespace and gives it an address (idempotent per handle).
+   * The garden passes `netnsPath`: the namespace the runtime made for the container (e.g.
+   * `/proc/<init pid>/ns/net`), owned by the container's user namespace. It must be adopted
+   * (e.g. bind-mounted to a stable path that `down` removes), not replaced: a namespace made by
+   * the host would belong to the host's user namespace, and `runc exec` into an unprivileged
+   * container could not join it. Without `netnsPath` the networker creates the namespace itself.
+   */
+  up(handle: string, opts: { network?: string; netnsPath?: string }): Promise<ContainerNetwork>;
   netIn(handle: string, hostPort: number, containerPort: number): Promise<NetInMapping>;
   netOut(handle: string, rules: NetOutRule[]): Promise<void>;
   stats(handle: string): Promise<{ rxBytes: number; txBytes: number }>;

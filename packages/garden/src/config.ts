@@ -1,0 +1,63 @@
+import { cpus } from "node:os";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { InvalidSpec } from "./errors";
+
+/** Settings of one garden instance. Everything that could collide between instances is here. */
+export interface GardenConfig {
+  /** Directory holding one subdirectory per container: the truth about what exists. */
+  depotDir: string;
+  /** OCI runtime binary (anything speaking runc's CLI); default "runc". */
+  runtimePath?: string;
+  /** The runtime's state directory (`--root`), one per garden instance. */
+  runtimeRoot: string;
+  /** Cgroup parent: containers live at `/<cgroupParent>/<handle>` in every v1 hierarchy. */
+  cgroupParent: string;
+  /** Unprivileged containers: container uid/gid 0 maps to hostId, for `size` ids. */
+  uidMapping?: { hostId: number; size: number };
+  allowPrivileged?: boolean;
+  /** Grace time of containers whose spec has none, in ns; 0 = never expire. */
+  defaultGraceTimeNs?: number;
+  maxContainers?: number;
+  /** Where the monitor binary is compiled to; default `<depotDir>/.bin`. */
+  binDir?: string;
+  /** Static init run as pid 1 of every container (started with `-P`, pause mode). */
+  initPath?: string;
+  /** How long a finished process stays attachable. */
+  processRetentionMs?: number;
+  /** How often the grace-time reaper looks at containers. */
+  reapIntervalMs?: number;
+  /** How long `stop` sends SIGTERM before it sends SIGKILL. */
+  stopTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export type ResolvedConfig = Required<Omit<GardenConfig, "logger">> & { logger: Logger };
+
+/** Fills in defaults and rejects settings that cannot work, naming the field. */
+export function resolveConfig(config: GardenConfig): ResolvedConfig {
+  if (!config.depotDir) throw new InvalidSpec("config.depotDir is required");
+  if (!config.runtimeRoot) throw new InvalidSpec("config.runtimeRoot is required");
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(config.cgroupParent ?? "")) {
+    throw new InvalidSpec(`config.cgroupParent must be a relative cgroup path, got "${config.cgroupParent}"`);
+  }
+  const uidMapping = config.uidMapping ?? { hostId: 100000, size: 65536 };
+  if (uidMapping.hostId <= 0 || uidMapping.size <= 0)
+    throw new InvalidSpec("config.uidMapping must be positive");
+  return {
+    depotDir: config.depotDir,
+    runtimePath: config.runtimePath ?? "runc",
+    runtimeRoot: config.runtimeRoot,
+    cgroupParent: config.cgroupParent,
+    uidMapping,
+    allowPrivileged: config.allowPrivileged ?? true,
+    defaultGraceTimeNs: config.defaultGraceTimeNs ?? 0,
+    maxContainers: config.maxContainers ?? Math.max(1, cpus().length * 125),
+    binDir: config.binDir ?? join(config.depotDir, ".bin"),
+    initPath: config.initPath ?? "/usr/bin/catatonit",
+    processRetentionMs: config.processRetentionMs ?? 60_000,
+    reapIntervalMs: config.reapIntervalMs ?? 1_000,
+    stopTimeoutMs: config.stopTimeoutMs ?? 10_000,
+    logger: config.logger ?? pino({ name: "garden", level: process.env.GROVE_LOG_LEVEL ?? "info" }),
+  };
+}

@@ -1,0 +1,294 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ContainerNotFound, InvalidSpec } from "../errors";
+import type { ContainerNetwork, Networker } from "../seams";
+import type { NetInMapping, NetOutRule } from "../types";
+import { type CniNetwork, type CniRequest, cniAdd, cniDel } from "./cni";
+import { type NetworkerConfig, type ResolvedNetworkerConfig, resolveNetworkerConfig } from "./config";
+import { HostExec, runInNetns } from "./host-exec";
+import { formatCidr, formatIPv4 } from "./ipv4";
+import { NETNS_DIR, netnsNameFor, networkId } from "./names";
+import { validateNetOutRules } from "./netout";
+import { addMapping } from "./ports";
+import { requestedAddress } from "./requested-network";
+import { renderRuleset, renderTeardown } from "./ruleset";
+import {
+  type ContainerRecord,
+  cloneState,
+  loadState,
+  type NetworkState,
+  removeState,
+  saveState,
+} from "./state";
+import { readInterfaceStats } from "./stats";
+
+/** The Networker plus what only tests and cell removal need. */
+export interface CniNetworker extends Networker {
+  /** Tears down every container network, the nft tables, the bridge, leases and the state file. */
+  destroyAll(): Promise<void>;
+}
+
+/**
+ * A Networker on the CNI `bridge` + `host-local` plugins and one nft table pair per cell.
+ *
+ * Each container gets one address of the cell subnet on a shared bridge whose first address is the
+ * gateway (rather than a /30 per container): host-local allocates that natively, no address is wasted
+ * on per-container network/broadcast/gateway, and one bridge keeps container↔container traffic L2.
+ * Operations are serialized; state is saved before the rules are applied, so after a crash restore()
+ * re-applies the rules the saved state describes.
+ *
+ * @example
+ * const net = createNetworker({ stateDir, bridge: "grove0", subnet: "10.254.0.0/22", name: "grove",
+ *   externalIP: "192.168.1.10", log });
+ * const { netnsPath, containerIP } = await net.up("web-1", {});
+ * const { hostPort } = await net.netIn("web-1", 0, 8080);
+ */
+export function createNetworker(config: NetworkerConfig): CniNetworker {
+  const cfg: ResolvedNetworkerConfig = resolveNetworkerConfig(config);
+  const log = cfg.log.child({ component: "garden.network", network: cfg.name });
+  const host = new HostExec(cfg.hostNetns);
+  const cni: CniNetwork = {
+    name: cfg.name,
+    bridge: cfg.bridge,
+    subnet: formatCidr(cfg.cidr),
+    gateway: formatIPv4(cfg.gateway),
+    ipamDataDir: join(cfg.stateDir, "ipam"),
+    pluginDir: cfg.cniPluginDir,
+  };
+  let state: NetworkState | undefined;
+  let hostPrepared = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** One operation at a time: the nft table is rendered from the whole state. */
+  function serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function current(): Promise<NetworkState> {
+    state ??= await loadState(cfg.stateDir, cfg.portPool.start);
+    return state;
+  }
+
+  function toNetwork(record: ContainerRecord): ContainerNetwork {
+    return {
+      handle: record.handle,
+      netnsPath: record.netnsPath,
+      containerIP: record.containerIP ?? "",
+      hostIP: cni.gateway,
+      externalIP: cfg.externalIP,
+      mappedPorts: record.mappedPorts.map((m) => ({ ...m })),
+    };
+  }
+
+  function upRecord(s: NetworkState, handle: string): ContainerRecord {
+    const record = s.containers[handle];
+    if (record?.status !== "up") throw new ContainerNotFound(handle);
+    return record;
+  }
+
+  async function applyRules(s: NetworkState): Promise<void> {
+    const script = renderRuleset({
+      table: cfg.name,
+      bridge: cfg.bridge,
+      subnet: cni.subnet,
+      externalIP: cfg.externalIP,
+      containers: Object.values(s.containers),
+    });
+    await host.nft("apply nft ruleset", script);
+  }
+
+  /** Saves `next`, applies its rules, and only then makes it current; on failure the old state stays. */
+  async function commit(next: NetworkState): Promise<void> {
+    const previous = await current();
+    await saveState(cfg.stateDir, next);
+    try {
+      await applyRules(next);
+    } catch (err) {
+      await saveState(cfg.stateDir, previous);
+      throw err;
+    }
+    state = next;
+  }
+
+  async function prepareHost(): Promise<void> {
+    if (hostPrepared) return;
+    await host.sysctl("net.ipv4.ip_forward", "1");
+    // Lets host clients reach NetIn ports on 127.0.0.1: DNATed packets keep their loopback source
+    // until postrouting masquerades them, and routing drops such "martians" on other interfaces.
+    await host.sysctl(`net.ipv4.conf.${cfg.bridge}.route_localnet`, "1");
+    hostPrepared = true;
+  }
+
+  function cniRequest(record: ContainerRecord, want?: CniRequest["want"]): CniRequest {
+    const netnsPath = existsSync(record.netnsPath) ? record.netnsPath : "";
+    return want === undefined
+      ? { containerId: record.netnsName, netnsPath }
+      : { containerId: record.netnsName, netnsPath, want };
+  }
+
+  /** Releases the address, removes the veth and the netns; each step tolerates a missing piece. */
+  async function teardown(record: ContainerRecord): Promise<void> {
+    await cniDel(host, cni, cniRequest(record), record.handle);
+    if (existsSync(record.netnsPath)) {
+      await host.run("delete netns", "ip", ["netns", "delete", record.netnsName], { handle: record.handle });
+    }
+  }
+
+  async function createNetns(record: ContainerRecord): Promise<void> {
+    // `ip netns` works on /run/netns (a mount-namespace thing); the new netns is fresh either way.
+    await host.run("create netns", "ip", ["netns", "add", record.netnsName], { handle: record.handle });
+    await runInNetns(record.netnsPath, "ip", ["link", "set", "lo", "up"]);
+    // The cell's filtering is IPv4-only, so the container gets no IPv6 to go around it.
+    await runInNetns(record.netnsPath, "sysctl", [
+      "-q",
+      "-w",
+      "net.ipv6.conf.all.disable_ipv6=1",
+      "net.ipv6.conf.default.disable_ipv6=1",
+    ]);
+  }
+
+  async function up(handle: string, opts: { network?: string }): Promise<ContainerNetwork> {
+    return serialize(async () => {
+      const s = await current();
+      const existing = s.containers[handle];
+      if (existing?.status === "up") return toNetwork(existing);
+      const want = requestedAddress(opts.network, cfg.cidr, cfg.gateway);
+      const l = log.child({ handle });
+      if (existing) {
+        l.warn("cleaning up a half-created network before creating it again");
+        await teardown(existing);
+      }
+      const netnsName = netnsNameFor(cfg.name, handle);
+      const record: ContainerRecord = {
+        handle,
+        id: networkId(handle),
+        netnsName,
+        netnsPath: join(NETNS_DIR, netnsName),
+        status: "creating",
+        mappedPorts: [],
+        netOut: [],
+      };
+      const creating = cloneState(s);
+      creating.containers[handle] = record;
+      await saveState(cfg.stateDir, creating);
+      state = creating;
+      try {
+        await createNetns(record);
+        const added = await cniAdd(host, cni, cniRequest(record, want), handle);
+        await prepareHost();
+        const next = cloneState(creating);
+        next.containers[handle] = {
+          ...record,
+          status: "up",
+          containerIP: added.containerIP,
+          hostVeth: added.hostVeth,
+        };
+        await commit(next);
+        l.info({ containerIP: added.containerIP, netns: record.netnsPath }, "network up");
+        return toNetwork(next.containers[handle] as ContainerRecord);
+      } catch (err) {
+        l.error({ err }, "network up failed; rolling back");
+        await teardown(record).catch((e) => l.error({ err: e }, "rollback failed"));
+        const rolledBack = cloneState(await current());
+        delete rolledBack.containers[handle];
+        await saveState(cfg.stateDir, rolledBack);
+        state = rolledBack;
+        throw err;
+      }
+    });
+  }
+
+  async function netIn(handle: string, hostPort: number, containerPort: number): Promise<NetInMapping> {
+    for (const port of [hostPort, containerPort]) {
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InvalidSpec(`port ${port}: want 0-65535`, { handle });
+    }
+    return serialize(async () => {
+      const s = await current();
+      upRecord(s, handle);
+      const next = cloneState(s);
+      const before = next.containers[handle]?.mappedPorts.length;
+      const mapping = addMapping(next, handle, cfg.portPool, hostPort, containerPort);
+      if (next.containers[handle]?.mappedPorts.length !== before) {
+        await commit(next);
+        log.info({ handle, ...mapping }, "net in");
+      }
+      return { ...mapping };
+    });
+  }
+
+  async function netOut(handle: string, rules: NetOutRule[]): Promise<void> {
+    validateNetOutRules(rules);
+    await serialize(async () => {
+      const s = await current();
+      upRecord(s, handle);
+      const next = cloneState(s);
+      next.containers[handle]?.netOut.push(...structuredClone(rules));
+      await commit(next);
+      log.info({ handle, rules: rules.length }, "net out");
+    });
+  }
+
+  async function stats(handle: string): Promise<{ rxBytes: number; txBytes: number }> {
+    const record = upRecord(await serialize(current), handle);
+    return readInterfaceStats(record.netnsPath);
+  }
+
+  async function down(handle: string): Promise<void> {
+    await serialize(async () => {
+      const s = await current();
+      const record = s.containers[handle];
+      if (record === undefined) return;
+      await teardown(record);
+      const next = cloneState(s);
+      delete next.containers[handle];
+      await commit(next);
+      log.info({ handle }, "network down");
+    });
+  }
+
+  async function restore(): Promise<ContainerNetwork[]> {
+    return serialize(async () => {
+      state = await loadState(cfg.stateDir, cfg.portPool.start);
+      const next = cloneState(state);
+      for (const record of Object.values(state.containers)) {
+        if (record.status === "up") {
+          if (!existsSync(record.netnsPath))
+            log.warn({ handle: record.handle }, "netns missing after restart");
+          continue;
+        }
+        // up() never returned for it, so no container uses it: finish the cleanup.
+        log.warn({ handle: record.handle }, "removing a half-created network");
+        await teardown(record);
+        delete next.containers[record.handle];
+      }
+      const ups = Object.values(next.containers);
+      if (ups.length > 0) await prepareHost();
+      // Same rules as before the restart (atomic swap, connections survive); also heals a crash
+      // between saving the state and applying its rules.
+      await commit(next);
+      log.info({ containers: ups.length }, "network state restored");
+      return ups.map(toNetwork);
+    });
+  }
+
+  async function destroyAll(): Promise<void> {
+    await serialize(async () => {
+      const s = await current();
+      for (const record of Object.values(s.containers)) await teardown(record);
+      await host.nft("delete nft tables", renderTeardown(cfg.name));
+      const link = await host.tryRun("ip", ["link", "show", "dev", cfg.bridge]);
+      if (link.exitCode === 0) await host.run("delete bridge", "ip", ["link", "delete", "dev", cfg.bridge]);
+      await rm(join(cni.ipamDataDir, cni.name), { recursive: true, force: true });
+      await removeState(cfg.stateDir);
+      state = undefined;
+      hostPrepared = false;
+      log.info("network destroyed");
+    });
+  }
+
+  return { up, netIn, netOut, stats, down, restore, destroyAll };
+}

@@ -1,0 +1,135 @@
+import { netOutStatements } from "./netout";
+import { OUTBOUND_VERDICT, SAME_BRIDGE_VERDICT } from "./policy";
+import type { ContainerRecord } from "./state";
+
+export interface RulesetInput {
+  /** nft table name (one `ip` and one `bridge` table of that name) */
+  table: string;
+  bridge: string;
+  /** "10.254.0.0/22" */
+  subnet: string;
+  externalIP: string;
+  containers: ContainerRecord[];
+}
+
+export function egressChain(id: string): string {
+  return `egress_${id}`;
+}
+
+/**
+ * The whole nft script for one networker. It creates-then-deletes-then-recreates both tables in one
+ * transaction, so `nft -f` swaps the old rules for the new atomically (FACTS: flush-then-load loses
+ * new connections, one-transaction replacement loses none), and works whether or not they existed.
+ */
+export function renderRuleset(input: RulesetInput): string {
+  const lines = [
+    ...replaceTable("ip", input.table),
+    ...ipTable(input),
+    ...replaceTable("bridge", input.table),
+    ...bridgeTable(input),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Script removing both tables (a missing table is fine: it is created empty first). */
+export function renderTeardown(table: string): string {
+  return `${[...replaceTable("ip", table), ...replaceTable("bridge", table)].join("\n")}\n`;
+}
+
+function replaceTable(family: "ip" | "bridge", table: string): string[] {
+  return [`table ${family} ${table} {}`, `delete table ${family} ${table}`];
+}
+
+function ipTable(input: RulesetInput): string[] {
+  const br = quote(input.bridge);
+  const ready = input.containers.filter((c) => c.status === "up" && c.containerIP !== undefined);
+  const lines: string[] = [`table ip ${input.table} {`];
+
+  for (const c of ready) {
+    lines.push(`  chain ${egressChain(c.id)} {`);
+    for (const statement of netOutStatements(c.netOut, `${input.table}-${c.id}`))
+      lines.push(`    ${statement}`);
+    lines.push("  }");
+  }
+
+  // One map lookup per new connection, however many ports are mapped.
+  const portMap = ready.flatMap((c) =>
+    c.mappedPorts.map((m) => `${m.hostPort} : ${c.containerIP} . ${m.containerPort}`),
+  );
+  const dnat = portMap.length > 0 ? [`dnat ip to tcp dport map { ${portMap.join(", ")} }`] : [];
+  lines.push(
+    "  chain prerouting {",
+    "    type nat hook prerouting priority dstnat; policy accept;",
+    ...dnat.map((d) => `    ip daddr ${input.externalIP} ${d}`),
+    "  }",
+    // Connections made on the host itself (to the external address, loopback or any local address).
+    "  chain output {",
+    "    type nat hook output priority -100; policy accept;",
+    ...dnat.map((d) => `    fib daddr type local ${d}`),
+    "  }",
+    "  chain postrouting {",
+    "    type nat hook postrouting priority srcnat; policy accept;",
+    `    ip saddr ${input.subnet} oifname != ${br} masquerade`,
+    // Hairpin: a container reaching a NetIn port of the cell must see the reply come from the cell.
+    `    oifname ${br} ip saddr ${input.subnet} ct status dnat masquerade`,
+    // Host-local clients on 127.0.0.1 (routable to the bridge thanks to route_localnet).
+    `    oifname ${br} ip saddr 127.0.0.0/8 masquerade`,
+    "  }",
+  );
+
+  const vmap = ready.map((c) => `${c.containerIP} : jump ${egressChain(c.id)}`);
+  lines.push(
+    // Host protection: nothing from a container reaches a host address unless its NetOut accepts it.
+    "  chain input {",
+    "    type filter hook input priority filter; policy accept;",
+    `    iifname ${br} ct state established,related accept`,
+    ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
+    `    iifname ${br} meta l4proto tcp reject with tcp reset`,
+    `    iifname ${br} reject with icmp type admin-prohibited`,
+    "  }",
+    "  chain forward {",
+    "    type filter hook forward priority filter; policy accept;",
+    "    ct state established,related accept",
+    `    iifname ${br} oifname ${br} ${SAME_BRIDGE_VERDICT}`,
+    ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
+    `    iifname ${br} ${OUTBOUND_VERDICT}`,
+    "  }",
+    "}",
+  );
+  return lines;
+}
+
+/**
+ * Anti-spoofing at the bridge ports: a container port may only send IPv4 and ARP with the address it
+ * was given; everything else from it (forged sources, IPv6 — the filter above is IPv4-only — other
+ * ethertypes) is dropped. Source-IP identity is what policies will match on, so it must not be
+ * forgeable with CAP_NET_RAW. Set lookups keep this O(1) per frame.
+ */
+function bridgeTable(input: RulesetInput): string[] {
+  const bound = input.containers.filter((c) => c.hostVeth !== undefined && c.containerIP !== undefined);
+  const ports = bound.map((c) => quote(c.hostVeth as string));
+  const bindings = bound.map((c) => `${quote(c.hostVeth as string)} . ${c.containerIP}`);
+  return [
+    `table bridge ${input.table} {`,
+    "  set container_ports {",
+    "    type ifname;",
+    ...(ports.length > 0 ? [`    elements = { ${ports.join(", ")} }`] : []),
+    "  }",
+    "  set bindings {",
+    "    type ifname . ipv4_addr;",
+    ...(bindings.length > 0 ? [`    elements = { ${bindings.join(", ")} }`] : []),
+    "  }",
+    "  chain prerouting {",
+    "    type filter hook prerouting priority filter; policy accept;",
+    "    iifname != @container_ports accept",
+    "    ether type ip iifname . ip saddr @bindings accept",
+    "    ether type arp iifname . arp saddr ip @bindings accept",
+    "    drop",
+    "  }",
+    "}",
+  ];
+}
+
+function quote(name: string): string {
+  return `"${name}"`;
+}

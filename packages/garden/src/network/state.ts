@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { NetInMapping, NetOutRule } from "../types";
+
+/** One container's network as persisted; `creating` means up() did not finish (a crash mid-way). */
+export interface ContainerRecord {
+  handle: string;
+  /** short id derived from the handle: netns name suffix, CNI container id, chain name suffix */
+  id: string;
+  netnsName: string;
+  netnsPath: string;
+  status: "creating" | "up";
+  containerIP?: string;
+  /** host-side veth, from the CNI result; used for per-port anti-spoofing */
+  hostVeth?: string;
+  mappedPorts: NetInMapping[];
+  netOut: NetOutRule[];
+}
+
+export interface NetworkState {
+  version: 1;
+  /** where the next NetIn pool search starts, so a released port is not handed out again at once */
+  nextPort: number;
+  containers: Record<string, ContainerRecord>;
+}
+
+const FILE = "network.json";
+
+export function emptyState(firstPort: number): NetworkState {
+  return { version: 1, nextPort: firstPort, containers: {} };
+}
+
+export async function loadState(stateDir: string, firstPort: number): Promise<NetworkState> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, FILE), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(firstPort);
+    throw err;
+  }
+  const parsed = JSON.parse(text) as NetworkState;
+  if (parsed.version !== 1) throw new Error(`${join(stateDir, FILE)}: unknown version ${parsed.version}`);
+  return parsed;
+}
+
+/** Write-to-temp, fsync, rename: a reader (or a restart) sees the old or the new file, never half. */
+export async function saveState(stateDir: string, state: NetworkState): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const target = join(stateDir, FILE);
+  const temp = `${target}.${randomBytes(4).toString("hex")}.tmp`;
+  const file = await open(temp, "w", 0o600);
+  try {
+    await file.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+export async function removeState(stateDir: string): Promise<void> {
+  await rm(join(stateDir, FILE), { force: true });
+}
+
+/** Deep copy, so an operation can prepare the next state and drop it if applying fails. */
+export function cloneState(state: NetworkState): NetworkState {
+  return structuredClone(state);
+}

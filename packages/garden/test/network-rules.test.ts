@@ -1,0 +1,202 @@
+import { pino } from "pino";
+import { describe, expect, test } from "vitest";
+import { resolveNetworkerConfig } from "../src/network/config";
+import {
+  InvalidNetOutRule,
+  InvalidNetwork,
+  InvalidNetworkerConfig,
+  PortInUse,
+  PortPoolExhausted,
+} from "../src/network/errors";
+import { formatIPv4, parseAddressWithPrefix, parseIPv4 } from "../src/network/ipv4";
+import { netOutStatements } from "../src/network/netout";
+import { addMapping, pickFreePort } from "../src/network/ports";
+import { requestedAddress } from "../src/network/requested-network";
+import { renderRuleset } from "../src/network/ruleset";
+import { type ContainerRecord, emptyState } from "../src/network/state";
+
+const cell = { network: parseIPv4("10.254.0.0") as number, prefix: 22 };
+const gateway = cell.network + 1;
+
+function record(handle: string, over: Partial<ContainerRecord> = {}): ContainerRecord {
+  return {
+    handle,
+    id: `id${handle}`,
+    netnsName: `n-${handle}`,
+    netnsPath: `/run/netns/n-${handle}`,
+    status: "up",
+    containerIP: "10.254.0.2",
+    hostVeth: "veth1234",
+    mappedPorts: [],
+    netOut: [],
+    ...over,
+  };
+}
+
+describe("IPv4 parsing", () => {
+  test("round-trips dotted quads and rejects malformed ones", () => {
+    expect(formatIPv4(parseIPv4("10.254.3.255") as number)).toBe("10.254.3.255");
+    for (const bad of ["10.0.0", "10.0.0.256", "01.2.3.4", "a.b.c.d", "1.2.3.4.5"])
+      expect(parseIPv4(bad)).toBeUndefined();
+    expect(parseAddressWithPrefix("10.0.0.1/33")).toBeUndefined();
+    expect(parseAddressWithPrefix("10.0.0.1")).toEqual({ address: parseIPv4("10.0.0.1"), prefix: 32 });
+  });
+});
+
+describe("requested container network", () => {
+  test("an address with host bits asks for exactly that address", () => {
+    expect(requestedAddress("10.254.2.77/30", cell, gateway)).toEqual({ ip: "10.254.2.77" });
+    expect(requestedAddress("10.254.2.77", cell, gateway)).toEqual({ ip: "10.254.2.77" });
+  });
+  test("a range asks for its usable addresses", () => {
+    expect(requestedAddress("10.254.3.64/30", cell, gateway)).toEqual({
+      rangeStart: "10.254.3.65",
+      rangeEnd: "10.254.3.66",
+    });
+  });
+  test("no network means any address", () => {
+    expect(requestedAddress(undefined, cell, gateway)).toBeUndefined();
+    expect(requestedAddress("", cell, gateway)).toBeUndefined();
+  });
+  test("ranges outside the cell, the gateway and garbage are refused", () => {
+    expect(() => requestedAddress("10.254.4.1/30", cell, gateway)).toThrow(InvalidNetwork);
+    expect(() => requestedAddress("10.0.0.0/8", cell, gateway)).toThrow(InvalidNetwork);
+    expect(() => requestedAddress("10.254.0.1/22", cell, gateway)).toThrow(/reserved/);
+    expect(() => requestedAddress("nonsense", cell, gateway)).toThrow(InvalidNetwork);
+  });
+});
+
+describe("NetIn port pool", () => {
+  const pool = { start: 61001, end: 61003 };
+  test("searches from the cursor and wraps, so a released port is not reissued at once", () => {
+    expect(pickFreePort(new Set([61002]), pool, 61002)).toBe(61003);
+    expect(pickFreePort(new Set([61003]), pool, 61003)).toBe(61001);
+    expect(() => pickFreePort(new Set([61001, 61002, 61003]), pool, 61001)).toThrow(PortPoolExhausted);
+  });
+  test("allocates distinct ports, defaults the container port and refuses a held host port", () => {
+    const state = emptyState(pool.start);
+    state.containers.a = record("a");
+    state.containers.b = record("b");
+    const first = addMapping(state, "a", pool, 0, 8080);
+    const second = addMapping(state, "b", pool, 0, 0);
+    expect(first).toEqual({ hostPort: 61001, containerPort: 8080 });
+    expect(second).toEqual({ hostPort: 61002, containerPort: 61002 });
+    expect(() => addMapping(state, "b", pool, 61001, 8080)).toThrow(PortInUse);
+    expect(addMapping(state, "a", pool, 61001, 8080)).toEqual(first);
+    expect(state.containers.a?.mappedPorts).toHaveLength(1);
+  });
+});
+
+describe("NetOut rules as nft statements", () => {
+  test("each Garden rule becomes one accept with its networks, ports and icmp fields", () => {
+    expect(
+      netOutStatements(
+        [
+          { protocol: "all" },
+          {
+            protocol: "tcp",
+            networks: [{ start: "10.0.0.1", end: "10.0.0.9" }],
+            ports: [{ start: 80, end: 80 }],
+          },
+          {
+            protocol: "udp",
+            networks: [
+              { start: "1.1.1.1", end: "1.1.1.1" },
+              { start: "2.0.0.0", end: "2.0.0.255" },
+            ],
+            ports: [
+              { start: 53, end: 53 },
+              { start: 1000, end: 2000 },
+            ],
+            log: true,
+          },
+          { protocol: "icmp", icmps: { type: 8, code: 0 } },
+        ],
+        "cell-abc",
+      ),
+    ).toEqual([
+      "accept",
+      "ip daddr 10.0.0.1-10.0.0.9 tcp dport 80 accept",
+      'ip daddr { 1.1.1.1, 2.0.0.0-2.0.0.255 } udp dport { 53, 1000-2000 } log prefix "cell-abc " accept',
+      "meta l4proto icmp icmp type 8 icmp code 0 accept",
+    ]);
+  });
+  test("rules that cannot mean anything are refused", () => {
+    const bad = [
+      { protocol: "all" as const, ports: [{ start: 80, end: 80 }] },
+      { protocol: "tcp" as const, icmps: { type: 8 } },
+      { protocol: "tcp" as const, networks: [{ start: "10.0.0.9", end: "10.0.0.1" }] },
+      { protocol: "tcp" as const, networks: [{ start: "nope", end: "10.0.0.1" }] },
+      { protocol: "udp" as const, ports: [{ start: 0, end: 70000 }] },
+      { protocol: "icmp" as const, icmps: { type: 300 } },
+    ];
+    for (const rule of bad) expect(() => netOutStatements([rule], "p")).toThrow(InvalidNetOutRule);
+  });
+});
+
+describe("rendered ruleset", () => {
+  const script = renderRuleset({
+    table: "cell",
+    bridge: "br0",
+    subnet: "10.254.0.0/22",
+    externalIP: "192.0.2.10",
+    containers: [
+      record("a", {
+        mappedPorts: [{ hostPort: 61001, containerPort: 8080 }],
+        netOut: [{ protocol: "tcp", ports: [{ start: 5432, end: 5432 }] }],
+      }),
+      record("b", { status: "creating", containerIP: undefined, hostVeth: undefined }),
+    ],
+  });
+  test("replaces both tables in one script", () => {
+    expect(script.startsWith("table ip cell {}\ndelete table ip cell\n")).toBe(true);
+    expect(script).toContain("table bridge cell {}\ndelete table bridge cell\n");
+  });
+  test("DNATs NetIn ports for the external address and for the host's own connections", () => {
+    expect(script).toContain("ip daddr 192.0.2.10 dnat ip to tcp dport map { 61001 : 10.254.0.2 . 8080 }");
+    expect(script).toContain("fib daddr type local dnat ip to tcp dport map { 61001 : 10.254.0.2 . 8080 }");
+  });
+  test("lets NetOut accepts run before the host-protection reject", () => {
+    const vmap = script.indexOf('iifname "br0" ip saddr vmap { 10.254.0.2 : jump egress_ida }');
+    const reject = script.indexOf('iifname "br0" meta l4proto tcp reject with tcp reset');
+    expect(vmap).toBeGreaterThan(0);
+    expect(reject).toBeGreaterThan(vmap);
+    expect(script).toContain("chain egress_ida {\n    tcp dport 5432 accept\n  }");
+  });
+  test("leaves half-created containers out of the rules", () => {
+    expect(script).not.toContain("egress_idb");
+  });
+  test("binds each container port to its address at the bridge", () => {
+    expect(script).toContain('elements = { "veth1234" . 10.254.0.2 }');
+    expect(script).toContain("iifname != @container_ports accept");
+  });
+});
+
+describe("networker config", () => {
+  const base = {
+    stateDir: "/tmp/x",
+    bridge: "grove0",
+    subnet: "10.254.0.0/22",
+    name: "cell1",
+    externalIP: "192.0.2.10",
+    log: pino({ level: "silent" }),
+  };
+  test("fills defaults", () => {
+    const cfg = resolveNetworkerConfig(base);
+    expect(cfg.portPool).toEqual({ start: 61001, end: 65000 });
+    expect(cfg.cniPluginDir).toBe("/usr/lib/cni");
+    expect(formatIPv4(cfg.gateway)).toBe("10.254.0.1");
+  });
+  test("refuses names the kernel or nft would refuse and overlapping addresses", () => {
+    for (const over of [
+      { bridge: "a-bridge-name-too-long" },
+      { name: "1cell" },
+      { subnet: "10.254.0.1/22" },
+      { subnet: "10.254.0.0/31" },
+      { externalIP: "10.254.0.9" },
+      { portPool: { start: 5000, end: 4000 } },
+    ]) {
+      expect(() => resolveNetworkerConfig({ ...base, ...over })).toThrow(InvalidNetworkerConfig);
+    }
+  });
+});

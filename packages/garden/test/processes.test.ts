@@ -1,0 +1,159 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../src/index";
+import { ExecutableNotFound, ProcessNotFound } from "../src/index";
+import {
+  eventually,
+  firstChunk,
+  type GardenFixture,
+  gardenFixture,
+  readAll,
+  runtimeAvailable,
+  sh,
+} from "./support";
+
+describe.runIf(runtimeAvailable)("processes", () => {
+  let fixture: GardenFixture;
+  let container: Container;
+  beforeAll(async () => {
+    fixture = await gardenFixture();
+    container = await fixture.garden.create({ handle: "procs", env: ["FROM_CONTAINER=yes"] });
+  });
+  afterAll(async () => {
+    await fixture?.cleanup();
+  });
+
+  it("passes stdin through and reports stdout, stderr and the exit code separately", async () => {
+    const process = await container.run({
+      path: "sh",
+      args: ["-c", "read line; echo out:$line; echo err:$line >&2; exit 7"],
+    });
+    const stdin = process.stdin();
+    stdin.end("hello\n");
+    const [stdout, stderr, code] = await Promise.all([
+      readAll(process.stdout()),
+      readAll(process.stderr()),
+      process.wait(),
+    ]);
+    expect(stdout).toBe("out:hello\n");
+    expect(stderr).toBe("err:hello\n");
+    expect(code).toBe(7);
+  });
+
+  it("delivers EOF on stdin when the writer ends it", async () => {
+    const process = await container.run({ path: "cat" });
+    const stdin = process.stdin();
+    stdin.write("a");
+    stdin.write("b");
+    stdin.end();
+    expect(await readAll(process.stdout())).toBe("ab");
+    expect(await process.wait()).toBe(0);
+  });
+
+  it("merges container env, process env, USER/HOME and the working directory", async () => {
+    const process = await container.run({
+      path: "sh",
+      args: ["-c", "echo $FROM_CONTAINER $MINE $USER $HOME; pwd"],
+      env: ["MINE=mine"],
+      dir: "/tmp",
+    });
+    expect(await readAll(process.stdout())).toBe("yes mine root /root\n/tmp\n");
+  });
+
+  it("runs as a user named in the container's /etc/passwd or given as uid:gid", async () => {
+    expect((await sh(container, "id -u; id -g", { user: "nobody" })).stdout).toBe("65534\n65534\n");
+    expect((await sh(container, "id -u; id -g", { user: "1234:4321" })).stdout).toBe("1234\n4321\n");
+  });
+
+  it("applies rlimits to the process", async () => {
+    const process = await container.run({ path: "sh", args: ["-c", "ulimit -n"], rlimits: { nofile: 123 } });
+    expect(await readAll(process.stdout())).toBe("123\n");
+  });
+
+  it("fails with ExecutableNotFound and the runtime's message for a missing binary", async () => {
+    const error = await container.run({ path: "/no/such/binary" }).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(ExecutableNotFound);
+    expect((error as Error).message).toMatch(/no such file or directory|not found/);
+  });
+
+  it("keeps output produced before anyone reads it, and a second handle reads it from the start", async () => {
+    const process = await container.run({
+      id: "early-bird",
+      path: "sh",
+      args: ["-c", "echo first; read x; echo second"],
+    });
+    await eventually(
+      async () => (await firstChunk((await container.attach("early-bird")).stdout())) === "first\n",
+    );
+    const attached = await container.attach("early-bird");
+    process.stdin().end("go\n");
+    expect(await readAll(attached.stdout())).toBe("first\nsecond\n");
+    expect(await attached.wait()).toBe(0);
+    expect(await readAll(process.stdout())).toBe("first\nsecond\n");
+  });
+
+  it("lets a finished process be attached and waited for", async () => {
+    const process = await container.run({ id: "done-already", path: "sh", args: ["-c", "echo bye; exit 4"] });
+    await process.wait();
+    const attached = await container.attach("done-already");
+    expect(await attached.wait()).toBe(4);
+    expect(await readAll(attached.stdout())).toBe("bye\n");
+  });
+
+  it("rejects attaching to an unknown process and reusing a process id", async () => {
+    await expect(container.attach("nobody-here")).rejects.toBeInstanceOf(ProcessNotFound);
+    await container.run({ id: "dup", path: "true" });
+    await expect(container.run({ id: "dup", path: "true" })).rejects.toThrow(/already exists/);
+  });
+
+  it("terminates and kills a long-running exec'd process", async () => {
+    const terminated = await container.run({ path: "sleep", args: ["1000"] });
+    await terminated.signal("terminate");
+    expect(await terminated.wait()).toBe(143);
+    const killed = await container.run({
+      path: "sh",
+      args: ["-c", "trap '' TERM; echo ready; sleep 1000 & wait"],
+    });
+    await eventually(async () => (await firstChunk(killed.stdout())).includes("ready"), 5_000, "trap set");
+    await killed.signal("kill");
+    expect(await killed.wait()).toBe(137);
+  });
+
+  it("gives a TTY process a terminal of the requested size and resizes it", async () => {
+    const process = await container.run({
+      path: "sh",
+      args: ["-c", "stty size; read x; stty size"],
+      tty: { windowSize: { columns: 100, rows: 30 } },
+    });
+    const output = process.stdout();
+    let seen = "";
+    output.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    await eventually(async () => seen.includes("30 100"), 5_000, "first stty size");
+    await process.resize({ columns: 132, rows: 43 });
+    const stdin = process.stdin();
+    stdin.write("\n");
+    expect(await process.wait()).toBe(0);
+    await eventually(async () => seen.includes("43 132"), 5_000, "second stty size");
+    expect(output.readableEnded || seen.includes("43 132")).toBe(true);
+  });
+
+  it("reports an error instead of waiting forever when a process's monitor is gone", async () => {
+    const process = await container.run({ id: "orphaned", path: "sleep", args: ["1000"] });
+    const dir = `${fixture.config.depotDir}/procs/processes/orphaned`;
+    const monitorPid = Number(await readFile(`${dir}/monitor.pid`, "utf8"));
+    const processPid = Number(await readFile(`${dir}/pid`, "utf8"));
+    globalThis.process.kill(monitorPid, "SIGKILL");
+    globalThis.process.kill(processPid, "SIGKILL");
+    await expect(process.wait()).rejects.toThrow(/monitor of process orphaned is gone/);
+  });
+
+  it("lists running processes in info", async () => {
+    const process = await container.run({ id: "listed", path: "sleep", args: ["1000"] });
+    expect((await container.info()).processIDs).toContain("listed");
+    await process.signal("kill");
+    await process.wait();
+    expect((await container.info()).processIDs).not.toContain("listed");
+  });
+});

@@ -1,0 +1,108 @@
+import { Readable } from "node:stream";
+import { extract, pack } from "tar-stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../src/index";
+import { InvalidSpec } from "../src/index";
+import { type GardenFixture, gardenFixture, runtimeAvailable, sh } from "./support";
+
+function tarOf(
+  entries: Array<{ name: string; body?: string; type?: "file" | "directory" | "symlink"; linkname?: string }>,
+) {
+  const packer = pack();
+  for (const entry of entries) {
+    if (entry.type === "symlink")
+      packer.entry({ name: entry.name, type: "symlink", linkname: entry.linkname });
+    else if (entry.type === "directory") packer.entry({ name: entry.name, type: "directory", mode: 0o755 });
+    else packer.entry({ name: entry.name, mode: 0o644 }, entry.body ?? "");
+  }
+  packer.finalize();
+  return Readable.from(packer);
+}
+
+async function untar(stream: Readable): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const extractor = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extractor.on("entry", (header, body, next) => {
+      const chunks: Buffer[] = [];
+      body.on("data", (chunk: unknown) => chunks.push(chunk as Buffer));
+      body.on("end", () => {
+        files[header.name] = header.type === "file" ? Buffer.concat(chunks).toString() : header.type;
+        next();
+      });
+    });
+    extractor.on("finish", resolve);
+    extractor.on("error", reject);
+  });
+  stream.pipe(extractor);
+  await done;
+  return files;
+}
+
+describe.runIf(runtimeAvailable)("stream in and out", () => {
+  let fixture: GardenFixture;
+  let container: Container;
+  beforeAll(async () => {
+    fixture = await gardenFixture();
+    container = await fixture.garden.create({ handle: "files" });
+  });
+  afterAll(async () => {
+    await fixture?.cleanup();
+  });
+
+  it("extracts an archive owned by the given user, visible inside the container", async () => {
+    await container.streamIn({
+      path: "/home/vcap/app",
+      user: "vcap",
+      tar: tarOf([
+        { name: "bin/", type: "directory" },
+        { name: "bin/run.sh", body: "echo running\n" },
+      ]),
+    });
+    const result = await sh(
+      container,
+      "sh /home/vcap/app/bin/run.sh; stat -c '%u %U' /home/vcap/app/bin/run.sh /home/vcap/app",
+    );
+    expect(result.stdout).toBe("running\n2000 vcap\n2000 vcap\n");
+  });
+
+  it("streams a path out as a tar", async () => {
+    await sh(container, "mkdir -p /out/dir && echo one > /out/dir/a && echo two > /out/dir/b");
+    expect(await untar(await container.streamOut({ path: "/out/dir" }))).toEqual({
+      "dir/": "directory",
+      "dir/a": "one\n",
+      "dir/b": "two\n",
+    });
+  });
+
+  it("rejects a malicious archive and writes nothing of it", async () => {
+    const attempt = container.streamIn({
+      path: "/tmp/target",
+      tar: tarOf([
+        { name: "innocent", body: "x" },
+        { name: "../../../../etc/escaped", body: "pwned" },
+      ]),
+    });
+    await expect(attempt).rejects.toBeInstanceOf(InvalidSpec);
+    expect((await sh(container, "ls /tmp/target; ls /etc/escaped")).stdout).toBe("");
+    const links = container.streamIn({
+      path: "/tmp/links",
+      tar: tarOf([
+        { name: "up", type: "symlink", linkname: "../../../../../etc" },
+        { name: "up/passwd", body: "root::0:0" },
+      ]),
+    });
+    await expect(links).rejects.toBeInstanceOf(InvalidSpec);
+  });
+
+  it("resolves a symlink planted in the container inside the rootfs, never on the host", async () => {
+    await sh(container, "ln -s /etc /tmp/host-etc-trap");
+    await container.streamIn({
+      path: "/tmp/host-etc-trap/trapped",
+      tar: tarOf([{ name: "f", body: "inside" }]),
+    });
+    expect((await sh(container, "cat /etc/trapped/f")).stdout).toBe("inside");
+    const { access } = await import("node:fs/promises");
+    await expect(access("/etc/trapped")).rejects.toThrow();
+  });
+});
