@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ContainerNotFound, InvalidSpec } from "../errors";
 import type { ContainerNetwork, Networker } from "../seams";
@@ -137,9 +137,20 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     }
   }
 
-  async function createNetns(record: ContainerRecord): Promise<void> {
-    // `ip netns` works on /run/netns (a mount-namespace thing); the new netns is fresh either way.
-    await host.run("create netns", "ip", ["netns", "add", record.netnsName], { handle: record.handle });
+  /**
+   * Names the container's network namespace under /run/netns: a fresh one, or — when the runtime made
+   * it (`adopt`, e.g. /proc/<init pid>/ns/net of a user-namespaced container, which runc must create
+   * itself so `runc exec` may join it) — a bind mount of that one. `ip netns delete` undoes either.
+   */
+  async function createNetns(record: ContainerRecord, adopt?: string): Promise<void> {
+    if (adopt) {
+      await mkdir(NETNS_DIR, { recursive: true });
+      await writeFile(record.netnsPath, "", { flag: "a" });
+      await host.run("name netns", "mount", ["--bind", adopt, record.netnsPath], { handle: record.handle });
+    } else {
+      // `ip netns` works on /run/netns (a mount-namespace thing); the new netns is fresh either way.
+      await host.run("create netns", "ip", ["netns", "add", record.netnsName], { handle: record.handle });
+    }
     await runInNetns(record.netnsPath, "ip", ["link", "set", "lo", "up"]);
     // The cell's filtering is IPv4-only, so the container gets no IPv6 to go around it.
     await runInNetns(record.netnsPath, "sysctl", [
@@ -150,7 +161,10 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     ]);
   }
 
-  async function up(handle: string, opts: { network?: string }): Promise<ContainerNetwork> {
+  async function up(
+    handle: string,
+    opts: { network?: string; netnsPath?: string },
+  ): Promise<ContainerNetwork> {
     return serialize(async () => {
       const s = await current();
       const existing = s.containers[handle];
@@ -176,7 +190,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       await saveState(cfg.stateDir, creating);
       state = creating;
       try {
-        await createNetns(record);
+        await createNetns(record, opts.netnsPath);
         const added = await cniAdd(host, cni, cniRequest(record, want), handle);
         await prepareHost();
         const next = cloneState(creating);
