@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createGarden, createNetworker, type Garden } from "@grove/garden";
 import { createImages } from "@grove/images";
@@ -24,6 +24,7 @@ const UID_MAPPING = { hostId: 100000, size: 65536 };
 
 export async function main(): Promise<string> {
   const temp = await makeTempDir("grove-bench-");
+  await chmod(temp.path, 0o755); // user-namespaced containers must traverse to their rootfs
   const id = randomBytes(3).toString("hex");
   const log = pino({ level: "warn" });
   const images = createImages({ storeDir: join(temp.path, "images") });
