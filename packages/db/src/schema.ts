@@ -186,3 +186,55 @@ export const appEvents = pgTable(
   },
   (t) => [index("app_events_app_idx").on(t.tenantId, t.appId, t.id)],
 );
+
+/**
+ * Instance lifecycle as the control plane tracks it: UNPLACED (waiting for a cell), PLACED (start
+ * command sent), then the states agents report (STARTING, RUNNING, CRASHED, STOPPED).
+ */
+export const instanceState = pgEnum("instance_state", [
+  "UNPLACED",
+  "PLACED",
+  "STARTING",
+  "RUNNING",
+  "CRASHED",
+  "STOPPED",
+]);
+
+/** Instances of app revisions: desired placement plus the actual state the agents report. */
+export const instances = pgTable(
+  "instances",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    index: integer("index").notNull(),
+    revision: integer("revision").notNull(),
+    cellId: uuid("cell_id").references(() => cells.id, { onDelete: "set null" }),
+    state: instanceState("state").notNull().default("UNPLACED"),
+    containerHandle: text("container_handle"),
+    address: text("address"),
+    ports: jsonb("ports").$type<{ containerPort: number; hostPort: number }[]>().notNull().default([]),
+    crashCount: integer("crash_count").notNull().default(0),
+    /** why the instance is not placed or not running, for people */
+    reason: text("reason"),
+    /** when the state last changed */
+    since: timestamp("since", { withTimezone: true }).notNull().defaultNow(),
+    commandSentAt: timestamp("command_sent_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("instances_app_idx").on(t.appId, t.index),
+    index("instances_cell_idx").on(t.cellId),
+    index("instances_state_idx").on(t.state),
+  ],
+);
+
+/** Instance events already applied, so a redelivered JetStream message is applied at most once. */
+export const appliedEvents = pgTable("applied_events", {
+  eventId: text("event_id").primaryKey(),
+  appliedAt: timestamp("applied_at", { withTimezone: true }).notNull().defaultNow(),
+});

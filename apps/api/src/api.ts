@@ -1,0 +1,103 @@
+import type { Database } from "@grove/db";
+import { onRejectedMessage } from "@grove/protocol";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import pino, { type Logger } from "pino";
+import { consumeHeartbeats } from "./cells/heartbeats";
+import { serveRegistrations } from "./cells/register-responder";
+import { serveStateSyncs } from "./cells/state-sync";
+import type { Config } from "./config";
+import { createHttpApp } from "./http/app";
+import type { ApiEnv } from "./http/env";
+import { type LeaderElection, startLeaderElection } from "./leader/lock";
+import { leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
+import { ensureLogsStream } from "./logs/stream";
+import { ApiMetrics } from "./metrics";
+import { BitsStore } from "./nats/bits-store";
+import { ensureInstanceEventsStream } from "./nats/instance-events-stream";
+import { ensureTenant } from "./repo/tenants";
+import { upsertBootstrapToken } from "./repo/tokens";
+
+/** What an api needs: its configuration and connections it does not own. */
+export interface ApiOptions {
+  config: Config;
+  db: Database;
+  nc: NatsConnection;
+  log?: Logger;
+  /** collect process metrics (once per process; off in tests that make several apis) */
+  defaultMetrics?: boolean;
+  /** how often the leader lock is tried or re-verified (default 2 s) */
+  leaderCheckMs?: number;
+  /** how long a cell has to answer a start command (default 10 s) */
+  commandTimeoutMs?: number;
+}
+
+/** A control plane instance: the HTTP app plus its NATS responders and leader loops. */
+export interface Api {
+  app: OpenAPIHono<ApiEnv>;
+  metrics: ApiMetrics;
+  /** True while this api holds the leader lock and runs the leader loops. */
+  isLeader(): boolean;
+  /** Upserts the bootstrap token, starts the NATS responders and competes for leadership. */
+  start(): Promise<void>;
+  /** Stops loops and subscriptions; the connections stay open (their owner closes them). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the control plane over connected Postgres and NATS. Call `start()` to begin serving
+ * NATS and running loops; `app.request()` works before that (tests) and `app.fetch` serves HTTP.
+ *
+ * @example
+ * const api = createApi({ config, db, nc });
+ * await api.start();
+ * serve({ fetch: api.app.fetch, port: config.GROVE_API_PORT });
+ */
+export function createApi(options: ApiOptions): Api {
+  const { config, db, nc } = options;
+  const log = options.log ?? pino({ level: config.GROVE_LOG_LEVEL }).child({ component: "api" });
+  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics });
+  const bits = new BitsStore(nc);
+  const desiredStateChanged = () => {
+    if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
+  };
+  const app = createHttpApp({ config, db, nc, bits, metrics, desiredStateChanged }, log);
+  const subscriptions: Subscription[] = [];
+  let stopCountingRejections: (() => void) | undefined;
+  let election: LeaderElection | undefined;
+  const leaderWork = leaderLoops({ ...options, log, metrics });
+  return {
+    app,
+    metrics,
+    isLeader: () => election?.isLeader() ?? false,
+    async start() {
+      stopCountingRejections = onRejectedMessage((e) =>
+        metrics.protocolRejected.inc({ type: e.messageType, kind: e.kind }),
+      );
+      if (config.GROVE_BOOTSTRAP_TOKEN) await upsertBootstrapToken(db, config.GROVE_BOOTSTRAP_TOKEN);
+      if (config.GROVE_DEFAULT_TENANT) await ensureTenant(db, config.GROVE_DEFAULT_TENANT);
+      subscriptions.push(
+        serveRegistrations({ db, nc, log, metrics }),
+        consumeHeartbeats({ db, nc, log, metrics }),
+        serveStateSyncs({ db, nc, log, metrics, onSynced: desiredStateChanged }),
+      );
+      await ensureLogsStream(nc);
+      await ensureInstanceEventsStream(nc);
+      await nc.flush();
+      election = startLeaderElection(
+        config.DATABASE_URL,
+        leaderWork,
+        log.child({ component: "api.leader" }),
+        {
+          checkMs: options.leaderCheckMs,
+        },
+      );
+    },
+    async stop() {
+      for (const sub of subscriptions.splice(0)) sub.unsubscribe();
+      stopCountingRejections?.();
+      await election?.stop();
+      election = undefined;
+    },
+  };
+}

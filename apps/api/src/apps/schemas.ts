@@ -1,0 +1,108 @@
+import { z } from "@hono/zod-openapi";
+import type { AppEventRow, AppRow } from "../repo/apps";
+import { HealthCheckBody, toApiHealthCheck } from "./health-check";
+
+/** App names are DNS labels: they become part of route hostnames. */
+export const AppName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits, '-'")
+  .openapi({ example: "web" });
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const stack = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be a lowercase label");
+const fields = {
+  stack,
+  command: z.string().min(1).max(8192),
+  env: z.record(z.string().regex(envName, "must be an environment variable name"), z.string().max(65_536)),
+  instances: z.int().min(0).max(10_000),
+  memory_mb: z.int().min(1).max(1_048_576),
+  disk_mb: z.int().min(1).max(10_485_760),
+  ports: z.array(z.int().min(1).max(65535)).max(32),
+  health_check: HealthCheckBody,
+};
+
+/** Body of `POST /v1/apps`. */
+export const CreateAppBody = z
+  .object({
+    name: AppName,
+    stack: fields.stack.default("busybox"),
+    command: fields.command,
+    env: fields.env.default({}),
+    instances: fields.instances.default(1),
+    memory_mb: fields.memory_mb.default(256),
+    disk_mb: fields.disk_mb.default(1024),
+    ports: fields.ports.default([8080]),
+    health_check: fields.health_check.default({ type: "port" }),
+  })
+  .strict()
+  .openapi("CreateApp");
+
+/** Body of `PATCH /v1/apps/{name}`: any subset of the settable fields. */
+export const UpdateAppBody = z.object(fields).partial().strict().openapi("UpdateApp");
+
+/** An app as the API shows it. */
+export const AppView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    revision: z.int(),
+    state: z.enum(["started", "stopped"]),
+    stack: z.string(),
+    command: z.string(),
+    env: z.record(z.string(), z.string()),
+    instances: z.int(),
+    memory_mb: z.int(),
+    disk_mb: z.int(),
+    ports: z.array(z.int()),
+    health_check: HealthCheckBody,
+    bits_digest: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("App");
+export type AppView = z.output<typeof AppView>;
+
+export function appView(row: AppRow): AppView {
+  return {
+    id: row.id,
+    name: row.name,
+    revision: row.revision,
+    state: row.state,
+    stack: row.stack,
+    command: row.command,
+    env: row.env,
+    instances: row.instances,
+    memory_mb: row.memoryMb,
+    disk_mb: row.diskMb,
+    ports: row.ports,
+    health_check: toApiHealthCheck(row.healthCheck),
+    bits_digest: row.bitsDigest,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+/** One audit event of an app. */
+export const AppEventView = z
+  .object({
+    id: z.int(),
+    kind: z.string(),
+    actor: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    at: z.string(),
+  })
+  .openapi("AppEvent");
+
+export function appEventView(row: AppEventRow): z.output<typeof AppEventView> {
+  return { id: row.id, kind: row.kind, actor: row.actor, data: row.data, at: row.at.toISOString() };
+}
+
+export const Digest = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex>")
+  .openapi({ example: `sha256:${"0".repeat(64)}` });
+
+/** Result of a bits upload. */
+export const BitsUploadView = z
+  .object({ digest: z.string(), size_bytes: z.int(), uploaded: z.boolean(), app: AppView })
+  .openapi("BitsUpload");

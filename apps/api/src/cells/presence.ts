@@ -1,0 +1,32 @@
+import type { Database } from "@grove/db";
+import type { Logger } from "pino";
+import { type Loop, startLoop } from "../loop";
+import type { ApiMetrics } from "../metrics";
+import { markSilentCellsLost } from "../repo/cells";
+
+/**
+ * Marks cells lost when their heartbeats have stopped for `ttlMs` (Diego's presence TTL), checking
+ * several times per TTL so a cell is declared lost at most a third of a TTL late.
+ */
+export function startPresenceLoop(deps: {
+  db: Database;
+  log: Logger;
+  metrics: ApiMetrics;
+  ttlMs: number;
+  /** called after cells were marked lost (their instances need replacing) */
+  onLost?: () => void;
+}): Loop {
+  const log = deps.log.child({ component: "api.cells.presence" });
+  const interval = Math.max(50, Math.min(5_000, Math.floor(deps.ttlMs / 3)));
+  return startLoop(
+    "presence",
+    interval,
+    async () => {
+      const lost = await markSilentCellsLost(deps.db, deps.ttlMs);
+      for (const cellId of lost) log.warn({ cellId, ttlMs: deps.ttlMs }, "cell lost: heartbeats stopped");
+      deps.metrics.cellsLost.inc(lost.length);
+      if (lost.length > 0) deps.onLost?.();
+    },
+    log,
+  );
+}

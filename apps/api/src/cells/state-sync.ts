@@ -1,0 +1,82 @@
+import type { Database } from "@grove/db";
+import {
+  authenticateCellMessage,
+  CellStateSync,
+  CellStateSyncReply,
+  cellOfSubject,
+  decode,
+  encode,
+  subjects,
+} from "@grove/protocol";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { ApiMetrics } from "../metrics";
+import { cellCredentialHash, recordHeartbeat } from "../repo/cells";
+import { reconcileCellInstances } from "../repo/state-sync";
+import { API_QUEUE } from "./register-responder";
+
+type Reply = Parameters<typeof encode<typeof CellStateSyncReply>>[1];
+
+/**
+ * Applies a full state sync from a cell: instances it reports update their rows (nothing is
+ * restarted); instances the control plane placed there that it no longer has are marked crashed
+ * (convergence replaces them); instances it has that are not wanted are stopped by convergence.
+ */
+export async function handleStateSync(
+  db: Database,
+  msg: Pick<Msg, "data" | "subject">,
+): Promise<{ reply: Reply; rejected?: string }> {
+  const decoded = decode(CellStateSync, msg.data, msg.subject);
+  if (!decoded.ok) return { reply: { v: 1, ok: false, error: decoded.error.message }, rejected: "invalid" };
+  const sync = decoded.value;
+  const auth = authenticateCellMessage(
+    sync,
+    await cellCredentialHash(db, sync.cellId),
+    cellOfSubject(msg.subject),
+  );
+  if (!auth.ok) return { reply: { v: 1, ok: false, error: "not authenticated" }, rejected: auth.reason };
+  await reconcileCellInstances(db, auth.cellId, sync.instances);
+  await recordHeartbeat(db, auth.cellId, {
+    at: sync.at,
+    capacity: sync.capacity,
+    available: sync.available,
+    instances: sync.instances.map(({ instanceId, appId, revision, index, state }) => ({
+      instanceId,
+      appId,
+      revision,
+      index,
+      state,
+    })),
+  });
+  return { reply: { v: 1, ok: true } };
+}
+
+/** Answers every cell's state sync requests (`grove.v1.cells.<cell>.sync`). */
+export function serveStateSyncs(deps: {
+  db: Database;
+  nc: NatsConnection;
+  log: Logger;
+  metrics: ApiMetrics;
+  onSynced?: () => void;
+}): Subscription {
+  const log = deps.log.child({ component: "api.cells.sync" });
+  const sub = deps.nc.subscribe(subjects.allStateSyncs, { queue: API_QUEUE });
+  (async () => {
+    for await (const msg of sub) {
+      let reply: Reply;
+      try {
+        const outcome = await handleStateSync(deps.db, msg);
+        reply = outcome.reply;
+        if (outcome.rejected) {
+          deps.metrics.cellMessagesRejected.inc({ subject_kind: "sync", reason: outcome.rejected });
+          log.warn({ subject: msg.subject, reason: outcome.rejected }, "state sync rejected");
+        } else deps.onSynced?.();
+      } catch (error) {
+        log.error({ err: error, subject: msg.subject }, "state sync failed");
+        reply = { v: 1, ok: false, error: "internal error" };
+      }
+      msg.respond(encode(CellStateSyncReply, reply));
+    }
+  })().catch((error) => log.error({ err: error }, "state sync subscription ended"));
+  return sub;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { InvalidConfig, loadConfig } from "./config";
+
+const base = { DATABASE_URL: "postgres://u@127.0.0.1/g", NATS_URL: "nats://127.0.0.1:4222" };
+
+describe("loadConfig", () => {
+  it("applies defaults for the optional variables", () => {
+    const config = loadConfig(base);
+    expect(config.GROVE_API_PORT).toBe(7070);
+    expect(config.GROVE_DOMAIN).toBe("grove.localhost");
+    expect(config.GROVE_PRESENCE_TTL_MS).toBe(15_000);
+    expect(config.GROVE_BOOTSTRAP_TOKEN).toBeUndefined();
+  });
+
+  it("names the missing variable", () => {
+    expect(() => loadConfig({ NATS_URL: base.NATS_URL })).toThrowError(/DATABASE_URL/);
+  });
+
+  it("names a variable with a bad value and treats empty strings as unset", () => {
+    try {
+      loadConfig({ ...base, GROVE_API_PORT: "seventy", GROVE_LOG_LEVEL: "" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidConfig);
+      expect((error as InvalidConfig).fields.map((f) => f.field)).toEqual(["GROVE_API_PORT"]);
+    }
+  });
+});

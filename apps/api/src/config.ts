@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+const positiveInt = z.coerce.number().int().positive();
+
+/** The api's environment, parsed once at start-up. */
+export const ConfigSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  NATS_URL: z.string().min(1, "must name a NATS server"),
+  GROVE_API_PORT: z.coerce.number().int().min(0).max(65535).default(7070),
+  GROVE_API_HOST: z.string().min(1).default("127.0.0.1"),
+  GROVE_LOG_LEVEL: logLevel.default("info"),
+  GROVE_DOMAIN: z.string().min(1).default("grove.localhost"),
+  /** An operator token upserted at start, so a fresh cluster can be administered at all. */
+  GROVE_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** A tenant created at start if missing (single-node mode uses `default`). */
+  GROVE_DEFAULT_TENANT: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label")
+    .optional(),
+  /** A cell whose heartbeats stop for this long is marked lost (Diego: 15 s). */
+  GROVE_PRESENCE_TTL_MS: positiveInt.default(15_000),
+  /** How often the leader converges and places without a trigger (changes and events wake it at once). */
+  GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
+  /** Largest JSON request body. */
+  GROVE_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  /** Largest bits upload. */
+  GROVE_MAX_BITS_BYTES: positiveInt.default(1024 * 1024 * 1024),
+});
+
+/** The parsed, typed configuration of the api. */
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Configuration that does not parse; the message names every bad field. */
+export class InvalidConfig extends Error {
+  constructor(readonly fields: { field: string; message: string }[]) {
+    super(`invalid configuration: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`);
+    this.name = "InvalidConfig";
+  }
+}
+
+/**
+ * Parses the api's configuration from the environment (empty strings count as unset). Throws
+ * `InvalidConfig` naming each bad variable.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = ConfigSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new InvalidConfig(
+    parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+  );
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { type ActualInstance, type DesiredApp, planConvergence } from "./plan";
+
+const now = new Date("2026-11-28T12:00:00Z");
+const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+const app = (over: Partial<DesiredApp> = {}): DesiredApp => ({
+  id: "app",
+  tenantId: "t",
+  state: "started",
+  instances: 2,
+  revision: 2,
+  restartedAt: null,
+  hasBits: true,
+  ...over,
+});
+let seq = 0;
+const inst = (over: Partial<ActualInstance> = {}): ActualInstance => ({
+  id: `i${seq++}`,
+  appId: "app",
+  index: 0,
+  revision: 2,
+  state: "RUNNING",
+  cellId: "c1",
+  cellState: "active",
+  crashCount: 0,
+  createdAt: minutesAgo(10),
+  since: minutesAgo(10),
+  ...over,
+});
+
+describe("planConvergence", () => {
+  it("creates the missing indexes of a started app, and nothing for one without bits", () => {
+    const plan = planConvergence([app()], [inst({ index: 1 })], now);
+    expect(plan.create).toEqual([{ appId: "app", tenantId: "t", index: 0, revision: 2, crashCount: 0 }]);
+    expect(planConvergence([app({ hasBits: false })], [], now).create).toEqual([]);
+  });
+
+  it("stops extras at once when scaled down or stopped", () => {
+    const extra = inst({ index: 2 });
+    expect(planConvergence([app()], [inst(), inst({ index: 1 }), extra], now).stop).toEqual([
+      { instanceId: extra.id, cellId: "c1", command: true, reason: "scaled down" },
+    ]);
+    const stopped = planConvergence([app({ state: "stopped" })], [inst(), inst({ index: 1 })], now);
+    expect(stopped.stop.map((s) => s.reason)).toEqual(["app stopped", "app stopped"]);
+    expect(stopped.create).toEqual([]);
+  });
+
+  it("replaces an instance on a lost cell at once, without a command to that cell", () => {
+    const lost = inst({ cellState: "lost" });
+    const plan = planConvergence([app({ instances: 1 })], [lost], now);
+    expect(plan.stop).toEqual([{ instanceId: lost.id, cellId: "c1", command: false, reason: "cell lost" }]);
+    expect(plan.create).toHaveLength(1);
+  });
+
+  it("drains: starts a replacement, and stops the old instance only once the replacement runs", () => {
+    const old = inst({ cellState: "draining" });
+    const first = planConvergence([app({ instances: 1 })], [old], now);
+    expect(first.create).toHaveLength(1);
+    expect(first.stop).toEqual([]);
+    const starting = inst({ cellId: "c2", state: "STARTING", createdAt: now });
+    expect(planConvergence([app({ instances: 1 })], [old, starting], now)).toMatchObject({
+      create: [],
+      stop: [],
+    });
+    const running = { ...starting, state: "RUNNING" as const };
+    expect(planConvergence([app({ instances: 1 })], [old, running], now).stop).toEqual([
+      { instanceId: old.id, cellId: "c1", command: true, reason: "superseded" },
+    ]);
+  });
+
+  it("rolls a new revision or a restart the same way", () => {
+    const oldRevision = inst({ revision: 1 });
+    expect(planConvergence([app({ instances: 1 })], [oldRevision], now).create).toHaveLength(1);
+    const beforeRestart = inst();
+    expect(
+      planConvergence([app({ instances: 1, restartedAt: minutesAgo(1) })], [beforeRestart], now).create,
+    ).toHaveLength(1);
+  });
+
+  it("restarts crashed instances per the backoff and gives up at 200 crashes", () => {
+    const crashed = (crashCount: number, sinceMinutes: number) =>
+      inst({ state: "CRASHED", crashCount, since: minutesAgo(sinceMinutes) });
+    const third = crashed(3, 0);
+    expect(planConvergence([app({ instances: 1 })], [third], now)).toMatchObject({
+      create: [{ index: 0, crashCount: 3 }],
+      stop: [{ instanceId: third.id, reason: "restarting after crash" }],
+    });
+    expect(planConvergence([app({ instances: 1 })], [crashed(4, 0.4)], now).create).toEqual([]);
+    expect(planConvergence([app({ instances: 1 })], [crashed(4, 0.6)], now).create).toHaveLength(1);
+    expect(planConvergence([app({ instances: 1 })], [crashed(200, 600)], now)).toMatchObject({
+      create: [],
+      stop: [],
+    });
+  });
+
+  it("resets the crash count after five minutes of running", () => {
+    const healthy = inst({ crashCount: 5, since: minutesAgo(6) });
+    expect(planConvergence([app({ instances: 1 })], [healthy], now).resetCrashCount).toEqual([healthy.id]);
+    expect(
+      planConvergence([app({ instances: 1 })], [inst({ crashCount: 5, since: minutesAgo(4) })], now)
+        .resetCrashCount,
+    ).toEqual([]);
+  });
+
+  it("stops duplicate current instances of one index and instances of deleted apps", () => {
+    const older = inst({ createdAt: minutesAgo(5) });
+    const newer = inst({ createdAt: minutesAgo(1) });
+    const orphan = inst({ appId: "gone" });
+    const plan = planConvergence([app({ instances: 1 })], [older, newer, orphan], now);
+    expect(plan.stop.map((s) => [s.instanceId, s.reason])).toEqual([
+      [older.id, "duplicate"],
+      [orphan.id, "app deleted"],
+    ]);
+  });
+});

@@ -1,0 +1,131 @@
+import { HEALTHY_RESET_MS, restartDelayMs } from "./backoff";
+
+/** An app's desired state as convergence reads it. */
+export interface DesiredApp {
+  id: string;
+  tenantId: string;
+  state: "started" | "stopped";
+  instances: number;
+  revision: number;
+  /** instances created before this are replaced (restart) */
+  restartedAt: Date | null;
+  hasBits: boolean;
+}
+
+/** An instance that is not STOPPED, with the state of its cell. */
+export interface ActualInstance {
+  id: string;
+  appId: string;
+  index: number;
+  revision: number;
+  state: "UNPLACED" | "PLACED" | "STARTING" | "RUNNING" | "CRASHED";
+  cellId: string | null;
+  cellState: "active" | "draining" | "lost" | null;
+  crashCount: number;
+  createdAt: Date;
+  since: Date;
+}
+
+/** What convergence decided. Each list is independent; applying any subset is safe. */
+export interface ConvergencePlan {
+  /** new instance rows to make (UNPLACED), carrying the crash count of the one they replace */
+  create: { appId: string; tenantId: string; index: number; revision: number; crashCount: number }[];
+  /** instances to stop: `command` when a cell must be told, otherwise just mark them stopped */
+  stop: { instanceId: string; cellId: string | null; command: boolean; reason: string }[];
+  /** crash counts to reset after a long enough healthy run */
+  resetCrashCount: string[];
+}
+
+/** An instance is current when it runs the app's revision, postdates a restart and sits on a usable cell. */
+function isCurrent(app: DesiredApp, instance: ActualInstance): boolean {
+  return (
+    instance.revision === app.revision &&
+    (app.restartedAt === null || instance.createdAt >= app.restartedAt) &&
+    instance.cellState !== "draining" &&
+    instance.cellState !== "lost"
+  );
+}
+
+/**
+ * Compares desired with actual and decides, without I/O:
+ * - every wanted index (app started, has bits) gets one current instance, created if missing;
+ * - a crashed current instance is replaced by a new one after Diego's backoff (never after 200 crashes);
+ * - superseded instances (old revision, restarted, on a draining cell) are stopped only once the
+ *   current instance of their index is RUNNING, so the running count never dips (evacuation);
+ * - unwanted instances (app stopped, index scaled away) stop at once; instances on lost cells are
+ *   marked stopped without a command (their replacements are made at once).
+ */
+export function planConvergence(apps: DesiredApp[], instances: ActualInstance[], now: Date): ConvergencePlan {
+  const plan: ConvergencePlan = { create: [], stop: [], resetCrashCount: [] };
+  const byApp = new Map<string, ActualInstance[]>();
+  for (const instance of instances) {
+    const list = byApp.get(instance.appId) ?? [];
+    list.push(instance);
+    byApp.set(instance.appId, list);
+  }
+  const stop = (instance: ActualInstance, reason: string) =>
+    plan.stop.push({
+      instanceId: instance.id,
+      cellId: instance.cellId,
+      command: instance.cellId !== null && instance.state !== "UNPLACED" && instance.cellState !== "lost",
+      reason,
+    });
+
+  for (const app of apps) {
+    const mine = byApp.get(app.id) ?? [];
+    byApp.delete(app.id);
+    const wanted = app.state === "started" && app.hasBits ? app.instances : 0;
+    for (let index = 0; index < Math.max(wanted, ...mine.map((i) => i.index + 1)); index++) {
+      const atIndex = mine.filter((i) => i.index === index);
+      if (index >= wanted) {
+        for (const instance of atIndex)
+          stop(instance, app.state === "stopped" ? "app stopped" : "scaled down");
+        continue;
+      }
+      for (const instance of atIndex) if (instance.cellState === "lost") stop(instance, "cell lost");
+      const usable = atIndex.filter((i) => i.cellState !== "lost");
+      const current = usable.filter((i) => isCurrent(app, i));
+      const superseded = usable.filter((i) => !isCurrent(app, i));
+      // the newest current instance stands for the index; older duplicates go
+      current.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      const [keeper, ...duplicates] = current;
+      for (const duplicate of duplicates) stop(duplicate, "duplicate");
+      const inherited = Math.max(0, ...atIndex.map((i) => i.crashCount));
+      if (!keeper) {
+        plan.create.push({
+          appId: app.id,
+          tenantId: app.tenantId,
+          index,
+          revision: app.revision,
+          crashCount: inherited,
+        });
+      } else if (keeper.state === "CRASHED") {
+        const delay = restartDelayMs(keeper.crashCount);
+        if (delay !== undefined && now.getTime() - keeper.since.getTime() >= delay) {
+          stop(keeper, "restarting after crash");
+          plan.create.push({
+            appId: app.id,
+            tenantId: app.tenantId,
+            index,
+            revision: app.revision,
+            crashCount: keeper.crashCount,
+          });
+        }
+      } else if (
+        keeper.state === "RUNNING" &&
+        keeper.crashCount > 0 &&
+        now.getTime() - keeper.since.getTime() >= HEALTHY_RESET_MS
+      ) {
+        plan.resetCrashCount.push(keeper.id);
+      }
+      const replacementRunning = keeper?.state === "RUNNING";
+      for (const old of superseded) {
+        if (replacementRunning || old.state === "CRASHED" || old.state === "UNPLACED")
+          stop(old, "superseded");
+      }
+    }
+  }
+  // instances of apps that no longer exist
+  for (const orphans of byApp.values()) for (const instance of orphans) stop(instance, "app deleted");
+  return plan;
+}

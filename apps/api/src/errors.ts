@@ -1,0 +1,95 @@
+/** One field-level problem of a request, with its dotted path. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * Base of every error the api turns into a problem+json response. `slug` names the problem type
+ * (`urn:grove:problem:<slug>`); `status` is the HTTP status.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly slug: string;
+  abstract readonly title: string;
+  constructor(detail: string) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+/** The thing does not exist, or exists in a tenant the caller cannot see. */
+export class NotFound extends ApiError {
+  readonly status = 404;
+  readonly slug = "not-found";
+  readonly title = "Not found";
+}
+
+/** The request conflicts with the current state (a name taken, a request in flight). */
+export class Conflict extends ApiError {
+  readonly status = 409;
+  readonly slug = "conflict";
+  readonly title = "Conflict";
+}
+
+/** The request is malformed; `issues` name the fields. */
+export class Invalid extends ApiError {
+  readonly status = 400;
+  readonly slug = "invalid-request";
+  readonly title = "Invalid request";
+  constructor(
+    detail: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+/** No credentials, or credentials that match no token. */
+export class Unauthorized extends ApiError {
+  readonly status = 401;
+  readonly slug = "unauthorized";
+  readonly title = "Unauthorized";
+}
+
+/** Authenticated, but the role does not allow this. */
+export class Forbidden extends ApiError {
+  readonly status = 403;
+  readonly slug = "forbidden";
+  readonly title = "Forbidden";
+}
+
+/** `If-Match` named a version that is no longer current. */
+export class PreconditionFailed extends ApiError {
+  readonly status = 412;
+  readonly slug = "precondition-failed";
+  readonly title = "Precondition failed";
+}
+
+/** The request body is larger than allowed. */
+export class PayloadTooLarge extends ApiError {
+  readonly status = 413;
+  readonly slug = "payload-too-large";
+  readonly title = "Payload too large";
+}
+
+/** The body's media type is not one this route accepts. */
+export class UnsupportedMediaType extends ApiError {
+  readonly status = 415;
+  readonly slug = "unsupported-media-type";
+  readonly title = "Unsupported media type";
+}
+
+/** An `Idempotency-Key` reused with a different request. */
+export class IdempotencyKeyReused extends ApiError {
+  readonly status = 422;
+  readonly slug = "idempotency-key-reused";
+  readonly title = "Idempotency key reused";
+}
+
+/** A dependency (Postgres, NATS) is unreachable. */
+export class Unavailable extends ApiError {
+  readonly status = 503;
+  readonly slug = "unavailable";
+  readonly title = "Service unavailable";
+}

@@ -1,0 +1,52 @@
+import { z } from "@hono/zod-openapi";
+import { PROBLEM_CONTENT_TYPE } from "./problems";
+
+/** RFC 9457 problem document, as published in the OpenAPI document. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string(),
+    request_id: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+});
+
+/** The error responses every authenticated route can give. */
+export const commonProblems = {
+  400: problem("invalid request"),
+  401: problem("missing or unknown token"),
+  403: problem("role not allowed"),
+  404: problem("not found"),
+} as const;
+
+export const conflictProblem = { 409: problem("conflict") } as const;
+export const preconditionProblem = { 412: problem("If-Match does not match") } as const;
+export const tooLargeProblem = { 413: problem("body too large") } as const;
+
+/** `application/json` content of a schema. */
+export function json<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** Headers parameters shared by update routes. */
+export const IfMatchHeader = z.object({
+  "if-match": z.string().optional().openapi({ description: "ETag from a previous read; 412 when stale" }),
+});
+
+/** Header parameters shared by create routes. */
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ description: "retries with the same key replay the first response" }),
+});
+
+export const bearerSecurity = [{ bearer: [] as string[] }];

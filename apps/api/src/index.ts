@@ -1,0 +1,5 @@
+export { type Api, type ApiOptions, createApi } from "./api";
+export { API_QUEUE } from "./cells/register-responder";
+export { type Config, ConfigSchema, InvalidConfig, loadConfig } from "./config";
+export * from "./errors";
+export { BITS_BUCKET } from "./nats/bits-store";

@@ -1,0 +1,74 @@
+import type { Logger } from "pino";
+import type { ApiOptions } from "../api";
+import { consumeInstanceEvents } from "../cells/instance-events";
+import { startPresenceLoop } from "../cells/presence";
+import { type Loop, startLoop } from "../loop";
+import { startMaintenanceLoop } from "../maintenance";
+import type { ApiMetrics } from "../metrics";
+import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
+import type { LeaderHooks } from "./lock";
+import { runRound } from "./round";
+
+/**
+ * Published by any api replica when desired state changes; the leader runs a round at once.
+ * Internal to the api (not part of the agent protocol).
+ */
+export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
+
+/** The loops only the leader runs: presence, placement, and applying instance events. */
+export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetrics }): LeaderHooks {
+  const { config, db, nc, log, metrics } = deps;
+  const stops: (() => Promise<void>)[] = [];
+  return {
+    async onAcquire() {
+      metrics.isLeader.set(1);
+      // each part registers its stop as soon as it runs, so a failure half-way stops what started
+      const placementLog = log.child({ component: "api.placement" });
+      const placement: Loop = startLoop(
+        "placement",
+        config.GROVE_CONVERGENCE_INTERVAL_MS,
+        async () => {
+          const timer = metrics.leaderRoundDuration.startTimer();
+          const result = await runRound({
+            db,
+            nc,
+            log: placementLog,
+            commandTimeoutMs: deps.commandTimeoutMs,
+          });
+          timer();
+          metrics.unplacedInstances.set(result.unplaced);
+          if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
+        },
+        placementLog,
+      );
+      stops.push(() => placement.stop());
+      const presence = startPresenceLoop({
+        db,
+        log,
+        metrics,
+        ttlMs: config.GROVE_PRESENCE_TTL_MS,
+        onLost: () => placement.wake(),
+      });
+      stops.push(() => presence.stop());
+      const maintenance = startMaintenanceLoop(db, log);
+      maintenance.wake();
+      stops.push(() => maintenance.stop());
+      const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, { callback: () => placement.wake() });
+      stops.push(async () => wake.unsubscribe());
+      placement.wake();
+      const consumer = await ensureInstanceEventsConsumer(nc);
+      const events = await consumeInstanceEvents({
+        db,
+        consumer,
+        log,
+        metrics,
+        onApplied: () => placement.wake(),
+      });
+      stops.push(() => events.stop());
+    },
+    async onLose() {
+      metrics.isLeader.set(0);
+      await Promise.all(stops.splice(0).map((stop) => stop()));
+    },
+  };
+}

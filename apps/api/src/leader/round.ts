@@ -1,0 +1,143 @@
+import type { Database } from "@grove/db";
+import { CellCommand, CommandReply, decode, encode, HealthCheck, subjects } from "@grove/protocol";
+import { place } from "@grove/scheduler";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { planConvergence } from "../convergence/plan";
+import { actualInstances, applyPlan, desiredApps, strayInstances } from "../repo/convergence";
+import {
+  assignInstance,
+  cellSnapshots,
+  markCommandSent,
+  markStartRefused,
+  type PendingStart,
+  pendingStarts,
+  recordUnplaced,
+  unplacedInstances,
+} from "../repo/placement";
+
+/** What one round did. */
+export interface RoundResult {
+  created: number;
+  stopped: number;
+  placed: number;
+  unplaced: number;
+  started: number;
+  refused: number;
+  unanswered: number;
+  strays: number;
+}
+
+export interface RoundDeps {
+  db: Database;
+  nc: NatsConnection;
+  log: Logger;
+  /** how long a cell has to answer a command */
+  commandTimeoutMs?: number;
+  /** when an unanswered start command is sent again (commands are idempotent) */
+  resendAfterMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * One leader round: converge (create missing instances, stop unwanted ones, restart crashed ones
+ * per the backoff), place what is unplaced (recording the scheduler's reason for what fits
+ * nowhere), send due start commands, then stop commands for stopped instances and strays.
+ */
+export async function runRound(deps: RoundDeps): Promise<RoundResult> {
+  const now = deps.now?.() ?? new Date();
+  const plan = planConvergence(await desiredApps(deps.db), await actualInstances(deps.db), now);
+  await applyPlan(deps.db, plan);
+  const result: RoundResult = {
+    created: plan.create.length,
+    stopped: plan.stop.length,
+    placed: 0,
+    unplaced: 0,
+    started: 0,
+    refused: 0,
+    unanswered: 0,
+    strays: 0,
+  };
+  const work = await unplacedInstances(deps.db);
+  if (work.length > 0) {
+    const decision = place({ cells: await cellSnapshots(deps.db) }, work);
+    for (const { work: item, cellId } of decision.placements) {
+      if (await assignInstance(deps.db, item.instanceId, cellId)) result.placed++;
+    }
+    for (const { work: item, reason } of decision.unplaced) {
+      await recordUnplaced(deps.db, item.instanceId, reason);
+      result.unplaced++;
+    }
+  }
+  const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000);
+  for (const outcome of await Promise.all(due.map((start) => sendStart(deps, start)))) result[outcome]++;
+  const stops = plan.stop.filter((s) => s.command && s.cellId !== null) as {
+    instanceId: string;
+    cellId: string;
+  }[];
+  const strays = await strayInstances(deps.db);
+  result.strays = strays.length;
+  await Promise.all([...stops, ...strays].map((s) => sendStop(deps, s.cellId, s.instanceId)));
+  return result;
+}
+
+async function request(
+  deps: RoundDeps,
+  cellId: string,
+  command: Parameters<typeof encode<typeof CellCommand>>[1],
+) {
+  const msg = await deps.nc.request(subjects.commands(cellId), encode(CellCommand, command), {
+    timeout: deps.commandTimeoutMs ?? 10_000,
+  });
+  const reply = decode(CommandReply, msg.data, msg.subject);
+  if (!reply.ok) return { ok: false, error: reply.error.message };
+  return { ok: reply.value.ok, error: reply.value.error ?? "refused" };
+}
+
+async function sendStart(
+  deps: RoundDeps,
+  start: PendingStart,
+): Promise<"started" | "refused" | "unanswered"> {
+  const log = deps.log.child({ instanceId: start.instanceId, cellId: start.cellId });
+  await markCommandSent(deps.db, start.instanceId);
+  try {
+    const reply = await request(deps, start.cellId, {
+      v: 1,
+      command: {
+        type: "start-instance",
+        instanceId: start.instanceId,
+        appId: start.appId,
+        tenantId: start.tenantId,
+        revision: start.revision,
+        index: start.index,
+        bitsDigest: start.bitsDigest,
+        stack: start.stack,
+        command: start.command,
+        env: start.env,
+        memoryMb: start.memoryMb,
+        diskMb: start.diskMb,
+        ports: start.ports,
+        healthCheck: HealthCheck.parse(start.healthCheck),
+      },
+    });
+    if (reply.ok) return "started";
+    log.warn({ reason: reply.error }, "cell refused start");
+    await markStartRefused(deps.db, start.instanceId, `start refused by cell: ${reply.error}`);
+    return "refused";
+  } catch (error) {
+    log.warn({ err: error }, "start command unanswered; will resend");
+    return "unanswered";
+  }
+}
+
+async function sendStop(deps: RoundDeps, cellId: string, instanceId: string): Promise<void> {
+  try {
+    const reply = await request(deps, cellId, { v: 1, command: { type: "stop-instance", instanceId } });
+    if (!reply.ok) deps.log.warn({ cellId, instanceId, reason: reply.error }, "cell refused stop");
+  } catch (error) {
+    deps.log.warn(
+      { err: error, cellId, instanceId },
+      "stop command unanswered; strays are retried from heartbeats",
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { startLoop } from "./loop";
+
+const log = pino({ level: "silent" });
+
+describe("startLoop", () => {
+  it("runs on wake without waiting for the interval, never overlapping runs", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    let release!: () => void;
+    const loop = startLoop(
+      "test",
+      60_000,
+      async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        running--;
+        runs++;
+      },
+      log,
+    );
+    loop.wake();
+    loop.wake();
+    loop.wake();
+    await expect.poll(() => running).toBe(1);
+    release();
+    // the wakes during the first run coalesce into exactly one more run
+    await expect.poll(() => runs === 1 && running === 1).toBe(true);
+    release();
+    await expect.poll(() => runs).toBe(2);
+    expect(maxRunning).toBe(1);
+    await loop.stop();
+  });
+
+  it("keeps looping after a failing run", async () => {
+    let calls = 0;
+    const loop = startLoop(
+      "failing",
+      5,
+      async () => {
+        calls++;
+        throw new Error("boom");
+      },
+      log,
+    );
+    await expect.poll(() => calls).toBeGreaterThanOrEqual(3);
+    await loop.stop();
+  });
+});

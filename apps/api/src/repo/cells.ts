@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { type Database, schema } from "@grove/db";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { NotFound } from "../errors";
+import { isUniqueViolation } from "./pg-errors";
+
+const { cells, joinTokens } = schema;
+export type CellRow = typeof cells.$inferSelect;
+export type JoinTokenRow = typeof joinTokens.$inferSelect;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `id` can be a cell id (a UUID); anything else names no cell and must not reach a uuid column. */
+export const isCellId = (id: string) => uuidPattern.test(id);
+
+/** Stores a join token's hash with its expiry. */
+export async function insertJoinToken(
+  db: Database,
+  tokenHash: string,
+  expiresAt: Date,
+): Promise<JoinTokenRow> {
+  const [row] = await db.insert(joinTokens).values({ tokenHash, expiresAt }).returning();
+  return row as JoinTokenRow;
+}
+
+export async function joinTokenByHash(db: Database, tokenHash: string): Promise<JoinTokenRow | undefined> {
+  const [row] = await db.select().from(joinTokens).where(eq(joinTokens.tokenHash, tokenHash));
+  return row;
+}
+
+/** What a register request sets on the new cell. */
+export type NewCell = Pick<
+  CellRow,
+  "name" | "zone" | "address" | "memoryMb" | "diskMb" | "maxContainers" | "tags" | "stacks" | "credentialHash"
+>;
+
+/**
+ * Creates a cell. Names are unique; a second cell with the same hostname (an agent that lost its
+ * state and re-joined) gets a suffix so both stay visible.
+ */
+export async function insertCell(db: Database, cell: NewCell): Promise<CellRow> {
+  for (let attempt = 0; ; attempt++) {
+    const name = attempt === 0 ? cell.name : `${cell.name}-${randomBytes(3).toString("hex")}`;
+    try {
+      const [row] = await db
+        .insert(cells)
+        .values({ ...cell, name, lastHeartbeatAt: new Date() })
+        .returning();
+      return row as CellRow;
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** The stored credential hash of a cell, or undefined when there is no such cell. */
+export async function cellCredentialHash(db: Database, cellId: string): Promise<string | undefined> {
+  if (!isCellId(cellId)) return undefined;
+  const [row] = await db.select({ hash: cells.credentialHash }).from(cells).where(eq(cells.id, cellId));
+  return row?.hash;
+}
+
+/** Records an authenticated heartbeat; a lost cell that heartbeats again is active again. */
+export async function recordHeartbeat(db: Database, cellId: string, report: unknown): Promise<void> {
+  await db
+    .update(cells)
+    .set({
+      lastHeartbeatAt: new Date(),
+      lastReport: report,
+      state: sql`case when ${cells.state} = 'lost' then 'active'::cell_state else ${cells.state} end`,
+    })
+    .where(eq(cells.id, cellId));
+}
+
+/** Marks lost every active or draining cell silent for longer than `ttlMs`; returns their ids. */
+export async function markSilentCellsLost(db: Database, ttlMs: number): Promise<string[]> {
+  const cutoff = new Date(Date.now() - ttlMs);
+  const rows = await db
+    .update(cells)
+    .set({ state: "lost" })
+    .where(and(inArray(cells.state, ["active", "draining"]), lt(cells.lastHeartbeatAt, cutoff)))
+    .returning({ id: cells.id });
+  return rows.map((row) => row.id);
+}
+
+/** Cells ordered by name. */
+export function listCells(db: Database, limit: number, afterName?: string): Promise<CellRow[]> {
+  return db
+    .select()
+    .from(cells)
+    .where(afterName === undefined ? undefined : gt(cells.name, afterName))
+    .orderBy(asc(cells.name))
+    .limit(limit);
+}
+
+export async function cellById(db: Database, id: string): Promise<CellRow> {
+  const [row] = isCellId(id) ? await db.select().from(cells).where(eq(cells.id, id)) : [];
+  if (!row) throw new NotFound(`no cell ${id}`);
+  return row;
+}
+
+/** Puts a cell in `draining`: no new placements; its instances move elsewhere. */
+export async function drainCell(db: Database, id: string): Promise<CellRow> {
+  const [row] = isCellId(id)
+    ? await db.update(cells).set({ state: "draining" }).where(eq(cells.id, id)).returning()
+    : [];
+  if (!row) throw new NotFound(`no cell ${id}`);
+  return row;
+}

@@ -1,0 +1,112 @@
+import { type Database, schema } from "@grove/db";
+import type { InstanceEvent } from "@grove/protocol";
+import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
+
+const { instances, appliedEvents, apps, appEvents, cells } = schema;
+export type InstanceRow = typeof instances.$inferSelect;
+
+/** Why an instance event was not applied. */
+export type EventRejection = "unknown-instance" | "not-on-this-cell" | "duplicate" | "instance-stopped";
+
+/**
+ * Applies one instance event reported by `cellId`, at most once per event id: the instance must
+ * exist and be placed on that cell (a cell reports only its own instances).
+ */
+export async function applyInstanceEvent(
+  db: Database,
+  cellId: string,
+  event: InstanceEvent,
+): Promise<{ applied: true } | { applied: false; reason: EventRejection }> {
+  return db.transaction(async (tx) => {
+    const [instance] = await tx
+      .select({ cellId: instances.cellId, appId: instances.appId, state: instances.state })
+      .from(instances)
+      .where(eq(instances.id, event.instanceId))
+      .for("update");
+    if (!instance || instance.appId !== event.appId) return { applied: false, reason: "unknown-instance" };
+    if (instance.cellId !== cellId) return { applied: false, reason: "not-on-this-cell" };
+    const fresh = await tx
+      .insert(appliedEvents)
+      .values({ eventId: event.eventId })
+      .onConflictDoNothing()
+      .returning();
+    if (fresh.length === 0) return { applied: false, reason: "duplicate" };
+    // a stopped instance stays stopped: late reports of a container being stopped change nothing
+    if (instance.state === "STOPPED") return { applied: false, reason: "instance-stopped" };
+    const since = new Date(event.at);
+    const base = { state: event.state, since };
+    const change =
+      event.state === "RUNNING"
+        ? { ...base, address: event.address ?? null, ports: event.ports, reason: null }
+        : event.state === "CRASHED"
+          ? {
+              ...base,
+              reason:
+                event.exitCode === undefined ? event.reason : `${event.reason} (exit ${event.exitCode})`,
+              crashCount: sql`${instances.crashCount} + 1`,
+            }
+          : base;
+    await tx.update(instances).set(change).where(eq(instances.id, event.instanceId));
+    if (event.state === "CRASHED") {
+      // crashes belong in the app's audit log, where `grove push` and `grove events` look
+      const [app] = await tx
+        .select({ tenantId: apps.tenantId, name: apps.name })
+        .from(apps)
+        .where(eq(apps.id, event.appId));
+      if (app) {
+        await tx.insert(appEvents).values({
+          tenantId: app.tenantId,
+          appId: event.appId,
+          appName: app.name,
+          kind: "instance-crashed",
+          actor: `cell:${cellId}`,
+          data: {
+            instanceId: event.instanceId,
+            index: event.index,
+            reason: event.reason,
+            exitCode: event.exitCode,
+          },
+        });
+      }
+    }
+    return { applied: true };
+  });
+}
+
+/** One instance as listed for its app. */
+export interface InstanceListing extends InstanceRow {
+  cellName: string | null;
+}
+
+/** The instances of one tenant's apps; every query filters by the tenant id given at construction. */
+export class TenantInstances {
+  constructor(
+    private readonly db: Database,
+    readonly tenantId: string,
+  ) {}
+
+  /** An app's instances that are not stopped, ordered by index then id, after the cursor key. */
+  async ofApp(appId: string, limit: number, after?: [number, string]): Promise<InstanceListing[]> {
+    const cursor =
+      after === undefined
+        ? undefined
+        : or(gt(instances.index, after[0]), and(eq(instances.index, after[0]), gt(instances.id, after[1])));
+    const rows = await this.db
+      .select({ instance: instances, cellName: cells.name })
+      .from(instances)
+      .innerJoin(apps, eq(apps.id, instances.appId))
+      .leftJoin(cells, eq(cells.id, instances.cellId))
+      .where(
+        and(
+          eq(instances.tenantId, this.tenantId),
+          eq(apps.tenantId, this.tenantId),
+          eq(instances.appId, appId),
+          ne(instances.state, "STOPPED"),
+          cursor,
+        ),
+      )
+      .orderBy(asc(instances.index), asc(instances.id))
+      .limit(limit);
+    return rows.map((row) => ({ ...row.instance, cellName: row.cellName }));
+  }
+}

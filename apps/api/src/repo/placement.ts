@@ -1,0 +1,156 @@
+import type { Database } from "@grove/db";
+import type { CellSnapshot } from "@grove/scheduler";
+import { sql } from "drizzle-orm";
+
+/*
+ * Cluster-wide queries of the leader's placement loop. Unlike the request path, these span all
+ * tenants on purpose: placement is one decision over every cell. Nothing here is reachable from
+ * an HTTP handler.
+ */
+
+/** Instance states that occupy a cell's resources. */
+const OCCUPYING = sql`('PLACED', 'STARTING', 'RUNNING', 'CRASHED')`;
+
+/** One unplaced instance with what placement needs to know about it. */
+export interface UnplacedInstance {
+  instanceId: string;
+  appId: string;
+  index: number;
+  memoryMb: number;
+  diskMb: number;
+  stack: string;
+}
+
+export async function unplacedInstances(db: Database): Promise<UnplacedInstance[]> {
+  const rows = await db.execute<{
+    instance_id: string;
+    app_id: string;
+    index: number;
+    memory_mb: number;
+    disk_mb: number;
+    stack: string;
+  }>(sql`
+    select x.id as instance_id, x.app_id, x.index, a.memory_mb, a.disk_mb, a.stack
+    from instances x join apps a on a.id = x.app_id
+    where x.state = 'UNPLACED' and a.state = 'started'
+    order by x.created_at, x.index`);
+  return [...rows].map((r) => ({
+    instanceId: r.instance_id,
+    appId: r.app_id,
+    index: r.index,
+    memoryMb: r.memory_mb,
+    diskMb: r.disk_mb,
+    stack: r.stack,
+  }));
+}
+
+/** Every cell with the resources its placed instances use and how many of each app it holds. */
+export async function cellSnapshots(db: Database): Promise<CellSnapshot[]> {
+  const rows = await db.execute<{
+    id: string;
+    zone: string;
+    state: "active" | "draining" | "lost";
+    memory_mb: number;
+    disk_mb: number;
+    max_containers: number;
+    tags: string[];
+    stacks: string[];
+    used_memory: number;
+    used_disk: number;
+    used_containers: number;
+    apps: Record<string, number> | null;
+  }>(sql`
+    select c.id, c.zone, c.state, c.memory_mb, c.disk_mb, c.max_containers, c.tags, c.stacks,
+      coalesce(sum(a.memory_mb), 0)::int as used_memory,
+      coalesce(sum(a.disk_mb), 0)::int as used_disk,
+      count(x.id)::int as used_containers,
+      (select jsonb_object_agg(app_id, n) from (
+        select y.app_id, count(*)::int as n from instances y
+        where y.cell_id = c.id and y.state in ${OCCUPYING} group by y.app_id) per_app) as apps
+    from cells c
+    left join instances x on x.cell_id = c.id and x.state in ${OCCUPYING}
+    left join apps a on a.id = x.app_id
+    group by c.id`);
+  return [...rows].map((r) => ({
+    id: r.id,
+    zone: r.zone,
+    state: r.state,
+    capacity: { memoryMb: r.memory_mb, diskMb: r.disk_mb, containers: r.max_containers },
+    used: { memoryMb: r.used_memory, diskMb: r.used_disk, containers: r.used_containers },
+    tags: r.tags,
+    stacks: r.stacks,
+    appInstances: r.apps ?? {},
+  }));
+}
+
+/** Assigns an unplaced instance to a cell (only if still unplaced). */
+export async function assignInstance(db: Database, instanceId: string, cellId: string): Promise<boolean> {
+  const rows = await db.execute(sql`
+    update instances set cell_id = ${cellId}, state = 'PLACED', reason = null, since = now()
+    where id = ${instanceId} and state = 'UNPLACED' returning id`);
+  return rows.length > 0;
+}
+
+/** Records why an instance could not be placed. */
+export async function recordUnplaced(db: Database, instanceId: string, reason: string): Promise<void> {
+  await db.execute(
+    sql`update instances set reason = ${reason} where id = ${instanceId} and state = 'UNPLACED'`,
+  );
+}
+
+/** A placed instance whose start command is due, with its revision's spec. */
+export interface PendingStart {
+  instanceId: string;
+  tenantId: string;
+  appId: string;
+  cellId: string;
+  index: number;
+  revision: number;
+  stack: string;
+  command: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  diskMb: number;
+  ports: number[];
+  healthCheck: Record<string, unknown>;
+  bitsDigest: string;
+}
+
+/** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
+export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest
+    from instances x
+    join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
+    where x.state = 'PLACED' and x.cell_id is not null and r.bits_digest is not null
+      and (x.command_sent_at is null
+        or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
+  return [...rows].map((r) => ({
+    instanceId: r.id as string,
+    tenantId: r.tenant_id as string,
+    appId: r.app_id as string,
+    cellId: r.cell_id as string,
+    index: r.index as number,
+    revision: r.revision as number,
+    stack: r.stack as string,
+    command: r.command as string,
+    env: r.env as Record<string, string>,
+    memoryMb: r.memory_mb as number,
+    diskMb: r.disk_mb as number,
+    ports: r.ports as number[],
+    healthCheck: r.health_check as Record<string, unknown>,
+    bitsDigest: r.bits_digest as string,
+  }));
+}
+
+export async function markCommandSent(db: Database, instanceId: string): Promise<void> {
+  await db.execute(sql`update instances set command_sent_at = now() where id = ${instanceId}`);
+}
+
+/** A cell refused to start the instance: it counts as a crash with the cell's reason. */
+export async function markStartRefused(db: Database, instanceId: string, reason: string): Promise<void> {
+  await db.execute(sql`
+    update instances set state = 'CRASHED', reason = ${reason}, crash_count = crash_count + 1, since = now()
+    where id = ${instanceId} and state = 'PLACED'`);
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from "node:crypto";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireOperator } from "../auth/principal";
+import { hashToken } from "../auth/tokens";
+import type { ApiEnv } from "../http/env";
+import { bearerSecurity, commonProblems, IdempotencyHeader, json } from "../http/openapi";
+import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
+import { type CellRow, cellById, drainCell, insertJoinToken, listCells } from "../repo/cells";
+import type { RouteDeps } from "./deps";
+
+const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
+const CellView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    zone: z.string(),
+    address: z.string(),
+    state: z.enum(["active", "draining", "lost"]),
+    capacity: Resources,
+    available: Resources.nullable(),
+    instances: z.int().nullable(),
+    tags: z.array(z.string()),
+    stacks: z.array(z.string()),
+    last_heartbeat_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("Cell");
+
+interface Report {
+  available?: { memoryMb: number; diskMb: number; containers: number };
+  instances?: unknown[];
+}
+
+function cellView(row: CellRow): z.output<typeof CellView> {
+  const report = (row.lastReport ?? {}) as Report;
+  return {
+    id: row.id,
+    name: row.name,
+    zone: row.zone,
+    address: row.address,
+    state: row.state,
+    capacity: { memory_mb: row.memoryMb, disk_mb: row.diskMb, containers: row.maxContainers },
+    available: report.available
+      ? {
+          memory_mb: report.available.memoryMb,
+          disk_mb: report.available.diskMb,
+          containers: report.available.containers,
+        }
+      : null,
+    instances: report.instances ? report.instances.length : null,
+    tags: row.tags,
+    stacks: row.stacks,
+    last_heartbeat_at: row.lastHeartbeatAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+
+const createToken = createRoute({
+  method: "post",
+  path: "/v1/cells/tokens",
+  tags: ["cells"],
+  summary: "Create a join token for new cells (operators)",
+  security: bearerSecurity,
+  request: {
+    headers: IdempotencyHeader,
+    body: {
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              ttl_seconds: z
+                .int()
+                .min(1)
+                .max(30 * 24 * 3600)
+                .default(3600),
+            })
+            .strict(),
+        },
+      },
+    },
+  },
+  responses: {
+    201: json(
+      z.object({ id: z.string(), token: z.string(), expires_at: z.string() }),
+      "the token, shown once",
+    ),
+    ...commonProblems,
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/cells",
+  tags: ["cells"],
+  summary: "List cells (operators)",
+  security: bearerSecurity,
+  request: { query: PageQuery },
+  responses: { 200: json(pageOf(CellView), "a page of cells"), ...commonProblems },
+});
+
+const show = createRoute({
+  method: "get",
+  path: "/v1/cells/{id}",
+  tags: ["cells"],
+  summary: "Show a cell (operators)",
+  security: bearerSecurity,
+  request: { params: IdParam },
+  responses: { 200: json(CellView, "the cell"), ...commonProblems },
+});
+
+const drain = createRoute({
+  method: "post",
+  path: "/v1/cells/{id}/drain",
+  tags: ["cells"],
+  summary: "Drain a cell: no new placements, instances move elsewhere (operators)",
+  security: bearerSecurity,
+  request: { params: IdParam },
+  responses: { 200: json(CellView, "the cell, draining"), ...commonProblems },
+});
+
+/** `/v1/cells`: join tokens, list, show, drain. All operator-only. */
+export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  app.openapi(createToken, async (c) => {
+    requireOperator(c.get("principal"));
+    const ttlSeconds = c.req.valid("json")?.ttl_seconds ?? 3600;
+    const token = `grovejoin_${randomBytes(32).toString("base64url")}`;
+    const row = await insertJoinToken(deps.db, hashToken(token), new Date(Date.now() + ttlSeconds * 1000));
+    return c.json({ id: row.id, token, expires_at: row.expiresAt.toISOString() }, 201);
+  });
+
+  app.openapi(list, async (c) => {
+    requireOperator(c.get("principal"));
+    const { limit, cursor } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
+    const page = paginate(await listCells(deps.db, limit + 1, after), limit, (row) => [row.name]);
+    return c.json({ items: page.items.map(cellView), next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(show, async (c) => {
+    requireOperator(c.get("principal"));
+    return c.json(cellView(await cellById(deps.db, c.req.valid("param").id)), 200);
+  });
+
+  app.openapi(drain, async (c) => {
+    requireOperator(c.get("principal"));
+    const cell = await drainCell(deps.db, c.req.valid("param").id);
+    deps.desiredStateChanged();
+    return c.json(cellView(cell), 200);
+  });
+}

@@ -1,0 +1,69 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { AppName } from "../apps/schemas";
+import { tenantIdOf } from "../auth/tenant-scope";
+import type { ApiEnv } from "../http/env";
+import { bearerSecurity, commonProblems, json } from "../http/openapi";
+import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
+import { TenantApps } from "../repo/apps";
+import { type InstanceListing, TenantInstances } from "../repo/instances";
+import type { RouteDeps } from "./deps";
+
+const InstanceView = z
+  .object({
+    id: z.string(),
+    index: z.int(),
+    revision: z.int(),
+    state: z.enum(["UNPLACED", "PLACED", "STARTING", "RUNNING", "CRASHED", "STOPPED"]),
+    cell: z.object({ id: z.string(), name: z.string() }).nullable(),
+    address: z.string().nullable(),
+    ports: z.array(z.object({ container_port: z.int(), host_port: z.int() })),
+    crash_count: z.int(),
+    reason: z.string().nullable(),
+    since: z.string(),
+  })
+  .openapi("Instance");
+
+function instanceView(row: InstanceListing): z.output<typeof InstanceView> {
+  return {
+    id: row.id,
+    index: row.index,
+    revision: row.revision,
+    state: row.state,
+    cell: row.cellId && row.cellName ? { id: row.cellId, name: row.cellName } : null,
+    address: row.address,
+    ports: row.ports.map((p) => ({ container_port: p.containerPort, host_port: p.hostPort })),
+    crash_count: row.crashCount,
+    reason: row.reason,
+    since: row.since.toISOString(),
+  };
+}
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/instances",
+  tags: ["apps"],
+  summary: "An app's instances: state, cell, address, crash count, since, and why not running",
+  security: bearerSecurity,
+  request: {
+    params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
+    query: PageQuery,
+  },
+  responses: { 200: json(pageOf(InstanceView), "a page of instances"), ...commonProblems },
+});
+
+/** `GET /v1/apps/{name}/instances`. */
+export function registerInstanceRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  app.openapi(list, async (c) => {
+    const tenantId = await tenantIdOf(c, deps.db);
+    const appRow = await new TenantApps(deps.db, tenantId).get(c.req.valid("param").name);
+    const { limit, cursor } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, 2);
+    const rows = await new TenantInstances(deps.db, tenantId).ofApp(
+      appRow.id,
+      limit + 1,
+      after && [Number(after[0]), String(after[1])],
+    );
+    const page = paginate(rows, limit, (row) => [row.index, row.id]);
+    return c.json({ items: page.items.map(instanceView), next_cursor: page.next_cursor }, 200);
+  });
+}

@@ -1,0 +1,60 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { AppName } from "../apps/schemas";
+import { tenantIdOf } from "../auth/tenant-scope";
+import type { ApiEnv } from "../http/env";
+import { bearerSecurity, commonProblems } from "../http/openapi";
+import { tailAppLogs } from "../logs/tail";
+import { TenantApps } from "../repo/apps";
+import type { RouteDeps } from "./deps";
+
+const logs = createRoute({
+  method: "get",
+  path: "/v1/apps/{name}/logs",
+  tags: ["apps"],
+  summary: "An app's recent log lines, and with follow=true new ones as they come (server-sent events)",
+  description:
+    "Each line is an SSE event `log` whose id is its sequence; reconnect with `Last-Event-ID` to resume.",
+  security: bearerSecurity,
+  request: {
+    params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
+    query: z.object({
+      lines: z.coerce.number().int().min(0).max(10_000).default(100),
+      follow: z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((v) => v === "true"),
+    }),
+    headers: z.object({ "last-event-id": z.string().regex(/^\d+$/).optional() }),
+  },
+  responses: {
+    200: {
+      description: "event stream of log lines",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
+    ...commonProblems,
+  },
+});
+
+/** `GET /v1/apps/{name}/logs` (SSE). */
+export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  app.openapi(logs, async (c) => {
+    const appRow = await new TenantApps(deps.db, await tenantIdOf(c, deps.db)).get(c.req.valid("param").name);
+    const { lines, follow } = c.req.valid("query");
+    const lastEventId = c.req.valid("header")["last-event-id"];
+    return streamSSE(c, async (stream) => {
+      const tail = await tailAppLogs({
+        db: deps.db,
+        nc: deps.nc,
+        appId: appRow.id,
+        lines,
+        follow,
+        afterSeq: lastEventId === undefined ? undefined : Number(lastEventId),
+        emit: (entry) =>
+          stream.writeSSE({ event: "log", id: String(entry.seq), data: JSON.stringify(entry) }),
+      });
+      stream.onAbort(() => void tail.stop());
+      await tail.done;
+    });
+  });
+}

@@ -1,0 +1,185 @@
+import {
+  CellHeartbeat,
+  decodeOrThrow,
+  encode,
+  RegisterCellReply,
+  type RegisterCellRequest,
+  subjects,
+} from "@grove/protocol";
+import { describeWith, it } from "@grove/testkit";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { expect } from "vitest";
+import { hashToken } from "../src/auth/tokens";
+import { cellById, insertJoinToken } from "../src/repo/cells";
+import { eventually, expectStatus, startTestApi, type TestApi } from "./harness";
+
+const capacity = { memoryMb: 4096, diskMb: 20_480, containers: 100 };
+
+function registerRequest(joinToken: string, hostname: string) {
+  return {
+    v: 1 as const,
+    joinToken,
+    hostname,
+    address: "10.0.0.2",
+    zone: "z1",
+    capacity,
+    tags: ["ssd"],
+    stacks: ["busybox"],
+  } satisfies Partial<RegisterCellRequest>;
+}
+
+async function register(nc: NatsConnection, joinToken: string, hostname = "cell-a") {
+  const reply = await nc.request(subjects.register, JSON.stringify(registerRequest(joinToken, hostname)), {
+    timeout: 5_000,
+  });
+  return decodeOrThrow(RegisterCellReply, reply.data);
+}
+
+async function joinToken(t: TestApi): Promise<string> {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { ttl_seconds: 600 } });
+  return ((await expectStatus(res, 201)) as { token: string }).token;
+}
+
+function heartbeat(cellId: string, credential: string, seq = 1) {
+  return encode(CellHeartbeat, {
+    v: 1,
+    cellId,
+    credential,
+    seq,
+    at: new Date().toISOString(),
+    capacity,
+    available: { memoryMb: 3000, diskMb: 20_000, containers: 99 },
+    instances: [],
+  });
+}
+
+async function cellCount(t: TestApi): Promise<number> {
+  const page = (await expectStatus(await t.call("/v1/cells"), 200)) as { items: unknown[] };
+  return page.items.length;
+}
+
+function rejected(metrics: string, reason: string): number {
+  const line = metrics
+    .split("\n")
+    .find((l) =>
+      l.startsWith(`grove_cell_messages_rejected_total{subject_kind="heartbeat",reason="${reason}"}`),
+    );
+  return Number(line?.split(" ").at(-1) ?? 0);
+}
+
+describeWith(["root", "postgres", "nats"], "cells", () => {
+  it("joins a cell with a valid join token and shows it to operators", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const reply = await register(t.nc, await joinToken(t));
+    if (!reply.ok) throw new Error(reply.error);
+    expect(reply.credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const cell = (await expectStatus(await t.call(`/v1/cells/${reply.cellId}`), 200)) as Record<
+      string,
+      unknown
+    >;
+    expect(cell).toMatchObject({
+      id: reply.cellId,
+      name: "cell-a",
+      zone: "z1",
+      state: "active",
+      capacity: { memory_mb: 4096, disk_mb: 20_480, containers: 100 },
+      tags: ["ssd"],
+      stacks: ["busybox"],
+    });
+    const row = await cellById(t.db, reply.cellId);
+    expect(row.credentialHash).toBe(hashToken(reply.credential));
+    const dev = await t.tenantWithToken("acme");
+    await expectStatus(await t.call("/v1/cells", { token: dev }), 403);
+    await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", token: dev, json: {} }), 403);
+  });
+
+  it("refuses a join with an unknown token and writes nothing", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    await joinToken(t);
+    const reply = await register(t.nc, "grovejoin_this-token-was-never-issued");
+    expect(reply).toMatchObject({ ok: false, code: "invalid-join-token" });
+    expect(await cellCount(t)).toBe(0);
+  });
+
+  it("refuses a join with an expired token and writes nothing", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const token = "grovejoin_expired-token-for-the-test";
+    await insertJoinToken(t.db, hashToken(token), new Date(Date.now() - 1_000));
+    expect(await register(t.nc, token)).toMatchObject({ ok: false, code: "expired-join-token" });
+    expect(await cellCount(t)).toBe(0);
+  });
+
+  it("refuses a malformed register request", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const reply = await t.nc.request(subjects.register, JSON.stringify({ v: 1, joinToken: "x" }), {
+      timeout: 5_000,
+    });
+    expect(decodeOrThrow(RegisterCellReply, reply.data)).toMatchObject({
+      ok: false,
+      code: "invalid-request",
+    });
+    expect(await t.api.metrics.registry.metrics()).toContain(
+      'grove_protocol_rejected_messages_total{type="cells.register",kind="invalid-fields"} 1',
+    );
+  });
+
+  it("records a cell's own heartbeat and rejects one impersonating another cell", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const token = await joinToken(t);
+    const a = await register(t.nc, token, "cell-a");
+    const b = await register(t.nc, token, "cell-b");
+    if (!a.ok || !b.ok) throw new Error("join failed");
+    const bBefore = await cellById(t.db, b.cellId);
+
+    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(a.cellId, a.credential));
+    await eventually(async () => ((await cellById(t.db, a.cellId)).lastReport ? true : undefined));
+    const shown = (await expectStatus(await t.call(`/v1/cells/${a.cellId}`), 200)) as Record<string, unknown>;
+    expect(shown.available).toEqual({ memory_mb: 3000, disk_mb: 20_000, containers: 99 });
+    expect(JSON.stringify((await cellById(t.db, a.cellId)).lastReport)).not.toContain(a.credential);
+
+    // A claims to be B on B's subject with its own credential
+    t.nc.publish(subjects.heartbeat(b.cellId), heartbeat(b.cellId, a.credential));
+    // A claims to be B on its own subject
+    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(b.cellId, a.credential));
+    await eventually(async () => {
+      const metrics = await t.api.metrics.registry.metrics();
+      return rejected(metrics, "bad-credential") === 1 && rejected(metrics, "subject-mismatch") === 1
+        ? true
+        : undefined;
+    });
+    const bAfter = await cellById(t.db, b.cellId);
+    expect(bAfter.lastHeartbeatAt).toEqual(bBefore.lastHeartbeatAt);
+    expect(bAfter.lastReport).toBeNull();
+  });
+
+  it("marks a cell lost when its heartbeats stop, and active when they resume", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "800" });
+    const reply = await register(t.nc, await joinToken(t));
+    if (!reply.ok) throw new Error(reply.error);
+    const started = Date.now();
+    const lostAt = await eventually(async () =>
+      (await cellById(t.db, reply.cellId)).state === "lost" ? Date.now() : undefined,
+    );
+    expect(lostAt - started).toBeGreaterThanOrEqual(700);
+    t.nc.publish(subjects.heartbeat(reply.cellId), heartbeat(reply.cellId, reply.credential));
+    await eventually(async () =>
+      (await cellById(t.db, reply.cellId)).state === "active" ? true : undefined,
+    );
+  });
+
+  it("drains a cell on request and 404s an unknown cell", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const reply = await register(t.nc, await joinToken(t));
+    if (!reply.ok) throw new Error(reply.error);
+    const drained = await expectStatus(
+      await t.call(`/v1/cells/${reply.cellId}/drain`, { method: "POST" }),
+      200,
+    );
+    expect(drained).toMatchObject({ state: "draining" });
+    await expectStatus(await t.call("/v1/cells/not-a-cell"), 404);
+    await expectStatus(
+      await t.call("/v1/cells/00000000-0000-4000-8000-000000000000/drain", { method: "POST" }),
+      404,
+    );
+  });
+});

@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import { connectDatabase, type Database } from "@grove/db";
+import type { TestNats, TestPostgres } from "@grove/testkit";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import pino from "pino";
+import { pack } from "tar-stream";
+import { onTestFinished } from "vitest";
+import { type Api, createApi } from "../src/api";
+import { type Config, loadConfig } from "../src/config";
+
+/** The bootstrap operator token of every test api. */
+export const OPERATOR = "test-operator-token-0123456789";
+
+export interface TestApi {
+  api: Api;
+  config: Config;
+  db: Database;
+  nc: NatsConnection;
+  /** An in-process request; `json` is sent as the body, `token` defaults to the operator's. */
+  call(
+    path: string,
+    init?: {
+      method?: string;
+      token?: string | null;
+      json?: unknown;
+      body?: RequestInit["body"];
+      headers?: Record<string, string>;
+    },
+  ): Promise<Response>;
+  /** Creates a tenant and returns a token of `role` in it. */
+  tenantWithToken(name: string, role?: "tenant_admin" | "developer"): Promise<string>;
+}
+
+/**
+ * A started api over a fresh database on the file's Postgres and a new connection to the file's
+ * NATS; stopped and disconnected when the test finishes.
+ */
+export async function startTestApi(
+  pg: TestPostgres,
+  nats: Pick<TestNats, "url">,
+  env: Record<string, string> = {},
+): Promise<TestApi> {
+  const url = await pg.createDatabase(`t_${randomBytes(5).toString("hex")}`);
+  const database = connectDatabase(url, { max: 5 });
+  const nc = await connect({ servers: nats.url });
+  const config = loadConfig({
+    DATABASE_URL: url,
+    NATS_URL: nats.url,
+    GROVE_BOOTSTRAP_TOKEN: OPERATOR,
+    GROVE_LOG_LEVEL: "silent",
+    ...env,
+  });
+  const api = createApi({ config, db: database.db, nc, log: pino({ level: "silent" }) });
+  await api.start();
+  onTestFinished(async () => {
+    await api.stop();
+    await nc.close();
+    await database.close();
+  });
+  const call: TestApi["call"] = (path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    const token = init.token === undefined ? OPERATOR : init.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(init.json);
+    }
+    return Promise.resolve(api.app.request(path, { method: init.method ?? "GET", headers, body }));
+  };
+  return {
+    api,
+    config,
+    db: database.db,
+    nc,
+    call,
+    async tenantWithToken(name, role = "developer") {
+      await expectStatus(await call("/v1/tenants", { method: "POST", json: { name } }), 201);
+      const res = await call("/v1/tokens", { method: "POST", json: { role, tenant: name } });
+      return ((await expectStatus(res, 201)) as { token: string }).token;
+    },
+  };
+}
+
+/** Asserts the status (showing the body when it differs) and returns the parsed JSON body. */
+export async function expectStatus(res: Response, status: number): Promise<unknown> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A minimal valid app body. */
+export const webApp = (name = "web", extra: Record<string, unknown> = {}) => ({
+  name,
+  command: "httpd -f -p 8080",
+  ...extra,
+});
+
+/** A tar archive of the given files (name → content), as the CLI would upload. */
+export async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const archive = pack();
+  for (const [name, content] of Object.entries(files)) archive.entry({ name }, content);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

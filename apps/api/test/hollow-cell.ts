@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import {
+  CellCommand,
+  CellHeartbeat,
+  CommandReply,
+  decodeOrThrow,
+  encode,
+  InstanceEvent,
+  LogLine,
+  RegisterCellReply,
+  type StartInstance,
+  subjects,
+} from "@grove/protocol";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+
+/**
+ * A hollow cell: a simulated agent speaking the real protocol over real NATS (as Kubernetes'
+ * kubemark does). It joins, answers start commands, and publishes instance events on request.
+ * It runs no containers and is never used to claim runtime figures.
+ */
+export interface HollowCell {
+  cellId: string;
+  credential: string;
+  starts: StartInstance[];
+  /** ids of stop commands received */
+  stops: string[];
+  /** instances started and not stopped since */
+  running(): StartInstance[];
+  /** Sends one heartbeat listing the running instances (as RUNNING). */
+  heartbeat(): void;
+  /** Heartbeats every `intervalMs` until `stop()` or `stopHeartbeats()`. */
+  startHeartbeats(intervalMs: number): void;
+  stopHeartbeats(): void;
+  /** Publishes an instance event as this cell (or with `as` overriding the claimed identity). */
+  report(
+    start: StartInstance,
+    state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
+    as?: { cellId: string; credential: string },
+  ): Promise<void>;
+  /** Publishes one log line of an instance as this cell (or as `as`). */
+  log(start: StartInstance, line: string, as?: { cellId: string; credential: string }): void;
+  stop(): void;
+}
+
+export async function joinHollowCell(
+  nc: NatsConnection,
+  joinToken: string,
+  hostname: string,
+  memoryMb = 4096,
+): Promise<HollowCell> {
+  const request = {
+    v: 1,
+    joinToken,
+    hostname,
+    address: "127.0.0.1",
+    zone: "z1",
+    capacity: { memoryMb, diskMb: 100_000, containers: 50 },
+    tags: [],
+    stacks: ["busybox"],
+  };
+  const reply = decodeOrThrow(
+    RegisterCellReply,
+    (await nc.request(subjects.register, JSON.stringify(request), { timeout: 5_000 })).data,
+  );
+  if (!reply.ok) throw new Error(`hollow cell ${hostname} could not join: ${reply.error}`);
+  const { cellId, credential } = reply;
+  const starts: StartInstance[] = [];
+  const stops: string[] = [];
+  const live = new Map<string, StartInstance>();
+  const sub = nc.subscribe(subjects.commands(cellId), {
+    callback: (_err, msg) => {
+      const { command } = decodeOrThrow(CellCommand, msg.data, msg.subject);
+      if (command.type === "start-instance") {
+        if (!live.has(command.instanceId)) starts.push(command);
+        live.set(command.instanceId, command);
+      } else {
+        stops.push(command.instanceId);
+        live.delete(command.instanceId);
+      }
+      msg.respond(encode(CommandReply, { v: 1, ok: true }));
+    },
+  });
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const heartbeat = () =>
+    nc.publish(
+      subjects.heartbeat(cellId),
+      encode(CellHeartbeat, {
+        v: 1,
+        cellId,
+        credential,
+        seq: seq++,
+        at: new Date().toISOString(),
+        capacity: request.capacity,
+        available: request.capacity,
+        instances: [...live.values()].map((s) => ({
+          instanceId: s.instanceId,
+          appId: s.appId,
+          revision: s.revision,
+          index: s.index,
+          state: "RUNNING" as const,
+        })),
+      }),
+    );
+  const js = jetstream(nc);
+  let port = 61000;
+  return {
+    cellId,
+    credential,
+    starts,
+    stops,
+    running: () => [...live.values()],
+    heartbeat,
+    startHeartbeats(intervalMs) {
+      clearInterval(timer);
+      timer = setInterval(heartbeat, intervalMs);
+    },
+    stopHeartbeats: () => clearInterval(timer),
+    async report(start, state, as) {
+      const identity = as ?? { cellId, credential };
+      const base = {
+        v: 1 as const,
+        eventId: randomUUID(),
+        ...identity,
+        instanceId: start.instanceId,
+        appId: start.appId,
+        revision: start.revision,
+        index: start.index,
+        at: new Date().toISOString(),
+      };
+      const event =
+        state === "RUNNING"
+          ? { ...base, state, address: "127.0.0.1", ports: [{ containerPort: 8080, hostPort: port++ }] }
+          : state === "CRASHED"
+            ? { ...base, state, exitCode: 137, reason: "oom" }
+            : { ...base, state };
+      await js.publish(subjects.instanceEvents(cellId), encode(InstanceEvent, event));
+    },
+    log(start, line, as) {
+      nc.publish(
+        subjects.logs(start.appId, start.instanceId),
+        encode(LogLine, {
+          v: 1,
+          ...(as ?? { cellId, credential }),
+          appId: start.appId,
+          instanceId: start.instanceId,
+          index: start.index,
+          stream: "stdout",
+          line,
+          at: new Date().toISOString(),
+        }),
+      );
+    },
+    stop() {
+      clearInterval(timer);
+      sub.unsubscribe();
+    },
+  };
+}

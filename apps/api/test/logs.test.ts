@@ -1,0 +1,115 @@
+import { describeWith, it } from "@grove/testkit";
+import { expect } from "vitest";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { type HollowCell, joinHollowCell } from "./hollow-cell";
+
+interface Event {
+  id: string;
+  data: { line: string; index: number; instance_id: string; seq: number };
+}
+
+/** Reads SSE events from a response until `count` arrived (or the stream ended). */
+async function readEvents(
+  res: Response,
+  count: number,
+): Promise<{ events: Event[]; ended: boolean; cancel(): Promise<void> }> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: Event[] = [];
+  let buffer = "";
+  let ended = false;
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    buffer += decoder.decode(value, { stream: true });
+    let cut = buffer.indexOf("\n\n");
+    while (cut >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const fields = Object.fromEntries(
+        block.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+      );
+      if (fields.event === "log")
+        events.push({ id: fields.id as string, data: JSON.parse(fields.data as string) });
+      cut = buffer.indexOf("\n\n");
+    }
+  }
+  return { events, ended, cancel: () => reader.cancel() };
+}
+
+async function setup(t: TestApi) {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  const token = ((await expectStatus(res, 201)) as { token: string }).token;
+  const a = await joinHollowCell(t.nc, token, "a");
+  const b = await joinHollowCell(t.nc, token, "b", 128);
+  const dev = await t.tenantWithToken("acme");
+  await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp() }), 201);
+  const tar = await tarOf({ "app.sh": "httpd" });
+  await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", token: dev, body: tar }), 200);
+  await eventually(async () => (a.starts.length === 1 ? true : undefined));
+  return { a, b, dev, start: a.starts[0] as HollowCell["starts"][0] };
+}
+
+describeWith(["root", "postgres", "nats"], "app logs", () => {
+  it("returns the last lines and ends without follow, dropping lines forged by another cell", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b, dev, start } = await setup(t);
+    for (const n of [1, 2, 3]) a.log(start, `line ${n}`);
+    b.log(start, "forged by b");
+    b.log(start, "forged with a's id", { cellId: a.cellId, credential: b.credential });
+    a.log(start, "line 4");
+    const read = async () => readEvents(await t.call("/v1/apps/web/logs?lines=3", { token: dev }), 100);
+    const { events, ended } = await eventually(async () => {
+      const r = await read();
+      return r.events.at(-1)?.data.line === "line 4" ? r : undefined;
+    });
+    expect(ended).toBe(true);
+    expect(events.map((e) => e.data.line)).toEqual(["line 2", "line 3", "line 4"]);
+    expect(events[0]?.data).toMatchObject({ index: 0, instance_id: start.instanceId });
+    expect(JSON.stringify(events)).not.toContain(a.credential);
+    a.stop();
+    b.stop();
+  });
+
+  it("follows new lines after the recent ones, and resumes after Last-Event-ID", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b, dev, start } = await setup(t);
+    a.log(start, "before");
+    await eventually(async () => {
+      const r = await readEvents(await t.call("/v1/apps/web/logs", { token: dev }), 1);
+      return r.events.length === 1 ? true : undefined;
+    });
+    const live = await t.call("/v1/apps/web/logs?follow=true&lines=10", { token: dev });
+    expect(live.headers.get("content-type")).toContain("text/event-stream");
+    const pending = readEvents(live, 2);
+    a.log(start, "after");
+    const followed = await pending;
+    expect(followed.events.map((e) => e.data.line)).toEqual(["before", "after"]);
+    await followed.cancel();
+    const resumed = await readEvents(
+      await t.call("/v1/apps/web/logs", {
+        token: dev,
+        headers: { "last-event-id": followed.events[0]?.id as string },
+      }),
+      100,
+    );
+    expect(resumed.events.map((e) => e.data.line)).toEqual(["after"]);
+    a.stop();
+    b.stop();
+  });
+
+  it("gives another tenant 404 for the logs", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b } = await setup(t);
+    const other = await t.tenantWithToken("globex");
+    await expectStatus(await t.call("/v1/apps/web/logs", { token: other }), 404);
+    a.stop();
+    b.stop();
+  });
+});

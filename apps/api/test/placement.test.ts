@@ -1,0 +1,146 @@
+import { describeWith, it } from "@grove/testkit";
+import pino from "pino";
+import { expect } from "vitest";
+import { createApi } from "../src/api";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { joinHollowCell } from "./hollow-cell";
+
+interface Instance {
+  id: string;
+  index: number;
+  state: string;
+  cell: { id: string; name: string } | null;
+  address: string | null;
+  ports: { container_port: number; host_port: number }[];
+  crash_count: number;
+  reason: string | null;
+}
+
+async function joinToken(t: TestApi): Promise<string> {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  return ((await expectStatus(res, 201)) as { token: string }).token;
+}
+
+async function pushApp(t: TestApi, token: string, body: Record<string, unknown>) {
+  await expectStatus(await t.call("/v1/apps", { method: "POST", token, json: body }), 201);
+  const tar = await tarOf({ "app.sh": "httpd" });
+  await expectStatus(await t.call(`/v1/apps/${body.name}/bits`, { method: "PUT", token, body: tar }), 200);
+}
+
+async function instancesOf(t: TestApi, token: string, app: string): Promise<Instance[]> {
+  const page = (await expectStatus(await t.call(`/v1/apps/${app}/instances`, { token }), 200)) as {
+    items: Instance[];
+  };
+  return page.items;
+}
+
+describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
+  it("spreads 4 instances 2/2 over two cells and shows them RUNNING once the cells report", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const token = await joinToken(t);
+    const a = await joinHollowCell(t.nc, token, "hollow-a");
+    const b = await joinHollowCell(t.nc, token, "hollow-b");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web", { instances: 4 }));
+    await eventually(async () => (a.starts.length + b.starts.length === 4 ? true : undefined));
+    expect([a.starts.length, b.starts.length]).toEqual([2, 2]);
+    expect(a.starts[0]).toMatchObject({
+      revision: 2,
+      memoryMb: 256,
+      command: "httpd -f -p 8080",
+      stack: "busybox",
+    });
+    expect(a.starts[0]?.bitsDigest).toMatch(/^sha256:/);
+    const placed = await instancesOf(t, dev, "web");
+    expect(placed.map((i) => [i.index, i.state])).toEqual([
+      [0, "PLACED"],
+      [1, "PLACED"],
+      [2, "PLACED"],
+      [3, "PLACED"],
+    ]);
+    for (const cell of [a, b]) for (const start of cell.starts) await cell.report(start, "RUNNING");
+    const running = await eventually(async () => {
+      const list = await instancesOf(t, dev, "web");
+      return list.every((i) => i.state === "RUNNING") ? list : undefined;
+    });
+    expect(running[0]).toMatchObject({
+      address: "127.0.0.1",
+      ports: [{ container_port: 8080 }],
+      reason: null,
+    });
+    expect(new Set(running.map((i) => i.cell?.name))).toEqual(new Set(["hollow-a", "hollow-b"]));
+    a.stop();
+    b.stop();
+  });
+
+  it("leaves an instance that fits nowhere unplaced, with the scheduler's reason", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const cell = await joinHollowCell(t.nc, await joinToken(t), "small", 512);
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("big", { memory_mb: 1024 }));
+    const [instance] = await eventually(async () => {
+      const list = await instancesOf(t, dev, "big");
+      return list[0]?.reason?.includes("memory") ? list : undefined;
+    });
+    expect(instance).toMatchObject({ state: "UNPLACED", cell: null });
+    expect(instance?.reason).toMatch(/insufficient memory/);
+    expect(cell.starts).toHaveLength(0);
+    cell.stop();
+  });
+
+  it("rejects an instance event from a cell the instance is not on", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const token = await joinToken(t);
+    const a = await joinHollowCell(t.nc, token, "hollow-a");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web"));
+    await eventually(async () => (a.starts.length === 1 ? true : undefined));
+    const b = await joinHollowCell(t.nc, token, "hollow-b");
+    const start = a.starts[0] as (typeof a.starts)[0];
+    // b reports a's instance as crashed, on its own subject with its own credential
+    await b.report(start, "CRASHED");
+    // b claims to be a, with its own credential
+    await b.report(start, "CRASHED", { cellId: a.cellId, credential: b.credential });
+    await eventually(async () => {
+      const metrics = await t.api.metrics.registry.metrics();
+      return metrics.includes('subject_kind="instance-event",reason="not-on-this-cell"} 1') &&
+        metrics.includes('subject_kind="instance-event",reason="subject-mismatch"} 1')
+        ? true
+        : undefined;
+    });
+    const [instance] = await instancesOf(t, dev, "web");
+    expect(instance).toMatchObject({ state: "PLACED", crash_count: 0 });
+    a.stop();
+    b.stop();
+  });
+
+  it("applies instance events published while no api was running, once each", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const a = await joinHollowCell(t.nc, await joinToken(t), "hollow-a");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web"));
+    await eventually(async () => (a.starts.length === 1 ? true : undefined));
+    await t.api.stop();
+    const start = a.starts[0] as (typeof a.starts)[0];
+    await a.report(start, "STARTING");
+    await a.report(start, "CRASHED");
+    const again = createApi({ config: t.config, db: t.db, nc: t.nc, log: pino({ level: "silent" }) });
+    await again.start();
+    try {
+      // the crash was applied exactly once: its replacement inherits crash count 1 and is started
+      const [replacement] = await eventually(async () => {
+        const list = await instancesOf(t, dev, "web");
+        return list[0] && list[0].id !== start.instanceId ? list : undefined;
+      });
+      expect(replacement).toMatchObject({ index: 0, crash_count: 1 });
+      await eventually(async () => (a.starts.length === 2 ? true : undefined));
+      expect(a.starts[1]?.instanceId).toBe(replacement?.id);
+    } finally {
+      await again.stop();
+      a.stop();
+    }
+  });
+});
