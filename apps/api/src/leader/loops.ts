@@ -33,6 +33,7 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
             db,
             nc,
             log: placementLog,
+            domain: config.GROVE_DOMAIN,
             commandTimeoutMs: deps.commandTimeoutMs,
           });
           timer();

@@ -32,6 +32,8 @@ export interface RoundDeps {
   db: Database;
   nc: NatsConnection;
   log: Logger;
+  /** apps get the route `<app>.<tenant>.<domain>` */
+  domain: string;
   /** how long a cell has to answer a command */
   commandTimeoutMs?: number;
   /** when an unanswered start command is sent again (commands are idempotent) */
@@ -118,6 +120,7 @@ async function sendStart(
         diskMb: start.diskMb,
         ports: start.ports,
         healthCheck: HealthCheck.parse(start.healthCheck),
+        routes: [defaultRoute(start.appName, start.tenantName, deps.domain)],
       },
     });
     if (reply.ok) return "started";
@@ -140,4 +143,9 @@ async function sendStop(deps: RoundDeps, cellId: string, instanceId: string): Pr
       "stop command unanswered; strays are retried from heartbeats",
     );
   }
+}
+
+/** Every app's default route, as in Cloud Foundry: `<app>.<tenant>.<domain>`. */
+export function defaultRoute(app: string, tenant: string, domain: string): string {
+  return `${app}.${tenant}.${domain}`.toLowerCase();
 }

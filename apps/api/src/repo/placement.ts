@@ -114,15 +114,19 @@ export interface PendingStart {
   ports: number[];
   healthCheck: Record<string, unknown>;
   bitsDigest: string;
+  appName: string;
+  tenantName: string;
 }
 
 /** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
 export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, a.name as app_name, t.name as tenant_name
     from instances x
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
+    join apps a on a.id = x.app_id
+    join tenants t on t.id = x.tenant_id
     where x.state = 'PLACED' and x.cell_id is not null and r.bits_digest is not null
       and (x.command_sent_at is null
         or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
@@ -141,6 +145,8 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     ports: r.ports as number[],
     healthCheck: r.health_check as Record<string, unknown>,
     bitsDigest: r.bits_digest as string,
+    appName: r.app_name as string,
+    tenantName: r.tenant_name as string,
   }));
 }
 

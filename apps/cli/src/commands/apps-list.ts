@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { action } from "../context";
+import { formatMegabytes } from "../units";
+import { runningOf } from "../views";
+
+/** `grove apps list`: the tenant's apps with their running/desired counts. */
+export function registerAppsList(apps: Command): void {
+  apps
+    .command("list")
+    .alias("ls")
+    .description("list the tenant's apps")
+    .action(
+      action(async (ctx) => {
+        const client = await ctx.client();
+        const all = await client.listApps();
+        const instances = await Promise.all(all.map((app) => client.listInstances(app.name)));
+        if (ctx.out.json) {
+          ctx.out.record(all.map((app, i) => ({ ...app, running: runningOf(app, instances[i] ?? []) })));
+          return;
+        }
+        if (all.length === 0) {
+          ctx.out.note("no apps yet: grove push DIR --name NAME");
+          return;
+        }
+        ctx.out.table(
+          ["NAME", "STATE", "RUNNING", "MEMORY", "DISK", "REVISION", "STACK"],
+          all.map((app, i) => [
+            app.name,
+            app.state,
+            runningOf(app, instances[i] ?? []),
+            formatMegabytes(app.memory_mb),
+            formatMegabytes(app.disk_mb),
+            app.revision,
+            app.stack,
+          ]),
+        );
+      }),
+    );
+}

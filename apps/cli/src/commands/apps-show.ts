@@ -1,0 +1,28 @@
+import type { Command } from "commander";
+import { action } from "../context";
+import { appLines, INSTANCE_HEADERS, instanceRow, runningOf } from "../views";
+
+/** `grove apps show NAME`: an app's settings and each instance's state, cell and address. */
+export function registerAppsShow(apps: Command): void {
+  apps
+    .command("show")
+    .description("show an app and its instances (index, state, cell, address, crashes, since)")
+    .argument("<name>", "app name")
+    .action(
+      action(async (ctx, name: string) => {
+        const client = await ctx.client();
+        const [app, instances] = await Promise.all([client.getApp(name), client.listInstances(name)]);
+        if (ctx.out.json) {
+          ctx.out.record({ app, instances });
+          return;
+        }
+        const lines = appLines(app);
+        const width = Math.max(...lines.map(([key]) => key.length)) + 1;
+        for (const [key, value] of lines) ctx.out.line(`${`${key}:`.padEnd(width)} ${value}`);
+        ctx.out.line(`${"running:".padEnd(width)} ${runningOf(app, instances)}`);
+        ctx.out.line("");
+        if (instances.length === 0) ctx.out.line("no instances");
+        else ctx.out.table(INSTANCE_HEADERS, instances.map(instanceRow));
+      }),
+    );
+}

@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { action } from "../context";
+import { findCell } from "./find-cell";
+
+/** `grove cells drain CELL` (operators): no new placements; instances move elsewhere. */
+export function registerCellsDrain(cells: Command): void {
+  cells
+    .command("drain")
+    .description("stop placing on a cell and move its instances elsewhere (operators)")
+    .argument("<cell>", "cell name or id")
+    .action(
+      action(async (ctx, idOrName: string) => {
+        const client = await ctx.client();
+        const cell = await client.drainCell((await findCell(client, idOrName)).id);
+        if (ctx.out.json) ctx.out.record(cell);
+        else ctx.out.line(`draining ${cell.name} (${cell.id})`);
+      }),
+    );
+}

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import { action } from "../context";
+import { CliError } from "../errors";
+import { confirm } from "../prompt";
+
+/** `grove delete NAME [--force]`: asks first on a terminal; without one, needs --force. */
+export function registerDelete(program: Command): void {
+  program
+    .command("delete")
+    .description("delete an app and stop its instances")
+    .argument("<name>", "app name")
+    .option("-f, --force", "do not ask")
+    .action(
+      action(async (ctx, name: string, options: { force?: boolean }) => {
+        const client = await ctx.client();
+        if (!options.force) {
+          if (!process.stdin.isTTY)
+            throw new CliError(`not deleting ${name} without --force (no terminal to ask)`);
+          await client.getApp(name);
+          if (!(await confirm(`delete app ${name}?`))) throw new CliError("not deleted");
+        }
+        await client.deleteApp(name);
+        if (ctx.out.json) ctx.out.record({ name, deleted: true });
+        else ctx.out.line(`deleted ${name}`);
+      }),
+    );
+}

@@ -1,0 +1,38 @@
+import type { CreateToken } from "@grove/client";
+import type { Command } from "commander";
+import { action } from "../context";
+import { UsageError } from "../errors";
+
+const roles = ["operator", "tenant_admin", "developer"] as const;
+
+/**
+ * `grove tokens create [--role R] [--tenant T] [--name N]`: issues an API token, printed once.
+ * Tenant roles default to the targeted tenant.
+ */
+export function registerTokensCreate(tokens: Command): void {
+  tokens
+    .command("create")
+    .description("issue an API token (shown once)")
+    .option("--role <role>", `one of ${roles.join(", ")}`, "developer")
+    .option("--name <name>", "what the token is for", "")
+    .action(
+      action(async (ctx, options: { role: string; name: string }) => {
+        const role = roles.find((r) => r === options.role);
+        if (!role) throw new UsageError(`invalid role "${options.role}": use ${roles.join(", ")}`);
+        const body: CreateToken = { role, name: options.name };
+        if (role !== "operator") {
+          const tenant = (await ctx.settings()).tenant?.value;
+          if (!tenant) throw new UsageError(`a ${role} token needs --tenant (or grove target TENANT)`);
+          body.tenant = tenant;
+        }
+        const token = await (await ctx.client()).createToken(body);
+        if (ctx.out.json) ctx.out.record(token);
+        else {
+          ctx.out.line(token.token);
+          ctx.out.note(
+            `${token.role} token${token.tenant ? ` in ${token.tenant}` : ""}; shown once, keep it safe`,
+          );
+        }
+      }),
+    );
+}

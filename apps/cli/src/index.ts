@@ -1,0 +1,2 @@
+export { CliError, EXIT, NotHealthy, UsageError } from "./errors";
+export { buildProgram } from "./program";

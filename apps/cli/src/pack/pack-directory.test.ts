@@ -1,0 +1,92 @@
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tarListing } from "../../test/tar-listing";
+import { packDirectory, type Skipped } from "./pack-directory";
+
+describe("packDirectory", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "grove-pack-test-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("leaves out what .groveignore names (gitignore syntax) and version-control metadata", async () => {
+    await mkdir(join(dir, "src/cache"), { recursive: true });
+    await mkdir(join(dir, "node_modules/x"), { recursive: true });
+    await mkdir(join(dir, ".git"));
+    await writeFile(join(dir, ".git/HEAD"), "ref");
+    await writeFile(join(dir, ".groveignore"), "node_modules/\n*.log\n!keep.log\n/secret.txt\nsrc/cache/\n");
+    for (const file of [
+      "app.sh",
+      "debug.log",
+      "keep.log",
+      "secret.txt",
+      "src/secret.txt",
+      "src/cache/a",
+      "node_modules/x/i.js",
+    ]) {
+      await writeFile(join(dir, file), file);
+    }
+    const packed = await packDirectory(dir);
+    try {
+      expect(await tarListing(packed.path)).toEqual({
+        "app.sh": "file",
+        "keep.log": "file",
+        "src/": "directory",
+        "src/secret.txt": "file",
+      });
+      expect(packed.entries).toBe(4);
+    } finally {
+      await packed.remove();
+    }
+  });
+
+  it("stores links inside the directory as links and skips links that leave it", async () => {
+    await mkdir(join(dir, "lib"));
+    await writeFile(join(dir, "lib/real.txt"), "x");
+    await symlink("real.txt", join(dir, "lib/inside"));
+    await symlink("../../etc/passwd", join(dir, "lib/escape"));
+    await symlink("/etc/passwd", join(dir, "absolute"));
+    const skipped: Skipped[] = [];
+    const packed = await packDirectory(dir, (s) => skipped.push(s));
+    try {
+      expect(await tarListing(packed.path)).toEqual({
+        "lib/": "directory",
+        "lib/inside": "symlink → real.txt",
+        "lib/real.txt": "file",
+      });
+      expect(skipped.map((s) => s.path).sort()).toEqual(["absolute", "lib/escape"]);
+      expect(skipped[0]?.reason).toMatch(/points outside the app directory/);
+    } finally {
+      await packed.remove();
+    }
+  });
+
+  it("gives the same digest for the same tree and a new one when a file changes", async () => {
+    await writeFile(join(dir, "b.txt"), "b");
+    await writeFile(join(dir, "a.txt"), "a");
+    const pin = new Date("2026-01-01T00:00:00Z");
+    await utimes(join(dir, "a.txt"), pin, pin);
+    const first = await packDirectory(dir);
+    const second = await packDirectory(dir);
+    await writeFile(join(dir, "a.txt"), "A");
+    await utimes(join(dir, "a.txt"), pin, pin);
+    const third = await packDirectory(dir);
+    try {
+      expect(second.digest).toBe(first.digest);
+      expect(third.digest).not.toBe(first.digest);
+      expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    } finally {
+      await Promise.all([first, second, third].map((p) => p.remove()));
+    }
+  });
+
+  it("refuses a missing directory and one that ignores everything", async () => {
+    await expect(packDirectory(join(dir, "nope"))).rejects.toThrow(/is not a directory/);
+    await writeFile(join(dir, ".groveignore"), "*\n");
+    await writeFile(join(dir, "a"), "a");
+    await expect(packDirectory(dir)).rejects.toThrow(/nothing to push/);
+  });
+});

@@ -1,0 +1,131 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, type Dirent } from "node:fs";
+import { lstat, mkdtemp, opendir, readlink, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { pack } from "tar-stream";
+import { CliError } from "../errors";
+import { type IgnoreRules, loadIgnoreRules } from "./ignore-rules";
+
+/** An app directory packed into a tar file on disk. */
+export interface PackedBits {
+  path: string;
+  /** `sha256:<hex>` of the tar */
+  digest: string;
+  sizeBytes: number;
+  /** files, directories and links in the archive */
+  entries: number;
+  /** Deletes the tar. */
+  remove(): Promise<void>;
+}
+
+/** Something in the directory that was left out of the bits, and why. */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Packs `dir` into a tar in a temp dir and hashes it as it is written. Entries are sorted and
+ * carry no owner, so the same tree gives the same digest. Paths `.groveignore` excludes are left
+ * out; symlinks are stored as links (never followed), and only when they stay inside `dir`;
+ * sockets, fifos and devices are skipped. Each skip is reported to `onSkip`.
+ */
+export async function packDirectory(
+  dir: string,
+  onSkip: (skipped: Skipped) => void = () => {},
+): Promise<PackedBits> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new CliError(`${dir} is not a directory`);
+  const rules = await loadIgnoreRules(dir);
+  const tempDir = await mkdtemp(join(tmpdir(), "grove-push-"));
+  const remove = () => rm(tempDir, { recursive: true, force: true });
+  const path = join(tempDir, "bits.tar");
+  try {
+    const archive = pack();
+    const hash = createHash("sha256");
+    let sizeBytes = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        sizeBytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const written = pipeline(archive, hashing, createWriteStream(path, { mode: 0o600 }));
+    let entries = 0;
+    try {
+      for await (const entry of walk(dir, "", rules, onSkip)) {
+        await addEntry(archive, entry);
+        entries++;
+      }
+      archive.finalize();
+    } catch (error) {
+      archive.destroy(error as Error);
+      await written.catch(() => {});
+      throw error;
+    }
+    await written;
+    if (entries === 0) throw new CliError(`nothing to push: ${dir} is empty once .groveignore is applied`);
+    return { path, digest: `sha256:${hash.digest("hex")}`, sizeBytes, entries, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+interface Entry {
+  header: Parameters<ReturnType<typeof pack>["entry"]>[0];
+  /** absolute path of a regular file's content */
+  source?: string;
+}
+
+async function* walk(
+  root: string,
+  relative: string,
+  rules: IgnoreRules,
+  onSkip: (skipped: Skipped) => void,
+): AsyncGenerator<Entry> {
+  const children: Dirent[] = [];
+  for await (const child of await opendir(join(root, relative))) children.push(child);
+  children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const child of children) {
+    const name = relative === "" ? child.name : `${relative}/${child.name}`;
+    const absolute = join(root, name);
+    const info = await lstat(absolute);
+    if (rules.ignores(name, info.isDirectory())) continue;
+    const common = { mode: info.mode & 0o777, mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000) };
+    const owner = { uid: 0, gid: 0, uname: "", gname: "" };
+    if (info.isDirectory()) {
+      yield { header: { name: `${name}/`, type: "directory", ...common, ...owner } };
+      yield* walk(root, name, rules, onSkip);
+    } else if (info.isFile()) {
+      yield { header: { name, type: "file", size: info.size, ...common, ...owner }, source: absolute };
+    } else if (info.isSymbolicLink()) {
+      const target = await readlink(absolute);
+      const resolved = posix.normalize(posix.join(posix.dirname(name), target));
+      if (posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
+        onSkip({ path: name, reason: `symlink points outside the app directory (${target})` });
+        continue;
+      }
+      yield { header: { name, type: "symlink", linkname: target, ...common, ...owner } };
+    } else {
+      onSkip({ path: name, reason: "not a file, directory or symlink" });
+    }
+  }
+}
+
+async function addEntry(archive: ReturnType<typeof pack>, entry: Entry): Promise<void> {
+  if (!entry.source) {
+    await new Promise<void>((resolve, reject) =>
+      archive.entry(entry.header, (error) => (error ? reject(error) : resolve())),
+    );
+    return;
+  }
+  const sink = archive.entry(entry.header, () => {});
+  await pipeline(createReadStream(entry.source), sink).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot pack ${entry.header.name}: ${error.code ?? error.message}`);
+  });
+}

@@ -1,0 +1,71 @@
+import { Command } from "commander";
+import { registerAppsList } from "./commands/apps-list";
+import { registerAppsShow } from "./commands/apps-show";
+import { registerCellsDrain } from "./commands/cells-drain";
+import { registerCellsList } from "./commands/cells-list";
+import { registerCellsShow } from "./commands/cells-show";
+import { registerCellsToken } from "./commands/cells-token";
+import { registerDelete } from "./commands/delete";
+import { registerEvents } from "./commands/events";
+import { registerLogin } from "./commands/login";
+import { registerLogs } from "./commands/logs";
+import { registerPush } from "./commands/push";
+import { registerRestart } from "./commands/restart";
+import { registerScale } from "./commands/scale";
+import { registerStart } from "./commands/start";
+import { registerStop } from "./commands/stop";
+import { registerTarget } from "./commands/target";
+import { registerTenantsCreate } from "./commands/tenants-create";
+import { registerTenantsList } from "./commands/tenants-list";
+import { registerTokensCreate } from "./commands/tokens-create";
+import { noun } from "./context";
+import { UsageError } from "./errors";
+
+/**
+ * The `grove` command line. Errors are not printed here: parsing throws, and `main` prints one
+ * line and picks the exit code.
+ */
+export function buildProgram(version: string): Command {
+  const program = new Command("grove")
+    .description("Grove: push apps to a cluster of cells and run them")
+    .version(version, "-V, --version")
+    .option("--api <url>", "API URL (env GROVE_API; default http://127.0.0.1:7070)")
+    .option("--token <token>", "API token (env GROVE_TOKEN)")
+    .option("--tenant <tenant>", "tenant to act in, for operator tokens (env GROVE_TENANT)")
+    .option("--json", "print JSON (NDJSON for streams) on stdout")
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .showSuggestionAfterError(true);
+
+  registerLogin(program);
+  registerTarget(program);
+  registerPush(program);
+  const apps = noun(program, "apps", "list and show apps");
+  registerAppsList(apps);
+  registerAppsShow(apps);
+  registerScale(program);
+  registerStart(program);
+  registerStop(program);
+  registerRestart(program);
+  registerDelete(program);
+  registerEvents(program);
+  registerLogs(program);
+  const cells = noun(program, "cells", "see and drain cells, make join tokens (operators)");
+  registerCellsList(cells);
+  registerCellsShow(cells);
+  registerCellsDrain(cells);
+  registerCellsToken(cells);
+  const tenants = noun(program, "tenants", "create and list tenants (operators)");
+  registerTenantsCreate(tenants);
+  registerTenantsList(tenants);
+  const tokens = noun(program, "tokens", "issue API tokens");
+  registerTokensCreate(tokens);
+  // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
+  for (const group of [apps, cells, tenants, tokens]) group.allowExcessArguments(true);
+  program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
+    const [first] = this.args;
+    if (first !== undefined) throw new UsageError(`unknown command '${first}' (see grove --help)`);
+    this.outputHelp();
+  });
+  return program;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "./errors";
+import { formatBytes, formatMegabytes, parseCount, parseMegabytes } from "./units";
+
+describe("parseMegabytes", () => {
+  it("reads M and G suffixes (any case, optional B/iB) and bare numbers as MiB", () => {
+    expect(parseMegabytes("256M", "memory")).toBe(256);
+    expect(parseMegabytes("1G", "memory")).toBe(1024);
+    expect(parseMegabytes("1.5g", "memory")).toBe(1536);
+    expect(parseMegabytes("2GiB", "disk")).toBe(2048);
+    expect(parseMegabytes("512", "memory")).toBe(512);
+  });
+
+  it("refuses unknown units, fractions of a megabyte and zero, naming the flag and value", () => {
+    expect(() => parseMegabytes("12Q", "memory")).toThrow(
+      new UsageError('invalid memory "12Q": use a size like 256M or 1G'),
+    );
+    expect(() => parseMegabytes("0.5M", "disk")).toThrow(/invalid disk "0.5M"/);
+    expect(() => parseMegabytes("0", "memory")).toThrow(UsageError);
+    expect(() => parseMegabytes("", "memory")).toThrow(UsageError);
+  });
+});
+
+describe("formatting", () => {
+  it("shows whole gigabytes as G and the rest as M", () => {
+    expect(formatMegabytes(2048)).toBe("2G");
+    expect(formatMegabytes(1536)).toBe("1536M");
+  });
+
+  it("shows bytes with SI units", () => {
+    expect(formatBytes(999)).toBe("999 B");
+    expect(formatBytes(12_345)).toBe("12.3 kB");
+  });
+
+  it("accepts only whole non-negative counts", () => {
+    expect(parseCount("3", "instances")).toBe(3);
+    expect(() => parseCount("-1", "instances")).toThrow(/invalid instances "-1"/);
+  });
+});

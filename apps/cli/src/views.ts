@@ -1,0 +1,82 @@
+import type { App, Cell, Instance } from "@grove/client";
+import { formatMegabytes } from "./units";
+
+/** How long ago an ISO time was, in the largest whole unit: `12s`, `5m`, `3h`, `2d`. */
+export function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** `host:port` of an instance's first mapped port, or `-`. */
+export function addressOf(instance: Instance): string {
+  const port = instance.ports[0];
+  if (!instance.address) return "-";
+  return port ? `${instance.address}:${port.host_port}` : instance.address;
+}
+
+/** `cf`-style running count: `2/3`. */
+export function runningOf(app: App, instances: Instance[]): string {
+  const running = instances.filter((i) => i.state === "RUNNING" && i.revision === app.revision).length;
+  return `${running}/${app.state === "started" ? app.instances : 0}`;
+}
+
+export const INSTANCE_HEADERS = ["INDEX", "STATE", "CELL", "ADDRESS", "CRASHES", "SINCE", "REASON"];
+
+export function instanceRow(instance: Instance): string[] {
+  return [
+    String(instance.index),
+    instance.state,
+    instance.cell?.name ?? "-",
+    addressOf(instance),
+    String(instance.crash_count),
+    age(instance.since),
+    instance.reason ?? "",
+  ];
+}
+
+/** The settings of an app as `key: value` lines. */
+export function appLines(app: App): [string, string][] {
+  const check = app.health_check;
+  return [
+    ["name", app.name],
+    ["state", app.state],
+    ["revision", String(app.revision)],
+    ["instances", String(app.instances)],
+    ["memory", formatMegabytes(app.memory_mb)],
+    ["disk", formatMegabytes(app.disk_mb)],
+    ["stack", app.stack],
+    ["command", app.command],
+    ["ports", app.ports.join(", ")],
+    ["health check", check.type === "http" ? `http:${check.path}` : check.type],
+    ["bits", app.bits_digest ?? "(none uploaded)"],
+  ];
+}
+
+export const CELL_HEADERS = [
+  "NAME",
+  "ID",
+  "STATE",
+  "ZONE",
+  "ADDRESS",
+  "INSTANCES",
+  "MEMORY FREE",
+  "HEARTBEAT",
+];
+
+export function cellRow(cell: Cell): string[] {
+  return [
+    cell.name,
+    cell.id,
+    cell.state,
+    cell.zone,
+    cell.address,
+    cell.instances === null ? "-" : String(cell.instances),
+    cell.available
+      ? `${formatMegabytes(cell.available.memory_mb)}/${formatMegabytes(cell.capacity.memory_mb)}`
+      : "-",
+    cell.last_heartbeat_at ? `${age(cell.last_heartbeat_at)} ago` : "never",
+  ];
+}

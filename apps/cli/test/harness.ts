@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApi, loadConfig } from "@grove/api";
+import { GroveClient } from "@grove/client";
+import { connectDatabase } from "@grove/db";
+import type { TestNats, TestPostgres } from "@grove/testkit";
+import { serve } from "@hono/node-server";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { execa } from "execa";
+import pino from "pino";
+import { onTestFinished } from "vitest";
+
+/** The bootstrap operator token of every test api. */
+export const OPERATOR = "cli-test-operator-token-0123456789";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/** A real api served over HTTP on a free loopback port. */
+export interface ServedApi {
+  url: string;
+  nc: NatsConnection;
+  /** a client of the api as the operator, acting in `tenant` when given */
+  operator(tenant?: string): GroveClient;
+  /** Creates a tenant and returns a developer token in it. */
+  developerIn(tenant: string): Promise<string>;
+  metrics(): Promise<string>;
+}
+
+/**
+ * Starts an api over a fresh database on the file's Postgres and a new NATS connection, and
+ * serves it on 127.0.0.1; everything is stopped when the test finishes.
+ */
+export async function serveApi(pg: TestPostgres, nats: Pick<TestNats, "url">): Promise<ServedApi> {
+  const databaseUrl = await pg.createDatabase(`cli_${randomBytes(5).toString("hex")}`);
+  const database = connectDatabase(databaseUrl, { max: 5 });
+  const nc = await connect({ servers: nats.url });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    NATS_URL: nats.url,
+    GROVE_BOOTSTRAP_TOKEN: OPERATOR,
+    GROVE_LOG_LEVEL: "silent",
+    GROVE_PLACEMENT_INTERVAL_MS: "500",
+  });
+  const api = createApi({ config, db: database.db, nc, log: pino({ level: "silent" }), leaderCheckMs: 200 });
+  await api.start();
+  const server = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  onTestFinished(async () => {
+    if ("closeAllConnections" in server) server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await api.stop();
+    await nc.close();
+    await database.close();
+  });
+  const operator = (tenant?: string) => new GroveClient({ baseUrl: url, token: OPERATOR, tenant });
+  return {
+    url,
+    nc,
+    operator,
+    async developerIn(tenant) {
+      await operator().createTenant(tenant);
+      return (await operator().createToken({ role: "developer", tenant })).token;
+    },
+    metrics: () => api.metrics.registry.metrics(),
+  };
+}
+
+/** What a `grove` run printed and how it exited. */
+export interface GroveRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** stderr's lines, without the empty last one */
+  errorLines: string[];
+  /** stdout parsed as one JSON document */
+  json<T = unknown>(): T;
+  /** stdout parsed as NDJSON */
+  ndjson<T = unknown>(): T[];
+}
+
+/** A config home of its own (XDG_CONFIG_HOME) for the `grove` runs of one test. */
+export async function configHome(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "grove-cli-test-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Runs the real CLI as a child process (`node --import tsx src/main.ts`), with only the
+ * environment given (plus PATH and XDG_CONFIG_HOME), never the caller's GROVE_* variables.
+ */
+export async function grove(
+  args: string[],
+  options: {
+    config: string;
+    env?: Record<string, string>;
+    input?: string;
+    cwd?: string;
+    signal?: AbortSignal;
+  },
+): Promise<GroveRun> {
+  const result = await execa(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH ?? "",
+      XDG_CONFIG_HOME: options.config,
+      HOME: options.config,
+      ...options.env,
+    },
+    extendEnv: false,
+    input: options.input ?? "",
+    reject: false,
+    stripFinalNewline: false,
+    cancelSignal: options.signal,
+    timeout: 60_000,
+  });
+  const stdout = String(result.stdout);
+  const stderr = String(result.stderr);
+  return {
+    stdout,
+    stderr,
+    exitCode: result.exitCode ?? -1,
+    errorLines: stderr.split("\n").filter((line, i, all) => !(line === "" && i === all.length - 1)),
+    json: <T>() => JSON.parse(stdout) as T,
+    ndjson: <T>() =>
+      stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as T),
+  };
+}

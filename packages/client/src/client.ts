@@ -1,0 +1,319 @@
+import createClient, { type Client } from "openapi-fetch";
+import { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
+import type { paths } from "./openapi";
+import { parseEventStream } from "./sse";
+import type {
+  App,
+  AppEvent,
+  Bits,
+  BitsUpload,
+  Cell,
+  CreateApp,
+  CreateToken,
+  Instance,
+  JoinToken,
+  LogEntry,
+  Page,
+  Tenant,
+  Token,
+  UpdateApp,
+} from "./types";
+
+/** Header an operator uses to act inside one tenant. */
+export const TENANT_HEADER = "X-Grove-Tenant";
+
+/** How to reach and authenticate to a Grove API. */
+export interface GroveClientOptions {
+  /** e.g. `http://127.0.0.1:7070` */
+  baseUrl: string;
+  /** API token sent as `Authorization: Bearer` */
+  token?: string;
+  /** tenant an operator acts in (`X-Grove-Tenant`); ignored by the API for tenant members */
+  tenant?: string;
+  /** a fetch to use instead of the global one (e.g. an in-process app's `fetch`) */
+  fetch?: (request: Request) => Promise<Response>;
+  /** give up on an ordinary (not streaming, not upload) request after this long; default 30 s */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+const PAGE = 500;
+
+/**
+ * A typed client of Grove's public HTTP API. Every failure is thrown as one of three errors:
+ * `ApiError` (the API answered with a problem), `ApiUnreachable` (no answer) or
+ * `UnexpectedResponse`.
+ *
+ * @example
+ * const grove = new GroveClient({ baseUrl: "http://127.0.0.1:7070", token });
+ * const app = await grove.getApp("web");
+ */
+export class GroveClient {
+  readonly baseUrl: string;
+  private readonly http: Client<paths>;
+  private readonly timeoutMs: number;
+
+  constructor(options: GroveClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.tenant) headers[TENANT_HEADER] = options.tenant;
+    if (options.userAgent) headers["user-agent"] = options.userAgent;
+    this.http = createClient<paths>({ baseUrl: this.baseUrl, headers, fetch: options.fetch });
+  }
+
+  // tenants and tokens
+
+  /** Creates a tenant (operators). */
+  createTenant(name: string): Promise<Tenant> {
+    return this.call((signal) =>
+      this.http.POST("/v1/tenants", { body: { name }, headers: idempotent(), signal }),
+    );
+  }
+
+  /** Every tenant (operators). */
+  listTenants(): Promise<Tenant[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/tenants", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  /** One tenant (operators; members see their own). */
+  getTenant(name: string): Promise<Tenant> {
+    return this.call((signal) => this.http.GET("/v1/tenants/{name}", { params: { path: { name } }, signal }));
+  }
+
+  /** Issues an API token; its secret is in the result only. */
+  createToken(body: CreateToken): Promise<Token> {
+    return this.call((signal) => this.http.POST("/v1/tokens", { body, headers: idempotent(), signal }));
+  }
+
+  // apps
+
+  /** Every app of the tenant, by name. */
+  listApps(): Promise<App[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/apps", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  getApp(name: string): Promise<App> {
+    return this.call((signal) => this.http.GET("/v1/apps/{name}", { params: { path: { name } }, signal }));
+  }
+
+  /** Creates an app; retried creates with the same key are answered once. */
+  createApp(body: CreateApp, idempotencyKey = randomKey()): Promise<App> {
+    return this.call((signal) =>
+      this.http.POST("/v1/apps", { body, headers: { "idempotency-key": idempotencyKey }, signal }),
+    );
+  }
+
+  /** Changes an app; with `ifMatch` (an ETag) the API answers 412 when the app changed since. */
+  updateApp(name: string, body: UpdateApp, ifMatch?: string): Promise<App> {
+    return this.call((signal) =>
+      this.http.PATCH("/v1/apps/{name}", {
+        params: { path: { name }, header: { "if-match": ifMatch } },
+        body,
+        signal,
+      }),
+    );
+  }
+
+  async deleteApp(name: string): Promise<void> {
+    await this.call((signal) => this.http.DELETE("/v1/apps/{name}", { params: { path: { name } }, signal }));
+  }
+
+  startApp(name: string): Promise<App> {
+    return this.call((signal) =>
+      this.http.POST("/v1/apps/{name}/start", { params: { path: { name } }, signal }),
+    );
+  }
+
+  stopApp(name: string): Promise<App> {
+    return this.call((signal) =>
+      this.http.POST("/v1/apps/{name}/stop", { params: { path: { name } }, signal }),
+    );
+  }
+
+  restartApp(name: string): Promise<App> {
+    return this.call((signal) =>
+      this.http.POST("/v1/apps/{name}/restart", { params: { path: { name } }, signal }),
+    );
+  }
+
+  /** A page of an app's audit events, newest first. */
+  appEvents(name: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<AppEvent>> {
+    return this.call((signal) =>
+      this.http.GET("/v1/apps/{name}/events", {
+        params: { path: { name }, query: { limit: options.limit, cursor: options.cursor } },
+        signal,
+      }),
+    );
+  }
+
+  /** Every instance of an app, by index. */
+  listInstances(name: string): Promise<Instance[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/apps/{name}/instances", {
+        params: { path: { name }, query: { limit: PAGE, cursor } },
+        signal,
+      }),
+    );
+  }
+
+  // bits
+
+  /** Whether the tenant already uploaded bits with this digest (`sha256:<hex>`). */
+  async hasBits(digest: string): Promise<Bits | undefined> {
+    try {
+      return await this.call((signal) =>
+        this.http.GET("/v1/bits/{digest}", { params: { path: { digest } }, signal }),
+      );
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Points an app at bits: with `body` (a tar stream) they are uploaded; with only `digest` the
+   * API reuses bits the tenant already has. No timeout applies: bits can be large.
+   */
+  uploadBits(
+    name: string,
+    upload: { body?: ReadableStream<Uint8Array>; digest?: string; signal?: AbortSignal },
+  ): Promise<BitsUpload> {
+    return this.call(
+      () =>
+        this.http.PUT("/v1/apps/{name}/bits", {
+          params: { path: { name }, query: { digest: upload.digest } },
+          body: upload.body as unknown as string,
+          bodySerializer: (body: unknown) => body,
+          headers: upload.body ? { "content-type": "application/x-tar" } : {},
+          // streaming request bodies need half-duplex in Node's fetch
+          duplex: upload.body ? "half" : undefined,
+          signal: upload.signal,
+        } as never) as Promise<Result<BitsUpload>>,
+      { timeout: false },
+    );
+  }
+
+  /**
+   * An app's recent log lines, then (with `follow`) new lines as they come, until `signal` aborts
+   * or the API ends the stream.
+   */
+  async *logs(
+    name: string,
+    options: { lines?: number; follow?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<LogEntry> {
+    const body = await this.call(
+      () =>
+        this.http.GET("/v1/apps/{name}/logs", {
+          params: {
+            path: { name },
+            query: { lines: options.lines, follow: options.follow ? "true" : "false" },
+          },
+          parseAs: "stream",
+          signal: options.signal,
+        }) as Promise<Result<ReadableStream<Uint8Array> | null>>,
+      { timeout: false },
+    );
+    if (!body) throw new UnexpectedResponse("the logs response has no body");
+    for await (const event of parseEventStream(body)) {
+      if (event.event !== "log") continue;
+      try {
+        yield JSON.parse(event.data) as LogEntry;
+      } catch {
+        throw new UnexpectedResponse(`a log event is not JSON: ${event.data.slice(0, 100)}`);
+      }
+    }
+  }
+
+  // cells
+
+  /** Every cell (operators). */
+  listCells(): Promise<Cell[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/cells", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  /** One cell by id (operators). */
+  getCell(id: string): Promise<Cell> {
+    return this.call((signal) => this.http.GET("/v1/cells/{id}", { params: { path: { id } }, signal }));
+  }
+
+  /** Stops placement on a cell and moves its instances elsewhere (operators). */
+  drainCell(id: string): Promise<Cell> {
+    return this.call((signal) =>
+      this.http.POST("/v1/cells/{id}/drain", { params: { path: { id } }, signal }),
+    );
+  }
+
+  /** Creates a join token for new cells (operators). */
+  createJoinToken(ttlSeconds?: number): Promise<JoinToken> {
+    return this.call((signal) =>
+      this.http.POST("/v1/cells/tokens", {
+        body: ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds },
+        headers: idempotent(),
+        signal,
+      }),
+    );
+  }
+
+  // plumbing
+
+  /** Runs one request, turning every failure into the client's errors. */
+  private async call<T>(
+    request: (signal: AbortSignal | undefined) => Promise<Result<T>>,
+    options: { timeout?: boolean } = {},
+  ): Promise<T> {
+    const signal = options.timeout === false ? undefined : AbortSignal.timeout(this.timeoutMs);
+    let result: Result<T>;
+    try {
+      result = await request(signal);
+    } catch (error) {
+      throw this.failure(error);
+    }
+    if (!result.response.ok) throw ApiError.from(result.response, result.error);
+    return result.data as T;
+  }
+
+  private failure(error: unknown): Error {
+    if (error instanceof GroveClientError) return error;
+    const name = (error as Error | undefined)?.name;
+    if (name === "AbortError") return error as Error;
+    if (name === "TimeoutError") {
+      return new ApiUnreachable(this.baseUrl, new Error(`no answer within ${this.timeoutMs / 1000} s`));
+    }
+    if (error instanceof SyntaxError) {
+      return new UnexpectedResponse(`the API answered with malformed JSON: ${error.message}`);
+    }
+    return new ApiUnreachable(this.baseUrl, error);
+  }
+
+  /** Every item of a paginated list route. */
+  private async all<T>(
+    page: (cursor: string | undefined, signal: AbortSignal | undefined) => Promise<Result<Page<T>>>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const current = await this.call((signal) => page(cursor, signal));
+      items.push(...current.items);
+      cursor = current.next_cursor ?? undefined;
+    } while (cursor);
+    return items;
+  }
+}
+
+function randomKey(): string {
+  return crypto.randomUUID();
+}
+
+function idempotent(): { "idempotency-key": string } {
+  return { "idempotency-key": randomKey() };
+}

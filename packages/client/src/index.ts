@@ -1,0 +1,5 @@
+export { GroveClient, type GroveClientOptions, TENANT_HEADER } from "./client";
+export { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
+export type { components, paths } from "./openapi";
+export { parseEventStream, type ServerSentEvent } from "./sse";
+export type * from "./types";

@@ -1,0 +1,51 @@
+import type { components, paths } from "./openapi";
+
+type Schemas = components["schemas"];
+
+/** An app's desired state as the API shows it. */
+export type App = Schemas["App"];
+/** Body of an app create. */
+export type CreateApp = Schemas["CreateApp"];
+/** Body of an app update: any subset of the settable fields. */
+export type UpdateApp = Schemas["UpdateApp"];
+/** One of an app's audit events. */
+export type AppEvent = Schemas["AppEvent"];
+/** One running (or not) instance of an app. */
+export type Instance = Schemas["Instance"];
+/** How an app's instances are checked for health. */
+export type HealthCheck = Schemas["HealthCheck"];
+/** The result of a bits upload. */
+export type BitsUpload = Schemas["BitsUpload"];
+/** A host running a Grove agent. */
+export type Cell = Schemas["Cell"];
+/** A tenant. */
+export type Tenant = Schemas["Tenant"];
+/** Body of a token create. */
+export type CreateToken = Schemas["CreateToken"];
+/** A newly issued API token (its secret is shown once). */
+export type Token = Schemas["Token"];
+/** An RFC 9457 problem document, as every error response carries. */
+export type Problem = Schemas["Problem"];
+/** Bits the tenant has uploaded. */
+export type Bits = paths["/v1/bits/{digest}"]["get"]["responses"][200]["content"]["application/json"];
+/** A cell join token (its secret is shown once). */
+export type JoinToken = paths["/v1/cells/tokens"]["post"]["responses"][201]["content"]["application/json"];
+
+/**
+ * One log line of `GET /v1/apps/{name}/logs`, the JSON `data` of each SSE `log` event. The
+ * OpenAPI document types the stream only as text, so this shape is declared here.
+ */
+export interface LogEntry {
+  seq: number;
+  instance_id: string;
+  index: number;
+  stream: "stdout" | "stderr";
+  line: string;
+  at: string;
+}
+
+/** A page of a list route. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
