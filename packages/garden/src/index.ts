@@ -6,3 +6,4 @@ export { ensureMonitorBinary, monitorSourcePath } from "./monitor/build";
 export * from "./network";
 export type * from "./seams";
 export type * from "./types";
+export { CgroupV1 } from "./cgroups/cgroups-v1";
