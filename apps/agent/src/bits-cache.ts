@@ -46,12 +46,13 @@ export class BitsCache {
         owner: { uid: VCAP, gid: VCAP },
         spoolDir: this.dir,
       });
+      const failed = await object.error;
+      if (failed) throw failed;
       await rename(staging, layer);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
       throw error;
     }
-    if (object.error) throw object.error;
     return layer;
   }
 }

@@ -6,7 +6,11 @@ import type { HealthCheck } from "@grove/protocol";
  * One probe of an instance: a TCP connect (port), an HTTP GET answering 2xx (http), or nothing
  * (process: the process being alive is the check, which the caller watches). Resolves true when healthy.
  */
-export function probe(check: HealthCheck, address: string, defaultPort: number | undefined): Promise<boolean> {
+export function probe(
+  check: HealthCheck,
+  address: string,
+  defaultPort: number | undefined,
+): Promise<boolean> {
   if (check.type === "process") return Promise.resolve(true);
   const port = check.port ?? defaultPort;
   if (port === undefined) return Promise.resolve(false);
@@ -30,10 +34,13 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolea
 
 function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path, timeout: timeoutMs, headers: { "user-agent": "grove-health" } }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-    });
+    const req = request(
+      { host, port, path, timeout: timeoutMs, headers: { "user-agent": "grove-health" } },
+      (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      },
+    );
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));
     req.end();

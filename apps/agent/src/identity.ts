@@ -33,11 +33,13 @@ export async function loadOrJoin(
 ): Promise<CellIdentity & { joined: boolean }> {
   const stored = await readIdentity(stateDir);
   if (stored) return { ...stored, joined: false };
-  if (!joinToken) throw new JoinRefused("no-join-token", "this cell has not joined yet: set GROVE_JOIN_TOKEN");
+  if (!joinToken)
+    throw new JoinRefused("no-join-token", "this cell has not joined yet: set GROVE_JOIN_TOKEN");
   const body = encode(RegisterCellRequest, { v: 1, joinToken, ...request() });
   const answer = await nats.request(subjects.register, body, { timeout: 10_000 });
   const reply = decode(RegisterCellReply, answer.data, subjects.register);
-  if (!reply.ok) throw new JoinRefused("invalid-reply", `the control plane answered badly: ${reply.error.message}`);
+  if (!reply.ok)
+    throw new JoinRefused("invalid-reply", `the control plane answered badly: ${reply.error.message}`);
   if (!reply.value.ok) throw new JoinRefused(reply.value.code, `join refused: ${reply.value.error}`);
   const identity = { cellId: reply.value.cellId, credential: reply.value.credential };
   await writeIdentity(stateDir, identity);

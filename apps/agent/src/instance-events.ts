@@ -59,7 +59,7 @@ export class InstanceEventPublisher {
           this.#outbox.shift();
           delay = 100;
         } catch (error) {
-          this.log.warn({ err: (error as Error).message, instanceId: event.instanceId }, "event not published yet");
+          this.log.warn({ err: error, instanceId: event.instanceId }, "event not published yet");
           await new Promise((resolve) => setTimeout(resolve, delay));
           delay = Math.min(delay * 2, 5_000);
         }

@@ -1,6 +1,12 @@
-import type { Container, Garden, Process } from "@grove/garden";
-import type { InstanceDetail, InstanceState, PortMapping, StartInstance, StopInstance } from "@grove/protocol";
 import type { Readable } from "node:stream";
+import type { Container, Garden, Process } from "@grove/garden";
+import type {
+  InstanceDetail,
+  InstanceState,
+  PortMapping,
+  StartInstance,
+  StopInstance,
+} from "@grove/protocol";
 import type { Logger } from "pino";
 import type { BitsCache } from "./bits-cache";
 import { APP_DIR } from "./bits-cache";
@@ -39,7 +45,12 @@ export interface InstanceManagerDeps {
   /** read-only layers a stack adds on the busybox base (e.g. the node runtime); unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
   /** ships a stream of the instance's output, skipping `skipBytes`; returns a getter of bytes read */
-  shipLogs(source: LogSource, stream: "stdout" | "stderr", readable: Readable, skipBytes: number): () => number;
+  shipLogs(
+    source: LogSource,
+    stream: "stdout" | "stderr",
+    readable: Readable,
+    skipBytes: number,
+  ): () => number;
   log: Logger;
 }
 
@@ -72,7 +83,10 @@ export class InstanceManager {
     const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
     try {
       await this.deps.garden.destroy(spec.instanceId).catch(() => {});
-      const layers = [...(await this.deps.stackLayers(spec.stack)), await this.deps.bits.layer(spec.bitsDigest)];
+      const layers = [
+        ...(await this.deps.stackLayers(spec.stack)),
+        await this.deps.bits.layer(spec.bitsDigest),
+      ];
       const container = await this.deps.garden.create({
         handle: spec.instanceId,
         image: { uri: "" },
@@ -95,7 +109,10 @@ export class InstanceManager {
       instance.container = container;
       const info = await container.info();
       instance.containerIP = info.containerIP;
-      instance.ports = info.mappedPorts.map((m) => ({ containerPort: m.containerPort, hostPort: m.hostPort }));
+      instance.ports = info.mappedPorts.map((m) => ({
+        containerPort: m.containerPort,
+        hostPort: m.hostPort,
+      }));
       const process = await container.run({
         path: "/bin/sh",
         args: ["-c", spec.command],
@@ -115,8 +132,8 @@ export class InstanceManager {
       this.#watch(instance, 0);
       return { duplicate: false };
     } catch (error) {
-      log.warn({ err: (error as Error).message }, "instance failed to start");
-      await this.#crashed(instance, undefined, "start-failed");
+      log.warn({ err: error }, "instance failed to start");
+      await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
       throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
     }
   }
@@ -217,7 +234,8 @@ export class InstanceManager {
   /** Bytes of output shipped per instance, persisted by the agent so a restart does not resend them. */
   logOffsets(): Record<string, { stdout: number; stderr: number }> {
     const offsets: Record<string, { stdout: number; stderr: number }> = {};
-    for (const [id, readers] of this.#logReaders) offsets[id] = { stdout: readers.stdout(), stderr: readers.stderr() };
+    for (const [id, readers] of this.#logReaders)
+      offsets[id] = { stdout: readers.stdout(), stderr: readers.stderr() };
     return offsets;
   }
 
@@ -227,7 +245,11 @@ export class InstanceManager {
 
   #watch(instance: Instance, stdoutSkip: number, stderrSkip = 0): void {
     const process = instance.process as Process;
-    const source = { appId: instance.spec.appId, instanceId: instance.spec.instanceId, index: instance.spec.index };
+    const source = {
+      appId: instance.spec.appId,
+      instanceId: instance.spec.instanceId,
+      index: instance.spec.index,
+    };
     this.#logReaders.set(source.instanceId, {
       stdout: this.deps.shipLogs(source, "stdout", process.stdout(), stdoutSkip),
       stderr: this.deps.shipLogs(source, "stderr", process.stderr(), stderrSkip),

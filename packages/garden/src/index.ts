@@ -1,3 +1,4 @@
+export { CgroupV1 } from "./cgroups/cgroups-v1";
 export { type GardenConfig, resolveConfig } from "./config";
 export * from "./errors";
 export { createGarden, type GardenSeams } from "./garden";
@@ -6,4 +7,3 @@ export { ensureMonitorBinary, monitorSourcePath } from "./monitor/build";
 export * from "./network";
 export type * from "./seams";
 export type * from "./types";
-export { CgroupV1 } from "./cgroups/cgroups-v1";

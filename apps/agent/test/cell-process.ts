@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { join } from "node:path";
+import { stopChild, waitForOutput } from "@grove/testkit/services";
+import { pino } from "pino";
+import { cellName, createCellRuntime } from "../src/runtime";
+
+const MAIN = join(import.meta.dirname, "../src/main.ts");
+
+export interface CellProcess {
+  name: string;
+  stateDir: string;
+  child: ChildProcess;
+  /** the agent's log lines so far (JSON) */
+  logs: string[];
+  /** starts the agent process (again, after `kill`) */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** stops the agent, then destroys its containers, network and cgroups */
+  remove(): Promise<void>;
+}
+
+/**
+ * A cell agent run as its own process (`src/main.ts`), so a test can SIGKILL it like a crash. Each
+ * cell gets its own state dir, bridge, subnet, port pool, nft tables and cgroup parent.
+ */
+export function cellProcess(options: {
+  name: string;
+  stateDir: string;
+  natsUrl: string;
+  joinToken: string;
+  heartbeatMs?: number;
+}): CellProcess {
+  const bridge = options.name.slice(0, 15);
+  const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 256)}.0/24`;
+  const portStart = 40_000 + randomInt(0, 200) * 100;
+  const env = {
+    ...process.env,
+    NATS_URL: options.natsUrl,
+    GROVE_JOIN_TOKEN: options.joinToken,
+    GROVE_STATE_DIR: options.stateDir,
+    GROVE_CELL_NAME: options.name,
+    GROVE_CELL_ADDRESS: "127.0.0.1",
+    GROVE_BRIDGE: bridge,
+    GROVE_SUBNET: subnet,
+    GROVE_PORT_POOL_START: String(portStart),
+    GROVE_PORT_POOL_SIZE: "100",
+    GROVE_HEARTBEAT_MS: String(options.heartbeatMs ?? 500),
+    GROVE_ROUTE_INTERVAL_MS: "1000",
+    GROVE_CELL_MEMORY_MB: "4096",
+    GROVE_LOG_LEVEL: "info",
+  };
+  const cell: CellProcess = {
+    name: options.name,
+    stateDir: options.stateDir,
+    child: undefined as unknown as ChildProcess,
+    logs: [],
+    async start() {
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      cell.child = child;
+      const collect = (chunk: Buffer) => cell.logs.push(...chunk.toString().split("\n").filter(Boolean));
+      const ready = waitForOutput(child, /"agent running"/, 60_000, `agent ${options.name}`);
+      child.stdout?.on("data", collect);
+      child.stderr?.on("data", collect);
+      await ready;
+    },
+    async kill(signal = "SIGKILL") {
+      if (cell.child) await stopChild(cell.child, signal);
+    },
+    async remove() {
+      await cell.kill("SIGTERM");
+      const runtime = await createCellRuntime({
+        stateDir: options.stateDir,
+        bridge,
+        subnet,
+        name: cellName(bridge),
+        externalIP: "127.0.0.1",
+        portPool: { start: portStart, end: portStart + 99 },
+        log: pino({ level: "silent" }),
+      });
+      await runtime.destroyAll();
+    },
+  };
+  return cell;
+}
