@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { cellName, createCellRuntime } from "@grove/agent/runtime";
+import { cellName, createCellRuntime } from "@grove/garden-server";
 import {
   exists,
   postgresBinDir,

@@ -1,59 +1,72 @@
+import { join } from "node:path";
+import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
 import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
-import { cellName, createCellRuntime, STACKS } from "./runtime";
 
-const config = parseAgentConfig(process.env);
-const log = pino({ level: config.GROVE_LOG_LEVEL });
-const runtime = await createCellRuntime({
-  stateDir: config.GROVE_STATE_DIR,
-  bridge: config.GROVE_BRIDGE,
-  subnet: config.GROVE_SUBNET,
-  name: cellName(config.GROVE_BRIDGE),
-  externalIP: config.GROVE_CELL_ADDRESS,
-  portPool: {
-    start: config.GROVE_PORT_POOL_START,
-    end: config.GROVE_PORT_POOL_START + config.GROVE_PORT_POOL_SIZE - 1,
-  },
-  runtimePath: config.GROVE_RUNTIME,
-  maxContainers: config.GROVE_CELL_MAX_CONTAINERS,
-  log,
-});
-const nats = await connect({
-  servers: config.NATS_URL,
-  name: `grove-agent-${config.GROVE_CELL_NAME}`,
-  maxReconnectAttempts: -1,
-});
-const agent = await startAgent({
-  nats,
-  garden: runtime.garden,
-  stateDir: config.GROVE_STATE_DIR,
-  joinToken: config.GROVE_JOIN_TOKEN,
-  cell: {
-    name: config.GROVE_CELL_NAME,
-    address: config.GROVE_CELL_ADDRESS,
-    zone: config.GROVE_CELL_ZONE,
-    tags: config.GROVE_CELL_TAGS,
-    stacks: [...STACKS],
-    capacity: {
-      memoryMb: config.GROVE_CELL_MEMORY_MB,
-      diskMb: config.GROVE_CELL_DISK_MB,
-      containers: config.GROVE_CELL_MAX_CONTAINERS,
+async function main(): Promise<void> {
+  const config = parseAgentConfig(process.env);
+  const log = pino({ level: config.GROVE_LOG_LEVEL });
+  const runtime = await createCellRuntime({
+    stateDir: config.GROVE_STATE_DIR,
+    bridge: config.GROVE_BRIDGE,
+    subnet: config.GROVE_SUBNET,
+    name: cellName(config.GROVE_BRIDGE),
+    externalIP: config.GROVE_CELL_ADDRESS,
+    portPool: {
+      start: config.GROVE_PORT_POOL_START,
+      end: config.GROVE_PORT_POOL_START + config.GROVE_PORT_POOL_SIZE - 1,
     },
-  },
-  stackLayers: runtime.stackLayers,
-  heartbeatMs: config.GROVE_HEARTBEAT_MS,
-  routeIntervalMs: config.GROVE_ROUTE_INTERVAL_MS,
-  log,
-});
-log.info({ cellId: agent.identity.cellId }, "agent running");
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, async () => {
-    log.info({ signal }, "agent stopping; containers keep running");
-    await agent.close();
-    await runtime.close();
-    await nats.drain().catch(() => {});
-    process.exit(0);
+    runtimePath: config.GROVE_RUNTIME,
+    maxContainers: config.GROVE_CELL_MAX_CONTAINERS,
+    log,
   });
+  // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
+  const gardenServer = createGardenServer({ garden: runtime.garden, log });
+  await gardenServer.listen({ socketPath: join(config.GROVE_STATE_DIR, "garden.sock") });
+  const nats = await connect({
+    servers: config.NATS_URL,
+    name: `grove-agent-${config.GROVE_CELL_NAME}`,
+    maxReconnectAttempts: -1,
+  });
+  const agent = await startAgent({
+    nats,
+    garden: runtime.garden,
+    stateDir: config.GROVE_STATE_DIR,
+    joinToken: config.GROVE_JOIN_TOKEN,
+    cell: {
+      name: config.GROVE_CELL_NAME,
+      address: config.GROVE_CELL_ADDRESS,
+      zone: config.GROVE_CELL_ZONE,
+      tags: config.GROVE_CELL_TAGS,
+      stacks: [...STACKS],
+      capacity: {
+        memoryMb: config.GROVE_CELL_MEMORY_MB,
+        diskMb: config.GROVE_CELL_DISK_MB,
+        containers: config.GROVE_CELL_MAX_CONTAINERS,
+      },
+    },
+    stackLayers: runtime.stackLayers,
+    heartbeatMs: config.GROVE_HEARTBEAT_MS,
+    routeIntervalMs: config.GROVE_ROUTE_INTERVAL_MS,
+    log,
+  });
+  log.info({ cellId: agent.identity.cellId }, "agent running");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, async () => {
+      log.info({ signal }, "agent stopping; containers keep running");
+      await agent.close();
+      await gardenServer.close();
+      await runtime.close();
+      await nats.drain().catch(() => {});
+      process.exit(0);
+    });
+  }
 }
+
+main().catch((error: unknown) => {
+  // one line an operator can act on (bad config, refused join), not a stack trace
+  process.stderr.write(`grove-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

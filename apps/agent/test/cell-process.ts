@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { join } from "node:path";
+import { cellName, createCellRuntime } from "@grove/garden-server";
 import { stopChild, waitForOutput } from "@grove/testkit/services";
 import { pino } from "pino";
-import { cellName, createCellRuntime } from "../src/runtime";
 
 const MAIN = join(import.meta.dirname, "../src/main.ts");
 

@@ -1,118 +1,136 @@
-import { request } from "node:http";
-import { eventually, expectStatus, startTestApi, tarOf } from "@grove/api/testing";
-import { startRouter } from "@grove/router";
-import { describeWith, it, makeTempDir, runId } from "@grove/testkit";
-import { pino } from "pino";
-import { expect, onTestFinished } from "vitest";
-import { type CellProcess, cellProcess } from "./cell-process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cellName } from "@grove/garden-server";
+import { describeWith, it } from "@grove/testkit";
+import { expect } from "vitest";
+import { eventually, expectStatus, gardenGet, httpGet, spread, startCluster } from "./cluster-harness";
 
-interface InstanceView {
-  index: number;
-  state: string;
-  cell: { id: string; name: string } | null;
-  address: string | null;
-  ports: { container_port: number; host_port: number }[];
-  crash_count: number;
-}
-
-function httpGet(port: number, host?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: host ? { host } : {} }, (res) => {
-      let body = "";
-      res.on("data", (c) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.setTimeout(3_000, () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-
-describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two cells", () => {
-  it("places 4 instances 2/2 on two real cells, serves them through the router, and keeps them across an agent kill -9", async ({
+describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real cells", () => {
+  it("places 4 instances 2/2, serves them directly and through the router, and keeps them across an agent kill -9", async ({
     pg,
     nats,
   }) => {
-    const t = await startTestApi(pg, nats, {
-      GROVE_CONVERGENCE_INTERVAL_MS: "1000",
-      GROVE_PRESENCE_TTL_MS: "15000",
-      GROVE_DEFAULT_TENANT: "default",
-    });
-    const { token } = (await expectStatus(
-      await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
-      201,
-    )) as { token: string };
-    // one cleanup, in order: the cells' containers and mounts go before their state dirs
-    const cleanups: (() => Promise<void>)[] = [];
-    onTestFinished(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    });
-    const cells: CellProcess[] = [];
-    for (const suffix of ["a", "b"]) {
-      const dir = await makeTempDir("gc-");
-      cleanups.push(() => dir.remove());
-      const cell = cellProcess({
-        name: `gc${runId}${suffix}`,
-        stateDir: dir.path,
-        natsUrl: nats.url,
-        joinToken: token,
-      });
-      cleanups.push(() => cell.remove());
-      cells.push(cell);
-      await cell.start();
-    }
-    const router = await startRouter({
-      natsUrl: nats.url,
-      log: pino({ level: "silent" }),
-      host: "127.0.0.1",
-      port: 0,
-      statusPort: 0,
-    });
-    cleanups.push(() => router.close());
-
-    const headers = { "x-grove-tenant": "default" };
-    await expectStatus(
-      await t.call("/v1/apps", {
-        method: "POST",
-        headers,
-        json: { name: "web", command: "httpd -f -p $PORT -h /home/vcap/app", instances: 4, memory_mb: 64 },
-      }),
-      201,
-    );
-    const bits = await tarOf({ "index.html": "hello from grove\n" });
-    await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", headers, body: bits }), 200);
-
-    const running = async () => {
-      const page = (await expectStatus(await t.call("/v1/apps/web/instances", { headers }), 200)) as {
-        items: InstanceView[];
-      };
-      const up = page.items.filter((i) => i.state === "RUNNING");
-      return up.length === 4 ? up : undefined;
-    };
-    const instances = await eventually(running, 90_000);
-    const perCell = new Map<string, number>();
-    for (const i of instances) perCell.set(i.cell?.name ?? "", (perCell.get(i.cell?.name ?? "") ?? 0) + 1);
-    expect([...perCell.values()]).toEqual([2, 2]);
+    const c = await startCluster(pg, nats);
+    await c.pushWeb("web", 4);
+    const instances = await c.running("web", 4);
+    expect(Object.values(spread(instances))).toEqual([2, 2]);
     for (const i of instances) {
-      const port = i.ports[0]?.host_port as number;
-      expect(await httpGet(port)).toEqual({ status: 200, body: "hello from grove\n" });
+      expect(await httpGet(i.ports[0]?.host_port as number)).toEqual({
+        status: 200,
+        body: "hello from grove\n",
+      });
     }
-    await eventually(
-      async () =>
-        (await httpGet(router.port, "web.default.grove.localhost")).status === 200 ? true : undefined,
-      10_000,
+    const handles = new Set<string>();
+    for (const cell of c.cells) {
+      const listed = await gardenGet(join(cell.stateDir, "garden.sock"), "/containers");
+      expect(listed.status).toBe(200);
+      for (const handle of (JSON.parse(listed.body) as { Handles: string[] }).Handles) handles.add(handle);
+    }
+    expect(handles).toEqual(new Set(instances.map((i) => i.id)));
+    await eventually(async () =>
+      (await httpGet(c.router.port, "web.default.grove.localhost")).status === 200 ? true : undefined,
     );
 
-    const before = new Set(instances.map((i) => `${i.cell?.name}:${i.ports[0]?.host_port}`));
-    const victim = cells[0] as CellProcess;
-    await victim.kill("SIGKILL");
-    await victim.start();
-    expect(victim.logs.some((line) => line.includes('"re-adopted running instances"'))).toBe(true);
-    const after = await eventually(running, 30_000);
-    expect(new Set(after.map((i) => `${i.cell?.name}:${i.ports[0]?.host_port}`))).toEqual(before);
+    const before = new Set(instances.map((i) => `${i.id}@${i.cell?.name}:${i.ports[0]?.host_port}`));
+    const victim = c.cells[0];
+    await victim?.kill("SIGKILL");
+    await victim?.start();
+    expect(victim?.logs.some((line) => line.includes('"re-adopted running instances"'))).toBe(true);
+    const after = await c.running("web", 4, 30_000);
+    expect(new Set(after.map((i) => `${i.id}@${i.cell?.name}:${i.ports[0]?.host_port}`))).toEqual(before);
     expect(after.every((i) => i.crash_count === 0)).toBe(true);
     for (const i of after) expect((await httpGet(i.ports[0]?.host_port as number)).status).toBe(200);
   });
+
+  it("restarts an instance whose process is killed inside its container", async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats);
+    await c.pushWeb("crashy", 1);
+    const [first] = await c.running("crashy", 1);
+    const cell = c.cells.find((x) => x.name === first?.cell?.name);
+    // the app's processes, as the kernel sees them: every process in the container's cgroup but init
+    const procs = (
+      await readFile(`/sys/fs/cgroup/pids/${cellCgroup(cell?.name)}/${first?.id}/cgroup.procs`, "utf8")
+    )
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .slice(1);
+    expect(procs.length).toBeGreaterThan(0);
+    for (const pid of procs) process.kill(pid, "SIGKILL");
+    const replacement = await eventually(async () => {
+      const up = (await c.instances("crashy")).filter((i) => i.state === "RUNNING" && i.id !== first?.id);
+      return up.length === 1 ? up[0] : undefined;
+    }, 30_000);
+    expect((await httpGet(replacement?.ports[0]?.host_port as number)).status).toBe(200);
+    const events = (await expectStatus(await c.call("/v1/apps/crashy/events"), 200)) as { items: unknown[] };
+    expect(JSON.stringify(events.items)).toMatch(/crash/i);
+  });
+
+  it("replaces the instances of a cell that stops heartbeating, then drains a cell with no moment below the desired count", async ({
+    pg,
+    nats,
+  }) => {
+    const c = await startCluster(pg, nats, { presenceTtlMs: 3_000 });
+    await c.pushWeb("web", 2);
+    const initial = await c.running("web", 2);
+    expect(Object.values(spread(initial))).toEqual([1, 1]);
+    const [silent, other] = c.cells;
+    silent?.child.kill("SIGSTOP");
+    try {
+      const started = Date.now();
+      const moved = await eventually(async () => {
+        const up = (await c.instances("web")).filter(
+          (i) => i.state === "RUNNING" && i.cell?.name === other?.name,
+        );
+        return up.length === 2 ? up : undefined;
+      }, 30_000);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(moved).toHaveLength(2);
+    } finally {
+      silent?.child.kill("SIGCONT");
+    }
+    // the returning cell's duplicate is stopped, so the desired count holds
+    await eventually(async () => {
+      const all = await c.instances("web");
+      const running = all.filter((i) => i.state === "RUNNING");
+      return running.length === 2 && running.every((i) => i.cell?.name === other?.name) ? true : undefined;
+    }, 30_000);
+
+    const cellsList = (await expectStatus(await c.call("/v1/cells"), 200)) as {
+      items: { id: string; name: string }[];
+    };
+    const drained = cellsList.items.find((x) => x.name === other?.name);
+    await expectStatus(await c.call(`/v1/cells/${drained?.id}/drain`, { method: "POST" }), 200);
+    let lowest = Number.POSITIVE_INFINITY;
+    await eventually(async () => {
+      const running = (await c.instances("web")).filter((i) => i.state === "RUNNING");
+      lowest = Math.min(lowest, running.length);
+      return running.length === 2 && running.every((i) => i.cell?.name === silent?.name) ? true : undefined;
+    }, 60_000);
+    expect(lowest).toBeGreaterThanOrEqual(2);
+  });
+
+  it("refuses to join with a bad token and says why", async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats, { cellCount: 0 });
+    const { cellProcess } = await import("./cell-process");
+    const { makeTempDir, runId } = await import("@grove/testkit");
+    const dir = await makeTempDir("gc-");
+    try {
+      const cell = cellProcess({
+        name: `gc${runId}x`,
+        stateDir: dir.path,
+        natsUrl: c.t.config.NATS_URL,
+        joinToken: "not-a-valid-join-token",
+      });
+      await expect(cell.start()).rejects.toThrow(/join refused|invalid-join-token/);
+    } finally {
+      await dir.remove();
+    }
+  });
 });
+
+/** The cgroup parent of a test cell (its bridge is named like the cell). */
+function cellCgroup(name: string | undefined): string {
+  return cellName((name ?? "").slice(0, 15));
+}

@@ -114,7 +114,8 @@ export interface GardenCommandConfig {
   imageStoreDir: string;
   runtimePath: string;
   runtimeRoot: string;
-  networkStateDir: string;
+  /** network state and anything without its own flag live here */
+  stateDir: string;
   cgroupParent: string;
   defaultGraceTimeNs: number;
   maxContainers: number | undefined;
@@ -155,7 +156,7 @@ export function parseGardenFlags(argv: string[]): GardenCommandConfig | "help" {
     imageStoreDir: f["image-store"] ?? join(stateDir, "images"),
     runtimePath: f["runtime-plugin"],
     runtimeRoot: f["runtime-root"] ?? join(stateDir, "runc"),
-    networkStateDir: join(stateDir, "network"),
+    stateDir,
     cgroupParent: f["cgroup-parent"],
     defaultGraceTimeNs: flagDuration("default-grace-time", f["default-grace-time"]),
     maxContainers: f["max-containers"],

@@ -1,3 +1,10 @@
+export {
+  type CellRuntime,
+  type CellRuntimeOptions,
+  cellName,
+  createCellRuntime,
+  STACKS,
+} from "./cell-runtime";
 export { MalformedRequest } from "./errors";
 export type { GardenServer, GardenServerOptions, ListenOptions } from "./server";
 export { createGardenServer } from "./server";

@@ -1,7 +1,7 @@
 import { networkInterfaces } from "node:os";
-import { createGarden, createNetworker, type Garden } from "@grove/garden";
-import { createImages } from "@grove/images";
+import type { Garden } from "@grove/garden";
 import type { Logger } from "pino";
+import { createCellRuntime } from "./cell-runtime";
 import type { GardenCommandConfig } from "./cli-flags";
 
 /**
@@ -9,29 +9,24 @@ import type { GardenCommandConfig } from "./cli-flags";
  * default busybox stack for an empty image URI) and CNI networking.
  */
 export async function createGardenRuntime(config: GardenCommandConfig, log: Logger): Promise<Garden> {
-  const volumizer = createImages({ storeDir: config.imageStoreDir, log: log.child({ component: "images" }) });
-  const networker = createNetworker({
-    stateDir: config.networkStateDir,
+  const runtime = await createCellRuntime({
+    stateDir: config.stateDir,
+    depotDir: config.depotDir,
+    imageStoreDir: config.imageStoreDir,
+    runtimeRoot: config.runtimeRoot,
+    cgroupParent: config.cgroupParent,
+    runtimePath: config.runtimePath,
     bridge: config.network.bridge,
     subnet: config.network.subnet,
     name: config.network.name,
     externalIP: config.network.externalIP ?? firstExternalIPv4(),
     portPool: config.portPool,
+    allowPrivileged: config.allowPrivileged,
+    defaultGraceTimeNs: config.defaultGraceTimeNs,
+    maxContainers: config.maxContainers,
     log,
   });
-  return createGarden(
-    {
-      depotDir: config.depotDir,
-      runtimePath: config.runtimePath,
-      runtimeRoot: config.runtimeRoot,
-      cgroupParent: config.cgroupParent,
-      allowPrivileged: config.allowPrivileged,
-      defaultGraceTimeNs: config.defaultGraceTimeNs,
-      ...(config.maxContainers ? { maxContainers: config.maxContainers } : {}),
-      logger: log,
-    },
-    { volumizer, networker },
-  );
+  return runtime.garden;
 }
 
 /** The address NetIn is reported on when none is given: the host's first non-loopback IPv4. */

@@ -1,34 +1,42 @@
 import { chmod, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CgroupV1, createGarden, createNetworker, type Garden } from "@grove/garden";
 import { createImages, ensureNodeLayer } from "@grove/images";
 import type { Logger } from "pino";
 
+/** The stacks a cell offers, each as read-only layers on the busybox base. */
+export const STACKS = ["busybox", "node"] as const;
+
 export interface CellRuntimeOptions {
+  /** holds depot, images, network and runtime state unless given one by one below */
   stateDir: string;
   /** cell bridge, ≤ 15 chars; unique per cell on one machine */
   bridge: string;
   /** the cell's container subnet, e.g. 10.254.0.0/22 */
   subnet: string;
-  /** names nft tables, the CNI network, netns and the cgroup parent; unique per cell */
+  /** names nft tables, the CNI network and netns; unique per cell */
   name: string;
   /** the cell's address, where NetIn ports are reachable */
   externalIP: string;
   portPool: { start: number; end: number };
+  depotDir?: string;
+  imageStoreDir?: string;
+  runtimeRoot?: string;
+  /** default: `name` */
+  cgroupParent?: string;
   runtimePath?: string;
   maxContainers?: number;
+  allowPrivileged?: boolean;
+  defaultGraceTimeNs?: number;
   log: Logger;
 }
-
-/** The stacks a cell offers, each as read-only layers on the busybox base. */
-export const STACKS = ["busybox", "node"] as const;
 
 export interface CellRuntime {
   garden: Garden;
   /** the layers `stack` adds on the busybox base; unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
   close(): Promise<void>;
-  /** Destroys every container and the cell's network (bridge, rules): for removing a cell. */
+  /** Destroys every container, the cell's network (bridge, rules) and its cgroups: removes the cell. */
   destroyAll(): Promise<void>;
 }
 
@@ -37,14 +45,19 @@ export function cellName(bridge: string): string {
   return `grove-${bridge.replace(/[^a-z0-9]/g, "")}`.slice(0, 20);
 }
 
-/** Wires garden with the image store and the CNI networker under one state dir. */
+/**
+ * One cell's runtime: garden over runc with the image store as volumizer and the CNI networker,
+ * the pieces the agent and `grove-garden` both serve.
+ */
 export async function createCellRuntime(options: CellRuntimeOptions): Promise<CellRuntime> {
   const { stateDir, log } = options;
+  const depotDir = options.depotDir ?? join(stateDir, "depot");
+  const imagesDir = options.imageStoreDir ?? join(stateDir, "images");
+  const cgroupParent = options.cgroupParent ?? options.name;
   await mkdir(stateDir, { recursive: true });
-  // user-namespaced containers must traverse to their rootfs under the state dir
-  await chmod(stateDir, 0o755);
-  const imagesDir = join(stateDir, "images");
-  const images = createImages({ storeDir: imagesDir, log });
+  // user-namespaced containers must traverse to their rootfs under these dirs
+  for (const dir of new Set([stateDir, dirname(imagesDir)])) await chmod(dir, 0o755).catch(() => {});
+  const images = createImages({ storeDir: imagesDir, log: log.child({ component: "images" }) });
   const networker = createNetworker({
     stateDir: join(stateDir, "network"),
     bridge: options.bridge,
@@ -56,11 +69,13 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
   });
   const garden = await createGarden(
     {
-      depotDir: join(stateDir, "depot"),
+      depotDir,
       runtimePath: options.runtimePath ?? "runc",
-      runtimeRoot: join(stateDir, "runtime"),
-      cgroupParent: options.name,
-      maxContainers: options.maxContainers,
+      runtimeRoot: options.runtimeRoot ?? join(stateDir, "runtime"),
+      cgroupParent,
+      ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}),
+      ...(options.allowPrivileged !== undefined ? { allowPrivileged: options.allowPrivileged } : {}),
+      ...(options.defaultGraceTimeNs !== undefined ? { defaultGraceTimeNs: options.defaultGraceTimeNs } : {}),
       logger: log,
     },
     { volumizer: images, networker },
@@ -79,7 +94,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       }
       await garden.close();
       await networker.destroyAll();
-      await new CgroupV1(`/${options.name}`).remove();
+      await new CgroupV1(`/${cgroupParent}`).remove();
     },
   };
 }

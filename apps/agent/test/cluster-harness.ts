@@ -1,0 +1,146 @@
+import { type RequestOptions, request } from "node:http";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf } from "@grove/api/testing";
+import { type RunningRouter, startRouter } from "@grove/router";
+import { makeTempDir, runId, type TestNats, type TestPostgres } from "@grove/testkit";
+import { pino } from "pino";
+import { onTestFinished } from "vitest";
+import { type CellProcess, cellProcess } from "./cell-process";
+
+export interface InstanceView {
+  id: string;
+  index: number;
+  state: string;
+  cell: { id: string; name: string } | null;
+  address: string | null;
+  ports: { container_port: number; host_port: number }[];
+  crash_count: number;
+  reason: string | null;
+}
+
+export interface Cluster {
+  t: TestApi;
+  cells: CellProcess[];
+  router: RunningRouter;
+  /** api calls in the `default` tenant as the operator */
+  call: TestApi["call"];
+  instances(app: string): Promise<InstanceView[]>;
+  /** resolves with the RUNNING instances once there are exactly `count` of them */
+  running(app: string, count: number, timeoutMs?: number): Promise<InstanceView[]>;
+  /** creates the app with busybox httpd serving `index.html` and uploads its bits */
+  pushWeb(app: string, instances: number): Promise<void>;
+}
+
+/**
+ * A real cluster on this host: the api (in-process, real Postgres and NATS), `cellCount` agents as
+ * their own processes with real runc, images and CNI networking, and the router. Everything is
+ * removed when the test finishes, in order: router, cells (containers, mounts, networks), state dirs.
+ */
+export async function startCluster(
+  pg: TestPostgres,
+  nats: TestNats,
+  options: { cellCount?: number; presenceTtlMs?: number } = {},
+): Promise<Cluster> {
+  const t = await startTestApi(pg, nats, {
+    GROVE_CONVERGENCE_INTERVAL_MS: "1000",
+    GROVE_PRESENCE_TTL_MS: String(options.presenceTtlMs ?? 15_000),
+    GROVE_DEFAULT_TENANT: "default",
+  });
+  const { token } = (await expectStatus(
+    await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
+    201,
+  )) as {
+    token: string;
+  };
+  const cleanups: (() => Promise<void>)[] = [];
+  onTestFinished(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  const cells: CellProcess[] = [];
+  for (const suffix of "abcdefgh".slice(0, options.cellCount ?? 2)) {
+    const dir = await makeTempDir("gc-");
+    cleanups.push(() => dir.remove());
+    const cell = cellProcess({
+      name: `gc${runId}${suffix}`,
+      stateDir: dir.path,
+      natsUrl: nats.url,
+      joinToken: token,
+    });
+    cleanups.push(() => cell.remove());
+    cells.push(cell);
+    await cell.start();
+  }
+  const router = await startRouter({
+    natsUrl: nats.url,
+    log: pino({ level: "silent" }),
+    host: "127.0.0.1",
+    port: 0,
+    statusPort: 0,
+  });
+  cleanups.push(() => router.close());
+  const headers = { "x-grove-tenant": "default" };
+  const call: TestApi["call"] = (path, init = {}) =>
+    t.call(path, { ...init, headers: { ...headers, ...init.headers } });
+  const instances = async (app: string) =>
+    ((await expectStatus(await call(`/v1/apps/${app}/instances`), 200)) as { items: InstanceView[] }).items;
+  return {
+    t,
+    cells,
+    router,
+    call,
+    instances,
+    running: (app, count, timeoutMs = 90_000) =>
+      eventually(async () => {
+        const up = (await instances(app)).filter((i) => i.state === "RUNNING");
+        return up.length === count ? up : undefined;
+      }, timeoutMs),
+    async pushWeb(app, count) {
+      await expectStatus(
+        await call("/v1/apps", {
+          method: "POST",
+          json: {
+            name: app,
+            command: "httpd -f -p $PORT -h /home/vcap/app",
+            instances: count,
+            memory_mb: 64,
+          },
+        }),
+        201,
+      );
+      const bits = await tarOf({ "index.html": "hello from grove\n" });
+      await expectStatus(await call(`/v1/apps/${app}/bits`, { method: "PUT", body: bits }), 200);
+    },
+  };
+}
+
+/** Instances per cell name. */
+export function spread(instances: InstanceView[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const i of instances) counts[i.cell?.name ?? "?"] = (counts[i.cell?.name ?? "?"] ?? 0) + 1;
+  return counts;
+}
+
+export function httpGet(port: number, host?: string): Promise<{ status: number; body: string }> {
+  return get({ host: "127.0.0.1", port, headers: host ? { host } : {} });
+}
+
+/** GET over a cell's Garden socket, as a Garden client would. */
+export function gardenGet(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+  return get({ socketPath, path, headers: { host: "api" } });
+}
+
+function get(options: RequestOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ path: "/", ...options }, (res) => {
+      let body = "";
+      res.on("data", (c) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.setTimeout(3_000, () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+export { eventually, expectStatus };
