@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   const joinToken = (await exists(join(agentDir, "identity.json")))
     ? undefined
     : await createJoinToken(api, secrets.operatorToken);
+  // stops run in reverse: the containers are removed only after the agent has stopped
+  stops.push(removeContainers);
   await launch("agent", "apps/agent/src/main.ts", /"agent running"/, {
     NATS_URL: nats.url,
     GROVE_STATE_DIR: agentDir,
@@ -83,7 +85,6 @@ async function main(): Promise<void> {
     GROVE_PORT_POOL_SIZE: String(cell.portSize),
     ...(joinToken ? { GROVE_JOIN_TOKEN: joinToken } : {}),
   });
-  stops.push(removeContainers);
   await launch("router", "apps/router/src/main.ts", /"router listening"/, {
     NATS_URL: nats.url,
     GROVE_ROUTER_HOST: "127.0.0.1",

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cellName } from "@grove/garden-server";
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, makeTempDir, runId } from "@grove/testkit";
 import { expect } from "vitest";
+import { cellProcess } from "./cell-process";
 import { eventually, expectStatus, gardenGet, httpGet, spread, startCluster } from "./cluster-harness";
 
 describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real cells", () => {
@@ -113,18 +114,17 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
 
   it("refuses to join with a bad token and says why", async ({ pg, nats }) => {
     const c = await startCluster(pg, nats, { cellCount: 0 });
-    const { cellProcess } = await import("./cell-process");
-    const { makeTempDir, runId } = await import("@grove/testkit");
     const dir = await makeTempDir("gc-");
+    const cell = cellProcess({
+      name: `gc${runId}x`,
+      stateDir: dir.path,
+      natsUrl: c.t.config.NATS_URL,
+      joinToken: "not-a-valid-join-token",
+    });
     try {
-      const cell = cellProcess({
-        name: `gc${runId}x`,
-        stateDir: dir.path,
-        natsUrl: c.t.config.NATS_URL,
-        joinToken: "not-a-valid-join-token",
-      });
       await expect(cell.start()).rejects.toThrow(/join refused|invalid-join-token/);
     } finally {
+      await cell.remove();
       await dir.remove();
     }
   });
