@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tarOf } from "@grove/api/testing";
 import { cellName } from "@grove/garden-server";
 import { describeWith, it, makeTempDir, runId } from "@grove/testkit";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
+import { apiProcess } from "./api-process";
 import { cellProcess } from "./cell-process";
 import { eventually, expectStatus, gardenGet, httpGet, spread, startCluster } from "./cluster-harness";
 
@@ -110,6 +112,28 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
       return running.length === 2 && running.every((i) => i.cell?.name === silent?.name) ? true : undefined;
     }, 60_000);
     expect(lowest).toBeGreaterThanOrEqual(2);
+  });
+
+  it("finishes a scale accepted just before the api was killed with -9", async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats);
+    await c.t.api.stop(); // hand the cluster over to an api running as its own process
+    const api = await apiProcess({ databaseUrl: c.t.config.DATABASE_URL, natsUrl: nats.url });
+    onTestFinished(() => api.kill("SIGTERM"));
+    await expectStatus(
+      await api.call("/v1/apps", {
+        method: "POST",
+        json: { name: "web", command: "httpd -f -p $PORT -h /home/vcap/app", instances: 1, memory_mb: 64 },
+      }),
+      201,
+    );
+    const bits = await tarOf({ "index.html": "hello from grove\n" });
+    await expectStatus(await api.call("/v1/apps/web/bits", { method: "PUT", body: bits }), 200);
+    await c.running("web", 1);
+    await expectStatus(await api.call("/v1/apps/web", { method: "PATCH", json: { instances: 3 } }), 200);
+    await api.kill("SIGKILL");
+    await api.start();
+    const running = await c.running("web", 3, 60_000);
+    expect(new Set(running.map((i) => i.index))).toEqual(new Set([0, 1, 2]));
   });
 
   it("refuses to join with a bad token and says why", async ({ pg, nats }) => {

@@ -1,0 +1,154 @@
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { request } from "node:http";
+import { join } from "node:path";
+import { cellName } from "@grove/garden-server";
+import { describeWith } from "@grove/testkit";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type SingleNode, startSingleNode } from "../../../infra/single-node-process";
+
+const root = join(import.meta.dirname, "../../..");
+
+interface Shown {
+  app: { name: string; instances: number };
+  instances: { id: string; index: number; state: string; crash_count: number }[];
+}
+
+function viaRouter(node: SingleNode, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: node.routerPort, path: "/", headers: { host } }, (res) => {
+      let body = "";
+      res.on("data", (c) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.setTimeout(5_000, () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// The README's tour, on a real single node started the way `npm start` starts it.
+describeWith(["root", "runc", "postgres", "nats", "cni"], "the README tour on a single node", () => {
+  let node: SingleNode;
+  const show = async (app: string) =>
+    JSON.parse(String((await node.grove(["apps", "show", app, "--json"])).stdout)) as Shown;
+
+  beforeAll(async () => {
+    node = await startSingleNode();
+  }, 300_000);
+  afterAll(async () => {
+    await node?.stop();
+  }, 180_000);
+
+  it("serves examples/hello, pushed by npm start, through the router", async () => {
+    expect(node.output()).toMatch(
+      /Grove is running\. examples\/hello is at http:\/\/hello\.default\.grove\.localhost:/,
+    );
+    const res = await viaRouter(node, "hello.default.grove.localhost");
+    expect(res.status).toBe(200);
+    expect(res.body).toContain("Hello from Grove");
+  });
+
+  it("pushes examples/hello-node on the node stack, scales it to 3 and spreads requests", async () => {
+    const pushed = await node.grove([
+      "push",
+      join(root, "examples/hello-node"),
+      "--name",
+      "hello-node",
+      "--stack",
+      "node",
+    ]);
+    expect(pushed.exitCode).toBe(0);
+    expect((await viaRouter(node, "hello-node.default.grove.localhost")).body).toMatch(
+      /^Hello from Grove on Node v\d+/,
+    );
+    await node.grove(["scale", "hello-node", "-i", "3"]);
+    await until(async () => {
+      const shown = await show("hello-node");
+      return shown.instances.filter((i) => i.state === "RUNNING").length === 3 ? true : undefined;
+    });
+    const seen = new Set<string>();
+    await until(async () => {
+      const { body } = await viaRouter(node, "hello-node.default.grove.localhost");
+      seen.add(body.match(/instance (\d+)/)?.[1] ?? "?");
+      return seen.size === 3 ? true : undefined;
+    }, 30_000);
+    expect(seen).toEqual(new Set(["0", "1", "2"]));
+  });
+
+  it("shows recent log lines and follows new ones", async () => {
+    const recent = await node.grove(["logs", "hello-node", "-n", "100"]);
+    expect(String(recent.stdout)).toContain("GET /");
+    const follower = spawn(
+      process.execPath,
+      [join(root, "apps/cli/bin/grove.js"), "logs", "hello-node", "-f", "-n", "0"],
+      {
+        env: { ...process.env, ...node.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let followed = "";
+    follower.stdout?.on("data", (d) => {
+      followed += d;
+    });
+    try {
+      await until(async () => {
+        await viaRouter(node, "hello-node.default.grove.localhost");
+        return followed.includes("GET /") ? true : undefined;
+      }, 30_000);
+    } finally {
+      follower.kill("SIGINT");
+    }
+  });
+
+  it("brings back an instance whose process was killed", async () => {
+    const before = await show("hello-node");
+    const victim = before.instances.find((i) => i.index === 1 && i.state === "RUNNING");
+    const procs = (
+      await readFile(
+        `/sys/fs/cgroup/pids/${cellName(node.env.GROVE_BRIDGE as string)}/${victim?.id}/cgroup.procs`,
+        "utf8",
+      )
+    )
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .slice(1); // all but the container's init
+    for (const pid of procs) process.kill(pid, "SIGKILL");
+    await until(async () => {
+      const shown = await show("hello-node");
+      const running = shown.instances.filter((i) => i.state === "RUNNING");
+      return running.length === 3 && !running.some((i) => i.id === victim?.id) ? true : undefined;
+    });
+  });
+
+  it("stops, starts and deletes an app", async () => {
+    await node.grove(["stop", "hello-node"]);
+    await until(async () =>
+      (await viaRouter(node, "hello-node.default.grove.localhost")).status === 404 ? true : undefined,
+    );
+    await node.grove(["start", "hello-node"]);
+    await until(async () =>
+      (await viaRouter(node, "hello-node.default.grove.localhost")).status === 200 ? true : undefined,
+    );
+    await node.grove(["delete", "hello-node", "--force"]);
+    const listed = await node.grove(["apps", "list", "--json"]);
+    expect(String(listed.stdout)).not.toContain("hello-node");
+    const unknown = await node.grove(["apps", "show", "hello-node"], { reject: false });
+    expect(unknown.exitCode).toBe(1);
+    expect(String(unknown.stderr).trim().split("\n")).toHaveLength(1);
+  });
+});

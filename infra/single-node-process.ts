@@ -1,0 +1,87 @@
+/**
+ * Runs `infra/single-node.ts` (what `npm start` runs) as a child process with its own home, ports,
+ * bridge, subnet and CLI config, for the end-to-end test and the push benchmark.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { chmod } from "node:fs/promises";
+import { join } from "node:path";
+import { freePort, makeTempDir, stopChild, waitForOutput } from "@grove/testkit/services";
+import { execa } from "execa";
+
+export interface SingleNode {
+  home: string;
+  apiPort: number;
+  routerPort: number;
+  /** environment for `grove` commands against this node (its own XDG_CONFIG_HOME) */
+  env: Record<string, string>;
+  /** what the runner printed so far */
+  output(): string;
+  /** runs the CLI (`apps/cli/bin/grove.js`) against this node */
+  grove(args: string[], options?: { reject?: boolean; input?: string }): ReturnType<typeof execa>;
+  /** Ctrl-C: stops everything, app containers included, and removes the home dir */
+  stop(): Promise<void>;
+}
+
+const root = join(import.meta.dirname, "..");
+
+export async function startSingleNode(): Promise<SingleNode> {
+  const home = await makeTempDir("gsn-");
+  await chmod(home.path, 0o755); // postgres and user-namespaced containers traverse it
+  const id = randomInt(0, 1 << 20).toString(36);
+  const apiPort = await freePort();
+  const routerPort = await freePort();
+  const env: Record<string, string> = {
+    GROVE_HOME: join(home.path, "grove"),
+    GROVE_API_PORT: String(apiPort),
+    GROVE_ROUTER_PORT: String(routerPort),
+    GROVE_POSTGRES_PORT: String(await freePort()),
+    GROVE_NATS_PORT: String(await freePort()),
+    GROVE_BRIDGE: `gsn${id}`.slice(0, 15),
+    GROVE_SUBNET: `10.${randomInt(200, 250)}.${randomInt(0, 64) * 4}.0/22`,
+    GROVE_PORT_POOL_START: String(30_000 + randomInt(0, 50) * 100),
+    GROVE_PORT_POOL_SIZE: "100",
+    XDG_CONFIG_HOME: join(home.path, "config"),
+    NO_COLOR: "1",
+  };
+  let output = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "infra/single-node.ts")],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const stop = async () => {
+    await stopChild(child, "SIGINT", 120_000);
+    await home.remove();
+  };
+  try {
+    await waitForOutput(child, /Grove is running/, 240_000, "npm start");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    home: env.GROVE_HOME as string,
+    apiPort,
+    routerPort,
+    env,
+    output: () => output,
+    grove: (args, options = {}) =>
+      execa(process.execPath, [join(root, "apps/cli/bin/grove.js"), ...args], {
+        env: { ...process.env, ...env },
+        reject: options.reject ?? true,
+        input: options.input,
+      }),
+    stop,
+  };
+}
