@@ -89,16 +89,7 @@ export async function expectStatus(res: Response, status: number): Promise<unkno
   return text ? JSON.parse(text) : undefined;
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually } from "@grove/testkit/services";
 
 /** A minimal valid app body. */
 export const webApp = (name = "web", extra: Record<string, unknown> = {}) => ({

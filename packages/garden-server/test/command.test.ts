@@ -78,8 +78,8 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
         if (started.exitCode !== null) throw new Error(`grove-garden exited early: ${output}`);
         return output.includes("grove-garden serving");
       },
-      "grove-garden to serve",
       60_000,
+      "grove-garden to serve",
     );
     return started;
   }
@@ -131,7 +131,7 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
     });
     expect(created.status, created.text).toBe(200);
     const first = await run(address, "cmd", { path: "sh", args: ["-c", "echo up; read x; echo bye:$x"] });
-    await eventually(async () => first.stdoutSoFar().includes("up"), "the process to start");
+    await eventually(async () => first.stdoutSoFar().includes("up"), 10_000, "the process to start");
 
     expect(await stopCommand(child)).toBe(0);
     child = await startCommand();

@@ -475,7 +475,7 @@ describe.runIf(runtimeAvailable)("garden wire server on the real runtime", () =>
     }
     session.closeStdin();
     await session.exit;
-    await eventually(async () => !(await listed()).includes("grace"), "the grace time to expire", 15_000);
+    await eventually(async () => !(await listed()).includes("grace"), 15_000, "the grace time to expire");
     const bad = await api("PUT", "/containers/props/grace_time", { json: "soon" });
     expectGardenError(bad, 500, { Type: "" });
   });

@@ -119,20 +119,7 @@ export async function startServerStack(options: { networking?: boolean } = {}): 
   return stack;
 }
 
-/** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { eventually } from "@grove/testkit/services";
 
 /** Removes the (by now empty) cgroup parent from every hierarchy; a missing one is fine. */
 async function removeCgroupParent(parent: string): Promise<void> {

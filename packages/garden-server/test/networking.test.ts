@@ -51,14 +51,18 @@ describe.runIf(runtimeAvailable)("garden wire server: NetIn on the real runtime 
       path: "sh",
       args: ["-c", "echo pong-from-container | nc -l -p 7070"],
     });
-    const reply = await eventually(async () => {
-      const script = `busybox nc -w 2 ${host.address} ${mapping.host_port} </dev/null`;
-      const stdout = await host.exec("sh", ["-c", script]).then(
-        (result) => String(result.stdout),
-        () => "",
-      );
-      return stdout.includes("pong-from-container") && stdout;
-    }, "a reply through the NetIn mapping");
+    const reply = await eventually(
+      async () => {
+        const script = `busybox nc -w 2 ${host.address} ${mapping.host_port} </dev/null`;
+        const stdout = await host.exec("sh", ["-c", script]).then(
+          (result) => String(result.stdout),
+          () => "",
+        );
+        return stdout.includes("pong-from-container") && stdout;
+      },
+      10_000,
+      "a reply through the NetIn mapping",
+    );
     expect(reply).toContain("pong-from-container");
     expect((await server.exit).exit_status).toBe(0);
   });

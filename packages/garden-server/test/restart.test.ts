@@ -32,7 +32,7 @@ describe.runIf(runtimeAvailable)("garden wire server across a restart of server 
       path: "sh",
       args: ["-c", "echo started:$$; read x; echo got:$x; exit 7"],
     });
-    await eventually(async () => first.stdoutSoFar().includes("started:"), "the process to start");
+    await eventually(async () => first.stdoutSoFar().includes("started:"), 10_000, "the process to start");
 
     const before = (await api("GET", "/containers/survivor/info")).json<Record<string, unknown>>();
     expect(before.MappedPorts).toHaveLength(1);

@@ -26,7 +26,7 @@ describe.runIf(runtimeAvailable)("restart recovery", () => {
       { stdio: ["ignore", "pipe", "pipe"], cwd: join(import.meta.dirname, "..") },
     );
     try {
-      await waitForOutput(child, /READY/, 30_000);
+      await waitForOutput(child, /READY/, 30_000, "the garden child");
     } finally {
       // The Node process dies without any chance to clean up, as in a crash.
       child.kill("SIGKILL");

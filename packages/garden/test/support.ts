@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -114,20 +113,7 @@ export async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { eventually } from "@grove/testkit/services";
 
 /** Runs a command in the container and returns its output and exit code. */
 export async function sh(
@@ -150,33 +136,7 @@ export async function sh(
   return { stdout, stderr, exitCode };
 }
 
-/** Resolves when the child prints a line matching `ready`; rejects if it exits first or times out. */
-export function waitForOutput(child: ChildProcess, ready: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const finish = (error?: Error) => {
-      clearTimeout(timer);
-      child.stdout?.off("data", onData);
-      child.stderr?.off("data", onData);
-      child.off("exit", onExit);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready.test(output)) finish();
-    };
-    const onExit = (code: number | null) =>
-      finish(new Error(`child exited (${code}) before ready: ${output}`));
-    const timer = setTimeout(
-      () => finish(new Error(`child not ready in ${timeoutMs} ms: ${output}`)),
-      timeoutMs,
-    );
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("exit", onExit);
-  });
-}
+export { waitForOutput } from "@grove/testkit/services";
 
 /** The first chunk a stream yields ("" if it ends at once); the stream is closed afterwards. */
 export async function firstChunk(stream: Readable): Promise<string> {
