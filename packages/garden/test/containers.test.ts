@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContainerNotFound, GardenError, InvalidSpec, RuntimeFailed, ServiceUnavailable } from "../src/index";
@@ -195,6 +195,12 @@ describe.runIf(runtimeAvailable)("containers", () => {
     expect(bulkMetrics.metered?.metrics?.pidStat.max).toBe(50);
     expect(bulkMetrics.ghost?.error).toBeInstanceOf(ContainerNotFound);
     expect(await container.currentLimits()).toEqual({ pid: { max: 50 }, cpu: { weight: 512 } });
+    // the kernel enforces the weight: cpu.shares of the container's cgroup
+    const shares = await readFile(
+      `/sys/fs/cgroup/cpu/${fixture.config.cgroupParent}/metered/cpu.shares`,
+      "utf8",
+    );
+    expect(Number(shares.trim())).toBe(512);
     await fixture.garden.destroy("metered");
   });
 
