@@ -17,6 +17,7 @@ import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BitsCache } from "./bits-cache";
+import { ExecSessions } from "./exec-sessions";
 import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
@@ -129,6 +130,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
 
+  const execs = new ExecSessions({
+    nats,
+    execTarget: (instanceId) => instances.execTarget(instanceId),
+    log,
+  });
+  execs.listen(identity.cellId);
+
   await syncState();
   let seq = 0;
   const heartbeat = setInterval(() => {
@@ -182,6 +190,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(heartbeat);
       clearInterval(saveOffsets);
       commands.unsubscribe();
+      execs.close();
       routes.close();
       instances.close();
       await writeJson(offsetsFile, instances.logOffsets());

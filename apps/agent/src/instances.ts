@@ -118,13 +118,7 @@ export class InstanceManager {
         args: ["-c", spec.command],
         dir: APP_DIR,
         user: "vcap",
-        env: [
-          "HOME=/home/vcap",
-          `PORT=${spec.ports[0] ?? 8080}`,
-          `INSTANCE_INDEX=${spec.index}`,
-          `INSTANCE_GUID=${spec.instanceId}`,
-          ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-        ],
+        env: instanceEnv(spec),
       });
       instance.process = process;
       await container.setProperty(PROCESS_PROPERTY, process.id);
@@ -197,6 +191,17 @@ export class InstanceManager {
       this.#watch(instance, offsets.stdout, offsets.stderr);
     }
     return containers.length;
+  }
+
+  /**
+   * The container and spec of a running (or starting) instance, for `grove exec`; undefined when
+   * the instance is not on this cell or has no live container.
+   */
+  execTarget(instanceId: string): { container: Container; spec: StartInstance } | undefined {
+    const instance = this.#instances.get(instanceId);
+    if (!instance?.container || (instance.state !== "RUNNING" && instance.state !== "STARTING"))
+      return undefined;
+    return { container: instance.container, spec: instance.spec };
   }
 
   /** What heartbeats and the state sync report. */
@@ -341,6 +346,17 @@ export class InstanceManager {
     const { instanceId, appId, revision, index } = instance.spec;
     this.deps.events.publish({ instanceId, appId, revision, index, ...change });
   }
+}
+
+/** The environment of an instance's processes: its start command's, and those `grove exec` runs. */
+export function instanceEnv(spec: StartInstance): string[] {
+  return [
+    "HOME=/home/vcap",
+    `PORT=${spec.ports[0] ?? 8080}`,
+    `INSTANCE_INDEX=${spec.index}`,
+    `INSTANCE_GUID=${spec.instanceId}`,
+    ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+  ];
 }
 
 function now(): string {

@@ -12,6 +12,13 @@ export class CliError extends Error {
   }
 }
 
+/** `grove exec`'s command exited non-zero: `grove` exits with the same code and prints nothing more. */
+export class ProcessExited extends CliError {
+  constructor(exitCode: number) {
+    super("", exitCode);
+  }
+}
+
 /** A bad command line: unknown flag, missing argument, unparsable value. Exit 1. */
 export class UsageError extends CliError {}
 

@@ -1,10 +1,11 @@
 import { ApiError, GroveClientError } from "@grove/client";
 import { CommanderError } from "commander";
-import { CliError, EXIT } from "./errors";
+import { CliError, EXIT, ProcessExited } from "./errors";
 
-/** The one line `grove` prints for a failure, and its exit code. */
+/** The one line `grove` prints for a failure (empty: nothing to print), and its exit code. */
 export function describeFailure(error: unknown): { line: string; exitCode: number } {
   const oneLine = (text: string) => `grove: ${text.replace(/\s*\n\s*/g, " ").trim()}`;
+  if (error instanceof ProcessExited) return { line: "", exitCode: error.exitCode };
   if (error instanceof CliError) return { line: oneLine(error.message), exitCode: error.exitCode };
   if (error instanceof CommanderError) {
     return { line: oneLine(error.message.replace(/^error: /, "")), exitCode: EXIT.error };

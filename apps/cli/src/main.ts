@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (process.env.GROVE_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     const failure = describeFailure(error);
-    process.stderr.write(`${failure.line}\n`);
+    if (failure.line) process.stderr.write(`${failure.line}\n`);
     return failure.exitCode;
   }
 }

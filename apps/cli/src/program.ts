@@ -7,6 +7,7 @@ import { registerCellsShow } from "./commands/cells-show";
 import { registerCellsToken } from "./commands/cells-token";
 import { registerDelete } from "./commands/delete";
 import { registerEvents } from "./commands/events";
+import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
 import { registerLogs } from "./commands/logs";
 import { registerPush } from "./commands/push";
@@ -50,6 +51,7 @@ export function buildProgram(version: string): Command {
   registerDelete(program);
   registerEvents(program);
   registerLogs(program);
+  registerExec(program);
   const cells = noun(program, "cells", "see and drain cells, make join tokens (operators)");
   registerCellsList(cells);
   registerCellsShow(cells);

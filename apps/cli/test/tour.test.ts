@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { cellName } from "@grove/garden-server";
 import { describeWith } from "@grove/testkit";
+import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type SingleNode, startSingleNode } from "../../../infra/single-node-process";
 
@@ -110,6 +111,62 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "the README tour on a 
       }, 30_000);
     } finally {
       follower.kill("SIGINT");
+    }
+  });
+
+  it("execs a command in an instance with stdin, passing its output and exit code through", async () => {
+    const hi = await node.grove(["exec", "hello", "--", "echo", "hi"]);
+    expect({ stdout: hi.stdout, exitCode: hi.exitCode }).toEqual({ stdout: "hi", exitCode: 0 });
+    const read = await node.grove(["exec", "hello", "--", "sh", "-c", "read x; echo got:$x; echo e >&2"], {
+      input: "abc\n",
+    });
+    expect({ stdout: read.stdout, stderr: read.stderr }).toEqual({ stdout: "got:abc", stderr: "e" });
+    const failed = await node.grove(["exec", "hello", "--", "sh", "-c", "exit 7"], { reject: false });
+    expect({ exitCode: failed.exitCode, stderr: failed.stderr }).toEqual({ exitCode: 7, stderr: "" });
+    const missing = await node.grove(["exec", "hello", "-i", "9", "--", "true"], { reject: false });
+    expect(missing.exitCode).toBe(1);
+    expect(String(missing.stderr).trim().split("\n")).toHaveLength(1);
+  });
+
+  it("execs under a terminal with -t when grove itself runs on one", async () => {
+    const grove = [process.execPath, join(root, "apps/cli/bin/grove.js")].join(" ");
+    // script(1) gives grove a pseudo-terminal of no size, so grove asks for its default 80x24
+    const run = await execa(
+      "script",
+      ["-qec", `${grove} exec hello -t -- sh -c 'stty size; test -t 0 && echo tty; exit 5'`, "/dev/null"],
+      { env: { ...process.env, ...node.env }, reject: false, input: "" },
+    );
+    expect(run.stdout.replaceAll("\r", "").split("\n").slice(0, 2)).toEqual(["24 80", "tty"]);
+    expect(run.exitCode).toBe(5);
+  });
+
+  it("delivers Ctrl-C to the exec'd command (TERM by default, KILL with --signal KILL)", async () => {
+    for (const [flags, exitCode] of [
+      [[], 143],
+      [["--signal", "KILL"], 137],
+    ] as const) {
+      const child = spawn(
+        process.execPath,
+        [
+          join(root, "apps/cli/bin/grove.js"),
+          "exec",
+          "hello",
+          ...flags,
+          "--",
+          "sh",
+          "-c",
+          "echo ready; exec sleep 100",
+        ],
+        { env: { ...process.env, ...node.env }, stdio: ["pipe", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout?.on("data", (d) => {
+        out += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await until(async () => (out.includes("ready") ? true : undefined), 30_000);
+      child.kill("SIGINT");
+      expect(await exited).toBe(exitCode);
     }
   });
 

@@ -9,7 +9,11 @@ import type {
   BitsUpload,
   Cell,
   CreateApp,
+  CreateExec,
   CreateToken,
+  Exec,
+  ExecEvent,
+  ExecSignal,
   Instance,
   JoinToken,
   LogEntry,
@@ -230,6 +234,79 @@ export class GroveClient {
         throw new UnexpectedResponse(`a log event is not JSON: ${event.data.slice(0, 100)}`);
       }
     }
+  }
+
+  // exec
+
+  /** Runs a process in a running instance of an app (by index); attach with `execOutput`. */
+  startExec(name: string, index: number, body: CreateExec): Promise<Exec> {
+    return this.call((signal) =>
+      this.http.POST("/v1/apps/{name}/instances/{index}/exec", {
+        params: { path: { name, index } },
+        body,
+        signal,
+      }),
+    );
+  }
+
+  /** An exec's output from its first byte, ending with its exit code; aborting kills the process. */
+  async *execOutput(execId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<ExecEvent> {
+    const body = await this.call(
+      () =>
+        this.http.GET("/v1/execs/{id}/output", {
+          params: { path: { id: execId } },
+          parseAs: "stream",
+          signal: options.signal,
+        }) as Promise<Result<ReadableStream<Uint8Array> | null>>,
+      { timeout: false },
+    );
+    if (!body) throw new UnexpectedResponse("the exec output response has no body");
+    for await (const event of parseEventStream(body)) {
+      let parsed: { stream?: "stdout" | "stderr"; data?: string; exit_code?: number };
+      try {
+        parsed = JSON.parse(event.data);
+      } catch {
+        throw new UnexpectedResponse(`an exec event is not JSON: ${event.data.slice(0, 100)}`);
+      }
+      if (event.event === "output" && parsed.stream && parsed.data !== undefined) {
+        yield { type: "output", stream: parsed.stream, data: Buffer.from(parsed.data, "base64") };
+      } else if (event.event === "exit" && typeof parsed.exit_code === "number") {
+        yield { type: "exit", exitCode: parsed.exit_code };
+        return;
+      }
+    }
+  }
+
+  /** Writes to an exec's stdin; with `eof`, closes it afterwards. */
+  async writeExecStdin(execId: string, data: Uint8Array, eof = false): Promise<void> {
+    await this.call(
+      (signal) =>
+        this.http.POST("/v1/execs/{id}/stdin", {
+          params: { path: { id: execId }, query: { eof: eof ? "true" : "false" } },
+          body: data as unknown as string,
+          bodySerializer: (body: unknown) => body,
+          headers: { "content-type": "application/octet-stream" },
+          signal,
+        } as never) as Promise<Result<undefined>>,
+    );
+  }
+
+  /** Signals an exec'd process. */
+  async signalExec(execId: string, signal: ExecSignal): Promise<void> {
+    await this.call((abort) =>
+      this.http.POST("/v1/execs/{id}/signal", {
+        params: { path: { id: execId } },
+        body: { signal },
+        signal: abort,
+      }),
+    );
+  }
+
+  /** Resizes an exec's terminal. */
+  async resizeExec(execId: string, size: { columns: number; rows: number }): Promise<void> {
+    await this.call((signal) =>
+      this.http.POST("/v1/execs/{id}/resize", { params: { path: { id: execId } }, body: size, signal }),
+    );
   }
 
   // cells

@@ -49,3 +49,15 @@ export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
+
+/** Body of an exec start: the command (argv), and a terminal size to run it under a TTY. */
+export type CreateExec = Schemas["ExecCreate"];
+/** A started exec. */
+export type Exec = Schemas["Exec"];
+/** Signals an exec'd process can get; `interrupt` is Ctrl-C. */
+export type ExecSignal = "interrupt" | "terminate" | "kill";
+
+/** One event of `GET /v1/execs/{id}/output`: a chunk of output (bytes), or the exit code, last. */
+export type ExecEvent =
+  | { type: "output"; stream: "stdout" | "stderr"; data: Uint8Array }
+  | { type: "exit"; exitCode: number };

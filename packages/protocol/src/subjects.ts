@@ -43,6 +43,13 @@ export const subjects = {
   appLogs: (appId: string) => `${PREFIX}.logs.${token("appId", appId)}.*`,
   /** Every log line of every app (the api's log relay). */
   allLogs: `${PREFIX}.logs.>`,
+  /** Request/reply, api → agent: `ExecRequest` → `ExecReply`. */
+  exec: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec`,
+  /** Request/reply, api → the agent running the exec: `ExecControl` → `ExecReply`. */
+  execControl: (execId: string) => `${PREFIX}.exec.${token("execId", execId)}.control`,
+  /** agent → api: `ExecOutput` of one attach. */
+  execOutput: (execId: string, attachId: string) =>
+    `${PREFIX}.exec.${token("execId", execId)}.out.${token("attachId", attachId)}`,
   /** Cloud Foundry gorouter: `RouteRegistration` (add routes). */
   routerRegister: "router.register",
   /** Cloud Foundry gorouter: `RouteRegistration` (remove routes). */

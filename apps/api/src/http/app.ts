@@ -8,6 +8,7 @@ import { registerAppRoutes } from "../routes/apps";
 import { registerBitsRoutes } from "../routes/bits";
 import { registerCellRoutes } from "../routes/cells";
 import type { RouteDeps } from "../routes/deps";
+import { registerExecRoutes } from "../routes/execs";
 import { registerHealthRoutes } from "../routes/health";
 import { registerInstanceRoutes } from "../routes/instances";
 import { registerLogRoutes } from "../routes/logs";
@@ -65,6 +66,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerBitsRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerLogRoutes(app, deps);
+  registerExecRoutes(app, deps);
   registerCellRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -1,0 +1,219 @@
+import type { Readable, Writable } from "node:stream";
+import type { Container, Process } from "@grove/garden";
+import {
+  decode,
+  ExecControl,
+  ExecOutput,
+  ExecReply,
+  ExecRequest,
+  type ExecSignal,
+  encode,
+  MAX_EXEC_CHUNK_BYTES,
+  type StartInstance,
+  subjects,
+} from "@grove/protocol";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { APP_DIR } from "./bits-cache";
+import { instanceEnv } from "./instances";
+
+interface Session {
+  execId: string;
+  tenantId: string;
+  process: Process;
+  control: Subscription;
+  stdin?: Writable;
+  attached: boolean;
+  exitCode?: number;
+  release(): void;
+}
+
+export interface ExecSessionsOptions {
+  nats: NatsConnection;
+  /** the live container and spec of an instance on this cell (see `InstanceManager.execTarget`) */
+  execTarget(instanceId: string): { container: Container; spec: StartInstance } | undefined;
+  log: Logger;
+  /** how long a finished exec can still be attached to (its output read again) */
+  lingerMs?: number;
+  /** a process nobody attaches to within this time is killed, so a lost client leaves nothing behind */
+  attachTimeoutMs?: number;
+}
+
+type ReplyBody = { ok: boolean; notFound?: boolean; error?: string };
+
+/**
+ * `grove exec` on a cell: runs processes in instances' containers on request of the api, streams
+ * their output from the first byte to whoever attaches, and passes on stdin, signals and resizes.
+ * An exec is bound to the tenant that started it; any other tenant is told it does not exist.
+ */
+export class ExecSessions {
+  readonly #sessions = new Map<string, Session>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #requests?: Subscription;
+
+  constructor(private readonly options: ExecSessionsOptions) {}
+
+  /** Answers exec requests for `cellId` until `close()`. */
+  listen(cellId: string): void {
+    this.#requests = this.options.nats.subscribe(subjects.exec(cellId), {
+      callback: (error, msg) => {
+        if (!error) void this.#start(msg);
+      },
+    });
+  }
+
+  /** Stops answering; running exec'd processes are left to finish on their own. */
+  close(): void {
+    this.#requests?.unsubscribe();
+    for (const timer of this.#timers) clearTimeout(timer);
+    for (const session of this.#sessions.values()) this.#forget(session);
+  }
+
+  async #start(msg: Msg): Promise<void> {
+    const reply = (body: ReplyBody): void => {
+      msg.respond(encode(ExecReply, { v: 1, ...body }));
+    };
+    const decoded = decode(ExecRequest, msg.data, msg.subject);
+    if (!decoded.ok) return reply({ ok: false, error: decoded.error.message });
+    const request = decoded.value;
+    const log = this.options.log.child({ component: "agent.exec", execId: request.execId });
+    const existing = this.#sessions.get(request.execId);
+    if (existing)
+      return reply(existing.tenantId === request.tenantId ? { ok: true } : { ok: false, notFound: true });
+    const target = this.options.execTarget(request.instanceId);
+    if (!target || target.spec.tenantId !== request.tenantId) {
+      return reply({
+        ok: false,
+        notFound: true,
+        error: `instance ${request.instanceId} is not running here`,
+      });
+    }
+    const [path, ...args] = request.command as [string, ...string[]];
+    let process: Process;
+    const release = target.container.hold();
+    try {
+      process = await target.container.run({
+        path,
+        args,
+        dir: APP_DIR,
+        user: "vcap",
+        env: [...instanceEnv(target.spec), ...Object.entries(request.env).map(([k, v]) => `${k}=${v}`)],
+        tty: request.tty ? { windowSize: request.tty } : undefined,
+      });
+    } catch (error) {
+      release();
+      log.info({ err: error }, "exec failed to start");
+      return reply({ ok: false, error: `cannot run ${path}: ${(error as Error).message}` });
+    }
+    const session: Session = {
+      execId: request.execId,
+      tenantId: request.tenantId,
+      process,
+      attached: false,
+      release,
+      control: this.options.nats.subscribe(subjects.execControl(request.execId), {
+        callback: (err, control) => {
+          if (!err) void this.#control(session, control, log);
+        },
+      }),
+    };
+    this.#sessions.set(request.execId, session);
+    log.info({ instanceId: request.instanceId, path, tty: request.tty !== undefined }, "exec started");
+    this.#later(this.options.attachTimeoutMs ?? 60_000, () => {
+      if (!session.attached && session.exitCode === undefined) void process.signal("kill").catch(() => {});
+    });
+    process.wait().then(
+      (code) => {
+        session.exitCode = code;
+        log.info({ exitCode: code }, "exec exited");
+        this.#later(this.options.lingerMs ?? 60_000, () => this.#forget(session));
+      },
+      () => this.#forget(session),
+    );
+    reply({ ok: true });
+  }
+
+  async #control(session: Session, msg: Msg, log: Logger): Promise<void> {
+    const reply = (body: ReplyBody): void => {
+      msg.respond(encode(ExecReply, { v: 1, ...body }));
+    };
+    const decoded = decode(ExecControl, msg.data, msg.subject);
+    if (!decoded.ok) return reply({ ok: false, error: decoded.error.message });
+    if (decoded.value.tenantId !== session.tenantId) return reply({ ok: false, notFound: true });
+    const action = decoded.value.action;
+    try {
+      switch (action.type) {
+        case "attach":
+          session.attached = true;
+          reply({ ok: true });
+          await this.#stream(session, action.attachId);
+          return;
+        case "stdin":
+          if (session.exitCode !== undefined) return reply({ ok: false, error: "the process has exited" });
+          session.stdin ??= session.process.stdin();
+          await writeTo(session.stdin, Buffer.from(action.data, "base64"));
+          if (action.eof) session.stdin.end();
+          return reply({ ok: true });
+        case "signal":
+          if (session.exitCode === undefined) await session.process.signal(gardenSignal(action.signal));
+          return reply({ ok: true });
+        case "resize":
+          await session.process.resize({ columns: action.columns, rows: action.rows });
+          return reply({ ok: true });
+      }
+    } catch (error) {
+      log.info({ err: error, action: action.type }, "exec control failed");
+      reply({ ok: false, error: (error as Error).message });
+    }
+  }
+
+  /** Publishes stdout and stderr from their first byte, in order, then the exit code. */
+  async #stream(session: Session, attachId: string): Promise<void> {
+    const subject = subjects.execOutput(session.execId, attachId);
+    let seq = 0;
+    const pump = async (stream: "stdout" | "stderr", readable: Readable) => {
+      for await (const chunk of readable as AsyncIterable<Buffer>) {
+        for (let at = 0; at < chunk.length; at += MAX_EXEC_CHUNK_BYTES) {
+          const data = chunk.subarray(at, at + MAX_EXEC_CHUNK_BYTES).toString("base64");
+          this.options.nats.publish(
+            subject,
+            encode(ExecOutput, { v: 1, seq: seq++, event: { type: "output", stream, data } }),
+          );
+        }
+      }
+    };
+    await Promise.all([pump("stdout", session.process.stdout()), pump("stderr", session.process.stderr())]);
+    const exitCode = await session.process.wait();
+    this.options.nats.publish(
+      subject,
+      encode(ExecOutput, { v: 1, seq: seq++, event: { type: "exit", exitCode } }),
+    );
+  }
+
+  #forget(session: Session): void {
+    if (this.#sessions.get(session.execId) !== session) return;
+    this.#sessions.delete(session.execId);
+    session.control.unsubscribe();
+    session.release();
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+}
+
+/** Garden offers TERM and KILL only; Ctrl-C without a terminal becomes TERM. */
+function gardenSignal(signal: ExecSignal): "terminate" | "kill" {
+  return signal === "kill" ? "kill" : "terminate";
+}
+
+function writeTo(stream: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(data, (error) => (error ? reject(error) : resolve()));
+  });
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import {
+  decode,
+  ExecControl,
+  ExecOutput,
+  ExecReply,
+  ExecRequest,
+  encode,
+  type MessageInputOf,
+  subjects,
+} from "@grove/protocol";
+import { type NatsConnection, RequestError } from "@nats-io/transport-node";
+import { Conflict, NotFound, Unavailable } from "../errors";
+
+/** How long the api waits for a cell to answer an exec request or control. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
+type ControlAction = MessageInputOf<typeof ExecControl>["action"];
+
+/** One event of an exec's output as the api relays it. */
+export type ExecEvent =
+  | { type: "output"; seq: number; stream: "stdout" | "stderr"; data: string }
+  | { type: "exit"; seq: number; exitCode: number };
+
+/**
+ * Asks the cell holding an instance to run a process in it. The exec id is random and the cell
+ * binds it to `tenantId`, so no state is kept here and any api replica can serve the exec after.
+ */
+export async function startExec(
+  nc: NatsConnection,
+  cellId: string,
+  request: Omit<MessageInputOf<typeof ExecRequest>, "v" | "execId">,
+): Promise<string> {
+  const execId = randomUUID();
+  const body = encode(ExecRequest, { v: 1, execId, ...request });
+  await ask(nc, subjects.exec(cellId), body, `instance ${request.instanceId}`);
+  return execId;
+}
+
+/** Sends a control (stdin, signal, resize) to an exec of `tenantId`; another tenant's exec is NotFound. */
+export async function controlExec(
+  nc: NatsConnection,
+  execId: string,
+  tenantId: string,
+  action: ControlAction,
+): Promise<void> {
+  const body = encode(ExecControl, { v: 1, tenantId, action });
+  await ask(nc, subjects.execControl(execId), body, `exec ${execId}`);
+}
+
+/**
+ * Attaches to an exec's output from its first byte. Resolves once the cell accepted the attach;
+ * `events` then yields the output in order and ends after the exit event.
+ */
+export async function attachExec(
+  nc: NatsConnection,
+  execId: string,
+  tenantId: string,
+): Promise<{ events: AsyncIterable<ExecEvent>; close(): void }> {
+  const attachId = randomUUID();
+  // subscribed before the attach, so nothing the cell sends right after accepting it is missed
+  const sub = nc.subscribe(subjects.execOutput(execId, attachId));
+  try {
+    await controlExec(nc, execId, tenantId, { type: "attach", attachId });
+  } catch (error) {
+    sub.unsubscribe();
+    throw error;
+  }
+  async function* events(): AsyncGenerator<ExecEvent> {
+    try {
+      for await (const msg of sub) {
+        const decoded = decode(ExecOutput, msg.data, msg.subject);
+        if (!decoded.ok) continue;
+        const { seq, event } = decoded.value;
+        yield { seq, ...event };
+        if (event.type === "exit") return;
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+  }
+  return { events: events(), close: () => sub.unsubscribe() };
+}
+
+async function ask(nc: NatsConnection, subject: string, body: Uint8Array, what: string): Promise<void> {
+  let data: Uint8Array;
+  try {
+    data = (await nc.request(subject, body, { timeout: ANSWER_TIMEOUT_MS })).data;
+  } catch (error) {
+    // no subscriber: the exec (or the cell) is gone
+    if (error instanceof RequestError && error.isNoResponders()) {
+      throw new NotFound(`${what} not found`);
+    }
+    throw new Unavailable(`the cell did not answer for ${what}: ${(error as Error).message}`);
+  }
+  const reply = decode(ExecReply, data, subject);
+  if (!reply.ok) throw new Unavailable(`the cell answered for ${what} with an invalid reply`);
+  if (reply.value.notFound) throw new NotFound(`${what} not found`);
+  if (!reply.value.ok) throw new Conflict(reply.value.error ?? `the cell refused ${what}`);
+}

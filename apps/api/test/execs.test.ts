@@ -1,0 +1,133 @@
+import { decodeOrThrow, ExecControl, ExecReply, ExecRequest, encode, subjects } from "@grove/protocol";
+import { describeWith, it } from "@grove/testkit";
+import { expect } from "vitest";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { joinHollowCell } from "./hollow-cell";
+
+/**
+ * Routing and tenancy of `grove exec` against a hollow cell that answers exec requests the way an
+ * agent does (binding each exec to the tenant that started it). Running real processes is pinned by
+ * the agent's cluster test.
+ */
+async function setup(t: TestApi) {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  const token = ((await expectStatus(res, 201)) as { token: string }).token;
+  const cell = await joinHollowCell(t.nc, token, "a");
+  const acme = await t.tenantWithToken("acme");
+  const other = await t.tenantWithToken("other");
+  await expectStatus(await t.call("/v1/apps", { method: "POST", token: acme, json: webApp() }), 201);
+  const tar = await tarOf({ "app.sh": "httpd" });
+  await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", token: acme, body: tar }), 200);
+  await eventually(async () => (cell.starts.length === 1 ? true : undefined));
+  const start = cell.starts[0] as (typeof cell.starts)[0];
+  const requests: ExecRequest[] = [];
+  const controls: ExecControl[] = [];
+  const sub = t.nc.subscribe(subjects.exec(cell.cellId), {
+    callback: (_e, msg) => {
+      const request = decodeOrThrow(ExecRequest, msg.data);
+      requests.push(request);
+      t.nc.subscribe(subjects.execControl(request.execId), {
+        callback: (_e2, control) => {
+          const decoded = decodeOrThrow(ExecControl, control.data);
+          controls.push(decoded);
+          const mine = decoded.tenantId === request.tenantId;
+          control.respond(encode(ExecReply, { v: 1, ok: mine, notFound: !mine }));
+        },
+      });
+      msg.respond(encode(ExecReply, { v: 1, ok: true }));
+    },
+  });
+  return {
+    cell,
+    start,
+    acme,
+    other,
+    requests,
+    controls,
+    stop: () => {
+      sub.unsubscribe();
+      cell.stop();
+    },
+  };
+}
+
+describeWith(["root", "postgres", "nats"], "exec routes", () => {
+  it("refuses an instance that is not running yet with 409 and a missing index with 404", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const s = await setup(t);
+    const exec = (index: number) =>
+      t.call(`/v1/apps/web/instances/${index}/exec`, {
+        method: "POST",
+        token: s.acme,
+        json: { command: ["ls"] },
+      });
+    expect((await exec(0)).status).toBe(409);
+    expect((await exec(7)).status).toBe(404);
+    expect(s.requests).toEqual([]);
+    s.stop();
+  });
+
+  it("starts an exec on the instance's cell bound to the caller's tenant, hidden from other tenants", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const s = await setup(t);
+    await s.cell.report(s.start, "RUNNING");
+    const body = { command: ["sh", "-c", "echo hi"], tty: { columns: 80, rows: 24 } };
+    const created = (await eventually(async () => {
+      const res = await t.call("/v1/apps/web/instances/0/exec", {
+        method: "POST",
+        token: s.acme,
+        json: body,
+      });
+      return res.status === 201 ? res.json() : undefined;
+    })) as { exec_id: string; instance_id: string };
+    expect(created.instance_id).toBe(s.start.instanceId);
+    expect(s.requests[0]).toMatchObject({
+      execId: created.exec_id,
+      instanceId: s.start.instanceId,
+      tenantId: s.start.tenantId,
+      command: body.command,
+      tty: body.tty,
+    });
+
+    const signal = (token: string) =>
+      t.call(`/v1/execs/${created.exec_id}/signal`, { method: "POST", token, json: { signal: "interrupt" } });
+    expect((await signal(s.acme)).status).toBe(204);
+    expect((await signal(s.other)).status).toBe(404);
+    expect(
+      (await t.call("/v1/apps/web/instances/0/exec", { method: "POST", token: s.other, json: body })).status,
+    ).toBe(404);
+    expect((await t.call(`/v1/execs/${created.exec_id}/output`, { token: s.other })).status).toBe(404);
+
+    const stdin = await t.call(`/v1/execs/${created.exec_id}/stdin?eof=true`, {
+      method: "POST",
+      token: s.acme,
+      body: "hello\n",
+      headers: { "content-type": "application/octet-stream" },
+    });
+    expect(stdin.status).toBe(204);
+    expect(s.controls.map((c) => c.action)).toContainEqual({
+      type: "stdin",
+      data: Buffer.from("hello\n").toString("base64"),
+      eof: true,
+    });
+    s.stop();
+  });
+
+  it("answers 404 for an exec id no cell knows", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const acme = await t.tenantWithToken("acme");
+    const res = await t.call("/v1/execs/nope/resize", {
+      method: "POST",
+      token: acme,
+      json: { columns: 1, rows: 1 },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
