@@ -7,7 +7,7 @@
  * CNI cost is reported on its own line.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createGarden, createNetworker, type Garden } from "@grove/garden";
@@ -46,7 +46,7 @@ export async function main(): Promise<string> {
     }
     const parallelPerSecond = await parallel(garden);
     const cniMs = await cniCost(temp.path, log, id);
-    const memKb = await idleMemory(garden);
+    const memKb = await idleMemory(garden, join(temp.path, "depot"), cgroupParent);
     const p50 = percentile(gardenMs, 50);
     const rawP50 = percentile(rawMs, 50);
     const memAvailableKb = meminfo("MemAvailable");
@@ -206,22 +206,34 @@ async function cniCost(dir: string, log: pino.Logger, id: string): Promise<numbe
   return percentile(times, 50);
 }
 
-async function idleMemory(garden: Garden): Promise<number> {
-  await dropCaches();
-  const before = meminfo("MemAvailable");
+/**
+ * Host memory per idle container (init + `sleep` + its two monitors), accounted directly: each
+ * container's cgroup `memory.usage_in_bytes` (its processes' memory and kernel memory charged to it)
+ * plus the proportional set size of the monitors, which live outside the container's cgroup.
+ */
+async function idleMemory(garden: Garden, depotDir: string, cgroupParent: string): Promise<number> {
   for (let i = 0; i < IDLE; i++) {
     const container = await garden.create({ handle: `idle${i}` });
     await container.run({ path: "sleep", args: ["3600"] });
   }
-  await dropCaches();
-  const after = meminfo("MemAvailable");
+  let bytes = 0;
+  for (let i = 0; i < IDLE; i++) {
+    bytes += Number(
+      readFileSync(`/sys/fs/cgroup/memory/${cgroupParent}/idle${i}/memory.usage_in_bytes`, "utf8"),
+    );
+  }
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmdline.includes("grove-monitor") || !cmdline.includes(depotDir)) continue;
+      const pss = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m)?.[1];
+      bytes += Number(pss ?? 0) * 1024;
+    } catch {
+      // the process ended while we looked
+    }
+  }
   for (let i = 0; i < IDLE; i++) await garden.destroy(`idle${i}`);
-  return Math.max(0, before - after) / IDLE;
-}
-
-async function dropCaches(): Promise<void> {
-  await execa("sync");
-  await writeFile("/proc/sys/vm/drop_caches", "3").catch(() => {});
+  return bytes / 1024 / IDLE;
 }
 
 function meminfo(field: string): number {
