@@ -1,12 +1,36 @@
 import { createHash } from "node:crypto";
-import { chmod, chown, copyFile, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  readFile,
+  realpath,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { InvalidImage } from "./errors";
 import { buildOnce } from "./store-paths";
 
 /** Bump when the recipe below changes in a way the digest of its inputs would not notice. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
+
+/**
+ * Debian's busybox-static is linked against glibc statically, and glibc still loads its NSS modules
+ * (hosts, passwd) at run time: without them `wget` or `nslookup` crash. The stack carries these
+ * shared objects (and what they need) from the host's glibc, whose version the static busybox matches.
+ */
+const NSS_LIBRARIES = [
+  "/lib/x86_64-linux-gnu/libnss_files.so.2",
+  "/lib/x86_64-linux-gnu/libnss_dns.so.2",
+  "/lib/x86_64-linux-gnu/libresolv.so.2",
+  "/lib/x86_64-linux-gnu/libc.so.6",
+  "/lib64/ld-linux-x86-64.so.2",
+];
+const NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n";
 
 /** Where Debian's busybox-static puts its binary. */
 export const DEFAULT_BUSYBOX = "/bin/busybox";
@@ -127,8 +151,16 @@ export async function busyboxStackVersion(busybox = DEFAULT_BUSYBOX): Promise<st
   const cached = versionCache.get(identity);
   if (cached) return cached;
   const recipe = JSON.stringify([RECIPE_VERSION, PASSWD, GROUP, SHADOW, HOSTS, ADDUSER, ADDGROUP, DIRS]);
+  const libraries = await presentNssLibraries();
+  const libraryIds = await Promise.all(
+    libraries.map(async (library) => {
+      const info = await stat(await realpath(library));
+      return `${library}|${info.size}|${info.mtimeMs}`;
+    }),
+  );
   const digest = createHash("sha256")
     .update(recipe)
+    .update(JSON.stringify([NSSWITCH, libraryIds]))
     .update(await fileDigest(busybox))
     .digest("hex");
   const version = `busybox-${digest.slice(0, 16)}`;
@@ -158,6 +190,7 @@ async function writeTree(root: string, busybox: string): Promise<void> {
     ["etc/hosts", HOSTS, 0o644],
     ["etc/resolv.conf", "", 0o644],
     ["etc/hostname", "localhost\n", 0o644],
+    ["etc/nsswitch.conf", NSSWITCH, 0o644],
     ["usr/sbin/adduser", ADDUSER, 0o755],
     ["usr/sbin/addgroup", ADDGROUP, 0o755],
   ];
@@ -165,6 +198,27 @@ async function writeTree(root: string, busybox: string): Promise<void> {
     await writeFile(join(root, path), content);
     await chmod(join(root, path), mode);
   }
+  for (const library of await presentNssLibraries()) {
+    const target = join(root, library);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(await realpath(library), target);
+    await chmod(target, 0o755);
+  }
+}
+
+/** The NSS libraries this host has (another architecture or libc simply goes without). */
+async function presentNssLibraries(): Promise<string[]> {
+  const present: string[] = [];
+  for (const library of NSS_LIBRARIES) {
+    if (
+      await stat(library).then(
+        () => true,
+        () => false,
+      )
+    )
+      present.push(library);
+  }
+  return present;
 }
 
 export interface BuiltStack {

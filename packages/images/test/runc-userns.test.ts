@@ -112,4 +112,30 @@ describe.runIf(isRoot)("rootfs in a user-namespaced runc container", () => {
         await rmdir(join("/sys/fs/cgroup", controller, nodeId)).catch(() => undefined);
     }
   });
+
+  it("resolves names and users inside the container (glibc NSS for the static busybox)", async () => {
+    const nssId = `${id}-nss`;
+    const { path } = await images.create({ handle: nssId, image: { uri: "" }, uidMapping: MAPPING });
+    try {
+      const bundle = join(work, "bundle-nss");
+      const script = [
+        "mkdir -p /tmp/www && echo served > /tmp/www/index.html",
+        "httpd -p 127.0.0.1:8080 -h /tmp/www",
+        "wget -q -O - http://localhost:8080/",
+        "stat -c %U /home/vcap",
+      ].join(" && ");
+      await writeBundle(bundle, path, nssId, script);
+      const result = await execa("runc", ["--root", join(work, "state"), "run", "--bundle", bundle, nssId], {
+        reject: false,
+        stdin: "ignore",
+      });
+      expect(result.stderr).toBe("");
+      expect(result.stdout.split("\n")).toEqual(["served", "vcap"]);
+    } finally {
+      await execa("runc", ["--root", join(work, "state"), "delete", "--force", nssId], { reject: false });
+      await images.destroy(nssId);
+      for (const controller of await readdir("/sys/fs/cgroup").catch(() => [] as string[]))
+        await rmdir(join("/sys/fs/cgroup", controller, nssId)).catch(() => undefined);
+    }
+  });
 });
