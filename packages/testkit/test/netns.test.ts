@@ -8,20 +8,21 @@ const connectScript = (host: string, port: number) =>
   `s.on("timeout",()=>{console.log("timeout");s.destroy()});s.on("error",e=>console.log(e.code))`;
 
 const serveScript = (port: number) =>
-  `require("net").createServer(c=>c.end("hi")).listen(${port},"0.0.0.0",()=>console.log("listening"))`;
+  `require("net").createServer(c=>{c.on("error",()=>{});c.end("hi")}).listen(${port},"0.0.0.0",()=>console.log("listening"))`;
 
 describeWith(["root"], "netns hosts", () => {
   it("lets two hosts on one test network reach each other", async ({ network }) => {
     const a = await network.addHost();
     const b = await network.addHost();
     const server = b.exec("node", ["-e", serveScript(7000)]);
+    const ended = server.catch(() => {}); // it is killed at the end of the test
     try {
       await new Promise<void>((resolve) => server.stdout?.once("data", () => resolve()));
       const { stdout } = await a.exec("node", ["-e", connectScript(b.address, 7000)]);
       expect(stdout.trim()).toBe("connected");
     } finally {
       server.kill("SIGKILL");
-      await server.catch(() => {});
+      await ended;
     }
   });
 
