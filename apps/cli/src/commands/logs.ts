@@ -19,7 +19,11 @@ export function registerLogs(program: Command): void {
         const lines = parseCount(options.lines, "lines");
         const client = await ctx.client();
         const stop = new AbortController();
-        const interrupted = () => stop.abort();
+        const interrupted = () => {
+          stop.abort();
+          // Ctrl-C always ends a follow promptly, even if the stream is slow to notice the abort
+          setTimeout(() => process.exit(0), 2_000).unref();
+        };
         process.once("SIGINT", interrupted);
         process.once("SIGTERM", interrupted);
         try {
