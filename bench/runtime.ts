@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createGarden, createNetworker, type Garden } from "@grove/garden";
+import { CgroupV1, createGarden, createNetworker, type Garden } from "@grove/garden";
 import { createImages } from "@grove/images";
 import { makeTempDir } from "@grove/testkit/services";
 import { execa } from "execa";
@@ -81,7 +81,7 @@ export async function main(): Promise<string> {
     for (const c of await garden.containers({}, { includeIncomplete: true }))
       await garden.destroy(c.handle).catch(() => {});
     await garden.close();
-    await rm(`/sys/fs/cgroup/memory/${cgroupParent}`, { recursive: false, force: true }).catch(() => {});
+    await new CgroupV1(`/${cgroupParent}`).remove();
     await temp.remove();
   }
 }
