@@ -60,13 +60,17 @@ describe.runIf(runtimeAvailable)("containers", () => {
     const info = await container.info();
     const rootfs = (await fixture.images.inspect("leaves-nothing"))?.rootfs as string;
     const cgroup = `/sys/fs/cgroup/memory/${fixture.config.cgroupParent}/leaves-nothing`;
+    // on a hybrid host runc also makes the container's directory in the cgroup v2 hierarchy
+    const unified = `/sys/fs/cgroup/unified/${fixture.config.cgroupParent}/leaves-nothing`;
     expect(await exists(cgroup)).toBe(true);
+    const hybrid = await exists(unified);
     await fixture.garden.destroy("leaves-nothing");
     const state = await execa("runc", ["--root", fixture.config.runtimeRoot, "state", "leaves-nothing"], {
       reject: false,
     });
     expect(state.exitCode).not.toBe(0);
     expect(await exists(cgroup)).toBe(false);
+    if (hybrid) expect(await exists(unified)).toBe(false);
     expect(await exists(info.containerPath)).toBe(false);
     expect(await exists(rootfs)).toBe(false);
     expect(await fixture.images.inspect("leaves-nothing")).toBeUndefined();

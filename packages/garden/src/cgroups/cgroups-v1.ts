@@ -2,7 +2,19 @@ import { readdir, readFile, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 
 const cgroupRoot = "/sys/fs/cgroup";
-const controllers = ["memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "devices", "freezer", "systemd"];
+// "unified": the cgroup v2 hierarchy of a hybrid host, where runc also makes a directory per container
+const controllers = [
+  "memory",
+  "cpu",
+  "cpuacct",
+  "pids",
+  "blkio",
+  "cpuset",
+  "devices",
+  "freezer",
+  "systemd",
+  "unified",
+];
 
 /** Reads a container's accounting from cgroup v1 files under `<root>/<controller><cgroupsPath>`. */
 export class CgroupV1 {
