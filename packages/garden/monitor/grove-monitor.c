@@ -2,7 +2,8 @@
  * grove-monitor: keeps one container process's stdio and exit status across restarts of the
  * Node runtime (Garden's "dadoo", much smaller).
  *
- * usage: grove-monitor [-t ROWS,COLS] <process-dir> <runtime> <runtime args...>
+ * usage: grove-monitor [-t ROWS,COLS] [-l] <process-dir> <runtime> <runtime args...>
+ *        grove-monitor [-t ROWS,COLS] -x <process-dir> <init-socket> <request-file>
  *
  * The first process forks, the child calls setsid and forks again, and the grandchild is the
  * monitor. The monitor becomes a child subreaper, runs the runtime command line (which must
@@ -16,10 +17,21 @@
  * the monitor copies the pty master into stdout. stdin, EOF and window size arrive on the unix
  * stream socket <process-dir>/control.sock as frames: 1 byte type, 4 bytes big-endian length,
  * payload. 'd' = stdin data, 'c' = close stdin, 'r' = resize (u16 rows, u16 cols, big-endian).
+ *
+ * With -l (the container's init) the monitor binds <process-dir>/init.sock and hands the listening
+ * socket to the runtime as fd 3 (the runtime command line must carry --preserve-fds 1): grove-init
+ * accepts process requests on it.
+ *
+ * With -x the process is not started by the runtime but by the container's grove-init: the
+ * monitor connects to <init-socket>, sends the request file's "key=value\0" entries with its
+ * stdin pipe and output files (frames.h), writes the process's host pid to <process-dir>/pid and
+ * learns the exit status from init ('X'); a connection that ends without one means the container
+ * went away, recorded as killed (137).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,8 +48,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "frames.h"
+
 #define MAX_CLIENTS 16
 #define FRAME_MAX (1 << 20)
+#define INIT_FD 3
 
 struct client {
   int fd;
@@ -67,14 +82,14 @@ static void report(int code) {
   status_fd = -1;
 }
 
-static int listen_unix(const char *path) {
+static int listen_unix(const char *path, int backlog) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
   unlink(path);
   strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-  if (listen(fd, 8) < 0) die("listen");
+  if (listen(fd, backlog) < 0) die("listen");
   return fd;
 }
 
@@ -217,7 +232,172 @@ static int await_console(int listener, pid_t runtime, int *runtime_status) {
   }
 }
 
-static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) {
+/* The host pid of the process init started as `nspid` (init's children, matched by NSpid). */
+static pid_t host_pid_of(pid_t init_pid, pid_t nspid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
+  FILE *children = fopen(path, "r");
+  if (!children) return -1;
+  long candidate;
+  pid_t found = -1;
+  while (found < 0 && fscanf(children, "%ld", &candidate) == 1) {
+    snprintf(path, sizeof path, "/proc/%ld/status", candidate);
+    FILE *status = fopen(path, "r");
+    if (!status) continue;
+    char line[256];
+    while (fgets(line, sizeof line, status)) {
+      if (strncmp(line, "NSpid:", 6) != 0) continue;
+      char *last = strrchr(line, '\t');
+      if (last && atol(last + 1) == (long)nspid) found = (pid_t)candidate;
+      break;
+    }
+    fclose(status);
+  }
+  fclose(children);
+  return found;
+}
+
+static void write_pid_file(pid_t pid) {
+  FILE *f = fopen("pid.tmp", "w");
+  if (!f) die("pid.tmp");
+  fprintf(f, "%d", (int)pid);
+  fclose(f);
+  if (rename("pid.tmp", "pid") < 0) die("rename pid");
+}
+
+static void fail_start(int code, const char *message) {
+  if (message) fprintf(stderr, "%s\n", message);
+  unlink("control.sock");
+  report(code);
+  _exit(0);
+}
+
+/*
+ * Runs the runtime command line; returns once it ended well and the container process runs (its
+ * pid in the pid file), or reports the runtime's status and ends.
+ */
+static void start_with_runtime(int tty, int listen_init, char **argv, int devnull, int in_r, int err_fd) {
+  int console = tty ? listen_unix("console.sock", 8) : -1;
+  int init_listener = listen_init ? listen_unix("init.sock", 128) : -1;
+  pid_t runtime = fork();
+  if (runtime < 0) die("fork");
+  if (runtime == 0) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_UNBLOCK, &all, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(tty ? devnull : in_r, 0);
+    dup2(tty ? devnull : out_fd, 1);
+    dup2(tty ? devnull : err_fd, 2);
+    if (init_listener >= 0) dup2(init_listener, INIT_FD); /* --preserve-fds 1 */
+    execvp(argv[0], argv);
+    fprintf(stderr, "grove-monitor: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  if (init_listener >= 0) close(init_listener);
+  int runtime_status = 0;
+  int runtime_done = 0;
+  if (tty) {
+    master_fd = await_console(console, runtime, &runtime_status);
+    runtime_done = master_fd < 0;
+    close(console);
+    unlink("console.sock");
+  }
+  if (!runtime_done) {
+    while (waitpid(runtime, &runtime_status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (!WIFEXITED(runtime_status) || WEXITSTATUS(runtime_status) != 0) {
+    if (listen_init) unlink("init.sock");
+    fail_start(WIFEXITED(runtime_status) ? WEXITSTATUS(runtime_status) : 128 + WTERMSIG(runtime_status),
+               NULL);
+  }
+  if (read_pid() <= 0) {
+    errno = ENOENT;
+    die("pid file");
+  }
+}
+
+/*
+ * Asks the container's init to run the request; returns the connection on which the exit status
+ * will come once the process runs, or reports why it did not start and ends.
+ */
+static int start_with_init(int tty, unsigned rows, unsigned cols, const char *socket_path,
+                           const char *request_path, int in_r, int err_fd) {
+  FILE *f = fopen(request_path, "r");
+  if (!f) die("request file");
+  static char request[FRAME_PAYLOAD_MAX];
+  size_t len = fread(request, 1, sizeof request - 64, f);
+  fclose(f);
+  if (tty) len += (size_t)snprintf(request + len, 64, "tty=%u,%u", rows, cols) + 1;
+
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  strncpy(addr.sun_path, socket_path, sizeof addr.sun_path - 1);
+  int init = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (init < 0) die("socket");
+  if (connect(init, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    char message[256];
+    snprintf(message, sizeof message, "the container's init does not answer: %s", strerror(errno));
+    fail_start(125, message);
+  }
+  /* init's host pid: the pid file beside its socket (SO_PEERCRED would name the init's monitor,
+   * which called listen) */
+  char init_pid_path[PATH_MAX];
+  snprintf(init_pid_path, sizeof init_pid_path, "%s", socket_path);
+  char *slash = strrchr(init_pid_path, '/');
+  snprintf(slash ? slash + 1 : init_pid_path, sizeof init_pid_path - (size_t)(slash ? slash + 1 - init_pid_path : 0), "pid");
+  pid_t init_pid = -1;
+  FILE *pid_file = fopen(init_pid_path, "r");
+  if (pid_file) {
+    long value;
+    if (fscanf(pid_file, "%ld", &value) == 1) init_pid = (pid_t)value;
+    fclose(pid_file);
+  }
+
+  int fds[3] = {in_r, out_fd, err_fd};
+  if (frame_send(init, 'R', request, (uint32_t)len, fds, tty ? 0 : 3) < 0) die("send request");
+  for (;;) {
+    uint8_t type, *payload = NULL;
+    uint32_t n;
+    int got[FRAME_FDS], ngot = 0;
+    if (frame_recv(init, &type, &payload, &n, got, &ngot) < 0)
+      fail_start(125, "the container's init went away before the process started");
+    if (type == 'M' && ngot == 1) {
+      master_fd = got[0];
+    } else if (type == 'E') {
+      fail_start(126, (char *)payload);
+    } else if (type == 'P' && n == 4) {
+      pid_t host = init_pid > 0 ? host_pid_of(init_pid, (pid_t)frame_u32(payload)) : -1;
+      /* a process that already ended has no pid left to signal */
+      if (host > 0) write_pid_file(host);
+      free(payload);
+      return init;
+    }
+    free(payload);
+  }
+}
+
+/* The init connection's verdict: the wait status, or "killed" when the container went away. */
+static int exit_status_from(int init) {
+  uint8_t type, *payload = NULL;
+  uint32_t n;
+  int fds[FRAME_FDS], nfds = 0;
+  int status = SIGKILL; /* as wait(2) reports a process killed by SIGKILL */
+  if (frame_recv(init, &type, &payload, &n, fds, &nfds) == 0 && type == 'X' && n == 4)
+    status = (int)frame_u32(payload);
+  free(payload);
+  return status;
+}
+
+static void finish(int status) {
+  if (master_fd >= 0) copy_master(1);
+  fsync(out_fd);
+  unlink("control.sock");
+  write_exit_status(status);
+  _exit(0);
+}
+
+static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args) {
   int devnull = open("/dev/null", O_RDWR);
   int log = open("monitor.log", O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (devnull < 0 || log < 0) die("open");
@@ -238,8 +418,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
   if (out_fd < 0 || err_fd < 0) die("open output");
   int in_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) < 0) die("pipe");
-  int control = listen_unix("control.sock");
-  int console = tty ? listen_unix("console.sock") : -1;
+  int control = listen_unix("control.sock", 8);
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -248,59 +427,35 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
   int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sigfd < 0) die("signalfd");
 
-  pid_t runtime = fork();
-  if (runtime < 0) die("fork");
-  if (runtime == 0) {
-    sigprocmask(SIG_UNBLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    dup2(tty ? devnull : in_pipe[0], 0);
-    dup2(tty ? devnull : out_fd, 1);
-    dup2(tty ? devnull : err_fd, 2);
-    execvp(runtime_argv[0], runtime_argv);
-    fprintf(stderr, "grove-monitor: exec %s: %s\n", runtime_argv[0], strerror(errno));
-    _exit(127);
+  int init = -1;
+  pid_t child = -1;
+  if (mode == 'x') {
+    init = start_with_init(tty, rows, cols, args[0], args[1], in_pipe[0], err_fd);
+  } else {
+    start_with_runtime(tty, mode == 'l', args, devnull, in_pipe[0], err_fd);
+    child = read_pid();
   }
   close(in_pipe[0]);
   close(err_fd);
-
-  int runtime_status = 0;
-  int runtime_done = 0;
-  if (tty) {
-    master_fd = await_console(console, runtime, &runtime_status);
-    runtime_done = master_fd < 0;
-    close(console);
-    unlink("console.sock");
-    if (master_fd >= 0) {
-      fcntl(master_fd, F_SETFL, fcntl(master_fd, F_GETFL) | O_NONBLOCK);
-      if (rows && cols) set_window(rows, cols);
-      stdin_fd = master_fd;
-    }
+  if (master_fd >= 0) {
+    fcntl(master_fd, F_SETFL, fcntl(master_fd, F_GETFL) | O_NONBLOCK);
+    if (mode != 'x' && rows && cols) set_window(rows, cols);
+    stdin_fd = master_fd;
+    close(in_pipe[1]);
+  } else if (tty) {
     close(in_pipe[1]);
   } else {
     stdin_fd = in_pipe[1];
   }
-  if (!runtime_done) {
-    while (waitpid(runtime, &runtime_status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (!WIFEXITED(runtime_status) || WEXITSTATUS(runtime_status) != 0) {
-    unlink("control.sock");
-    report(WIFEXITED(runtime_status) ? WEXITSTATUS(runtime_status) : 128 + WTERMSIG(runtime_status));
-    _exit(0);
-  }
-  pid_t child = read_pid();
-  if (child <= 0) {
-    errno = ENOENT;
-    die("pid file");
-  }
   report(0);
 
   for (;;) {
-    struct pollfd fds[3 + MAX_CLIENTS];
+    struct pollfd fds[4 + MAX_CLIENTS];
     int n = 0;
     fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = control, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = master_fd, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = init, .events = POLLIN};
     for (int i = 0; i < MAX_CLIENTS; i++)
       fds[n++] = (struct pollfd){.fd = clients[i].fd > 0 ? clients[i].fd : -1, .events = POLLIN};
     if (poll(fds, (nfds_t)n, -1) < 0) {
@@ -309,7 +464,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
     }
     if (fds[2].revents && master_fd >= 0) copy_master(0);
     for (int i = 0; i < MAX_CLIENTS; i++) {
-      if (!fds[3 + i].revents || clients[i].fd <= 0) continue;
+      if (!fds[4 + i].revents || clients[i].fd <= 0) continue;
       if (!read_client(&clients[i])) {
         close(clients[i].fd);
         free(clients[i].buf);
@@ -325,6 +480,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
       }
       if (conn >= 0) close(conn);
     }
+    if (fds[3].revents) finish(exit_status_from(init));
     if (fds[0].revents) {
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) > 0) {
@@ -332,12 +488,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
       int status;
       pid_t w;
       while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (w != child) continue;
-        if (master_fd >= 0) copy_master(1);
-        fsync(out_fd);
-        unlink("control.sock");
-        write_exit_status(status);
-        _exit(0);
+        if (w == child) finish(status);
       }
     }
   }
@@ -345,15 +496,24 @@ static void monitor(int tty, unsigned rows, unsigned cols, char **runtime_argv) 
 
 int main(int argc, char **argv) {
   int tty = 0;
+  int mode = 0;
   unsigned rows = 0, cols = 0;
   int ai = 1;
-  if (argc > 2 && strcmp(argv[1], "-t") == 0) {
-    tty = 1;
-    sscanf(argv[2], "%u,%u", &rows, &cols);
-    ai = 3;
+  for (; ai < argc && argv[ai][0] == '-'; ai++) {
+    if (strcmp(argv[ai], "-t") == 0 && ai + 1 < argc) {
+      tty = 1;
+      sscanf(argv[++ai], "%u,%u", &rows, &cols);
+    } else if (strcmp(argv[ai], "-l") == 0) {
+      mode = 'l';
+    } else if (strcmp(argv[ai], "-x") == 0) {
+      mode = 'x';
+    } else {
+      break;
+    }
   }
-  if (argc - ai < 2) {
-    fprintf(stderr, "usage: grove-monitor [-t ROWS,COLS] <process-dir> <runtime> [args...]\n");
+  if (argc - ai < (mode == 'x' ? 3 : 2)) {
+    fprintf(stderr, "usage: grove-monitor [-t ROWS,COLS] [-l] <process-dir> <runtime> [args...]\n"
+                    "       grove-monitor [-t ROWS,COLS] -x <process-dir> <init-socket> <request-file>\n");
     return 2;
   }
   if (chdir(argv[ai]) < 0) {
@@ -383,6 +543,6 @@ int main(int argc, char **argv) {
   status_fd = 3;
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   close_range(4, ~0U, 0);
-  monitor(tty, rows, cols, &argv[ai + 2 - 1]);
+  monitor(tty, rows, cols, mode, &argv[ai + 1]);
   return 0;
 }

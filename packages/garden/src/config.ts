@@ -21,8 +21,6 @@ export interface GardenConfig {
   maxContainers?: number;
   /** Where the monitor binary is compiled to; default `<depotDir>/.bin`. */
   binDir?: string;
-  /** Static init run as pid 1 of every container (started with `-P`, pause mode). */
-  initPath?: string;
   /** How long a finished process stays attachable. */
   processRetentionMs?: number;
   /** How often the grace-time reaper looks at containers. */
@@ -54,7 +52,6 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
     defaultGraceTimeNs: config.defaultGraceTimeNs ?? 0,
     maxContainers: config.maxContainers ?? Math.max(1, cpus().length * 125),
     binDir: config.binDir ?? join(config.depotDir, ".bin"),
-    initPath: config.initPath ?? "/usr/bin/catatonit",
     processRetentionMs: config.processRetentionMs ?? 60_000,
     reapIntervalMs: config.reapIntervalMs ?? 1_000,
     stopTimeoutMs: config.stopTimeoutMs ?? 10_000,

@@ -15,6 +15,8 @@ export interface GardenContext {
   volumizer: Volumizer;
   networker?: Networker;
   monitorBinary: string;
+  /** grove-init: pid 1 of every container, which also starts its processes */
+  initBinary: string;
   usage: UsageTracker;
   locks: KeyedMutex;
   logger: Logger;

@@ -10,7 +10,7 @@ import { ContainerNotFound } from "./errors";
 import type { Container, Garden } from "./garden-api";
 import { GraceReaper } from "./grace-reaper";
 import { KeyedMutex } from "./keyed-mutex";
-import { ensureMonitorBinary } from "./monitor/build";
+import { ensureHelperBinaries } from "./monitor/build";
 import { OciRuntime } from "./runtime/oci-runtime";
 import type { Networker, Volumizer } from "./seams";
 import type { Capacity, ContainerInfo, ContainerMetrics, ContainerSpec } from "./types";
@@ -41,6 +41,7 @@ export async function createGarden(config: GardenConfig, seams: GardenSeams): Pr
   await mkdir(resolved.runtimeRoot, { recursive: true });
   const depot = new Depot(resolved.depotDir);
   await depot.init();
+  const binaries = await ensureHelperBinaries(resolved.binDir);
   const context: GardenContext = {
     config: resolved,
     depot,
@@ -51,7 +52,8 @@ export async function createGarden(config: GardenConfig, seams: GardenSeams): Pr
     ),
     volumizer: seams.volumizer,
     networker: seams.networker,
-    monitorBinary: await ensureMonitorBinary(resolved.binDir),
+    monitorBinary: binaries.monitor,
+    initBinary: binaries.init,
     usage: new UsageTracker(),
     locks: new KeyedMutex(),
     logger,

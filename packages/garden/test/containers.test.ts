@@ -116,7 +116,7 @@ describe.runIf(runtimeAvailable)("containers", () => {
     expect((error as RuntimeFailed).runtimeMessage).toMatch(
       /failed to open mount source \/no\/such\/host\/dir: No such file or directory/,
     );
-    expect((error as Error).message).toMatch(/^runtime create: /);
+    expect((error as Error).message).toMatch(/^runtime (create|run): /);
     expect(
       (await fixture.garden.containers({}, { includeIncomplete: true })).map((c) => c.handle),
     ).not.toContain("bad-mount");

@@ -35,6 +35,16 @@ describe.runIf(runtimeAvailable)("isolation and limits", () => {
     expect(mask).toBe(expected);
   });
 
+  it("leaves a non-root user's process no effective capabilities, and root's bounding set is the same 14", async () => {
+    const result = await sh(container, "grep -E 'CapEff|CapBnd' /proc/self/status", { user: "nobody" });
+    const [effective, bounding] = ["CapEff", "CapBnd"].map((name) =>
+      BigInt(`0x${new RegExp(`${name}:\\s*([0-9a-f]+)`).exec(result.stdout)?.[1]}`),
+    );
+    expect(effective).toBe(0n);
+    const root = await sh(container, "grep CapBnd /proc/self/status");
+    expect(bounding).toBe(BigInt(`0x${root.stdout.split(/\s+/)[1]}`));
+  });
+
   it("blocks namespace and mount syscalls with seccomp while ordinary programs run", async () => {
     const unshare = await sh(container, "unshare -U true");
     expect(unshare.exitCode).not.toBe(0);
@@ -55,7 +65,7 @@ describe.runIf(runtimeAvailable)("isolation and limits", () => {
 
   it("runs a tiny init as pid 1", async () => {
     expect((await sh(container, "cat /proc/1/cmdline | tr '\\0' ' '")).stdout.trim()).toBe(
-      "/tmp/garden-init -P",
+      "/tmp/garden-init",
     );
   });
 

@@ -65,6 +65,43 @@ describe.runIf(runtimeAvailable)("processes", () => {
     expect((await sh(container, "id -u; id -g", { user: "1234:4321" })).stdout).toBe("1234\n4321\n");
   });
 
+  it("creates a missing working directory, owned by the process's user", async () => {
+    const result = await sh(container, "pwd; stat -c '%u:%g' .", {
+      user: "nobody",
+      dir: "/tmp/made/for/nobody",
+    });
+    expect(result.stdout).toBe("/tmp/made/for/nobody\n65534:65534\n");
+    const denied = await container
+      .run({ path: "pwd", user: "nobody", dir: "/etc/not-yours" })
+      .catch((e: Error) => e);
+    expect(String(denied)).toMatch(/chdir to cwd \("\/etc\/not-yours"\): permission denied/);
+  });
+
+  it("reaps orphans: a process whose parent exited leaves no zombie behind", async () => {
+    await sh(container, "sh -c 'sleep 0.2 &' ; true");
+    // an unreaped orphan would stay in the process table as a "(sleep) Z" zombie
+    await eventually(
+      async () => !(await sh(container, "cat /proc/[0-9]*/stat")).stdout.includes("(sleep)"),
+      5_000,
+      "the orphaned sleep gone from the process table",
+    );
+  });
+
+  it("refuses to run a process once the container's init is gone", async () => {
+    const doomed = await fixture.garden.create({ handle: "doomed" });
+    const initPid = Number(await readFile(`${fixture.config.depotDir}/doomed/init/pid`, "utf8"));
+    globalThis.process.kill(initPid, "SIGKILL");
+    await eventually(
+      async () =>
+        (await readFile(`${fixture.config.depotDir}/doomed/init/exitcode`, "utf8").catch(() => "")) !== "",
+      5_000,
+      "init reaped",
+    );
+    const error = await doomed.run({ path: "true" }).catch((e: Error) => e);
+    expect(String(error)).toMatch(/the container's init does not answer/);
+    await fixture.garden.destroy("doomed");
+  });
+
   it("applies rlimits to the process", async () => {
     const process = await container.run({ path: "sh", args: ["-c", "ulimit -n"], rlimits: { nofile: 123 } });
     expect(await readAll(process.stdout())).toBe("123\n");

@@ -119,12 +119,13 @@ export { eventually } from "@grove/testkit/services";
 export async function sh(
   container: Awaited<ReturnType<Garden["create"]>>,
   script: string,
-  opts: { user?: string; stdin?: string } = {},
+  opts: { user?: string; stdin?: string; dir?: string } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const process = await container.run({
     path: "sh",
     args: ["-c", script],
     ...(opts.user ? { user: opts.user } : {}),
+    ...(opts.dir ? { dir: opts.dir } : {}),
   });
   const stdin = process.stdin();
   stdin.end(opts.stdin ?? "");

@@ -1,4 +1,4 @@
-import { chmod, lchown, mkdir, open } from "node:fs/promises";
+import { chmod, lchown, lstat, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { detachLoopDevices, isMountPoint, unmountIfMounted } from "./mounts";
 import { run } from "./run";
@@ -37,7 +37,8 @@ export async function remountLimitedScratch(imageFile: string, mountDir: string)
 /** Unmounts the scratch filesystem and makes sure no loop device still holds its image. */
 export async function releaseLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
   await unmountIfMounted(mountDir);
-  await detachLoopDevices(imageFile).catch(() => undefined);
+  // No image, no loop device: spare the losetup call for containers without a disk limit.
+  if (await lstat(imageFile).catch(() => undefined)) await detachLoopDevices(imageFile).catch(() => undefined);
 }
 
 /** Creates upper and work dirs owned by the container's root (host uid `rootId`). */

@@ -29,7 +29,7 @@ describe("containerSpec", () => {
     expect(spec.mounts.find((mount) => mount.destination === "/sys")?.options).toContain("ro");
     expect(spec.hostname).toBe("h1");
     expect(spec.linux.cgroupsPath).toBe("/parent/h1");
-    expect(spec.process.args).toEqual(["/tmp/garden-init", "-P"]);
+    expect(spec.process.args).toEqual(["/tmp/garden-init"]);
   });
 
   it("makes privileged containers without user namespace or seccomp", () => {

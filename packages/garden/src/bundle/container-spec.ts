@@ -38,7 +38,7 @@ export interface ContainerSpecInput {
   hostsFile: string;
   /** namespaces to join by path instead of creating (peas) */
   joinNamespaces?: Partial<Record<OciNamespace["type"], string>>;
-  /** the process to run as pid 1 (default: the init in pause mode) */
+  /** the process to run as pid 1 (default: grove-init) */
   args?: string[];
 }
 
@@ -65,7 +65,7 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
     process: {
       terminal: false,
       user: { uid: 0, gid: 0 },
-      args: input.args ?? [initPathInContainer, "-P"],
+      args: input.args ?? [initPathInContainer],
       env: input.env,
       cwd: "/",
       capabilities: capabilitiesFor(privileged),

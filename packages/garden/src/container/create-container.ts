@@ -13,8 +13,9 @@ import { destroyContainer } from "./destroy-container";
 const handlePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /**
- * Creates a container: depot entry (marked "creating"), rootfs, network, bundle, and a running
- * init as pid 1. Anything that fails on the way is undone, so a failed create leaves nothing.
+ * Creates a container: depot entry (marked "creating"), rootfs, network, bundle, and grove-init
+ * running as pid 1, listening for process requests. Anything that fails on the way is undone, so a
+ * failed create leaves nothing.
  */
 export async function createContainer(context: GardenContext, spec: ContainerSpec): Promise<ContainerRecord> {
   const handle = spec.handle || randomBytes(8).toString("hex");
@@ -82,7 +83,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
     limits: spec.limits,
     bindMounts: spec.bindMounts,
     env: record.spec.env,
-    initBinary: context.config.initPath,
+    initBinary: context.initBinary,
     hostsFile,
   });
   await writeFile(join(bundle, "config.json"), JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -90,20 +91,28 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
   const initDir = context.depot.initDir(handle);
   await mkdir(initDir, { recursive: true });
   const logPath = context.depot.runtimeLog(handle);
+  // Without a network to wire between create and start, one `run --detach` does both.
+  const networked = Boolean(context.networker);
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
     dir: initDir,
-    runtimeArgv: context.runtime.argv(
-      logPath,
-      "create",
-      "--bundle",
-      bundle,
-      "--pid-file",
-      join(initDir, "pid"),
-      handle,
-    ),
+    start: {
+      runtimeArgv: context.runtime.argv(
+        logPath,
+        networked ? "create" : "run",
+        ...(networked ? [] : ["--detach"]),
+        "--preserve-fds",
+        "1",
+        "--bundle",
+        bundle,
+        "--pid-file",
+        join(initDir, "pid"),
+        handle,
+      ),
+      listenForInit: true,
+    },
     logPath,
-    operation: "runtime create",
+    operation: networked ? "runtime create" : "runtime run",
   });
   if (context.networker) {
     // The runtime made the network namespace inside the container's user namespace; the
@@ -118,7 +127,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
     await ensureSameNamespace(netnsPath, record.network.netnsPath, handle);
     await writeHosts(hostsFile, handle, record.network.containerIP);
   }
-  await context.runtime.start(handle, logPath);
+  if (networked) await context.runtime.start(handle, logPath);
 
   if (context.networker) {
     for (const wanted of spec.netIn ?? []) {

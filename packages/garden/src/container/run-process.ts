@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { lstat, mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { containerSpec } from "../bundle/container-spec";
 import { processSpec } from "../bundle/process-spec";
 import { cgroupsPathOf, type GardenContext, peaContainerId } from "../context";
 import type { ContainerRecord } from "../depot/depot";
 import { writeJson } from "../depot/depot";
 import { InvalidSpec } from "../errors";
-import { launchUnderMonitor } from "../process/launch";
+import { initRequest } from "../process/init-request";
+import { initSocketName, launchUnderMonitor } from "../process/launch";
 import { ProcessHandle, readPid } from "../process/process-handle";
 import { type ResolvedUser, resolveUser } from "../process/users";
 import type { ProcessSpec } from "../types";
@@ -16,8 +17,9 @@ import { type ProcessRecord, readProcessRecord, removeProcessDir } from "./proce
 const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /**
- * Starts a process in the container: `runtime exec` under a monitor, or — when the spec names an
- * image — a pea: its own runtime container and rootfs, sharing the container's namespaces.
+ * Starts a process in the container: the container's grove-init runs it, under a monitor; or —
+ * when the spec names an image — a pea: its own runtime container and rootfs, sharing the
+ * container's namespaces.
  */
 export async function runProcess(
   context: GardenContext,
@@ -87,25 +89,19 @@ async function startExec(context: GardenContext, record: ContainerRecord, spec: 
     containerEnv: record.spec.env ?? [],
     privileged: record.privileged,
   });
-  await writeFile(join(dir, "process.json"), JSON.stringify(process));
-  const runtimeArgv = context.runtime.argv(
-    join(dir, "runtime.log"),
-    "exec",
-    "--process",
-    join(dir, "process.json"),
-    "--detach",
-    "--pid-file",
-    join(dir, "pid"),
-    ...(spec.tty ? ["--console-socket", "console.sock"] : []),
-    record.handle,
-  );
+  await writeFile(join(dir, "request"), initRequest(process));
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
     dir,
-    runtimeArgv,
+    // The init socket is reached relative to the process directory: depot paths may be longer
+    // than a unix socket address.
+    start: {
+      initSocket: join(relative(dir, context.depot.initDir(record.handle)), initSocketName),
+      requestFile: "request",
+    },
     logPath: join(dir, "runtime.log"),
     tty: spec.tty ? (spec.tty.windowSize ?? true) : undefined,
-    operation: "runtime exec",
+    operation: "init exec",
     binary: spec.path,
   });
 }
@@ -137,7 +133,7 @@ async function startPea(
     limits: spec.limits,
     bindMounts: spec.bindMounts,
     env: [],
-    initBinary: context.config.initPath,
+    initBinary: context.initBinary,
     hostsFile: join(context.depot.dir(record.handle), "hosts"),
     joinNamespaces: {
       network: ns("net"),
@@ -167,7 +163,7 @@ async function startPea(
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
     dir,
-    runtimeArgv,
+    start: { runtimeArgv },
     logPath: join(dir, "runtime.log"),
     tty: spec.tty ? (spec.tty.windowSize ?? true) : undefined,
     operation: "runtime run (pea)",

@@ -1,23 +1,37 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureMonitorBinary } from "./build";
+import { ensureHelperBinaries, ensureHelperBinary } from "./build";
 
-describe("ensureMonitorBinary", () => {
+describe("ensureHelperBinary", () => {
   let dir: string | undefined;
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("compiles the monitor once per source version and reuses it", async () => {
+  it("compiles each helper once per source version and reuses it", async () => {
     dir = await mkdtemp(join(tmpdir(), "gmb-"));
-    const [first, second] = await Promise.all([ensureMonitorBinary(dir), ensureMonitorBinary(dir)]);
+    const [first, second] = await Promise.all([
+      ensureHelperBinary(dir, "monitor"),
+      ensureHelperBinary(dir, "monitor"),
+    ]);
     expect(first).toBe(second);
     expect(first).toMatch(/grove-monitor-[0-9a-f]{12}$/);
     const built = await stat(first);
     expect(built.mode & 0o111).not.toBe(0);
-    expect(await ensureMonitorBinary(dir)).toBe(first);
+    expect(await ensureHelperBinary(dir, "monitor")).toBe(first);
     expect((await stat(first)).mtimeMs).toBe(built.mtimeMs);
-  }, 30_000);
+    const both = await ensureHelperBinaries(dir);
+    expect(both.monitor).toBe(first);
+    expect(both.init).toMatch(/grove-init-[0-9a-f]{12}$/);
+  }, 60_000);
+
+  it("links the init statically: it runs in root filesystems without a C library", async () => {
+    dir ??= await mkdtemp(join(tmpdir(), "gmb-"));
+    const init = await ensureHelperBinary(dir, "init");
+    const ldd = await execa("ldd", [init], { reject: false });
+    expect(`${ldd.stdout}${ldd.stderr}`).toMatch(/not a dynamic executable|statically linked/);
+  }, 60_000);
 });

@@ -5,25 +5,37 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { GardenError } from "../errors";
 
-/** The C source of the per-process monitor, shipped with this package. */
-export const monitorSourcePath = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "../../monitor/grove-monitor.c",
-);
+const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "../../monitor");
+
+/** The C helpers shipped with this package: the per-process monitor and every container's pid 1. */
+export const helpers = {
+  /** holds one process's stdio and exit status across runtime restarts; links statically if it can */
+  monitor: { source: "grove-monitor.c", mustBeStatic: false },
+  /** runs inside arbitrary root filesystems, so it is always linked statically */
+  init: { source: "grove-init.c", mustBeStatic: true },
+} as const;
+
+export type HelperName = keyof typeof helpers;
 
 /**
- * Compiles grove-monitor into `cacheDir` unless a binary of the current source is already there,
- * and returns its path. The file name carries a hash of the source, so a changed source always
- * gets a new binary while monitors still running keep theirs. Links statically when the C
- * library allows it (a monitor then survives libc upgrades), dynamically otherwise.
+ * Compiles a helper into `cacheDir` unless a binary of the current sources is already there, and
+ * returns its path. The file name carries a hash of the sources (the helper and the shared
+ * frames.h), so a changed source always gets a new binary while running monitors and inits keep
+ * theirs.
  */
-export async function ensureMonitorBinary(
+export async function ensureHelperBinary(
   cacheDir: string,
+  name: HelperName,
   compiler = process.env.CC ?? "cc",
 ): Promise<string> {
-  const source = await readFile(monitorSourcePath);
-  const digest = createHash("sha256").update(source).digest("hex").slice(0, 12);
-  const binary = join(cacheDir, `grove-monitor-${digest}`);
+  const { source, mustBeStatic } = helpers[name];
+  const sourcePath = join(sourceDir, source);
+  const digest = createHash("sha256")
+    .update(await readFile(sourcePath))
+    .update(await readFile(join(sourceDir, "frames.h")))
+    .digest("hex")
+    .slice(0, 12);
+  const binary = join(cacheDir, `grove-${name}-${digest}`);
   if (
     await access(binary).then(
       () => true,
@@ -35,14 +47,25 @@ export async function ensureMonitorBinary(
   await mkdir(cacheDir, { recursive: true });
   // Compile to a private name and rename, so concurrent callers never run a half-written binary.
   const temporary = `${binary}.${process.pid}.${Date.now()}.tmp`;
-  const base = ["-O2", "-Wall", "-o", temporary, monitorSourcePath];
+  const base = ["-O2", "-Wall", "-o", temporary, sourcePath];
   const staticBuild = await execa(compiler, ["-static", ...base], { reject: false });
   if (staticBuild.exitCode !== 0) {
-    const dynamicBuild = await execa(compiler, base, { reject: false });
+    const dynamicBuild = mustBeStatic ? staticBuild : await execa(compiler, base, { reject: false });
     if (dynamicBuild.exitCode !== 0) {
-      throw new GardenError(`cannot compile grove-monitor with ${compiler}: ${dynamicBuild.stderr.trim()}`);
+      throw new GardenError(
+        `cannot compile grove-${name} with ${compiler}${mustBeStatic ? " -static (libc6-dev has libc.a)" : ""}: ${dynamicBuild.stderr.trim()}`,
+      );
     }
   }
   await rename(temporary, binary);
   return binary;
+}
+
+/** Both helpers, compiled when needed. */
+export async function ensureHelperBinaries(cacheDir: string): Promise<Record<HelperName, string>> {
+  const [monitor, init] = await Promise.all([
+    ensureHelperBinary(cacheDir, "monitor"),
+    ensureHelperBinary(cacheDir, "init"),
+  ]);
+  return { monitor, init };
 }

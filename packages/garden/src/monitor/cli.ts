@@ -1,13 +1,13 @@
-import { ensureMonitorBinary } from "./build";
+import { ensureHelperBinaries } from "./build";
 
-/** `tsx packages/garden/src/monitor/cli.ts <cacheDir>`: builds the monitor ahead of time (setup script). */
+/** `tsx packages/garden/src/monitor/cli.ts <cacheDir>`: builds the C helpers ahead of time (setup script). */
 const cacheDir = process.argv[2];
 if (!cacheDir) {
-  process.stderr.write("usage: grove-monitor-build <cacheDir>\n");
+  process.stderr.write("usage: grove-helpers-build <cacheDir>\n");
   process.exit(2);
 }
-ensureMonitorBinary(cacheDir).then(
-  (path) => process.stdout.write(`${path}\n`),
+ensureHelperBinaries(cacheDir).then(
+  (paths) => process.stdout.write(`${paths.monitor}\n${paths.init}\n`),
   (error: Error) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

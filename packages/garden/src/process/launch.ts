@@ -1,26 +1,34 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { ExecutableNotFound, RuntimeFailed } from "../errors";
+import { runCommand } from "../runtime/run-command";
 import { isExecutableNotFound, lastRuntimeError, logOffset } from "../runtime/runtime-log";
 import type { WindowSize } from "../types";
+
+/** The listening socket of a container's grove-init, in its init directory (grove-monitor -l). */
+export const initSocketName = "init.sock";
 
 export interface LaunchRequest {
   monitorBinary: string;
   /** the process directory: stdout, stderr, pid, exitcode, control.sock end up here */
   dir: string;
-  /** the runtime command line; must write its pid file to `<dir>/pid` and log to `logPath` */
-  runtimeArgv: string[];
+  /**
+   * What starts the process: a runtime command line that writes its pid file to `<dir>/pid` and
+   * logs to `logPath` (`listenForInit`: it starts a container whose grove-init gets the init socket
+   * as fd 3, so it must carry `--preserve-fds 1`), or a request to a running container's grove-init
+   * (`initSocket` relative to `dir`, `requestFile` as written by `initRequest`).
+   */
+  start: { runtimeArgv: string[]; listenForInit?: boolean } | { initSocket: string; requestFile: string };
   logPath: string;
-  /** allocate a TTY (runtime command line must then use `--console-socket console.sock`) */
+  /** allocate a TTY (a runtime command line must then use `--console-socket console.sock`) */
   tty?: WindowSize | true;
   operation: string;
   binary?: string;
 }
 
 /**
- * Starts a runtime command under a new grove-monitor and resolves once the container process is
- * running (the monitor then lives on by itself). Failure carries the runtime's own message.
+ * Starts a process under a new grove-monitor and resolves once it is running (the monitor then
+ * lives on by itself). Failure carries the runtime's or the init's own message.
  */
 export async function launchUnderMonitor(request: LaunchRequest): Promise<void> {
   const ttyArgs =
@@ -28,10 +36,12 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
       ? []
       : ["-t", request.tty === true ? "0,0" : `${request.tty.rows},${request.tty.columns}`];
   const offset = await logOffset(request.logPath);
-  const result = await execa(request.monitorBinary, [...ttyArgs, request.dir, ...request.runtimeArgv], {
-    reject: false,
-    stdin: "ignore",
-  });
+  const { start } = request;
+  const argv =
+    "runtimeArgv" in start
+      ? [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv]
+      : ["-x", request.dir, start.initSocket, start.requestFile];
+  const result = await runCommand(request.monitorBinary, [...ttyArgs, ...argv]);
   if (result.exitCode === 0) return;
   const message =
     (await lastRuntimeError(request.logPath, offset)) ||

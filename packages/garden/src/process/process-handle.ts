@@ -1,16 +1,17 @@
+import { type FSWatcher, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import { GardenError } from "../errors";
 import type { Process } from "../garden-api";
 import type { Signal, WindowSize } from "../types";
 import { closeStdinFrame, connectControl, resizeFrame, stdinFrame } from "./control-client";
 import { followFile } from "./follow-file";
 
-const waitPollMs = 25;
+/** Longest pause between looks at a process directory when no change was seen in it. */
+const recheckMs = 250;
 
 /** Reads what the monitor left in a process directory. */
 export async function readExitCode(dir: string): Promise<number | undefined> {
@@ -24,6 +25,45 @@ export async function readPid(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, "pid"), "utf8").catch(() => undefined);
   const pid = text === undefined ? Number.NaN : Number.parseInt(text, 10);
   return Number.isNaN(pid) ? undefined : pid;
+}
+
+/**
+ * Waits until the monitor records the exit code in `dir` (watching the directory, so it returns as
+ * soon as the file appears), the monitor is gone, or `timeoutMs` passed; returns the code, if any.
+ */
+export async function waitForExitCode(dir: string, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let changed = false;
+  let wake: () => void = () => {};
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, () => {
+      changed = true;
+      wake();
+    });
+    watcher.on("error", () => wake());
+  } catch {
+    // The directory is gone: the looks below find no exit code and no monitor.
+  }
+  try {
+    for (;;) {
+      changed = false;
+      const code = await readExitCode(dir);
+      if (code !== undefined) return code;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await monitorAlive(dir))) return await readExitCode(dir);
+      if (changed) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, recheckMs));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    watcher?.close();
+  }
 }
 
 /** Whether the monitor of a process directory is still running. */
@@ -125,24 +165,19 @@ export class ProcessHandle implements Process {
   }
 
   async wait(): Promise<number> {
-    for (let round = 1; ; round++) {
-      const code = await readExitCode(this.dir);
+    for (;;) {
+      const code = await waitForExitCode(this.dir, 60_000);
       if (code !== undefined) {
         await this.runExitedHook();
         return code;
       }
       // A monitor that died without an exit code (killed, host rebooted) or a destroyed container
       // would make us wait forever.
-      if (
-        round % 40 === 0 &&
-        !(await monitorAlive(this.dir)) &&
-        (await readExitCode(this.dir)) === undefined
-      ) {
+      if (!(await monitorAlive(this.dir))) {
         throw new GardenError(`the monitor of process ${this.id} is gone; its exit status is unknown`, {
           processId: this.id,
         });
       }
-      await sleep(waitPollMs);
     }
   }
 

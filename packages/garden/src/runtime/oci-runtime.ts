@@ -1,6 +1,6 @@
-import { execa } from "execa";
 import type { Logger } from "pino";
 import { RuntimeFailed } from "../errors";
+import { runCommand } from "./run-command";
 import { lastRuntimeError, logOffset } from "./runtime-log";
 
 export interface RuntimeState {
@@ -42,16 +42,14 @@ export class OciRuntime {
 
   /** The container's state, or undefined when the runtime does not know it. */
   async state(id: string): Promise<RuntimeState | undefined> {
-    const result = await execa(this.binary, ["--root", this.root, "state", id], { reject: false });
+    const result = await runCommand(this.binary, ["--root", this.root, "state", id]);
     if (result.exitCode !== 0) return undefined;
     return JSON.parse(result.stdout) as RuntimeState;
   }
 
   /** Ids of every container under this runtime root. */
   async list(): Promise<string[]> {
-    const result = await execa(this.binary, ["--root", this.root, "list", "--format", "json"], {
-      reject: false,
-    });
+    const result = await runCommand(this.binary, ["--root", this.root, "list", "--format", "json"]);
     if (result.exitCode !== 0 || !result.stdout.trim()) return [];
     const entries = (JSON.parse(result.stdout) as Array<{ id: string }> | null) ?? [];
     return entries.map((entry) => entry.id);
@@ -60,7 +58,7 @@ export class OciRuntime {
   private async run(operation: string, logPath: string, args: string[]): Promise<void> {
     const argv = this.argv(logPath, ...args);
     const offset = await logOffset(logPath);
-    const result = await execa(argv[0] as string, argv.slice(1), { reject: false });
+    const result = await runCommand(argv[0] as string, argv.slice(1));
     if (result.exitCode === 0) return;
     const message = (await lastRuntimeError(logPath, offset)) || result.stderr.trim();
     this.logger.debug({ operation, args, message }, "runtime command failed");
