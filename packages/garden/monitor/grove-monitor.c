@@ -22,6 +22,9 @@
  * socket to the runtime as fd 3 (the runtime command line must carry --preserve-fds 1): grove-init
  * accepts process requests on it.
  *
+ * An init monitor also starts the monitors of the container's later processes: an 'x' frame on its
+ * control socket forks one, which then works as with -x (see spawn_exec_monitor).
+ *
  * With -x the process is not started by the runtime but by the container's grove-init: the
  * monitor connects to <init-socket>, sends the request file's "key=value\0" entries with its
  * stdin pipe and output files (frames.h), writes the process's host pid to <process-dir>/pid and
@@ -139,8 +142,54 @@ static void close_stdin(void) {
   }
 }
 
-static void handle_frame(uint8_t type, const uint8_t *p, uint32_t n) {
+static int serves_execs; /* this monitor's process is a container's grove-init (-l) */
+static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args);
+
+/*
+ * 'x' on an init monitor's control socket: become the monitor of a new process of this container
+ * — a fork of this small process instead of a new one from the caller. Payload: process dir,
+ * init socket (relative to it), request file, "ROWS,COLS" or "" for no TTY, each NUL-terminated.
+ * The new monitor reports on the caller's connection (an int, like the exit code of a monitor
+ * started from the command line).
+ */
+static void spawn_exec_monitor(int conn, const uint8_t *p, uint32_t n) {
+  const char *field[4];
+  uint32_t at = 0;
+  for (int i = 0; i < 4; i++) {
+    const uint8_t *end = at < n ? memchr(p + at, 0, n - at) : NULL;
+    if (!end) return;
+    field[i] = (const char *)p + at;
+    at = (uint32_t)(end - p) + 1;
+  }
+  pid_t child = fork();
+  if (child != 0) return; /* reaped with the others in the SIGCHLD loop */
+  setsid();
+  dup2(conn, 3);
+  status_fd = 3;
+  fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+  close_range(4, ~0U, 0);
+  master_fd = stdin_fd = out_fd = -1;
+  memset(clients, 0, sizeof clients);
+  serves_execs = 0;
+  if (chdir(field[0]) < 0) {
+    int code = 125;
+    (void)!write(status_fd, &code, sizeof code);
+    _exit(125);
+  }
+  unsigned rows = 0, cols = 0;
+  int tty = field[3][0] != 0;
+  if (tty) sscanf(field[3], "%u,%u", &rows, &cols);
+  char *args[] = {(char *)field[1], (char *)field[2], NULL};
+  monitor(tty, rows, cols, 'x', args);
+  _exit(0);
+}
+
+/* Returns 0 when the client's connection is done with. */
+static int handle_frame(struct client *c, uint8_t type, const uint8_t *p, uint32_t n) {
   switch (type) {
+  case 'x':
+    if (serves_execs) spawn_exec_monitor(c->fd, p, n);
+    return 0;
   case 'd':
     if (stdin_fd >= 0) write_all(stdin_fd, p, n);
     break;
@@ -151,6 +200,7 @@ static void handle_frame(uint8_t type, const uint8_t *p, uint32_t n) {
     if (n >= 4) set_window((unsigned)(p[0] << 8 | p[1]), (unsigned)(p[2] << 8 | p[3]));
     break;
   }
+  return 1;
 }
 
 /* Returns 0 when the client is gone. */
@@ -170,7 +220,7 @@ static int read_client(struct client *c) {
     uint32_t n = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
     if (n > FRAME_MAX) return 0;
     if (c->len - off - 5 < n) break;
-    handle_frame(h[0], h + 5, n);
+    if (!handle_frame(c, h[0], h + 5, n)) return 0;
     off += 5 + n;
   }
   memmove(c->buf, c->buf + off, c->len - off);
@@ -433,6 +483,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
     init = start_with_init(tty, rows, cols, args[0], args[1], in_pipe[0], err_fd);
   } else {
     start_with_runtime(tty, mode == 'l', args, devnull, in_pipe[0], err_fd);
+    serves_execs = mode == 'l';
     child = read_pid();
   }
   close(in_pipe[0]);

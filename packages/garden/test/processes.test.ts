@@ -87,6 +87,31 @@ describe.runIf(runtimeAvailable)("processes", () => {
     );
   });
 
+  it("still runs processes when the init's monitor (which forks process monitors) is gone", async () => {
+    const orphaned = await fixture.garden.create({ handle: "no-init-monitor" });
+    const initDir = `${fixture.config.depotDir}/no-init-monitor/init`;
+    const monitorPid = Number(await readFile(`${initDir}/monitor.pid`, "utf8"));
+    globalThis.process.kill(monitorPid, "SIGKILL");
+    await eventually(
+      async () => {
+        try {
+          globalThis.process.kill(monitorPid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+      "init monitor gone",
+    );
+    const result = await sh(orphaned, "echo still here");
+    expect(result).toEqual({ stdout: "still here\n", stderr: "", exitCode: 0 });
+    await fixture.garden.destroy("no-init-monitor");
+    expect(await fixture.garden.containers()).not.toContainEqual(
+      expect.objectContaining({ handle: "no-init-monitor" }),
+    );
+  });
+
   it("refuses to run a process once the container's init is gone", async () => {
     const doomed = await fixture.garden.create({ handle: "doomed" });
     const initPid = Number(await readFile(`${fixture.config.depotDir}/doomed/init/pid`, "utf8"));

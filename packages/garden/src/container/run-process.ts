@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { lstat, mkdir, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { containerSpec } from "../bundle/container-spec";
 import { processSpec } from "../bundle/process-spec";
 import { cgroupsPathOf, type GardenContext, peaContainerId } from "../context";
@@ -8,7 +8,7 @@ import type { ContainerRecord } from "../depot/depot";
 import { writeJson } from "../depot/depot";
 import { InvalidSpec } from "../errors";
 import { initRequest } from "../process/init-request";
-import { initSocketName, launchUnderMonitor } from "../process/launch";
+import { launchUnderMonitor } from "../process/launch";
 import { ProcessHandle, readPid } from "../process/process-handle";
 import { type ResolvedUser, resolveUser } from "../process/users";
 import type { ProcessSpec } from "../types";
@@ -93,12 +93,7 @@ async function startExec(context: GardenContext, record: ContainerRecord, spec: 
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
     dir,
-    // The init socket is reached relative to the process directory: depot paths may be longer
-    // than a unix socket address.
-    start: {
-      initSocket: join(relative(dir, context.depot.initDir(record.handle)), initSocketName),
-      requestFile: "request",
-    },
+    start: { initDir: context.depot.initDir(record.handle), requestFile: "request" },
     logPath: join(dir, "runtime.log"),
     tty: spec.tty ? (spec.tty.windowSize ?? true) : undefined,
     operation: "init exec",

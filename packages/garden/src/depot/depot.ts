@@ -1,7 +1,11 @@
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { ContainerNetwork } from "../seams";
 import type { ContainerSpec } from "../types";
+
+/** Where removed containers' directories wait for deletion (dot names are not handles). */
+const trashName = ".trash";
 
 /** What the depot records about one container (container.json). */
 export interface ContainerRecord {
@@ -50,6 +54,7 @@ export class Depot {
     await mkdir(this.root, { recursive: true });
     // Unprivileged containers' root (a high host uid) must traverse into the bundle's bind sources.
     await chmod(this.root, 0o711);
+    await rm(join(this.root, trashName), { recursive: true, force: true });
   }
 
   /** Reserves the handle; false when it already exists. */
@@ -102,8 +107,21 @@ export class Depot {
     await writeJson(join(this.dir(handle), "properties.json"), properties);
   }
 
+  /**
+   * Gone at once and atomically (a rename into `.trash`), deleted in the background: a crash
+   * halfway leaves trash, which the next `init` empties, never half a container.
+   */
   async remove(handle: string): Promise<void> {
-    await rm(this.dir(handle), { recursive: true, force: true });
+    const trash = join(this.root, trashName);
+    await mkdir(trash, { recursive: true, mode: 0o700 });
+    const target = join(trash, `${handle}.${randomBytes(6).toString("hex")}`);
+    try {
+      await rename(this.dir(handle), target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    rm(target, { recursive: true, force: true }).catch(() => {});
   }
 }
 

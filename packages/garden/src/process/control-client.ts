@@ -7,6 +7,8 @@ import type { WindowSize } from "../types";
 const STDIN_DATA = 0x64; // 'd'
 const STDIN_CLOSE = 0x63; // 'c'
 const RESIZE = 0x72; // 'r'
+/** to an init monitor: fork the monitor of a new process of the container */
+export const SPAWN_MONITOR = 0x78; // 'x'
 
 export function frame(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.alloc(5);

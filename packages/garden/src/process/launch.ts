@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { endianness } from "node:os";
+import { join, relative } from "node:path";
 import { ExecutableNotFound, RuntimeFailed } from "../errors";
 import { runCommand } from "../runtime/run-command";
 import { isExecutableNotFound, lastRuntimeError, logOffset } from "../runtime/runtime-log";
 import type { WindowSize } from "../types";
+import { connectControl, frame, SPAWN_MONITOR } from "./control-client";
 
 /** The listening socket of a container's grove-init, in its init directory (grove-monitor -l). */
 export const initSocketName = "init.sock";
@@ -16,9 +18,9 @@ export interface LaunchRequest {
    * What starts the process: a runtime command line that writes its pid file to `<dir>/pid` and
    * logs to `logPath` (`listenForInit`: it starts a container whose grove-init gets the init socket
    * as fd 3, so it must carry `--preserve-fds 1`), or a request to a running container's grove-init
-   * (`initSocket` relative to `dir`, `requestFile` as written by `initRequest`).
+   * (`initDir`: the init's monitor directory; `requestFile` as written by `initRequest`).
    */
-  start: { runtimeArgv: string[]; listenForInit?: boolean } | { initSocket: string; requestFile: string };
+  start: { runtimeArgv: string[]; listenForInit?: boolean } | { initDir: string; requestFile: string };
   logPath: string;
   /** allocate a TTY (a runtime command line must then use `--console-socket console.sock`) */
   tty?: WindowSize | true;
@@ -37,11 +39,27 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
       : ["-t", request.tty === true ? "0,0" : `${request.tty.rows},${request.tty.columns}`];
   const offset = await logOffset(request.logPath);
   const { start } = request;
-  const argv =
-    "runtimeArgv" in start
-      ? [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv]
-      : ["-x", request.dir, start.initSocket, start.requestFile];
-  const result = await runCommand(request.monitorBinary, [...ttyArgs, ...argv]);
+  let result: { exitCode: number; stderr: string } | undefined;
+  if ("runtimeArgv" in start) {
+    const argv = [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv];
+    result = await runCommand(request.monitorBinary, [...ttyArgs, ...argv]);
+  } else {
+    // The init socket is reached relative to the process directory: depot paths may be longer
+    // than a unix socket address.
+    const initSocket = join(relative(request.dir, start.initDir), initSocketName);
+    const window = ttyArgs[1] ?? "";
+    // The init's monitor forks the new monitor (much cheaper than starting one from here); a
+    // new one from the command line when that monitor is not there.
+    result =
+      (await forkFromInitMonitor(start.initDir, [request.dir, initSocket, start.requestFile, window])) ??
+      (await runCommand(request.monitorBinary, [
+        ...ttyArgs,
+        "-x",
+        request.dir,
+        initSocket,
+        start.requestFile,
+      ]));
+  }
   if (result.exitCode === 0) return;
   const message =
     (await lastRuntimeError(request.logPath, offset)) ||
@@ -50,4 +68,31 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
     result.stderr.trim();
   if (request.binary && isExecutableNotFound(message)) throw new ExecutableNotFound(request.binary, message);
   throw new RuntimeFailed(request.operation, message, result.exitCode);
+}
+
+/**
+ * Asks a container's init monitor to fork the monitor of a new process ('x' frame, see
+ * grove-monitor.c) and returns its start status, or undefined when that monitor does not answer.
+ */
+async function forkFromInitMonitor(
+  initDir: string,
+  fields: string[],
+): Promise<{ exitCode: number; stderr: string } | undefined> {
+  const socket = await connectControl(initDir).catch(() => undefined);
+  if (!socket) return undefined;
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      const status = Buffer.concat(chunks);
+      if (status.length < 4) {
+        resolve({ exitCode: 125, stderr: "the new process's monitor ended without a word" });
+        return;
+      }
+      const exitCode = endianness() === "LE" ? status.readInt32LE(0) : status.readInt32BE(0);
+      resolve({ exitCode, stderr: "" });
+    });
+    socket.write(frame(SPAWN_MONITOR, Buffer.from(`${fields.join("\0")}\0`)));
+  });
 }
