@@ -41,8 +41,8 @@ export interface Networker {
    * The garden passes `netnsPath`: the namespace the runtime made for the container (e.g.
    * `/proc/<init pid>/ns/net`), owned by the container's user namespace. It must be adopted
    * (e.g. bind-mounted to a stable path that `down` removes), not replaced: a namespace made by
-   * the host would belong to the host's user namespace, and `runc exec` into an unprivileged
-   * container could not join it. Without `netnsPath` the networker creates the namespace itself.
+   * the host would belong to the host's user namespace, and an unprivileged container's peas
+   * (which the runtime joins to it) could not join it. Without `netnsPath` the networker creates the namespace itself.
    */
   up(handle: string, opts: { network?: string; netnsPath?: string }): Promise<ContainerNetwork>;
   netIn(handle: string, hostPort: number, containerPort: number): Promise<NetInMapping>;

@@ -7,7 +7,7 @@ const base = {
   rootfsPath: "/rootfs",
   cgroupsPath: "/parent/h1",
   env: ["A=1"],
-  initBinary: "/usr/bin/catatonit",
+  initBinary: "/opt/grove/grove-init",
   hostsFile: "/depot/h1/hosts",
 };
 

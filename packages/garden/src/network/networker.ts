@@ -140,7 +140,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
   /**
    * Names the container's network namespace under /run/netns: a fresh one, or — when the runtime made
    * it (`adopt`, e.g. /proc/<init pid>/ns/net of a user-namespaced container, which runc must create
-   * itself so `runc exec` may join it) — a bind mount of that one. `ip netns delete` undoes either.
+   * itself so the runtime may join peas to it) — a bind mount of that one. `ip netns delete` undoes either.
    */
   async function createNetns(record: ContainerRecord, adopt?: string): Promise<void> {
     if (adopt) {
