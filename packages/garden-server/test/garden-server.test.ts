@@ -295,6 +295,8 @@ describe.runIf(runtimeAvailable)("garden wire server on the real runtime", () =>
     const stdoutDone = session.stdout.then((b) => {
       output = b.toString();
     });
+    // resize only once the first size was printed, or the process could see the new size first
+    await eventually(async () => session.stdoutSoFar().includes("24 80"), 5_000, "first stty size");
     session.resize(132, 43);
     // The resize frame and the newline travel in order on the same connection.
     session.sendStdin("\n");

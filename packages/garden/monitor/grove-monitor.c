@@ -228,13 +228,22 @@ static int read_client(struct client *c) {
   return 1;
 }
 
+/*
+ * Copies what the terminal has for us. Draining (the process exited): the kernel moves what the
+ * process wrote to the master side asynchronously, so keep reading until the terminal reports its
+ * other side closed (EIO), or nothing more came for a while (a child of the process still holds it).
+ */
 static void copy_master(int drain) {
   uint8_t buf[65536];
   for (;;) {
     ssize_t r = read(master_fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EAGAIN && drain) {
+      struct pollfd more = {.fd = master_fd, .events = POLLIN};
+      if (poll(&more, 1, 200) > 0) continue;
+    }
     if (r <= 0) {
-      if (r == 0 || errno != EAGAIN) {
+      if (r == 0 || errno != EAGAIN || drain) {
         close(master_fd);
         master_fd = -1;
       }
