@@ -38,7 +38,8 @@ export async function remountLimitedScratch(imageFile: string, mountDir: string)
 export async function releaseLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
   await unmountIfMounted(mountDir);
   // No image, no loop device: spare the losetup call for containers without a disk limit.
-  if (await lstat(imageFile).catch(() => undefined)) await detachLoopDevices(imageFile).catch(() => undefined);
+  if (await lstat(imageFile).catch(() => undefined))
+    await detachLoopDevices(imageFile).catch(() => undefined);
 }
 
 /** Creates upper and work dirs owned by the container's root (host uid `rootId`). */
