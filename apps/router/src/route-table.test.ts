@@ -32,6 +32,14 @@ describe("RouteTable", () => {
     expect(table.lookup("web.example.com", "/apix")?.endpoints[0]?.port).toBe(1);
   });
 
+  it("serves the bare host again once its path-prefixed routes are gone", () => {
+    const table = new RouteTable(120_000);
+    table.register(reg(1, ["web.example.com"]), 0);
+    table.register(reg(2, ["web.example.com/api"]), 0);
+    table.unregister(reg(2, ["web.example.com/api"]));
+    expect(table.pick("web.example.com", "/api/users")).toMatchObject({ route: "web.example.com", first: 0 });
+  });
+
   it("removes unregistered endpoints and empty routes", () => {
     const table = new RouteTable(120_000);
     table.register(reg(1, ["a.example.com"]), 0);

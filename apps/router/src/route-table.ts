@@ -4,6 +4,8 @@ import type { RouteRegistration } from "@grove/protocol";
 export interface Endpoint {
   host: string;
   port: number;
+  /** "host:port" */
+  key: string;
   app?: string;
   instanceId?: string;
   /** ms since epoch of the last registration */
@@ -14,8 +16,17 @@ export interface Endpoint {
 
 interface Route {
   endpoints: Map<string, Endpoint>;
+  /** endpoints' values, kept for the per-request pick */
+  list: Endpoint[];
   /** round-robin cursor */
   next: number;
+}
+
+/** A request's route: `endpoints[first]` is its endpoint, the ones after it (wrapping) its retries. */
+export interface RoutePick {
+  route: string;
+  endpoints: readonly Endpoint[];
+  first: number;
 }
 
 /**
@@ -25,6 +36,10 @@ interface Route {
  */
 export class RouteTable {
   readonly #routes = new Map<string, Route>();
+  /** Host header → normalised host, for the headers seen most (bounded) */
+  readonly #hosts = new Map<string, string>();
+  /** hosts with at least one path-prefixed route, by how many */
+  readonly #hostsWithPaths = new Map<string, number>();
 
   constructor(private readonly defaultStaleAfterMs: number) {}
 
@@ -37,17 +52,20 @@ export class RouteTable {
       const key = normaliseUri(uri);
       let route = this.#routes.get(key);
       if (!route) {
-        route = { endpoints: new Map(), next: 0 };
-        this.#routes.set(key, route);
+        route = { endpoints: new Map(), list: [], next: 0 };
+        this.#addRoute(key, route);
       }
-      route.endpoints.set(endpointKey(message.host, message.port), {
+      const id = endpointKey(message.host, message.port);
+      route.endpoints.set(id, {
         host: message.host,
         port: message.port,
+        key: id,
         app: message.app,
         instanceId: message.private_instance_id,
         updatedAt: now,
         staleAfterMs,
       });
+      route.list = [...route.endpoints.values()];
     }
   }
 
@@ -57,7 +75,8 @@ export class RouteTable {
       const route = this.#routes.get(key);
       if (!route) continue;
       route.endpoints.delete(endpointKey(message.host, message.port));
-      if (route.endpoints.size === 0) this.#routes.delete(key);
+      route.list = [...route.endpoints.values()];
+      if (route.endpoints.size === 0) this.#deleteRoute(key);
     }
   }
 
@@ -65,34 +84,69 @@ export class RouteTable {
   prune(now: number): number {
     let pruned = 0;
     for (const [key, route] of this.#routes) {
+      const before = route.endpoints.size;
       for (const [id, endpoint] of route.endpoints) {
-        if (now - endpoint.updatedAt > endpoint.staleAfterMs) {
-          route.endpoints.delete(id);
-          pruned += 1;
-        }
+        if (now - endpoint.updatedAt > endpoint.staleAfterMs) route.endpoints.delete(id);
       }
-      if (route.endpoints.size === 0) this.#routes.delete(key);
+      if (route.endpoints.size === before) continue;
+      pruned += before - route.endpoints.size;
+      route.list = [...route.endpoints.values()];
+      if (route.endpoints.size === 0) this.#deleteRoute(key);
     }
     return pruned;
   }
 
   /**
    * The route for a request: the longest registered path prefix under the host, then the bare host.
-   * Returns the route's name and its endpoints in round-robin order (first = this request's pick).
+   * Advances the route's round-robin cursor; allocates one small object, as it runs per request.
    */
+  pick(hostHeader: string, path: string): RoutePick | undefined {
+    let host = this.#hosts.get(hostHeader);
+    if (host === undefined) {
+      host = normaliseHost(hostHeader);
+      if (this.#hosts.size >= 1024) this.#hosts.clear();
+      this.#hosts.set(hostHeader, host);
+    }
+    if (this.#hostsWithPaths.has(host)) return this.#pickByPath(host, path);
+    const route = this.#routes.get(host);
+    return route ? advance(host, route) : undefined;
+  }
+
+  /** As pick, with the endpoints in round-robin order (first = this request's pick). */
   lookup(hostHeader: string, path: string): { route: string; endpoints: Endpoint[] } | undefined {
-    const host = normaliseHost(hostHeader);
+    const found = this.pick(hostHeader, path);
+    if (!found) return undefined;
+    const { endpoints, first } = found;
+    return { route: found.route, endpoints: [...endpoints.slice(first), ...endpoints.slice(0, first)] };
+  }
+
+  #pickByPath(host: string, path: string): RoutePick | undefined {
     const segments = path.split("?")[0]?.split("/").filter(Boolean) ?? [];
     for (let n = segments.length; n >= 0; n -= 1) {
       const key = n === 0 ? host : `${host}/${segments.slice(0, n).join("/")}`;
       const route = this.#routes.get(key);
-      if (!route || route.endpoints.size === 0) continue;
-      const all = [...route.endpoints.values()];
-      const start = route.next % all.length;
-      route.next = (start + 1) % all.length;
-      return { route: key, endpoints: [...all.slice(start), ...all.slice(0, start)] };
+      if (route && route.list.length > 0) return advance(key, route);
     }
     return undefined;
+  }
+
+  #addRoute(key: string, route: Route): void {
+    this.#routes.set(key, route);
+    const slash = key.indexOf("/");
+    if (slash !== -1) {
+      const host = key.slice(0, slash);
+      this.#hostsWithPaths.set(host, (this.#hostsWithPaths.get(host) ?? 0) + 1);
+    }
+  }
+
+  #deleteRoute(key: string): void {
+    if (!this.#routes.delete(key)) return;
+    const slash = key.indexOf("/");
+    if (slash === -1) return;
+    const host = key.slice(0, slash);
+    const count = (this.#hostsWithPaths.get(host) ?? 1) - 1;
+    if (count === 0) this.#hostsWithPaths.delete(host);
+    else this.#hostsWithPaths.set(host, count);
   }
 
   get size(): { routes: number; endpoints: number } {
@@ -100,6 +154,14 @@ export class RouteTable {
     for (const route of this.#routes.values()) endpoints += route.endpoints.size;
     return { routes: this.#routes.size, endpoints };
   }
+}
+
+function advance(key: string, route: Route): RoutePick | undefined {
+  const count = route.list.length;
+  if (count === 0) return undefined;
+  const first = route.next % count;
+  route.next = (first + 1) % count;
+  return { route: key, endpoints: route.list, first };
 }
 
 function endpointKey(host: string, port: number): string {

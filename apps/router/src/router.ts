@@ -1,9 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo, Server } from "node:net";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { createRouterMetrics } from "./metrics";
-import { createProxy } from "./proxy";
+import { createProxy, type ProxyOptions } from "./proxy";
 import { followRouteMessages } from "./route-messages";
 import { RouteTable } from "./route-table";
 
@@ -15,6 +15,8 @@ export interface RouterOptions {
   statusPort?: number;
   pruneThresholdSeconds?: number;
   registerIntervalSeconds?: number;
+  /** tuning of the proxy (timeouts, limits, pipelining) */
+  proxy?: Omit<ProxyOptions, "table" | "log" | "metrics">;
 }
 
 export interface RunningRouter {
@@ -58,10 +60,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   );
   pruneTimer.unref();
 
-  const proxy = createProxy({ table, log, metrics });
-  const server = createServer(proxy.handleRequest);
-  server.on("upgrade", proxy.handleUpgrade);
-  server.keepAliveTimeout = 65_000;
+  const proxy = createProxy({ table, log, metrics, ...options.proxy });
+  const server = proxy.server;
   const status = createServer(async (req, res) => {
     if (req.url === "/metrics") {
       res.writeHead(200, { "content-type": metrics.registry.contentType });
@@ -79,21 +79,25 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   await listen(server, host, options.port ?? 8080);
   await listen(status, host, options.statusPort ?? 8082);
   log.info({ port: portOf(server), statusPort: portOf(status) }, "router listening");
+  let closing: Promise<void> | undefined;
   return {
     port: portOf(server),
     statusPort: portOf(status),
     table,
-    async close() {
-      clearInterval(pruneTimer);
-      messages.stop();
-      proxy.close();
-      await Promise.all([closeServer(server), closeServer(status)]);
-      await nats.drain().catch(() => nats.close());
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        messages.stop();
+        proxy.close();
+        await Promise.all([closeServer(server), closeServer(status)]);
+        await nats.drain().catch(() => nats.close());
+      })();
+      return closing;
     },
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+function listen(server: Server | HttpServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -103,13 +107,13 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    if ("closeAllConnections" in server) server.closeAllConnections();
   });
 }
 
-function portOf(server: Server): number {
+function portOf(server: Server | HttpServer): number {
   return (server.address() as AddressInfo).port;
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { BodyFramer, MalformedChunk } from "./body-framer";
+
+/** Feeds `text` to `framer` in slices of `step` bytes; returns the offset where the body ended, or -1. */
+function feed(framer: BodyFramer, text: string, step: number): number {
+  const bytes = Buffer.from(text, "latin1");
+  for (let start = 0; start < bytes.length; start += step) {
+    const end = Math.min(bytes.length, start + step);
+    const found = framer.take(bytes, start, end);
+    if (found !== -1) return found;
+  }
+  return -1;
+}
+
+describe("BodyFramer", () => {
+  it("ends a Content-Length body after that many bytes, across reads", () => {
+    expect(feed(BodyFramer.length(5), "hel", 1)).toBe(-1);
+    expect(feed(BodyFramer.length(5), "helloGET / HTTP/1.1", 2)).toBe(5);
+  });
+
+  it("finds the end of a chunked body fed whole or a byte at a time", () => {
+    const body = "5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n";
+    for (const step of [1, 3, body.length])
+      expect(feed(BodyFramer.chunked(), `${body}NEXT`, step)).toBe(body.length);
+  });
+
+  it("reads past trailer fields", () => {
+    const body = "3\r\nabc\r\n0\r\nChecksum: 1\r\nMore: 2\r\n\r\n";
+    expect(feed(BodyFramer.chunked(), `${body}x`, 4)).toBe(body.length);
+  });
+
+  it("never ends a body delimited by the connection closing", () => {
+    expect(feed(BodyFramer.untilClose(), "a".repeat(100), 7)).toBe(-1);
+  });
+
+  it.each([
+    ["a size that is not hex", "zz\r\n"],
+    ["a missing CRLF after data", "3\r\nabcX"],
+    ["a size line ended by a bare LF", "3\nabc"],
+    ["a size too large to count", "fffffffffffffff\r\n"],
+  ])("rejects %s", (_what, text) => {
+    expect(() => feed(BodyFramer.chunked(), text, 1)).toThrow(MalformedChunk);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { clientResponseHead, MalformedResponse, parseResponseHead } from "./response-head";
+
+const head = (...lines: string[]) => `${lines.join("\r\n")}\r\n`;
+
+describe("parseResponseHead", () => {
+  it("frames by Content-Length and keeps the connection of an HTTP/1.1 endpoint", () => {
+    const parsed = parseResponseHead(head("HTTP/1.1 200 OK", "Content-Length: 5"), "GET");
+    expect(parsed).toMatchObject({ status: 200, body: "length", contentLength: 5, keepAlive: true });
+  });
+
+  it.each([
+    ["HEAD", "HTTP/1.1 200 OK", "HEAD"],
+    ["204", "HTTP/1.1 204 No Content", "GET"],
+    ["304", "HTTP/1.1 304 Not Modified", "GET"],
+    ["a 1xx", "HTTP/1.1 100 Continue", "POST"],
+  ])("gives %s no body whatever its headers say", (_what, statusLine, method) => {
+    const parsed = parseResponseHead(
+      head(statusLine, "Content-Length: 10", "Transfer-Encoding: chunked"),
+      method,
+    );
+    expect(parsed.body).toBe("none");
+  });
+
+  it("prefers chunked to Content-Length and reads to close without either", () => {
+    expect(parseResponseHead(head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked"), "GET").body).toBe(
+      "chunked",
+    );
+    const unframed = parseResponseHead(head("HTTP/1.1 200 OK", "Content-Type: text/plain"), "GET");
+    expect(unframed).toMatchObject({ body: "close", keepAlive: false });
+    expect(parseResponseHead(head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip"), "GET").body).toBe("close");
+  });
+
+  it("closes after Connection: close, and after HTTP/1.0 unless it says keep-alive", () => {
+    const close = head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 0");
+    expect(parseResponseHead(close, "GET").keepAlive).toBe(false);
+    expect(parseResponseHead(head("HTTP/1.0 200 OK", "Content-Length: 0"), "GET").keepAlive).toBe(false);
+    const kept = head("HTTP/1.0 200 OK", "Connection: keep-alive", "Content-Length: 0");
+    expect(parseResponseHead(kept, "GET").keepAlive).toBe(true);
+  });
+
+  it("drops hop-by-hop headers and the endpoint's X-Request-Id, keeping the rest byte for byte", () => {
+    const parsed = parseResponseHead(
+      head(
+        "HTTP/1.1 200 OK",
+        "Date: Sat, 28 Nov 2026 12:00:00 GMT",
+        "Connection: keep-alive, X-Hop",
+        "Keep-Alive: timeout=5",
+        "X-Hop: 1",
+        "x-request-id: theirs",
+        "Content-Length: 5",
+      ),
+      "GET",
+    );
+    expect(parsed.kept).toBe(
+      head("HTTP/1.1 200 OK", "Date: Sat, 28 Nov 2026 12:00:00 GMT", "Content-Length: 5"),
+    );
+  });
+
+  it("keeps Connection and Upgrade on a 101", () => {
+    const parsed = parseResponseHead(
+      head("HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Upgrade: ws"),
+      "GET",
+    );
+    expect(parsed.kept).toContain("Connection: Upgrade\r\nUpgrade: ws\r\n");
+  });
+
+  it.each([
+    ["garbage", head("HTTP/1.1 2x0 OK")],
+    ["not HTTP/1", head("ICY 200 OK")],
+    ["a bad Content-Length", head("HTTP/1.1 200 OK", "Content-Length: -1")],
+    ["conflicting Content-Lengths", head("HTTP/1.1 200 OK", "Content-Length: 1", "Content-Length: 2")],
+  ])("rejects %s", (_what, text) => {
+    expect(() => parseResponseHead(text, "GET")).toThrow(MalformedResponse);
+  });
+});
+
+describe("clientResponseHead", () => {
+  it("adds the request id, and Connection only when the client connection's fate needs saying", () => {
+    const parsed = parseResponseHead(head("HTTP/1.1 200 OK", "Content-Length: 0"), "GET");
+    expect(clientResponseHead(parsed, "id", undefined)).toBe(
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Request-Id: id\r\n\r\n",
+    );
+    expect(clientResponseHead(parsed, "id", "close")).toMatch(
+      /X-Request-Id: id\r\nConnection: close\r\n\r\n$/,
+    );
+  });
+});

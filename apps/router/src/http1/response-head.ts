@@ -1,0 +1,123 @@
+import { hasToken, nameIs, parseDecimal } from "./header-text";
+import { connectionNamedHeaders, dropNamedHeaders } from "./request-head";
+
+/** An endpoint's response the router cannot frame: the exchange fails with a 502. */
+export class MalformedResponse extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MalformedResponse";
+  }
+}
+
+/** How the response body ends: no body, after Content-Length bytes, after the last chunk, or at EOF. */
+export type ResponseBody = "none" | "length" | "chunked" | "close";
+
+export interface ResponseHead {
+  status: number;
+  body: ResponseBody;
+  contentLength: number;
+  /** the endpoint's connection can carry another request after this response */
+  keepAlive: boolean;
+  /** the status line and the header lines to pass on, each ending in CRLF */
+  kept: string;
+}
+
+/**
+ * Parses a response head (latin1, status line to the CRLF ending the last header line) to a
+ * request with `method`: works out the body's framing (RFC 9112 §6.3) and drops hop-by-hop headers
+ * and X-Request-Id, which the router sets itself. A 101 keeps its Connection and Upgrade headers.
+ */
+export function parseResponseHead(text: string, method: string): ResponseHead {
+  const lineEnd = text.indexOf("\r\n");
+  const badLine = lineEnd < 12 || (lineEnd > 12 && text.charCodeAt(12) !== 32) || text.charCodeAt(8) !== 32;
+  if (!text.startsWith("HTTP/1.") || badLine)
+    throw new MalformedResponse(`bad status line '${text.slice(0, Math.max(lineEnd, 0))}'`);
+  const status = Number(text.slice(9, 12));
+  if (!Number.isInteger(status) || status < 100) throw new MalformedResponse("bad status code");
+  const minor = text.charCodeAt(7) === 49 ? 1 : 0;
+  const switching = status === 101;
+  let contentLength = -1;
+  let chunked = false;
+  let transferEncoding = false;
+  let connection = "";
+  let kept = "";
+  let keptFrom = 0;
+  let pos = lineEnd + 2;
+  while (pos < text.length) {
+    const end = text.indexOf("\r\n", pos);
+    const colon = text.indexOf(":", pos);
+    if (colon === -1 || colon > end) throw new MalformedResponse("header line without a colon");
+    let drop = false;
+    switch (colon - pos) {
+      case 2:
+        drop = nameIs(text, pos, colon, "te");
+        break;
+      case 7:
+        drop = !switching && nameIs(text, pos, colon, "upgrade");
+        break;
+      case 10:
+        if (nameIs(text, pos, colon, "connection")) {
+          connection += `,${text
+            .slice(colon + 1, end)
+            .trim()
+            .toLowerCase()}`;
+          drop = !switching;
+        } else drop = nameIs(text, pos, colon, "keep-alive");
+        break;
+      case 12:
+        drop = nameIs(text, pos, colon, "x-request-id");
+        break;
+      case 14:
+        if (nameIs(text, pos, colon, "content-length")) {
+          const length = parseDecimal(text, colon + 1, end);
+          if (length === -1)
+            throw new MalformedResponse(`bad Content-Length '${text.slice(colon + 1, end)}'`);
+          if (contentLength !== -1 && contentLength !== length)
+            throw new MalformedResponse("conflicting Content-Length headers");
+          contentLength = length;
+        }
+        break;
+      case 16:
+        drop = nameIs(text, pos, colon, "proxy-connection");
+        break;
+      case 17:
+        if (nameIs(text, pos, colon, "transfer-encoding")) {
+          transferEncoding = true;
+          chunked = /(^|,)\s*chunked\s*$/i.test(text.slice(colon + 1, end));
+        }
+        break;
+    }
+    if (drop) {
+      kept += text.slice(keptFrom, pos);
+      keptFrom = end + 2;
+    }
+    pos = end + 2;
+  }
+  kept = keptFrom === 0 ? text : kept + text.slice(keptFrom);
+
+  let body: ResponseBody;
+  if (method === "HEAD" || status < 200 || status === 204 || status === 304) body = "none";
+  else if (transferEncoding) body = chunked ? "chunked" : "close";
+  else if (contentLength !== -1) body = contentLength === 0 ? "none" : "length";
+  else body = "close";
+  const keepAlive =
+    body !== "close" && (minor === 1 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive"));
+  if (!switching && connection !== "" && connection !== ",keep-alive" && connection !== ",close") {
+    const named = connectionNamedHeaders(connection);
+    if (named.length > 0) kept = dropNamedHeaders(kept, lineEnd + 2, named);
+  }
+  return { status, body, contentLength: Math.max(contentLength, 0), keepAlive, kept };
+}
+
+/**
+ * The head written to the client: the kept lines, the request id, and a Connection header when the
+ * client connection closes after this response (or is an HTTP/1.0 one kept open).
+ */
+export function clientResponseHead(
+  head: ResponseHead,
+  requestId: string,
+  connection: "close" | "keep-alive" | undefined,
+): string {
+  if (connection === undefined) return `${head.kept}X-Request-Id: ${requestId}\r\n\r\n`;
+  return `${head.kept}X-Request-Id: ${requestId}\r\nConnection: ${connection}\r\n\r\n`;
+}

@@ -1,0 +1,277 @@
+import type { Socket } from "node:net";
+import { BodyFramer, MalformedChunk } from "../http1/body-framer";
+import {
+  forwardedRequestHead,
+  MalformedRequest,
+  parseRequestHead,
+  type RequestHead,
+} from "../http1/request-head";
+import { plainResponse } from "../http1/responses";
+import type { ProxyContext } from "./context";
+import { Exchange } from "./exchange";
+import type { UpstreamConnection } from "./upstream-connection";
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+/** writes held back past this size are sent at once */
+const OUTBOX_BYTES = 16 * 1024;
+const BARE_LF_HEAD_END = Buffer.from("\n\n");
+
+/**
+ * head: reading a request head · body: forwarding a request body · waiting: for the response ·
+ * tunnel: raw bytes both ways after a 101 · closed
+ */
+type ClientState = "head" | "body" | "waiting" | "tunnel" | "closed";
+
+/**
+ * One client connection: reads request heads, hands each request to the dispatcher, streams its
+ * body, and takes the next request only once the response is written, so pipelined requests are
+ * answered in order.
+ */
+export class ClientConnection {
+  state: ClientState = "head";
+  /** coarse time of the last request or response; the sweeper closes idle connections */
+  lastActive: number;
+  readonly ip: string;
+  private buffered: Buffer | null = null;
+  private exchange: Exchange | undefined;
+  private body: BodyFramer | undefined;
+  /** the upstream connection a request body is streamed to, once it is connected */
+  private bodySink: UpstreamConnection | undefined;
+  private parsing = false;
+  private outbox: Buffer | string | (Buffer | string)[] | null = null;
+  private outboxBytes = 0;
+  private ended = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly context: ProxyContext,
+  ) {
+    this.ip = socket.remoteAddress ?? "";
+    this.lastActive = context.clock.now;
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => this.onClose());
+  }
+
+  private onData(chunk: Buffer): void {
+    switch (this.state) {
+      case "tunnel":
+        this.exchange?.upstream?.forwardFromClient(chunk, this);
+        return;
+      case "body":
+        if (this.bodySink) this.forwardBody(chunk);
+        else this.buffer(chunk);
+        return;
+      case "head":
+        this.buffered = this.buffered === null ? chunk : Buffer.concat([this.buffered, chunk]);
+        this.parseRequests();
+        return;
+      case "waiting":
+        this.buffer(chunk);
+        return;
+    }
+  }
+
+  /** holds bytes of the next request while the current one is in flight, within the head limit */
+  private buffer(chunk: Buffer): void {
+    this.buffered = this.buffered === null ? chunk : Buffer.concat([this.buffered, chunk]);
+    if (this.buffered.length > this.context.maxHeadBytes) this.socket.pause();
+  }
+
+  private parseRequests(): void {
+    this.parsing = true;
+    try {
+      while (this.state === "head" && this.buffered !== null) {
+        const buffered = this.buffered;
+        let start = 0;
+        while (start + 1 < buffered.length && buffered[start] === 13 && buffered[start + 1] === 10)
+          start += 2;
+        const end = buffered.indexOf(HEAD_END, start);
+        if (end === -1 || end + 4 - start > this.context.maxHeadBytes) {
+          if (buffered.length - start > this.context.maxHeadBytes)
+            this.reject(new MalformedRequest(431, "request head too large"));
+          else if (buffered.indexOf(BARE_LF_HEAD_END, start) !== -1)
+            this.reject(new MalformedRequest(400, "request head ends in bare LFs"));
+          else if (this.ended) this.close();
+          return;
+        }
+        this.buffered = end + 4 < buffered.length ? buffered.subarray(end + 4) : null;
+        let head: RequestHead;
+        try {
+          head = parseRequestHead(buffered.toString("latin1", start, end + 2));
+        } catch (error) {
+          if (!(error instanceof MalformedRequest)) throw error;
+          this.reject(error);
+          return;
+        }
+        this.startExchange(head);
+      }
+      if (this.state === "head" && this.ended) this.close();
+    } finally {
+      this.parsing = false;
+    }
+  }
+
+  private startExchange(head: RequestHead): void {
+    const { context } = this;
+    const now = performance.now();
+    this.lastActive = context.clock.now;
+    const requestId = head.requestId ?? context.nextRequestId();
+    const pick = context.table.pick(head.host, head.target);
+    if (!pick) {
+      const keepOpen = head.keepAlive && head.body === "none";
+      context.traffic.response(404);
+      this.state = "waiting";
+      this.write(
+        plainResponse(404, `Requested route ('${head.host}') does not exist.\n`, requestId, !keepOpen),
+      );
+      this.responseDone(keepOpen);
+      return;
+    }
+    const upstreamHead = forwardedRequestHead(head, this.ip, requestId);
+    const exchange = new Exchange(this, head, requestId, pick, upstreamHead, now);
+    this.exchange = exchange;
+    if (head.body === "none") this.state = "waiting";
+    else {
+      this.state = "body";
+      this.body = head.body === "chunked" ? BodyFramer.chunked() : BodyFramer.length(head.contentLength);
+      this.socket.pause();
+    }
+    context.dispatcher.dispatch(exchange);
+  }
+
+  /** The exchange's connection is open: stream the request body to it from here on. */
+  upstreamReady(upstream: UpstreamConnection): void {
+    if (this.state !== "body") return;
+    this.bodySink = upstream;
+    const buffered = this.buffered;
+    this.buffered = null;
+    if (buffered !== null) this.forwardBody(buffered);
+    if (this.state === "body") this.socket.resume();
+  }
+
+  private forwardBody(chunk: Buffer): void {
+    const sink = this.bodySink as UpstreamConnection;
+    let end: number;
+    try {
+      end = (this.body as BodyFramer).take(chunk, 0, chunk.length);
+    } catch (error) {
+      if (!(error instanceof MalformedChunk)) throw error;
+      this.context.log.debug({ err: error.message }, "malformed request body");
+      sink.destroy();
+      this.abort();
+      return;
+    }
+    const part = end === -1 ? chunk : chunk.subarray(0, end);
+    const flowing = part.length === 0 || sink.writeBody(part);
+    if (end !== -1) {
+      if (this.exchange) this.exchange.requestSent = true;
+      this.state = "waiting";
+      this.body = undefined;
+      this.bodySink = undefined;
+      if (end < chunk.length) this.buffer(chunk.subarray(end));
+    }
+    if (!flowing) {
+      this.socket.pause();
+      sink.socket.once("drain", () => {
+        if (this.state === "body" || this.state === "waiting") this.socket.resume();
+      });
+    }
+  }
+
+  /**
+   * Writes response bytes (strings as latin1); false when the client is backed up and the sender
+   * should wait for the socket's "drain". Small writes are held until the end of the event-loop
+   * turn, after the turn's requests have gone out to endpoints: endpoints get their work before
+   * clients are woken, and a client's bytes of one turn go out in one write.
+   */
+  write(chunk: Buffer | string): boolean {
+    if (this.state === "closed") return true;
+    if (this.outbox === null) {
+      this.outbox = chunk;
+      this.context.dispatcher.flushLater(this);
+    } else if (Array.isArray(this.outbox)) this.outbox.push(chunk);
+    else this.outbox = [this.outbox, chunk];
+    this.outboxBytes += chunk.length;
+    if (this.outboxBytes >= OUTBOX_BYTES) return this.flush();
+    return !this.socket.writableNeedDrain;
+  }
+
+  /** Sends what write() held back; false when the socket is backed up. */
+  flush(): boolean {
+    const outbox = this.outbox;
+    if (outbox === null) return true;
+    this.outbox = null;
+    this.outboxBytes = 0;
+    if (!Array.isArray(outbox)) return this.socket.write(outbox, "latin1");
+    this.socket.cork();
+    for (const chunk of outbox) this.socket.write(chunk, "latin1");
+    this.socket.uncork();
+    return !this.socket.writableNeedDrain;
+  }
+
+  /** The exchange's response is complete: take the next request, or close. */
+  responseDone(keepAlive: boolean): void {
+    if (this.state === "closed") return;
+    const unfinishedBody = this.state === "body";
+    this.exchange = undefined;
+    this.body = undefined;
+    this.bodySink = undefined;
+    if (!keepAlive || unfinishedBody) {
+      this.close();
+      return;
+    }
+    this.state = "head";
+    this.lastActive = this.context.clock.now;
+    if (this.socket.isPaused()) this.socket.resume();
+    if (!this.parsing) this.parseRequests();
+  }
+
+  /** The exchange was answered with a 101: from now on bytes pass through untouched. */
+  startTunnel(): Buffer | null {
+    this.state = "tunnel";
+    const rest = this.buffered;
+    this.buffered = null;
+    if (this.socket.isPaused()) this.socket.resume();
+    return rest;
+  }
+
+  /** Answers a bad request and closes (RFC 9112 §2.2, §5). */
+  private reject(error: MalformedRequest): void {
+    this.context.traffic.response(error.status);
+    this.context.log.debug({ err: error.message, status: error.status }, "rejected request");
+    this.flush();
+    this.socket.end(
+      plainResponse(error.status, `${error.message}\n`, this.context.nextRequestId(), true),
+      "latin1",
+    );
+    this.state = "closed";
+  }
+
+  close(): void {
+    if (this.state === "closed") return;
+    this.flush();
+    this.state = "closed";
+    this.socket.end();
+  }
+
+  /** Drops the connection at once: the response cannot be completed. */
+  abort(): void {
+    this.state = "closed";
+    this.socket.destroy();
+  }
+
+  private onEnd(): void {
+    this.ended = true;
+    if (this.state === "head" && !this.parsing) this.parseRequests();
+    else if (this.state === "tunnel") this.exchange?.upstream?.socket.end();
+  }
+
+  private onClose(): void {
+    this.state = "closed";
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    if (exchange) this.context.dispatcher.abandon(exchange);
+  }
+}

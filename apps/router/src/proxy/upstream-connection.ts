@@ -1,0 +1,329 @@
+import { connect, type Socket } from "node:net";
+import { BodyFramer, MalformedChunk } from "../http1/body-framer";
+import {
+  clientResponseHead,
+  MalformedResponse,
+  parseResponseHead,
+  type ResponseHead,
+} from "../http1/response-head";
+import type { Endpoint } from "../route-table";
+import type { ClientConnection } from "./client-connection";
+import type { Exchange } from "./exchange";
+import type { UpstreamPool } from "./upstream-pool";
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+const MAX_RESPONSE_HEAD = 64 * 1024;
+/**
+ * Every endpoint connection reads into this one buffer (reads are handled synchronously, one at a
+ * time); bytes that must outlive the read are copied out, usually together with a response head.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * One keep-alive connection to an endpoint. Carries one exchange at a time, or several GET/HEAD
+ * requests written together (HTTP/1.1 pipelining) whose responses come back in order. Parses each
+ * response head, rewrites it for the client, and passes the body through as it arrives.
+ */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  connected = false;
+  /** responses completed on this connection */
+  served = 0;
+  /** coarse time when it last went idle */
+  idleSince = 0;
+  /** coarse time of the last write or completed response */
+  progressAt = 0;
+  /** closes after the current response instead of serving again */
+  retiring = false;
+  tunnel = false;
+  /** exchanges written and not yet answered, oldest first, from index `next` */
+  private queue: Exchange[] = [];
+  private next = 0;
+  private partial: Buffer | null = null;
+  /** framing of the response body being passed on; undefined while a head is expected */
+  private body: BodyFramer | undefined;
+  private bodyComplete = false;
+  private upstreamKeepAlive = true;
+  private clientKeepAlive = true;
+  private waitingForDrain = false;
+  private error: NodeJS.ErrnoException | undefined;
+  /** why the router gave up on the connection: the exchange it was on gets a 502, not a resend */
+  private failure: string | undefined;
+
+  constructor(
+    private readonly pool: UpstreamPool,
+    endpoint: Endpoint,
+    connectTimeoutMs: number,
+  ) {
+    this.socket = connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      noDelay: true,
+      onread: { buffer: readBuffer, callback: (bytes) => this.onRead(bytes) },
+    });
+    this.socket.setTimeout(connectTimeoutMs);
+    this.socket.once("connect", () => this.onConnect());
+    this.socket.on("timeout", () =>
+      this.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+    );
+    this.socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.error ??= error;
+    });
+    this.socket.on("end", () => this.onEnd());
+    this.socket.on("close", () => this.onClose());
+  }
+
+  /** unanswered exchanges */
+  get inFlight(): number {
+    return this.queue.length - this.next;
+  }
+
+  /** Writes the heads of `exchanges` in one write; request bodies follow once connected. */
+  send(exchanges: Exchange[]): void {
+    let heads = "";
+    for (const exchange of exchanges) {
+      exchange.upstream = this;
+      exchange.reusedConnection = this.served > 0;
+      exchange.pipelined = exchanges.length > 1;
+      this.queue.push(exchange);
+      heads += exchange.upstreamHead;
+    }
+    this.progressAt = this.pool.clock.now;
+    this.socket.write(heads, "latin1");
+    if (this.connected) this.announceReady(exchanges);
+  }
+
+  writeBody(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** Tunnel traffic from the client, paused while this side is backed up. */
+  forwardFromClient(chunk: Buffer, client: ClientConnection): void {
+    if (!this.socket.write(chunk)) {
+      client.socket.pause();
+      this.socket.once("drain", () => client.socket.resume());
+    }
+  }
+
+  destroy(error?: Error): void {
+    this.socket.destroy(error);
+  }
+
+  /** The client of `exchange` went away: close unless others wait on this connection. */
+  abandon(exchange: Exchange): void {
+    const current = exchange === this.queue[this.next];
+    if (this.tunnel || this.inFlight <= 1 || (current && this.body?.kind === "close")) {
+      this.destroy();
+    } else if (current && this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.socket.resume();
+    }
+  }
+
+  /**
+   * Pipelined requests stuck behind a response that takes longer than `stallMs` are sent again on
+   * connections of their own; this one closes after the response it is on.
+   */
+  releaseStalled(now: number, stallMs: number): boolean {
+    if (this.tunnel || this.inFlight <= 1 || now - this.progressAt < stallMs) return false;
+    const stalled = this.queue.splice(this.next + 1);
+    this.retiring = true;
+    for (const exchange of stalled) {
+      exchange.upstream = undefined;
+      this.pool.unanswered(exchange, "stalled behind a slow response", true);
+    }
+    return true;
+  }
+
+  private onConnect(): void {
+    this.connected = true;
+    this.socket.setTimeout(0);
+    this.announceReady(this.queue);
+  }
+
+  private announceReady(exchanges: Exchange[]): void {
+    for (const exchange of exchanges) {
+      if (exchange.head.body !== "none" && !exchange.abandoned) exchange.client.upstreamReady(this);
+    }
+  }
+
+  private onRead(bytes: number): boolean {
+    let view = readBuffer.subarray(0, bytes);
+    if (this.partial !== null) {
+      view = Buffer.concat([this.partial, view]);
+      this.partial = null;
+    }
+    if (this.tunnel) return this.pass(this.queue[this.next] as Exchange, Buffer.from(view));
+    let pos = 0;
+    let flowing = true;
+    while (pos < view.length) {
+      if (this.socket.destroyed) return false;
+      const exchange = this.queue[this.next];
+      if (exchange === undefined) {
+        this.fail("bytes no request asked for");
+        return false;
+      }
+      let out: Buffer;
+      if (this.body === undefined) {
+        const end = view.indexOf(HEAD_END, pos);
+        if (end === -1) {
+          if (view.length - pos > MAX_RESPONSE_HEAD) this.fail("response head too large");
+          else this.partial = Buffer.from(view.subarray(pos));
+          return flowing;
+        }
+        let head: ResponseHead;
+        try {
+          head = parseResponseHead(view.toString("latin1", pos, end + 2), exchange.head.method);
+        } catch (error) {
+          if (!(error instanceof MalformedResponse)) throw error;
+          this.fail(error.message);
+          return false;
+        }
+        pos = end + 4;
+        if (head.status < 200 && head.status !== 101) {
+          if (!exchange.abandoned) exchange.client.write(`${head.kept}\r\n`);
+          continue;
+        }
+        if (head.status === 101) return this.startTunnel(exchange, head, view.subarray(pos));
+        this.startResponse(exchange, head);
+        const connection = this.clientKeepAlive
+          ? exchange.head.minor === 0
+            ? "keep-alive"
+            : undefined
+          : "close";
+        const headText = clientResponseHead(head, exchange.requestId, connection);
+        if (head.body === "none") {
+          flowing = this.pass(exchange, headText);
+          this.finish(exchange);
+          continue;
+        }
+        this.body = framerFor(head);
+        const stop = this.takeBody(view, pos);
+        if (stop === -1) return false;
+        out = Buffer.allocUnsafe(headText.length + stop - pos);
+        out.write(headText, 0, "latin1");
+        view.copy(out, headText.length, pos, stop);
+        pos = stop;
+      } else {
+        const stop = this.takeBody(view, pos);
+        if (stop === -1) return false;
+        out = Buffer.from(view.subarray(pos, stop));
+        pos = stop;
+      }
+      flowing = this.pass(exchange, out);
+      if (this.bodyComplete) this.finish(exchange);
+    }
+    return flowing;
+  }
+
+  /** Where this read's share of the body ends (the view's end if the body goes on); -1 if malformed. */
+  private takeBody(view: Buffer, pos: number): number {
+    let end: number;
+    try {
+      end = (this.body as BodyFramer).take(view, pos, view.length);
+    } catch (error) {
+      if (!(error instanceof MalformedChunk)) throw error;
+      this.fail(error.message);
+      return -1;
+    }
+    this.bodyComplete = end !== -1;
+    return end === -1 ? view.length : end;
+  }
+
+  private startResponse(exchange: Exchange, head: ResponseHead): void {
+    exchange.responseStarted = true;
+    this.pool.responded(exchange, head.status);
+    this.upstreamKeepAlive = head.keepAlive;
+    this.clientKeepAlive =
+      exchange.head.keepAlive && head.body !== "close" && exchange.head.upgrade === undefined;
+  }
+
+  private startTunnel(exchange: Exchange, head: ResponseHead, rest: Buffer): boolean {
+    if (exchange.head.upgrade === undefined) {
+      this.fail("101 to a request that did not ask to switch protocols");
+      return false;
+    }
+    this.startResponse(exchange, head);
+    this.tunnel = true;
+    const headText = clientResponseHead(head, exchange.requestId, undefined);
+    const out = Buffer.allocUnsafe(headText.length + rest.length);
+    out.write(headText, 0, "latin1");
+    rest.copy(out, headText.length);
+    const flowing = this.pass(exchange, out);
+    const early = exchange.client.startTunnel();
+    if (early !== null) this.socket.write(early);
+    return flowing;
+  }
+
+  /** Passes bytes to the exchange's client, pausing this connection while the client is backed up. */
+  private pass(exchange: Exchange, chunk: Buffer | string): boolean {
+    if (exchange.abandoned || exchange.client.write(chunk)) return true;
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.socket.pause();
+      exchange.client.socket.once("drain", () => {
+        this.waitingForDrain = false;
+        this.socket.resume();
+      });
+    }
+    return false;
+  }
+
+  private finish(exchange: Exchange): void {
+    exchange.upstream = undefined;
+    this.body = undefined;
+    this.bodyComplete = false;
+    this.next += 1;
+    this.served += 1;
+    this.progressAt = this.pool.clock.now;
+    if (this.next === this.queue.length) {
+      this.queue.length = 0;
+      this.next = 0;
+    }
+    if (!this.upstreamKeepAlive || this.retiring || !exchange.requestSent) this.destroy();
+    else if (this.inFlight === 0) this.pool.release(this);
+    if (!exchange.abandoned) exchange.client.responseDone(this.clientKeepAlive);
+  }
+
+  private fail(reason: string): void {
+    this.failure ??= reason;
+    this.destroy();
+  }
+
+  private onEnd(): void {
+    const exchange = this.queue[this.next];
+    if (exchange && this.tunnel) {
+      if (!exchange.abandoned) exchange.client.close();
+    } else if (exchange && this.body?.kind === "close") {
+      this.upstreamKeepAlive = false;
+      this.finish(exchange);
+    }
+    this.destroy();
+  }
+
+  private onClose(): void {
+    this.pool.remove(this);
+    const unanswered = this.queue.slice(this.next);
+    this.queue.length = 0;
+    this.next = 0;
+    const reason = this.failure ?? this.error?.code ?? "connection closed";
+    unanswered.forEach((exchange, i) => {
+      exchange.upstream = undefined;
+      if (exchange.abandoned) return;
+      if (!this.connected) this.pool.connectFailed(exchange, reason);
+      else if (this.tunnel) this.error ? exchange.client.abort() : exchange.client.close();
+      else if (exchange.responseStarted) exchange.client.abort();
+      else {
+        const resend =
+          this.failure === undefined && exchange.replayable && (i > 0 || exchange.reusedConnection);
+        this.pool.unanswered(exchange, reason, resend);
+      }
+    });
+  }
+}
+
+function framerFor(head: ResponseHead): BodyFramer {
+  if (head.body === "length") return BodyFramer.length(head.contentLength);
+  if (head.body === "chunked") return BodyFramer.chunked();
+  return BodyFramer.untilClose();
+}
