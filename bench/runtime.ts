@@ -2,9 +2,11 @@
  * Runtime benchmark: a busybox container that prints a line and exits, through garden
  * (create → run → first output → destroy) vs raw `runc run` of an equivalent bundle (same overlay
  * rootfs over the uid-shifted busybox stack, Garden's own config.json with `echo hello` as pid 1:
- * same namespaces, mounts, capabilities and seccomp filter), in the same run; containers/s with 8
- * in parallel; host memory per idle container with 100 running (monitors included). Garden runs without a networker here so both sides get a loopback-only netns; the
- * CNI cost is reported on its own line.
+ * same namespaces, mounts, capabilities and seccomp filter), in the same run (and, for reference,
+ * of a minimal bundle without seccomp, capabilities or extra mounts); containers/s with 8 in
+ * parallel; host memory per idle container with 100 running (monitors included). Garden runs
+ * without a networker here so both sides get a loopback-only netns; the CNI cost is reported on
+ * its own line.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -25,7 +27,7 @@ import { execa } from "execa";
 import { pino } from "pino";
 import { percentile, report } from "./lib";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const PARALLEL = 8;
 const IDLE = Number(process.env.BENCH_IDLE ?? 100);
 const UID_MAPPING = { hostId: 100000, size: 65536 };
@@ -49,7 +51,9 @@ export async function main(): Promise<string> {
     await rawOnce(images, runtimeRoot, cgroupParent, "rawwarm", initBinary);
     const gardenMs: number[] = [];
     const rawMs: number[] = [];
+    const minimalMs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
+      minimalMs.push(await rawOnce(images, runtimeRoot, cgroupParent, `min${i}`, initBinary, "minimal"));
       rawMs.push(await rawOnce(images, runtimeRoot, cgroupParent, `raw${i}`, initBinary));
       gardenMs.push(await gardenOnce(garden, `g${i}`));
     }
@@ -58,6 +62,7 @@ export async function main(): Promise<string> {
     const memKb = await idleMemory(garden, join(temp.path, "depot"), cgroupParent);
     const p50 = percentile(gardenMs, 50);
     const rawP50 = percentile(rawMs, 50);
+    const minimalP50 = percentile(minimalMs, 50);
     const memAvailableKb = meminfo("MemAvailable");
     return report(
       "runtime",
@@ -68,6 +73,8 @@ export async function main(): Promise<string> {
         ["raw runc run p50 ms", rawP50],
         ["raw runc run p99 ms", percentile(rawMs, 99)],
         ["ratio p50 (target <= 1.3)", p50 / rawP50],
+        ["raw runc run p50 ms, minimal bundle (no seccomp, caps, extra mounts)", minimalP50],
+        ["ratio p50 vs the minimal bundle (for reference)", p50 / minimalP50],
         [`containers/s, ${PARALLEL} in parallel`, parallelPerSecond],
         ["CNI network up+down ms (extra, p50)", cniMs],
         [`host memory per idle container (${IDLE} running), KiB`, memKb],
@@ -80,6 +87,8 @@ export async function main(): Promise<string> {
         raw_p50_ms: rawP50,
         raw_p99_ms: percentile(rawMs, 99),
         ratio_p50: p50 / rawP50,
+        raw_minimal_p50_ms: minimalP50,
+        ratio_vs_minimal_p50: p50 / minimalP50,
         parallel_per_s: parallelPerSecond,
         cni_up_down_p50_ms: cniMs,
         mem_per_container_kb: memKb,
@@ -124,6 +133,7 @@ async function rawOnce(
   cgroupParent: string,
   handle: string,
   initBinary: string,
+  kind: "garden" | "minimal" = "garden",
 ): Promise<number> {
   const started = performance.now();
   const rootfs = await images.create({ handle, image: { uri: "" }, uidMapping: UID_MAPPING });
@@ -131,7 +141,7 @@ async function rawOnce(
   await mkdir(bundle, { recursive: true });
   const hostsFile = join(bundle, "hosts");
   await writeFile(hostsFile, `127.0.0.1 localhost\n127.0.1.1 ${handle}\n`, { mode: 0o644 });
-  const config = containerSpec({
+  const gardenConfig = containerSpec({
     handle,
     rootfsPath: rootfs.path,
     uidMapping: UID_MAPPING,
@@ -141,6 +151,7 @@ async function rawOnce(
     hostsFile,
     args: ["echo", "hello"],
   });
+  const config = kind === "garden" ? gardenConfig : minimalConfig(rootfs.path, `${cgroupParent}/${handle}`);
   await writeFile(join(bundle, "config.json"), JSON.stringify(config));
   const run = execa("runc", ["--root", runtimeRoot, "run", "--bundle", bundle, handle]);
   await firstByte(run.stdout as NodeJS.ReadableStream);
@@ -149,6 +160,48 @@ async function rawOnce(
   const elapsed = performance.now() - started;
   await rm(bundle, { recursive: true, force: true });
   return elapsed;
+}
+
+/** The bundle the first version of this bench used: same namespaces, no seccomp, no capabilities. */
+function minimalConfig(rootfs: string, cgroupsPath: string) {
+  const map = [{ containerID: 0, hostID: UID_MAPPING.hostId, size: UID_MAPPING.size }];
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ["echo", "hello"],
+      env: ["PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"],
+      cwd: "/",
+      noNewPrivileges: true,
+    },
+    root: { path: rootfs, readonly: false },
+    hostname: "raw",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+      },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
+      },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+    ],
+    linux: {
+      uidMappings: map,
+      gidMappings: map,
+      cgroupsPath: `/${cgroupsPath}`,
+      namespaces: ["pid", "network", "ipc", "uts", "mount", "user"].map((type) => ({ type })),
+      maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
 }
 
 async function parallel(garden: Garden): Promise<number> {
