@@ -87,6 +87,18 @@ describe.runIf(runtimeAvailable)("processes", () => {
     );
   });
 
+  it("runs many processes started at once, each with its own output and exit code", async () => {
+    const started = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        container.run({ path: "sh", args: ["-c", `echo ${i}; exit ${i % 7}`] }),
+      ),
+    );
+    const results = await Promise.all(
+      started.map(async (process) => [await readAll(process.stdout()), await process.wait()]),
+    );
+    expect(results).toEqual(Array.from({ length: 40 }, (_, i) => [`${i}\n`, i % 7]));
+  });
+
   it("still runs processes when the init's monitor (which forks process monitors) is gone", async () => {
     const orphaned = await fixture.garden.create({ handle: "no-init-monitor" });
     const initDir = `${fixture.config.depotDir}/no-init-monitor/init`;

@@ -72,7 +72,7 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
 
 /**
  * Asks a container's init monitor to fork the monitor of a new process ('x' frame, see
- * grove-monitor.c) and returns its start status, or undefined when that monitor does not answer.
+ * grove-monitor.c) and returns its start status, or undefined when that monitor does not take it.
  */
 async function forkFromInitMonitor(
   initDir: string,
@@ -86,8 +86,10 @@ async function forkFromInitMonitor(
     socket.on("error", () => {});
     socket.on("close", () => {
       const status = Buffer.concat(chunks);
+      // Closed without an answer: the init monitor was busy with as many clients as it takes,
+      // and forked nothing (a forked monitor always answers, if only with its failure).
       if (status.length < 4) {
-        resolve({ exitCode: 125, stderr: "the new process's monitor ended without a word" });
+        resolve(undefined);
         return;
       }
       const exitCode = endianness() === "LE" ? status.readInt32LE(0) : status.readInt32BE(0);
