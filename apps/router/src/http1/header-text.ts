@@ -32,6 +32,17 @@ function isBoundary(list: string, index: number, step: -1 | 1): boolean {
   return true;
 }
 
+/**
+ * One Content-Length header (its value from `colon` to `end`) merged into the one seen so far (-1:
+ * none): the length, or why the head is malformed (repeats must agree).
+ */
+export function mergeContentLength(text: string, colon: number, end: number, seen: number): number | string {
+  const length = parseDecimal(text, colon + 1, end);
+  if (length === -1) return `bad Content-Length '${text.slice(colon + 1, end).trim()}'`;
+  if (seen !== -1 && seen !== length) return "conflicting Content-Length headers";
+  return length;
+}
+
 /** A decimal Content-Length of at most 15 digits between `start` and `end` (spaces around allowed), else -1. */
 export function parseDecimal(text: string, start: number, end: number): number {
   while (start < end && isSpace(text.charCodeAt(start))) start++;

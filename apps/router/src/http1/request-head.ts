@@ -1,4 +1,4 @@
-import { hasToken, nameIs, parseDecimal } from "./header-text";
+import { hasToken, mergeContentLength, nameIs } from "./header-text";
 
 /** A request the router refuses to forward: answered with `status` and the connection closed. */
 export class MalformedRequest extends Error {
@@ -110,11 +110,8 @@ export function parseRequestHead(text: string): RequestHead {
         break;
       case 14:
         if (nameIs(text, pos, colon, "content-length")) {
-          const length = parseDecimal(text, colon + 1, end);
-          if (length === -1)
-            throw new MalformedRequest(400, `bad Content-Length '${value(text, colon, end)}'`);
-          if (contentLength !== -1 && contentLength !== length)
-            throw new MalformedRequest(400, "conflicting Content-Length headers");
+          const length = mergeContentLength(text, colon, end, contentLength);
+          if (typeof length === "string") throw new MalformedRequest(400, length);
           contentLength = length;
         }
         break;

@@ -1,4 +1,4 @@
-import { hasToken, nameIs, parseDecimal } from "./header-text";
+import { hasToken, mergeContentLength, nameIs } from "./header-text";
 import { connectionNamedHeaders, dropNamedHeaders } from "./request-head";
 
 /** An endpoint's response the router cannot frame: the exchange fails with a 502. */
@@ -69,11 +69,8 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
         break;
       case 14:
         if (nameIs(text, pos, colon, "content-length")) {
-          const length = parseDecimal(text, colon + 1, end);
-          if (length === -1)
-            throw new MalformedResponse(`bad Content-Length '${text.slice(colon + 1, end)}'`);
-          if (contentLength !== -1 && contentLength !== length)
-            throw new MalformedResponse("conflicting Content-Length headers");
+          const length = mergeContentLength(text, colon, end, contentLength);
+          if (typeof length === "string") throw new MalformedResponse(length);
           contentLength = length;
         }
         break;
