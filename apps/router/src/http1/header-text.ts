@@ -3,6 +3,32 @@
  * comma-separated tokens found without splitting.
  */
 
+/**
+ * Walks the header lines after the start line (from `from`, each `name: value\r\n`): `visit` gets
+ * a line's start, colon and end and says whether to drop it; a line without a colon is reported
+ * through `malformed`. Returns the head without the dropped lines.
+ */
+export function keepHeaderLines(
+  text: string,
+  from: number,
+  visit: (pos: number, colon: number, end: number) => boolean,
+  malformed: (reason: string) => Error,
+): string {
+  let kept = "";
+  let keptFrom = 0;
+  for (let pos = from; pos < text.length; ) {
+    const end = text.indexOf("\r\n", pos);
+    const colon = text.indexOf(":", pos);
+    if (colon === -1 || colon > end) throw malformed("header line without a colon");
+    if (visit(pos, colon, end)) {
+      kept += text.slice(keptFrom, pos);
+      keptFrom = end + 2;
+    }
+    pos = end + 2;
+  }
+  return keptFrom === 0 ? text : kept + text.slice(keptFrom);
+}
+
 /** Whether `text` from `start` to `end` equals `lowerName` (given in lower case), ignoring case. */
 export function nameIs(text: string, start: number, end: number, lowerName: string): boolean {
   if (end - start !== lowerName.length) return false;

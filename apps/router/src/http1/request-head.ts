@@ -1,4 +1,4 @@
-import { hasToken, mergeContentLength, nameIs } from "./header-text";
+import { hasToken, keepHeaderLines, mergeContentLength, nameIs } from "./header-text";
 
 /** A request the router refuses to forward: answered with `status` and the connection closed. */
 export class MalformedRequest extends Error {
@@ -70,78 +70,72 @@ export function parseRequestHead(text: string): RequestHead {
   let requestId: string | undefined;
   let forwardedFor: string | undefined;
   let forwardedProto: string | undefined;
-  let kept = "";
-  let keptFrom = 0;
-  let pos = lineEnd + 2;
-  while (pos < text.length) {
-    const end = text.indexOf("\r\n", pos);
-    const colon = text.indexOf(":", pos);
-    if (colon === -1 || colon > end) throw new MalformedRequest(400, "header line without a colon");
-    if (!isToken(text, pos, colon))
-      throw new MalformedRequest(400, `bad header name '${text.slice(pos, colon)}'`);
-    let drop = false;
-    switch (colon - pos) {
-      case 2:
-        drop = nameIs(text, pos, colon, "te");
-        break;
-      case 4:
-        if (nameIs(text, pos, colon, "host")) {
-          if (host !== undefined) throw new MalformedRequest(400, "more than one Host header");
-          host = value(text, colon, end);
-        }
-        break;
-      case 7:
-        if (nameIs(text, pos, colon, "upgrade")) {
-          upgrade = value(text, colon, end);
-          drop = true;
-        } else drop = nameIs(text, pos, colon, "trailer");
-        break;
-      case 10:
-        if (nameIs(text, pos, colon, "connection")) {
-          connection += `,${value(text, colon, end).toLowerCase()}`;
-          drop = true;
-        } else drop = nameIs(text, pos, colon, "keep-alive");
-        break;
-      case 12:
-        if (nameIs(text, pos, colon, "x-request-id")) {
-          requestId ??= value(text, colon, end);
-          drop = true;
-        }
-        break;
-      case 14:
-        if (nameIs(text, pos, colon, "content-length")) {
-          const length = mergeContentLength(text, colon, end, contentLength);
-          if (typeof length === "string") throw new MalformedRequest(400, length);
-          contentLength = length;
-        }
-        break;
-      case 15:
-        if (nameIs(text, pos, colon, "x-forwarded-for")) {
-          const v = value(text, colon, end);
-          forwardedFor = forwardedFor === undefined ? v : `${forwardedFor}, ${v}`;
-          drop = true;
-        }
-        break;
-      case 16:
-        drop = nameIs(text, pos, colon, "proxy-connection") || nameIs(text, pos, colon, "x-forwarded-host");
-        break;
-      case 17:
-        if (nameIs(text, pos, colon, "transfer-encoding")) {
-          const v = value(text, colon, end);
-          transferEncoding = transferEncoding === undefined ? v : `${transferEncoding}, ${v}`;
-        } else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
-          forwardedProto ??= value(text, colon, end);
-          drop = true;
-        }
-        break;
-    }
-    if (drop) {
-      kept += text.slice(keptFrom, pos);
-      keptFrom = end + 2;
-    }
-    pos = end + 2;
-  }
-  kept = keptFrom === 0 ? text : kept + text.slice(keptFrom);
+  let kept = keepHeaderLines(
+    text,
+    lineEnd + 2,
+    (pos, colon, end) => {
+      if (!isToken(text, pos, colon))
+        throw new MalformedRequest(400, `bad header name '${text.slice(pos, colon)}'`);
+      let drop = false;
+      switch (colon - pos) {
+        case 2:
+          drop = nameIs(text, pos, colon, "te");
+          break;
+        case 4:
+          if (nameIs(text, pos, colon, "host")) {
+            if (host !== undefined) throw new MalformedRequest(400, "more than one Host header");
+            host = value(text, colon, end);
+          }
+          break;
+        case 7:
+          if (nameIs(text, pos, colon, "upgrade")) {
+            upgrade = value(text, colon, end);
+            drop = true;
+          } else drop = nameIs(text, pos, colon, "trailer");
+          break;
+        case 10:
+          if (nameIs(text, pos, colon, "connection")) {
+            connection += `,${value(text, colon, end).toLowerCase()}`;
+            drop = true;
+          } else drop = nameIs(text, pos, colon, "keep-alive");
+          break;
+        case 12:
+          if (nameIs(text, pos, colon, "x-request-id")) {
+            requestId ??= value(text, colon, end);
+            drop = true;
+          }
+          break;
+        case 14:
+          if (nameIs(text, pos, colon, "content-length")) {
+            const length = mergeContentLength(text, colon, end, contentLength);
+            if (typeof length === "string") throw new MalformedRequest(400, length);
+            contentLength = length;
+          }
+          break;
+        case 15:
+          if (nameIs(text, pos, colon, "x-forwarded-for")) {
+            const v = value(text, colon, end);
+            forwardedFor = forwardedFor === undefined ? v : `${forwardedFor}, ${v}`;
+            drop = true;
+          }
+          break;
+        case 16:
+          drop = nameIs(text, pos, colon, "proxy-connection") || nameIs(text, pos, colon, "x-forwarded-host");
+          break;
+        case 17:
+          if (nameIs(text, pos, colon, "transfer-encoding")) {
+            const v = value(text, colon, end);
+            transferEncoding = transferEncoding === undefined ? v : `${transferEncoding}, ${v}`;
+          } else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
+            forwardedProto ??= value(text, colon, end);
+            drop = true;
+          }
+          break;
+      }
+      return drop;
+    },
+    (reason) => new MalformedRequest(400, reason),
+  );
 
   if (host === undefined) {
     if (minor === 1) throw new MalformedRequest(400, "HTTP/1.1 request without a Host header");

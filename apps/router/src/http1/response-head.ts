@@ -1,4 +1,4 @@
-import { hasToken, mergeContentLength, nameIs } from "./header-text";
+import { hasToken, keepHeaderLines, mergeContentLength, nameIs } from "./header-text";
 import { connectionNamedHeaders, dropNamedHeaders } from "./request-head";
 
 /** An endpoint's response the router cannot frame: the exchange fails with a 502. */
@@ -40,57 +40,51 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
   let chunked = false;
   let transferEncoding = false;
   let connection = "";
-  let kept = "";
-  let keptFrom = 0;
-  let pos = lineEnd + 2;
-  while (pos < text.length) {
-    const end = text.indexOf("\r\n", pos);
-    const colon = text.indexOf(":", pos);
-    if (colon === -1 || colon > end) throw new MalformedResponse("header line without a colon");
-    let drop = false;
-    switch (colon - pos) {
-      case 2:
-        drop = nameIs(text, pos, colon, "te");
-        break;
-      case 7:
-        drop = !switching && nameIs(text, pos, colon, "upgrade");
-        break;
-      case 10:
-        if (nameIs(text, pos, colon, "connection")) {
-          connection += `,${text
-            .slice(colon + 1, end)
-            .trim()
-            .toLowerCase()}`;
-          drop = !switching;
-        } else drop = nameIs(text, pos, colon, "keep-alive");
-        break;
-      case 12:
-        drop = nameIs(text, pos, colon, "x-request-id");
-        break;
-      case 14:
-        if (nameIs(text, pos, colon, "content-length")) {
-          const length = mergeContentLength(text, colon, end, contentLength);
-          if (typeof length === "string") throw new MalformedResponse(length);
-          contentLength = length;
-        }
-        break;
-      case 16:
-        drop = nameIs(text, pos, colon, "proxy-connection");
-        break;
-      case 17:
-        if (nameIs(text, pos, colon, "transfer-encoding")) {
-          transferEncoding = true;
-          chunked = /(^|,)\s*chunked\s*$/i.test(text.slice(colon + 1, end));
-        }
-        break;
-    }
-    if (drop) {
-      kept += text.slice(keptFrom, pos);
-      keptFrom = end + 2;
-    }
-    pos = end + 2;
-  }
-  kept = keptFrom === 0 ? text : kept + text.slice(keptFrom);
+  let kept = keepHeaderLines(
+    text,
+    lineEnd + 2,
+    (pos, colon, end) => {
+      let drop = false;
+      switch (colon - pos) {
+        case 2:
+          drop = nameIs(text, pos, colon, "te");
+          break;
+        case 7:
+          drop = !switching && nameIs(text, pos, colon, "upgrade");
+          break;
+        case 10:
+          if (nameIs(text, pos, colon, "connection")) {
+            connection += `,${text
+              .slice(colon + 1, end)
+              .trim()
+              .toLowerCase()}`;
+            drop = !switching;
+          } else drop = nameIs(text, pos, colon, "keep-alive");
+          break;
+        case 12:
+          drop = nameIs(text, pos, colon, "x-request-id");
+          break;
+        case 14:
+          if (nameIs(text, pos, colon, "content-length")) {
+            const length = mergeContentLength(text, colon, end, contentLength);
+            if (typeof length === "string") throw new MalformedResponse(length);
+            contentLength = length;
+          }
+          break;
+        case 16:
+          drop = nameIs(text, pos, colon, "proxy-connection");
+          break;
+        case 17:
+          if (nameIs(text, pos, colon, "transfer-encoding")) {
+            transferEncoding = true;
+            chunked = /(^|,)\s*chunked\s*$/i.test(text.slice(colon + 1, end));
+          }
+          break;
+      }
+      return drop;
+    },
+    (reason) => new MalformedResponse(reason),
+  );
 
   let body: ResponseBody;
   if (method === "HEAD" || status < 200 || status === 204 || status === 304) body = "none";
