@@ -15,6 +15,8 @@ export const RouterConfig = z.object({
    * is sent again (an endpoint may see a GET twice): only for apps that are fine with that.
    */
   GROVE_ROUTER_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(64).default(1),
+  /** seconds an instance may take to begin its response before the client gets a 502 */
+  GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RouterConfig = z.output<typeof RouterConfig>;

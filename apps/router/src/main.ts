@@ -12,7 +12,10 @@ const router = await startRouter({
   statusPort: config.GROVE_ROUTER_STATUS_PORT,
   pruneThresholdSeconds: config.GROVE_ROUTER_PRUNE_SECONDS,
   registerIntervalSeconds: config.GROVE_ROUTER_REGISTER_INTERVAL_SECONDS,
-  proxy: { maxPipeline: config.GROVE_ROUTER_PIPELINE_DEPTH },
+  proxy: {
+    maxPipeline: config.GROVE_ROUTER_PIPELINE_DEPTH,
+    responseTimeoutMs: config.GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS * 1000,
+  },
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

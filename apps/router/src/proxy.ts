@@ -50,6 +50,7 @@ export function createProxy(options: ProxyOptions): { server: Server; close(): v
       pipelineSlowMs: options.pipelineSlowMs ?? 50,
       pipelineStallMs: options.pipelineStallMs ?? 500,
       pipelineBackoffMs: options.pipelineBackoffMs ?? 10_000,
+      responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
     },
     metrics.traffic,
     log,

@@ -310,6 +310,21 @@ describeWith(["nats"], "router proxying", () => {
     expect(reply.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("answers 502 naming the route when an instance takes the request and never answers", async ({
+    nats,
+  }) => {
+    const { router, nc } = await startTestRouter(nats.url, { responseTimeoutMs: 300 });
+    const web = await tcpBackend(() => {
+      // reads the request and says nothing
+    });
+    await registerRoute(nc, router, web.port, "silent.test");
+    const started = performance.now();
+    const reply = await send(router.port, "silent.test");
+    expect(reply.status).toBe(502);
+    expect(reply.body.toString()).toBe("Instance of route 'silent.test' failed: no response within 0.3 s\n");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
   it("closes client connections idle longer than the keep-alive timeout", async ({ nats }) => {
     const { router, nc } = await startTestRouter(nats.url, { clientIdleMs: 200 });
     const web = await httpBackend((_req, res) => res.end("ok"));

@@ -121,6 +121,22 @@ export class UpstreamConnection {
   }
 
   /**
+   * Gives up on the connection when the response it waits for has not begun `timeoutMs` after its
+   * request was read: that request gets a 502, the ones behind it are sent again. True if so.
+   */
+  timedOut(now: number, timeoutMs: number): boolean {
+    const current = this.queue[this.next];
+    if (this.tunnel || current === undefined || current.responseStarted) return false;
+    if (now - current.startedAt < timeoutMs) return false;
+    for (const behind of this.queue.splice(this.next + 1)) {
+      behind.upstream = undefined;
+      this.pool.unanswered(behind, "behind a response that timed out", true);
+    }
+    this.fail(`no response within ${timeoutMs / 1000} s`);
+    return true;
+  }
+
+  /**
    * Pipelined requests stuck behind a response that takes longer than `stallMs` are sent again on
    * connections of their own; this one closes after the response it is on.
    */

@@ -16,6 +16,8 @@ export interface PoolOptions {
   pipelineStallMs: number;
   /** how long an endpoint that was slow gets one request per connection */
   pipelineBackoffMs: number;
+  /** an endpoint that has not begun its response this long after the request gets a 502 (gorouter's endpoint timeout) */
+  responseTimeoutMs: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export class UpstreamPool {
       if (connection.inFlight === 0) {
         if (this.idle.includes(connection) && now - connection.idleSince > this.options.idleTimeoutMs)
           connection.destroy();
+      } else if (connection.timedOut(now, this.options.responseTimeoutMs)) {
       } else if (connection.releaseStalled(now, this.options.pipelineStallMs)) {
         this.backOff(now, "stalled response");
       }
