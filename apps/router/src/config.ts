@@ -17,6 +17,8 @@ export const RouterConfig = z.object({
   GROVE_ROUTER_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(64).default(1),
   /** seconds an instance may take to begin its response before the client gets a 502 */
   GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
+  /** connections to one instance at most; further requests wait for one to come free */
+  GROVE_ROUTER_MAX_CONNS_PER_INSTANCE: z.coerce.number().int().positive().default(500),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RouterConfig = z.output<typeof RouterConfig>;

@@ -15,6 +15,7 @@ const router = await startRouter({
   proxy: {
     maxPipeline: config.GROVE_ROUTER_PIPELINE_DEPTH,
     responseTimeoutMs: config.GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS * 1000,
+    maxConnections: config.GROVE_ROUTER_MAX_CONNS_PER_INSTANCE,
   },
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -51,6 +51,7 @@ export function createProxy(options: ProxyOptions): { server: Server; close(): v
       pipelineStallMs: options.pipelineStallMs ?? 500,
       pipelineBackoffMs: options.pipelineBackoffMs ?? 10_000,
       responseTimeoutMs: options.responseTimeoutMs ?? 60_000,
+      maxConnections: options.maxConnections ?? 500,
     },
     metrics.traffic,
     log,

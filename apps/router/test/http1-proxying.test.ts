@@ -310,6 +310,29 @@ describeWith(["nats"], "router proxying", () => {
     expect(reply.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("opens no more connections to an instance than the cap; further requests wait for one", async ({
+    nats,
+  }) => {
+    const { router, nc } = await startTestRouter(nats.url, { maxConnections: 2 });
+    const held: Array<() => void> = [];
+    const sockets = new Set<unknown>();
+    const web = await httpBackend((req, res) => {
+      sockets.add(req.socket);
+      held.push(() => res.end(`done ${req.url}`));
+    });
+    await registerRoute(nc, router, web.port, "capped.test");
+    const replies = Promise.all([1, 2, 3].map((i) => send(router.port, "capped.test", `/${i}`)));
+    await until(() => held.length === 2, 5_000, "two requests at the instance");
+    // the third waits for a connection: nothing more arrives while both are busy
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.length).toBe(2);
+    held.shift()?.();
+    await until(() => held.length === 2, 5_000, "the third request on the freed connection");
+    for (const release of held.splice(0)) release();
+    expect((await replies).map((r) => r.body.toString())).toEqual(["done /1", "done /2", "done /3"]);
+    expect(sockets.size).toBe(2);
+  });
+
   it("answers 502 naming the route when an instance takes the request and never answers", async ({
     nats,
   }) => {

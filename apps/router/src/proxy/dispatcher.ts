@@ -36,6 +36,11 @@ export class Dispatcher {
       this.pools.set(endpoint.key, pool);
     }
     pool.pending.push(exchange);
+    this.queue(pool);
+  }
+
+  /** Flushes `pool` at the end of this turn of the event loop. */
+  queue(pool: UpstreamPool): void {
     if (!pool.queued) {
       pool.queued = true;
       this.dirty.push(pool);

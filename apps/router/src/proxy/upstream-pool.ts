@@ -18,6 +18,8 @@ export interface PoolOptions {
   pipelineBackoffMs: number;
   /** an endpoint that has not begun its response this long after the request gets a 502 (gorouter's endpoint timeout) */
   responseTimeoutMs: number;
+  /** connections to one endpoint at most (gorouter's max_conns_per_backend); more requests wait */
+  maxConnections: number;
 }
 
 /**
@@ -47,29 +49,37 @@ export class UpstreamPool {
     this.pending = [];
     const max = now >= this.pipelineAfter ? this.options.maxPipeline : 1;
     let batch: Exchange[] | undefined;
+    // At the connection cap, what finds no connection waits in `pending` until one is free.
+    const send = (exchanges: Exchange[], fresh: boolean) => {
+      const connection = this.connection(fresh);
+      if (connection) connection.send(exchanges);
+      else this.pending.push(...exchanges);
+    };
     for (const exchange of pending) {
       if (exchange.abandoned) continue;
       if (max > 1 && exchange.pipelinable && !exchange.fresh) {
         batch ??= [];
         batch.push(exchange);
         if (batch.length >= max) {
-          this.connection(false).send(batch);
+          send(batch, false);
           batch = undefined;
         }
-      } else this.connection(exchange.fresh).send([exchange]);
+      } else send([exchange], exchange.fresh);
     }
-    if (batch) this.connection(false).send(batch);
+    if (batch) send(batch, false);
   }
 
   release(connection: UpstreamConnection): void {
     connection.idleSince = this.clock.now;
     this.idle.push(connection);
+    if (this.pending.length > 0) this.dispatcher.queue(this);
   }
 
   remove(connection: UpstreamConnection): void {
     this.connections.delete(connection);
     const index = this.idle.indexOf(connection);
     if (index !== -1) this.idle.splice(index, 1);
+    if (this.pending.length > 0) this.dispatcher.queue(this);
   }
 
   responded(exchange: Exchange, status: number): void {
@@ -95,8 +105,19 @@ export class UpstreamPool {
     this.dispatcher.unanswered(exchange, reason, resend);
   }
 
-  /** Closes connections idle too long; releases pipelined requests stuck behind slow responses. */
+  /**
+   * Closes connections idle too long; gives up on responses that do not begin in time and on
+   * requests that waited that long for a connection; releases pipelined requests stuck behind
+   * slow responses.
+   */
   sweep(now: number): void {
+    if (this.pending.length > 0 && !this.queued) {
+      this.pending = this.pending.filter((exchange) => {
+        if (now - exchange.startedAt < this.options.responseTimeoutMs) return true;
+        this.dispatcher.unanswered(exchange, "no connection to it came free in time", false);
+        return false;
+      });
+    }
     for (const connection of this.connections) {
       if (connection.inFlight === 0) {
         if (this.idle.includes(connection) && now - connection.idleSince > this.options.idleTimeoutMs)
@@ -116,9 +137,16 @@ export class UpstreamPool {
     for (const connection of this.connections) connection.destroy();
   }
 
-  private connection(fresh: boolean): UpstreamConnection {
+  private connection(fresh: boolean): UpstreamConnection | undefined {
     const idle = fresh ? undefined : this.idle.pop();
     if (idle) return idle;
+    if (this.connections.size >= this.options.maxConnections) {
+      // A request that needs a connection of its own may take an idle one's place.
+      const spare = this.idle.shift();
+      if (!spare) return undefined;
+      this.remove(spare);
+      spare.destroy();
+    }
     const connection = new UpstreamConnection(this, this.endpoint, this.options.connectTimeoutMs);
     this.connections.add(connection);
     return connection;
