@@ -2,8 +2,8 @@
  * grove-monitor: keeps one container process's stdio and exit status across restarts of the
  * Node runtime (Garden's "dadoo", much smaller).
  *
- * usage: grove-monitor [-t ROWS,COLS] [-l] <process-dir> <runtime> <runtime args...>
- *        grove-monitor [-t ROWS,COLS] -x <process-dir> <init-socket> <request-file>
+ * usage: grove-monitor [-t ROWS,COLS] [-o CAP] [-l] <process-dir> <runtime> <runtime args...>
+ *        grove-monitor [-t ROWS,COLS] [-o CAP] -x <process-dir> <init-socket> <request-file>
  *
  * The first process forks, the child calls setsid and forks again, and the grandchild is the
  * monitor. The monitor becomes a child subreaper, runs the runtime command line (which must
@@ -13,8 +13,9 @@
  * container process is re-parented to the monitor once the runtime exits, so the monitor reaps
  * it and writes its exit status atomically to <process-dir>/exitcode.
  *
- * Without a TTY the container writes straight into <process-dir>/stdout and stderr. With a TTY
- * the monitor copies the pty master into stdout. stdin, EOF and window size arrive on the unix
+ * Without a TTY the container writes into pipes the monitor copies to <process-dir>/stdout and
+ * stderr; with a TTY the monitor copies the pty master into stdout. Each file is kept under CAP
+ * bytes (-o, default 16 MiB) by moving it to <name>.1 and starting it again. stdin, EOF and window size arrive on the unix
  * stream socket <process-dir>/control.sock as frames: 1 byte type, 4 bytes big-endian length,
  * payload. 'd' = stdin data, 'c' = close stdin, 'r' = resize (u16 rows, u16 cols, big-endian).
  *
@@ -66,7 +67,20 @@ struct client {
 static int status_fd = -1;
 static int stdin_fd = -1; /* write end of the stdin pipe, or the pty master */
 static int master_fd = -1;
-static int out_fd = -1;
+/*
+ * The process's output: without a TTY it writes into pipes the monitor copies to the files
+ * `stdout` and `stderr`; with one the monitor copies the terminal into `stdout`. A file that would
+ * grow past `output_cap` bytes is renamed to `<name>.1` (replacing the one before) and started
+ * again, so a chatty process cannot fill the cell's disk; readers follow the newest file.
+ */
+struct output {
+  int pipe; /* read end, -1 once at EOF or without pipes */
+  int file;
+  const char *name;
+  size_t size;
+};
+static struct output outputs[2] = {{-1, -1, "stdout", 0}, {-1, -1, "stderr", 0}};
+static size_t output_cap = 16u << 20;
 static struct client clients[MAX_CLIENTS];
 
 static void die(const char *what) {
@@ -168,7 +182,8 @@ static void spawn_exec_monitor(int conn, const uint8_t *p, uint32_t n) {
   status_fd = 3;
   fcntl(status_fd, F_SETFD, FD_CLOEXEC);
   close_range(4, ~0U, 0);
-  master_fd = stdin_fd = out_fd = -1;
+  master_fd = stdin_fd = -1;
+  for (int i = 0; i < 2; i++) outputs[i] = (struct output){-1, -1, outputs[i].name, 0};
   memset(clients, 0, sizeof clients);
   serves_execs = 0;
   if (chdir(field[0]) < 0) {
@@ -228,6 +243,38 @@ static int read_client(struct client *c) {
   return 1;
 }
 
+static void emit(struct output *o, const uint8_t *buf, size_t n) {
+  if (o->file < 0) return;
+  if (o->size > 0 && o->size + n > output_cap) {
+    char rotated[32];
+    snprintf(rotated, sizeof rotated, "%s.1", o->name);
+    close(o->file);
+    rename(o->name, rotated);
+    o->file = open(o->name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    o->size = 0;
+    if (o->file < 0) return;
+  }
+  write_all(o->file, buf, n);
+  o->size += n;
+}
+
+/* Copies what an output pipe holds; `drain`: everything until it would block or ends. */
+static void copy_output(struct output *o, int drain) {
+  uint8_t buf[65536];
+  while (o->pipe >= 0) {
+    ssize_t r = read(o->pipe, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EAGAIN) return;
+    if (r <= 0) {
+      close(o->pipe);
+      o->pipe = -1;
+      return;
+    }
+    emit(o, buf, (size_t)r);
+    if (!drain) return;
+  }
+}
+
 /*
  * Copies what the terminal has for us. Draining (the process exited): the kernel moves what the
  * process wrote to the master side asynchronously, so keep reading until the terminal reports its
@@ -249,7 +296,7 @@ static void copy_master(int drain) {
       }
       return;
     }
-    write_all(out_fd, buf, (size_t)r);
+    emit(&outputs[0], buf, (size_t)r);
     if (!drain) return;
   }
 }
@@ -326,6 +373,7 @@ static void write_pid_file(pid_t pid) {
 
 static void fail_start(int code, const char *message) {
   if (message) fprintf(stderr, "%s\n", message);
+  for (int i = 0; i < 2; i++) copy_output(&outputs[i], 1); /* the runtime's own words, for the caller */
   unlink("control.sock");
   report(code);
   _exit(0);
@@ -335,7 +383,8 @@ static void fail_start(int code, const char *message) {
  * Runs the runtime command line; returns once it ended well and the container process runs (its
  * pid in the pid file), or reports the runtime's status and ends.
  */
-static void start_with_runtime(int tty, int listen_init, char **argv, int devnull, int in_r, int err_fd) {
+static void start_with_runtime(int tty, int listen_init, char **argv, int devnull, int in_r, int out_w,
+                               int err_w) {
   int console = tty ? listen_unix("console.sock", 8) : -1;
   int init_listener = listen_init ? listen_unix("init.sock", 128) : -1;
   pid_t runtime = fork();
@@ -346,8 +395,8 @@ static void start_with_runtime(int tty, int listen_init, char **argv, int devnul
     sigprocmask(SIG_UNBLOCK, &all, NULL);
     signal(SIGPIPE, SIG_DFL);
     dup2(tty ? devnull : in_r, 0);
-    dup2(tty ? devnull : out_fd, 1);
-    dup2(tty ? devnull : err_fd, 2);
+    dup2(tty ? devnull : out_w, 1);
+    dup2(tty ? devnull : err_w, 2);
     if (init_listener >= 0) dup2(init_listener, INIT_FD); /* --preserve-fds 1 */
     execvp(argv[0], argv);
     fprintf(stderr, "grove-monitor: exec %s: %s\n", argv[0], strerror(errno));
@@ -382,7 +431,7 @@ static void start_with_runtime(int tty, int listen_init, char **argv, int devnul
  * will come once the process runs, or reports why it did not start and ends.
  */
 static int start_with_init(int tty, unsigned rows, unsigned cols, const char *socket_path,
-                           const char *request_path, int in_r, int err_fd) {
+                           const char *request_path, int in_r, int out_w, int err_w) {
   FILE *f = fopen(request_path, "r");
   if (!f) die("request file");
   static char request[FRAME_PAYLOAD_MAX];
@@ -413,7 +462,7 @@ static int start_with_init(int tty, unsigned rows, unsigned cols, const char *so
     fclose(pid_file);
   }
 
-  int fds[3] = {in_r, out_fd, err_fd};
+  int fds[3] = {in_r, out_w, err_w};
   if (frame_send(init, 'R', request, (uint32_t)len, fds, tty ? 0 : 3) < 0) die("send request");
   for (;;) {
     uint8_t type, *payload = NULL;
@@ -450,7 +499,8 @@ static int exit_status_from(int init) {
 
 static void finish(int status) {
   if (master_fd >= 0) copy_master(1);
-  fsync(out_fd);
+  for (int i = 0; i < 2; i++) copy_output(&outputs[i], 1);
+  if (outputs[0].file >= 0) fsync(outputs[0].file);
   unlink("control.sock");
   write_exit_status(status);
   _exit(0);
@@ -472,9 +522,17 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
   fclose(self);
   signal(SIGPIPE, SIG_IGN);
 
-  out_fd = open("stdout", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int err_fd = open("stderr", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (out_fd < 0 || err_fd < 0) die("open output");
+  int writers[2] = {devnull, devnull};
+  for (int i = 0; i < 2; i++) {
+    outputs[i].file = open(outputs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (outputs[i].file < 0) die("open output");
+    int p[2];
+    if (tty) continue;
+    if (pipe2(p, O_CLOEXEC) < 0) die("pipe");
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    outputs[i].pipe = p[0];
+    writers[i] = p[1];
+  }
   int in_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) < 0) die("pipe");
   int control = listen_unix("control.sock", 8);
@@ -489,14 +547,18 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
   int init = -1;
   pid_t child = -1;
   if (mode == 'x') {
-    init = start_with_init(tty, rows, cols, args[0], args[1], in_pipe[0], err_fd);
+    init = start_with_init(tty, rows, cols, args[0], args[1], in_pipe[0], writers[0], writers[1]);
   } else {
-    start_with_runtime(tty, mode == 'l', args, devnull, in_pipe[0], err_fd);
+    start_with_runtime(tty, mode == 'l', args, devnull, in_pipe[0], writers[0], writers[1]);
     serves_execs = mode == 'l';
     child = read_pid();
   }
   close(in_pipe[0]);
-  close(err_fd);
+  /* only the process holds the pipes' write ends now: they end when it (and its children) do */
+  if (!tty) {
+    close(writers[0]);
+    close(writers[1]);
+  }
   if (master_fd >= 0) {
     fcntl(master_fd, F_SETFL, fcntl(master_fd, F_GETFL) | O_NONBLOCK);
     if (mode != 'x' && rows && cols) set_window(rows, cols);
@@ -510,12 +572,14 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
   report(0);
 
   for (;;) {
-    struct pollfd fds[4 + MAX_CLIENTS];
+    struct pollfd fds[6 + MAX_CLIENTS];
     int n = 0;
     fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = control, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = master_fd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = init, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = outputs[0].pipe, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = outputs[1].pipe, .events = POLLIN};
     for (int i = 0; i < MAX_CLIENTS; i++)
       fds[n++] = (struct pollfd){.fd = clients[i].fd > 0 ? clients[i].fd : -1, .events = POLLIN};
     if (poll(fds, (nfds_t)n, -1) < 0) {
@@ -523,8 +587,10 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
       die("poll");
     }
     if (fds[2].revents && master_fd >= 0) copy_master(0);
+    for (int i = 0; i < 2; i++)
+      if (fds[4 + i].revents) copy_output(&outputs[i], 0);
     for (int i = 0; i < MAX_CLIENTS; i++) {
-      if (!fds[4 + i].revents || clients[i].fd <= 0) continue;
+      if (!fds[6 + i].revents || clients[i].fd <= 0) continue;
       if (!read_client(&clients[i])) {
         close(clients[i].fd);
         free(clients[i].buf);
@@ -563,6 +629,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[ai], "-t") == 0 && ai + 1 < argc) {
       tty = 1;
       sscanf(argv[++ai], "%u,%u", &rows, &cols);
+    } else if (strcmp(argv[ai], "-o") == 0 && ai + 1 < argc) {
+      output_cap = (size_t)strtoull(argv[++ai], NULL, 10);
+      if (output_cap < 4096) output_cap = 4096;
     } else if (strcmp(argv[ai], "-l") == 0) {
       mode = 'l';
     } else if (strcmp(argv[ai], "-x") == 0) {
@@ -572,8 +641,8 @@ int main(int argc, char **argv) {
     }
   }
   if (argc - ai < (mode == 'x' ? 3 : 2)) {
-    fprintf(stderr, "usage: grove-monitor [-t ROWS,COLS] [-l] <process-dir> <runtime> [args...]\n"
-                    "       grove-monitor [-t ROWS,COLS] -x <process-dir> <init-socket> <request-file>\n");
+    fprintf(stderr, "usage: grove-monitor [-t ROWS,COLS] [-o CAP] [-l] <process-dir> <runtime> [args...]\n"
+                    "       grove-monitor [-t ROWS,COLS] [-o CAP] -x <process-dir> <init-socket> <request-file>\n");
     return 2;
   }
   if (chdir(argv[ai]) < 0) {

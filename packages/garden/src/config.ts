@@ -27,6 +27,11 @@ export interface GardenConfig {
   reapIntervalMs?: number;
   /** How long `stop` sends SIGTERM before it sends SIGKILL. */
   stopTimeoutMs?: number;
+  /**
+   * Size at which a process's stdout or stderr file is moved aside (to `stdout.1`, replacing the
+   * one before) and started again: at most twice this much per stream stays on disk. 16 MiB.
+   */
+  outputCapBytes?: number;
   logger?: Logger;
 }
 
@@ -55,6 +60,7 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
     processRetentionMs: config.processRetentionMs ?? 60_000,
     reapIntervalMs: config.reapIntervalMs ?? 1_000,
     stopTimeoutMs: config.stopTimeoutMs ?? 10_000,
+    outputCapBytes: config.outputCapBytes ?? 16 * 1024 * 1024,
     logger: config.logger ?? pino({ name: "garden", level: process.env.GROVE_LOG_LEVEL ?? "info" }),
   };
 }

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../src/index";
 import { ExecutableNotFound, ProcessNotFound } from "../src/index";
@@ -85,6 +86,34 @@ describe.runIf(runtimeAvailable)("processes", () => {
       5_000,
       "the orphaned sleep gone from the process table",
     );
+  });
+
+  it("keeps a chatty process's output files under the cap, and a follower reads on across each move", async () => {
+    const capped = await gardenFixture({ outputCapBytes: 64 * 1024 });
+    try {
+      const chatty = await capped.garden.create({ handle: "chatty" });
+      const process = await chatty.run({
+        id: "talker",
+        path: "sh",
+        args: [
+          "-c",
+          "i=0; while [ $i -lt 6000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done",
+        ],
+      });
+      const lines = (await readAll(process.stdout())).split("\n").filter(Boolean);
+      expect(await process.wait()).toBe(0);
+      expect(lines.at(-1)).toBe("line-5999-xxxxxxxxxxxxxxxxxxxxxxxx");
+      const numbers = lines.map((line) => Number(line.split("-")[1]));
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+      const dir = join(capped.config.depotDir, "chatty/processes/talker");
+      const [current, previous] = await Promise.all(
+        ["stdout", "stdout.1"].map((name) => stat(join(dir, name)).then((info) => info.size)),
+      );
+      expect(previous).toBeGreaterThan(0);
+      expect(Math.max(current ?? 0, previous ?? 0)).toBeLessThanOrEqual(64 * 1024);
+    } finally {
+      await capped.cleanup();
+    }
   });
 
   it("runs many processes started at once, each with its own output and exit code", async () => {

@@ -95,6 +95,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
   const networked = Boolean(context.networker);
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
+    outputCapBytes: context.config.outputCapBytes,
     dir: initDir,
     start: {
       runtimeArgv: context.runtime.argv(

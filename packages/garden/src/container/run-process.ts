@@ -92,6 +92,7 @@ async function startExec(context: GardenContext, record: ContainerRecord, spec: 
   await writeFile(join(dir, "request"), initRequest(process));
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
+    outputCapBytes: context.config.outputCapBytes,
     dir,
     start: { initDir: context.depot.initDir(record.handle), requestFile: "request" },
     logPath: join(dir, "runtime.log"),
@@ -157,6 +158,7 @@ async function startPea(
   );
   await launchUnderMonitor({
     monitorBinary: context.monitorBinary,
+    outputCapBytes: context.config.outputCapBytes,
     dir,
     start: { runtimeArgv },
     logPath: join(dir, "runtime.log"),

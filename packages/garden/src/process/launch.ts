@@ -26,6 +26,8 @@ export interface LaunchRequest {
   tty?: WindowSize | true;
   operation: string;
   binary?: string;
+  /** stdout/stderr files are moved aside at this size (grove-monitor -o) */
+  outputCapBytes: number;
 }
 
 /**
@@ -37,12 +39,13 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
     request.tty === undefined
       ? []
       : ["-t", request.tty === true ? "0,0" : `${request.tty.rows},${request.tty.columns}`];
+  const capArgs = ["-o", String(request.outputCapBytes)];
   const offset = await logOffset(request.logPath);
   const { start } = request;
   let result: { exitCode: number; stderr: string } | undefined;
   if ("runtimeArgv" in start) {
     const argv = [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv];
-    result = await runCommand(request.monitorBinary, [...ttyArgs, ...argv]);
+    result = await runCommand(request.monitorBinary, [...ttyArgs, ...capArgs, ...argv]);
   } else {
     // The init socket is reached relative to the process directory: depot paths may be longer
     // than a unix socket address.
@@ -54,6 +57,7 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
       (await forkFromInitMonitor(start.initDir, [request.dir, initSocket, start.requestFile, window])) ??
       (await runCommand(request.monitorBinary, [
         ...ttyArgs,
+        ...capArgs,
         "-x",
         request.dir,
         initSocket,

@@ -1,4 +1,3 @@
-import { type FSWatcher, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { GardenError } from "../errors";
 import type { Process } from "../garden-api";
 import type { Signal, WindowSize } from "../types";
 import { closeStdinFrame, connectControl, resizeFrame, stdinFrame } from "./control-client";
+import { watchDir } from "./dir-watch";
 import { followFile } from "./follow-file";
 
 /** Longest pause between looks at a process directory when no change was seen in it. */
@@ -33,36 +33,17 @@ export async function readPid(dir: string): Promise<number | undefined> {
  */
 export async function waitForExitCode(dir: string, timeoutMs: number): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
-  let changed = false;
-  let wake: () => void = () => {};
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(dir, () => {
-      changed = true;
-      wake();
-    });
-    watcher.on("error", () => wake());
-  } catch {
-    // The directory is gone: the looks below find no exit code and no monitor.
-  }
+  const changes = watchDir(dir);
   try {
     for (;;) {
-      changed = false;
       const code = await readExitCode(dir);
       if (code !== undefined) return code;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || !(await monitorAlive(dir))) return await readExitCode(dir);
-      if (changed) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(remaining, recheckMs));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await changes.wait(Math.min(remaining, recheckMs));
     }
   } finally {
-    watcher?.close();
+    changes.close();
   }
 }
 
