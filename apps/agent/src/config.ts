@@ -25,6 +25,8 @@ export const AgentConfig = z.object({
   GROVE_CELL_MEMORY_MB: z.coerce.number().int().positive().default(4096),
   GROVE_CELL_DISK_MB: z.coerce.number().int().positive().default(20_480),
   GROVE_CELL_MAX_CONTAINERS: z.coerce.number().int().positive().default(250),
+  /** a process's stdout/stderr file is moved aside (to .1) at this size, so output cannot fill the disk */
+  GROVE_OUTPUT_CAP_MB: z.coerce.number().int().positive().default(16),
   GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   GROVE_ROUTE_INTERVAL_MS: z.coerce.number().int().positive().default(20_000),
   GROVE_RUNTIME: z.string().default("runc"),

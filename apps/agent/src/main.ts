@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     },
     runtimePath: config.GROVE_RUNTIME,
     maxContainers: config.GROVE_CELL_MAX_CONTAINERS,
+    outputCapBytes: config.GROVE_OUTPUT_CAP_MB * 1024 * 1024,
     log,
   });
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients

@@ -26,6 +26,8 @@ export interface CellRuntimeOptions {
   cgroupParent?: string;
   runtimePath?: string;
   maxContainers?: number;
+  /** size at which a process's stdout/stderr file is moved aside (garden's outputCapBytes) */
+  outputCapBytes?: number;
   allowPrivileged?: boolean;
   defaultGraceTimeNs?: number;
   log: Logger;
@@ -74,6 +76,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       runtimeRoot: options.runtimeRoot ?? join(stateDir, "runtime"),
       cgroupParent,
       ...(options.maxContainers ? { maxContainers: options.maxContainers } : {}),
+      ...(options.outputCapBytes ? { outputCapBytes: options.outputCapBytes } : {}),
       ...(options.allowPrivileged !== undefined ? { allowPrivileged: options.allowPrivileged } : {}),
       ...(options.defaultGraceTimeNs !== undefined ? { defaultGraceTimeNs: options.defaultGraceTimeNs } : {}),
       logger: log,
