@@ -1,3 +1,5 @@
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { Container, Process } from "@grove/garden";
 import {
@@ -17,6 +19,14 @@ import type { Logger } from "pino";
 import { APP_DIR } from "./bits-cache";
 import { instanceEnv } from "./instances";
 
+/** What survives an agent restart of an exec: enough to find its process again. */
+interface SessionRecord {
+  execId: string;
+  tenantId: string;
+  instanceId: string;
+  processId: string;
+}
+
 interface Session {
   execId: string;
   tenantId: string;
@@ -32,6 +42,8 @@ export interface ExecSessionsOptions {
   nats: NatsConnection;
   /** the live container and spec of an instance on this cell (see `InstanceManager.execTarget`) */
   execTarget(instanceId: string): { container: Container; spec: StartInstance } | undefined;
+  /** where each running exec is recorded, so a restarted agent takes it up again */
+  stateDir: string;
   log: Logger;
   /** how long a finished exec can still be attached to (its output read again) */
   lingerMs?: number;
@@ -45,6 +57,8 @@ type ReplyBody = { ok: boolean; notFound?: boolean; error?: string };
  * `grove exec` on a cell: runs processes in instances' containers on request of the api, streams
  * their output from the first byte to whoever attaches, and passes on stdin, signals and resizes.
  * An exec is bound to the tenant that started it; any other tenant is told it does not exist.
+ * Each exec is recorded in `<stateDir>/<execId>.json` until it is forgotten, so an agent restarted
+ * while it runs attaches to its process again and goes on serving it.
  */
 export class ExecSessions {
   readonly #sessions = new Map<string, Session>();
@@ -52,6 +66,32 @@ export class ExecSessions {
   #requests?: Subscription;
 
   constructor(private readonly options: ExecSessionsOptions) {}
+
+  /**
+   * Takes up the execs recorded before a restart whose processes are still there (call after the
+   * instances were re-adopted); forgets the others. Returns how many were taken up.
+   */
+  async restore(): Promise<number> {
+    await mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
+    let restored = 0;
+    for (const name of await readdir(this.options.stateDir)) {
+      if (!name.endsWith(".json")) continue;
+      const file = join(this.options.stateDir, name);
+      const record = await readFile(file, "utf8")
+        .then((text) => JSON.parse(text) as SessionRecord)
+        .catch(() => undefined);
+      const target = record && this.options.execTarget(record.instanceId);
+      const process = await target?.container.attach(record?.processId ?? "").catch(() => undefined);
+      if (!record || !target || !process || target.spec.tenantId !== record.tenantId) {
+        await rm(file, { force: true });
+        continue;
+      }
+      const log = this.options.log.child({ component: "agent.exec", execId: record.execId });
+      this.#open(record, process, target.container.hold(), log);
+      restored += 1;
+    }
+    return restored;
+  }
 
   /** Answers exec requests for `cellId` until `close()`. */
   listen(cellId: string): void {
@@ -66,7 +106,8 @@ export class ExecSessions {
   close(): void {
     this.#requests?.unsubscribe();
     for (const timer of this.#timers) clearTimeout(timer);
-    for (const session of this.#sessions.values()) this.#forget(session);
+    // The records stay: an agent started again takes these execs up.
+    for (const session of this.#sessions.values()) this.#forget(session, true);
   }
 
   async #start(msg: Msg): Promise<void> {
@@ -91,8 +132,16 @@ export class ExecSessions {
     const [path, ...args] = request.command as [string, ...string[]];
     let process: Process;
     const release = target.container.hold();
+    const record: SessionRecord = {
+      execId: request.execId,
+      tenantId: request.tenantId,
+      instanceId: request.instanceId,
+      processId: `exec-${request.execId}`,
+    };
     try {
+      await writeFile(this.#recordFile(record.execId), JSON.stringify(record), { mode: 0o600 });
       process = await target.container.run({
+        id: record.processId,
         path,
         args,
         dir: APP_DIR,
@@ -102,23 +151,30 @@ export class ExecSessions {
       });
     } catch (error) {
       release();
+      await rm(this.#recordFile(record.execId), { force: true });
       log.info({ err: error }, "exec failed to start");
       return reply({ ok: false, error: `cannot run ${path}: ${(error as Error).message}` });
     }
+    this.#open(record, process, release, log);
+    log.info({ instanceId: request.instanceId, path, tty: request.tty !== undefined }, "exec started");
+    reply({ ok: true });
+  }
+
+  /** Serves a running exec: its control subject, the attach deadline, its exit and linger. */
+  #open(record: SessionRecord, process: Process, release: () => void, log: Logger): void {
     const session: Session = {
-      execId: request.execId,
-      tenantId: request.tenantId,
+      execId: record.execId,
+      tenantId: record.tenantId,
       process,
       attached: false,
       release,
-      control: this.options.nats.subscribe(subjects.execControl(request.execId), {
+      control: this.options.nats.subscribe(subjects.execControl(record.execId), {
         callback: (err, control) => {
           if (!err) void this.#control(session, control, log);
         },
       }),
     };
-    this.#sessions.set(request.execId, session);
-    log.info({ instanceId: request.instanceId, path, tty: request.tty !== undefined }, "exec started");
+    this.#sessions.set(record.execId, session);
     this.#later(this.options.attachTimeoutMs ?? 60_000, () => {
       if (!session.attached && session.exitCode === undefined) void process.signal("kill").catch(() => {});
     });
@@ -130,7 +186,10 @@ export class ExecSessions {
       },
       () => this.#forget(session),
     );
-    reply({ ok: true });
+  }
+
+  #recordFile(execId: string): string {
+    return join(this.options.stateDir, `${execId}.json`);
   }
 
   async #control(session: Session, msg: Msg, log: Logger): Promise<void> {
@@ -190,11 +249,12 @@ export class ExecSessions {
     );
   }
 
-  #forget(session: Session): void {
+  #forget(session: Session, keepRecord = false): void {
     if (this.#sessions.get(session.execId) !== session) return;
     this.#sessions.delete(session.execId);
     session.control.unsubscribe();
     session.release();
+    if (!keepRecord) void rm(this.#recordFile(session.execId), { force: true });
   }
 
   #later(ms: number, fn: () => void): void {

@@ -106,4 +106,25 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "grove exec on a real 
     }, 30_000);
     expect(again.exitCode).toBe(128 + 9);
   });
+
+  it("takes up a running exec again after its agent was killed and started again", async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats, { cellCount: 1 });
+    await c.pushWeb("web", 1);
+    await c.running("web", 1);
+    const id = await exec(c, { command: ["sh", "-c", "echo before; read x; echo got:$x; exit 4"] });
+    const cell = c.cells[0];
+    await cell?.kill("SIGKILL");
+    await cell?.start();
+    expect(cell?.logs.some((line) => line.includes('"took up running execs"'))).toBe(true);
+    const output = c.call(`/v1/execs/${id}/output`).then(readOutput);
+    const stdin = await eventually(async () => {
+      const r = await c.call(`/v1/execs/${id}/stdin?eof=true`, {
+        method: "POST",
+        body: Buffer.from("hello\n"),
+      });
+      return r.status === 204 ? r : undefined;
+    }, 10_000);
+    expect(stdin.status).toBe(204);
+    expect(await output).toEqual({ stdout: "before\ngot:hello\n", stderr: "", exitCode: 4 });
+  });
 });
