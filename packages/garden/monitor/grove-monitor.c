@@ -156,6 +156,17 @@ static void close_stdin(void) {
   }
 }
 
+/* Nothing of the caller may stay open in a long-lived monitor but `fd`, where it reports (as fd 3). */
+static void keep_only_status(int fd) {
+  if (fd != 3) {
+    dup2(fd, 3);
+    close(fd);
+  }
+  status_fd = 3;
+  fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+  close_range(4, ~0U, 0);
+}
+
 static int serves_execs; /* this monitor's process is a container's grove-init (-l) */
 static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args);
 
@@ -178,10 +189,7 @@ static void spawn_exec_monitor(int conn, const uint8_t *p, uint32_t n) {
   pid_t child = fork();
   if (child != 0) return; /* reaped with the others in the SIGCHLD loop */
   setsid();
-  dup2(conn, 3);
-  status_fd = 3;
-  fcntl(status_fd, F_SETFD, FD_CLOEXEC);
-  close_range(4, ~0U, 0);
+  keep_only_status(conn);
   master_fd = stdin_fd = -1;
   for (int i = 0; i < 2; i++) outputs[i] = (struct output){-1, -1, outputs[i].name, 0};
   memset(clients, 0, sizeof clients);
@@ -312,8 +320,8 @@ static void write_exit_status(int status) {
   if (rename("exitcode.tmp", "exitcode") < 0) die("rename exitcode");
 }
 
-static pid_t read_pid(void) {
-  FILE *f = fopen("pid", "r");
+static pid_t read_pid(const char *path) {
+  FILE *f = fopen(path, "r");
   long pid = -1;
   if (!f) return -1;
   if (fscanf(f, "%ld", &pid) != 1) pid = -1;
@@ -420,7 +428,7 @@ static void start_with_runtime(int tty, int listen_init, char **argv, int devnul
     fail_start(WIFEXITED(runtime_status) ? WEXITSTATUS(runtime_status) : 128 + WTERMSIG(runtime_status),
                NULL);
   }
-  if (read_pid() <= 0) {
+  if (read_pid("pid") <= 0) {
     errno = ENOENT;
     die("pid file");
   }
@@ -454,13 +462,7 @@ static int start_with_init(int tty, unsigned rows, unsigned cols, const char *so
   snprintf(init_pid_path, sizeof init_pid_path, "%s", socket_path);
   char *slash = strrchr(init_pid_path, '/');
   snprintf(slash ? slash + 1 : init_pid_path, sizeof init_pid_path - (size_t)(slash ? slash + 1 - init_pid_path : 0), "pid");
-  pid_t init_pid = -1;
-  FILE *pid_file = fopen(init_pid_path, "r");
-  if (pid_file) {
-    long value;
-    if (fscanf(pid_file, "%ld", &value) == 1) init_pid = (pid_t)value;
-    fclose(pid_file);
-  }
+  pid_t init_pid = read_pid(init_pid_path);
 
   int fds[3] = {in_r, out_w, err_w};
   if (frame_send(init, 'R', request, (uint32_t)len, fds, tty ? 0 : 3) < 0) die("send request");
@@ -551,7 +553,7 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
   } else {
     start_with_runtime(tty, mode == 'l', args, devnull, in_pipe[0], writers[0], writers[1]);
     serves_execs = mode == 'l';
-    child = read_pid();
+    child = read_pid("pid");
   }
   close(in_pipe[0]);
   /* only the process holds the pipes' write ends now: they end when it (and its children) do */
@@ -664,14 +666,7 @@ int main(int argc, char **argv) {
   setsid();
   pid_t second = fork();
   if (second != 0) _exit(second < 0 ? 125 : 0);
-  /* Keep only the status pipe: nothing of the caller may stay open in a long-lived monitor. */
-  if (sync_pipe[1] != 3) {
-    dup2(sync_pipe[1], 3);
-    close(sync_pipe[1]);
-  }
-  status_fd = 3;
-  fcntl(status_fd, F_SETFD, FD_CLOEXEC);
-  close_range(4, ~0U, 0);
+  keep_only_status(sync_pipe[1]);
   monitor(tty, rows, cols, mode, &argv[ai + 1]);
   return 0;
 }

@@ -110,9 +110,9 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
         join(initDir, "pid"),
         handle,
       ),
+      logPath,
       listenForInit: true,
     },
-    logPath,
     operation: networked ? "runtime create" : "runtime run",
   });
   if (context.networker) {

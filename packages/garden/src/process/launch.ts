@@ -20,8 +20,9 @@ export interface LaunchRequest {
    * as fd 3, so it must carry `--preserve-fds 1`), or a request to a running container's grove-init
    * (`initDir`: the init's monitor directory; `requestFile` as written by `initRequest`).
    */
-  start: { runtimeArgv: string[]; listenForInit?: boolean } | { initDir: string; requestFile: string };
-  logPath: string;
+  start:
+    | { runtimeArgv: string[]; logPath: string; listenForInit?: boolean }
+    | { initDir: string; requestFile: string };
   /** allocate a TTY (a runtime command line must then use `--console-socket console.sock`) */
   tty?: WindowSize | true;
   operation: string;
@@ -40,8 +41,10 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
       ? []
       : ["-t", request.tty === true ? "0,0" : `${request.tty.rows},${request.tty.columns}`];
   const capArgs = ["-o", String(request.outputCapBytes)];
-  const offset = await logOffset(request.logPath);
   const { start } = request;
+  // Only the runtime writes a log; its last error is the best message.
+  const runtimeLog =
+    "runtimeArgv" in start ? { path: start.logPath, offset: await logOffset(start.logPath) } : undefined;
   let result: { exitCode: number; stderr: string } | undefined;
   if ("runtimeArgv" in start) {
     const argv = [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv];
@@ -66,7 +69,7 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
   }
   if (result.exitCode === 0) return;
   const message =
-    (await lastRuntimeError(request.logPath, offset)) ||
+    (runtimeLog ? await lastRuntimeError(runtimeLog.path, runtimeLog.offset) : "") ||
     (await readFile(join(request.dir, "monitor.log"), "utf8").catch(() => "")).trim() ||
     (await readFile(join(request.dir, "stderr"), "utf8").catch(() => "")).trim() ||
     result.stderr.trim();

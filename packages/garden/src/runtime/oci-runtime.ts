@@ -31,10 +31,6 @@ export class OciRuntime {
     await this.run("start", logPath, ["start", id]);
   }
 
-  async kill(id: string, signal: string, logPath: string, all = false): Promise<void> {
-    await this.run("kill", logPath, ["kill", ...(all ? ["--all"] : []), id, signal]);
-  }
-
   /** Deletes a stopped container; `force` also kills a running one (slower: runc polls at 100 ms). */
   async delete(id: string, logPath: string, force = true): Promise<void> {
     await this.run("delete", logPath, ["delete", ...(force ? ["--force"] : []), id]);
