@@ -18,6 +18,11 @@ import type { RouteEmitter } from "./route-emitter";
 const MiB = 1024 * 1024;
 /** Property marking containers this agent owns, so adoption after a restart finds them. */
 export const OWNER_PROPERTY = "grove.owner";
+/**
+ * An instance's output is read for shipping at most every 25 ms while it keeps coming, so an app
+ * that logs a line per request costs the agent one read per batch rather than one per line.
+ */
+const shippedOutput = { coalesceMs: 25 };
 const SPEC_PROPERTY = "grove.spec";
 const PROCESS_PROPERTY = "grove.process";
 const STATE_PROPERTY = "grove.state";
@@ -256,8 +261,8 @@ export class InstanceManager {
       index: instance.spec.index,
     };
     this.#logReaders.set(source.instanceId, {
-      stdout: this.deps.shipLogs(source, "stdout", process.stdout(), stdoutSkip),
-      stderr: this.deps.shipLogs(source, "stderr", process.stderr(), stderrSkip),
+      stdout: this.deps.shipLogs(source, "stdout", process.stdout(shippedOutput), stdoutSkip),
+      stderr: this.deps.shipLogs(source, "stderr", process.stderr(shippedOutput), stderrSkip),
     });
     const exited = process.wait();
     void exited.then(

@@ -57,6 +57,15 @@ export interface Container {
   hold(): () => void;
 }
 
+export interface ReadOptions {
+  /**
+   * Reads at most once per this many milliseconds while output keeps coming, so a process that
+   * writes many small lines is read in batches (log shipping) rather than once per write. 0 (the
+   * default) reads as soon as anything is written (interactive streams).
+   */
+  coalesceMs?: number;
+}
+
 export interface Process {
   readonly id: string;
   /**
@@ -64,8 +73,8 @@ export interface Process {
    * included), ending when the process has exited and all output is read. With a TTY, all output
    * is on stdout.
    */
-  stdout(): Readable;
-  stderr(): Readable;
+  stdout(options?: ReadOptions): Readable;
+  stderr(options?: ReadOptions): Readable;
   /** Writes to the process's stdin; end() closes it (EOF). */
   stdin(): Writable;
   resize(size: WindowSize): Promise<void>;

@@ -116,6 +116,30 @@ describe.runIf(runtimeAvailable)("processes", () => {
     }
   });
 
+  it("reads output that trickles in as batches when asked to coalesce, losing nothing", async () => {
+    const process = await container.run({
+      path: "sh",
+      args: ["-c", "i=0; while [ $i -lt 100 ]; do echo line-$i; usleep 3000; i=$((i+1)); done"],
+    });
+    const chunks: string[] = [];
+    for await (const chunk of process.stdout({ coalesceMs: 100 })) chunks.push(String(chunk));
+    expect(await process.wait()).toBe(0);
+    const lines = chunks.join("").split("\n").filter(Boolean);
+    expect(lines).toEqual(Array.from({ length: 100 }, (_, i) => `line-${i}`));
+    // 100 writes over ≥ 300 ms, read at most every 100 ms: a handful of reads, not one per line.
+    expect(chunks.length).toBeLessThan(15);
+  });
+
+  it("reads on at once while a coalescing reader finds its buffer full", async () => {
+    const process = await container.run({ path: "sh", args: ["-c", "head -c 1048576 /dev/zero"] });
+    expect(await process.wait()).toBe(0);
+    // All of it is waiting: a reader that paused its coalescing time after each full 64 KiB read
+    // would take 16 minutes.
+    let bytes = 0;
+    for await (const chunk of process.stdout({ coalesceMs: 60_000 })) bytes += (chunk as Buffer).length;
+    expect(bytes).toBe(1048576);
+  });
+
   it("runs many processes started at once, each with its own output and exit code", async () => {
     const started = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

@@ -8,15 +8,17 @@ export interface DirWatch {
 
 /**
  * Change notices for one directory (inotify through fs.watch), so readers of a process directory
- * wake when the monitor writes instead of polling. A directory that cannot be watched (gone)
- * just makes `wait` a timer.
+ * wake when the monitor writes instead of polling. With `names`, only changes to those entries
+ * count (a reader of stderr does not wake for every write to stdout). A directory that cannot be
+ * watched (gone) just makes `wait` a timer.
  */
-export function watchDir(dir: string): DirWatch {
+export function watchDir(dir: string, names?: readonly string[]): DirWatch {
   let changed = false;
   let wake: () => void = () => {};
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(dir, () => {
+    watcher = watch(dir, (_event, name) => {
+      if (names && name && !names.includes(name)) return;
       changed = true;
       wake();
     });

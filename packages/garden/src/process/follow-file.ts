@@ -1,5 +1,5 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { Readable } from "node:stream";
 import { type DirWatch, watchDir } from "./dir-watch";
 
@@ -11,15 +11,23 @@ const recheckMs = 250;
  * once `finished()` is true and everything written before that has been read — like `tail -F`
  * that knows when the writer is done. When the writer moves the file aside and starts a new one
  * (grove-monitor's output cap), the reader finishes the old file and goes on with the new one.
+ * It wakes on changes to the file itself and to the entries named in `alsoWakeOn` (say, the file
+ * that tells the writer is done). With `coalesceMs`, reads are at least that far apart, so output
+ * written as many small pieces is read (and passed on) in batches.
  */
-export function followFile(path: string, finished: () => Promise<boolean>): Readable {
+export function followFile(
+  path: string,
+  finished: () => Promise<boolean>,
+  { coalesceMs = 0, alsoWakeOn = [] }: { coalesceMs?: number | undefined; alsoWakeOn?: string[] } = {},
+): Readable {
   let file: FileHandle | undefined;
   let position = 0;
+  let lastRead = Number.NEGATIVE_INFINITY;
   let closed = false;
   let changes: DirWatch | undefined;
   const buffer = Buffer.alloc(64 * 1024);
   const pause = () => {
-    changes ??= watchDir(dirname(path));
+    changes ??= watchDir(dirname(path), [basename(path), ...alsoWakeOn]);
     return changes.wait(recheckMs);
   };
 
@@ -34,10 +42,16 @@ export function followFile(path: string, finished: () => Promise<boolean>): Read
           continue;
         }
       }
+      if (coalesceMs > 0) {
+        const wait = lastRead + coalesceMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       // Check before reading: output written before the writer finished is then always read.
       const done = await finished();
       const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
       if (bytesRead > 0) {
+        // A full buffer means more is waiting: read on at once.
+        lastRead = bytesRead === buffer.length ? Number.NEGATIVE_INFINITY : performance.now();
         position += bytesRead;
         return Buffer.from(buffer.subarray(0, bytesRead));
       }

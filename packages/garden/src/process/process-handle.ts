@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Writable } from "node:stream";
 import { GardenError } from "../errors";
-import type { Process } from "../garden-api";
+import type { Process, ReadOptions } from "../garden-api";
 import type { Signal, WindowSize } from "../types";
 import { closeStdinFrame, connectControl, resizeFrame, stdinFrame } from "./control-client";
 import { watchDir } from "./dir-watch";
@@ -13,9 +13,12 @@ import { followFile } from "./follow-file";
 /** Longest pause between looks at a process directory when no change was seen in it. */
 const recheckMs = 250;
 
+/** The file in a process directory where the monitor records the exit status (moved into place). */
+export const EXIT_CODE_FILE = "exitcode";
+
 /** Reads what the monitor left in a process directory. */
 export async function readExitCode(dir: string): Promise<number | undefined> {
-  const text = await readFile(join(dir, "exitcode"), "utf8").catch(() => undefined);
+  const text = await readFile(join(dir, EXIT_CODE_FILE), "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   const code = Number.parseInt(text, 10);
   return Number.isNaN(code) ? undefined : code;
@@ -33,7 +36,7 @@ export async function readPid(dir: string): Promise<number | undefined> {
  */
 export async function waitForExitCode(dir: string, timeoutMs: number): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
-  const changes = watchDir(dir);
+  const changes = watchDir(dir, [EXIT_CODE_FILE]);
   try {
     for (;;) {
       const code = await readExitCode(dir);
@@ -79,14 +82,20 @@ export class ProcessHandle implements Process {
     private readonly hooks: ProcessHooks,
   ) {}
 
-  stdout(): Readable {
-    this.hooks.touch();
-    return followFile(join(this.dir, "stdout"), () => this.hasExited());
+  stdout(options?: ReadOptions): Readable {
+    return this.output("stdout", options);
   }
 
-  stderr(): Readable {
+  stderr(options?: ReadOptions): Readable {
+    return this.output("stderr", options);
+  }
+
+  private output(stream: "stdout" | "stderr", options: ReadOptions = {}): Readable {
     this.hooks.touch();
-    return followFile(join(this.dir, "stderr"), () => this.hasExited());
+    return followFile(join(this.dir, stream), () => this.hasExited(), {
+      coalesceMs: options.coalesceMs,
+      alsoWakeOn: [EXIT_CODE_FILE],
+    });
   }
 
   stdin(): Writable {
@@ -164,7 +173,7 @@ export class ProcessHandle implements Process {
 
   /** When the process exited (the exit code file's time), or undefined while it runs. */
   async exitedAtMs(): Promise<number | undefined> {
-    const info = await stat(join(this.dir, "exitcode")).catch(() => undefined);
+    const info = await stat(join(this.dir, EXIT_CODE_FILE)).catch(() => undefined);
     return info?.mtimeMs;
   }
 
