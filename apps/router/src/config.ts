@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 /** The router's configuration, from the environment, parsed once at start-up. */
@@ -19,6 +20,11 @@ export const RouterConfig = z.object({
   GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   /** connections to one instance at most; further requests wait for one to come free */
   GROVE_ROUTER_MAX_CONNS_PER_INSTANCE: z.coerce.number().int().positive().default(500),
+  /**
+   * processes that proxy, sharing the port (like gorouter using every core); 1 = the router runs in
+   * one process with no supervisor
+   */
+  GROVE_ROUTER_WORKERS: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RouterConfig = z.output<typeof RouterConfig>;

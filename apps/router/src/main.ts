@@ -1,26 +1,49 @@
+import cluster from "node:cluster";
 import { pino } from "pino";
 import { parseRouterConfig } from "./config";
 import { startRouter } from "./router";
+import { serveSupervisor, superviseWorkers } from "./workers";
 
 const config = parseRouterConfig(process.env);
-const log = pino({ level: config.GROVE_LOG_LEVEL });
-const router = await startRouter({
-  natsUrl: config.NATS_URL,
-  log,
-  host: config.GROVE_ROUTER_HOST,
-  port: config.GROVE_ROUTER_PORT,
-  statusPort: config.GROVE_ROUTER_STATUS_PORT,
-  pruneThresholdSeconds: config.GROVE_ROUTER_PRUNE_SECONDS,
-  registerIntervalSeconds: config.GROVE_ROUTER_REGISTER_INTERVAL_SECONDS,
-  proxy: {
-    maxPipeline: config.GROVE_ROUTER_PIPELINE_DEPTH,
-    responseTimeoutMs: config.GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS * 1000,
-    maxConnections: config.GROVE_ROUTER_MAX_CONNS_PER_INSTANCE,
-  },
-});
+const supervising = config.GROVE_ROUTER_WORKERS > 1 && cluster.isPrimary;
+const log = pino({ level: config.GROVE_LOG_LEVEL }).child(
+  cluster.isWorker ? { worker: cluster.worker?.id } : {},
+);
+
+const running = supervising
+  ? await superviseWorkers({
+      workers: config.GROVE_ROUTER_WORKERS,
+      log,
+      host: config.GROVE_ROUTER_HOST,
+      statusPort: config.GROVE_ROUTER_STATUS_PORT,
+    })
+  : await startRouter({
+      natsUrl: config.NATS_URL,
+      log,
+      host: config.GROVE_ROUTER_HOST,
+      port: config.GROVE_ROUTER_PORT,
+      statusPort: cluster.isWorker ? false : config.GROVE_ROUTER_STATUS_PORT,
+      pruneThresholdSeconds: config.GROVE_ROUTER_PRUNE_SECONDS,
+      registerIntervalSeconds: config.GROVE_ROUTER_REGISTER_INTERVAL_SECONDS,
+      proxy: {
+        maxPipeline: config.GROVE_ROUTER_PIPELINE_DEPTH,
+        responseTimeoutMs: config.GROVE_ROUTER_ENDPOINT_TIMEOUT_SECONDS * 1000,
+        maxConnections: config.GROVE_ROUTER_MAX_CONNS_PER_INSTANCE,
+      },
+    });
+if (!("table" in running)) {
+  // the supervisor announces "router listening" once every worker listens
+} else if (cluster.isWorker) {
+  log.info({ port: running.port }, "router worker listening");
+  serveSupervisor(running);
+  // The supervisor is gone (killed): a worker does not outlive it.
+  process.once("disconnect", () => running.close().then(() => process.exit(0)));
+} else {
+  log.info({ port: running.port, statusPort: running.statusPort }, "router listening");
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log.info({ signal }, "router stopping");
-    router.close().then(() => process.exit(0));
+    running.close().then(() => process.exit(0));
   });
 }

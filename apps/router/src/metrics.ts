@@ -104,16 +104,20 @@ export function createRouterMetrics() {
       help: "Route messages applied, by kind",
       labelNames: ["kind"] as const,
       registers: [registry],
+      // every worker of a router applies every message: the router's count is any one worker's
+      aggregator: "max",
     }),
     rejectedMessages: new Counter({
       name: "grove_router_rejected_messages_total",
       help: "Route messages rejected as invalid",
       registers: [registry],
+      aggregator: "max",
     }),
     endpoints: new Gauge({
       name: "grove_router_endpoints",
       help: "Endpoints in the routing table",
       registers: [registry],
+      aggregator: "max",
     }),
   };
 }

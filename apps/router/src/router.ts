@@ -1,18 +1,20 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo, Server } from "node:net";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { createRouterMetrics } from "./metrics";
+import { createRouterMetrics, type RouterMetrics } from "./metrics";
 import { createProxy, type ProxyOptions } from "./proxy";
 import { followRouteMessages } from "./route-messages";
 import { RouteTable } from "./route-table";
+import { createStatusServer } from "./status-server";
 
 export interface RouterOptions {
   natsUrl: string;
   log: Logger;
   host?: string;
   port?: number;
-  statusPort?: number;
+  /** the status server's port; false for none (a worker, whose supervisor serves status) */
+  statusPort?: number | false;
   pruneThresholdSeconds?: number;
   registerIntervalSeconds?: number;
   /** tuning of the proxy (timeouts, limits, pipelining) */
@@ -22,9 +24,12 @@ export interface RouterOptions {
 export interface RunningRouter {
   /** the proxy's port */
   port: number;
-  /** the status server's port (/metrics, /livez, /readyz) */
-  statusPort: number;
+  /** the status server's port (/metrics, /livez, /readyz), or undefined when it has none */
+  statusPort: number | undefined;
   table: RouteTable;
+  metrics: RouterMetrics;
+  /** why the router cannot route now (no NATS), or undefined */
+  notReady(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -62,34 +67,34 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
   const proxy = createProxy({ table, log, metrics, ...options.proxy });
   const server = proxy.server;
-  const status = createServer(async (req, res) => {
-    if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
-    } else if (req.url === "/livez") {
-      res.end("ok\n");
-    } else if (req.url === "/readyz") {
-      const ready = !nats.isClosed() && nats.info !== undefined;
-      res.writeHead(ready ? 200 : 503).end(ready ? "ok\n" : "nats unreachable\n");
-    } else {
-      res.writeHead(404).end("not found\n");
-    }
-  });
+  const notReady = () => (!nats.isClosed() && nats.info !== undefined ? undefined : "nats unreachable");
+  const status =
+    options.statusPort === false
+      ? undefined
+      : createStatusServer({
+          metrics: async () => ({
+            contentType: metrics.registry.contentType,
+            text: await metrics.registry.metrics(),
+          }),
+          notReady: async () => notReady(),
+        });
   const host = options.host ?? "0.0.0.0";
   await listen(server, host, options.port ?? 8080);
-  await listen(status, host, options.statusPort ?? 8082);
-  log.info({ port: portOf(server), statusPort: portOf(status) }, "router listening");
+  if (status) await listen(status, host, (options.statusPort as number | undefined) ?? 8082);
+  const statusPort = status ? portOf(status) : undefined;
   let closing: Promise<void> | undefined;
   return {
     port: portOf(server),
-    statusPort: portOf(status),
+    statusPort,
     table,
+    metrics,
+    notReady,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
         messages.stop();
         proxy.close();
-        await Promise.all([closeServer(server), closeServer(status)]);
+        await Promise.all([closeServer(server), status && closeServer(status)]);
         await nats.drain().catch(() => nats.close());
       })();
       return closing;
@@ -97,7 +102,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   };
 }
 
-function listen(server: Server | HttpServer, host: string, port: number): Promise<void> {
+export function listen(server: Server | HttpServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -107,13 +112,13 @@ function listen(server: Server | HttpServer, host: string, port: number): Promis
   });
 }
 
-function closeServer(server: Server | HttpServer): Promise<void> {
+export function closeServer(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     if ("closeAllConnections" in server) server.closeAllConnections();
   });
 }
 
-function portOf(server: Server | HttpServer): number {
+export function portOf(server: Server | HttpServer): number {
   return (server.address() as AddressInfo).port;
 }

@@ -385,7 +385,7 @@ describeWith(["nats"], "router proxying", () => {
     await registerRoute(nc, router, web.port, "metrics.test");
     for (let i = 0; i < 4; i++) expect((await send(router.port, "metrics.test")).status).toBe(200);
     expect((await send(router.port, "unknown.test")).status).toBe(404);
-    const metrics = (await send(router.statusPort, "status", "/metrics")).body.toString();
+    const metrics = (await send(router.statusPort ?? 0, "status", "/metrics")).body.toString();
     expect(metrics).toMatch(/grove_router_requests_total\{status="2xx"\} 4\n/);
     expect(metrics).toMatch(/grove_router_requests_total\{status="4xx"\} 1\n/);
     expect(metrics).toMatch(/grove_router_retries_total 2\n/);

@@ -179,9 +179,9 @@ describeWith(["nats"], "router", () => {
     const web = await backend("web");
     await registerAndWait(nc, router, web.port, "ok.example.test");
     expect((await get(router.port, "ok.example.test")).status).toBe(200);
-    const metrics = await get(router.statusPort, "status", "/metrics");
+    const metrics = await get(router.statusPort ?? 0, "status", "/metrics");
     expect(metrics.body).toMatch(/grove_router_rejected_messages_total 2/);
     expect(metrics.body).toMatch(/grove_router_requests_total\{status="2xx"\} 1/);
-    expect((await get(router.statusPort, "status", "/readyz")).status).toBe(200);
+    expect((await get(router.statusPort ?? 0, "status", "/readyz")).status).toBe(200);
   });
 });

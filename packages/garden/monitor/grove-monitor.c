@@ -50,6 +50,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frames.h"
@@ -81,6 +82,14 @@ struct output {
 };
 static struct output outputs[2] = {{-1, -1, "stdout", 0}, {-1, -1, "stderr", 0}};
 static size_t output_cap = 16u << 20;
+/*
+ * Pipe output is copied in batches: after a read that emptied a pipe, the pipes are left alone for
+ * this long, so a process writing a line at a time (a log line per request) wakes the monitor a
+ * hundred times a second rather than once per line. A full read goes on at once, so a chatty
+ * process is never held back; at exit everything is drained. A terminal is copied at once.
+ */
+#define OUTPUT_BATCH_MS 10
+static struct timespec outputs_resume; /* pipes are not polled before this time */
 static struct client clients[MAX_CLIENTS];
 
 static void die(const char *what) {
@@ -266,6 +275,12 @@ static void emit(struct output *o, const uint8_t *buf, size_t n) {
   o->size += n;
 }
 
+static long ms_until(const struct timespec *t) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
 /* Copies what an output pipe holds; `drain`: everything until it would block or ends. */
 static void copy_output(struct output *o, int drain) {
   uint8_t buf[65536];
@@ -279,6 +294,14 @@ static void copy_output(struct output *o, int drain) {
       return;
     }
     emit(o, buf, (size_t)r);
+    if ((size_t)r < sizeof buf && !drain) {
+      clock_gettime(CLOCK_MONOTONIC, &outputs_resume);
+      outputs_resume.tv_nsec += OUTPUT_BATCH_MS * 1000000L;
+      if (outputs_resume.tv_nsec >= 1000000000L) {
+        outputs_resume.tv_sec += 1;
+        outputs_resume.tv_nsec -= 1000000000L;
+      }
+    }
     if (!drain) return;
   }
 }
@@ -580,11 +603,13 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
     fds[n++] = (struct pollfd){.fd = control, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = master_fd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = init, .events = POLLIN};
-    fds[n++] = (struct pollfd){.fd = outputs[0].pipe, .events = POLLIN};
-    fds[n++] = (struct pollfd){.fd = outputs[1].pipe, .events = POLLIN};
+    long held = ms_until(&outputs_resume);
+    int batching = held > 0;
+    fds[n++] = (struct pollfd){.fd = batching ? -1 : outputs[0].pipe, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = batching ? -1 : outputs[1].pipe, .events = POLLIN};
     for (int i = 0; i < MAX_CLIENTS; i++)
       fds[n++] = (struct pollfd){.fd = clients[i].fd > 0 ? clients[i].fd : -1, .events = POLLIN};
-    if (poll(fds, (nfds_t)n, -1) < 0) {
+    if (poll(fds, (nfds_t)n, batching ? (int)held + 1 : -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
