@@ -10,14 +10,14 @@ const log = pino({ level: config.GROVE_LOG_LEVEL }).child(
   cluster.isWorker ? { worker: cluster.worker?.id } : {},
 );
 
-const running = supervising
-  ? await superviseWorkers({
+const starting = supervising
+  ? superviseWorkers({
       workers: config.GROVE_ROUTER_WORKERS,
       log,
       host: config.GROVE_ROUTER_HOST,
       statusPort: config.GROVE_ROUTER_STATUS_PORT,
     })
-  : await startRouter({
+  : startRouter({
       natsUrl: config.NATS_URL,
       log,
       host: config.GROVE_ROUTER_HOST,
@@ -31,6 +31,10 @@ const running = supervising
         maxConnections: config.GROVE_ROUTER_MAX_CONNS_PER_INSTANCE,
       },
     });
+const running = await starting.catch((error: Error) => {
+  log.fatal({ err: error }, "router failed to start");
+  process.exit(1);
+});
 if (!("table" in running)) {
   // the supervisor announces "router listening" once every worker listens
 } else if (cluster.isWorker) {

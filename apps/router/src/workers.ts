@@ -41,10 +41,17 @@ export async function superviseWorkers(options: {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let requests = 0;
+  let announced = false;
+  let startupFailed: (error: Error) => void = () => {};
   const fork = () => {
     const worker = cluster.fork();
     worker.on("exit", (code, signal) => {
       if (stopping) return;
+      if (!announced) {
+        // Not started yet: a worker that cannot start (NATS unreachable, port taken) ends the router.
+        startupFailed(new Error(`router worker ${worker.id} exited (${signal ?? code}) before it listened`));
+        return;
+      }
       log.error({ worker: worker.id, code, signal }, "router worker died; starting another");
       setTimeout(() => {
         if (!stopping) fork();
@@ -81,34 +88,41 @@ export async function superviseWorkers(options: {
   await listen(status, options.host, options.statusPort);
   const statusPort = portOf(status);
   const listening = new Set<number>();
-  let announced = false;
-  cluster.on("message", (worker, message: { type?: string; port?: number }) => {
-    if (message?.type !== LISTENING) return;
-    listening.add(worker.id);
-    if (!announced && listening.size >= options.workers) {
-      announced = true;
-      log.info({ port: message.port, statusPort: statusPort, workers: options.workers }, "router listening");
-    }
+  const started = new Promise<void>((resolve, reject) => {
+    startupFailed = reject;
+    cluster.on("message", (worker, message: { type?: string; port?: number }) => {
+      if (message?.type !== LISTENING) return;
+      listening.add(worker.id);
+      if (!announced && listening.size >= options.workers) {
+        announced = true;
+        log.info({ port: message.port, statusPort, workers: options.workers }, "router listening");
+        resolve();
+      }
+    });
   });
-  for (let i = 0; i < options.workers; i++) fork();
-  return {
-    statusPort,
-    async close() {
-      stopping = true;
-      const workers = Object.values(cluster.workers ?? {}).filter(Boolean) as Worker[];
-      await Promise.all(
-        workers.map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              if (worker.isDead()) return resolve();
-              worker.once("exit", () => resolve());
-              worker.process.kill("SIGTERM");
-            }),
-        ),
-      );
-      await closeServer(status);
-    },
+  const close = async () => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter(Boolean) as Worker[];
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once("exit", () => resolve());
+            worker.process.kill("SIGTERM");
+          }),
+      ),
+    );
+    await closeServer(status);
   };
+  for (let i = 0; i < options.workers; i++) fork();
+  try {
+    await started;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { statusPort, close };
 }
 
 /** In a worker: tells the supervisor it listens, and lets it read its metrics and readiness. */

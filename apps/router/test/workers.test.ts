@@ -136,6 +136,36 @@ describeWith(["nats"], "router workers", () => {
     await eventually(async () => workers.every((worker) => !alive(worker)));
   });
 
+  it("fails to start, leaving no worker behind, when its workers cannot start", async () => {
+    const router = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../src/main.ts")], {
+      env: {
+        ...process.env,
+        NATS_URL: `nats://127.0.0.1:${await freePort()}`, // nothing listens there
+        GROVE_ROUTER_HOST: "127.0.0.1",
+        GROVE_ROUTER_PORT: String(await freePort()),
+        GROVE_ROUTER_STATUS_PORT: String(await freePort()),
+        GROVE_ROUTER_WORKERS: "2",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    cleanups.push(() => stopChild(router, "SIGKILL"));
+    let output = "";
+    router.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    const workers = new Set<number>();
+    const watch = setInterval(() => {
+      if (router.exitCode === null) for (const pid of childrenOf(router.pid as number)) workers.add(pid);
+    }, 20);
+    const code = await new Promise<number | null>((resolve) => router.once("exit", resolve));
+    clearInterval(watch);
+    expect(code).toBe(1);
+    expect(output).toMatch(/"router failed to start"/);
+    expect(output).not.toMatch(/"router listening"/);
+    expect(workers.size).toBeGreaterThan(0);
+    for (const pid of workers) expect(alive(pid)).toBe(false);
+  });
+
   it("takes its workers down with it when the supervisor is killed", async ({ nats }) => {
     const { router, pid } = await startWorkers(nats.url, 2);
     const workers = childrenOf(pid);
