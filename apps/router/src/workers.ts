@@ -17,7 +17,9 @@ import { createStatusServer } from "./status-server";
 const LISTENING = "grove-router:listening";
 const READY_REQUEST = "grove-router:ready?";
 const READY_REPLY = "grove-router:ready";
+/** a dead worker is replaced after this long, doubled (up to a minute) while replacements die unstarted */
 const REPLACE_DELAY_MS = 1_000;
+const REPLACE_DELAY_MAX_MS = 60_000;
 
 interface ReadyReply {
   type: typeof READY_REPLY;
@@ -42,6 +44,8 @@ export async function superviseWorkers(options: {
   let stopping = false;
   let requests = 0;
   let announced = false;
+  let replaceDelay = REPLACE_DELAY_MS;
+  const listening = new Set<number>();
   let startupFailed: (error: Error) => void = () => {};
   const fork = () => {
     const worker = cluster.fork();
@@ -55,7 +59,8 @@ export async function superviseWorkers(options: {
       log.error({ worker: worker.id, code, signal }, "router worker died; starting another");
       setTimeout(() => {
         if (!stopping) fork();
-      }, REPLACE_DELAY_MS).unref();
+      }, replaceDelay).unref();
+      if (!listening.has(worker.id)) replaceDelay = Math.min(replaceDelay * 2, REPLACE_DELAY_MAX_MS);
     });
     return worker;
   };
@@ -87,12 +92,12 @@ export async function superviseWorkers(options: {
   });
   await listen(status, options.host, options.statusPort);
   const statusPort = portOf(status);
-  const listening = new Set<number>();
   const started = new Promise<void>((resolve, reject) => {
     startupFailed = reject;
     cluster.on("message", (worker, message: { type?: string; port?: number }) => {
       if (message?.type !== LISTENING) return;
       listening.add(worker.id);
+      replaceDelay = REPLACE_DELAY_MS;
       if (!announced && listening.size >= options.workers) {
         announced = true;
         log.info({ port: message.port, statusPort, workers: options.workers }, "router listening");
