@@ -16,7 +16,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { encode, RouteRegistration, subjects } from "@grove/protocol";
 import { freePort, makeTempDir, startNats, stopChild, waitForOutput } from "@grove/testkit/services";
@@ -28,8 +27,12 @@ import { percentile, report } from "./lib";
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-/** the router's default worker count (GROVE_ROUTER_WORKERS), which nginx gets too */
-const WORKERS = availableParallelism();
+/**
+ * Router processes (GROVE_ROUTER_WORKERS), as single-node mode runs it unless told otherwise; the
+ * reference routers and nginx get the same.
+ */
+const WORKERS = Number(process.env.GROVE_ROUTER_WORKERS ?? 1);
+process.env.GROVE_ROUTER_WORKERS = String(WORKERS);
 const HOST = "bench.grove.localhost";
 const PIPELINE_DEPTH = 16;
 const example = join(import.meta.dirname, "../examples/hello-node");
@@ -267,11 +270,11 @@ export async function main(): Promise<string> {
       ["instance: router p99 ms", at(i, "router").p99],
       ["ratio (router/direct)", ratio(i, "router")],
       ["target", "ratio >= 0.7"],
-      [`instance: nginx (${WORKERS} workers) ratio, for reference`, orMissing(i, "nginx")],
+      [`instance: nginx (worker_processes ${WORKERS}) ratio, for reference`, orMissing(i, "nginx")],
       ["bare loopback server: direct requests/s", at(l, "direct").rps],
       ["bare loopback server: router ratio", ratio(l, "router")],
       [`bare loopback server: router pipelining ${PIPELINE_DEPTH} deep, ratio`, ratio(l, "pipelined")],
-      [`bare loopback server: nginx (${WORKERS} workers) ratio`, orMissing(l, "nginx")],
+      [`bare loopback server: nginx (worker_processes ${WORKERS}) ratio`, orMissing(l, "nginx")],
     ],
     {
       concurrency: CONCURRENCY,

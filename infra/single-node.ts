@@ -90,6 +90,9 @@ async function main(): Promise<void> {
     GROVE_ROUTER_HOST: "127.0.0.1",
     GROVE_ROUTER_PORT: String(routerPort),
     GROVE_ROUTER_STATUS_PORT: String(routerPort + 2),
+    // One proxy process: on a single node the router shares the cores with the apps, the api and
+    // the databases (a second worker measured slower on 2 cores); a router host uses all its cores.
+    GROVE_ROUTER_WORKERS: process.env.GROVE_ROUTER_WORKERS ?? "1",
   });
 
   await grove(["login", "--api", api, "--token", secrets.operatorToken, "--tenant", "default"]);
