@@ -226,7 +226,7 @@ export class GroveClient {
       { timeout: false },
     );
     if (!body) throw new UnexpectedResponse("the logs response has no body");
-    for await (const event of parseEventStream(body)) {
+    for await (const event of parseEventStream(body, options.signal)) {
       if (event.event !== "log") continue;
       try {
         yield JSON.parse(event.data) as LogEntry;
@@ -261,7 +261,7 @@ export class GroveClient {
       { timeout: false },
     );
     if (!body) throw new UnexpectedResponse("the exec output response has no body");
-    for await (const event of parseEventStream(body)) {
+    for await (const event of parseEventStream(body, options.signal)) {
       let parsed: { stream?: "stdout" | "stderr"; data?: string; exit_code?: number };
       try {
         parsed = JSON.parse(event.data);

@@ -36,4 +36,26 @@ describe("parseEventStream", () => {
       { event: "message", data: "x", id: undefined },
     ]);
   });
+
+  it("ends, cancelling the body, when its signal aborts while the stream goes on and on", async () => {
+    const encoder = new TextEncoder();
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(encoder.encode("data: more\n\ndata: and more\n\n"));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const stop = new AbortController();
+    let seen = 0;
+    for await (const _event of parseEventStream(endless, stop.signal)) {
+      seen += 1;
+      if (seen === 5) stop.abort();
+      expect(seen).toBeLessThanOrEqual(5);
+    }
+    expect(seen).toBe(5);
+    expect(cancelled).toBe(true);
+  });
 });

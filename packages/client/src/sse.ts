@@ -8,12 +8,17 @@ export interface ServerSentEvent {
 /**
  * Parses a `text/event-stream` body into events, per the HTML living standard's rules: fields
  * `event`, `data` (joined with newlines), `id`; comment lines (`:`) and `retry` ignored; an event
- * ends at a blank line; CR, LF and CRLF all end lines.
+ * ends at a blank line; CR, LF and CRLF all end lines. Ends when `signal` aborts: the body is
+ * cancelled (which closes the connection) and no event parsed before is yielded after it — fetch's
+ * own abort does not stop a body whose reader is held, so an endless stream would go on.
  *
  * @example
  * for await (const event of parseEventStream(response.body)) console.log(event.event, event.data);
  */
-export async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
+export async function* parseEventStream(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<ServerSentEvent> {
   const decoder = new TextDecoder();
   let buffer = "";
   let event = "";
@@ -21,8 +26,11 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>): Async
   let id: string | undefined;
   let sawData = false;
   const reader = body.getReader();
+  const cancel = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", cancel, { once: true });
   try {
     for (;;) {
+      if (signal?.aborted) return;
       const { value, done } = await reader.read();
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       for (;;) {
@@ -32,6 +40,7 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>): Async
         const line = buffer.slice(0, end.index);
         buffer = buffer.slice(end.index + end[0].length);
         if (line === "") {
+          if (signal?.aborted) return;
           if (sawData) yield { event: event || "message", data: data.join("\n"), id };
           event = "";
           data = [];
@@ -52,6 +61,7 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>): Async
       if (done) return;
     }
   } finally {
+    signal?.removeEventListener("abort", cancel);
     await reader.cancel().catch(() => {});
     reader.releaseLock();
   }

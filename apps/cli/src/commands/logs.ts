@@ -21,8 +21,11 @@ export function registerLogs(program: Command): void {
         const stop = new AbortController();
         const interrupted = () => {
           stop.abort();
-          // Ctrl-C always ends a follow promptly, even if the stream is slow to notice the abort
-          setTimeout(() => process.exit(0), 2_000).unref();
+          // A safety net: Ctrl-C ends a follow even if the stream never notices the abort.
+          setTimeout(() => {
+            process.stderr.write("grove: the log stream did not stop; exiting\n");
+            process.exit(130);
+          }, 2_000).unref();
         };
         process.once("SIGINT", interrupted);
         process.once("SIGTERM", interrupted);
