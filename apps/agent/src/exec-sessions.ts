@@ -8,7 +8,6 @@ import {
   ExecOutput,
   ExecReply,
   ExecRequest,
-  type ExecSignal,
   encode,
   MAX_EXEC_CHUNK_BYTES,
   type StartInstance,
@@ -214,7 +213,7 @@ export class ExecSessions {
           if (action.eof) session.stdin.end();
           return reply({ ok: true });
         case "signal":
-          if (session.exitCode === undefined) await session.process.signal(gardenSignal(action.signal));
+          if (session.exitCode === undefined) await session.process.signal(action.signal);
           return reply({ ok: true });
         case "resize":
           await session.process.resize({ columns: action.columns, rows: action.rows });
@@ -265,11 +264,6 @@ export class ExecSessions {
     timer.unref();
     this.#timers.add(timer);
   }
-}
-
-/** Garden offers TERM and KILL only; Ctrl-C without a terminal becomes TERM. */
-function gardenSignal(signal: ExecSignal): "terminate" | "kill" {
-  return signal === "kill" ? "kill" : "terminate";
 }
 
 function writeTo(stream: Writable, data: Buffer): Promise<void> {

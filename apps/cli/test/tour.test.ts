@@ -140,9 +140,10 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "the README tour on a 
     expect(run.exitCode).toBe(5);
   });
 
-  it("delivers Ctrl-C to the exec'd command (TERM by default, KILL with --signal KILL)", async () => {
+  it("delivers Ctrl-C to the exec'd command (INT by default, TERM or KILL with --signal)", async () => {
     for (const [flags, exitCode] of [
-      [[], 143],
+      [[], 130],
+      [["--signal", "TERM"], 143],
       [["--signal", "KILL"], 137],
     ] as const) {
       const child = spawn(

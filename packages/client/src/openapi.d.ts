@@ -1618,7 +1618,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Signal the process: interrupt (Ctrl-C; TERM when it has no terminal), terminate or kill */
+    /** Signal the process: interrupt (SIGINT, as Ctrl-C), terminate (SIGTERM) or kill (SIGKILL) */
     post: {
       parameters: {
         query?: never;

@@ -125,7 +125,11 @@ export interface ProcessSpec {
   bindMounts?: BindMount[];
 }
 
-export type Signal = "terminate" | "kill";
+/**
+ * What a process can be sent: SIGINT (Ctrl-C), SIGTERM, SIGKILL. Garden's wire protocol has only
+ * terminate and kill; interrupt is for the runtime's other users (the agent's `grove exec`).
+ */
+export type Signal = "interrupt" | "terminate" | "kill";
 
 export interface ContainerInfo {
   state: "active" | "stopped";

@@ -233,7 +233,10 @@ describe.runIf(runtimeAvailable)("processes", () => {
     await expect(container.run({ id: "dup", path: "true" })).rejects.toThrow(/already exists/);
   });
 
-  it("terminates and kills a long-running exec'd process", async () => {
+  it("interrupts, terminates and kills a long-running exec'd process", async () => {
+    const interrupted = await container.run({ path: "sleep", args: ["1000"] });
+    await interrupted.signal("interrupt");
+    expect(await interrupted.wait()).toBe(130);
     const terminated = await container.run({ path: "sleep", args: ["1000"] });
     await terminated.signal("terminate");
     expect(await terminated.wait()).toBe(143);

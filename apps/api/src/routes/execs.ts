@@ -96,7 +96,7 @@ const signal = createRoute({
   method: "post",
   path: "/v1/execs/{id}/signal",
   tags: ["execs"],
-  summary: "Signal the process: interrupt (Ctrl-C; TERM when it has no terminal), terminate or kill",
+  summary: "Signal the process: interrupt (SIGINT, as Ctrl-C), terminate (SIGTERM) or kill (SIGKILL)",
   security: bearerSecurity,
   request: {
     params: ExecParam,

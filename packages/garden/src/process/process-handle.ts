@@ -10,6 +10,12 @@ import { closeStdinFrame, connectControl, resizeFrame, stdinFrame } from "./cont
 import { watchDir } from "./dir-watch";
 import { followFile } from "./follow-file";
 
+const SIGNALS: Record<Signal, NodeJS.Signals> = {
+  interrupt: "SIGINT",
+  terminate: "SIGTERM",
+  kill: "SIGKILL",
+};
+
 /** Longest pause between looks at a process directory when no change was seen in it. */
 const recheckMs = 250;
 
@@ -148,7 +154,7 @@ export class ProcessHandle implements Process {
     const pid = await readPid(this.dir);
     if (pid === undefined) return;
     try {
-      process.kill(pid, signal === "kill" ? "SIGKILL" : "SIGTERM");
+      process.kill(pid, SIGNALS[signal]);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
     }
