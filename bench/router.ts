@@ -211,8 +211,8 @@ async function throughLoopback() {
 }
 
 /**
- * nginx as a reverse proxy to `upstream` with a keep-alive pool and as many workers as the router
- * has, when it is installed (`apt-get install nginx-light`): what a native proxy does here.
+ * nginx as a reverse proxy to `upstream` with a keep-alive pool, the router's forwarding headers and
+ * as many workers as the router has, when it is installed (`apt-get install nginx-light`): what a native proxy does here.
  */
 async function startNginx(upstream: string) {
   const found = await execa("nginx", ["-v"], { reject: false }).catch(() => undefined);
@@ -232,7 +232,8 @@ http {
     listen 127.0.0.1:${port};
     location / {
       proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Request-Id $request_id;
     }
   }
 }
