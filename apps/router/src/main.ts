@@ -35,14 +35,13 @@ const running = await starting.catch((error: Error) => {
   log.fatal({ err: error }, "router failed to start");
   process.exit(1);
 });
-if (!("table" in running)) {
-  // the supervisor announces "router listening" once every worker listens
-} else if (cluster.isWorker) {
+// (A supervisor announces "router listening" itself, once every worker listens.)
+if ("table" in running && cluster.isWorker) {
   log.info({ port: running.port }, "router worker listening");
   serveSupervisor(running);
   // The supervisor is gone (killed): a worker does not outlive it.
   process.once("disconnect", () => running.close().then(() => process.exit(0)));
-} else {
+} else if ("table" in running) {
   log.info({ port: running.port, statusPort: running.statusPort }, "router listening");
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

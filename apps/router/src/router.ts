@@ -68,8 +68,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxy = createProxy({ table, log, metrics, ...options.proxy });
   const server = proxy.server;
   const notReady = () => (!nats.isClosed() && nats.info !== undefined ? undefined : "nats unreachable");
+  const wantedStatusPort = options.statusPort === false ? undefined : (options.statusPort ?? 8082);
   const status =
-    options.statusPort === false
+    wantedStatusPort === undefined
       ? undefined
       : createStatusServer({
           metrics: async () => ({
@@ -80,7 +81,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         });
   const host = options.host ?? "0.0.0.0";
   await listen(server, host, options.port ?? 8080);
-  if (status) await listen(status, host, (options.statusPort as number | undefined) ?? 8082);
+  if (status && wantedStatusPort !== undefined) await listen(status, host, wantedStatusPort);
   const statusPort = status ? portOf(status) : undefined;
   let closing: Promise<void> | undefined;
   return {
