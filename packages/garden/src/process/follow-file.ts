@@ -1,6 +1,7 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { Readable } from "node:stream";
+import type { ReadOptions } from "../garden-api";
 import { type DirWatch, watchDir } from "./dir-watch";
 
 /** Longest pause between looks when no change was noticed (a safety net: changes wake it sooner). */
@@ -18,7 +19,7 @@ const recheckMs = 250;
 export function followFile(
   path: string,
   finished: () => Promise<boolean>,
-  { coalesceMs = 0, alsoWakeOn = [] }: { coalesceMs?: number | undefined; alsoWakeOn?: string[] } = {},
+  { coalesceMs = 0, alsoWakeOn = [] }: ReadOptions & { alsoWakeOn?: string[] } = {},
 ): Readable {
   let file: FileHandle | undefined;
   let position = 0;

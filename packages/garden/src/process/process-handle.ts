@@ -99,7 +99,7 @@ export class ProcessHandle implements Process {
   private output(stream: "stdout" | "stderr", options: ReadOptions = {}): Readable {
     this.hooks.touch();
     return followFile(join(this.dir, stream), () => this.hasExited(), {
-      coalesceMs: options.coalesceMs,
+      ...options,
       alsoWakeOn: [EXIT_CODE_FILE],
     });
   }
