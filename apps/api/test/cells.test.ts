@@ -1,3 +1,4 @@
+import { schema } from "@grove/db";
 import {
   CellHeartbeat,
   decodeOrThrow,
@@ -8,10 +9,11 @@ import {
 } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { hashToken } from "../src/auth/tokens";
 import { cellById, insertJoinToken } from "../src/repo/cells";
-import { eventually, expectStatus, startTestApi, type TestApi } from "./harness";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { joinHollowCell } from "./hollow-cell";
 
 const capacity = { memoryMb: 4096, diskMb: 20_480, containers: 100 };
 
@@ -165,6 +167,54 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     await eventually(async () =>
       (await cellById(t.db, reply.cellId)).state === "active" ? true : undefined,
     );
+  });
+
+  it("undrains a drained cell so placement uses it again; an active cell is a no-op, a lost or unknown one an error", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "800" });
+    const token = await joinToken(t);
+    const cell = await joinHollowCell(t.nc, token, "undrain-me");
+    onTestFinished(() => cell.stop());
+    cell.startHeartbeats(200);
+    await expectStatus(await t.call(`/v1/cells/${cell.cellId}/drain`, { method: "POST" }), 200);
+    const dev = await t.tenantWithToken("acme");
+    await expectStatus(await t.call("/v1/apps", { method: "POST", json: webApp("web"), token: dev }), 201);
+    const bits = await tarOf({ "index.html": "hi" });
+    await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", body: bits, token: dev }), 200);
+    const waiting = await eventually(async () => {
+      const [instance] = await t.db.select().from(schema.instances);
+      return instance?.reason === "no active cells (1 draining)" ? instance : undefined;
+    });
+    expect(waiting.state).toBe("UNPLACED");
+    expect(cell.starts).toHaveLength(0);
+
+    const undrained = await expectStatus(
+      await t.call(`/v1/cells/${cell.cellId}/undrain`, { method: "POST" }),
+      200,
+    );
+    expect(undrained).toMatchObject({ id: cell.cellId, state: "active" });
+    await eventually(async () => (cell.starts.length === 1 ? true : undefined));
+    const again = await expectStatus(
+      await t.call(`/v1/cells/${cell.cellId}/undrain`, { method: "POST" }),
+      200,
+    );
+    expect(again).toMatchObject({ state: "active" });
+
+    cell.stopHeartbeats();
+    await eventually(async () => ((await cellById(t.db, cell.cellId)).state === "lost" ? true : undefined));
+    const lost = await t.call(`/v1/cells/${cell.cellId}/undrain`, { method: "POST" });
+    expect(lost.status).toBe(409);
+    expect(((await lost.json()) as { detail: string }).detail).toBe(
+      "cell undrain-me is lost; it becomes active again when it heartbeats",
+    );
+    expect((await cellById(t.db, cell.cellId)).state).toBe("lost");
+    await expectStatus(
+      await t.call("/v1/cells/00000000-0000-4000-8000-000000000000/undrain", { method: "POST" }),
+      404,
+    );
+    await expectStatus(await t.call("/v1/cells/not-a-cell/undrain", { method: "POST" }), 404);
   });
 
   it("drains a cell on request and 404s an unknown cell", async ({ pg, nats }) => {

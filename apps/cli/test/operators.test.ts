@@ -33,7 +33,10 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     ]);
   });
 
-  it("makes join tokens a cell joins with, then lists, shows and drains the cell", async ({ pg, nats }) => {
+  it("makes join tokens a cell joins with, then lists, shows, drains and undrains the cell", async ({
+    pg,
+    nats,
+  }) => {
     const api = await serveApi(pg, nats);
     const config = await configHome();
     await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
@@ -55,6 +58,13 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     expect(drained.stdout).toBe(`draining hollow-ops (${cell.cellId})\n`);
     const after = await grove(["cells", "show", "hollow-ops", "--json"], { config });
     expect(after.json<Cell>().state).toBe("draining");
+    const undrained = await grove(["cells", "undrain", "hollow-ops"], { config });
+    expect(undrained.stdout).toBe(`hollow-ops (${cell.cellId}) is active\n`);
+    const again = await grove(["cells", "undrain", cell.cellId, "--json"], { config });
+    expect(again.json<Cell>()).toMatchObject({ id: cell.cellId, state: "active" });
+    const unknownUndrain = await grove(["cells", "undrain", "nope"], { config });
+    expect(unknownUndrain.errorLines).toEqual(["grove: no cell nope"]);
+    expect(unknownUndrain.exitCode).toBe(1);
     const unknown = await grove(["cells", "show", "nope"], { config });
     expect(unknown.errorLines).toEqual(["grove: no cell nope"]);
     expect(unknown.exitCode).toBe(1);

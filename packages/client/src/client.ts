@@ -330,6 +330,13 @@ export class GroveClient {
     );
   }
 
+  /** Puts a drained cell back in service; an active cell stays as it is (operators). */
+  undrainCell(id: string): Promise<Cell> {
+    return this.call((signal) =>
+      this.http.POST("/v1/cells/{id}/undrain", { params: { path: { id } }, signal }),
+    );
+  }
+
   /** Creates a join token for new cells (operators). */
   createJoinToken(ttlSeconds?: number): Promise<JoinToken> {
     return this.call((signal) =>

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Database, schema } from "@grove/db";
 import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
-import { NotFound } from "../errors";
+import { Conflict, NotFound } from "../errors";
 import { isUniqueViolation } from "./pg-errors";
 
 const { cells, joinTokens } = schema;
@@ -106,4 +106,21 @@ export async function drainCell(db: Database, id: string): Promise<CellRow> {
     : [];
   if (!row) throw new NotFound(`no cell ${id}`);
   return row;
+}
+
+/**
+ * Puts a drained cell back in service (`active`: placement may use it again). An active cell is
+ * left as it is; a lost cell is a `Conflict` (it becomes active again when it heartbeats).
+ */
+export async function undrainCell(db: Database, id: string): Promise<CellRow> {
+  const [row] = isCellId(id)
+    ? await db
+        .update(cells)
+        .set({ state: "active" })
+        .where(and(eq(cells.id, id), inArray(cells.state, ["active", "draining"])))
+        .returning()
+    : [];
+  if (row) return row;
+  const cell = await cellById(db, id);
+  throw new Conflict(`cell ${cell.name} is ${cell.state}; it becomes active again when it heartbeats`);
 }

@@ -3,9 +3,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireOperator } from "../auth/principal";
 import { hashToken } from "../auth/tokens";
 import type { ApiEnv } from "../http/env";
-import { bearerSecurity, commonProblems, IdempotencyHeader, json } from "../http/openapi";
+import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { type CellRow, cellById, drainCell, insertJoinToken, listCells } from "../repo/cells";
+import { type CellRow, cellById, drainCell, insertJoinToken, listCells, undrainCell } from "../repo/cells";
 import type { RouteDeps } from "./deps";
 
 const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
@@ -120,7 +120,17 @@ const drain = createRoute({
   responses: { 200: json(CellView, "the cell, draining"), ...commonProblems },
 });
 
-/** `/v1/cells`: join tokens, list, show, drain. All operator-only. */
+const undrain = createRoute({
+  method: "post",
+  path: "/v1/cells/{id}/undrain",
+  tags: ["cells"],
+  summary: "Put a drained cell back in service; an active cell stays as it is (operators)",
+  security: bearerSecurity,
+  request: { params: IdParam },
+  responses: { 200: json(CellView, "the cell, active"), ...commonProblems, ...conflictProblem },
+});
+
+/** `/v1/cells`: join tokens, list, show, drain, undrain. All operator-only. */
 export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(createToken, async (c) => {
     requireOperator(c.get("principal"));
@@ -146,6 +156,13 @@ export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   app.openapi(drain, async (c) => {
     requireOperator(c.get("principal"));
     const cell = await drainCell(deps.db, c.req.valid("param").id);
+    deps.desiredStateChanged();
+    return c.json(cellView(cell), 200);
+  });
+
+  app.openapi(undrain, async (c) => {
+    requireOperator(c.get("principal"));
+    const cell = await undrainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
     return c.json(cellView(cell), 200);
   });
