@@ -14,6 +14,7 @@ import { leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
 import { ensureLogsStream } from "./logs/stream";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
+import { ensureDeadLettersStream } from "./nats/dead-letters";
 import { ensureInstanceEventsStream } from "./nats/instance-events-stream";
 import { ensureTenant } from "./repo/tenants";
 import { upsertBootstrapToken } from "./repo/tokens";
@@ -83,6 +84,7 @@ export function createApi(options: ApiOptions): Api {
       );
       await ensureLogsStream(nc);
       await ensureInstanceEventsStream(nc);
+      await ensureDeadLettersStream(nc);
       await nc.flush();
       election = startLeaderElection(
         config.DATABASE_URL,

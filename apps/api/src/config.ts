@@ -22,6 +22,10 @@ export const ConfigSchema = z.object({
   GROVE_PRESENCE_TTL_MS: positiveInt.default(15_000),
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
+  /** Deliveries of a JetStream message whose processing keeps failing before it is dead-lettered. */
+  GROVE_DEAD_LETTER_AFTER_DELIVERIES: positiveInt.default(5),
+  /** First redelivery delay of a message whose processing failed; doubles per delivery up to 30 s. */
+  GROVE_REDELIVERY_DELAY_MS: positiveInt.default(1_000),
   /** Largest JSON request body. */
   GROVE_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   /** Largest bits upload. */

@@ -28,6 +28,12 @@ export class ApiMetrics {
     labelNames: ["type", "kind"] as const,
     registers: [this.registry],
   });
+  readonly deadLetters = new Counter({
+    name: "grove_dead_letters_total",
+    help: "JetStream messages moved to GROVE_DEAD_LETTERS instead of being redelivered again, by stream and reason",
+    labelNames: ["stream", "reason"] as const,
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "grove_cell_heartbeats_total",
     help: "Cell heartbeats accepted",

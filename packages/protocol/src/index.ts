@@ -64,4 +64,10 @@ export {
   RouteRegistration,
   RouterStart,
 } from "./router";
-export { cellOfSubject, INSTANCE_EVENTS_STREAM, parseLogSubject, subjects } from "./subjects";
+export {
+  cellOfSubject,
+  DEAD_LETTERS_STREAM,
+  INSTANCE_EVENTS_STREAM,
+  parseLogSubject,
+  subjects,
+} from "./subjects";

@@ -11,6 +11,9 @@ function token(field: string, value: string): string {
 /** JetStream stream holding instance events (subjects `grove.v1.events.instances.>`). */
 export const INSTANCE_EVENTS_STREAM = "GROVE_INSTANCE_EVENTS";
 
+/** JetStream stream holding messages the api gave up on (subjects `grove.v1.deadletters.>`). */
+export const DEAD_LETTERS_STREAM = "GROVE_DEAD_LETTERS";
+
 /**
  * Every NATS subject Grove uses. Builders throw `InvalidSubjectToken` for ids that would change the
  * subject's shape (a `.` or wildcard in an id), so a hostile id can never widen a subscription.
@@ -50,6 +53,10 @@ export const subjects = {
   /** agent → api: `ExecOutput` of one attach. */
   execOutput: (execId: string, attachId: string) =>
     `${PREFIX}.exec.${token("execId", execId)}.out.${token("attachId", attachId)}`,
+  /** JetStream, api only: a message of stream `stream` that could not be processed, as it came. */
+  deadLetters: (stream: string) => `${PREFIX}.deadletters.${token("stream", stream)}`,
+  /** The filter of the dead letters stream. */
+  allDeadLetters: `${PREFIX}.deadletters.>`,
   /** Cloud Foundry gorouter: `RouteRegistration` (add routes). */
   routerRegister: "router.register",
   /** Cloud Foundry gorouter: `RouteRegistration` (remove routes). */

@@ -1,8 +1,15 @@
 import type { Database } from "@grove/db";
-import { authenticateCellMessage, cellOfSubject, decode, InstanceEvent } from "@grove/protocol";
+import {
+  authenticateCellMessage,
+  cellOfSubject,
+  decode,
+  INSTANCE_EVENTS_STREAM,
+  InstanceEvent,
+} from "@grove/protocol";
 import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
+import type { DeadLetters } from "../nats/dead-letters";
 import { cellCredentialHash } from "../repo/cells";
 import { applyInstanceEvent } from "../repo/instances";
 
@@ -39,32 +46,50 @@ export async function handleInstanceEvent(
   return applyInstanceEvent(db, auth.cellId, event);
 }
 
+/** Rejections that say the message itself is bad (not that it came late): kept as dead letters. */
+const BURIED: ReadonlySet<string> = new Set([
+  "invalid",
+  "unknown-cell",
+  "subject-mismatch",
+  "bad-credential",
+]);
+
 /**
  * Applies instance events from the durable consumer one at a time. A message is acknowledged only
- * after its event is applied (or rejected for good); a database failure leaves it for redelivery.
+ * after its event is applied or rejected for good; an invalid or forged one is dead-lettered at
+ * once, and one whose processing keeps failing (say, an id the database refuses) is redelivered
+ * with a growing delay until `deadLetters` buries it, so the consumer always moves on.
  */
 export async function consumeInstanceEvents(deps: {
   db: Database;
   consumer: Consumer;
   log: Logger;
   metrics: ApiMetrics;
+  deadLetters: DeadLetters;
   onApplied?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   const log = deps.log.child({ component: "api.instances.events" });
   const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: 100 });
   const done = (async () => {
     for await (const msg of messages) {
+      if (deps.deadLetters.exhausted(msg)) {
+        await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, "too-many-deliveries");
+        continue;
+      }
       try {
         const outcome = await handleInstanceEvent(deps.db, msg);
         if (outcome.applied) deps.onApplied?.();
         else if (outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });
           log.warn({ subject: msg.subject, reason: outcome.reason }, "instance event rejected");
+          if (BURIED.has(outcome.reason)) {
+            await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, outcome.reason);
+            continue;
+          }
         }
         msg.ack();
       } catch (error) {
-        log.error({ err: error, subject: msg.subject }, "instance event not applied; will be redelivered");
-        msg.nak(1_000);
+        await deps.deadLetters.failed(msg, INSTANCE_EVENTS_STREAM, error);
       }
     }
   })();

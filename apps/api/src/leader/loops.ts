@@ -5,6 +5,7 @@ import { startPresenceLoop } from "../cells/presence";
 import { type Loop, startLoop } from "../loop";
 import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
+import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
@@ -63,6 +64,13 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
         consumer,
         log,
         metrics,
+        deadLetters: new DeadLetters({
+          nc,
+          metrics,
+          log,
+          maxDeliveries: config.GROVE_DEAD_LETTER_AFTER_DELIVERIES,
+          redeliveryDelayMs: config.GROVE_REDELIVERY_DELAY_MS,
+        }),
         onApplied: () => placement.wake(),
       });
       stops.push(() => events.stop());
