@@ -138,7 +138,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     expect(received.endsWith("bye")).toBe(true);
   });
 
-  it("passes a body that ends when the endpoint closes, then closes the client connection", async ({
+  it("passes a body that ends when the endpoint closes to an HTTP/1.0 client, then closes its connection", async ({
     nats,
   }) => {
     const { router, nc } = await startTestRouter(nats.url);
@@ -149,11 +149,36 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     });
     await registerRoute(nc, router, web.port, "eof.test");
     const client = await rawClient(router.port);
-    client.send(get("/", "eof.test"));
+    client.send("GET / HTTP/1.0\r\nHost: eof.test\r\nConnection: keep-alive\r\n\r\n");
     const received = await client.close();
     expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(received).toMatch(/\r\nConnection: close\r\n/);
+    expect(received).not.toMatch(/Transfer-Encoding/i);
     expect(received.endsWith("\r\n\r\nuntil the end")).toBe(true);
+  });
+
+  it("re-frames a body that ends when the endpoint closes as chunked for an HTTP/1.1 client and keeps its connection", async ({
+    nats,
+  }) => {
+    const { router, nc } = await startTestRouter(nats.url);
+    // busybox httpd runs CGI scripts this way: its own status line, then the script's bare-LF lines
+    const web = await tcpBackend((socket) => {
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\n\nfrom a ");
+        setImmediate(() => socket.end("CGI script\n"));
+      });
+    });
+    await registerRoute(nc, router, web.port, "cgi.test");
+    const client = await rawClient(router.port);
+    client.send(get("/cgi-bin/x", "cgi.test"));
+    const first = await client.receive((r) => r.endsWith("0\r\n\r\n"), "re-framed response");
+    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\n/);
+    expect(first).toMatch(/\r\nTransfer-Encoding: chunked\r\n/);
+    expect(first).not.toMatch(/Connection: close/);
+    expect(dechunk(first.slice(first.indexOf("\r\n\r\n") + 4))).toBe("from a CGI script\n");
+    client.send(get("/again", "cgi.test"));
+    await client.receive((r) => responses(r).length === 2 && r.endsWith("0\r\n\r\n"), "second response");
+    expect(client.closed).toBe(false);
   });
 
   it("answers a malformed request with 400 and closes the connection", async ({ nats }) => {

@@ -24,6 +24,11 @@ describe("BodyFramer", () => {
       expect(feed(BodyFramer.chunked(), `${body}NEXT`, step)).toBe(body.length);
   });
 
+  it("takes sizes with leading zeros and extensions llhttp takes", () => {
+    const body = '00000000000000000003;a=b;c="d\\"e";f;=g\r\nabc\r\n0;last\r\n\r\n';
+    expect(feed(BodyFramer.chunked(), body, 1)).toBe(body.length);
+  });
+
   it("reads past trailer fields", () => {
     const body = "3\r\nabc\r\n0\r\nChecksum: 1\r\nMore: 2\r\n\r\n";
     expect(feed(BodyFramer.chunked(), `${body}x`, 4)).toBe(body.length);
@@ -37,7 +42,13 @@ describe("BodyFramer", () => {
     ["a size that is not hex", "zz\r\n"],
     ["a missing CRLF after data", "3\r\nabcX"],
     ["a size line ended by a bare LF", "3\nabc"],
-    ["a size too large to count", "fffffffffffffff\r\n"],
+    ["a size past 2^64 - 1", "10000000000000000\r\n"],
+    ["spaces after the size", "3 \r\nabc"],
+    ["an empty chunk extension", "3;\r\nabc"],
+    ["an unterminated quoted extension value", '3;a="b\r\nabc'],
+    ["a bare LF after the data", "3\r\nabc\n0\r\n\r\n"],
+    ["an obs-fold in a trailer", "0\r\nA: b\r\n c\r\n\r\n"],
+    ["a control character in a trailer", "0\r\nA: \x01\r\n\r\n"],
   ])("rejects %s", (_what, text) => {
     expect(() => feed(BodyFramer.chunked(), text, 1)).toThrow(MalformedChunk);
   });

@@ -8,20 +8,43 @@ export class MalformedChunk extends Error {
 
 enum Chunk {
   Size,
-  Extension,
+  MoreSize,
+  ExtensionStart,
+  ExtensionName,
+  ExtensionValueStart,
+  ExtensionValue,
+  Quoted,
+  QuotedEscape,
+  AfterQuoted,
   SizeLf,
   Data,
   DataCr,
   DataLf,
   TrailerStart,
-  Trailer,
+  TrailerName,
+  TrailerValue,
+  TrailerLf,
   EndLf,
 }
 
 const CR = 13;
 const LF = 10;
-/** 13 hex digits: chunks up to 2^52 bytes, so sizes stay exact in a double */
-const MAX_SIZE_DIGITS = 13;
+/** 16 hex digits (leading zeros aside): sizes up to 2^64 - 1, as llhttp takes them */
+const MAX_SIZE_DIGITS = 16;
+/** Node's cap on the extension bytes of one chunk */
+const MAX_EXTENSION_BYTES = 16 * 1024;
+
+/** RFC 9110 token characters */
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TOKEN[c.charCodeAt(0)] = 1;
+/** field-value characters: HTAB, visible ASCII and space, obs-text */
+const FIELD_VALUE = new Uint8Array(256).fill(1, 0x20, 0x7f).fill(1, 0x80);
+FIELD_VALUE[9] = 1;
+/** characters of a quoted-string other than DQUOTE and backslash */
+const QUOTED = FIELD_VALUE.slice();
+QUOTED[34] = 0;
+QUOTED[92] = 0;
 
 /**
  * Finds where a message body ends without copying or decoding it, so its bytes pass through as
@@ -37,6 +60,7 @@ export class BodyFramer {
   private remaining: number;
   private state = Chunk.Size;
   private digits = 0;
+  private extensionBytes = 0;
 
   private constructor(
     readonly kind: "length" | "chunked" | "close",
@@ -72,66 +96,116 @@ export class BodyFramer {
     return this.scanChunks(buf, start, end);
   }
 
+  /**
+   * Chunk framing as llhttp reads it (RFC 9112 §7.1): chunk extensions are tokens or quoted strings,
+   * trailer fields are header lines, and every line ends in CRLF.
+   */
   private scanChunks(buf: Uint8Array, start: number, end: number): number {
     let i = start;
     while (i < end) {
       const c = buf[i] as number;
       switch (this.state) {
-        case Chunk.Size: {
+        case Chunk.Size:
+        case Chunk.MoreSize: {
           const digit = hexValue(c);
           if (digit !== -1) {
-            if (++this.digits > MAX_SIZE_DIGITS) throw new MalformedChunk("chunk size too large");
+            if ((this.remaining !== 0 || digit !== 0) && ++this.digits > MAX_SIZE_DIGITS)
+              throw new MalformedChunk("chunk size too large");
             this.remaining = this.remaining * 16 + digit;
-          } else if (this.digits === 0) throw new MalformedChunk("chunk size expected");
+            this.state = Chunk.MoreSize;
+          } else if (this.state === Chunk.Size) throw new MalformedChunk("chunk size expected");
           else if (c === CR) this.state = Chunk.SizeLf;
-          else if (c === 59 /* ; */ || c === 32 || c === 9) this.state = Chunk.Extension;
+          else if (c === 59 /* ; */) this.state = Chunk.ExtensionStart;
           else throw new MalformedChunk("bad chunk size line");
-          i++;
           break;
         }
-        case Chunk.Extension:
-          if (c === CR) this.state = Chunk.SizeLf;
-          else if (c === LF) throw new MalformedChunk("bare LF in chunk extension");
-          i++;
+        case Chunk.ExtensionStart:
+        case Chunk.ExtensionName:
+        case Chunk.ExtensionValueStart:
+        case Chunk.ExtensionValue:
+        case Chunk.Quoted:
+        case Chunk.QuotedEscape:
+        case Chunk.AfterQuoted:
+          if (++this.extensionBytes > MAX_EXTENSION_BYTES)
+            throw new MalformedChunk("chunk extensions too long");
+          this.state = nextInExtension(this.state, c);
           break;
         case Chunk.SizeLf:
           if (c !== LF) throw new MalformedChunk("CRLF expected after chunk size");
           this.state = this.remaining === 0 ? Chunk.TrailerStart : Chunk.Data;
           this.digits = 0;
-          i++;
+          this.extensionBytes = 0;
           break;
         case Chunk.Data: {
           const step = Math.min(this.remaining, end - i);
           this.remaining -= step;
           i += step;
           if (this.remaining === 0) this.state = Chunk.DataCr;
-          break;
+          continue;
         }
         case Chunk.DataCr:
           if (c !== CR) throw new MalformedChunk("CRLF expected after chunk data");
           this.state = Chunk.DataLf;
-          i++;
           break;
         case Chunk.DataLf:
           if (c !== LF) throw new MalformedChunk("CRLF expected after chunk data");
           this.state = Chunk.Size;
-          i++;
           break;
         case Chunk.TrailerStart:
-          this.state = c === CR ? Chunk.EndLf : Chunk.Trailer;
-          i++;
+          if (c === CR) this.state = Chunk.EndLf;
+          else if (TOKEN[c] === 1) this.state = Chunk.TrailerName;
+          else throw new MalformedChunk("bad trailer field");
           break;
-        case Chunk.Trailer:
-          if (c === LF) this.state = Chunk.TrailerStart;
-          i++;
+        case Chunk.TrailerName:
+          if (c === 58 /* : */) this.state = Chunk.TrailerValue;
+          else if (TOKEN[c] !== 1) throw new MalformedChunk("bad trailer field name");
+          break;
+        case Chunk.TrailerValue:
+          if (c === CR) this.state = Chunk.TrailerLf;
+          else if (FIELD_VALUE[c] !== 1) throw new MalformedChunk("bad trailer field value");
+          break;
+        case Chunk.TrailerLf:
+          if (c !== LF) throw new MalformedChunk("CRLF expected after a trailer field");
+          this.state = Chunk.TrailerStart;
           break;
         case Chunk.EndLf:
           if (c !== LF) throw new MalformedChunk("CRLF expected after the last chunk");
           return i + 1;
       }
+      i++;
     }
     return -1;
   }
+}
+
+/** The state after `c` in a chunk extension: `;name=value` or `;name="quoted"`, repeated. */
+function nextInExtension(state: Chunk, c: number): Chunk {
+  switch (state) {
+    case Chunk.Quoted:
+      if (c === 34) return Chunk.AfterQuoted;
+      if (c === 92) return Chunk.QuotedEscape;
+      if (QUOTED[c] === 1) return Chunk.Quoted;
+      break;
+    case Chunk.QuotedEscape:
+      if (FIELD_VALUE[c] === 1) return Chunk.Quoted;
+      break;
+    case Chunk.AfterQuoted:
+      if (c === 59) return Chunk.ExtensionStart;
+      if (c === CR) return Chunk.SizeLf;
+      break;
+    default:
+      if (c === 59) return Chunk.ExtensionStart;
+      if (c === CR && state !== Chunk.ExtensionStart) return Chunk.SizeLf;
+      if (c === 61 /* = */ && (state === Chunk.ExtensionStart || state === Chunk.ExtensionName))
+        return Chunk.ExtensionValueStart;
+      if (c === 34 && (state === Chunk.ExtensionValueStart || state === Chunk.ExtensionValue))
+        return Chunk.Quoted;
+      if (TOKEN[c] === 1)
+        return state === Chunk.ExtensionStart || state === Chunk.ExtensionName
+          ? Chunk.ExtensionName
+          : Chunk.ExtensionValue;
+  }
+  throw new MalformedChunk("bad chunk extension");
 }
 
 function hexValue(c: number): number {

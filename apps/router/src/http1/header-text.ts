@@ -63,26 +63,77 @@ function isBoundary(list: string, index: number, step: -1 | 1): boolean {
  * none): the length, or why the head is malformed (repeats must agree).
  */
 export function mergeContentLength(text: string, colon: number, end: number, seen: number): number | string {
-  const length = parseDecimal(text, colon + 1, end);
+  const length = parseContentLength(text, colon + 1, end);
   if (length === -1) return `bad Content-Length '${text.slice(colon + 1, end).trim()}'`;
-  if (seen !== -1 && seen !== length) return "conflicting Content-Length headers";
+  if (seen !== -1 && seen !== length) return "conflicting Content-Lengths";
   return length;
 }
 
-/** A decimal Content-Length of at most 15 digits between `start` and `end` (spaces around allowed), else -1. */
-export function parseDecimal(text: string, start: number, end: number): number {
+const MAX_LENGTH_DIGITS = "18446744073709551615";
+
+/**
+ * A Content-Length value between `start` and `end` as llhttp reads it: spaces or tabs before the
+ * digits, spaces only after, at most 2^64 - 1 (lengths past 2^53 are kept approximately: no
+ * connection carries that many bytes); else -1.
+ */
+export function parseContentLength(text: string, start: number, end: number): number {
   while (start < end && isSpace(text.charCodeAt(start))) start++;
-  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-  if (start === end || end - start > 15) return -1;
+  while (end > start && text.charCodeAt(end - 1) === 32) end--;
+  if (start === end) return -1;
+  let first = start;
+  while (first < end - 1 && text.charCodeAt(first) === 48) first++;
+  const digits = end - first;
+  if (digits > MAX_LENGTH_DIGITS.length) return -1;
   let value = 0;
   for (let i = start; i < end; i++) {
     const digit = text.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) return -1;
     value = value * 10 + digit;
   }
+  if (digits === MAX_LENGTH_DIGITS.length && text.slice(first, end) > MAX_LENGTH_DIGITS) return -1;
   return value;
 }
 
-function isSpace(c: number): boolean {
+/** a space or a horizontal tab */
+export function isSpace(c: number): boolean {
   return c === 32 || c === 9;
+}
+
+/** What the Transfer-Encoding headers of a message say, read as llhttp reads them */
+export enum Coding {
+  /** no Transfer-Encoding with a value */
+  None,
+  /** the last coding is chunked */
+  Chunked,
+  /** the last coding is something else */
+  Other,
+  /** chunked, then another coding: never valid */
+  ChunkedNotLast,
+}
+
+/**
+ * One Transfer-Encoding header (its value from `start` to `end`) merged into what those before it
+ * said. A value of only whitespace counts for nothing; a coding counts as chunked when it is
+ * `chunked` (any case) followed by nothing but spaces.
+ */
+export function mergeTransferEncoding(text: string, start: number, end: number, seen: Coding): Coding {
+  let i = start;
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  if (i === end) return seen;
+  if (seen === Coding.Chunked || seen === Coding.ChunkedNotLast) return Coding.ChunkedNotLast;
+  for (;;) {
+    const comma = text.indexOf(",", i);
+    const elementEnd = comma === -1 || comma > end ? end : comma;
+    const chunked = isChunked(text, i, elementEnd);
+    if (elementEnd === end) return chunked ? Coding.Chunked : Coding.Other;
+    if (chunked) return Coding.ChunkedNotLast;
+    i = elementEnd + 1;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+  }
+}
+
+function isChunked(text: string, start: number, end: number): boolean {
+  if (end - start < 7 || !nameIs(text, start, start + 7, "chunked")) return false;
+  for (let i = start + 7; i < end; i++) if (text.charCodeAt(i) !== 32) return false;
+  return true;
 }

@@ -87,8 +87,61 @@ describe("parseRequestHead", () => {
     expect(parseRequestHead(head("GET / HTTP/1.1", "Host: a", "Upgrade: websocket")).upgrade).toBeUndefined();
   });
 
+  it("never drops the framing headers or Host because Connection names them", () => {
+    const parsed = parseRequestHead(
+      head(
+        "POST / HTTP/1.1",
+        "Host: a",
+        "Connection: Content-Length, Transfer-Encoding, Host, X-Hop",
+        "X-Hop: 1",
+        "Content-Length: 5",
+      ),
+    );
+    expect(parsed.kept).toBe(head("POST / HTTP/1.1", "Host: a", "Content-Length: 5"));
+    expect(parsed).toMatchObject({ body: "length", contentLength: 5 });
+  });
+
+  it("accepts what llhttp accepts in the request line and framing headers", () => {
+    expect(parseRequestHead(head("GET  http://a@b/x?y#z  HTTP/1.1", "Host: a")).target).toBe(
+      "http://a@b/x?y#z",
+    );
+    expect(parseRequestHead(head("OPTIONS * HTTP/1.1", "Host: a")).target).toBe("*");
+    expect(parseRequestHead(head("POST / HTTP/1.1", "Host: a", "Content-Length:\t007 ")).contentLength).toBe(
+      7,
+    );
+    const coded = head(
+      "POST / HTTP/1.1",
+      "Host: a",
+      "Transfer-Encoding: gzip,",
+      "Transfer-Encoding: ,Chunked ",
+    );
+    expect(parseRequestHead(coded).body).toBe("chunked");
+  });
+
   it.each([
-    ["a request line that is not method, target, version", head("GET /", "Host: a"), 400],
+    ["a request line that is not method, target, version", head("GET", "Host: a"), 400],
+    ["an HTTP/0.9 request line", head("GET /", "Host: a"), 505],
+    ["a method llhttp does not know", head("FOO / HTTP/1.1", "Host: a"), 400],
+    ["a target with a byte past ASCII", head("GET /\xe9 HTTP/1.1", "Host: a"), 400],
+    ["a relative target", head("GET a/b HTTP/1.1", "Host: a"), 400],
+    ["a control character in a header value", head("GET / HTTP/1.1", "Host: a", "X: \x01"), 400],
+    ["a bare CR inside the head", "GET / HTTP/1.1\r\nHost: a\rX: y\r\n", 400],
+    [
+      "two equal Content-Lengths",
+      head("POST / HTTP/1.1", "Host: a", "Content-Length: 1", "Content-Length: 1"),
+      400,
+    ],
+    ["a Content-Length list", head("POST / HTTP/1.1", "Host: a", "Content-Length: 1, 1"), 400],
+    [
+      "chunked before another coding",
+      head("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: chunked, gzip"),
+      400,
+    ],
+    [
+      "chunked twice",
+      head("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"),
+      400,
+    ],
     ["a space before the colon", head("GET / HTTP/1.1", "Host : a"), 400],
     ["an obs-fold continuation line", head("GET / HTTP/1.1", "Host: a", " folded"), 400],
     ["a header line without a colon", head("GET / HTTP/1.1", "Host: a", "nonsense"), 400],

@@ -1,4 +1,12 @@
-import { hasToken, keepHeaderLines, mergeContentLength, nameIs } from "./header-text";
+import { METHODS } from "node:http";
+import {
+  Coding,
+  hasToken,
+  keepHeaderLines,
+  mergeTransferEncoding,
+  nameIs,
+  parseContentLength,
+} from "./header-text";
 
 /** A request the router refuses to forward: answered with `status` and the connection closed. */
 export class MalformedRequest extends Error {
@@ -33,38 +41,53 @@ export interface RequestHead {
   kept: string;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** NUL, or CR and LF that are not a CRLF pair */
-const BAD_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
-const BAD_TARGET = /[\0-\x20\x7f]/;
+/** the methods llhttp knows (Node's list is llhttp's) */
+const KNOWN_METHODS = new Set(METHODS);
+/** control characters other than HTAB, and CR and LF that are not a CRLF pair */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job
+const BAD_BYTES = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+/** anything but visible ASCII */
+const NOT_VISIBLE = /[^\x21-\x7e]/;
 
 /**
  * Parses a request head: `text` is its latin1 decoding from the request line up to and including
  * the CRLF that ends the last header line. Drops hop-by-hop headers (and those the Connection
- * header names) and the X-Forwarded-* / X-Request-Id lines the router rewrites; throws
- * MalformedRequest for what RFC 9112 says to reject, and for bodies whose length is ambiguous.
+ * header names, never the framing ones or Host) and the X-Forwarded-* / X-Request-Id lines the
+ * router rewrites. Accepts what llhttp (Node's parser, strict) accepts, framed as llhttp frames it,
+ * and throws MalformedRequest for the rest, and also for what RFC 9112 makes a server refuse that
+ * llhttp lets through: HTTP/1.1 without exactly one Host, versions other than 1.0 and 1.1.
  */
 export function parseRequestHead(text: string): RequestHead {
-  if (BAD_BYTES.test(text)) throw new MalformedRequest(400, "stray CR, LF or NUL in the head");
+  if (BAD_BYTES.test(text)) throw new MalformedRequest(400, "control character, stray CR or LF in the head");
   const lineEnd = text.indexOf("\r\n");
   const sp1 = text.indexOf(" ");
-  const sp2 = sp1 === -1 ? -1 : text.indexOf(" ", sp1 + 1);
-  if (sp1 <= 0 || sp2 === -1 || sp2 > lineEnd) throw new MalformedRequest(400, "bad request line");
+  if (sp1 <= 0 || sp1 > lineEnd) throw new MalformedRequest(400, "bad request line");
   const method = text.slice(0, sp1);
-  const target = text.slice(sp1 + 1, sp2);
-  const version = text.slice(sp2 + 1, lineEnd);
-  if (!TOKEN.test(method)) throw new MalformedRequest(400, "bad method");
-  if (target.length === 0 || BAD_TARGET.test(target)) throw new MalformedRequest(400, "bad request target");
-  let minor: 0 | 1;
-  if (version === "HTTP/1.1") minor = 1;
-  else if (version === "HTTP/1.0") minor = 0;
-  else if (/^HTTP\/\d\.\d$/.test(version)) throw new MalformedRequest(505, `unsupported ${version}`);
-  else throw new MalformedRequest(400, "bad HTTP version");
+  if (!KNOWN_METHODS.has(method)) throw new MalformedRequest(400, "unknown method");
+  let from = sp1 + 1;
+  while (text.charCodeAt(from) === 32) from++;
+  const sp2 = text.indexOf(" ", from);
+  if (sp2 === -1 || sp2 > lineEnd) {
+    if (from === lineEnd) throw new MalformedRequest(400, "bad request line");
+    throw new MalformedRequest(505, "HTTP/0.9 is not supported");
+  }
   if (method === "CONNECT") throw new MalformedRequest(501, "CONNECT is not supported");
+  const target = text.slice(from, sp2);
+  if (!isRequestTarget(target)) throw new MalformedRequest(400, "bad request target");
+  let version = sp2 + 1;
+  while (text.charCodeAt(version) === 32) version++;
+  let minor: 0 | 1;
+  if (lineEnd - version !== 8 || !text.startsWith("HTTP/", version))
+    throw new MalformedRequest(400, "bad HTTP version");
+  else if (text.startsWith("1.1", version + 5)) minor = 1;
+  else if (text.startsWith("1.0", version + 5)) minor = 0;
+  else if (text.startsWith("2.0", version + 5) || text.startsWith("0.9", version + 5))
+    throw new MalformedRequest(505, `unsupported ${text.slice(version, lineEnd)}`);
+  else throw new MalformedRequest(400, "bad HTTP version");
 
   let host: string | undefined;
   let contentLength = -1;
-  let transferEncoding: string | undefined;
+  let coding = Coding.None;
   let connection = "";
   let upgrade: string | undefined;
   let requestId: string | undefined;
@@ -107,9 +130,9 @@ export function parseRequestHead(text: string): RequestHead {
           break;
         case 14:
           if (nameIs(text, pos, colon, "content-length")) {
-            const length = mergeContentLength(text, colon, end, contentLength);
-            if (typeof length === "string") throw new MalformedRequest(400, length);
-            contentLength = length;
+            if (contentLength !== -1) throw new MalformedRequest(400, "more than one Content-Length");
+            contentLength = parseContentLength(text, colon + 1, end);
+            if (contentLength === -1) throw new MalformedRequest(400, "bad Content-Length");
           }
           break;
         case 15:
@@ -123,10 +146,9 @@ export function parseRequestHead(text: string): RequestHead {
           drop = nameIs(text, pos, colon, "proxy-connection") || nameIs(text, pos, colon, "x-forwarded-host");
           break;
         case 17:
-          if (nameIs(text, pos, colon, "transfer-encoding")) {
-            const v = value(text, colon, end);
-            transferEncoding = transferEncoding === undefined ? v : `${transferEncoding}, ${v}`;
-          } else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
+          if (nameIs(text, pos, colon, "transfer-encoding"))
+            coding = mergeTransferEncoding(text, colon + 1, end, coding);
+          else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
             forwardedProto ??= value(text, colon, end);
             drop = true;
           }
@@ -142,10 +164,9 @@ export function parseRequestHead(text: string): RequestHead {
     host = "";
   }
   let body: RequestBody = contentLength > 0 ? "length" : "none";
-  if (transferEncoding !== undefined) {
+  if (coding !== Coding.None) {
     if (contentLength !== -1) throw new MalformedRequest(400, "both Transfer-Encoding and Content-Length");
-    if (!/(^|,)\s*chunked\s*$/i.test(transferEncoding))
-      throw new MalformedRequest(400, "Transfer-Encoding without chunked last");
+    if (coding !== Coding.Chunked) throw new MalformedRequest(400, "Transfer-Encoding without chunked last");
     body = "chunked";
   }
   const keepAlive = minor === 1 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
@@ -170,19 +191,58 @@ export function parseRequestHead(text: string): RequestHead {
   };
 }
 
-const STANDARD_CONNECTION_TOKENS = new Set(["close", "keep-alive", "upgrade"]);
+/**
+ * Connection options that are not header names, and headers a message is never stripped of: the
+ * body is framed by Content-Length or Transfer-Encoding whatever Connection says, so removing them
+ * would hand the next hop a body it reads differently (request smuggling).
+ */
+const NEVER_DROPPED = new Set([
+  "close",
+  "keep-alive",
+  "upgrade",
+  "content-length",
+  "transfer-encoding",
+  "host",
+]);
 
-/** Header names a Connection header value (lower case) lists besides close, keep-alive, upgrade. */
+/** Header names a Connection header value (lower case) lists that may be dropped (RFC 9110 §7.6.1). */
 export function connectionNamedHeaders(connection: string): string[] {
   return connection
     .split(",")
     .map((t) => t.trim())
-    .filter((t) => t !== "" && !STANDARD_CONNECTION_TOKENS.has(t));
+    .filter((t) => t !== "" && !NEVER_DROPPED.has(t));
 }
 
 function value(text: string, colon: number, end: number): string {
   return text.slice(colon + 1, end).trim();
 }
+
+/**
+ * A request target llhttp accepts outside CONNECT: origin form or `*` followed by visible ASCII, or
+ * absolute form (letters, `://`, authority characters, then visible ASCII after `/` or `?`).
+ */
+function isRequestTarget(target: string): boolean {
+  const first = target.charCodeAt(0);
+  if (first === 47 || first === 42) return !NOT_VISIBLE.test(target);
+  let i = 0;
+  while (isLetter(target.charCodeAt(i))) i++;
+  if (i === 0 || !target.startsWith("://", i)) return false;
+  for (i += 3; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 47 || c === 63) return !NOT_VISIBLE.test(target);
+    if (c > 126 || AUTHORITY_CHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
+function isLetter(c: number): boolean {
+  return (c | 32) >= 97 && (c | 32) <= 122;
+}
+
+/** what llhttp takes in the authority of an absolute-form target */
+const AUTHORITY_CHAR = new Uint8Array(127);
+for (const c of "!$%&'()*+,-.:;=@[]_~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  AUTHORITY_CHAR[c.charCodeAt(0)] = 1;
 
 /** RFC 9110 token characters: ! # $ % & ' * + - . ^ _ ` | ~ digits letters */
 function isToken(text: string, start: number, end: number): boolean {

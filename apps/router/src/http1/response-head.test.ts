@@ -31,6 +31,27 @@ describe("parseResponseHead", () => {
     expect(parseResponseHead(head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip"), "GET").body).toBe("close");
   });
 
+  it("never passes Content-Length beside Transfer-Encoding, nor drops it because Connection names it", () => {
+    const both = parseResponseHead(
+      head("HTTP/1.1 200 OK", "Content-Length: 10", "Transfer-Encoding: chunked", "X: y"),
+      "GET",
+    );
+    expect(both).toMatchObject({ body: "chunked", transferEncoding: true });
+    expect(both.kept).toBe(head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "X: y"));
+    const named = parseResponseHead(
+      head("HTTP/1.1 200 OK", "Connection: Content-Length", "Content-Length: 2"),
+      "GET",
+    );
+    expect(named.kept).toBe(head("HTTP/1.1 200 OK", "Content-Length: 2"));
+  });
+
+  it("takes header lines ending in a bare LF, as CGI scripts write them, and passes them on with CRLF", () => {
+    const cgi = parseResponseHead("HTTP/1.0 200 OK\r\nContent-Type: text/plain\n", "GET");
+    expect(cgi).toMatchObject({ status: 200, body: "close" });
+    expect(cgi.kept).toBe(head("HTTP/1.0 200 OK", "Content-Type: text/plain"));
+    expect(() => parseResponseHead("HTTP/1.1 200 OK\r\nX: a\rb\r\n", "GET")).toThrow(MalformedResponse);
+  });
+
   it("closes after Connection: close, and after HTTP/1.0 unless it says keep-alive", () => {
     const close = head("HTTP/1.1 200 OK", "Connection: close", "Content-Length: 0");
     expect(parseResponseHead(close, "GET").keepAlive).toBe(false);

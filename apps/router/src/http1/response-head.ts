@@ -1,4 +1,11 @@
-import { hasToken, keepHeaderLines, mergeContentLength, nameIs } from "./header-text";
+import {
+  Coding,
+  hasToken,
+  keepHeaderLines,
+  mergeContentLength,
+  mergeTransferEncoding,
+  nameIs,
+} from "./header-text";
 import { connectionNamedHeaders, dropNamedHeaders } from "./request-head";
 
 /** An endpoint's response the router cannot frame: the exchange fails with a 502. */
@@ -18,16 +25,22 @@ export interface ResponseHead {
   contentLength: number;
   /** the endpoint's connection can carry another request after this response */
   keepAlive: boolean;
+  /** the response names a Transfer-Encoding (its Content-Length, if any, is dropped) */
+  transferEncoding: boolean;
   /** the status line and the header lines to pass on, each ending in CRLF */
   kept: string;
 }
 
 /**
- * Parses a response head (latin1, status line to the CRLF ending the last header line) to a
+ * Parses a response head (latin1, status line to the line break ending the last header line) to a
  * request with `method`: works out the body's framing (RFC 9112 §6.3) and drops hop-by-hop headers
  * and X-Request-Id, which the router sets itself. A 101 keeps its Connection and Upgrade headers.
+ * Lines may end in a bare LF (CGI scripts write them; RFC 9112 §2.2 lets a recipient take them):
+ * the kept head has CRLFs. Content-Length is dropped beside Transfer-Encoding.
  */
-export function parseResponseHead(text: string, method: string): ResponseHead {
+export function parseResponseHead(raw: string, method: string): ResponseHead {
+  if (BAD_BYTES.test(raw)) throw new MalformedResponse("NUL or stray CR in the response head");
+  const text = hasBareLf(raw) ? raw.replace(CRLF_OR_LF, "\r\n") : raw;
   const lineEnd = text.indexOf("\r\n");
   const badLine = lineEnd < 12 || (lineEnd > 12 && text.charCodeAt(12) !== 32) || text.charCodeAt(8) !== 32;
   if (!text.startsWith("HTTP/1.") || badLine)
@@ -37,8 +50,7 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
   const minor = text.charCodeAt(7) === 49 ? 1 : 0;
   const switching = status === 101;
   let contentLength = -1;
-  let chunked = false;
-  let transferEncoding = false;
+  let coding = Coding.None;
   let connection = "";
   let kept = keepHeaderLines(
     text,
@@ -75,10 +87,8 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
           drop = nameIs(text, pos, colon, "proxy-connection");
           break;
         case 17:
-          if (nameIs(text, pos, colon, "transfer-encoding")) {
-            transferEncoding = true;
-            chunked = /(^|,)\s*chunked\s*$/i.test(text.slice(colon + 1, end));
-          }
+          if (nameIs(text, pos, colon, "transfer-encoding"))
+            coding = mergeTransferEncoding(text, colon + 1, end, coding);
           break;
       }
       return drop;
@@ -88,7 +98,7 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
 
   let body: ResponseBody;
   if (method === "HEAD" || status < 200 || status === 204 || status === 304) body = "none";
-  else if (transferEncoding) body = chunked ? "chunked" : "close";
+  else if (coding !== Coding.None) body = coding === Coding.Chunked ? "chunked" : "close";
   else if (contentLength !== -1) body = contentLength === 0 ? "none" : "length";
   else body = "close";
   const keepAlive =
@@ -97,18 +107,33 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
     const named = connectionNamedHeaders(connection);
     if (named.length > 0) kept = dropNamedHeaders(kept, lineEnd + 2, named);
   }
-  return { status, body, contentLength: Math.max(contentLength, 0), keepAlive, kept };
+  const transferEncoding = coding !== Coding.None;
+  if (transferEncoding && contentLength !== -1)
+    kept = dropNamedHeaders(kept, lineEnd + 2, ["content-length"]);
+  return { status, body, contentLength: Math.max(contentLength, 0), keepAlive, transferEncoding, kept };
 }
 
+const BAD_BYTES = /\0|\r(?!\n)/;
+const BARE_LF = /(?<!\r)\n/;
+const CRLF_OR_LF = /\r?\n/g;
+
 /**
- * The head written to the client: the kept lines, the request id, and a Connection header when the
- * client connection closes after this response (or is an HTTP/1.0 one kept open).
+ * The head written to the client: the kept lines, the request id, Transfer-Encoding when the router
+ * re-frames a body that ends with the endpoint's connection as chunked, and a Connection header when
+ * the client connection closes after this response (or is an HTTP/1.0 one kept open).
  */
 export function clientResponseHead(
   head: ResponseHead,
   requestId: string,
   connection: "close" | "keep-alive" | undefined,
+  rechunked = false,
 ): string {
-  if (connection === undefined) return `${head.kept}X-Request-Id: ${requestId}\r\n\r\n`;
-  return `${head.kept}X-Request-Id: ${requestId}\r\nConnection: ${connection}\r\n\r\n`;
+  const coding = rechunked ? "Transfer-Encoding: chunked\r\n" : "";
+  if (connection === undefined) return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}\r\n`;
+  return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}Connection: ${connection}\r\n\r\n`;
+}
+
+/** Whether a head has a line ending in LF alone. */
+export function hasBareLf(text: string): boolean {
+  return BARE_LF.test(text);
 }

@@ -14,7 +14,6 @@ import type { UpstreamConnection } from "./upstream-connection";
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** writes held back past this size are sent at once */
 const OUTBOX_BYTES = 16 * 1024;
-const BARE_LF_HEAD_END = Buffer.from("\n\n");
 
 /**
  * head: reading a request head · body: forwarding a request body · waiting: for the response ·
@@ -85,14 +84,14 @@ export class ClientConnection {
       while (this.state === "head" && this.buffered !== null) {
         const buffered = this.buffered;
         let start = 0;
-        while (start + 1 < buffered.length && buffered[start] === 13 && buffered[start + 1] === 10)
-          start += 2;
+        while (start < buffered.length && (buffered[start] === 13 || buffered[start] === 10)) start++;
+        if (start === buffered.length) this.buffered = null;
         const end = buffered.indexOf(HEAD_END, start);
         if (end === -1 || end + 4 - start > this.context.maxHeadBytes) {
           if (buffered.length - start > this.context.maxHeadBytes)
             this.reject(new MalformedRequest(431, "request head too large"));
-          else if (buffered.indexOf(BARE_LF_HEAD_END, start) !== -1)
-            this.reject(new MalformedRequest(400, "request head ends in bare LFs"));
+          else if (hasStrayLineBreak(buffered, start, end === -1 ? buffered.length : end))
+            this.reject(new MalformedRequest(400, "stray CR or LF in the head"));
           else if (this.ended) this.close();
           return;
         }
@@ -274,4 +273,16 @@ export class ClientConnection {
     this.exchange = undefined;
     if (exchange) this.context.dispatcher.abandon(exchange);
   }
+}
+
+/**
+ * Whether the bytes of an unfinished head from `start` to `end` hold an LF without its CR or a CR
+ * followed by something other than LF: llhttp refuses the head at once, so does the router.
+ */
+function hasStrayLineBreak(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = bytes.indexOf(10, start); i !== -1 && i < end; i = bytes.indexOf(10, i + 1))
+    if (bytes[i - 1] !== 13) return true;
+  for (let i = bytes.indexOf(13, start); i !== -1 && i < end; i = bytes.indexOf(13, i + 1))
+    if (i + 1 < bytes.length && bytes[i + 1] !== 10) return true;
+  return false;
 }

@@ -2,6 +2,7 @@ import { connect, type Socket } from "node:net";
 import { BodyFramer, MalformedChunk } from "../http1/body-framer";
 import {
   clientResponseHead,
+  hasBareLf,
   MalformedResponse,
   parseResponseHead,
   type ResponseHead,
@@ -43,6 +44,8 @@ export class UpstreamConnection {
   /** framing of the response body being passed on; undefined while a head is expected */
   private body: BodyFramer | undefined;
   private bodyComplete = false;
+  /** the body ends with this connection and goes to the client re-framed as chunked */
+  private rechunk = false;
   private upstreamKeepAlive = true;
   private clientKeepAlive = true;
   private waitingForDrain = false;
@@ -181,7 +184,16 @@ export class UpstreamConnection {
       }
       let out: Buffer;
       if (this.body === undefined) {
-        const end = view.indexOf(HEAD_END, pos);
+        let end = view.indexOf(HEAD_END, pos);
+        let text = end === -1 ? "" : view.toString("latin1", pos, end + 2);
+        let bodyStart = end + 4;
+        if (end === -1 || hasBareLf(text)) {
+          end = bareLfHeadEnd(view, pos);
+          if (end !== -1) {
+            text = view.toString("latin1", pos, end);
+            bodyStart = end + (view[end] === 13 ? 2 : 1);
+          }
+        }
         if (end === -1) {
           if (view.length - pos > MAX_RESPONSE_HEAD) this.fail("response head too large");
           else this.partial = Buffer.from(view.subarray(pos));
@@ -189,13 +201,13 @@ export class UpstreamConnection {
         }
         let head: ResponseHead;
         try {
-          head = parseResponseHead(view.toString("latin1", pos, end + 2), exchange.head.method);
+          head = parseResponseHead(text, exchange.head.method);
         } catch (error) {
           if (!(error instanceof MalformedResponse)) throw error;
           this.fail(error.message);
           return false;
         }
-        pos = end + 4;
+        pos = bodyStart;
         if (head.status < 200 && head.status !== 101) {
           if (!exchange.abandoned) exchange.client.write(`${head.kept}\r\n`);
           continue;
@@ -207,7 +219,7 @@ export class UpstreamConnection {
             ? "keep-alive"
             : undefined
           : "close";
-        const headText = clientResponseHead(head, exchange.requestId, connection);
+        const headText = clientResponseHead(head, exchange.requestId, connection, this.rechunk);
         if (head.body === "none") {
           flowing = this.pass(exchange, headText);
           this.finish(exchange);
@@ -216,14 +228,12 @@ export class UpstreamConnection {
         this.body = framerFor(head);
         const stop = this.takeBody(view, pos);
         if (stop === -1) return false;
-        out = Buffer.allocUnsafe(headText.length + stop - pos);
-        out.write(headText, 0, "latin1");
-        view.copy(out, headText.length, pos, stop);
+        out = this.bodyOut(headText, view, pos, stop);
         pos = stop;
       } else {
         const stop = this.takeBody(view, pos);
         if (stop === -1) return false;
-        out = Buffer.from(view.subarray(pos, stop));
+        out = this.bodyOut("", view, pos, stop);
         pos = stop;
       }
       flowing = this.pass(exchange, out);
@@ -246,12 +256,34 @@ export class UpstreamConnection {
     return end === -1 ? view.length : end;
   }
 
+  /**
+   * `prefix` (latin1) and the body bytes from `from` to `to` as one buffer for the client; a chunk
+   * of their own when the body is re-framed.
+   */
+  private bodyOut(prefix: string, view: Buffer, from: number, to: number): Buffer {
+    const size = to - from;
+    const chunkLine = this.rechunk && size > 0 ? `${size.toString(16)}\r\n` : "";
+    const out = Buffer.allocUnsafe(prefix.length + chunkLine.length + size + (chunkLine === "" ? 0 : 2));
+    let at = prefix.length === 0 ? 0 : out.write(prefix, 0, "latin1");
+    if (chunkLine !== "") at += out.write(chunkLine, at, "latin1");
+    view.copy(out, at, from, to);
+    if (chunkLine !== "") out.write("\r\n", at + size, "latin1");
+    return out;
+  }
+
+  /**
+   * A response whose body ends with the endpoint's connection (CGI scripts, HTTP/1.0 servers) goes
+   * to an HTTP/1.1 client that keeps its connection as chunked, as nginx and gorouter do; to others
+   * as it is, and their connection closes after it.
+   */
   private startResponse(exchange: Exchange, head: ResponseHead): void {
     exchange.responseStarted = true;
     this.pool.responded(exchange, head.status);
     this.upstreamKeepAlive = head.keepAlive;
-    this.clientKeepAlive =
-      exchange.head.keepAlive && head.body !== "close" && exchange.head.upgrade === undefined;
+    const client = exchange.head;
+    const clientMayStay = client.keepAlive && client.upgrade === undefined;
+    this.rechunk = clientMayStay && head.body === "close" && !head.transferEncoding && client.minor === 1;
+    this.clientKeepAlive = clientMayStay && (head.body !== "close" || this.rechunk);
   }
 
   private startTunnel(exchange: Exchange, head: ResponseHead, rest: Buffer): boolean {
@@ -286,6 +318,10 @@ export class UpstreamConnection {
   }
 
   private finish(exchange: Exchange): void {
+    if (this.rechunk) {
+      this.rechunk = false;
+      this.pass(exchange, "0\r\n\r\n");
+    }
     exchange.upstream = undefined;
     this.body = undefined;
     this.bodyComplete = false;
@@ -336,6 +372,18 @@ export class UpstreamConnection {
       }
     });
   }
+}
+
+/**
+ * Where a response head whose lines end in bare LFs ends: the index just past the line break of its
+ * last header line (a blank line follows), or -1 while the head is unfinished.
+ */
+function bareLfHeadEnd(view: Buffer, pos: number): number {
+  for (let lf = view.indexOf(10, pos); lf !== -1; lf = view.indexOf(10, lf + 1)) {
+    const next = view[lf + 1];
+    if (next === 10 || (next === 13 && view[lf + 2] === 10)) return lf + 1;
+  }
+  return -1;
 }
 
 function framerFor(head: ResponseHead): BodyFramer {
