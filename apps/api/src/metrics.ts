@@ -34,6 +34,11 @@ export class ApiMetrics {
     labelNames: ["stream", "reason"] as const,
     registers: [this.registry],
   });
+  readonly logTailMessagesRead = new Counter({
+    name: "grove_log_tail_messages_read_total",
+    help: "Log messages read from JetStream to answer log requests (a tail reads about the lines it returns)",
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "grove_cell_heartbeats_total",
     help: "Cell heartbeats accepted",

@@ -1,5 +1,9 @@
+import { randomUUID } from "node:crypto";
+import { subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { expect } from "vitest";
+import { LOGS_STREAM } from "../src/logs/stream";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { type HollowCell, joinHollowCell } from "./hollow-cell";
 
@@ -53,6 +57,12 @@ async function setup(t: TestApi) {
   return { a, b, dev, start: a.starts[0] as HollowCell["starts"][0] };
 }
 
+async function messagesRead(t: TestApi): Promise<number> {
+  const text = await (await t.call("/metrics", { token: null })).text();
+  const line = text.split("\n").find((l) => l.startsWith("grove_log_tail_messages_read_total "));
+  return Number(line?.split(" ").at(-1) ?? Number.NaN);
+}
+
 describeWith(["root", "postgres", "nats"], "app logs", () => {
   it("returns the last lines and ends without follow, dropping lines forged by another cell", async ({
     pg,
@@ -100,6 +110,34 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
       100,
     );
     expect(resumed.events.map((e) => e.data.line)).toEqual(["after"]);
+    a.stop();
+    b.stop();
+  });
+
+  it("reads from the stream only about the lines a tail returns, however many are stored", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b, dev, start } = await setup(t);
+    const other = { ...start, appId: randomUUID(), instanceId: randomUUID() };
+    for (let n = 0; n < 1000; n++) {
+      a.log(start, `line ${n}`);
+      a.log(other, `other app ${n}`);
+    }
+    const jsm = await jetstreamManager(t.nc);
+    await eventually(async () => {
+      const info = await jsm.streams.info(LOGS_STREAM, { subjects_filter: subjects.appLogs(start.appId) });
+      return info.state.subjects?.[subjects.logs(start.appId, start.instanceId)] === 1000 ? true : undefined;
+    });
+    const readBefore = await messagesRead(t);
+    const { events, ended } = await readEvents(
+      await t.call("/v1/apps/web/logs?lines=10", { token: dev }),
+      100,
+    );
+    expect(ended).toBe(true);
+    expect(events.map((e) => e.data.line)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${990 + i}`));
+    expect((await messagesRead(t)) - readBefore).toBe(10);
     a.stop();
     b.stop();
   });

@@ -1,9 +1,16 @@
 import type { Database } from "@grove/db";
 import { decode, LogLine, subjects } from "@grove/protocol";
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { LOGS_STREAM } from "./stream";
 import { LogLineVerifier } from "./verify";
+import { storedFrom, windowStart } from "./window-start";
 
 /** One log line as the API streams it (no cell credential). */
 export interface LogEntry {
@@ -25,6 +32,10 @@ export interface LogTail {
  * Sends an app's last `lines` log lines to `emit` (or the lines after sequence `afterSeq`, for a
  * client resuming with Last-Event-ID), then, with `follow`, every new line until stopped. Lines
  * that do not verify as coming from the instance's own cell are dropped.
+ *
+ * Only the lines it sends are read: the sequence where the last `lines` of the app begin is found
+ * by counting (`windowStart`), and when some of them do not verify, the window before is read
+ * for as many more. `onRead` hears of every message read from the stream.
  */
 export async function tailAppLogs(options: {
   db: Database;
@@ -34,50 +45,87 @@ export async function tailAppLogs(options: {
   follow: boolean;
   afterSeq?: number;
   emit: (entry: LogEntry) => Promise<void>;
+  onRead?: () => void;
 }): Promise<LogTail> {
   const filter = subjects.appLogs(options.appId);
   const jsm = await jetstreamManager(options.nc);
-  const info = await jsm.streams.info(LOGS_STREAM, { subjects_filter: filter });
-  const stored = Object.values(info.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
+  const js = jetstream(options.nc);
   const verifier = new LogLineVerifier(options.db, options.appId);
-  const consumer = await jetstream(options.nc).consumers.get(LOGS_STREAM, {
-    filter_subjects: filter,
-    ...(options.afterSeq !== undefined
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 }
-      : { deliver_policy: DeliverPolicy.All }),
-  });
-  const messages = await consumer.consume();
-  let recent: LogEntry[] = [];
-  let caughtUp = stored === 0;
-  const flush = async () => {
-    const batch = options.afterSeq === undefined ? recent.slice(-options.lines) : recent;
-    recent = [];
-    for (const entry of batch) await options.emit(entry);
+  const { state } = await jsm.streams.info(LOGS_STREAM);
+  const toEntry = async (msg: JsMsg): Promise<LogEntry | undefined> => {
+    options.onRead?.();
+    const decoded = decode(LogLine, msg.data, msg.subject);
+    if (!decoded.ok || !(await verifier.accept(decoded.value))) return undefined;
+    const { instanceId, index, stream, line, at } = decoded.value;
+    return { seq: msg.seq, instance_id: instanceId, index, stream, line, at };
   };
-  const done = (async () => {
-    if (caughtUp) {
-      await flush();
-      if (!options.follow) return;
-    }
+
+  /** The verified lines stored in [from, to), expected to be `stored` messages. */
+  const readRange = async (from: number, to: number, stored: number): Promise<LogEntry[]> => {
+    if (stored === 0) return [];
+    const consumer = await js.consumers.get(LOGS_STREAM, {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    const messages = await consumer.fetch({ max_messages: Math.max(stored, 1), expires: 5_000 });
+    const entries: LogEntry[] = [];
     for await (const msg of messages) {
-      const decoded = decode(LogLine, msg.data, msg.subject);
-      if (decoded.ok && (await verifier.accept(decoded.value))) {
-        const { instanceId, index, stream, line, at } = decoded.value;
-        const entry = { seq: msg.seq, instance_id: instanceId, index, stream, line, at };
-        if (caughtUp) await options.emit(entry);
-        else recent.push(entry);
-      }
-      if (!caughtUp && msg.info.pending === 0) {
-        caughtUp = true;
-        await flush();
-        if (!options.follow) break;
-      }
+      if (msg.seq >= to) break;
+      const entry = await toEntry(msg);
+      if (entry) entries.push(entry);
+      if (msg.info.pending === 0) break;
     }
-  })().finally(() => messages.close());
+    await messages.close();
+    await consumer.delete().catch(() => {});
+    return entries;
+  };
+
+  const count = (seq: number) => storedFrom(jsm, LOGS_STREAM, filter, seq);
+
+  /** The last `lines` verified lines stored before `end`, read window by window backwards. */
+  const recentLines = async (end: number): Promise<LogEntry[]> => {
+    let recent: LogEntry[] = [];
+    let to = end;
+    while (recent.length < options.lines && to > state.first_seq) {
+      const wanted = options.lines - recent.length;
+      const from = await windowStart(count, state.first_seq, to, wanted);
+      const after = await count(to); // first: a line arriving in between then only widens the fetch
+      const stored = (await count(from)) - after;
+      if (stored === 0) break;
+      recent = [...(await readRange(from, to, stored)), ...recent];
+      to = from;
+    }
+    return recent.slice(-options.lines);
+  };
+
+  let stopped = false;
+  let live: ConsumerMessages | undefined;
+  const done = (async () => {
+    // lines stored up to now are the tail (or what follows `afterSeq`); later ones are followed
+    const end = state.last_seq + 1;
+    const next = options.afterSeq === undefined ? end : options.afterSeq + 1;
+    const tail =
+      options.afterSeq === undefined ? await recentLines(end) : await readRange(next, end, await count(next));
+    for (const entry of tail) await options.emit(entry);
+    if (!options.follow || stopped) return;
+    const consumer = await js.consumers.get(LOGS_STREAM, {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: Math.max(next, end),
+    });
+    live = await consumer.consume();
+    if (stopped) await live.close();
+    for await (const msg of live) {
+      const entry = await toEntry(msg);
+      if (entry) await options.emit(entry);
+    }
+  })().finally(() => live?.close());
   return {
     done,
     async stop() {
-      await messages.close();
+      stopped = true;
+      await live?.close();
       await done.catch(() => {});
     },
   };

@@ -50,6 +50,7 @@ export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
         lines,
         follow,
         afterSeq: lastEventId === undefined ? undefined : Number(lastEventId),
+        onRead: () => deps.metrics.logTailMessagesRead.inc(),
         emit: (entry) =>
           stream.writeSSE({ event: "log", id: String(entry.seq), data: JSON.stringify(entry) }),
       });
