@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { encode, LogLine, MAX_LOG_LINE_CHARS, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { CellIdentity } from "./identity";
+import { LineSplitter } from "./line-splitter";
 
 export interface LogSource {
   appId: string;
@@ -10,9 +11,22 @@ export interface LogSource {
 }
 
 /**
- * Ships an instance's output to NATS one line at a time, with its stream and a timestamp. `skipBytes`
- * drops output already shipped before an agent restart (the process's output is re-read from its
- * first byte). Returns a function giving the bytes shipped so far.
+ * Bytes of log messages a shipper publishes before it waits for the NATS server to have taken
+ * them (a flush), so a chatty instance never piles its output up in the agent's memory.
+ */
+export const SHIP_FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Ships an instance's output to NATS one line at a time, with its stream and a timestamp; lines are
+ * whole UTF-8 text and longer ones are cut between characters (`LineSplitter`). `skipBytes` drops
+ * output already shipped before an agent restart (the process's output is re-read from its first
+ * byte). Returns a function giving the bytes read so far.
+ *
+ * Back-pressure, not drops: the shipper reads the next chunk only after NATS took what it
+ * published (every `SHIP_FLUSH_BYTES`), so its memory is bounded. The process itself is never held
+ * back by its logs: grove-monitor writes its output to files, and a shipper that falls further
+ * behind than the output cap loses what the monitor rotated away (as Loggregator drops rather than
+ * blocking apps).
  */
 export function shipLines(
   nats: NatsConnection,
@@ -23,43 +37,42 @@ export function shipLines(
   skipBytes = 0,
 ): () => number {
   const subject = subjects.logs(source.appId, source.instanceId);
+  const splitter = new LineSplitter(MAX_LOG_LINE_CHARS);
   let consumed = 0;
-  let pending = "";
+  let unflushed = 0;
   const send = (line: string) => {
-    for (let start = 0; start === 0 || start < line.length; start += MAX_LOG_LINE_CHARS) {
-      nats.publish(
-        subject,
-        encode(LogLine, {
-          v: 1,
-          cellId: identity.cellId,
-          credential: identity.credential,
-          appId: source.appId,
-          instanceId: source.instanceId,
-          index: source.index,
-          stream,
-          line: line.slice(start, start + MAX_LOG_LINE_CHARS),
-          at: new Date().toISOString(),
-        }),
-      );
-    }
+    const body = encode(LogLine, {
+      v: 1,
+      cellId: identity.cellId,
+      credential: identity.credential,
+      appId: source.appId,
+      instanceId: source.instanceId,
+      index: source.index,
+      stream,
+      line,
+      at: new Date().toISOString(),
+    });
+    nats.publish(subject, body);
+    unflushed += body.length;
   };
-  readable.on("data", (chunk: Buffer) => {
-    let data = chunk;
-    if (consumed < skipBytes) {
-      const skip = Math.min(skipBytes - consumed, data.length);
-      consumed += skip;
-      data = data.subarray(skip);
+  void (async () => {
+    for await (const chunk of readable as AsyncIterable<Buffer>) {
+      let data = chunk;
+      if (consumed < skipBytes) {
+        const skip = Math.min(skipBytes - consumed, data.length);
+        consumed += skip;
+        data = data.subarray(skip);
+      }
+      consumed += data.length;
+      for (const line of splitter.push(data)) send(line);
+      if (unflushed >= SHIP_FLUSH_BYTES) {
+        unflushed = 0;
+        await nats.flush();
+      }
     }
-    consumed += data.length;
-    pending += data.toString("utf8");
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) send(line);
+    for (const line of splitter.end()) send(line);
+  })().catch(() => {
+    // the output was closed under it (instance stopped) or the connection closed: nothing to ship
   });
-  readable.on("end", () => {
-    if (pending) send(pending);
-    pending = "";
-  });
-  readable.on("error", () => {});
   return () => consumed;
 }
