@@ -46,6 +46,7 @@ const KNOWN_METHODS = new Set(METHODS);
 /** control characters other than HTAB, and CR and LF that are not a CRLF pair */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job
 const BAD_BYTES = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const BOTH = "both Transfer-Encoding and Content-Length";
 /** anything but visible ASCII */
 const NOT_VISIBLE = /[^\x21-\x7e]/;
 
@@ -131,6 +132,7 @@ export function parseRequestHead(text: string): RequestHead {
         case 14:
           if (nameIs(text, pos, colon, "content-length")) {
             if (contentLength !== -1) throw new MalformedRequest(400, "more than one Content-Length");
+            if (coding !== Coding.None) throw new MalformedRequest(400, BOTH);
             contentLength = parseContentLength(text, colon + 1, end);
             if (contentLength === -1) throw new MalformedRequest(400, "bad Content-Length");
           }
@@ -146,9 +148,11 @@ export function parseRequestHead(text: string): RequestHead {
           drop = nameIs(text, pos, colon, "proxy-connection") || nameIs(text, pos, colon, "x-forwarded-host");
           break;
         case 17:
-          if (nameIs(text, pos, colon, "transfer-encoding"))
+          if (nameIs(text, pos, colon, "transfer-encoding")) {
+            // llhttp refuses even an empty one after a Content-Length
+            if (contentLength !== -1) throw new MalformedRequest(400, BOTH);
             coding = mergeTransferEncoding(text, colon + 1, end, coding);
-          else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
+          } else if (nameIs(text, pos, colon, "x-forwarded-proto")) {
             forwardedProto ??= value(text, colon, end);
             drop = true;
           }
@@ -165,7 +169,6 @@ export function parseRequestHead(text: string): RequestHead {
   }
   let body: RequestBody = contentLength > 0 ? "length" : "none";
   if (coding !== Coding.None) {
-    if (contentLength !== -1) throw new MalformedRequest(400, "both Transfer-Encoding and Content-Length");
     if (coding !== Coding.Chunked) throw new MalformedRequest(400, "Transfer-Encoding without chunked last");
     body = "chunked";
   }
