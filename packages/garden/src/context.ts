@@ -17,6 +17,8 @@ export interface GardenContext {
   monitorBinary: string;
   /** grove-init: pid 1 of every container, which also starts its processes */
   initBinary: string;
+  /** grove-files: StreamIn/StreamOut inside a container's namespaces, as the requesting user */
+  filesBinary: string;
   usage: UsageTracker;
   locks: KeyedMutex;
   logger: Logger;

@@ -54,6 +54,7 @@ export async function createGarden(config: GardenConfig, seams: GardenSeams): Pr
     networker: seams.networker,
     monitorBinary: binaries.monitor,
     initBinary: binaries.init,
+    filesBinary: binaries.files,
     usage: new UsageTracker(),
     locks: new KeyedMutex(),
     logger,

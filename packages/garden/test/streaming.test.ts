@@ -105,4 +105,76 @@ describe.runIf(runtimeAvailable)("stream in and out", () => {
     const { access } = await import("node:fs/promises");
     await expect(access("/etc/trapped")).rejects.toThrow();
   });
+
+  it("replaces files and links at a name and merges directories", async () => {
+    await sh(
+      container,
+      "mkdir -p /merge/d && echo old > /merge/a && echo keep > /merge/d/keep && ln -s /etc /merge/l",
+    );
+    await container.streamIn({
+      path: "/merge",
+      tar: tarOf([
+        { name: "a", body: "new" },
+        { name: "d/", type: "directory" },
+        { name: "d/n", body: "added" },
+        { name: "l", body: "no longer a link" },
+      ]),
+    });
+    const result = await sh(
+      container,
+      "cat /merge/a /merge/d/keep /merge/d/n /merge/l; ls /etc/l 2>&1 | wc -l",
+    );
+    expect(result.stdout).toBe("newkeep\naddedno longer a link1\n");
+  });
+
+  it("streams what a directory holds with a trailing slash, links packed and never followed", async () => {
+    await sh(container, "mkdir -p /held && echo x > /held/f && ln -s /etc/passwd /held/link");
+    expect(await untar(await container.streamOut({ path: "/held/" }))).toEqual({
+      "./": "directory",
+      "./f": "x\n",
+      "./link": "symlink",
+    });
+  });
+
+  it("reads and writes as the user asked, with the container's view of ownership", async () => {
+    await sh(container, "mkdir -p /secret && echo s > /secret/f && chmod 700 /secret");
+    await expect(container.streamOut({ path: "/secret/f", user: "vcap" })).rejects.toBeInstanceOf(
+      InvalidSpec,
+    );
+    await expect(
+      container.streamIn({ path: "/secret", user: "vcap", tar: tarOf([{ name: "planted", body: "x" }]) }),
+    ).rejects.toBeInstanceOf(InvalidSpec);
+    expect((await sh(container, "ls /secret")).stdout).toBe("f\n");
+    const owners: string[] = [];
+    const extractor = extract();
+    extractor.on("entry", (header, body, next) => {
+      owners.push(`${header.name} ${header.uid}:${header.gid}`);
+      body.resume();
+      next();
+    });
+    const finished = new Promise<void>((resolve) => extractor.on("finish", () => resolve()));
+    (await container.streamOut({ path: "/home/vcap/app/bin" })).pipe(extractor);
+    await finished;
+    expect(owners).toEqual(["bin/ 2000:2000", "bin/run.sh 2000:2000"]);
+  });
+
+  it("reports a path that does not exist", async () => {
+    await expect(container.streamOut({ path: "/no/such/path" })).rejects.toBeInstanceOf(InvalidSpec);
+    await expect(container.streamOut({ path: "/tmp/missing" })).rejects.toThrow(/No such file/);
+    await sh(container, "echo file > /tmp/plain");
+    await expect(
+      container.streamIn({ path: "/tmp/plain/below", tar: tarOf([{ name: "f", body: "x" }]) }),
+    ).rejects.toBeInstanceOf(InvalidSpec);
+  });
+
+  it("streams in and out of a privileged container (no user namespace)", async () => {
+    const privileged = await fixture.garden.create({ handle: "files-root", privileged: true });
+    try {
+      await privileged.streamIn({ path: "/p", user: "vcap", tar: tarOf([{ name: "f", body: "in" }]) });
+      expect((await sh(privileged, "cat /p/f; stat -c '%u' /p/f")).stdout).toBe("in2000\n");
+      expect(await untar(await privileged.streamOut({ path: "/p/f" }))).toEqual({ f: "in" });
+    } finally {
+      await fixture.garden.destroy("files-root");
+    }
+  });
 });

@@ -1,67 +1,124 @@
-import { lchown, lstat, mkdir } from "node:fs/promises";
-import { basename, dirname, join, relative } from "node:path";
-import type { Readable } from "node:stream";
-import { extractTar, packTar } from "@grove/images";
+import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { extractTar } from "@grove/images";
+import { pack } from "tar-stream";
 import type { GardenContext } from "../context";
 import type { ContainerRecord } from "../depot/depot";
-import { InvalidSpec } from "../errors";
+import { GardenError, InvalidSpec } from "../errors";
+import { readPid } from "../process/process-handle";
 import { resolveUser } from "../process/users";
-import { resolveInRoot } from "./resolve-in-root";
+import { ByteReader, type FileEntry, readEntry } from "./file-entries";
+import { type FilesTarget, runFilesHelper } from "./files-helper";
 
 /**
- * StreamIn: extracts a tar into the container's rootfs at `path`, owned by `user` (uid shifted
- * into the container's mapping). The archive is checked in full first, so a malicious one is
- * refused and changes nothing.
+ * StreamIn: extracts a tar at `path` in the container, owned by `user`. The archive is extracted
+ * and checked in full into a private directory of the host first (a malicious one is refused and
+ * changes nothing in the container), then grove-files copies that tree in from inside the
+ * container's namespaces as the user, so `path` and every link on the way resolve in the container.
  */
 export async function streamInto(
   context: GardenContext,
   record: ContainerRecord,
   opts: { user?: string; path: string; tar: Readable },
 ): Promise<void> {
-  const rootfs = rootfsOf(record);
-  const user = await resolveUser(rootfs, opts.user);
+  const target = await targetOf(context, record, opts.user);
   const shift = record.privileged ? 0 : context.config.uidMapping.hostId;
-  const owner = { uid: user.uid + shift, gid: user.gid + shift };
-  const destination = await resolveInRoot(rootfs, opts.path);
-  await makeDirsOwnedBy(rootfs, destination, owner);
+  const owner = { uid: target.uid + shift, gid: target.gid + shift };
+  const staging = await mkdtemp(join(context.depot.dir(record.handle), "stream-in-"));
   try {
-    await extractTar(opts.tar, destination, { owner });
-  } catch (error) {
-    throw asInvalidSpec(error, record.handle);
+    // The helper reads the tree as the user, so the user owns it; only root reaches its parent.
+    const tree = join(staging, "tree");
+    await mkdir(tree, { mode: 0o700 });
+    await chown(tree, owner.uid, owner.gid);
+    try {
+      await extractTar(opts.tar, tree, { owner, spoolDir: staging });
+    } catch (error) {
+      throw asInvalidSpec(error, record.handle);
+    }
+    const failure = await runFilesHelper(target, ["in", opts.path, tree]).outcome;
+    if (failure) throw failure;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
 }
 
-/** StreamOut: a tar of `path` in the container's rootfs; links are packed, never followed. */
+/**
+ * StreamOut: a tar of `path` as the user sees it in the container; with a trailing slash, of what
+ * the directory holds (named "./…"). Links below `path` are packed, never followed.
+ */
 export async function streamOutOf(
-  _context: GardenContext,
+  context: GardenContext,
   record: ContainerRecord,
   opts: { user?: string; path: string },
 ): Promise<Readable> {
-  const rootfs = rootfsOf(record);
-  const trailingSlash = opts.path.endsWith("/");
-  const parent = await resolveInRoot(rootfs, dirname(opts.path.replace(/\/+$/, "")) || "/");
-  const name = basename(opts.path.replace(/\/+$/, ""));
-  try {
-    return await packTar(parent, name ? `${name}${trailingSlash ? "/" : ""}` : "");
-  } catch (error) {
-    throw asInvalidSpec(error, record.handle);
+  const run = runFilesHelper(await targetOf(context, record, opts.user), ["out", opts.path]);
+  const reader = new ByteReader(run.stdout);
+  const first = await readEntry(reader).catch(() => undefined);
+  if (!first) {
+    run.kill();
+    throw (
+      (await run.outcome) ?? new GardenError(`stream out ${opts.path}: no entries`, { handle: record.handle })
+    );
   }
+  const packer = pack();
+  const pump = async () => {
+    let entry: FileEntry | undefined = first;
+    while (entry && entry.type !== "end") {
+      const header = {
+        name: entry.type === "directory" && !entry.name.endsWith("/") ? `${entry.name}/` : entry.name,
+        type: entry.type,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        mtime: entry.mtime,
+      };
+      if (entry.type === "file") {
+        await pipeline(
+          Readable.from(reader.pieces(entry.size)),
+          packer.entry({ ...header, size: entry.size }),
+        );
+      } else {
+        packer.entry(entry.type === "symlink" ? { ...header, linkname: entry.linkname } : header);
+      }
+      entry = await readEntry(reader);
+    }
+    const failure = await run.outcome;
+    if (failure) throw failure;
+    if (!entry) throw new GardenError(`stream out ${opts.path}: cut short`, { handle: record.handle });
+    packer.finalize();
+  };
+  pump().catch((error: Error) => {
+    run.kill();
+    packer.destroy(error);
+  });
+  const out = Readable.from(packer);
+  // a reader that goes away early must not leave the helper blocked on a full pipe
+  out.once("close", () => {
+    run.kill();
+    if (!packer.destroyed) packer.destroy();
+  });
+  return out;
 }
 
-function rootfsOf(record: ContainerRecord): string {
+async function targetOf(
+  context: GardenContext,
+  record: ContainerRecord,
+  user?: string,
+): Promise<FilesTarget> {
   if (!record.rootfsPath) throw new InvalidSpec("container has no rootfs yet", { handle: record.handle });
-  return record.rootfsPath;
-}
-
-/** Creates missing directories down to `dir`, owned like the extracted files will be. */
-async function makeDirsOwnedBy(rootfs: string, dir: string, owner: { uid: number; gid: number }) {
-  let current = rootfs;
-  for (const part of relative(rootfs, dir).split("/").filter(Boolean)) {
-    current = join(current, part);
-    if (await lstat(current).catch(() => undefined)) continue;
-    await mkdir(current, { mode: 0o755 });
-    await lchown(current, owner.uid, owner.gid);
-  }
+  const initPid = await readPid(context.depot.initDir(record.handle));
+  if (initPid === undefined)
+    throw new InvalidSpec("container has no init process", { handle: record.handle });
+  const resolved = await resolveUser(record.rootfsPath, user);
+  return {
+    binary: context.filesBinary,
+    handle: record.handle,
+    initPid,
+    uid: resolved.uid,
+    gid: resolved.gid,
+  };
 }
 
 function asInvalidSpec(error: unknown, handle: string): Error {

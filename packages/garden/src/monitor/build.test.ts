@@ -26,6 +26,7 @@ describe("ensureHelperBinary", () => {
     const both = await ensureHelperBinaries(dir);
     expect(both.monitor).toBe(first);
     expect(both.init).toMatch(/grove-init-[0-9a-f]{12}$/);
+    expect(both.files).toMatch(/grove-files-[0-9a-f]{12}$/);
   }, 60_000);
 
   it("links the init statically: it runs in root filesystems without a C library", async () => {

@@ -7,12 +7,14 @@ import { GardenError } from "../errors";
 
 const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "../../monitor");
 
-/** The C helpers shipped with this package: the per-process monitor and every container's pid 1. */
+/** The C helpers shipped with this package: the per-process monitor, every container's pid 1, stream in/out. */
 export const helpers = {
   /** holds one process's stdio and exit status across runtime restarts; links statically if it can */
   monitor: { source: "grove-monitor.c", mustBeStatic: false },
   /** runs inside arbitrary root filesystems, so it is always linked statically */
   init: { source: "grove-init.c", mustBeStatic: true },
+  /** StreamIn/StreamOut inside a container's namespaces; it runs on the host */
+  files: { source: "grove-files.c", mustBeStatic: false },
 } as const;
 
 export type HelperName = keyof typeof helpers;
@@ -61,11 +63,12 @@ export async function ensureHelperBinary(
   return binary;
 }
 
-/** Both helpers, compiled when needed. */
+/** Every helper, compiled when needed. */
 export async function ensureHelperBinaries(cacheDir: string): Promise<Record<HelperName, string>> {
-  const [monitor, init] = await Promise.all([
+  const [monitor, init, files] = await Promise.all([
     ensureHelperBinary(cacheDir, "monitor"),
     ensureHelperBinary(cacheDir, "init"),
+    ensureHelperBinary(cacheDir, "files"),
   ]);
-  return { monitor, init };
+  return { monitor, init, files };
 }

@@ -7,7 +7,7 @@ if (!cacheDir) {
   process.exit(2);
 }
 ensureHelperBinaries(cacheDir).then(
-  (paths) => process.stdout.write(`${paths.monitor}\n${paths.init}\n`),
+  (paths) => process.stdout.write(`${paths.monitor}\n${paths.init}\n${paths.files}\n`),
   (error: Error) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
