@@ -1,4 +1,5 @@
-import { lstat, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { resolveInRoot } from "../container/resolve-in-root";
 import { InvalidSpec } from "../errors";
 
@@ -34,10 +35,14 @@ const maxPasswdBytes = 4 << 20;
 async function readPasswd(rootfsPath: string): Promise<ResolvedUser[]> {
   // The container controls its /etc/passwd: resolve links inside its root, and read only a
   // plain file of sane size (a link to a host file or to /dev/zero must not reach us).
+  // What is checked is what is read: one descriptor, opened without following a link and without
+  // waiting for a writer (a fifo swapped in after a check would block us forever).
   const path = await resolveInRoot(rootfsPath, "/etc/passwd");
-  const info = await lstat(path).catch(() => undefined);
-  if (!info?.isFile() || info.size > maxPasswdBytes) return [];
-  const text = await readFile(path, "utf8").catch(() => "");
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    () => undefined,
+  );
+  if (!handle) return [];
+  const text = await readSmallFile(handle).finally(() => handle.close());
   return text
     .split("\n")
     .map((line) => line.split(":"))
@@ -48,4 +53,16 @@ async function readPasswd(rootfsPath: string): Promise<ResolvedUser[]> {
       gid: Number(fields[3]),
       home: fields[5] || "/",
     }));
+}
+
+async function readSmallFile(handle: FileHandle): Promise<string> {
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > maxPasswdBytes) return "";
+    const buffer = Buffer.alloc(info.size);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } catch {
+    return "";
+  }
 }
