@@ -183,6 +183,8 @@ static void copy_tree(int source, char *path, size_t length) {
     if (S_ISDIR(st.st_mode)) {
       int existed = clear(path, 1);
       if (!existed && mkdir(path, 0700) < 0) fail("mkdir", path);
+      /* the staged copy is the user's and private: let the user read it whatever mode it carries */
+      fchmodat(dirfd(dir), name, 0700, 0);
       int child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (child < 0) die(1, "open staged", path, errno);
       copy_tree(child, path, extended);
@@ -194,6 +196,7 @@ static void copy_tree(int source, char *path, size_t length) {
       }
     } else if (S_ISREG(st.st_mode)) {
       clear(path, 0);
+      fchmodat(dirfd(dir), name, 0600, 0);
       int file = openat(dirfd(dir), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (file < 0) die(1, "open staged", path, errno);
       copy_file(file, path, &st);

@@ -6,14 +6,21 @@ import { InvalidSpec } from "../src/index";
 import { type GardenFixture, gardenFixture, runtimeAvailable, sh } from "./support";
 
 function tarOf(
-  entries: Array<{ name: string; body?: string; type?: "file" | "directory" | "symlink"; linkname?: string }>,
+  entries: Array<{
+    name: string;
+    body?: string;
+    type?: "file" | "directory" | "symlink";
+    linkname?: string;
+    mode?: number;
+  }>,
 ) {
   const packer = pack();
   for (const entry of entries) {
     if (entry.type === "symlink")
       packer.entry({ name: entry.name, type: "symlink", linkname: entry.linkname });
-    else if (entry.type === "directory") packer.entry({ name: entry.name, type: "directory", mode: 0o755 });
-    else packer.entry({ name: entry.name, mode: 0o644 }, entry.body ?? "");
+    else if (entry.type === "directory")
+      packer.entry({ name: entry.name, type: "directory", mode: entry.mode ?? 0o755 });
+    else packer.entry({ name: entry.name, mode: entry.mode ?? 0o644 }, entry.body ?? "");
   }
   packer.finalize();
   return Readable.from(packer);
@@ -156,6 +163,23 @@ describe.runIf(runtimeAvailable)("stream in and out", () => {
     (await container.streamOut({ path: "/home/vcap/app/bin" })).pipe(extractor);
     await finished;
     expect(owners).toEqual(["bin/ 2000:2000", "bin/run.sh 2000:2000"]);
+  });
+
+  it("keeps the archive's modes for a user, even ones that shut the user out", async () => {
+    await container.streamIn({
+      path: "/home/vcap/modes",
+      user: "vcap",
+      tar: tarOf([
+        { name: "sealed/", type: "directory", mode: 0o500 },
+        { name: "sealed/write-only", body: "w", mode: 0o200 },
+        { name: "run", body: "r", mode: 0o4755 },
+      ]),
+    });
+    const result = await sh(
+      container,
+      "cd /home/vcap/modes && stat -c '%a %u %n' sealed sealed/write-only run",
+    );
+    expect(result.stdout).toBe("500 2000 sealed\n200 2000 sealed/write-only\n4755 2000 run\n");
   });
 
   it("reports a path that does not exist", async () => {
