@@ -29,6 +29,20 @@ export function keepHeaderLines(
   return keptFrom === 0 ? text : kept + text.slice(keptFrom);
 }
 
+/** Whether `text` has an LF that does not follow a CR. */
+export function hasBareLf(text: string): boolean {
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1))
+    if (text.charCodeAt(i - 1) !== 13) return true;
+  return false;
+}
+
+/** Whether `text` has a CR that is not followed by an LF. */
+export function hasBareCr(text: string): boolean {
+  for (let i = text.indexOf("\r"); i !== -1; i = text.indexOf("\r", i + 1))
+    if (text.charCodeAt(i + 1) !== 10) return true;
+  return false;
+}
+
 /** Whether `text` from `start` to `end` equals `lowerName` (given in lower case), ignoring case. */
 export function nameIs(text: string, start: number, end: number, lowerName: string): boolean {
   if (end - start !== lowerName.length) return false;

@@ -1,6 +1,8 @@
 import { METHODS } from "node:http";
 import {
   Coding,
+  hasBareCr,
+  hasBareLf,
   hasToken,
   keepHeaderLines,
   mergeTransferEncoding,
@@ -43,9 +45,8 @@ export interface RequestHead {
 
 /** the methods llhttp knows (Node's list is llhttp's) */
 const KNOWN_METHODS = new Set(METHODS);
-/** control characters other than HTAB, and CR and LF that are not a CRLF pair */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job
-const BAD_BYTES = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+/** control characters other than HTAB, CR and LF (one character class: V8 scans it fast) */
+const CONTROL = /[^\t\r\n\x20-\x7e\x80-\xff]/;
 const BOTH = "both Transfer-Encoding and Content-Length";
 /** anything but visible ASCII */
 const NOT_VISIBLE = /[^\x21-\x7e]/;
@@ -59,7 +60,8 @@ const NOT_VISIBLE = /[^\x21-\x7e]/;
  * llhttp lets through: HTTP/1.1 without exactly one Host, versions other than 1.0 and 1.1.
  */
 export function parseRequestHead(text: string): RequestHead {
-  if (BAD_BYTES.test(text)) throw new MalformedRequest(400, "control character, stray CR or LF in the head");
+  if (CONTROL.test(text) || hasBareLf(text) || hasBareCr(text))
+    throw new MalformedRequest(400, "control character, stray CR or LF in the head");
   const lineEnd = text.indexOf("\r\n");
   const sp1 = text.indexOf(" ");
   if (sp1 <= 0 || sp1 > lineEnd) throw new MalformedRequest(400, "bad request line");

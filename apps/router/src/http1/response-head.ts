@@ -1,5 +1,7 @@
 import {
   Coding,
+  hasBareCr,
+  hasBareLf,
   hasToken,
   keepHeaderLines,
   mergeContentLength,
@@ -39,7 +41,8 @@ export interface ResponseHead {
  * the kept head has CRLFs. Content-Length is dropped beside Transfer-Encoding.
  */
 export function parseResponseHead(raw: string, method: string): ResponseHead {
-  if (BAD_BYTES.test(raw)) throw new MalformedResponse("NUL or stray CR in the response head");
+  if (raw.includes("\0") || hasBareCr(raw))
+    throw new MalformedResponse("NUL or stray CR in the response head");
   const text = hasBareLf(raw) ? raw.replace(CRLF_OR_LF, "\r\n") : raw;
   const lineEnd = text.indexOf("\r\n");
   const badLine = lineEnd < 12 || (lineEnd > 12 && text.charCodeAt(12) !== 32) || text.charCodeAt(8) !== 32;
@@ -113,8 +116,6 @@ export function parseResponseHead(raw: string, method: string): ResponseHead {
   return { status, body, contentLength: Math.max(contentLength, 0), keepAlive, transferEncoding, kept };
 }
 
-const BAD_BYTES = /\0|\r(?!\n)/;
-const BARE_LF = /(?<!\r)\n/;
 const CRLF_OR_LF = /\r?\n/g;
 
 /**
@@ -131,9 +132,4 @@ export function clientResponseHead(
   const coding = rechunked ? "Transfer-Encoding: chunked\r\n" : "";
   if (connection === undefined) return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}\r\n`;
   return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}Connection: ${connection}\r\n\r\n`;
-}
-
-/** Whether a head has a line ending in LF alone. */
-export function hasBareLf(text: string): boolean {
-  return BARE_LF.test(text);
 }

@@ -1,8 +1,8 @@
 import { connect, type Socket } from "node:net";
 import { BodyFramer, MalformedChunk } from "../http1/body-framer";
+import { hasBareLf } from "../http1/header-text";
 import {
   clientResponseHead,
-  hasBareLf,
   MalformedResponse,
   parseResponseHead,
   type ResponseHead,
