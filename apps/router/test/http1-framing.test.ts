@@ -190,6 +190,13 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     expect(received).toMatch(/\r\nConnection: close\r\n/);
   });
 
+  it("answers a head with a bare LF at once, before its end arrives, as llhttp does", async ({ nats }) => {
+    const { router } = await startTestRouter(nats.url);
+    const client = await rawClient(router.port);
+    client.send("GET / HTTP/1.1\nHost: lf.test\r\n");
+    expect(await client.close()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
   it("answers a request head over 16 KiB with 431 and closes the connection", async ({ nats }) => {
     const { router } = await startTestRouter(nats.url);
     const client = await rawClient(router.port);

@@ -29,6 +29,12 @@ describe("BodyFramer", () => {
     expect(feed(BodyFramer.chunked(), body, 1)).toBe(body.length);
   });
 
+  it("takes 16 KiB of extension names and values per chunk, as Node does, and no more", () => {
+    const within = `5;a=${"b".repeat(8191)};${"c".repeat(8192)}\r\nhello\r\n5;${"d".repeat(16384)}\r\nhello\r\n0\r\n\r\n`;
+    expect(feed(BodyFramer.chunked(), within, 1000)).toBe(within.length);
+    expect(() => feed(BodyFramer.chunked(), `5;a="${"b".repeat(16382)}"\r\n`, 1000)).toThrow(MalformedChunk);
+  });
+
   it("reads past trailer fields", () => {
     const body = "3\r\nabc\r\n0\r\nChecksum: 1\r\nMore: 2\r\n\r\n";
     expect(feed(BodyFramer.chunked(), `${body}x`, 4)).toBe(body.length);

@@ -31,7 +31,7 @@ const CR = 13;
 const LF = 10;
 /** 16 hex digits (leading zeros aside): sizes up to 2^64 - 1, as llhttp takes them */
 const MAX_SIZE_DIGITS = 16;
-/** Node's cap on the extension bytes of one chunk */
+/** Node's cap on the extension bytes of one chunk: names and values, separators not counted */
 const MAX_EXTENSION_BYTES = 16 * 1024;
 
 /** RFC 9110 token characters */
@@ -126,7 +126,7 @@ export class BodyFramer {
         case Chunk.Quoted:
         case Chunk.QuotedEscape:
         case Chunk.AfterQuoted:
-          if (++this.extensionBytes > MAX_EXTENSION_BYTES)
+          if (countsAsExtension(this.state, c) && ++this.extensionBytes > MAX_EXTENSION_BYTES)
             throw new MalformedChunk("chunk extensions too long");
           this.state = nextInExtension(this.state, c);
           break;
@@ -176,6 +176,11 @@ export class BodyFramer {
     }
     return -1;
   }
+}
+
+function countsAsExtension(state: Chunk, c: number): boolean {
+  if (state === Chunk.Quoted || state === Chunk.QuotedEscape) return true;
+  return c !== 59 && c !== 61 && c !== CR;
 }
 
 /** The state after `c` in a chunk extension: `;name=value` or `;name="quoted"`, repeated. */

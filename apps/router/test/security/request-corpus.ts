@@ -361,6 +361,18 @@ export function corpus(): Case[] {
     ["a NUL in an extension", "5;a\x00\r\nhello\r\n0\r\n\r\n"],
     ["a bare LF in an extension", "5;a\nhello\r\n0\r\n\r\n"],
     ["a 20 KB extension", `5;${"a".repeat(20_000)}\r\nhello\r\n0\r\n\r\n`],
+    ["16 KiB of extension name", `5;${"a".repeat(16_384)}\r\nhello\r\n0\r\n\r\n`],
+    ["16 KiB and a byte of extension name", `5;${"a".repeat(16_385)}\r\nhello\r\n0\r\n\r\n`],
+    [
+      "16 KiB of extension over two, separators aside",
+      `5;a=${"b".repeat(8_191)};${"c".repeat(8_192)}\r\nhello\r\n0\r\n\r\n`,
+    ],
+    ["16 KiB of quoted extension, quotes counted", `5;a="${"b".repeat(16_381)}"\r\nhello\r\n0\r\n\r\n`],
+    ["16 KiB and a byte of quoted extension", `5;a="${"b".repeat(16_382)}"\r\nhello\r\n0\r\n\r\n`],
+    [
+      "10 KB of extension on each of two chunks",
+      `5;${"a".repeat(10_000)}\r\nhello\r\n5;${"a".repeat(10_000)}\r\nhello\r\n0\r\n\r\n`,
+    ],
     ["an extension on the last chunk", "5\r\nhello\r\n0;a=b\r\n\r\n"],
     ["a trailer", "5\r\nhello\r\n0\r\nX: y\r\n\r\n"],
     ["two trailers", "5\r\nhello\r\n0\r\nX: y\r\nZ: w\r\n\r\n"],
