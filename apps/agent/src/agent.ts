@@ -22,7 +22,6 @@ import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
 import { shipLines } from "./log-shipper";
-import { RouteEmitter } from "./route-emitter";
 
 /** The JetStream object store bucket holding app bits by digest (written by the api). */
 export const BITS_BUCKET = "grove-bits";
@@ -43,7 +42,6 @@ export interface AgentOptions {
   /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
   stackLayers(stack: string): Promise<string[]>;
   heartbeatMs?: number;
-  routeIntervalMs?: number;
   log: Logger;
 }
 
@@ -79,14 +77,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const js = jetstream(nats);
   const events = new InstanceEventPublisher(js, identity, log);
-  const routes = new RouteEmitter(nats, options.routeIntervalMs ?? 20_000);
   const bits = new BitsCache(join(stateDir, "bits"), () => new Objm(nats).open(BITS_BUCKET));
   await mkdir(join(stateDir, "bits"), { recursive: true });
   const instances = new InstanceManager({
     garden,
     bits,
     events,
-    routes,
     cellAddress: options.cell.address,
     stackLayers: options.stackLayers,
     shipLogs: (source, stream, readable, skip) => shipLines(nats, identity, source, stream, readable, skip),
@@ -194,7 +190,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(saveOffsets);
       commands.unsubscribe();
       execs.close();
-      routes.close();
       instances.close();
       await writeJson(offsetsFile, instances.logOffsets());
       await events.flushed();

@@ -28,7 +28,6 @@ export const AgentConfig = z.object({
   /** a process's stdout/stderr file is moved aside (to .1) at this size, so output cannot fill the disk */
   GROVE_OUTPUT_CAP_MB: z.coerce.number().int().positive().default(16),
   GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
-  GROVE_ROUTE_INTERVAL_MS: z.coerce.number().int().positive().default(20_000),
   GROVE_RUNTIME: z.string().default("runc"),
   /** cell network: bridge, subnet and NetIn port pool; unique per cell on one machine */
   GROVE_BRIDGE: z.string().max(15).default("grove0"),

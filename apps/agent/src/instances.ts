@@ -13,7 +13,6 @@ import { APP_DIR } from "./bits-cache";
 import { probe, waitHealthy } from "./health-check";
 import type { InstanceEventPublisher } from "./instance-events";
 import type { LogSource } from "./log-shipper";
-import type { RouteEmitter } from "./route-emitter";
 
 const MiB = 1024 * 1024;
 /** Property marking containers this agent owns, so adoption after a restart finds them. */
@@ -44,8 +43,7 @@ export interface InstanceManagerDeps {
   garden: Garden;
   bits: BitsCache;
   events: InstanceEventPublisher;
-  routes: RouteEmitter;
-  /** the address the router and other cells reach mapped ports on */
+  /** the address the router and other cells reach mapped ports on (reported in instance details) */
   cellAddress: string;
   /** read-only layers a stack adds on the busybox base (e.g. the node runtime); unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
@@ -64,7 +62,8 @@ export class CommandFailed extends Error {}
 
 /**
  * The instances on this cell: starts and stops them through garden, health-checks them, reports
- * their state changes and routes, and re-adopts them after an agent restart without touching them.
+ * their state changes, and re-adopts them after an agent restart without touching them. Routes are
+ * not the cell's business: the control plane registers them from the reported states.
  */
 export class InstanceManager {
   readonly #instances = new Map<string, Instance>();
@@ -145,7 +144,6 @@ export class InstanceManager {
       return { duplicate: true };
     }
     instance.stopping = true;
-    this.deps.routes.remove(command.instanceId);
     let exitCode: number | undefined;
     if (instance.process && (instance.state === "STARTING" || instance.state === "RUNNING")) {
       await instance.process.signal("terminate").catch(() => {});
@@ -191,7 +189,6 @@ export class InstanceManager {
         continue;
       }
       this.#instances.set(spec.instanceId, instance);
-      if (wasRunning) this.#addRoute(instance);
       const offsets = logOffsets[spec.instanceId] ?? { stdout: 0, stderr: 0 };
       this.#watch(instance, offsets.stdout, offsets.stderr);
     }
@@ -296,7 +293,6 @@ export class InstanceManager {
       instance.since = now();
       await instance.container?.setProperty(STATE_PROPERTY, "RUNNING").catch(() => {});
       await instance.container?.setProperty("grove.since", instance.since).catch(() => {});
-      this.#addRoute(instance);
       this.#emit(instance, { state: "RUNNING", address: this.deps.cellAddress, ports: instance.ports });
     }
     while (!over()) {
@@ -317,7 +313,6 @@ export class InstanceManager {
 
   async #crashed(instance: Instance, exitCode: number | undefined, reason: string): Promise<void> {
     if (instance.state === "CRASHED") return;
-    this.deps.routes.remove(instance.spec.instanceId);
     instance.state = "CRASHED";
     instance.since = now();
     instance.exitCode = exitCode;
@@ -326,18 +321,6 @@ export class InstanceManager {
     this.#emit(instance, { state: "CRASHED", exitCode, reason });
     await this.deps.garden.destroy(instance.spec.instanceId).catch(() => {});
     instance.container = undefined;
-  }
-
-  #addRoute(instance: Instance): void {
-    const first = instance.ports[0];
-    if (!first) return;
-    this.deps.routes.add({
-      instanceId: instance.spec.instanceId,
-      appId: instance.spec.appId,
-      uris: instance.spec.routes ?? [],
-      host: this.deps.cellAddress,
-      port: first.hostPort,
-    });
   }
 
   #emit(

@@ -50,7 +50,6 @@ async function main(): Promise<void> {
     },
     stackLayers: runtime.stackLayers,
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
-    routeIntervalMs: config.GROVE_ROUTE_INTERVAL_MS,
     log,
   });
   log.info({ cellId: agent.identity.cellId }, "agent running");

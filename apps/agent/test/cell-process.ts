@@ -46,7 +46,6 @@ export function cellProcess(options: {
     GROVE_PORT_POOL_START: String(portStart),
     GROVE_PORT_POOL_SIZE: "100",
     GROVE_HEARTBEAT_MS: String(options.heartbeatMs ?? 500),
-    GROVE_ROUTE_INTERVAL_MS: "1000",
     GROVE_CELL_MEMORY_MB: "4096",
     GROVE_LOG_LEVEL: "info",
   };

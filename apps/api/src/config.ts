@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   GROVE_DEAD_LETTER_AFTER_DELIVERIES: positiveInt.default(5),
   /** First redelivery delay of a message whose processing failed; doubles per delivery up to 30 s. */
   GROVE_REDELIVERY_DELAY_MS: positiveInt.default(1_000),
+  /** How often the leader registers every route with the routers again (gorouter: at least every 20 s). */
+  GROVE_ROUTE_INTERVAL_MS: positiveInt.default(20_000),
   /** Largest JSON request body. */
   GROVE_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   /** Largest bits upload. */

@@ -71,6 +71,12 @@ export class ApiMetrics {
     help: "Instances the last leader round could not place",
     registers: [this.registry],
   });
+  readonly routeMessages = new Counter({
+    name: "grove_route_messages_total",
+    help: "Route registrations sent to routers, by kind (register, unregister)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: "grove_leader",
     help: "1 while this api process holds the leader lock",

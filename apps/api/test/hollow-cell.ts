@@ -32,11 +32,16 @@ export interface HollowCell {
   /** Heartbeats every `intervalMs` until `stop()` or `stopHeartbeats()`. */
   startHeartbeats(intervalMs: number): void;
   stopHeartbeats(): void;
-  /** Publishes an instance event as this cell (or with `as` overriding the claimed identity). */
+  /**
+   * Publishes an instance event as this cell (or with `as` overriding the claimed identity); a
+   * RUNNING event claims `running.address` (default 127.0.0.1) and `running.hostPort` (default: a
+   * new port from 61000 up).
+   */
   report(
     start: StartInstance,
     state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
     as?: { cellId: string; credential: string },
+    running?: { address?: string; hostPort?: number },
   ): Promise<void>;
   /** Publishes one log line of an instance as this cell (or as `as`). */
   log(start: StartInstance, line: string, as?: { cellId: string; credential: string }): void;
@@ -117,7 +122,7 @@ export async function joinHollowCell(
       timer = setInterval(heartbeat, intervalMs);
     },
     stopHeartbeats: () => clearInterval(timer),
-    async report(start, state, as) {
+    async report(start, state, as, running = {}) {
       const identity = as ?? { cellId, credential };
       const base = {
         v: 1 as const,
@@ -131,7 +136,12 @@ export async function joinHollowCell(
       };
       const event =
         state === "RUNNING"
-          ? { ...base, state, address: "127.0.0.1", ports: [{ containerPort: 8080, hostPort: port++ }] }
+          ? {
+              ...base,
+              state,
+              address: running.address ?? "127.0.0.1",
+              ports: [{ containerPort: 8080, hostPort: running.hostPort ?? port++ }],
+            }
           : state === "CRASHED"
             ? { ...base, state, exitCode: 137, reason: "oom" }
             : { ...base, state };

@@ -48,7 +48,10 @@ export const StartInstance = z.object({
   /** Container ports to map to cell ports; the first is the app's HTTP port. */
   ports: z.array(port).max(32),
   healthCheck: HealthCheck,
-  /** Route URIs (gorouter `uris`, host with optional path) the agent registers once the instance runs. */
+  /**
+   * Route URIs (gorouter `uris`). Unused: routes are registered by the control plane, never by a
+   * cell; kept so commands of an older api still parse.
+   */
   routes: z.array(z.string().min(1).max(1024)).max(100).default([]),
 });
 export type StartInstance = z.output<typeof StartInstance>;

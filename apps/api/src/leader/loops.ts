@@ -7,6 +7,7 @@ import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
+import { startRouteEmitter } from "../routing/route-emitter";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
@@ -16,7 +17,7 @@ import { runRound } from "./round";
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
 
-/** The loops only the leader runs: presence, placement, and applying instance events. */
+/** The loops only the leader runs: presence, placement, route emission, and applying instance events. */
 export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetrics }): LeaderHooks {
   const { config, db, nc, log, metrics } = deps;
   const stops: (() => Promise<void>)[] = [];
@@ -24,6 +25,15 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
     async onAcquire() {
       metrics.isLeader.set(1);
       // each part registers its stop as soon as it runs, so a failure half-way stops what started
+      const routes = startRouteEmitter({
+        db,
+        nc,
+        log,
+        metrics,
+        domain: config.GROVE_DOMAIN,
+        intervalMs: config.GROVE_ROUTE_INTERVAL_MS,
+      });
+      stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
       const placement: Loop = startLoop(
         "placement",
@@ -34,10 +44,11 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
             db,
             nc,
             log: placementLog,
-            domain: config.GROVE_DOMAIN,
             commandTimeoutMs: deps.commandTimeoutMs,
           });
           timer();
+          // a round marks stopped instances STOPPED: their routes go now
+          if (result.stopped > 0) routes.wake();
           metrics.unplacedInstances.set(result.unplaced);
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
         },
@@ -49,13 +60,21 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
         log,
         metrics,
         ttlMs: config.GROVE_PRESENCE_TTL_MS,
-        onLost: () => placement.wake(),
+        onLost: () => {
+          routes.wake();
+          placement.wake();
+        },
       });
       stops.push(() => presence.stop());
       const maintenance = startMaintenanceLoop(db, log);
       maintenance.wake();
       stops.push(() => maintenance.stop());
-      const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, { callback: () => placement.wake() });
+      const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, {
+        callback: () => {
+          routes.wake();
+          placement.wake();
+        },
+      });
       stops.push(async () => wake.unsubscribe());
       placement.wake();
       const consumer = await ensureInstanceEventsConsumer(nc);
@@ -71,7 +90,10 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
           maxDeliveries: config.GROVE_DEAD_LETTER_AFTER_DELIVERIES,
           redeliveryDelayMs: config.GROVE_REDELIVERY_DELAY_MS,
         }),
-        onApplied: () => placement.wake(),
+        onApplied: () => {
+          routes.wake();
+          placement.wake();
+        },
       });
       stops.push(() => events.stop());
     },

@@ -6,9 +6,9 @@ import type { Logger } from "pino";
 import { planConvergence } from "../convergence/plan";
 import { actualInstances, applyPlan, desiredApps, strayInstances } from "../repo/convergence";
 import {
-  assignInstance,
+  assignInstances,
   cellSnapshots,
-  markCommandSent,
+  markCommandsSent,
   markStartRefused,
   type PendingStart,
   pendingStarts,
@@ -32,8 +32,6 @@ export interface RoundDeps {
   db: Database;
   nc: NatsConnection;
   log: Logger;
-  /** apps get the route `<app>.<tenant>.<domain>` */
-  domain: string;
   /** how long a cell has to answer a command */
   commandTimeoutMs?: number;
   /** when an unanswered start command is sent again (commands are idempotent) */
@@ -63,15 +61,21 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const work = await unplacedInstances(deps.db);
   if (work.length > 0) {
     const decision = place({ cells: await cellSnapshots(deps.db) }, work);
-    for (const { work: item, cellId } of decision.placements) {
-      if (await assignInstance(deps.db, item.instanceId, cellId)) result.placed++;
-    }
-    for (const { work: item, reason } of decision.unplaced) {
-      await recordUnplaced(deps.db, item.instanceId, reason);
-      result.unplaced++;
-    }
+    result.placed = await assignInstances(
+      deps.db,
+      decision.placements.map(({ work: item, cellId }) => ({ instanceId: item.instanceId, cellId })),
+    );
+    await recordUnplaced(
+      deps.db,
+      decision.unplaced.map(({ work: item, reason }) => ({ instanceId: item.instanceId, reason })),
+    );
+    result.unplaced = decision.unplaced.length;
   }
   const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000);
+  await markCommandsSent(
+    deps.db,
+    due.map((start) => start.instanceId),
+  );
   for (const outcome of await Promise.all(due.map((start) => sendStart(deps, start)))) result[outcome]++;
   const stops = plan.stop.filter((s) => s.command && s.cellId !== null) as {
     instanceId: string;
@@ -101,7 +105,6 @@ async function sendStart(
   start: PendingStart,
 ): Promise<"started" | "refused" | "unanswered"> {
   const log = deps.log.child({ instanceId: start.instanceId, cellId: start.cellId });
-  await markCommandSent(deps.db, start.instanceId);
   try {
     const reply = await request(deps, start.cellId, {
       v: 1,
@@ -120,7 +123,6 @@ async function sendStart(
         diskMb: start.diskMb,
         ports: start.ports,
         healthCheck: HealthCheck.parse(start.healthCheck),
-        routes: [defaultRoute(start.appName, start.tenantName, deps.domain)],
       },
     });
     if (reply.ok) return "started";
@@ -143,9 +145,4 @@ async function sendStop(deps: RoundDeps, cellId: string, instanceId: string): Pr
       "stop command unanswered; strays are retried from heartbeats",
     );
   }
-}
-
-/** Every app's default route, as in Cloud Foundry: `<app>.<tenant>.<domain>`. */
-export function defaultRoute(app: string, tenant: string, domain: string): string {
-  return `${app}.${tenant}.${domain}`.toLowerCase();
 }

@@ -64,10 +64,12 @@ export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<vo
         })),
       );
     }
-    for (const stop of plan.stop) {
+    if (plan.stop.length > 0) {
+      const stops = plan.stop.map(({ instanceId, reason }) => ({ instanceId, reason }));
       await tx.execute(sql`
-        update instances set state = 'STOPPED', reason = ${stop.reason}, since = now()
-        where id = ${stop.instanceId} and state <> 'STOPPED'`);
+        update instances x set state = 'STOPPED', reason = p.reason, since = now()
+        from jsonb_to_recordset(${JSON.stringify(stops)}::jsonb) as p("instanceId" uuid, reason text)
+        where x.id = p."instanceId" and x.state <> 'STOPPED'`);
     }
     if (plan.resetCrashCount.length > 0) {
       await tx.update(instances).set({ crashCount: 0 }).where(inArray(instances.id, plan.resetCrashCount));

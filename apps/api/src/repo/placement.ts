@@ -83,19 +83,29 @@ export async function cellSnapshots(db: Database): Promise<CellSnapshot[]> {
   }));
 }
 
-/** Assigns an unplaced instance to a cell (only if still unplaced). */
-export async function assignInstance(db: Database, instanceId: string, cellId: string): Promise<boolean> {
+/** Assigns unplaced instances to cells in one statement (each only if still unplaced); returns how many. */
+export async function assignInstances(
+  db: Database,
+  placements: readonly { instanceId: string; cellId: string }[],
+): Promise<number> {
+  if (placements.length === 0) return 0;
   const rows = await db.execute(sql`
-    update instances set cell_id = ${cellId}, state = 'PLACED', reason = null, since = now()
-    where id = ${instanceId} and state = 'UNPLACED' returning id`);
-  return rows.length > 0;
+    update instances x set cell_id = p."cellId", state = 'PLACED', reason = null, since = now()
+    from jsonb_to_recordset(${JSON.stringify(placements)}::jsonb) as p("instanceId" uuid, "cellId" uuid)
+    where x.id = p."instanceId" and x.state = 'UNPLACED' returning x.id`);
+  return rows.length;
 }
 
-/** Records why an instance could not be placed. */
-export async function recordUnplaced(db: Database, instanceId: string, reason: string): Promise<void> {
-  await db.execute(
-    sql`update instances set reason = ${reason} where id = ${instanceId} and state = 'UNPLACED'`,
-  );
+/** Records why instances could not be placed, in one statement. */
+export async function recordUnplaced(
+  db: Database,
+  unplaced: readonly { instanceId: string; reason: string }[],
+): Promise<void> {
+  if (unplaced.length === 0) return;
+  await db.execute(sql`
+    update instances x set reason = p.reason
+    from jsonb_to_recordset(${JSON.stringify(unplaced)}::jsonb) as p("instanceId" uuid, reason text)
+    where x.id = p."instanceId" and x.state = 'UNPLACED'`);
 }
 
 /** A placed instance whose start command is due, with its revision's spec. */
@@ -114,19 +124,15 @@ export interface PendingStart {
   ports: number[];
   healthCheck: Record<string, unknown>;
   bitsDigest: string;
-  appName: string;
-  tenantName: string;
 }
 
 /** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
 export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, a.name as app_name, t.name as tenant_name
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest
     from instances x
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
-    join apps a on a.id = x.app_id
-    join tenants t on t.id = x.tenant_id
     where x.state = 'PLACED' and x.cell_id is not null and r.bits_digest is not null
       and (x.command_sent_at is null
         or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
@@ -145,13 +151,15 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     ports: r.ports as number[],
     healthCheck: r.health_check as Record<string, unknown>,
     bitsDigest: r.bits_digest as string,
-    appName: r.app_name as string,
-    tenantName: r.tenant_name as string,
   }));
 }
 
-export async function markCommandSent(db: Database, instanceId: string): Promise<void> {
-  await db.execute(sql`update instances set command_sent_at = now() where id = ${instanceId}`);
+/** Records that start commands are being sent now, in one statement. */
+export async function markCommandsSent(db: Database, instanceIds: readonly string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await db.execute(sql`
+    update instances set command_sent_at = now()
+    where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(instanceIds)}::jsonb))`);
 }
 
 /** A cell refused to start the instance: it counts as a crash with the cell's reason. */

@@ -5,6 +5,8 @@ import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, IfMatchHeader, json, preconditionProblem } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
+import { appRoutesToWithdraw } from "../repo/routes";
+import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RouteDeps } from "./deps";
 
 const NameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
@@ -47,6 +49,9 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
         actor: c.get("principal").tokenId,
         event: action === "start" ? "started" : action === "stop" ? "stopped" : "restarted",
       });
+      // a stopped app's routes go before the answer, not when the leader gets to it
+      const unwanted = await appRoutesToWithdraw(deps.db, apps.tenantId, row.id, "unwanted");
+      await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
       deps.desiredStateChanged();
       c.header("ETag", appEtag(row));
       return c.json(appView(row), 200);

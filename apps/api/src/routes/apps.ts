@@ -14,6 +14,8 @@ import {
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
+import { appRoutesToWithdraw } from "../repo/routes";
+import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RouteDeps } from "./deps";
 
 const NameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
@@ -134,21 +136,33 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     const body = c.req.valid("json");
     const changes = toChanges(body);
     const onlyScale = Object.keys(body).every((field) => field === "instances");
-    const row = await (await appsOf(c)).update(c.req.valid("param").name, changes, {
+    const apps = await appsOf(c);
+    const row = await apps.update(c.req.valid("param").name, changes, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,
       event: onlyScale ? "scaled" : "updated",
     });
+    if (changes.instances !== undefined) {
+      // the instances scaled away stop serving before the answer
+      const unwanted = await appRoutesToWithdraw(deps.db, apps.tenantId, row.id, "unwanted");
+      await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
+    }
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
     return c.json(appView(row), 200);
   });
 
   app.openapi(remove, async (c) => {
-    await (await appsOf(c)).delete(c.req.valid("param").name, {
+    const apps = await appsOf(c);
+    const name = c.req.valid("param").name;
+    // the instance rows go with the app, so what routes they hold is read first
+    const routes = await appRoutesToWithdraw(deps.db, apps.tenantId, (await apps.get(name)).id, "all");
+    await apps.delete(name, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,
     });
+    await withdrawRoutes(deps.nc, routes, deps.config.GROVE_DOMAIN);
+    deps.desiredStateChanged();
     return c.body(null, 204);
   });
 }

@@ -1,0 +1,79 @@
+import type { Database } from "@grove/db";
+import { type SQL, sql } from "drizzle-orm";
+
+/**
+ * Where the router reaches an instance: its cell's registered address and the first port the cell
+ * mapped for it, with the names its route is made of. The address is the cell's as recorded at
+ * registration, not one an event claims.
+ */
+export interface InstanceRoute {
+  instanceId: string;
+  appId: string;
+  appName: string;
+  tenantName: string;
+  host: string;
+  port: number;
+}
+
+/** An instance the router should send traffic to: running, on a cell not lost, wanted by its app. */
+const ROUTABLE = sql`(x.state = 'RUNNING' and c.state <> 'lost' and a.state = 'started' and x.index < a.instances)`;
+
+async function instanceRoutes(db: Database, where: SQL): Promise<InstanceRoute[]> {
+  const rows = await db.execute<{
+    id: string;
+    app_id: string;
+    app_name: string;
+    tenant_name: string;
+    host: string;
+    port: number;
+  }>(sql`
+    select x.id, x.app_id, a.name as app_name, t.name as tenant_name, c.address as host,
+      (x.ports->0->>'hostPort')::int as port
+    from instances x
+    join apps a on a.id = x.app_id
+    join tenants t on t.id = x.tenant_id
+    join cells c on c.id = x.cell_id
+    where jsonb_array_length(x.ports) > 0 and ${where}
+    order by x.id`);
+  return [...rows].map((r) => ({
+    instanceId: r.id,
+    appId: r.app_id,
+    appName: r.app_name,
+    tenantName: r.tenant_name,
+    host: r.host,
+    port: r.port,
+  }));
+}
+
+/** Every routable instance of the cluster (the leader's route emitter; spans all tenants on purpose). */
+export function routableInstances(db: Database): Promise<InstanceRoute[]> {
+  return instanceRoutes(db, ROUTABLE);
+}
+
+/**
+ * Instances that stopped being routable within `withinMs` (stopped, crashed, scaled away, on a
+ * lost cell): a new leader withdraws their routes, in case the one before it could not.
+ */
+export function recentlyUnroutable(db: Database, withinMs: number): Promise<InstanceRoute[]> {
+  return instanceRoutes(
+    db,
+    sql`not ${ROUTABLE} and x.since > now() - make_interval(secs => ${withinMs / 1000})`,
+  );
+}
+
+/**
+ * One tenant's app's running instances whose routes must go now: `all` of them (the app is being
+ * deleted), or those the app no longer wants (stopped, scaled down).
+ */
+export function appRoutesToWithdraw(
+  db: Database,
+  tenantId: string,
+  appId: string,
+  scope: "all" | "unwanted",
+): Promise<InstanceRoute[]> {
+  return instanceRoutes(
+    db,
+    sql`x.tenant_id = ${tenantId} and x.app_id = ${appId} and x.state = 'RUNNING'
+      ${scope === "unwanted" ? sql`and not ${ROUTABLE}` : sql``}`,
+  );
+}

@@ -1,0 +1,61 @@
+import type { RouteRegistration } from "@grove/protocol";
+import type { InstanceRoute } from "../repo/routes";
+
+/** Every app's default route, as in Cloud Foundry: `<app>.<tenant>.<domain>`. */
+export function defaultRoute(app: string, tenant: string, domain: string): string {
+  return `${app}.${tenant}.${domain}`.toLowerCase();
+}
+
+/** The gorouter registration of one instance's route (the same message registers and unregisters). */
+export function registrationOf(route: InstanceRoute, domain: string): RouteRegistration {
+  return {
+    host: route.host,
+    port: route.port,
+    uris: [defaultRoute(route.appName, route.tenantName, domain)],
+    app: route.appId,
+    private_instance_id: route.instanceId,
+    tags: { component: "grove-api" },
+  };
+}
+
+/** Registrations by instance id. */
+export type RouteSet = ReadonlyMap<string, RouteRegistration>;
+
+export function routeSetOf(routes: readonly InstanceRoute[], domain: string): RouteSet {
+  return new Map(routes.map((route) => [route.instanceId, registrationOf(route, domain)]));
+}
+
+/**
+ * What changed from `previous` to `current`: registrations that are new or moved, and the
+ * previous ones to withdraw. A withdrawal never names an endpoint (uri, host, port) that a current
+ * registration still holds, so a cell port reused by another instance of the app keeps serving.
+ */
+export function diffRoutes(
+  previous: RouteSet,
+  current: RouteSet,
+): { register: RouteRegistration[]; unregister: RouteRegistration[] } {
+  const held = new Set<string>();
+  for (const registration of current.values())
+    for (const uri of registration.uris) held.add(endpointOf(uri, registration));
+  const register: RouteRegistration[] = [];
+  for (const [id, registration] of current) {
+    const before = previous.get(id);
+    if (!before || !sameEndpoints(before, registration)) register.push(registration);
+  }
+  const unregister: RouteRegistration[] = [];
+  for (const [id, registration] of previous) {
+    const now = current.get(id);
+    if (now && sameEndpoints(now, registration)) continue;
+    const uris = registration.uris.filter((uri) => !held.has(endpointOf(uri, registration)));
+    if (uris.length > 0) unregister.push({ ...registration, uris });
+  }
+  return { register, unregister };
+}
+
+function endpointOf(uri: string, registration: RouteRegistration): string {
+  return `${uri} ${registration.host}:${registration.port}`;
+}
+
+function sameEndpoints(a: RouteRegistration, b: RouteRegistration): boolean {
+  return a.host === b.host && a.port === b.port && a.uris.join(" ") === b.uris.join(" ");
+}

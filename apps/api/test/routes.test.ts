@@ -1,0 +1,141 @@
+import type { StartInstance } from "@grove/protocol";
+import { describeWith, it } from "@grove/testkit";
+import { expect, onTestFinished } from "vitest";
+import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { type HollowCell, joinHollowCell } from "./hollow-cell";
+import { backend, type RouterProcess, routerProcess } from "./router-process";
+
+/** The router stops sending traffic within this long of a command returning (issue 18). */
+const WITHDRAWN_WITHIN_MS = 1_000;
+
+async function joinToken(t: TestApi): Promise<string> {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  return ((await expectStatus(res, 201)) as { token: string }).token;
+}
+
+/** A hollow cell of the test's api, heartbeating until the test ends. */
+async function hollowCell(t: TestApi, name: string): Promise<HollowCell> {
+  const cell = await joinHollowCell(t.nc, await joinToken(t), name);
+  onTestFinished(() => cell.stop());
+  cell.startHeartbeats(300);
+  return cell;
+}
+
+/** Creates app `name` with `instances` in the token's tenant and uploads bits, so it is placed. */
+async function pushApp(t: TestApi, token: string, name: string, instances: number): Promise<void> {
+  await expectStatus(
+    await t.call("/v1/apps", { method: "POST", json: webApp(name, { instances }), token }),
+    201,
+  );
+  const bits = await tarOf({ "index.html": "hi" });
+  await expectStatus(await t.call(`/v1/apps/${name}/bits`, { method: "PUT", body: bits, token }), 200);
+}
+
+/** The start commands the cell has received once there are `count`. */
+function startsOf(cell: HollowCell, count: number): Promise<StartInstance[]> {
+  return eventually(async () => (cell.starts.length >= count ? [...cell.starts] : undefined));
+}
+
+/** The bodies of `n` requests through the router (round-robin shows every endpoint). */
+async function bodies(router: RouterProcess, host: string, n = 4): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await router.get(host);
+    seen.push(res.status === 200 ? res.body : String(res.status));
+  }
+  return seen.sort();
+}
+
+const notFound = (router: RouterProcess, host: string) => async () =>
+  (await router.get(host)).status === 404 ? true : undefined;
+
+describeWith(["root", "postgres", "nats"], "routes from the control plane", () => {
+  it("routes running instances through a router process, and withdraws them before a scale-down, stop or delete returns", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "60000" });
+    const router = await routerProcess(nats.url);
+    const token = await t.tenantWithToken("routes-a");
+    const cell = await hollowCell(t, "cell-routes-a");
+    await pushApp(t, token, "web", 2);
+    const ports = [await backend("zero"), await backend("one")];
+    for (const start of await startsOf(cell, 2))
+      await cell.report(start, "RUNNING", undefined, { hostPort: ports[start.index] });
+    const host = "web.routes-a.grove.localhost";
+    await eventually(async () => {
+      const seen = await bodies(router, host);
+      return seen.includes("zero") && seen.includes("one") ? true : undefined;
+    });
+
+    await expectStatus(await t.call("/v1/apps/web", { method: "PATCH", json: { instances: 1 }, token }), 200);
+    await eventually(
+      async () => ((await bodies(router, host)).every((body) => body === "zero") ? true : undefined),
+      WITHDRAWN_WITHIN_MS,
+      "the scaled-away instance out of the route",
+    );
+
+    await expectStatus(await t.call("/v1/apps/web/stop", { method: "POST", token }), 200);
+    await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after stop");
+
+    await expectStatus(await t.call("/v1/apps/web/start", { method: "POST", token }), 200);
+    const [restarted] = (await startsOf(cell, 3)).slice(2);
+    if (!restarted) throw new Error("no start after the app started again");
+    await cell.report(restarted, "RUNNING", undefined, { hostPort: ports[0] });
+    await eventually(async () => ((await router.get(host)).body === "zero" ? true : undefined));
+
+    const deleted = await t.call("/v1/apps/web", { method: "DELETE", token });
+    expect(deleted.status).toBe(204);
+    await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after delete");
+  });
+
+  it("withdraws the route of an instance that crashes and of instances on a cell that is lost", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "1500" });
+    const router = await routerProcess(nats.url);
+    const token = await t.tenantWithToken("routes-b");
+    const cell = await hollowCell(t, "cell-routes-b");
+    await pushApp(t, token, "web", 1);
+    const port = await backend("up");
+    const [first] = await startsOf(cell, 1);
+    if (!first) throw new Error("no start");
+    await cell.report(first, "RUNNING", undefined, { hostPort: port });
+    const host = "web.routes-b.grove.localhost";
+    await eventually(async () => ((await router.get(host)).body === "up" ? true : undefined));
+
+    await cell.report(first, "CRASHED");
+    await eventually(notFound(router, host), 5_000, "404 after the crash");
+
+    const [replacement] = (await startsOf(cell, 2)).slice(1);
+    if (!replacement) throw new Error("no replacement");
+    await cell.report(replacement, "RUNNING", undefined, { hostPort: port });
+    await eventually(async () => ((await router.get(host)).body === "up" ? true : undefined));
+    cell.stopHeartbeats();
+    await eventually(notFound(router, host), 10_000, "404 once the cell is lost");
+  });
+
+  it("registers every route again as soon as a router starts, without waiting for the interval", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
+    const token = await t.tenantWithToken("routes-c");
+    const cell = await hollowCell(t, "cell-routes-c");
+    await pushApp(t, token, "web", 1);
+    const [start] = await startsOf(cell, 1);
+    if (!start) throw new Error("no start");
+    await cell.report(start, "RUNNING", undefined, { hostPort: await backend("fresh") });
+    const host = "web.routes-c.grove.localhost";
+    const first = await routerProcess(nats.url);
+    await eventually(async () => ((await first.get(host)).body === "fresh" ? true : undefined));
+    await first.kill();
+    const second = await routerProcess(nats.url);
+    await eventually(
+      async () => ((await second.get(host)).body === "fresh" ? true : undefined),
+      5_000,
+      "the route on a router started after it was registered",
+    );
+  });
+});
