@@ -9,7 +9,7 @@ import { cellProcess } from "./cell-process";
 import { eventually, expectStatus, gardenGet, httpGet, spread, startCluster } from "./cluster-harness";
 
 describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real cells", () => {
-  it("places 4 instances 2/2, serves them directly and through the router, and keeps them across an agent kill -9", async ({
+  it("places 4 instances 2/2, serves them directly and through the router, keeps them across an agent kill -9, and stops routing at once on delete", async ({
     pg,
     nats,
   }) => {
@@ -43,6 +43,15 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
     expect(new Set(after.map((i) => `${i.id}@${i.cell?.name}:${i.ports[0]?.host_port}`))).toEqual(before);
     expect(after.every((i) => i.crash_count === 0)).toBe(true);
     for (const i of after) expect((await httpGet(i.ports[0]?.host_port as number)).status).toBe(200);
+
+    // the control plane, not the cells, holds the routes: a delete withdraws them before it answers
+    expect((await c.call("/v1/apps/web", { method: "DELETE" })).status).toBe(204);
+    await eventually(
+      async () =>
+        (await httpGet(c.router.port, "web.default.grove.localhost")).status === 404 ? true : undefined,
+      1_000,
+      "404 through the router within 1 s of the delete",
+    );
   });
 
   it("restarts an instance whose process is killed inside its container", async ({ pg, nats }) => {
