@@ -33,7 +33,11 @@ async function pushApp(t: TestApi, token: string, name: string, instances: numbe
 
 /** The start commands the cell has received once there are `count`. */
 function startsOf(cell: HollowCell, count: number): Promise<StartInstance[]> {
-  return eventually(async () => (cell.starts.length >= count ? [...cell.starts] : undefined));
+  return eventually(
+    async () => (cell.starts.length >= count ? [...cell.starts] : undefined),
+    10_000,
+    `${count} start commands`,
+  );
 }
 
 /** The bodies of `n` requests through the router (round-robin shows every endpoint). */
@@ -63,10 +67,14 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     for (const start of await startsOf(cell, 2))
       await cell.report(start, "RUNNING", undefined, { hostPort: ports[start.index] });
     const host = "web.routes-a.grove.localhost";
-    await eventually(async () => {
-      const seen = await bodies(router, host);
-      return seen.includes("zero") && seen.includes("one") ? true : undefined;
-    });
+    await eventually(
+      async () => {
+        const seen = await bodies(router, host);
+        return seen.includes("zero") && seen.includes("one") ? true : undefined;
+      },
+      10_000,
+      "both instances through the router",
+    );
 
     await expectStatus(await t.call("/v1/apps/web", { method: "PATCH", json: { instances: 1 }, token }), 200);
     await eventually(
@@ -77,16 +85,50 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
 
     await expectStatus(await t.call("/v1/apps/web/stop", { method: "POST", token }), 200);
     await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after stop");
+    await eventually(async () => (cell.stops.length === 2 ? true : undefined), 10_000, "both stopped");
 
     await expectStatus(await t.call("/v1/apps/web/start", { method: "POST", token }), 200);
     const [restarted] = (await startsOf(cell, 3)).slice(2);
     if (!restarted) throw new Error("no start after the app started again");
     await cell.report(restarted, "RUNNING", undefined, { hostPort: ports[0] });
-    await eventually(async () => ((await router.get(host)).body === "zero" ? true : undefined));
+    await eventually(
+      async () => ((await router.get(host)).body === "zero" ? true : undefined),
+      10_000,
+      "the started app through the router",
+    );
 
     const deleted = await t.call("/v1/apps/web", { method: "DELETE", token });
     expect(deleted.status).toBe(204);
     await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after delete");
+  });
+
+  it("routes an app started again right after a stop, whether or not the leader saw it stopped", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
+    const router = await routerProcess(nats.url);
+    const token = await t.tenantWithToken("routes-d");
+    const cell = await hollowCell(t, "cell-routes-d");
+    await pushApp(t, token, "web", 1);
+    const port = await backend("back");
+    const reported = new Set<string>();
+    const reportStarts = async () => {
+      for (const start of cell.starts.filter((s) => !reported.has(s.instanceId))) {
+        reported.add(start.instanceId);
+        await cell.report(start, "RUNNING", undefined, { hostPort: port });
+      }
+    };
+    const host = "web.routes-d.grove.localhost";
+    const served = async () => {
+      await reportStarts();
+      return (await router.get(host)).body === "back" ? true : undefined;
+    };
+    await eventually(served, 10_000, "the app through the router");
+    await expectStatus(await t.call("/v1/apps/web/stop", { method: "POST", token }), 200);
+    await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after stop");
+    await expectStatus(await t.call("/v1/apps/web/start", { method: "POST", token }), 200);
+    await eventually(served, 10_000, "the app through the router after stop and start");
   });
 
   it("withdraws the route of an instance that crashes and of instances on a cell that is lost", async ({

@@ -1,5 +1,5 @@
 import type { Database } from "@grove/db";
-import { ROUTE_PRUNE_THRESHOLD_SECONDS, subjects } from "@grove/protocol";
+import { decode, ROUTE_PRUNE_THRESHOLD_SECONDS, RouteRegistration, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { type Loop, startLoop } from "../loop";
@@ -27,6 +27,10 @@ export interface RouteEmitterDeps {
  * `router.start`, it registers everything again. A new leader first withdraws the routes of
  * instances that stopped being routable within the routers' prune threshold, in case the leader
  * before it could not. Registration is idempotent, so a repeat is harmless.
+ *
+ * Any replica's request handler may unregister routes itself (a stop answers only once its routes
+ * are gone); the emitter hears those on `router.unregister` too and forgets them, so an app started
+ * again before the emitter saw it stopped is registered anew rather than left unrouted.
  */
 export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
   const { db, nc, domain, metrics } = deps;
@@ -57,6 +61,19 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
       log.info({ registered: register.length, unregistered: unregister.length }, "routes changed");
   };
   const loop = startLoop("routes", deps.intervalMs, run, log);
+  const withdrawals = nc.subscribe(subjects.routerUnregister, {
+    callback: (error, msg) => {
+      if (error || emitted === undefined) return;
+      const withdrawn = decode(RouteRegistration, msg.data, msg.subject);
+      if (!withdrawn.ok || withdrawn.value.private_instance_id === undefined) return;
+      const held = emitted.get(withdrawn.value.private_instance_id);
+      if (held?.host !== withdrawn.value.host || held.port !== withdrawn.value.port) return;
+      const remaining = new Map(emitted);
+      remaining.delete(withdrawn.value.private_instance_id);
+      emitted = remaining;
+      loop.wake();
+    },
+  });
   const routerStarts = nc.subscribe(subjects.routerStart, {
     callback: (error) => {
       if (error) return;
@@ -69,6 +86,7 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
     wake: () => loop.wake(),
     async stop() {
       routerStarts.unsubscribe();
+      withdrawals.unsubscribe();
       await loop.stop();
     },
   };
