@@ -64,7 +64,8 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     const cell = await hollowCell(t, "cell-routes-a");
     await pushApp(t, token, "web", 2);
     const ports = [await backend("zero"), await backend("one")];
-    for (const start of await startsOf(cell, 2))
+    const firstStarts = await startsOf(cell, 2);
+    for (const start of firstStarts)
       await cell.report(start, "RUNNING", undefined, { hostPort: ports[start.index] });
     const host = "web.routes-a.grove.localhost";
     await eventually(
@@ -85,7 +86,11 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
 
     await expectStatus(await t.call("/v1/apps/web/stop", { method: "POST", token }), 200);
     await eventually(notFound(router, host), WITHDRAWN_WITHIN_MS, "404 after stop");
-    await eventually(async () => (cell.stops.length === 2 ? true : undefined), 10_000, "both stopped");
+    await eventually(
+      async () => (firstStarts.every((s) => cell.stops.includes(s.instanceId)) ? true : undefined),
+      10_000,
+      "both instances stopped",
+    );
 
     await expectStatus(await t.call("/v1/apps/web/start", { method: "POST", token }), 200);
     const [restarted] = (await startsOf(cell, 3)).slice(2);
