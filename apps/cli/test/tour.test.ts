@@ -194,15 +194,14 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "the README tour on a 
   });
 
   it("stops, starts and deletes an app", async () => {
+    const host = "hello-node.default.grove.localhost";
+    // a stop or delete withdraws the app's route before the command returns (issue 18)
     await node.grove(["stop", "hello-node"]);
-    await until(async () =>
-      (await viaRouter(node, "hello-node.default.grove.localhost")).status === 404 ? true : undefined,
-    );
+    await until(async () => ((await viaRouter(node, host)).status === 404 ? true : undefined), 1_000);
     await node.grove(["start", "hello-node"]);
-    await until(async () =>
-      (await viaRouter(node, "hello-node.default.grove.localhost")).status === 200 ? true : undefined,
-    );
+    await until(async () => ((await viaRouter(node, host)).status === 200 ? true : undefined));
     await node.grove(["delete", "hello-node", "--force"]);
+    await until(async () => ((await viaRouter(node, host)).status === 404 ? true : undefined), 1_000);
     const listed = await node.grove(["apps", "list", "--json"]);
     expect(String(listed.stdout)).not.toContain("hello-node");
     const unknown = await node.grove(["apps", "show", "hello-node"], { reject: false });
