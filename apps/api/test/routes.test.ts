@@ -1,6 +1,11 @@
+import { connectDatabase, schema } from "@grove/db";
 import type { StartInstance } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
+import { connect } from "@nats-io/transport-node";
+import { eq } from "drizzle-orm";
+import pino from "pino";
 import { expect, onTestFinished } from "vitest";
+import { createApi } from "../src/api";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { type HollowCell, joinHollowCell } from "./hollow-cell";
 import { backend, type RouterProcess, routerProcess } from "./router-process";
@@ -184,5 +189,40 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
       5_000,
       "the route on a router started after it was registered",
     );
+  });
+
+  it("withdraws, as a new leader, a route the leader before it did not get to withdraw", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
+    await eventually(async () => (t.api.isLeader() ? true : undefined));
+    const router = await routerProcess(nats.url);
+    const token = await t.tenantWithToken("routes-e");
+    const cell = await hollowCell(t, "cell-routes-e");
+    await pushApp(t, token, "web", 1);
+    const [start] = await startsOf(cell, 1);
+    if (!start) throw new Error("no start");
+    await cell.report(start, "RUNNING", undefined, { hostPort: await backend("old") });
+    const host = "web.routes-e.grove.localhost";
+    await eventually(async () => ((await router.get(host)).body === "old" ? true : undefined));
+
+    // the instance stops being routable with nothing to tell the leader (as if it died just then)
+    await t.db
+      .update(schema.instances)
+      .set({ state: "CRASHED", since: new Date() })
+      .where(eq(schema.instances.id, start.instanceId));
+    const database = connectDatabase(t.config.DATABASE_URL, { max: 3 });
+    const nc = await connect({ servers: nats.url });
+    const next = createApi({ config: t.config, db: database.db, nc, log: pino({ level: "silent" }) });
+    onTestFinished(async () => {
+      await next.stop();
+      await nc.close();
+      await database.close();
+    });
+    await next.start();
+    await t.api.stop();
+    await eventually(async () => (next.isLeader() ? true : undefined), 10_000, "the new leader");
+    await eventually(notFound(router, host), 5_000, "404 once the new leader leads");
   });
 });
