@@ -16,6 +16,7 @@ import {
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { APP_DIR } from "./bits-cache";
+import { CreditWindow, WindowClosed } from "./credit-window";
 import { instanceEnv } from "./instances";
 
 /** What survives an agent restart of an exec: enough to find its process again. */
@@ -33,6 +34,8 @@ interface Session {
   control: Subscription;
   stdin?: Writable;
   attached: boolean;
+  /** the credit of each attach streaming the output */
+  windows: Map<string, CreditWindow>;
   exitCode?: number;
   release(): void;
 }
@@ -147,6 +150,8 @@ export class ExecSessions {
         user: "vcap",
         env: [...instanceEnv(target.spec), ...Object.entries(request.env).map(([k, v]) => `${k}=${v}`)],
         tty: request.tty ? { windowSize: request.tty } : undefined,
+        // the process waits for its reader rather than have output rotated away unread
+        holdOutput: true,
       });
     } catch (error) {
       release();
@@ -166,6 +171,7 @@ export class ExecSessions {
       tenantId: record.tenantId,
       process,
       attached: false,
+      windows: new Map(),
       release,
       control: this.options.nats.subscribe(subjects.execControl(record.execId), {
         callback: (err, control) => {
@@ -201,11 +207,19 @@ export class ExecSessions {
     const action = decoded.value.action;
     try {
       switch (action.type) {
-        case "attach":
+        case "attach": {
           session.attached = true;
+          const window = new CreditWindow(action.window);
+          session.windows.get(action.attachId)?.close("attached again");
+          session.windows.set(action.attachId, window);
           reply({ ok: true });
-          await this.#stream(session, action.attachId);
+          await this.#stream(session, action.attachId, window, log);
+          if (session.windows.get(action.attachId) === window) session.windows.delete(action.attachId);
           return;
+        }
+        case "credit":
+          session.windows.get(action.attachId)?.grant(action.bytes);
+          return reply({ ok: true });
         case "stdin":
           if (session.exitCode !== undefined) return reply({ ok: false, error: "the process has exited" });
           session.stdin ??= session.process.stdin();
@@ -225,14 +239,26 @@ export class ExecSessions {
     }
   }
 
-  /** Publishes stdout and stderr from their first byte, in order, then the exit code. */
-  async #stream(session: Session, attachId: string): Promise<void> {
+  /**
+   * Publishes stdout and stderr from their first byte, in order, then the exit code. Each chunk
+   * takes its size from the attach's credit first; with none left the output is not read on, so
+   * neither NATS nor this agent holds more than the window, and the process (run with
+   * `holdOutput`, its reads acknowledged) blocks on its output once it is the output cap ahead. A window closed (the attach was
+   * replaced, the exec forgotten, or no credit came for long) ends the stream.
+   */
+  async #stream(session: Session, attachId: string, window: CreditWindow, log: Logger): Promise<void> {
     const subject = subjects.execOutput(session.execId, attachId);
     let seq = 0;
+    const outputs = {
+      stdout: session.process.stdout({ acknowledge: true }),
+      stderr: session.process.stderr({ acknowledge: true }),
+    };
     const pump = async (stream: "stdout" | "stderr", readable: Readable) => {
       for await (const chunk of readable as AsyncIterable<Buffer>) {
-        for (let at = 0; at < chunk.length; at += MAX_EXEC_CHUNK_BYTES) {
-          const data = chunk.subarray(at, at + MAX_EXEC_CHUNK_BYTES).toString("base64");
+        for (let at = 0; at < chunk.length; ) {
+          const n = await window.take(Math.min(MAX_EXEC_CHUNK_BYTES, chunk.length - at));
+          const data = chunk.subarray(at, at + n).toString("base64");
+          at += n;
           this.options.nats.publish(
             subject,
             encode(ExecOutput, { v: 1, seq: seq++, event: { type: "output", stream, data } }),
@@ -240,7 +266,15 @@ export class ExecSessions {
         }
       }
     };
-    await Promise.all([pump("stdout", session.process.stdout()), pump("stderr", session.process.stderr())]);
+    try {
+      await Promise.all([pump("stdout", outputs.stdout), pump("stderr", outputs.stderr)]);
+    } catch (error) {
+      outputs.stdout.destroy();
+      outputs.stderr.destroy();
+      if (error instanceof WindowClosed)
+        return log.info({ attachId, reason: error.message }, "exec attach ended");
+      throw error;
+    }
     const exitCode = await session.process.wait();
     this.options.nats.publish(
       subject,
@@ -252,6 +286,7 @@ export class ExecSessions {
     if (this.#sessions.get(session.execId) !== session) return;
     this.#sessions.delete(session.execId);
     session.control.unsubscribe();
+    for (const window of session.windows.values()) window.close("exec forgotten");
     session.release();
     if (!keepRecord) void rm(this.#recordFile(session.execId), { force: true });
   }

@@ -17,7 +17,12 @@
  * stderr; with a TTY the monitor copies the pty master into stdout. Each file is kept under CAP
  * bytes (-o, default 16 MiB) by moving it to <name>.1 and starting it again. stdin, EOF and window size arrive on the unix
  * stream socket <process-dir>/control.sock as frames: 1 byte type, 4 bytes big-endian length,
- * payload. 'd' = stdin data, 'c' = close stdin, 'r' = resize (u16 rows, u16 cols, big-endian).
+ * payload. 'd' = stdin data, 'c' = close stdin, 'r' = resize (u16 rows, u16 cols, big-endian),
+ * 'a' = a reader took output (u8 stream: 0 stdout, 1 stderr; u32 bytes, big-endian).
+ *
+ * When <process-dir>/hold-output exists at start, output is held for its reader: the monitor
+ * stops copying a stream once it is CAP bytes ahead of what readers acknowledged ('a'), so the
+ * process blocks on its full pipe (or terminal) instead of output being rotated away unread.
  *
  * With -l (the container's init) the monitor binds <process-dir>/init.sock and hands the listening
  * socket to the runtime as fd 3 (the runtime command line must carry --preserve-fds 1): grove-init
@@ -79,9 +84,21 @@ struct output {
   int file;
   const char *name;
   size_t size;
+  uint64_t written; /* bytes ever written to the files */
+  uint64_t acked;   /* bytes readers said they took ('a' frames) */
 };
-static struct output outputs[2] = {{-1, -1, "stdout", 0}, {-1, -1, "stderr", 0}};
+static struct output outputs[2] = {{-1, -1, "stdout", 0, 0, 0}, {-1, -1, "stderr", 0, 0, 0}};
 static size_t output_cap = 16u << 20;
+static int hold_output = 0; /* <process-dir>/hold-output: copy no further than CAP past the reader */
+#define COPY_CHUNK 65536
+
+/*
+ * Whether copying `o` waits for its reader: one more read could put the file more than CAP ahead
+ * of it, and then a rotation could move away a file it has not finished.
+ */
+static int output_held(const struct output *o) {
+  return hold_output && o->written - o->acked + COPY_CHUNK > output_cap;
+}
 /*
  * Pipe output is copied in batches: after a read that emptied a pipe, the pipes are left alone for
  * this long, so a process writing a line at a time (a log line per request) wakes the monitor a
@@ -200,7 +217,7 @@ static void spawn_exec_monitor(int conn, const uint8_t *p, uint32_t n) {
   setsid();
   keep_only_status(conn);
   master_fd = stdin_fd = -1;
-  for (int i = 0; i < 2; i++) outputs[i] = (struct output){-1, -1, outputs[i].name, 0};
+  for (int i = 0; i < 2; i++) outputs[i] = (struct output){-1, -1, outputs[i].name, 0, 0, 0};
   memset(clients, 0, sizeof clients);
   serves_execs = 0;
   if (chdir(field[0]) < 0) {
@@ -230,6 +247,13 @@ static int handle_frame(struct client *c, uint8_t type, const uint8_t *p, uint32
     break;
   case 'r':
     if (n >= 4) set_window((unsigned)(p[0] << 8 | p[1]), (unsigned)(p[2] << 8 | p[3]));
+    break;
+  case 'a':
+    if (n >= 5 && p[0] < 2) {
+      struct output *o = &outputs[p[0]];
+      o->acked += (uint64_t)p[1] << 24 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 8 | p[4];
+      if (o->acked > o->written) o->acked = o->written;
+    }
     break;
   }
   return 1;
@@ -273,6 +297,7 @@ static void emit(struct output *o, const uint8_t *buf, size_t n) {
   }
   write_all(o->file, buf, n);
   o->size += n;
+  o->written += n;
 }
 
 static long ms_until(const struct timespec *t) {
@@ -283,7 +308,7 @@ static long ms_until(const struct timespec *t) {
 
 /* Copies what an output pipe holds; `drain`: everything until it would block or ends. */
 static void copy_output(struct output *o, int drain) {
-  uint8_t buf[65536];
+  uint8_t buf[COPY_CHUNK];
   while (o->pipe >= 0) {
     ssize_t r = read(o->pipe, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
@@ -312,7 +337,7 @@ static void copy_output(struct output *o, int drain) {
  * other side closed (EIO), or nothing more came for a while (a child of the process still holds it).
  */
 static void copy_master(int drain) {
-  uint8_t buf[65536];
+  uint8_t buf[COPY_CHUNK];
   for (;;) {
     ssize_t r = read(master_fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
@@ -546,6 +571,8 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
   fprintf(self, "%d\n", (int)getpid());
   fclose(self);
   signal(SIGPIPE, SIG_IGN);
+  hold_output = access("hold-output", F_OK) == 0;
+  if (hold_output && output_cap < 2 * COPY_CHUNK) output_cap = 2 * COPY_CHUNK; /* room for one read */
 
   int writers[2] = {devnull, devnull};
   for (int i = 0; i < 2; i++) {
@@ -601,12 +628,14 @@ static void monitor(int tty, unsigned rows, unsigned cols, int mode, char **args
     int n = 0;
     fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = control, .events = POLLIN};
-    fds[n++] = (struct pollfd){.fd = master_fd, .events = POLLIN};
+    fds[n++] = (struct pollfd){.fd = output_held(&outputs[0]) ? -1 : master_fd, .events = POLLIN};
     fds[n++] = (struct pollfd){.fd = init, .events = POLLIN};
     long held = ms_until(&outputs_resume);
     int batching = held > 0;
-    fds[n++] = (struct pollfd){.fd = batching ? -1 : outputs[0].pipe, .events = POLLIN};
-    fds[n++] = (struct pollfd){.fd = batching ? -1 : outputs[1].pipe, .events = POLLIN};
+    for (int i = 0; i < 2; i++) {
+      int skip = batching || output_held(&outputs[i]);
+      fds[n++] = (struct pollfd){.fd = skip ? -1 : outputs[i].pipe, .events = POLLIN};
+    }
     for (int i = 0; i < MAX_CLIENTS; i++)
       fds[n++] = (struct pollfd){.fd = clients[i].fd > 0 ? clients[i].fd : -1, .events = POLLIN};
     if (poll(fds, (nfds_t)n, batching ? (int)held + 1 : -1) < 0) {

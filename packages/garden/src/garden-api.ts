@@ -64,6 +64,11 @@ export interface ReadOptions {
    * default) reads as soon as anything is written (interactive streams).
    */
   coalesceMs?: number;
+  /**
+   * Tell the process's monitor of every byte read, so a process run with `holdOutput` writes on.
+   * Let only the reader that must see everything acknowledge.
+   */
+  acknowledge?: boolean;
 }
 
 export interface Process {

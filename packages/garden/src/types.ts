@@ -123,6 +123,12 @@ export interface ProcessSpec {
   /** non-empty: a pea — its own rootfs, sharing the container's net/pid/ipc/uts namespaces */
   image?: ImageRef;
   bindMounts?: BindMount[];
+  /**
+   * Hold output for its reader: the process blocks on its output once it is the output cap ahead
+   * of what readers acknowledged (`ReadOptions.acknowledge`), so nothing is rotated away unread.
+   * Without it output never waits (a reader far behind loses what was rotated away).
+   */
+  holdOutput?: boolean;
 }
 
 /**

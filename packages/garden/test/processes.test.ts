@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../src/index";
 import { ExecutableNotFound, ProcessNotFound } from "../src/index";
@@ -111,6 +112,26 @@ describe.runIf(runtimeAvailable)("processes", () => {
       );
       expect(previous).toBeGreaterThan(0);
       expect(Math.max(current ?? 0, previous ?? 0)).toBeLessThanOrEqual(64 * 1024);
+    } finally {
+      await capped.cleanup();
+    }
+  });
+
+  it("holds a process's output for an acknowledging reader: it blocks rather than lose output", async () => {
+    const capped = await gardenFixture({ outputCapBytes: 128 * 1024 });
+    try {
+      const box = await capped.garden.create({ handle: "held" });
+      // about 2 MB, many times the cap
+      const process = await box.run({ id: "seq", path: "seq", args: ["1", "300000"], holdOutput: true });
+      const dir = join(capped.config.depotDir, "held/processes/seq");
+      // nobody reads: the process cannot finish, and its files stay within the cap
+      const exited = await Promise.race([process.wait().then(() => true), sleep(1_500).then(() => false)]);
+      expect(exited).toBe(false);
+      expect((await stat(join(dir, "stdout"))).size).toBeLessThanOrEqual(128 * 1024);
+      const lines = (await readAll(process.stdout({ acknowledge: true }))).split("\n").filter(Boolean);
+      expect(await process.wait()).toBe(0);
+      expect(lines.length).toBe(300000);
+      expect(lines.every((line, i) => line === String(i + 1))).toBe(true);
     } finally {
       await capped.cleanup();
     }

@@ -35,6 +35,18 @@ describe("exec messages", () => {
     ).toBe(false);
   });
 
+  it("attaches with a window of output credit, granted again by credit controls", () => {
+    const attach = decode(
+      ExecControl,
+      encode(ExecControl, { v: 1, tenantId: "t", action: { type: "attach", attachId: "a1" } }),
+    );
+    expect(attach.ok && attach.value.action).toEqual({ type: "attach", attachId: "a1", window: 1024 * 1024 });
+    const credit = { v: 1, tenantId: "t", action: { type: "credit", attachId: "a1", bytes: 0 } };
+    expect(decode(ExecControl, JSON.stringify(credit)).ok).toBe(false);
+    credit.action.bytes = 65_536;
+    expect(decode(ExecControl, JSON.stringify(credit)).ok).toBe(true);
+  });
+
   it("orders output chunks and ends with an exit code", () => {
     const exit = decode(
       ExecOutput,

@@ -5,6 +5,13 @@ import { defineMessage, versionField } from "./message";
 /** Largest chunk of output (before base64) one `ExecOutput` message carries. */
 export const MAX_EXEC_CHUNK_BYTES = 32 * 1024;
 
+/**
+ * Bytes of output (before base64) an attach may receive before the api grants more: the agent
+ * stops reading the process's output when its credit is spent, so a fast process can never flood
+ * the api's NATS connection or memory, however slowly its client reads.
+ */
+export const EXEC_OUTPUT_WINDOW_BYTES = 1024 * 1024;
+
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 const WindowSize = z.object({ columns: z.int().min(1).max(10_000), rows: z.int().min(1).max(10_000) });
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,7 +45,8 @@ export type ExecSignal = z.infer<typeof ExecSignal>;
 /**
  * api → agent on `subjects.execControl(execId)` (request/reply). `attach` starts a stream of the
  * process's output from its first byte to `subjects.execOutput(execId, attachId)`, ending with the
- * exit code; the rest act on the process.
+ * exit code, with `window` bytes of credit; `credit` (published, no reply) grants an attach more
+ * as the api passes output on. The rest act on the process.
  */
 export const ExecControl = defineMessage(
   "exec.control",
@@ -46,7 +54,23 @@ export const ExecControl = defineMessage(
     v: versionField,
     tenantId: id,
     action: z.discriminatedUnion("type", [
-      z.object({ type: z.literal("attach"), attachId: id }),
+      z.object({
+        type: z.literal("attach"),
+        attachId: id,
+        window: z
+          .int()
+          .min(MAX_EXEC_CHUNK_BYTES)
+          .max(64 * 1024 * 1024)
+          .default(EXEC_OUTPUT_WINDOW_BYTES),
+      }),
+      z.object({
+        type: z.literal("credit"),
+        attachId: id,
+        bytes: z
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024),
+      }),
       z.object({ type: z.literal("stdin"), data: base64.max(1_400_000), eof: z.boolean().default(false) }),
       z.object({ type: z.literal("signal"), signal: ExecSignal }),
       z.object({ type: z.literal("resize"), ...WindowSize.shape }),

@@ -48,7 +48,15 @@ export {
   ProtocolError,
 } from "./errors";
 export { InstanceEvent } from "./events";
-export { ExecControl, ExecOutput, ExecReply, ExecRequest, ExecSignal, MAX_EXEC_CHUNK_BYTES } from "./exec";
+export {
+  EXEC_OUTPUT_WINDOW_BYTES,
+  ExecControl,
+  ExecOutput,
+  ExecReply,
+  ExecRequest,
+  ExecSignal,
+  MAX_EXEC_CHUNK_BYTES,
+} from "./exec";
 export { LogLine, MAX_LOG_LINE_CHARS } from "./logs";
 export {
   defineMessage,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   decode,
+  EXEC_OUTPUT_WINDOW_BYTES,
   ExecControl,
   ExecOutput,
   ExecReply,
@@ -51,22 +52,34 @@ export async function controlExec(
 /**
  * Attaches to an exec's output from its first byte. Resolves once the cell accepted the attach;
  * `events` then yields the output in order and ends after the exit event.
+ *
+ * Flow control: the cell may send `window` bytes of output ahead; each time half of that was
+ * taken from `events` (a reader awaits its own write before taking the next, so a slow client
+ * takes slowly), the api grants that much again. The api's NATS connection and memory thus never
+ * hold more than a window per attach, whatever the process writes.
  */
 export async function attachExec(
   nc: NatsConnection,
   execId: string,
   tenantId: string,
+  window = EXEC_OUTPUT_WINDOW_BYTES,
 ): Promise<{ events: AsyncIterable<ExecEvent>; close(): void }> {
   const attachId = randomUUID();
   // subscribed before the attach, so nothing the cell sends right after accepting it is missed
   const sub = nc.subscribe(subjects.execOutput(execId, attachId));
   try {
-    await controlExec(nc, execId, tenantId, { type: "attach", attachId });
+    await controlExec(nc, execId, tenantId, { type: "attach", attachId, window });
   } catch (error) {
     sub.unsubscribe();
     throw error;
   }
+  const grant = (bytes: number) =>
+    nc.publish(
+      subjects.execControl(execId),
+      encode(ExecControl, { v: 1, tenantId, action: { type: "credit", attachId, bytes } }),
+    );
   async function* events(): AsyncGenerator<ExecEvent> {
+    let taken = 0;
     try {
       for await (const msg of sub) {
         const decoded = decode(ExecOutput, msg.data, msg.subject);
@@ -74,6 +87,11 @@ export async function attachExec(
         const { seq, event } = decoded.value;
         yield { seq, ...event };
         if (event.type === "exit") return;
+        taken += Buffer.byteLength(event.data, "base64");
+        if (taken >= window / 2) {
+          grant(taken);
+          taken = 0;
+        }
       }
     } finally {
       sub.unsubscribe();

@@ -48,6 +48,8 @@ export async function runProcess(
   const logger = context.logger.child({ handle: record.handle, processId: id, kind: processRecord.kind });
   try {
     await writeJson(join(dir, "process-record.json"), processRecord);
+    // read by grove-monitor at start
+    if (spec.holdOutput) await writeFile(join(dir, "hold-output"), "");
     if (isPea) await startPea(context, record, spec, id, dir);
     else await startExec(context, record, spec, dir);
     logger.info({ path: spec.path }, "process started");

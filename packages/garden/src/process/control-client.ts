@@ -7,6 +7,7 @@ import type { WindowSize } from "../types";
 const STDIN_DATA = 0x64; // 'd'
 const STDIN_CLOSE = 0x63; // 'c'
 const RESIZE = 0x72; // 'r'
+const OUTPUT_TAKEN = 0x61; // 'a'
 /** to an init monitor: fork the monitor of a new process of the container */
 export const SPAWN_MONITOR = 0x78; // 'x'
 
@@ -24,6 +25,14 @@ export function resizeFrame(size: WindowSize): Buffer {
   payload.writeUInt16BE(Math.min(size.rows, 0xffff), 0);
   payload.writeUInt16BE(Math.min(size.columns, 0xffff), 2);
   return frame(RESIZE, payload);
+}
+
+/** Tells a monitor holding output (hold-output) that a reader took `bytes` of a stream. */
+export function outputTakenFrame(stream: "stdout" | "stderr", bytes: number): Buffer {
+  const payload = Buffer.alloc(5);
+  payload[0] = stream === "stdout" ? 0 : 1;
+  payload.writeUInt32BE(bytes, 1);
+  return frame(OUTPUT_TAKEN, payload);
 }
 
 /**

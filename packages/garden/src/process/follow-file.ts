@@ -14,12 +14,16 @@ const recheckMs = 250;
  * (grove-monitor's output cap), the reader finishes the old file and goes on with the new one.
  * It wakes on changes to the file itself and to the entries named in `alsoWakeOn` (say, the file
  * that tells the writer is done). With `coalesceMs`, reads are at least that far apart, so output
- * written as many small pieces is read (and passed on) in batches.
+ * written as many small pieces is read (and passed on) in batches. `onRead` hears of every read.
  */
 export function followFile(
   path: string,
   finished: () => Promise<boolean>,
-  { coalesceMs = 0, alsoWakeOn = [] }: ReadOptions & { alsoWakeOn?: string[] } = {},
+  {
+    coalesceMs = 0,
+    alsoWakeOn = [],
+    onRead,
+  }: Omit<ReadOptions, "acknowledge"> & { alsoWakeOn?: string[]; onRead?: (bytes: number) => void } = {},
 ): Readable {
   let file: FileHandle | undefined;
   let position = 0;
@@ -54,6 +58,7 @@ export function followFile(
         // A full buffer means more is waiting: read on at once.
         lastRead = bytesRead === buffer.length ? Number.NEGATIVE_INFINITY : performance.now();
         position += bytesRead;
+        onRead?.(bytesRead);
         return Buffer.from(buffer.subarray(0, bytesRead));
       }
       if (await replaced(file, path)) {

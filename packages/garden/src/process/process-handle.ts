@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { GardenError } from "../errors";
 import type { Process, ReadOptions } from "../garden-api";
 import type { Signal, WindowSize } from "../types";
-import { closeStdinFrame, connectControl, resizeFrame, stdinFrame } from "./control-client";
+import { closeStdinFrame, connectControl, outputTakenFrame, resizeFrame, stdinFrame } from "./control-client";
 import { watchDir } from "./dir-watch";
 import { followFile } from "./follow-file";
 
@@ -96,12 +96,25 @@ export class ProcessHandle implements Process {
     return this.output("stderr", options);
   }
 
-  private output(stream: "stdout" | "stderr", options: ReadOptions = {}): Readable {
+  private output(stream: "stdout" | "stderr", { acknowledge, ...options }: ReadOptions = {}): Readable {
     this.hooks.touch();
-    return followFile(join(this.dir, stream), () => this.hasExited(), {
+    let control: Promise<Socket | undefined> | undefined;
+    const readable = followFile(join(this.dir, stream), () => this.hasExited(), {
       ...options,
       alsoWakeOn: [EXIT_CODE_FILE],
+      onRead: acknowledge
+        ? (bytes) => {
+            // A process that has exited has no control socket, and nothing left to hold.
+            control ??= connectControl(this.dir).then(
+              (socket) => socket.on("error", () => {}),
+              () => undefined,
+            );
+            void control.then((socket) => socket?.write(outputTakenFrame(stream, bytes)));
+          }
+        : undefined,
     });
+    readable.once("close", () => void control?.then((socket) => socket?.destroy()));
+    return readable;
   }
 
   stdin(): Writable {
