@@ -72,10 +72,6 @@ export async function consumeInstanceEvents(deps: {
   const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: 100 });
   const done = (async () => {
     for await (const msg of messages) {
-      if (deps.deadLetters.exhausted(msg)) {
-        await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, "too-many-deliveries");
-        continue;
-      }
       try {
         const outcome = await handleInstanceEvent(deps.db, msg);
         if (outcome.applied) deps.onApplied?.();

@@ -87,19 +87,35 @@ export class DeadLetters {
     );
   }
 
-  /** After processing `msg` failed: redeliver it later, or bury it once it has used its deliveries. */
+  /**
+   * After processing `msg` failed: redeliver it later, or bury it once it has used its deliveries.
+   * A failure of the infrastructure (`isTransient`: Postgres down or restarting) is never the
+   * message's fault: it is redelivered however often, so an outage dead-letters nothing.
+   */
   async failed(msg: JsMsg, stream: string, error: unknown): Promise<void> {
     const deliveries = msg.info.deliveryCount;
-    if (deliveries >= this.options.maxDeliveries) return this.bury(msg, stream, "processing-failed");
+    if (deliveries >= this.options.maxDeliveries && !isTransient(error)) {
+      return this.bury(msg, stream, "processing-failed");
+    }
     this.options.log.warn(
       { err: error, subject: msg.subject, seq: msg.seq, deliveries },
       "message not processed; will be redelivered",
     );
     msg.nak(Math.min(this.options.redeliveryDelayMs * 2 ** (deliveries - 1), 30_000));
   }
+}
 
-  /** Whether `msg` came more often than allowed (say, it crashed the process that held it). */
-  exhausted(msg: JsMsg): boolean {
-    return msg.info.deliveryCount > this.options.maxDeliveries;
+/**
+ * Whether an error says the database could not be reached or was shutting down (SQLSTATE classes
+ * 08, 53, 57, 58, serialization failures and deadlocks, or a connection error of the driver or
+ * the OS) rather than that the message was wrong. Causes are looked through (drizzle wraps).
+ */
+export function isTransient(error: unknown): boolean {
+  for (let e = error; e instanceof Error || (typeof e === "object" && e !== null); ) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(08|53|57|58|40001$|40P01$|E[A-Z]{3,}$|CONNECT)/.test(code))
+      return true;
+    e = (e as { cause?: unknown }).cause;
   }
+  return false;
 }
