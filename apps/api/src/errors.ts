@@ -93,3 +93,27 @@ export class Unavailable extends ApiError {
   readonly slug = "unavailable";
   readonly title = "Service unavailable";
 }
+
+/** What a refused request would have taken past its quota, as the problem's `quota` member. */
+export interface QuotaRefusal {
+  /** whose quota refused: the tenant's (spaces come later) */
+  scope: "tenant";
+  /** the quota field, as the API names it (e.g. `memory_mb`) */
+  field: string;
+  limit: number;
+  usage: number;
+  asked: number;
+}
+
+/** The request would take usage past a quota; nothing was changed. */
+export class QuotaExceeded extends ApiError {
+  readonly status = 422;
+  readonly slug = "quota-exceeded";
+  readonly title = "Quota exceeded";
+  constructor(
+    detail: string,
+    readonly quota: QuotaRefusal,
+  ) {
+    super(detail);
+  }
+}

@@ -12,6 +12,8 @@ import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
 import { registerLogs } from "./commands/logs";
 import { registerPush } from "./commands/push";
+import { registerQuota } from "./commands/quota";
+import { registerQuotaSet } from "./commands/quota-set";
 import { registerRestart } from "./commands/restart";
 import { registerScale } from "./commands/scale";
 import { registerStart } from "./commands/start";
@@ -62,6 +64,7 @@ export function buildProgram(version: string): Command {
   const tenants = noun(program, "tenants", "create and list tenants (operators)");
   registerTenantsCreate(tenants);
   registerTenantsList(tenants);
+  registerQuotaSet(registerQuota(program));
   const tokens = noun(program, "tokens", "issue API tokens");
   registerTokensCreate(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown

@@ -18,6 +18,8 @@ import type {
   JoinToken,
   LogEntry,
   Page,
+  Quota,
+  QuotaChanges,
   Tenant,
   Token,
   UpdateApp,
@@ -93,6 +95,31 @@ export class GroveClient {
   /** Issues an API token; its secret is in the result only. */
   createToken(body: CreateToken): Promise<Token> {
     return this.call((signal) => this.http.POST("/v1/tokens", { body, headers: idempotent(), signal }));
+  }
+
+  // quotas
+
+  /** The quota of the tenant acted in, each limit beside its usage. */
+  getQuota(): Promise<Quota> {
+    return this.call((signal) => this.http.GET("/v1/quota", { signal }));
+  }
+
+  /** A tenant's quota (operators; members see their own). */
+  getTenantQuota(tenant: string): Promise<Quota> {
+    return this.call((signal) =>
+      this.http.GET("/v1/tenants/{name}/quota", { params: { path: { name: tenant } }, signal }),
+    );
+  }
+
+  /** Changes a tenant's quota (operators): null = unlimited, absent = unchanged; 412 on a stale `ifMatch`. */
+  setTenantQuota(tenant: string, body: QuotaChanges, ifMatch?: string): Promise<Quota> {
+    return this.call((signal) =>
+      this.http.PATCH("/v1/tenants/{name}/quota", {
+        params: { path: { name: tenant }, header: { "if-match": ifMatch } },
+        body,
+        signal,
+      }),
+    );
   }
 
   // apps

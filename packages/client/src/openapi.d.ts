@@ -309,6 +309,226 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/v1/quota": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The quota of the tenant acted in, each limit beside its usage */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the quota, with its ETag */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Quota"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/tenants/{name}/quota": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A tenant's quota, each limit beside its usage (operators; members see their own) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the quota, with its ETag */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Quota"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a tenant's quota (operators); lowering it below usage stops nothing, it only blocks growth */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description ETag from a previous read; 412 when stale */
+          "if-match"?: string;
+        };
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["QuotaChanges"];
+        };
+      };
+      responses: {
+        /** @description the quota */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Quota"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match does not match */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   "/v1/apps": {
     parameters: {
       query?: never;
@@ -446,6 +666,15 @@ export type paths = {
         };
         /** @description conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -673,6 +902,15 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
       };
     };
     trace?: never;
@@ -748,6 +986,15 @@ export type paths = {
         };
         /** @description If-Match does not match */
         412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -841,6 +1088,15 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
       };
     };
     delete?: never;
@@ -920,6 +1176,15 @@ export type paths = {
         };
         /** @description If-Match does not match */
         412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1096,6 +1361,15 @@ export type paths = {
         };
         /** @description body too large */
         413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -2202,6 +2476,15 @@ export type components = {
         field: string;
         message: string;
       }[];
+      /** @description for quota-exceeded: the limit, the usage and the amount asked */
+      quota?: {
+        /** @enum {string} */
+        scope: "tenant";
+        field: string;
+        limit: number;
+        usage: number;
+        asked: number;
+      };
     };
     Token: {
       id: string;
@@ -2222,6 +2505,75 @@ export type components = {
       tenant?: string;
       /** @default  */
       name?: string;
+    };
+    Quota: {
+      tenant: string;
+      /** @description total memory of started instances, MB */
+      memory_mb: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description memory per instance, MB (usage: the largest in use) */
+      instance_memory_mb: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description instances of started apps */
+      instances: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description apps, started or stopped */
+      apps: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description total disk of started instances, MB */
+      disk_mb: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description not counted yet */
+      routes: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description per instance; not enforced yet */
+      log_lines_per_second: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      updated_at: string | null;
+    };
+    QuotaChanges: {
+      /** @description total memory of started instances, MB */
+      memory_mb?: number | null;
+      /** @description memory per instance, MB */
+      instance_memory_mb?: number | null;
+      /** @description instances of started apps */
+      instances?: number | null;
+      /** @description apps, started or stopped */
+      apps?: number | null;
+      /** @description total disk of started instances, MB */
+      disk_mb?: number | null;
+      /** @description stored and shown; not counted until routes are their own objects */
+      routes?: number | null;
+      /** @description per instance; stored and shown, not yet enforced by agents */
+      log_lines_per_second?: number | null;
     };
     App: {
       id: string;

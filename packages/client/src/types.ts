@@ -20,6 +20,10 @@ export type BitsUpload = Schemas["BitsUpload"];
 export type Cell = Schemas["Cell"];
 /** A tenant. */
 export type Tenant = Schemas["Tenant"];
+/** A tenant's quota: each limit (null = unlimited) beside its usage (null = not counted). */
+export type Quota = Schemas["Quota"];
+/** Body of a quota change: null = unlimited, absent = unchanged. */
+export type QuotaChanges = Schemas["QuotaChanges"];
 /** Body of a token create. */
 export type CreateToken = Schemas["CreateToken"];
 /** A newly issued API token (its secret is shown once). */

@@ -26,6 +26,45 @@ export const tenants = pgTable("tenants", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * A quota's limits; every one is optional (null = unlimited). Shared by the tenant quota and, later,
+ * space quotas, so both are checked the same way.
+ */
+const quotaLimits = () => ({
+  memoryMb: integer("memory_mb"),
+  instanceMemoryMb: integer("instance_memory_mb"),
+  instances: integer("instances"),
+  apps: integer("apps"),
+  diskMb: integer("disk_mb"),
+  /** stored and shown; not counted until routes are their own objects */
+  routes: integer("routes"),
+  /** stored and shown; the agent does not enforce it yet */
+  logLinesPerSecond: integer("log_lines_per_second"),
+});
+
+/**
+ * A tenant's quota, set by operators. Admission locks this row (`SELECT … FOR UPDATE`) in the same
+ * transaction that changes the tenant's apps, so concurrent requests are checked one after another.
+ * A tenant without a row is unlimited; the row is made on first use. `version` backs the ETag.
+ */
+export const tenantQuotas = pgTable(
+  "tenant_quotas",
+  {
+    tenantId: uuid("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    ...quotaLimits(),
+    version: integer("version").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      "tenant_quotas_not_negative",
+      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}), 0) >= 0`,
+    ),
+  ],
+);
+
 export const cellState = pgEnum("cell_state", ["active", "draining", "lost"]);
 
 export const cells = pgTable(

@@ -12,6 +12,7 @@ import { registerExecRoutes } from "../routes/execs";
 import { registerHealthRoutes } from "../routes/health";
 import { registerInstanceRoutes } from "../routes/instances";
 import { registerLogRoutes } from "../routes/logs";
+import { registerQuotaRoutes } from "../routes/quotas";
 import { registerTenantRoutes } from "../routes/tenants";
 import type { ApiEnv } from "./env";
 import { idempotency } from "./idempotency";
@@ -61,6 +62,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   app.use("/v1/*", bearerAuth(deps.db));
   app.use("/v1/*", idempotency(deps.db));
   registerTenantRoutes(app, deps);
+  registerQuotaRoutes(app, deps);
   registerAppRoutes(app, deps);
   registerAppActionRoutes(app, deps);
   registerBitsRoutes(app, deps);

@@ -11,6 +11,16 @@ export const ProblemSchema = z
     instance: z.string(),
     request_id: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    quota: z
+      .object({
+        scope: z.enum(["tenant"]),
+        field: z.string(),
+        limit: z.int(),
+        usage: z.int(),
+        asked: z.int(),
+      })
+      .optional()
+      .openapi({ description: "for quota-exceeded: the limit, the usage and the amount asked" }),
   })
   .openapi("Problem");
 
@@ -29,6 +39,7 @@ export const commonProblems = {
 
 export const conflictProblem = { 409: problem("conflict") } as const;
 export const preconditionProblem = { 412: problem("If-Match does not match") } as const;
+export const quotaProblem = { 422: problem("the change would exceed a quota; nothing changed") } as const;
 export const tooLargeProblem = { 413: problem("body too large") } as const;
 
 /** `application/json` content of a schema. */

@@ -2,7 +2,14 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
-import { ApiError, type FieldIssue, Invalid, UnsupportedMediaType } from "../errors";
+import {
+  ApiError,
+  type FieldIssue,
+  Invalid,
+  QuotaExceeded,
+  type QuotaRefusal,
+  UnsupportedMediaType,
+} from "../errors";
 import type { ApiEnv } from "./env";
 
 /** The RFC 9457 problem document every error response carries. */
@@ -14,6 +21,8 @@ export interface Problem {
   instance: string;
   request_id: string;
   errors?: FieldIssue[];
+  /** for `quota-exceeded`: the limit, the usage and the amount asked */
+  quota?: QuotaRefusal;
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -39,6 +48,7 @@ export function problemResponse(c: Context<ApiEnv>, error: ApiError | undefined)
         request_id: requestId,
       };
   if (error instanceof Invalid && error.issues.length > 0) problem.errors = error.issues;
+  if (error instanceof QuotaExceeded) problem.quota = error.quota;
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
   });

@@ -4,11 +4,12 @@ import { changedFields } from "../apps/revision";
 import { Conflict, NotFound } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
 import { isUniqueViolation } from "./pg-errors";
+import { TenantQuota } from "./quotas";
+import type { Tx } from "./tx";
 
 const { apps, appRevisions, appEvents } = schema;
 export type AppRow = typeof apps.$inferSelect;
 export type AppEventRow = typeof appEvents.$inferSelect;
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** What a create sets. */
 export type NewApp = Pick<
@@ -23,18 +24,28 @@ export const appEtag = (row: AppRow) => etagOf(row.id, row.version);
 
 /**
  * The apps of one tenant. Every query filters by the tenant id given at construction, so code
- * holding a `TenantApps` cannot reach another tenant's apps.
+ * holding a `TenantApps` cannot reach another tenant's apps. Creates and updates are admitted
+ * against the tenant's quota in their own transaction (`TenantQuota`).
  */
 export class TenantApps {
+  private readonly quota: TenantQuota;
+
   constructor(
     private readonly db: Database,
     readonly tenantId: string,
-  ) {}
+  ) {
+    this.quota = new TenantQuota(db, tenantId);
+  }
 
-  /** Creates an app at revision 1 and records the `created` event. `Conflict` if the name is taken. */
+  /**
+   * Creates an app at revision 1 and records the `created` event. `Conflict` if the name is
+   * taken, `QuotaExceeded` if it does not fit the tenant's quota.
+   */
   async create(spec: NewApp, actor: string): Promise<AppRow> {
     try {
       return await this.db.transaction(async (tx) => {
+        const quota = await this.quota.lock(tx);
+        await this.quota.admit(tx, quota, null, { ...spec, state: "started" });
         const [row] = await tx
           .insert(apps)
           .values({ ...spec, tenantId: this.tenantId })
@@ -71,6 +82,7 @@ export class TenantApps {
   /**
    * Applies `changes` under a row lock after checking `ifMatch`. A change of what runs bumps the
    * revision (and stores it); every change bumps the version (the ETag). Unchanged input is a no-op.
+   * A change that grows usage must fit the tenant's quota (`QuotaExceeded` otherwise).
    */
   async update(
     name: string,
@@ -78,11 +90,18 @@ export class TenantApps {
     options: { ifMatch?: string; actor: string; event: string },
   ): Promise<AppRow> {
     return this.db.transaction(async (tx) => {
+      const quota = await this.quota.lock(tx);
       const [current] = await tx.select().from(apps).where(this.byName(name)).for("update");
       if (!current) throw new NotFound(`no app ${name}`);
       checkIfMatch(options.ifMatch, appEtag(current));
       const changed = changedFields(current, changes);
       if (changed.revision.length === 0 && changed.other.length === 0) return current;
+      await this.quota.admit(tx, quota, current, {
+        state: changes.state ?? current.state,
+        instances: changes.instances ?? current.instances,
+        memoryMb: changes.memoryMb ?? current.memoryMb,
+        diskMb: changes.diskMb ?? current.diskMb,
+      });
       const revision = changed.revision.length > 0 ? current.revision + 1 : current.revision;
       const [row] = await tx
         .update(apps)

@@ -38,3 +38,10 @@ export async function listTenants(db: Database, limit: number, afterName?: strin
 export async function ensureTenant(db: Database, name: string): Promise<void> {
   await db.insert(tenants).values({ name }).onConflictDoNothing({ target: tenants.name });
 }
+
+/** A tenant by id; `NotFound` otherwise. */
+export async function tenantById(db: Database, id: string): Promise<TenantRow> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, id));
+  if (!row) throw new NotFound("no such tenant");
+  return row;
+}

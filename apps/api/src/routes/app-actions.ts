@@ -2,7 +2,14 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AppEventView, AppName, AppView, appEventView, appView } from "../apps/schemas";
 import { tenantIdOf } from "../auth/tenant-scope";
 import type { ApiEnv } from "../http/env";
-import { bearerSecurity, commonProblems, IfMatchHeader, json, preconditionProblem } from "../http/openapi";
+import {
+  bearerSecurity,
+  commonProblems,
+  IfMatchHeader,
+  json,
+  preconditionProblem,
+  quotaProblem,
+} from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
 import { appRoutesToWithdraw } from "../repo/routes";
@@ -40,7 +47,12 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
       summary,
       security: bearerSecurity,
       request: { params: NameParam, headers: IfMatchHeader },
-      responses: { 200: json(AppView, "the app"), ...commonProblems, ...preconditionProblem },
+      responses: {
+        200: json(AppView, "the app"),
+        ...commonProblems,
+        ...preconditionProblem,
+        ...quotaProblem,
+      },
     });
     app.openapi(route, async (c) => {
       const apps = new TenantApps(deps.db, await tenantIdOf(c, deps.db));

@@ -11,6 +11,7 @@ import {
   IfMatchHeader,
   json,
   preconditionProblem,
+  quotaProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
@@ -30,7 +31,7 @@ const create = createRoute({
     headers: IdempotencyHeader,
     body: { content: { "application/json": { schema: CreateAppBody } }, required: true },
   },
-  responses: { 201: json(AppView, "created"), ...commonProblems, ...conflictProblem },
+  responses: { 201: json(AppView, "created"), ...commonProblems, ...conflictProblem, ...quotaProblem },
 });
 
 const list = createRoute({
@@ -64,7 +65,7 @@ const update = createRoute({
     headers: IfMatchHeader,
     body: { content: { "application/json": { schema: UpdateAppBody } }, required: true },
   },
-  responses: { 200: json(AppView, "the app"), ...commonProblems, ...preconditionProblem },
+  responses: { 200: json(AppView, "the app"), ...commonProblems, ...preconditionProblem, ...quotaProblem },
 });
 
 const remove = createRoute({

@@ -5,7 +5,14 @@ import { AppName, appView, BitsUploadView, Digest } from "../apps/schemas";
 import { tenantIdOf } from "../auth/tenant-scope";
 import { Invalid, NotFound, PayloadTooLarge } from "../errors";
 import type { ApiEnv } from "../http/env";
-import { bearerSecurity, commonProblems, IfMatchHeader, json, tooLargeProblem } from "../http/openapi";
+import {
+  bearerSecurity,
+  commonProblems,
+  IfMatchHeader,
+  json,
+  quotaProblem,
+  tooLargeProblem,
+} from "../http/openapi";
 import { appEtag, TenantApps } from "../repo/apps";
 import { TenantBits } from "../repo/bits";
 import type { RouteDeps } from "./deps";
@@ -29,6 +36,7 @@ const upload = createRoute({
     200: json(BitsUploadView, "the app now runs these bits"),
     ...commonProblems,
     ...tooLargeProblem,
+    ...quotaProblem,
   },
 });
 

@@ -1,0 +1,78 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { requireOperator } from "../auth/principal";
+import { tenantIdOf } from "../auth/tenant-scope";
+import { NotFound } from "../errors";
+import type { ApiEnv } from "../http/env";
+import { bearerSecurity, commonProblems, IfMatchHeader, json, preconditionProblem } from "../http/openapi";
+import { QuotaChangesBody, QuotaView, quotaView, toLimitChanges } from "../quotas/schemas";
+import { quotaEtag, TenantQuota } from "../repo/quotas";
+import { type TenantRow, tenantById, tenantByName } from "../repo/tenants";
+import type { RouteDeps } from "./deps";
+
+const TenantParam = z.object({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
+
+const showOwn = createRoute({
+  method: "get",
+  path: "/v1/quota",
+  tags: ["quotas"],
+  summary: "The quota of the tenant acted in, each limit beside its usage",
+  security: bearerSecurity,
+  responses: { 200: json(QuotaView, "the quota, with its ETag"), ...commonProblems },
+});
+
+const show = createRoute({
+  method: "get",
+  path: "/v1/tenants/{name}/quota",
+  tags: ["quotas"],
+  summary: "A tenant's quota, each limit beside its usage (operators; members see their own)",
+  security: bearerSecurity,
+  request: { params: TenantParam },
+  responses: { 200: json(QuotaView, "the quota, with its ETag"), ...commonProblems },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/v1/tenants/{name}/quota",
+  tags: ["quotas"],
+  summary:
+    "Change a tenant's quota (operators); lowering it below usage stops nothing, it only blocks growth",
+  security: bearerSecurity,
+  request: {
+    params: TenantParam,
+    headers: IfMatchHeader,
+    body: { content: { "application/json": { schema: QuotaChangesBody } }, required: true },
+  },
+  responses: { 200: json(QuotaView, "the quota"), ...commonProblems, ...preconditionProblem },
+});
+
+/** `/v1/quota` and `/v1/tenants/{name}/quota`. */
+export function registerQuotaRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const respond = async (c: Context<ApiEnv>, tenant: TenantRow) => {
+    const { quota, usage } = await new TenantQuota(deps.db, tenant.id).show();
+    c.header("ETag", quotaEtag(tenant.id, quota.version));
+    return quotaView(tenant.name, quota, usage);
+  };
+
+  app.openapi(showOwn, async (c) => {
+    const tenant = await tenantById(deps.db, await tenantIdOf(c, deps.db));
+    return c.json(await respond(c, tenant), 200);
+  });
+
+  app.openapi(show, async (c) => {
+    const principal = c.get("principal");
+    const tenant = await tenantByName(deps.db, c.req.valid("param").name);
+    if (principal.role !== "operator" && principal.tenantId !== tenant.id)
+      throw new NotFound(`no tenant ${tenant.name}`);
+    return c.json(await respond(c, tenant), 200);
+  });
+
+  app.openapi(update, async (c) => {
+    requireOperator(c.get("principal"));
+    const tenant = await tenantByName(deps.db, c.req.valid("param").name);
+    const quota = new TenantQuota(deps.db, tenant.id);
+    const row = await quota.set(toLimitChanges(c.req.valid("json")), c.req.valid("header")["if-match"]);
+    c.header("ETag", quotaEtag(tenant.id, row.version));
+    return c.json(quotaView(tenant.name, row, await quota.usage()), 200);
+  });
+}

@@ -1,0 +1,45 @@
+import type { Quota } from "@grove/client";
+import type { Command } from "commander";
+import { action, type Context } from "../context";
+import { formatMegabytes } from "../units";
+
+type Row = { label: string; of: (q: Quota) => { limit: number | null; usage: number | null }; size: boolean };
+
+const ROWS: Row[] = [
+  { label: "memory", of: (q) => q.memory_mb, size: true },
+  { label: "memory per instance", of: (q) => q.instance_memory_mb, size: true },
+  { label: "instances", of: (q) => q.instances, size: false },
+  { label: "apps", of: (q) => q.apps, size: false },
+  { label: "disk", of: (q) => q.disk_mb, size: true },
+  { label: "routes", of: (q) => q.routes, size: false },
+  { label: "log lines/s per instance", of: (q) => q.log_lines_per_second, size: false },
+];
+
+/** A tenant's quota as a table: each limit beside its usage. */
+export function printQuota(ctx: Context, quota: Quota): void {
+  if (ctx.out.json) {
+    ctx.out.record(quota);
+    return;
+  }
+  const show = (value: number | null, size: boolean, none: string) =>
+    value === null ? none : size && value > 0 ? formatMegabytes(value) : String(value);
+  ctx.out.table(
+    ["QUOTA", "USED", "LIMIT"],
+    ROWS.map(({ label, of, size }) => {
+      const { limit, usage } = of(quota);
+      return [label, show(usage, size, "-"), show(limit, size, "unlimited")];
+    }),
+  );
+}
+
+/** `grove quota`: the tenant's quota, each limit beside its usage (operators: `--tenant T`). */
+export function registerQuota(program: Command): Command {
+  return program
+    .command("quota")
+    .description("show the tenant's quota beside its usage; operators change it with grove quota set")
+    .action(
+      action(async (ctx) => {
+        printQuota(ctx, await (await ctx.client()).getQuota());
+      }),
+    );
+}
