@@ -46,7 +46,7 @@ export async function startCluster(
     GROVE_DEFAULT_TENANT: "default",
   });
   const { token } = (await expectStatus(
-    await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
+    await t.call("/v1/cells/tokens", { method: "POST", json: { uses: options.cellCount ?? 2 } }),
     201,
   )) as {
     token: string;

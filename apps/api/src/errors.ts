@@ -87,6 +87,16 @@ export class IdempotencyKeyReused extends ApiError {
   readonly title = "Idempotency key reused";
 }
 
+/**
+ * A retry with the `Idempotency-Key` of a create whose response held a secret: the thing was
+ * created, but its secret is shown only once and is not kept for replays.
+ */
+export class SecretShownOnce extends ApiError {
+  readonly status = 409;
+  readonly slug = "secret-shown-once";
+  readonly title = "Secret shown once";
+}
+
 /** A dependency (Postgres, NATS) is unreachable. */
 export class Unavailable extends ApiError {
   readonly status = 503;

@@ -1,44 +1,16 @@
 import { schema } from "@grove/db";
-import {
-  CellHeartbeat,
-  decodeOrThrow,
-  encode,
-  RegisterCellReply,
-  type RegisterCellRequest,
-  subjects,
-} from "@grove/protocol";
+import { CellHeartbeat, decodeOrThrow, encode, RegisterCellReply, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { expect, onTestFinished } from "vitest";
 import { hashToken } from "../src/auth/tokens";
-import { cellById, insertJoinToken } from "../src/repo/cells";
+import { cellById } from "../src/repo/cells";
+import { insertJoinToken } from "../src/repo/join-tokens";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
+import { capacity, register } from "./register-cell";
 
-const capacity = { memoryMb: 4096, diskMb: 20_480, containers: 100 };
-
-function registerRequest(joinToken: string, hostname: string) {
-  return {
-    v: 1 as const,
-    joinToken,
-    hostname,
-    address: "10.0.0.2",
-    zone: "z1",
-    capacity,
-    tags: ["ssd"],
-    stacks: ["busybox"],
-  } satisfies Partial<RegisterCellRequest>;
-}
-
-async function register(nc: NatsConnection, joinToken: string, hostname = "cell-a") {
-  const reply = await nc.request(subjects.register, JSON.stringify(registerRequest(joinToken, hostname)), {
-    timeout: 5_000,
-  });
-  return decodeOrThrow(RegisterCellReply, reply.data);
-}
-
-async function joinToken(t: TestApi): Promise<string> {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { ttl_seconds: 600 } });
+async function joinToken(t: TestApi, uses = 1): Promise<string> {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { expires_in_seconds: 600, uses } });
   return ((await expectStatus(res, 201)) as { token: string }).token;
 }
 
@@ -127,7 +99,7 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
 
   it("records a cell's own heartbeat and rejects one impersonating another cell", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
-    const token = await joinToken(t);
+    const token = await joinToken(t, 2);
     const a = await register(t.nc, token, "cell-a");
     const b = await register(t.nc, token, "cell-b");
     if (!a.ok || !b.ok) throw new Error("join failed");

@@ -14,7 +14,7 @@ interface Instance {
 }
 
 async function setup(t: TestApi, cellNames: string[], app: Record<string, unknown>) {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: cellNames.length } });
   const token = ((await expectStatus(res, 201)) as { token: string }).token;
   const cells: HollowCell[] = [];
   for (const name of cellNames) cells.push(await joinHollowCell(t.nc, token, name));

@@ -45,7 +45,7 @@ async function readEvents(
 }
 
 async function setup(t: TestApi) {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } });
   const token = ((await expectStatus(res, 201)) as { token: string }).token;
   const a = await joinHollowCell(t.nc, token, "a");
   const b = await joinHollowCell(t.nc, token, "b", 128);

@@ -17,7 +17,7 @@ interface Instance {
 }
 
 async function joinToken(t: TestApi): Promise<string> {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } });
   return ((await expectStatus(res, 201)) as { token: string }).token;
 }
 

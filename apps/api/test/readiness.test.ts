@@ -29,11 +29,16 @@ describeWith(["root", "postgres", "nats"], "readiness", () => {
   }) => {
     const t = await startTestApi(pg, nats);
     await eventually(async () => (t.api.isLeader() ? true : undefined));
-    const token = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
-        token: string;
-      }
-    ).token;
+    const token =
+      // several uses: a join whose reply was lost while NATS restarted is retried
+      (
+        (await expectStatus(
+          await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 5 } }),
+          201,
+        )) as {
+          token: string;
+        }
+      ).token;
     await nats.restart();
     await eventually(async () =>
       (await t.call("/readyz", { token: null })).status === 200 ? true : undefined,

@@ -93,7 +93,7 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
   it("refuses a state sync claiming another cell's identity", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
     const token = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
+      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } }), 201)) as {
         token: string;
       }
     ).token;

@@ -10,3 +10,6 @@ export function connectDatabase(url: string, options: { max?: number } = {}) {
   const db = drizzle(client, { schema });
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }
+
+/** The handle inside `db.transaction(async (tx) => …)`. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];

@@ -89,12 +89,23 @@ export const cells = pgTable(
   (t) => [uniqueIndex("cells_name_key").on(t.name), index("cells_state_idx").on(t.state)],
 );
 
-export const joinTokens = pgTable("join_tokens", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  tokenHash: text("token_hash").notNull().unique(),
-  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Join tokens (hash only). A registration takes one of `max_uses` in the same statement that checks
+ * expiry and revocation, so two cells racing for the last use cannot both join.
+ */
+export const joinTokens = pgTable(
+  "join_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    maxUses: integer("max_uses").notNull().default(1),
+    uses: integer("uses").notNull().default(0),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("join_tokens_uses_within_max", sql`${t.uses} >= 0 and ${t.uses} <= ${t.maxUses}`)],
+);
 
 export const principalRole = pgEnum("principal_role", ["operator", "tenant_admin", "developer"]);
 
@@ -107,6 +118,12 @@ export const apiTokens = pgTable(
     role: principalRole("role").notNull(),
     tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull().default(""),
+    /** null: never expires */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    /** a revoked token is refused from the next request on; the row stays for the audit trail */
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** updated at most once a minute per token */
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -130,6 +147,8 @@ export const idempotencyKeys = pgTable(
     status: integer("status"),
     responseBody: text("response_body"),
     responseHeaders: jsonb("response_headers").$type<Record<string, string>>(),
+    /** a response field left out because it held a secret (shown once); a replay then gets a 409 */
+    withheldField: text("withheld_field"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.principalId, t.key] })],

@@ -10,9 +10,9 @@ import {
 } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { hashToken } from "../auth/tokens";
 import type { ApiMetrics } from "../metrics";
-import { insertCell, joinTokenByHash } from "../repo/cells";
+import { insertCell } from "../repo/cells";
+import { consumeJoinToken, type JoinRefusal } from "../repo/join-tokens";
 
 /** NATS queue group of the api's subscriptions: one replica handles each message. */
 export const API_QUEUE = "grove-api";
@@ -23,30 +23,37 @@ type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 export async function registerCell(db: Database, msg: Pick<Msg, "data" | "subject">): Promise<Reply> {
   const request = decode(RegisterCellRequest, msg.data, msg.subject);
   if (!request.ok) return { v: 1, ok: false, code: "invalid-request", error: request.error.message };
-  const token = await joinTokenByHash(db, hashToken(request.value.joinToken));
-  if (!token) return { v: 1, ok: false, code: "invalid-join-token", error: "unknown join token" };
-  if (token.expiresAt.getTime() <= Date.now()) {
-    return {
-      v: 1,
-      ok: false,
-      code: "expired-join-token",
-      error: `join token expired at ${token.expiresAt.toISOString()}`,
-    };
-  }
-  const credential = generateCellCredential();
   const { value } = request;
-  const cell = await insertCell(db, {
-    name: value.hostname,
-    zone: value.zone,
-    address: value.address,
-    memoryMb: value.capacity.memoryMb,
-    diskMb: value.capacity.diskMb,
-    maxContainers: value.capacity.containers,
-    tags: value.tags,
-    stacks: value.stacks,
-    credentialHash: hashCellCredential(credential),
+  const credential = generateCellCredential();
+  return db.transaction(async (tx): Promise<Reply> => {
+    const token = await consumeJoinToken(tx, value.joinToken);
+    if (!token.ok) return joinRefused(token);
+    const cell = await insertCell(tx, {
+      name: value.hostname,
+      zone: value.zone,
+      address: value.address,
+      memoryMb: value.capacity.memoryMb,
+      diskMb: value.capacity.diskMb,
+      maxContainers: value.capacity.containers,
+      tags: value.tags,
+      stacks: value.stacks,
+      credentialHash: hashCellCredential(credential),
+    });
+    return { v: 1, ok: true, cellId: cell.id, credential };
   });
-  return { v: 1, ok: true, cellId: cell.id, credential };
+}
+
+function joinRefused(refusal: { reason: JoinRefusal; expiresAt?: Date }): Reply {
+  if (refusal.reason === "expired") {
+    const at = refusal.expiresAt?.toISOString();
+    return { v: 1, ok: false, code: "expired-join-token", error: `join token expired at ${at}` };
+  }
+  const error = {
+    unknown: "unknown join token",
+    revoked: "join token revoked",
+    "used-up": "join token used up",
+  }[refusal.reason];
+  return { v: 1, ok: false, code: "invalid-join-token", error };
 }
 
 /**

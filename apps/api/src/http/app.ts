@@ -11,9 +11,11 @@ import type { RouteDeps } from "../routes/deps";
 import { registerExecRoutes } from "../routes/execs";
 import { registerHealthRoutes } from "../routes/health";
 import { registerInstanceRoutes } from "../routes/instances";
+import { registerJoinTokenRoutes } from "../routes/join-tokens";
 import { registerLogRoutes } from "../routes/logs";
 import { registerQuotaRoutes } from "../routes/quotas";
 import { registerTenantRoutes } from "../routes/tenants";
+import { registerTokenRoutes } from "../routes/tokens";
 import type { ApiEnv } from "./env";
 import { idempotency } from "./idempotency";
 import { observeRequests } from "./observe";
@@ -63,12 +65,14 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   app.use("/v1/*", idempotency(deps.db));
   registerTenantRoutes(app, deps);
   registerQuotaRoutes(app, deps);
+  registerTokenRoutes(app, deps);
   registerAppRoutes(app, deps);
   registerAppActionRoutes(app, deps);
   registerBitsRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerLogRoutes(app, deps);
   registerExecRoutes(app, deps);
+  registerJoinTokenRoutes(app, deps);
   registerCellRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

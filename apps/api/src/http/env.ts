@@ -8,5 +8,7 @@ export interface ApiEnv {
     log: Logger;
     /** set by the auth middleware on `/v1` routes */
     principal: Principal;
+    /** set by a handler whose response holds a secret shown once: the idempotency cache leaves it out */
+    secretField?: string;
   };
 }

@@ -1,32 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { type Database, schema } from "@grove/db";
+import { type Database, schema, type Transaction } from "@grove/db";
 import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
-import { isUniqueViolation } from "./pg-errors";
+import { isUuid } from "../ids";
 
-const { cells, joinTokens } = schema;
+const { cells } = schema;
 export type CellRow = typeof cells.$inferSelect;
-export type JoinTokenRow = typeof joinTokens.$inferSelect;
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True when `id` can be a cell id (a UUID); anything else names no cell and must not reach a uuid column. */
-export const isCellId = (id: string) => uuidPattern.test(id);
-
-/** Stores a join token's hash with its expiry. */
-export async function insertJoinToken(
-  db: Database,
-  tokenHash: string,
-  expiresAt: Date,
-): Promise<JoinTokenRow> {
-  const [row] = await db.insert(joinTokens).values({ tokenHash, expiresAt }).returning();
-  return row as JoinTokenRow;
-}
-
-export async function joinTokenByHash(db: Database, tokenHash: string): Promise<JoinTokenRow | undefined> {
-  const [row] = await db.select().from(joinTokens).where(eq(joinTokens.tokenHash, tokenHash));
-  return row;
-}
+export const isCellId = isUuid;
 
 /** What a register request sets on the new cell. */
 export type NewCell = Pick<
@@ -36,20 +18,19 @@ export type NewCell = Pick<
 
 /**
  * Creates a cell. Names are unique; a second cell with the same hostname (an agent that lost its
- * state and re-joined) gets a suffix so both stay visible.
+ * state and re-joined) gets a suffix so both stay visible. Takes no error path on a taken name, so
+ * it can run inside the registration's transaction.
  */
-export async function insertCell(db: Database, cell: NewCell): Promise<CellRow> {
+export async function insertCell(db: Database | Transaction, cell: NewCell): Promise<CellRow> {
   for (let attempt = 0; ; attempt++) {
     const name = attempt === 0 ? cell.name : `${cell.name}-${randomBytes(3).toString("hex")}`;
-    try {
-      const [row] = await db
-        .insert(cells)
-        .values({ ...cell, name, lastHeartbeatAt: new Date() })
-        .returning();
-      return row as CellRow;
-    } catch (error) {
-      if (!isUniqueViolation(error) || attempt >= 3) throw error;
-    }
+    const [row] = await db
+      .insert(cells)
+      .values({ ...cell, name, lastHeartbeatAt: new Date() })
+      .onConflictDoNothing({ target: cells.name })
+      .returning();
+    if (row) return row;
+    if (attempt >= 3) throw new Error(`no free cell name for ${cell.name}`);
   }
 }
 

@@ -1,25 +1,52 @@
 import { type Database, schema } from "@grove/db";
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Principal, Role } from "../auth/principal";
 import { hashToken } from "../auth/tokens";
+import { NotFound } from "../errors";
+import { isUuid } from "../ids";
+import { type CreatedCursor, createdOrder } from "./created-cursor";
 
-const { apiTokens } = schema;
+const { apiTokens, tenants } = schema;
 
-/** The principal a bearer token stands for, or undefined for an unknown token. */
-export async function principalForToken(db: Database, token: string): Promise<Principal | undefined> {
+/** `last_used_at` is written at most this often per token, so reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Why a bearer token was refused. */
+export type TokenRefusal = "unknown" | "revoked" | "expired";
+
+/**
+ * The principal a bearer token stands for, or why it stands for none. Revocation and expiry are
+ * read from the row on every request (there is no cache to outlive a revoke).
+ */
+export async function authenticateToken(
+  db: Database,
+  token: string,
+  now = new Date(),
+): Promise<{ principal: Principal } | { refused: TokenRefusal }> {
   const [row] = await db
-    .select({ id: apiTokens.id, role: apiTokens.role, tenantId: apiTokens.tenantId })
+    .select()
     .from(apiTokens)
     .where(eq(apiTokens.tokenHash, hashToken(token)));
-  if (!row) return undefined;
-  if (row.role === "operator") return { tokenId: row.id, role: "operator", tenantId: null };
-  return { tokenId: row.id, role: row.role, tenantId: row.tenantId as string };
+  if (!row) return { refused: "unknown" };
+  if (row.revokedAt) return { refused: "revoked" };
+  if (row.expiresAt && row.expiresAt <= now) return { refused: "expired" };
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+  }
+  if (row.role === "operator") return { principal: { tokenId: row.id, role: "operator", tenantId: null } };
+  return { principal: { tokenId: row.id, role: row.role, tenantId: row.tenantId as string } };
+}
+
+/** The principal a bearer token stands for, or undefined for an unknown, revoked or expired token. */
+export async function principalForToken(db: Database, token: string): Promise<Principal | undefined> {
+  const result = await authenticateToken(db, token);
+  return "principal" in result ? result.principal : undefined;
 }
 
 /** Stores a new token's hash; returns its id. */
 export async function insertApiToken(
   db: Database,
-  token: { secret: string; role: Role; tenantId: string | null; name: string },
+  token: { secret: string; role: Role; tenantId: string | null; name: string; expiresAt: Date | null },
 ): Promise<{ id: string; createdAt: Date }> {
   const [row] = await db
     .insert(apiTokens)
@@ -28,9 +55,70 @@ export async function insertApiToken(
       role: token.role,
       tenantId: token.tenantId,
       name: token.name,
+      expiresAt: token.expiresAt,
     })
     .returning({ id: apiTokens.id, createdAt: apiTokens.createdAt });
   return row as { id: string; createdAt: Date };
+}
+
+/** What a token listing shows: never the hash. */
+export interface ApiTokenListing {
+  id: string;
+  name: string;
+  role: Role;
+  tenant: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const listingColumns = {
+  id: apiTokens.id,
+  name: apiTokens.name,
+  role: apiTokens.role,
+  tenant: tenants.name,
+  createdAt: apiTokens.createdAt,
+  expiresAt: apiTokens.expiresAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+};
+
+/** Which tokens a caller may see: all (operators, `tenantId` null) or one tenant's. */
+const visibleTo = (tenantId: string | null) =>
+  and(isNull(apiTokens.revokedAt), tenantId === null ? undefined : eq(apiTokens.tenantId, tenantId));
+
+/**
+ * Unrevoked tokens, oldest first, after the cursor; `tenantId` null lists every tenant's and the
+ * operators' tokens.
+ */
+export function listApiTokens(
+  db: Database,
+  tenantId: string | null,
+  limit: number,
+  after?: CreatedCursor,
+): Promise<ApiTokenListing[]> {
+  const order = createdOrder(apiTokens.createdAt, apiTokens.id, after);
+  return db
+    .select(listingColumns)
+    .from(apiTokens)
+    .leftJoin(tenants, eq(tenants.id, apiTokens.tenantId))
+    .where(and(visibleTo(tenantId), order.where))
+    .orderBy(...order.orderBy)
+    .limit(limit);
+}
+
+/**
+ * Revokes a token the caller can see (`tenantId` null: any); `NotFound` for one it cannot see or
+ * that is already revoked. The next request with it is refused.
+ */
+export async function revokeApiToken(db: Database, id: string, tenantId: string | null): Promise<void> {
+  const revoked = isUuid(id)
+    ? await db
+        .update(apiTokens)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(apiTokens.id, id), visibleTo(tenantId)))
+        .returning({ id: apiTokens.id })
+    : [];
+  if (revoked.length === 0) throw new NotFound(`no token ${id}`);
 }
 
 /**

@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireOperator } from "../auth/principal";
-import { hashToken } from "../auth/tokens";
 import type { ApiEnv } from "../http/env";
-import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
+import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { type CellRow, cellById, drainCell, insertJoinToken, listCells, undrainCell } from "../repo/cells";
+import { type CellRow, cellById, drainCell, listCells, undrainCell } from "../repo/cells";
 import type { RouteDeps } from "./deps";
 
 const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
@@ -57,39 +55,6 @@ function cellView(row: CellRow): z.output<typeof CellView> {
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
-const createToken = createRoute({
-  method: "post",
-  path: "/v1/cells/tokens",
-  tags: ["cells"],
-  summary: "Create a join token for new cells (operators)",
-  security: bearerSecurity,
-  request: {
-    headers: IdempotencyHeader,
-    body: {
-      content: {
-        "application/json": {
-          schema: z
-            .object({
-              ttl_seconds: z
-                .int()
-                .min(1)
-                .max(30 * 24 * 3600)
-                .default(3600),
-            })
-            .strict(),
-        },
-      },
-    },
-  },
-  responses: {
-    201: json(
-      z.object({ id: z.string(), token: z.string(), expires_at: z.string() }),
-      "the token, shown once",
-    ),
-    ...commonProblems,
-  },
-});
-
 const list = createRoute({
   method: "get",
   path: "/v1/cells",
@@ -130,16 +95,8 @@ const undrain = createRoute({
   responses: { 200: json(CellView, "the cell, active"), ...commonProblems, ...conflictProblem },
 });
 
-/** `/v1/cells`: join tokens, list, show, drain, undrain. All operator-only. */
+/** `/v1/cells`: list, show, drain, undrain. All operator-only (join tokens: routes/join-tokens.ts). */
 export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
-  app.openapi(createToken, async (c) => {
-    requireOperator(c.get("principal"));
-    const ttlSeconds = c.req.valid("json")?.ttl_seconds ?? 3600;
-    const token = `grovejoin_${randomBytes(32).toString("base64url")}`;
-    const row = await insertJoinToken(deps.db, hashToken(token), new Date(Date.now() + ttlSeconds * 1000));
-    return c.json({ id: row.id, token, expires_at: row.expiresAt.toISOString() }, 201);
-  });
-
   app.openapi(list, async (c) => {
     requireOperator(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
