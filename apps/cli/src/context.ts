@@ -46,6 +46,7 @@ export function action<A extends unknown[]>(
  * inherit settings when created, and must keep refusing extra arguments).
  */
 export function noun(parent: Command, name: string, description: string): Command {
+  const path = parent.parent ? `${parent.name()} ${name}` : name;
   return parent
     .command(name)
     .description(description)
@@ -53,8 +54,8 @@ export function noun(parent: Command, name: string, description: string): Comman
       const verbs = this.commands.map((c) => c.name()).join(", ");
       const [first] = this.args;
       if (first !== undefined) {
-        throw new UsageError(`unknown command 'grove ${name} ${first}': use ${verbs}`);
+        throw new UsageError(`unknown command 'grove ${path} ${first}': use ${verbs}`);
       }
-      throw new UsageError(`grove ${name} needs a command: ${verbs} (see grove ${name} --help)`);
+      throw new UsageError(`grove ${path} needs a command: ${verbs} (see grove ${path} --help)`);
     });
 }

@@ -5,6 +5,8 @@ import { registerCellsDrain } from "./commands/cells-drain";
 import { registerCellsList } from "./commands/cells-list";
 import { registerCellsShow } from "./commands/cells-show";
 import { registerCellsToken } from "./commands/cells-token";
+import { registerCellsTokensList } from "./commands/cells-tokens-list";
+import { registerCellsTokensRevoke } from "./commands/cells-tokens-revoke";
 import { registerCellsUndrain } from "./commands/cells-undrain";
 import { registerDelete } from "./commands/delete";
 import { registerEvents } from "./commands/events";
@@ -22,6 +24,8 @@ import { registerTarget } from "./commands/target";
 import { registerTenantsCreate } from "./commands/tenants-create";
 import { registerTenantsList } from "./commands/tenants-list";
 import { registerTokensCreate } from "./commands/tokens-create";
+import { registerTokensList } from "./commands/tokens-list";
+import { registerTokensRevoke } from "./commands/tokens-revoke";
 import { noun } from "./context";
 import { UsageError } from "./errors";
 
@@ -55,20 +59,29 @@ export function buildProgram(version: string): Command {
   registerEvents(program);
   registerLogs(program);
   registerExec(program);
-  const cells = noun(program, "cells", "see, drain and undrain cells, make join tokens (operators)");
+  const cells = noun(
+    program,
+    "cells",
+    "see, drain and undrain cells; make, list and revoke join tokens (operators)",
+  );
   registerCellsList(cells);
   registerCellsShow(cells);
   registerCellsDrain(cells);
   registerCellsUndrain(cells);
   registerCellsToken(cells);
+  const joinTokens = noun(cells, "tokens", "list and revoke join tokens (operators)");
+  registerCellsTokensList(joinTokens);
+  registerCellsTokensRevoke(joinTokens);
   const tenants = noun(program, "tenants", "create and list tenants (operators)");
   registerTenantsCreate(tenants);
   registerTenantsList(tenants);
   registerQuotaSet(registerQuota(program));
-  const tokens = noun(program, "tokens", "issue API tokens");
+  const tokens = noun(program, "tokens", "issue, list and revoke API tokens");
   registerTokensCreate(tokens);
+  registerTokensList(tokens);
+  registerTokensRevoke(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, cells, tenants, tokens]) group.allowExcessArguments(true);
+  for (const group of [apps, cells, joinTokens, tenants, tokens]) group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;
     if (first !== undefined) throw new UsageError(`unknown command '${first}' (see grove --help)`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "./errors";
-import { formatBytes, formatMegabytes, parseCount, parseMegabytes } from "./units";
+import { formatBytes, formatMegabytes, parseCount, parseDuration, parseMegabytes } from "./units";
 
 describe("parseMegabytes", () => {
   it("reads M and G suffixes (any case, optional B/iB) and bare numbers as MiB", () => {
@@ -35,5 +35,24 @@ describe("formatting", () => {
   it("accepts only whole non-negative counts", () => {
     expect(parseCount("3", "instances")).toBe(3);
     expect(() => parseCount("-1", "instances")).toThrow(/invalid instances "-1"/);
+  });
+});
+
+describe("parseDuration", () => {
+  it("reads one number with a unit of s, m, h, d or w as seconds", () => {
+    expect(parseDuration("45s", "expires-in")).toBe(45);
+    expect(parseDuration("90m", "expires-in")).toBe(5400);
+    expect(parseDuration("12H", "expires-in")).toBe(43_200);
+    expect(parseDuration("30d", "expires-in")).toBe(2_592_000);
+    expect(parseDuration("2w", "expires-in")).toBe(1_209_600);
+  });
+
+  it("refuses bare numbers, zero, fractions and unknown units, naming the flag and value", () => {
+    expect(() => parseDuration("30", "expires-in")).toThrow(
+      new UsageError('invalid expires-in "30": use a duration like 90m, 12h or 30d'),
+    );
+    for (const text of ["0d", "1.5h", "3y", "1h30m", ""]) {
+      expect(() => parseDuration(text, "expires-in")).toThrow(UsageError);
+    }
   });
 });

@@ -40,6 +40,24 @@ export function parseCount(text: string, what: string): number {
   return Number(text);
 }
 
+const durationFactors: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/**
+ * Parses a duration as `--expires-in` takes it, in whole seconds: `45s`, `90m`, `12h`, `30d`, `2w`
+ * (one unit). Throws `UsageError` naming the flag for anything else.
+ *
+ * @example
+ * parseDuration("30d", "expires-in") // 2592000
+ */
+export function parseDuration(text: string, what: string): number {
+  const match = /^\s*(\d+)\s*([smhdw])\s*$/i.exec(text);
+  const factor = match ? durationFactors[(match[2] ?? "").toLowerCase()] : undefined;
+  if (!match || factor === undefined || Number(match[1]) === 0) {
+    throw new UsageError(`invalid ${what} "${text}": use a duration like 90m, 12h or 30d`);
+  }
+  return Number(match[1]) * factor;
+}
+
 /** A byte count for people: `512 B`, `12.3 kB`, `4.0 MB`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;

@@ -1,4 +1,4 @@
-import type { App, Cell, Instance } from "@grove/client";
+import type { App, Cell, Instance, JoinTokenListing, TokenListing } from "@grove/client";
 import { formatMegabytes } from "./units";
 
 /** How long ago an ISO time was, in the largest whole unit: `12s`, `5m`, `3h`, `2d`. */
@@ -8,6 +8,11 @@ export function age(iso: string, now = Date.now()): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
   return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** How long until an ISO time, or `expired` once it has passed: `in 12m`, `in 29d`. */
+export function until(iso: string, now = Date.now()): string {
+  return Date.parse(iso) <= now ? "expired" : `in ${age(new Date(now).toISOString(), Date.parse(iso))}`;
 }
 
 /** `host:port` of an instance's first mapped port, or `-`. */
@@ -78,5 +83,31 @@ export function cellRow(cell: Cell): string[] {
       ? `${formatMegabytes(cell.available.memory_mb)}/${formatMegabytes(cell.capacity.memory_mb)}`
       : "-",
     cell.last_heartbeat_at ? `${age(cell.last_heartbeat_at)} ago` : "never",
+  ];
+}
+
+export const TOKEN_HEADERS = ["NAME", "ID", "ROLE", "TENANT", "CREATED", "EXPIRES", "LAST USED"];
+
+export function tokenRow(token: TokenListing): string[] {
+  return [
+    token.name || "-",
+    token.id,
+    token.role,
+    token.tenant ?? "-",
+    `${age(token.created_at)} ago`,
+    token.expires_at ? until(token.expires_at) : "never",
+    token.last_used_at ? `${age(token.last_used_at)} ago` : "never",
+  ];
+}
+
+export const JOIN_TOKEN_HEADERS = ["ID", "STATE", "USES", "CREATED", "EXPIRES"];
+
+export function joinTokenRow(token: JoinTokenListing): string[] {
+  return [
+    token.id,
+    token.state,
+    `${token.uses}/${token.max_uses}`,
+    `${age(token.created_at)} ago`,
+    until(token.expires_at),
   ];
 }

@@ -110,6 +110,9 @@ describeWith(["root", "postgres", "nats"], "grove apps, scale, start/stop, delet
       [["apps"], /^grove: grove apps needs a command: list, show/],
       [["apps", "list", "--bogus"], /^grove: unknown option '--bogus'$/],
       [["tokens", "create", "--role", "king"], /^grove: invalid role "king"/],
+      [["tokens", "create", "--expires-in", "30"], /^grove: invalid expires-in "30": use a duration like/],
+      [["cells", "token", "--expires-in", "3y"], /^grove: invalid expires-in "3y"/],
+      [["cells", "tokens"], /^grove: grove cells tokens needs a command: list, revoke/],
     ];
     for (const [args, line] of cases) {
       const run = await grove(args, { config });

@@ -1,7 +1,8 @@
-import type { Cell, JoinToken, Tenant, Token } from "@grove/client";
+import type { Cell, JoinToken, JoinTokenListing, Tenant, Token, TokenListing } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { joinHollowCell } from "../../api/test/hollow-cell";
+import { register } from "../../api/test/register-cell";
 import { configHome, grove, OPERATOR, serveApi } from "./harness";
 
 describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (operators)", () => {
@@ -40,7 +41,7 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     const api = await serveApi(pg, nats);
     const config = await configHome();
     await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
-    const issued = await grove(["cells", "token", "--ttl", "600", "--json"], { config });
+    const issued = await grove(["cells", "token", "--expires-in", "10m", "--json"], { config });
     const join = issued.json<JoinToken>();
     expect(join.token).toMatch(/^grovejoin_/);
     const cell = await joinHollowCell(api.nc, join.token, "hollow-ops");
@@ -68,5 +69,90 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     const unknown = await grove(["cells", "show", "nope"], { config });
     expect(unknown.errorLines).toEqual(["grove: no cell nope"]);
     expect(unknown.exitCode).toBe(1);
+  });
+
+  it("lists API tokens without secrets and revokes one by name; a tenant admin sees only its tenant's", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    const config = await configHome();
+    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+    await grove(["tenants", "create", "acme"], { config });
+    await grove(["tenants", "create", "globex"], { config });
+    const admin = (
+      await grove(
+        ["tokens", "create", "--tenant", "acme", "--role", "tenant_admin", "--name", "boss", "--json"],
+        {
+          config,
+        },
+      )
+    ).json<Token>();
+    await grove(["tokens", "create", "--tenant", "globex", "--name", "other"], { config });
+    const adminConfig = await configHome();
+    await grove(["login", "--api", api.url, "--token", admin.token], { config: adminConfig });
+    const ci = (
+      await grove(["tokens", "create", "--tenant", "acme", "--name", "ci", "--expires-in", "30d", "--json"], {
+        config: adminConfig,
+      })
+    ).json<Token>();
+    expect(ci).toMatchObject({ tenant: "acme", role: "developer", name: "ci" });
+    expect(Date.parse(ci.expires_at ?? "") - Date.now()).toBeGreaterThan(29 * 86_400_000);
+
+    const listed = (await grove(["tokens", "list", "--json"], { config: adminConfig })).json<
+      TokenListing[]
+    >();
+    expect(listed.map((token) => token.name)).toEqual(["boss", "ci"]);
+    const table = await grove(["tokens", "list"], { config: adminConfig });
+    expect(table.stdout).toMatch(/^NAME\s+ID\s+ROLE\s+TENANT\s+CREATED\s+EXPIRES\s+LAST USED$/m);
+    expect(table.stdout).toMatch(/^ci\s+\S+\s+developer\s+acme\s+\d+s ago\s+in 29d\s+never$/m);
+    expect(table.stdout).not.toContain(ci.token);
+    const all = (await grove(["tokens", "list", "--json"], { config })).json<TokenListing[]>();
+    expect(all.map((token) => token.name)).toEqual(["bootstrap", "boss", "other", "ci"]);
+
+    const ciConfig = await configHome();
+    await grove(["login", "--api", api.url, "--token", ci.token], { config: ciConfig });
+    const revoked = await grove(["tokens", "revoke", "ci"], { config: adminConfig });
+    expect(revoked.stdout).toBe(`revoked token ci (${ci.id})\n`);
+    const refused = await grove(["apps", "list"], { config: ciConfig });
+    expect(refused.errorLines).toEqual(["grove: revoked token (401 Unauthorized); run grove login"]);
+    expect(refused.exitCode).toBe(1);
+    const otherTenant = await grove(["tokens", "revoke", "other"], { config: adminConfig });
+    expect(otherTenant.errorLines).toEqual(["grove: no token other"]);
+    expect((await grove(["tokens", "list", "--json"], { config })).json<TokenListing[]>()).toHaveLength(3);
+  });
+
+  it("makes a join token for two cells, lists its uses, and revokes it", async ({ pg, nats }) => {
+    const api = await serveApi(pg, nats);
+    const config = await configHome();
+    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+    const join = (await grove(["cells", "token", "--uses", "2", "--json"], { config })).json<JoinToken>();
+    expect(join).toMatchObject({ uses: 0, max_uses: 2, state: "usable" });
+    const single = await grove(["cells", "token"], { config });
+    expect(single.stderr).toMatch(/joins one cell until /);
+    expect(await register(api.nc, join.token, "one")).toMatchObject({ ok: true });
+
+    const listed = (await grove(["cells", "tokens", "list", "--json"], { config })).json<
+      JoinTokenListing[]
+    >();
+    expect(listed.map(({ uses, max_uses }) => ({ uses, max_uses }))).toEqual([
+      { uses: 1, max_uses: 2 },
+      { uses: 0, max_uses: 1 },
+    ]);
+    const table = await grove(["cells", "tokens", "list"], { config });
+    expect(table.stdout).toMatch(
+      new RegExp(`^${join.id}\\s+usable\\s+1/2\\s+\\d+s ago\\s+in (59|60)m$`, "m"),
+    );
+    expect(table.stdout).not.toContain(join.token);
+
+    const revoked = await grove(["cells", "tokens", "revoke", join.id], { config });
+    expect(revoked.stdout).toBe(`revoked join token ${join.id}\n`);
+    expect(await register(api.nc, join.token, "two")).toMatchObject({
+      ok: false,
+      error: "join token revoked",
+    });
+    const again = await grove(["cells", "tokens", "revoke", join.id], { config });
+    expect(again.errorLines).toEqual([`grove: no join token ${join.id} (404 Not found)`]);
+    expect(again.exitCode).toBe(1);
   });
 });

@@ -16,12 +16,14 @@ import type {
   ExecSignal,
   Instance,
   JoinToken,
+  JoinTokenListing,
   LogEntry,
   Page,
   Quota,
   QuotaChanges,
   Tenant,
   Token,
+  TokenListing,
   UpdateApp,
 } from "./types";
 
@@ -95,6 +97,18 @@ export class GroveClient {
   /** Issues an API token; its secret is in the result only. */
   createToken(body: CreateToken): Promise<Token> {
     return this.call((signal) => this.http.POST("/v1/tokens", { body, headers: idempotent(), signal }));
+  }
+
+  /** Every unrevoked API token the caller may manage (operators: all, or one tenant's), without secrets. */
+  listTokens(tenant?: string): Promise<TokenListing[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/tokens", { params: { query: { limit: PAGE, cursor, tenant } }, signal }),
+    );
+  }
+
+  /** Revokes an API token by id: its next request is refused. */
+  async revokeToken(id: string): Promise<void> {
+    await this.call((signal) => this.http.DELETE("/v1/tokens/{id}", { params: { path: { id } }, signal }));
   }
 
   // quotas
@@ -364,14 +378,28 @@ export class GroveClient {
     );
   }
 
-  /** Creates a join token for new cells (operators). */
-  createJoinToken(ttlSeconds?: number): Promise<JoinToken> {
+  /** Creates a join token for new cells (operators): single-use and valid an hour unless told otherwise. */
+  createJoinToken(options: { expiresInSeconds?: number; uses?: number } = {}): Promise<JoinToken> {
     return this.call((signal) =>
       this.http.POST("/v1/cells/tokens", {
-        body: ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds },
+        body: { expires_in_seconds: options.expiresInSeconds, uses: options.uses },
         headers: idempotent(),
         signal,
       }),
+    );
+  }
+
+  /** Every unrevoked join token (operators), without secrets. */
+  listJoinTokens(): Promise<JoinTokenListing[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/cells/tokens", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  /** Revokes a join token by id: no cell joins with it any more (operators). */
+  async revokeJoinToken(id: string): Promise<void> {
+    await this.call((signal) =>
+      this.http.DELETE("/v1/cells/tokens/{id}", { params: { path: { id } }, signal }),
     );
   }
 

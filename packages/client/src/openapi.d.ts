@@ -230,85 +230,6 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
-  "/v1/tokens": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Issue an API token (operators: any; tenant admins: in their tenant) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description retries with the same key replay the first response */
-          "idempotency-key"?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          "application/json": components["schemas"]["CreateToken"];
-        };
-      };
-      responses: {
-        /** @description the token, shown once */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Token"];
-          };
-        };
-        /** @description invalid request */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description missing or unknown token */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description role not allowed */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description not found */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   "/v1/quota": {
     parameters: {
       query?: never;
@@ -527,6 +448,235 @@ export type paths = {
         };
       };
     };
+    trace?: never;
+  };
+  "/v1/tokens": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List unrevoked API tokens, never their secrets (operators: all; tenant admins: their tenant's) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description items per page */
+          limit?: number;
+          /** @description next_cursor of the previous page */
+          cursor?: string;
+          /** @description only this tenant's tokens */
+          tenant?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description a page of tokens, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: components["schemas"]["TokenListing"][];
+              next_cursor: string | null;
+            };
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Issue an API token (operators: any; tenant admins: in their tenant)
+     * @description The secret is in this response only. A retry with the same Idempotency-Key gets a 409 `secret-shown-once` naming the token made, not the secret again.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description retries with the same key replay the first response */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateToken"];
+        };
+      };
+      responses: {
+        /** @description the token, shown once */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Token"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/tokens/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an API token: its next request is refused (operators: any; tenant admins: their tenant's) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/v1/apps": {
@@ -2066,38 +2216,30 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    get?: never;
-    put?: never;
-    /** Create a join token for new cells (operators) */
-    post: {
+    /** List unrevoked join tokens, never their secrets (operators) */
+    get: {
       parameters: {
-        query?: never;
-        header?: {
-          /** @description retries with the same key replay the first response */
-          "idempotency-key"?: string;
+        query?: {
+          /** @description items per page */
+          limit?: number;
+          /** @description next_cursor of the previous page */
+          cursor?: string;
         };
+        header?: never;
         path?: never;
         cookie?: never;
       };
-      requestBody?: {
-        content: {
-          "application/json": {
-            /** @default 3600 */
-            ttl_seconds?: number;
-          };
-        };
-      };
+      requestBody?: never;
       responses: {
-        /** @description the token, shown once */
-        201: {
+        /** @description a page of join tokens, oldest first */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              id: string;
-              token: string;
-              expires_at: string;
+              items: components["schemas"]["JoinTokenListing"][];
+              next_cursor: string | null;
             };
           };
         };
@@ -2139,7 +2281,168 @@ export type paths = {
         };
       };
     };
+    put?: never;
+    /**
+     * Create a join token for new cells (operators)
+     * @description Single-use unless `uses` says more; expires after an hour unless `expires_in_seconds` says otherwise. The secret is in this response only: a retry with the same Idempotency-Key gets a 409 `secret-shown-once`.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description retries with the same key replay the first response */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            /**
+             * @description seconds until the token stops working
+             * @default 3600
+             * @example 2592000
+             */
+            expires_in_seconds?: number;
+            /**
+             * @description how many cells may join
+             * @default 1
+             */
+            uses?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description the token, shown once */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["JoinToken"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/cells/tokens/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke a join token: no cell joins with it any more (operators) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -2486,26 +2789,6 @@ export type components = {
         asked: number;
       };
     };
-    Token: {
-      id: string;
-      role: string;
-      tenant: string | null;
-      name: string;
-      /** @description shown once; only its hash is stored */
-      token: string;
-      created_at: string;
-    };
-    CreateToken: {
-      /** @enum {string} */
-      role: "operator" | "tenant_admin" | "developer";
-      /**
-       * @description required unless role is operator
-       * @example acme
-       */
-      tenant?: string;
-      /** @default  */
-      name?: string;
-    };
     Quota: {
       tenant: string;
       /** @description total memory of started instances, MB */
@@ -2574,6 +2857,44 @@ export type components = {
       routes?: number | null;
       /** @description per instance; stored and shown, not yet enforced by agents */
       log_lines_per_second?: number | null;
+    };
+    Token: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: "operator" | "tenant_admin" | "developer";
+      tenant: string | null;
+      created_at: string;
+      expires_at: string | null;
+      /** @description shown once; only its hash is stored */
+      token: string;
+    };
+    CreateToken: {
+      /** @enum {string} */
+      role: "operator" | "tenant_admin" | "developer";
+      /**
+       * @description required unless role is operator
+       * @example acme
+       */
+      tenant?: string;
+      /** @default  */
+      name?: string;
+      /**
+       * @description omitted: never expires
+       * @example 2592000
+       */
+      expires_in_seconds?: number;
+    };
+    TokenListing: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: "operator" | "tenant_admin" | "developer";
+      tenant: string | null;
+      created_at: string;
+      expires_at: string | null;
+      /** @description to the minute */
+      last_used_at: string | null;
     };
     App: {
       id: string;
@@ -2713,6 +3034,20 @@ export type components = {
       env?: {
         [key: string]: string;
       };
+    };
+    JoinToken: components["schemas"]["JoinTokenListing"] & {
+      /** @description shown once; only its hash is stored */
+      token: string;
+    };
+    JoinTokenListing: {
+      id: string;
+      /** @enum {string} */
+      state: "usable" | "used-up" | "expired";
+      /** @description cells joined with it */
+      uses: number;
+      max_uses: number;
+      created_at: string;
+      expires_at: string;
     };
     Cell: {
       id: string;

@@ -28,12 +28,16 @@ export type QuotaChanges = Schemas["QuotaChanges"];
 export type CreateToken = Schemas["CreateToken"];
 /** A newly issued API token (its secret is shown once). */
 export type Token = Schemas["Token"];
+/** An API token as listed: name, role, tenant, dates; never its secret. */
+export type TokenListing = Schemas["TokenListing"];
 /** An RFC 9457 problem document, as every error response carries. */
 export type Problem = Schemas["Problem"];
 /** Bits the tenant has uploaded. */
 export type Bits = paths["/v1/bits/{digest}"]["get"]["responses"][200]["content"]["application/json"];
 /** A cell join token (its secret is shown once). */
-export type JoinToken = paths["/v1/cells/tokens"]["post"]["responses"][201]["content"]["application/json"];
+export type JoinToken = Schemas["JoinToken"];
+/** A join token as listed: uses, expiry and state; never its secret. */
+export type JoinTokenListing = Schemas["JoinTokenListing"];
 
 /**
  * One log line of `GET /v1/apps/{name}/logs`, the JSON `data` of each SSE `log` event. The

@@ -1,20 +1,27 @@
 import type { Command } from "commander";
 import { action } from "../context";
-import { parseCount } from "../units";
+import { parseCount, parseDuration } from "../units";
 
-/** `grove cells token [--ttl SECONDS]` (operators): a join token for a new cell's agent. */
+/** `grove cells token [--uses N] [--expires-in 1h]` (operators): a join token for new cells' agents. */
 export function registerCellsToken(cells: Command): void {
   cells
     .command("token")
     .description("create a join token for new cells; start an agent with GROVE_JOIN_TOKEN (operators)")
-    .option("--ttl <seconds>", "how long the token can be used", "3600")
+    .option("--uses <n>", "how many cells may join with it", "1")
+    .option("--expires-in <duration>", "how long it can be used, e.g. 90m, 12h, 7d", "1h")
     .action(
-      action(async (ctx, options: { ttl: string }) => {
-        const token = await (await ctx.client()).createJoinToken(parseCount(options.ttl, "ttl"));
+      action(async (ctx, options: { uses: string; expiresIn: string }) => {
+        const token = await (await ctx.client()).createJoinToken({
+          uses: parseCount(options.uses, "uses"),
+          expiresInSeconds: parseDuration(options.expiresIn, "expires-in"),
+        });
         if (ctx.out.json) ctx.out.record(token);
         else {
           ctx.out.line(token.token);
-          ctx.out.note(`expires ${token.expires_at}; start an agent with GROVE_JOIN_TOKEN=<token>`);
+          const cells = token.max_uses === 1 ? "one cell" : `${token.max_uses} cells`;
+          ctx.out.note(
+            `joins ${cells} until ${token.expires_at}; start an agent with GROVE_JOIN_TOKEN=<token>`,
+          );
         }
       }),
     );
