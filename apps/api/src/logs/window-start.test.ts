@@ -27,6 +27,12 @@ describe("windowStart", () => {
     expect(await windowStart(s.count, 3, 20, 10)).toBe(3);
   });
 
+  it("does not search for an app with no lines in a long stream", async () => {
+    const s = stream([]);
+    expect(await windowStart(s.count, 1, 1_000_000, 10)).toBe(1);
+    expect(s.probes()).toBe(2);
+  });
+
   it("counts only lines before the end", async () => {
     const s = stream([1, 2, 3, 4, 5, 6, 7, 8]);
     const start = await windowStart(s.count, 1, 6, 2);

@@ -36,6 +36,8 @@ export async function windowStart(
 ): Promise<number> {
   const atEnd = await count(end);
   const before = async (seq: number) => (await count(seq)) - atEnd;
+  // an app with few lines (or none) needs no search
+  if ((await before(first)) <= wanted) return first;
   // invariant: before(lo) >= wanted (or lo === first), before(hi) < wanted
   let hi = end;
   let step = wanted;
