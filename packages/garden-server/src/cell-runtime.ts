@@ -30,6 +30,8 @@ export interface CellRuntimeOptions {
   outputCapBytes?: number;
   allowPrivileged?: boolean;
   defaultGraceTimeNs?: number;
+  /** host directories bind-mount sources may lie in (garden's bindMountSourceRoots); default none */
+  bindMountSourceRoots?: string[];
   log: Logger;
 }
 
@@ -79,6 +81,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       ...(options.outputCapBytes ? { outputCapBytes: options.outputCapBytes } : {}),
       ...(options.allowPrivileged !== undefined ? { allowPrivileged: options.allowPrivileged } : {}),
       ...(options.defaultGraceTimeNs !== undefined ? { defaultGraceTimeNs: options.defaultGraceTimeNs } : {}),
+      bindMountSourceRoots: options.bindMountSourceRoots ?? [],
       logger: log,
     },
     { volumizer: images, networker },

@@ -18,6 +18,7 @@ describe("grove-garden flags", () => {
       runtimeRoot: "/srv/g/garden-state/runc",
       runtimePath: "runc",
       allowPrivileged: true,
+      bindMountSourceRoots: [],
       portPool: { start: 61001, end: 65534 },
     });
   });
@@ -30,6 +31,7 @@ describe("grove-garden flags", () => {
       "--port-pool-start=40000",
       "--port-pool-size=10",
       "--network-pool=10.9.0.0/24",
+      "--bind-mount-source-roots=/srv/volumes,/srv/shared",
     ]);
     expect(config).toMatchObject({
       listen: { socketPath: "/tmp/garden.sock" },
@@ -37,12 +39,16 @@ describe("grove-garden flags", () => {
       allowPrivileged: false,
       portPool: { start: 40000, end: 40009 },
       network: { subnet: "10.9.0.0/24" },
+      bindMountSourceRoots: ["/srv/volumes", "/srv/shared"],
     });
   });
 
   it("fails with one line naming the bad flag", () => {
     expect(() => parseGardenFlags(["--depot", "/d", "--bind-port", "99999"])).toThrow(/^--bind-port: /);
     expect(() => parseGardenFlags(["--depot", "/d", "--nope"])).toThrow("unknown flag --nope");
+    expect(() => parseGardenFlags(["--depot", "/d", "--bind-mount-source-roots", "relative"])).toThrow(
+      /^--bind-mount-source-roots: /,
+    );
     expect(() => parseGardenFlags([])).toThrow("--depot DIR is required");
     expect(() => parseGardenFlags(["--depot"])).toThrow("flag --depot needs a value");
     expect(() => parseGardenFlags(["--depot", "/d", "--bind-socket", "/s", "--bind-port", "1"])).toThrow(

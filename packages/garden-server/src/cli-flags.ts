@@ -40,6 +40,7 @@ const flagNames = {
   "disable-privileged-containers": "boolean",
   "deny-privileged": "boolean",
   "allow-privileged": "boolean",
+  "bind-mount-source-roots": "string",
   "log-level": "string",
   help: "boolean",
 } as const;
@@ -104,6 +105,10 @@ const flagSchema = z
     "disable-privileged-containers": z.boolean().default(false),
     "deny-privileged": z.boolean().default(false),
     "allow-privileged": z.boolean().default(false),
+    "bind-mount-source-roots": z
+      .string()
+      .regex(/^\/[^,]*(,\/[^,]*)*$/, "want absolute directories separated by commas")
+      .optional(),
     "log-level": z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   })
   .strict();
@@ -122,6 +127,8 @@ export interface GardenCommandConfig {
   network: { subnet: string; name: string; bridge: string; externalIP: string | undefined };
   portPool: { start: number; end: number };
   allowPrivileged: boolean;
+  /** host directories bind-mount sources may lie in; empty = no host bind mounts */
+  bindMountSourceRoots: string[];
   logLevel: string;
 }
 
@@ -168,6 +175,7 @@ export function parseGardenFlags(argv: string[]): GardenCommandConfig | "help" {
     },
     portPool: { start: f["port-pool-start"], end: f["port-pool-start"] + f["port-pool-size"] - 1 },
     allowPrivileged: !deny,
+    bindMountSourceRoots: f["bind-mount-source-roots"]?.split(",") ?? [],
     logLevel: f["log-level"],
   };
 }
@@ -198,5 +206,6 @@ export const usage = `usage: grove-garden --depot DIR [--bind-socket PATH | --bi
   --external-ip IP                address NetIn maps on (default: first non-loopback IPv4)
   --port-pool-start N             first NetIn host port (default 61001)
   --port-pool-size N              number of NetIn host ports (default 4534)
+  --bind-mount-source-roots D,D   host directories bind-mount sources may lie in (default: none allowed)
   --disable-privileged-containers refuse privileged containers (alias --deny-privileged)
   --log-level LEVEL               trace|debug|info|warn|error (default info)`;

@@ -24,6 +24,7 @@ export async function createGardenRuntime(config: GardenCommandConfig, log: Logg
     allowPrivileged: config.allowPrivileged,
     defaultGraceTimeNs: config.defaultGraceTimeNs,
     maxContainers: config.maxContainers,
+    bindMountSourceRoots: config.bindMountSourceRoots,
     log,
   });
   return runtime.garden;

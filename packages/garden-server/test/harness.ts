@@ -53,6 +53,8 @@ export async function startServerStack(options: { networking?: boolean } = {}): 
     runtimeRoot: join(temp.path, "runc"),
     cgroupParent: `grove-gs-${runId}-${counter}`,
     binDir: join("/tmp", `grove-monitor-bin-${process.getuid?.() ?? 0}`),
+    // tests make host bind-mount sources here
+    bindMountSourceRoots: [join(temp.path, "shared")],
     logger: log,
   };
   const images = createImages({ storeDir: join(temp.path, "images") });

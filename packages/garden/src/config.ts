@@ -16,6 +16,11 @@ export interface GardenConfig {
   /** Unprivileged containers: container uid/gid 0 maps to hostId, for `size` ids. */
   uidMapping?: { hostId: number; size: number };
   allowPrivileged?: boolean;
+  /**
+   * Host directories a "host" bind mount's source may lie in (after symlinks); any other source
+   * is refused with BindMountRefused. Default none: no host bind mounts.
+   */
+  bindMountSourceRoots?: string[];
   /** Grace time of containers whose spec has none, in ns; 0 = never expire. */
   defaultGraceTimeNs?: number;
   maxContainers?: number;
@@ -54,6 +59,7 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
     cgroupParent: config.cgroupParent,
     uidMapping,
     allowPrivileged: config.allowPrivileged ?? true,
+    bindMountSourceRoots: config.bindMountSourceRoots ?? [],
     defaultGraceTimeNs: config.defaultGraceTimeNs ?? 0,
     maxContainers: config.maxContainers ?? Math.max(1, cpus().length * 125),
     binDir: config.binDir ?? join(config.depotDir, ".bin"),

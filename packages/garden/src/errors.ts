@@ -12,7 +12,7 @@ export class GardenError extends Error {
     | "" = "";
   constructor(
     message: string,
-    readonly details: { handle?: string; processId?: string; binary?: string } = {},
+    readonly details: { handle?: string; processId?: string; binary?: string; srcPath?: string } = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -50,6 +50,16 @@ export class Unrecoverable extends GardenError {
 
 /** A bad request: invalid spec, duplicate handle, unknown image scheme, malicious archive… */
 export class InvalidSpec extends GardenError {}
+
+/** A bind mount the runtime will not make: a source outside the allowed roots, a bad path or mode. */
+export class BindMountRefused extends InvalidSpec {
+  constructor(
+    readonly srcPath: string,
+    readonly reason: string,
+  ) {
+    super(`bind mount of ${JSON.stringify(srcPath)} refused: ${reason}`, { srcPath });
+  }
+}
 
 /** The OCI runtime failed; the message is what the runtime itself last logged. */
 export class RuntimeFailed extends GardenError {

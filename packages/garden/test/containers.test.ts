@@ -1,7 +1,14 @@
 import { access, readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ContainerNotFound, GardenError, InvalidSpec, RuntimeFailed, ServiceUnavailable } from "../src/index";
+import {
+  BindMountRefused,
+  ContainerNotFound,
+  GardenError,
+  InvalidSpec,
+  RuntimeFailed,
+  ServiceUnavailable,
+} from "../src/index";
 import {
   eventually,
   firstChunk,
@@ -107,15 +114,16 @@ describe.runIf(runtimeAvailable)("containers", () => {
   });
 
   it("fails with the runtime's own message and leaves nothing behind", async () => {
+    // a file mounted over a directory: allowed by Garden, refused by the runtime
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(`${fixture.bindsDir}/a-file`, "x");
     const attempt = fixture.garden.create({
       handle: "bad-mount",
-      bindMounts: [{ srcPath: "/no/such/host/dir", dstPath: "/x", mode: "ro", origin: "host" }],
+      bindMounts: [{ srcPath: `${fixture.bindsDir}/a-file`, dstPath: "/bin", mode: "ro", origin: "host" }],
     });
     const error = await attempt.catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(RuntimeFailed);
-    expect((error as RuntimeFailed).runtimeMessage).toMatch(
-      /failed to open mount source \/no\/such\/host\/dir: No such file or directory/,
-    );
+    expect((error as RuntimeFailed).runtimeMessage).toMatch(/a-file.*not a directory/i);
     expect((error as Error).message).toMatch(/^runtime (create|run): /);
     expect(
       (await fixture.garden.containers({}, { includeIncomplete: true })).map((c) => c.handle),
@@ -230,7 +238,7 @@ describe.runIf(runtimeAvailable)("containers", () => {
 
   it("bind-mounts host directories read-only or read-write", async () => {
     const { mkdtemp, writeFile, readFile, chmod } = await import("node:fs/promises");
-    const hostDir = await mkdtemp(`${fixture.dir}/bind-`);
+    const hostDir = await mkdtemp(`${fixture.bindsDir}/bind-`);
     await chmod(hostDir, 0o777);
     await writeFile(`${hostDir}/hello`, "from host\n");
     const container = await fixture.garden.create({
@@ -245,6 +253,31 @@ describe.runIf(runtimeAvailable)("containers", () => {
     expect((await sh(container, "echo written > /rw/new")).exitCode).toBe(0);
     expect(await readFile(`${hostDir}/new`, "utf8")).toBe("written\n");
     await fixture.garden.destroy("binds");
+  });
+
+  it("refuses bind-mount sources outside the allowed roots, also through a symlink, and creates nothing", async () => {
+    const { mkdtemp, symlink } = await import("node:fs/promises");
+    const outside = await mkdtemp(`${fixture.dir}/outside-`);
+    await symlink(outside, `${fixture.bindsDir}/escape`);
+    const attempts = [
+      { srcPath: outside, dstPath: "/x", mode: "rw", origin: "host" },
+      { srcPath: "/etc", dstPath: "/x", mode: "ro", origin: "host" },
+      { srcPath: `${fixture.bindsDir}/escape`, dstPath: "/x", mode: "rw", origin: "host" },
+      { srcPath: `${fixture.bindsDir}/../outside`, dstPath: "/x", mode: "rw", origin: "host" },
+      { srcPath: fixture.bindsDir, dstPath: "../x", mode: "rw", origin: "host" },
+    ] as const;
+    for (const mount of attempts) {
+      const error = await fixture.garden
+        .create({ handle: "refused-mount", bindMounts: [mount] })
+        .catch((caught: Error) => caught);
+      expect(error).toBeInstanceOf(BindMountRefused);
+      expect(error).toBeInstanceOf(InvalidSpec);
+      expect((error as BindMountRefused).srcPath).toBe(mount.srcPath);
+    }
+    expect(
+      (await fixture.garden.containers({}, { includeIncomplete: true })).map((c) => c.handle),
+    ).not.toContain("refused-mount");
+    expect(await exists(`${fixture.config.depotDir}/refused-mount`)).toBe(false);
   });
 
   it("keeps working when the process reads nothing it was given", async () => {

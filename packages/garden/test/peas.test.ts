@@ -1,4 +1,4 @@
-import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,21 @@ describe.runIf(runtimeAvailable)("peas", () => {
     (await execa("runc", ["--root", fixture.config.runtimeRoot, "list", "-q"])).stdout
       .split("\n")
       .filter(Boolean);
+
+  it("mounts a container-origin source from the container's rootfs, following links inside it only", async () => {
+    const hostDir = await mkdtemp(join(fixture.bindsDir, "secret-"));
+    await writeFile(join(hostDir, "secret"), "host secret\n");
+    // a link in the container whose target is the host directory's path
+    await sh(container, `mkdir -p ${hostDir} && echo inside > ${hostDir}/secret && ln -s ${hostDir} /link`);
+    const pea = await container.run({
+      path: "/bin/sh",
+      args: ["-c", "cat /mnt/secret; echo x > /mnt/secret || echo read-only"],
+      image: { uri: peaImage },
+      bindMounts: [{ srcPath: "/link", dstPath: "/mnt", mode: "ro", origin: "container" }],
+    });
+    expect(await readAll(pea.stdout())).toBe("inside\nread-only\n");
+    expect(await pea.wait()).toBe(0);
+  });
 
   it("runs a pea with its own rootfs that shares the container's network, pids and hostname", async () => {
     const server = await container.run({ path: "httpd", args: ["-f", "-p", "8080", "-h", "/www"] });
@@ -85,7 +100,7 @@ async function minimalRootfs(dir: string): Promise<string> {
   for (const sub of ["bin", "etc", "tmp", "proc", "dev", "sys"])
     await mkdir(join(dir, sub), { recursive: true });
   await copyFile("/bin/busybox", join(dir, "bin/busybox"));
-  for (const applet of ["sh", "wget", "ps", "grep", "hostname", "ls", "sleep", "stty"]) {
+  for (const applet of ["sh", "wget", "ps", "grep", "hostname", "ls", "sleep", "stty", "cat"]) {
     await symlink("busybox", join(dir, "bin", applet));
   }
   await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -46,6 +46,8 @@ export interface GardenFixture {
   config: GardenConfig;
   images: ReturnType<typeof createImages>;
   dir: string;
+  /** The one host directory bind-mount sources may lie in (`config.bindMountSourceRoots`). */
+  bindsDir: string;
   /** Destroys every container, sweeps the runtime root and cgroups, removes all files. */
   cleanup(): Promise<void>;
   /** A second garden on the same depot, as after a restart of the runtime. */
@@ -60,11 +62,14 @@ export async function gardenFixture(overrides: Partial<GardenConfig> = {}): Prom
   const temp = { path, remove: () => rm(path, { recursive: true, force: true }) };
   // The user-namespaced container root must be able to reach the rootfs and bundle files.
   await chmod(temp.path, 0o755);
+  // Host bind mounts may come from here only (tests of the refusal use anything outside it).
+  await mkdir(join(temp.path, "binds"), { mode: 0o755 });
   const config: GardenConfig = {
     depotDir: join(temp.path, "depot"),
     runtimeRoot: join(temp.path, "runc"),
     cgroupParent: `grove-test-${runId}-${counter}`,
     binDir: join(sharedBinDir()),
+    bindMountSourceRoots: [join(temp.path, "binds")],
     logger: pino({ level: process.env.GROVE_LOG_LEVEL ?? "silent" }),
     ...overrides,
   };
@@ -81,6 +86,7 @@ export async function gardenFixture(overrides: Partial<GardenConfig> = {}): Prom
     config,
     images,
     dir: temp.path,
+    bindsDir: join(temp.path, "binds"),
     reopen: open,
     async cleanup() {
       for (const opened of gardens) await opened.close().catch(() => {});

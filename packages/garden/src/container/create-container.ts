@@ -9,6 +9,7 @@ import { launchUnderMonitor } from "../process/launch";
 import { readPid } from "../process/process-handle";
 import type { ContainerSpec } from "../types";
 import { destroyContainer } from "./destroy-container";
+import { resolveBindMounts } from "./resolve-bind-mounts";
 
 const handlePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
@@ -81,7 +82,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
     uidMapping,
     cgroupsPath: cgroupsPathOf(context, handle),
     limits: spec.limits,
-    bindMounts: spec.bindMounts,
+    bindMounts: await resolveBindMounts(spec.bindMounts, context.config.bindMountSourceRoots, rootfs.path),
     env: record.spec.env,
     initBinary: context.initBinary,
     hostsFile,

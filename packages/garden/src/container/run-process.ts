@@ -13,6 +13,7 @@ import { ProcessHandle, readPid } from "../process/process-handle";
 import { type ResolvedUser, resolveUser } from "../process/users";
 import type { ProcessSpec } from "../types";
 import { type ProcessRecord, readProcessRecord, removeProcessDir } from "./process-record";
+import { resolveBindMounts } from "./resolve-bind-mounts";
 
 const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -128,7 +129,12 @@ async function startPea(
     uidMapping,
     cgroupsPath: `${cgroupsPathOf(context, record.handle)}/pea-${id}`,
     limits: spec.limits,
-    bindMounts: spec.bindMounts,
+    // a "container" origin names a path in the container the pea belongs to
+    bindMounts: await resolveBindMounts(
+      spec.bindMounts,
+      context.config.bindMountSourceRoots,
+      record.rootfsPath as string,
+    ),
     env: [],
     initBinary: context.initBinary,
     hostsFile: join(context.depot.dir(record.handle), "hosts"),
