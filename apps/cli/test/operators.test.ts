@@ -46,7 +46,7 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     expect(join.token).toMatch(/^grovejoin_/);
     const cell = await joinHollowCell(api.nc, join.token, "hollow-ops");
     onTestFinished(() => cell.stop());
-    cell.heartbeat();
+    cell.startHeartbeats(1000); // each CLI run can take seconds on a loaded machine: stay present
     const list = await grove(["cells", "list", "--json"], { config });
     expect(list.json<Cell[]>()).toMatchObject([{ name: "hollow-ops", id: cell.cellId, state: "active" }]);
     const table = await grove(["cells", "list"], { config });
