@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Garden } from "@grove/garden";
+import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "@grove/images/archive";
 import {
   CellCommand,
   CellHeartbeat,
@@ -42,6 +43,10 @@ export interface AgentOptions {
   /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
   stackLayers(stack: string): Promise<string[]>;
   heartbeatMs?: number;
+  /** what app bits may hold; must match the api's (default DEFAULT_ARCHIVE_LIMITS) */
+  archiveLimits?: ArchiveLimits;
+  /** unpacked bits past this size are removed, least recently used first (default 10 GiB) */
+  bitsCacheMaxBytes?: number;
   log: Logger;
 }
 
@@ -77,9 +82,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const js = jetstream(nats);
   const events = new InstanceEventPublisher(js, identity, log);
-  const bits = new BitsCache(join(stateDir, "bits"), () => new Objm(nats).open(BITS_BUCKET));
-  await mkdir(join(stateDir, "bits"), { recursive: true });
-  const instances = new InstanceManager({
+  const bits = new BitsCache({
+    dir: join(stateDir, "bits"),
+    store: () => new Objm(nats).open(BITS_BUCKET),
+    limits: options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS,
+    maxBytes: options.bitsCacheMaxBytes ?? 10 * 1024 ** 3,
+    inUse: () => instances.details().flatMap((detail) => (detail.bitsDigest ? [detail.bitsDigest] : [])),
+    log: log.child({ component: "agent.bits" }),
+  });
+  const instances: InstanceManager = new InstanceManager({
     garden,
     bits,
     events,

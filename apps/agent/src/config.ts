@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { ArchiveLimitsEnv } from "@grove/images/archive";
 import { z } from "zod";
 
 const list = z
@@ -35,6 +36,14 @@ export const AgentConfig = z.object({
   GROVE_PORT_POOL_START: z.coerce.number().int().min(1024).max(65000).default(61001),
   GROVE_PORT_POOL_SIZE: z.coerce.number().int().positive().default(4000),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** unpacked app bits past this size are removed, least recently used first; bits in use stay */
+  GROVE_BITS_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 ** 3),
+  /** what app bits may hold (GROVE_ARCHIVE_MAX_*); set them as on the api */
+  ...ArchiveLimitsEnv.shape,
 });
 export type AgentConfig = z.output<typeof AgentConfig>;
 

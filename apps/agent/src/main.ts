@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
+import { archiveLimitsOf } from "@grove/images/archive";
 import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startAgent } from "./agent";
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     },
     stackLayers: runtime.stackLayers,
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
+    archiveLimits: archiveLimitsOf(config),
+    bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,
     log,
   });
   log.info({ cellId: agent.identity.cellId }, "agent running");

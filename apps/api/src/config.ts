@@ -1,3 +1,4 @@
+import { ArchiveLimitsEnv } from "@grove/images/archive";
 import { z } from "zod";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
@@ -32,6 +33,8 @@ export const ConfigSchema = z.object({
   GROVE_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   /** Largest bits upload. */
   GROVE_MAX_BITS_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  /** What an uploaded archive may hold (GROVE_ARCHIVE_MAX_*); agents must use the same values. */
+  ...ArchiveLimitsEnv.shape,
 });
 
 /** The parsed, typed configuration of the api. */

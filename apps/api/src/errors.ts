@@ -73,6 +73,27 @@ export class PayloadTooLarge extends ApiError {
   readonly title = "Payload too large";
 }
 
+/** What an archive went past: the limit's name, the setting that sets it and its value. */
+export interface ArchiveLimitView {
+  name: string;
+  setting: string;
+  max: number;
+}
+
+/** An uploaded archive Grove will not unpack; `entry` names the member, `limit` the limit it went past. */
+export class UnprocessableArchive extends ApiError {
+  readonly status = 422;
+  readonly slug = "invalid-archive";
+  readonly title = "Invalid archive";
+  constructor(
+    detail: string,
+    readonly entry?: string,
+    readonly limit?: ArchiveLimitView,
+  ) {
+    super(detail);
+  }
+}
+
 /** The body's media type is not one this route accepts. */
 export class UnsupportedMediaType extends ApiError {
   readonly status = 415;

@@ -99,7 +99,7 @@ describeWith(["root", "postgres", "nats"], "bits upload", () => {
 });
 
 describeWith(["root", "postgres", "nats"], "bits validation", () => {
-  it("refuses an archive with an escaping path with 400 naming the body, and keeps the revision", async ({
+  it("refuses an archive with an escaping path with 422 naming the member, and keeps the revision", async ({
     pg,
     nats,
   }) => {
@@ -108,9 +108,10 @@ describeWith(["root", "postgres", "nats"], "bits validation", () => {
     await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp() }), 201);
     const evil = await tarOf({ "../../etc/cron.d/evil": "* * * * * root sh" });
     const res = await t.call("/v1/apps/web/bits", { method: "PUT", token: dev, body: evil });
-    const problem = (await expectStatus(res, 400)) as { detail: string; errors: { field: string }[] };
-    expect(problem.detail).toMatch(/unsafe archive/);
-    expect(problem.errors[0]?.field).toBe("(body)");
+    const problem = (await expectStatus(res, 422)) as { type: string; detail: string; entry: string };
+    expect(problem.type).toBe("urn:grove:problem:invalid-archive");
+    expect(problem.detail).toMatch(/path contains '\.\.'/);
+    expect(problem.entry).toBe("../../etc/cron.d/evil");
     await expectStatus(await t.call(`/v1/bits/${sha256(evil)}`, { token: dev }), 404);
     const app = (await expectStatus(await t.call("/v1/apps/web", { token: dev }), 200)) as {
       revision: number;

@@ -1518,7 +1518,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description the change would exceed a quota; nothing changed */
+        /** @description an archive Grove will not unpack (`entry` names the member, `limit` the limit it went past), or the change would exceed a quota; nothing changed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -2787,6 +2787,12 @@ export type components = {
         limit: number;
         usage: number;
         asked: number;
+      };
+      entry?: string;
+      limit?: {
+        name: string;
+        setting: string;
+        max: number;
       };
     };
     Quota: {

@@ -17,15 +17,8 @@ export class InvalidImage extends ImagesError {
   }
 }
 
-/** An archive entry would escape its destination, or is of a kind that is not accepted. */
-export class InvalidArchive extends ImagesError {
-  constructor(
-    readonly entry: string,
-    reason: string,
-  ) {
-    super(`invalid archive entry ${JSON.stringify(entry)}: ${reason}`);
-  }
-}
+/** An archive entry would escape its destination, is of a kind that is not accepted, or goes past a limit. */
+export { ArchiveLimitExceeded, InvalidArchive } from "./archive/index";
 
 /** A path asked for (e.g. by StreamOut) does not exist or leaves its root through a symlink. */
 export class InvalidPath extends ImagesError {

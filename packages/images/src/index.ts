@@ -13,6 +13,7 @@ export { silentLogger } from "./logger";
 export { ensureNodeLayer, type NodeLayer } from "./node-layer";
 export { parseOciUri } from "./oci-layout";
 export { shiftedLayer, shiftOwnership } from "./shift";
-export { type ExtractOptions, type ExtractResult, extractTar } from "./tar-extract";
+export { DigestMismatch, type ExtractOptions, type ExtractResult, extractTar } from "./tar-extract";
 export { packTar } from "./tar-pack";
+export { treeUsage } from "./tree-walk";
 export type * from "./types";

@@ -2,9 +2,19 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "./archive/index";
 import type { ResolvedLayer } from "./resolve-image";
 import { buildOnce, shortHash } from "./store-paths";
 import { extractTar } from "./tar-extract";
+
+/** Image layers are larger than app bits; their limits still bound time and space. */
+const IMAGE_LAYER_LIMITS: ArchiveLimits = {
+  ...DEFAULT_ARCHIVE_LIMITS,
+  maxEntries: 1_000_000,
+  maxUnpackedBytes: 32 * 1024 ** 3,
+  maxLinks: 200_000,
+  maxLinkSteps: 20_000_000,
+};
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -40,6 +50,7 @@ export async function ensureUnpackedLayers(
         whiteouts: true,
         symlinks: "any",
         devices: "skip",
+        limits: IMAGE_LAYER_LIMITS,
       });
     }
   });

@@ -8,16 +8,25 @@ import {
   mkdir,
   open,
   readdir,
+  readlink,
   rm,
   symlink,
   utimes,
 } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidArchive } from "./errors";
-import { entrySegments, whiteoutOf } from "./tar-paths";
-import { planExtraction } from "./tar-plan";
-import { spoolArchive, type TarEntry, tarEntries } from "./tar-source";
+import {
+  type ArchiveLimits,
+  DEFAULT_ARCHIVE_LIMITS,
+  type DiskView,
+  entrySegments,
+  InvalidArchive,
+  planArchive,
+  spoolArchive,
+  type TarEntry,
+  tarEntries,
+  whiteoutOf,
+} from "./archive/index";
 
 export interface ExtractOptions {
   /** added to every member's uid and gid (user-namespaced containers); default 0 */
@@ -35,10 +44,29 @@ export interface ExtractOptions {
   whiteouts?: boolean;
   /** where a streamed archive is buffered while it is checked (default the OS temp dir) */
   spoolDir?: string;
+  /** what the archive may hold (default DEFAULT_ARCHIVE_LIMITS) */
+  limits?: ArchiveLimits;
+  /** mode bits kept from members (default 0o7777); e.g. 0o770 drops setuid/setgid, sticky and world access */
+  modeMask?: number;
+  /** when set, a streamed archive whose SHA-256 is not this (`sha256:<hex>`) is refused before planning */
+  digest?: string;
 }
 
 export interface ExtractResult {
   entries: number;
+  /** bytes of the uncompressed tar stream */
+  unpackedBytes: number;
+}
+
+/** The streamed archive's bytes are not the ones asked for. */
+export class DigestMismatch extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`archive digest is ${actual}, not the expected ${expected}`);
+    this.name = "DigestMismatch";
+  }
 }
 
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -52,9 +80,19 @@ async function lstatOrNull(path: string) {
   }
 }
 
+/** The destination's own entries, as the planner sees them. */
+function diskOf(destDir: string): DiskView {
+  return async (key) => {
+    const st = await lstatOrNull(join(destDir, key));
+    if (st === null) return null;
+    if (st.isSymbolicLink()) return { kind: "symlink", target: await readlink(join(destDir, key)) };
+    return { kind: st.isDirectory() ? "dir" : st.isFile() ? "file" : "other" };
+  };
+}
+
 /**
  * Extracts a tar (or gzipped tar) into `destDir`. The archive is checked in full first (see
- * planExtraction), so a refused archive changes nothing; while writing, every parent is checked
+ * planArchive), so a refused archive changes nothing; while writing, every parent is checked
  * again with lstat and files are created with O_EXCL|O_NOFOLLOW, so nothing is ever written
  * through a symlink. Existing entries at a member's path are replaced, directories are merged.
  *
@@ -68,30 +106,43 @@ export async function extractTar(
 ): Promise<ExtractResult> {
   const archive = await spoolArchive(source, options.spoolDir);
   try {
-    const planOptions = {
+    if (options.digest !== undefined && archive.digest !== undefined && archive.digest !== options.digest) {
+      throw new DigestMismatch(options.digest, archive.digest);
+    }
+    const limits = options.limits ?? DEFAULT_ARCHIVE_LIMITS;
+    const plan = await planArchive(archive.path, {
+      limits,
       symlinks: options.symlinks ?? "contained",
       devices: options.devices ?? "reject",
       whiteouts: options.whiteouts ?? false,
-    };
-    const entries = await planExtraction(archive.path, destDir, planOptions);
+      disk: diskOf(destDir),
+    });
     await mkdir(destDir, { recursive: true });
-    await applyArchive(archive.path, destDir, options);
-    return { entries };
+    await applyArchive(archive.path, destDir, options, limits);
+    return { entries: plan.entries, unpackedBytes: plan.unpackedBytes };
   } finally {
     await archive.dispose();
   }
 }
 
-async function applyArchive(archivePath: string, destDir: string, options: ExtractOptions): Promise<void> {
+async function applyArchive(
+  archivePath: string,
+  destDir: string,
+  options: ExtractOptions,
+  limits: ArchiveLimits,
+): Promise<void> {
   const shift = options.uidShift ?? 0;
+  const modeMask = options.modeMask ?? 0o7777;
   const ownerOf = (uid = 0, gid = 0) => options.owner ?? { uid: uid + shift, gid: gid + shift };
+  /** paths written by this archive, and every directory above one (so a lookup is one step) */
   const written = new Set<string>();
-  const dirTimes: Array<[string, Date]> = [];
-  const isWritten = (key: string) => {
-    if (written.has(key)) return true;
-    for (const w of written) if (w.startsWith(`${key}/`)) return true;
-    return false;
+  const writtenAbove = new Set<string>();
+  const markWritten = (segments: string[]) => {
+    written.add(segments.join("/"));
+    for (let i = 1; i < segments.length; i++) writtenAbove.add(segments.slice(0, i).join("/"));
   };
+  const dirTimes: Array<[string, Date]> = [];
+  const isWritten = (key: string) => written.has(key) || writtenAbove.has(key);
 
   async function ensureDirChain(name: string, segments: string[]): Promise<void> {
     for (let i = 1; i <= segments.length; i++) {
@@ -126,7 +177,7 @@ async function applyArchive(archivePath: string, destDir: string, options: Extra
       for await (const chunk of entry) await handle.write(chunk as Uint8Array);
       const owner = ownerOf(entry.header.uid, entry.header.gid);
       await handle.chown(owner.uid, owner.gid);
-      await handle.chmod((entry.header.mode ?? 0o644) & 0o7777);
+      await handle.chmod((entry.header.mode ?? 0o644) & modeMask);
       const mtime = entry.header.mtime ?? new Date();
       await handle.utimes(mtime, mtime);
     } finally {
@@ -134,7 +185,7 @@ async function applyArchive(archivePath: string, destDir: string, options: Extra
     }
   }
 
-  for await (const entry of tarEntries(archivePath)) {
+  for await (const entry of tarEntries(archivePath, { maxUnpackedBytes: limits.maxUnpackedBytes })) {
     const { header } = entry;
     const name = header.name;
     const segments = entrySegments(name);
@@ -172,7 +223,7 @@ async function applyArchive(archivePath: string, destDir: string, options: Extra
         await clearPath(path, true);
         if ((await lstatOrNull(path)) === null) await mkdir(path, { mode: 0o700 });
         await lchown(path, owner.uid, owner.gid);
-        await chmod(path, (header.mode ?? 0o755) & 0o7777);
+        await chmod(path, (header.mode ?? 0o755) & modeMask);
         dirTimes.push([path, mtime]);
         break;
       }
@@ -202,7 +253,7 @@ async function applyArchive(archivePath: string, destDir: string, options: Extra
         entry.resume();
         throw new InvalidArchive(name, `unsupported entry type ${type}`);
     }
-    written.add(key);
+    markWritten(segments);
   }
   // directory times last: creating their children changed them
   for (const [path, mtime] of dirTimes.reverse()) await utimes(path, mtime, mtime).catch(() => undefined);

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extractTar, InvalidArchive, InvalidPath, packTar } from "../src/index";
+import { DigestMismatch, extractTar, InvalidArchive, InvalidPath, packTar } from "../src/index";
 import { requireRoot } from "./helpers";
 import { type Member, streamOf, tarOf } from "./tar-fixtures";
 
@@ -194,6 +194,25 @@ describe("extractTar writes what a well-formed archive holds", () => {
     const { stdout: link } = await execa("stat", ["-c", "%u", join(dest, "home/vcap/link")]);
     expect(link).toBe("102000");
     expect((await stat(join(dest, "home"))).uid).toBe(100000);
+  });
+
+  it("drops setuid/setgid and world access with a mode mask (app bits)", async () => {
+    const members: Member[] = [
+      { name: "dir/", type: "directory", mode: 0o2777 },
+      { name: "dir/suid", body: "x", mode: 0o6777 },
+    ];
+    await extractTar(streamOf(await tarOf(members)), dest, { modeMask: 0o770 });
+    expect((await stat(join(dest, "dir/suid"))).mode & 0o7777).toBe(0o770);
+    expect((await stat(join(dest, "dir"))).mode & 0o7777).toBe(0o770);
+  });
+
+  it("refuses a stream whose SHA-256 is not the digest asked for, writing nothing", async () => {
+    const bytes = await tarOf([{ name: "f", body: "x" }]);
+    const wrong = `sha256:${"0".repeat(64)}`;
+    const err = await extractTar(streamOf(bytes), dest, { digest: wrong, spoolDir: base }).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatch);
+    expect(await readdir(dest)).toEqual([]);
+    expect((await readdir(base)).sort()).toEqual(["dest", "outside"]);
   });
 
   it.runIf(isRoot)("gives every member a fixed owner when asked", async () => {

@@ -21,6 +21,8 @@ export const ProblemSchema = z
       })
       .optional()
       .openapi({ description: "for quota-exceeded: the limit, the usage and the amount asked" }),
+    entry: z.string().optional(),
+    limit: z.object({ name: z.string(), setting: z.string(), max: z.number() }).optional(),
   })
   .openapi("Problem");
 
@@ -41,6 +43,13 @@ export const conflictProblem = { 409: problem("conflict") } as const;
 export const preconditionProblem = { 412: problem("If-Match does not match") } as const;
 export const quotaProblem = { 422: problem("the change would exceed a quota; nothing changed") } as const;
 export const tooLargeProblem = { 413: problem("body too large") } as const;
+/** Bits uploads: a refused archive (`entry`, `limit`) or, as on every change, a quota (`quota`). */
+export const invalidArchiveProblem = {
+  422: problem(
+    "an archive Grove will not unpack (`entry` names the member, `limit` the limit it went past), " +
+      "or the change would exceed a quota; nothing changed",
+  ),
+} as const;
 
 /** `application/json` content of a schema. */
 export function json<S extends z.ZodType>(schema: S, description: string) {

@@ -4,10 +4,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import {
   ApiError,
+  type ArchiveLimitView,
   type FieldIssue,
   Invalid,
   QuotaExceeded,
   type QuotaRefusal,
+  UnprocessableArchive,
   UnsupportedMediaType,
 } from "../errors";
 import type { ApiEnv } from "./env";
@@ -23,6 +25,10 @@ export interface Problem {
   errors?: FieldIssue[];
   /** for `quota-exceeded`: the limit, the usage and the amount asked */
   quota?: QuotaRefusal;
+  /** an archive's offending member */
+  entry?: string;
+  /** the archive limit a refused archive went past */
+  limit?: ArchiveLimitView;
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -49,6 +55,10 @@ export function problemResponse(c: Context<ApiEnv>, error: ApiError | undefined)
       };
   if (error instanceof Invalid && error.issues.length > 0) problem.errors = error.issues;
   if (error instanceof QuotaExceeded) problem.quota = error.quota;
+  if (error instanceof UnprocessableArchive) {
+    if (error.entry !== undefined) problem.entry = error.entry;
+    if (error.limit !== undefined) problem.limit = error.limit;
+  }
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
   });

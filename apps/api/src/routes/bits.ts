@@ -1,3 +1,4 @@
+import { archiveLimitsOf } from "@grove/images/archive";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { validateArchive } from "../apps/archive";
 import { receiveBits } from "../apps/receive-bits";
@@ -9,8 +10,8 @@ import {
   bearerSecurity,
   commonProblems,
   IfMatchHeader,
+  invalidArchiveProblem,
   json,
-  quotaProblem,
   tooLargeProblem,
 } from "../http/openapi";
 import { appEtag, TenantApps } from "../repo/apps";
@@ -36,7 +37,7 @@ const upload = createRoute({
     200: json(BitsUploadView, "the app now runs these bits"),
     ...commonProblems,
     ...tooLargeProblem,
-    ...quotaProblem,
+    ...invalidArchiveProblem,
   },
 });
 
@@ -55,6 +56,7 @@ const lookup = createRoute({
 
 /** Bits upload (`PUT /v1/apps/{name}/bits`) and lookup (`GET|HEAD /v1/bits/{digest}`). */
 export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const archiveLimits = archiveLimitsOf(deps.config);
   app.openapi(upload, async (c) => {
     const tenantId = await tenantIdOf(c, deps.db);
     const apps = new TenantApps(deps.db, tenantId);
@@ -84,7 +86,7 @@ export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
             { field: "digest", message: "does not match the body" },
           ]);
         }
-        await validateArchive(received.path);
+        await validateArchive(received.path, archiveLimits);
         if (!(await deps.bits.has(received.digest))) await deps.bits.putFile(received.digest, received.path);
         await tenantBits.record(received.digest, received.sizeBytes);
       } finally {

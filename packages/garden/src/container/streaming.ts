@@ -2,7 +2,7 @@ import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { extractTar } from "@grove/images";
+import { extractTar, InvalidArchive } from "@grove/images";
 import { pack } from "tar-stream";
 import type { GardenContext } from "../context";
 import type { ContainerRecord } from "../depot/depot";
@@ -122,8 +122,7 @@ async function targetOf(
 }
 
 function asInvalidSpec(error: unknown, handle: string): Error {
-  const name = (error as Error).name;
-  if (name === "InvalidArchive" || name === "InvalidPath") {
+  if (error instanceof InvalidArchive || (error as Error).name === "InvalidPath") {
     return new InvalidSpec((error as Error).message, { handle });
   }
   return error as Error;

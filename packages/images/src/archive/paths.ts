@@ -1,4 +1,5 @@
 import { InvalidArchive } from "./errors";
+import { MAX_SEGMENT_BYTES } from "./limits";
 
 /**
  * An archive member name as path segments below the destination: "./a//b/" → ["a", "b"].
@@ -9,6 +10,10 @@ export function entrySegments(name: string): string[] {
   if (name.includes("\0")) throw new InvalidArchive(name, "NUL in name");
   const segments = name.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) throw new InvalidArchive(name, "path contains '..'");
+  for (const segment of segments) {
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
+      throw new InvalidArchive(name, `a path segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+  }
   return segments;
 }
 

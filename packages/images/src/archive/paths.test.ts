@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArchive } from "./errors";
-import { entrySegments, whiteoutOf } from "./tar-paths";
+import { entrySegments, whiteoutOf } from "./paths";
 
 describe("entrySegments", () => {
   it("normalises ./ prefixes, empty and . segments", () => {
