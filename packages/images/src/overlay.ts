@@ -14,7 +14,7 @@ export interface OverlaySpec {
 /** Characters the mount(2) option string cannot carry in a path. */
 const UNSAFE_PATH = /[,:\\\s]/;
 
-/** Mounts the overlay at `target` unless something is already mounted there. */
+/** Mounts the overlay at `target` (nosuid) unless something is already mounted there. */
 export async function mountOverlay(spec: OverlaySpec): Promise<void> {
   for (const dir of [...spec.lowerDirs, spec.upperDir, spec.workDir]) {
     if (UNSAFE_PATH.test(dir))
@@ -24,6 +24,7 @@ export async function mountOverlay(spec: OverlaySpec): Promise<void> {
   if (await isMountPoint(spec.target)) return;
   // overlayfs lists lower dirs top-most first.
   const lowers = [...spec.lowerDirs].reverse().join(":");
-  const options = `lowerdir=${lowers},upperdir=${spec.upperDir},workdir=${spec.workDir}`;
+  // nosuid: no file of an image, a stack or app bits gains privileges by its mode bits
+  const options = `nosuid,lowerdir=${lowers},upperdir=${spec.upperDir},workdir=${spec.workDir}`;
   await run("mount overlay", "mount", ["-t", "overlay", "overlay", "-o", options, spec.target]);
 }

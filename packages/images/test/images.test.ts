@@ -125,6 +125,28 @@ describe.runIf(isRoot)("createImages: overlay rootfs per container", () => {
     expect((await stat(join(path, "bin/busybox"))).isFile()).toBe(true);
   });
 
+  it("mounts nosuid, reading a layer kept under a directory only root can traverse", async () => {
+    const hidden = join(layersDir, "root-only");
+    const layer = join(hidden, "bits");
+    await mkdir(join(layer, "app"), { recursive: true });
+    await chmod(hidden, 0o700);
+    await writeFile(join(layer, "app/index.html"), "bits");
+    await chmod(join(layer, "app/index.html"), 0o644);
+    const { path } = await images.create({
+      handle: handle(),
+      image: { uri: "" },
+      layers: [layer],
+      uidMapping: null,
+    });
+    const mountinfo = (await readFile("/proc/self/mountinfo", "utf8")).split("\n");
+    const line = mountinfo.find((l) => l.split(" ")[4] === path) ?? "";
+    expect(line.split(" ")[5]?.split(",")).toContain("nosuid");
+    // overlay reaches its lower dirs with the mounter's credentials: another user reads through it
+    const { stdout } = await execa("runuser", ["-u", "nobody", "--", "cat", join(path, "app/index.html")]);
+    expect(stdout).toBe("bits");
+    await expect(execa("runuser", ["-u", "nobody", "--", "ls", hidden])).rejects.toThrow();
+  });
+
   it("enforces a disk limit with ENOSPC and leaves no mount or loop device after destroy", async () => {
     const h = handle();
     const limit = 8 * 1024 * 1024;
