@@ -26,6 +26,10 @@ import { registerTenantsList } from "./commands/tenants-list";
 import { registerTokensCreate } from "./commands/tokens-create";
 import { registerTokensList } from "./commands/tokens-list";
 import { registerTokensRevoke } from "./commands/tokens-revoke";
+import { registerVolumesCreate } from "./commands/volumes-create";
+import { registerVolumesDelete } from "./commands/volumes-delete";
+import { registerVolumesList } from "./commands/volumes-list";
+import { registerVolumesShow } from "./commands/volumes-show";
 import { noun } from "./context";
 import { UsageError } from "./errors";
 
@@ -59,6 +63,11 @@ export function buildProgram(version: string): Command {
   registerEvents(program);
   registerLogs(program);
   registerExec(program);
+  const volumes = noun(program, "volumes", "create, list, show and delete the tenant's volumes");
+  registerVolumesCreate(volumes);
+  registerVolumesList(volumes);
+  registerVolumesShow(volumes);
+  registerVolumesDelete(volumes);
   const cells = noun(
     program,
     "cells",
@@ -81,7 +90,7 @@ export function buildProgram(version: string): Command {
   registerTokensList(tokens);
   registerTokensRevoke(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, cells, joinTokens, tenants, tokens]) group.allowExcessArguments(true);
+  for (const group of [apps, volumes, cells, joinTokens, tenants, tokens]) group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;
     if (first !== undefined) throw new UsageError(`unknown command '${first}' (see grove --help)`);

@@ -11,6 +11,7 @@ import type {
   CreateApp,
   CreateExec,
   CreateToken,
+  CreateVolume,
   Exec,
   ExecEvent,
   ExecSignal,
@@ -25,6 +26,7 @@ import type {
   Token,
   TokenListing,
   UpdateApp,
+  Volume,
 } from "./types";
 
 /** Header an operator uses to act inside one tenant. */
@@ -133,6 +135,32 @@ export class GroveClient {
         body,
         signal,
       }),
+    );
+  }
+
+  // volumes
+
+  /** Every volume of the tenant, by name. */
+  listVolumes(): Promise<Volume[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/volumes", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  getVolume(name: string): Promise<Volume> {
+    return this.call((signal) => this.http.GET("/v1/volumes/{name}", { params: { path: { name } }, signal }));
+  }
+
+  /** Creates a volume; retried creates with the same key are answered once. */
+  createVolume(body: CreateVolume, idempotencyKey = randomKey()): Promise<Volume> {
+    return this.call((signal) =>
+      this.http.POST("/v1/volumes", { body, headers: { "idempotency-key": idempotencyKey }, signal }),
+    );
+  }
+
+  async deleteVolume(name: string): Promise<void> {
+    await this.call((signal) =>
+      this.http.DELETE("/v1/volumes/{name}", { params: { path: { name } }, signal }),
     );
   }
 

@@ -30,6 +30,10 @@ export type CreateToken = Schemas["CreateToken"];
 export type Token = Schemas["Token"];
 /** An API token as listed: name, role, tenant, dates; never its secret. */
 export type TokenListing = Schemas["TokenListing"];
+/** A tenant's volume: size, sharing, and the cell its data lives on (null until first mounted). */
+export type Volume = Schemas["Volume"];
+/** Body of a volume create. */
+export type CreateVolume = Schemas["CreateVolume"];
 /** An RFC 9457 problem document, as every error response carries. */
 export type Problem = Schemas["Problem"];
 /** Bits the tenant has uploaded. */

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -296,3 +297,27 @@ export const appliedEvents = pgTable("applied_events", {
   eventId: text("event_id").primaryKey(),
   appliedAt: timestamp("applied_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Volumes: named, sized storage of one tenant. `cellId` is null until the agent of the cell where
+ * the first instance mounting it landed reports having made it; from then on it lives there.
+ */
+export const volumes = pgTable(
+  "volumes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sizeMb: integer("size_mb").notNull(),
+    /** several instances (on its cell) may mount it; otherwise one at a time */
+    shared: boolean("shared").notNull().default(false),
+    cellId: uuid("cell_id").references(() => cells.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("volumes_tenant_name_key").on(t.tenantId, t.name),
+    check("volumes_size_positive", sql`${t.sizeMb} > 0`),
+  ],
+);

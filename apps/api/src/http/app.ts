@@ -16,6 +16,7 @@ import { registerLogRoutes } from "../routes/logs";
 import { registerQuotaRoutes } from "../routes/quotas";
 import { registerTenantRoutes } from "../routes/tenants";
 import { registerTokenRoutes } from "../routes/tokens";
+import { registerVolumeRoutes } from "../routes/volumes";
 import type { ApiEnv } from "./env";
 import { idempotency } from "./idempotency";
 import { observeRequests } from "./observe";
@@ -68,6 +69,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerTokenRoutes(app, deps);
   registerAppRoutes(app, deps);
   registerAppActionRoutes(app, deps);
+  registerVolumeRoutes(app, deps);
   registerBitsRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerLogRoutes(app, deps);

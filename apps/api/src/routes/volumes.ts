@@ -1,0 +1,88 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { tenantIdOf } from "../auth/tenant-scope";
+import type { ApiEnv } from "../http/env";
+import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
+import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
+import { TenantVolumes } from "../repo/volumes";
+import { CreateVolumeBody, VolumeName, VolumeView, volumeView } from "../volumes/schemas";
+import type { RouteDeps } from "./deps";
+
+const NameParam = z.object({ name: VolumeName.openapi({ param: { name: "name", in: "path" } }) });
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/volumes",
+  tags: ["volumes"],
+  summary: "Create a volume of the tenant (made on a cell when an instance first mounts it)",
+  security: bearerSecurity,
+  request: {
+    headers: IdempotencyHeader,
+    body: { content: { "application/json": { schema: CreateVolumeBody } }, required: true },
+  },
+  responses: { 201: json(VolumeView, "created"), ...commonProblems, ...conflictProblem },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/volumes",
+  tags: ["volumes"],
+  summary: "List the tenant's volumes by name",
+  security: bearerSecurity,
+  request: { query: PageQuery },
+  responses: { 200: json(pageOf(VolumeView), "a page of volumes"), ...commonProblems },
+});
+
+const show = createRoute({
+  method: "get",
+  path: "/v1/volumes/{name}",
+  tags: ["volumes"],
+  summary: "Show a volume (another tenant's is not found)",
+  security: bearerSecurity,
+  request: { params: NameParam },
+  responses: { 200: json(VolumeView, "the volume"), ...commonProblems },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/volumes/{name}",
+  tags: ["volumes"],
+  summary: "Delete a volume and its data",
+  security: bearerSecurity,
+  request: { params: NameParam },
+  responses: { 204: { description: "deleted" }, ...commonProblems, ...conflictProblem },
+});
+
+/** `/v1/volumes`: create, list, show, delete, always inside the tenant acted in. */
+export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const volumesOf = async (c: Parameters<typeof tenantIdOf>[0]) =>
+    new TenantVolumes(deps.db, await tenantIdOf(c, deps.db));
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const row = await (await volumesOf(c)).create({
+      name: body.name,
+      sizeMb: body.size_mb,
+      shared: body.shared,
+    });
+    c.get("log").info({ volume: row.name, sizeMb: row.sizeMb }, "volume created");
+    c.header("Location", `/v1/volumes/${row.name}`);
+    return c.json(volumeView(row), 201);
+  });
+
+  app.openapi(list, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
+    const page = paginate(await (await volumesOf(c)).list(limit + 1, after), limit, (row) => [row.name]);
+    return c.json({ items: page.items.map(volumeView), next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(show, async (c) => {
+    return c.json(volumeView(await (await volumesOf(c)).get(c.req.valid("param").name)), 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const row = await (await volumesOf(c)).delete(c.req.valid("param").name);
+    c.get("log").info({ volume: row.name }, "volume deleted");
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,49 @@
+import type { Volume } from "@grove/client";
+import { describeWith, it } from "@grove/testkit";
+import { expect } from "vitest";
+import { configHome, grove, serveApi } from "./harness";
+
+describeWith(["postgres", "nats"], "grove volumes", () => {
+  it("creates, lists, shows and deletes volumes; another tenant gets one line and 404", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    const acme = await configHome();
+    await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config: acme });
+    const globex = await configHome();
+    await grove(["login", "--api", api.url, "--token", await api.developerIn("globex")], { config: globex });
+
+    const made = await grove(["volumes", "create", "uploads", "--size", "1G", "--json"], { config: acme });
+    expect(made.exitCode).toBe(0);
+    expect(made.json<Volume>()).toMatchObject({ name: "uploads", size_mb: 1024, shared: false, cell: null });
+    expect(
+      (await grove(["volumes", "create", "cache", "--size", "64M", "--shared"], { config: acme })).exitCode,
+    ).toBe(0);
+
+    const listed = await grove(["volumes", "list"], { config: acme });
+    expect(listed.stdout).toMatch(/^NAME\s+SIZE\s+SHARED\s+CELL$/m);
+    expect(listed.stdout).toMatch(/^cache\s+64M\s+yes\s+-$/m);
+    expect(listed.stdout).toMatch(/^uploads\s+1G\s+no\s+-$/m);
+    const shown = await grove(["volumes", "show", "uploads"], { config: acme });
+    expect(shown.stdout).toMatch(/^size:\s+1G$/m);
+
+    const other = await grove(["volumes", "show", "uploads"], { config: globex });
+    expect(other.exitCode).toBe(1);
+    expect(other.errorLines).toHaveLength(1);
+    expect(other.errorLines[0]).toMatch(/no volume uploads.*404/);
+    expect((await grove(["volumes", "list", "--json"], { config: globex })).json<Volume[]>()).toEqual([]);
+
+    const bad = await grove(["volumes", "create", "x", "--size", "lots"], { config: acme });
+    expect(bad.errorLines).toEqual(['grove: invalid --size "lots": use a size like 256M or 1G']);
+    const duplicate = await grove(["volumes", "create", "cache", "--size", "1G"], { config: acme });
+    expect(duplicate.exitCode).toBe(1);
+    expect(duplicate.errorLines[0]).toMatch(/already exists.*409/);
+
+    expect((await grove(["volumes", "delete", "cache"], { config: acme })).stdout).toBe(
+      "deleted volume cache\n",
+    );
+    const after = await grove(["volumes", "list", "--json"], { config: acme });
+    expect(after.json<Volume[]>().map((v) => v.name)).toEqual(["uploads"]);
+  }, 180_000);
+});
