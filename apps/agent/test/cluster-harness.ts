@@ -38,12 +38,13 @@ export interface Cluster {
 export async function startCluster(
   pg: TestPostgres,
   nats: TestNats,
-  options: { cellCount?: number; presenceTtlMs?: number } = {},
+  options: { cellCount?: number; presenceTtlMs?: number; apiEnv?: Record<string, string> } = {},
 ): Promise<Cluster> {
   const t = await startTestApi(pg, nats, {
     GROVE_CONVERGENCE_INTERVAL_MS: "1000",
     GROVE_PRESENCE_TTL_MS: String(options.presenceTtlMs ?? 15_000),
     GROVE_DEFAULT_TENANT: "default",
+    ...options.apiEnv,
   });
   const { token } = (await expectStatus(
     await t.call("/v1/cells/tokens", { method: "POST", json: { uses: options.cellCount ?? 2 } }),

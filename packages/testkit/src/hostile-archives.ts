@@ -133,3 +133,18 @@ async function tarHeader(header: Partial<Header> & { name: string }): Promise<Bu
   packer.destroy();
   return Buffer.concat(chunks);
 }
+
+/**
+ * A gzipped tar of `count` files of 64 MiB of zeros each: no header claims much, so only counting
+ * what is unpacked stops it, after real decompression work (about 100 KB per file to send).
+ */
+export async function zeroFiles(count: number): Promise<Buffer> {
+  const size = 64 * 1024 ** 2;
+  const zeros = gzipSync(Buffer.alloc(size), { level: 9 });
+  const parts: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    parts.push(gzipSync(await tarHeader({ name: `zeros-${i}`, size, mode: 0o644 })), zeros);
+  }
+  parts.push(gzipSync(Buffer.alloc(1024)));
+  return Buffer.concat(parts);
+}
