@@ -79,7 +79,7 @@ describe("planArchive reads an archive file once, within its limits", () => {
     expect(error.limit).toBe("unpackedBytes");
     // decompressing all 10 GiB takes about a minute on this kind of machine
     expect(elapsed).toBeLessThan(20_000);
-    expect(stallMs).toBeLessThan(500);
+    expect(stallMs).toBeLessThan(1_000);
   });
 
   it("refuses 200,000 symlinks and 14 chained ones in bounded time without holding the event loop", async ({
@@ -91,7 +91,7 @@ describe("planArchive reads an archive file once, within its limits", () => {
       expect(result.status).toBe("rejected");
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ArchiveLimitExceeded);
       expect(performance.now() - started).toBeLessThan(5_000);
-      expect(stallMs).toBeLessThan(500);
+      expect(stallMs).toBeLessThan(1_000);
     }
   });
 });
