@@ -1,3 +1,5 @@
+import type { ChildFailed } from "@grove/child";
+
 /**
  * Typed errors of the runtime. `wireType` is the Garden protocol's error `Type`, so the wire server
  * maps every error in one place; `runtimeMessage` carries the OCI runtime's own last log line.
@@ -61,13 +63,20 @@ export class BindMountRefused extends InvalidSpec {
   }
 }
 
-/** The OCI runtime failed; the message is what the runtime itself last logged. */
+/**
+ * The OCI runtime (or a process's monitor) failed: the message is `operation` and a ChildFailed's,
+ * which quotes what the runtime itself last logged and says what to do; `cause` is that ChildFailed.
+ */
 export class RuntimeFailed extends GardenError {
+  readonly exitCode: number | undefined;
   constructor(
     readonly operation: string,
+    /** what the runtime itself last logged */
     readonly runtimeMessage: string,
-    readonly exitCode: number | undefined,
+    failure: ChildFailed,
   ) {
-    super(`${operation}: ${runtimeMessage || `runtime exited with ${exitCode}`}`);
+    super(`${operation}: ${failure.message}`);
+    this.exitCode = failure.exitCode;
+    this.cause = failure;
   }
 }

@@ -124,7 +124,10 @@ describe.runIf(runtimeAvailable)("containers", () => {
     const error = await attempt.catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(RuntimeFailed);
     expect((error as RuntimeFailed).runtimeMessage).toMatch(/a-file.*not a directory/i);
-    expect((error as Error).message).toMatch(/^runtime (create|run): /);
+    expect((error as Error).message).toMatch(
+      /^runtime (create|run): runc exited with code 1:\n {2}.*not a directory/i,
+    );
+    expect((error as Error).message).toMatch(/\nSee the runtime's log .*runtime\.log/);
     expect(
       (await fixture.garden.containers({}, { includeIncomplete: true })).map((c) => c.handle),
     ).not.toContain("bad-mount");

@@ -23,7 +23,12 @@ export async function mountLimitedScratch(
   } finally {
     await handle.close();
   }
-  await run("mkfs.ext4", "mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "nodiscard", imageFile]);
+  await run(
+    "mkfs.ext4",
+    "mkfs.ext4",
+    ["-q", "-F", "-m", "0", "-E", "nodiscard", imageFile],
+    "Check the free space where the image store is and that e2fsprogs is installed (npm run setup).",
+  );
   await remountLimitedScratch(imageFile, mountDir);
 }
 
@@ -31,7 +36,12 @@ export async function mountLimitedScratch(
 export async function remountLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
   await mkdir(mountDir, { recursive: true });
   if (await isMountPoint(mountDir)) return;
-  await run("mount scratch", "mount", ["-t", "ext4", "-o", "loop,noatime", imageFile, mountDir]);
+  await run(
+    "mount scratch",
+    "mount",
+    ["-t", "ext4", "-o", "loop,noatime", imageFile, mountDir],
+    "Check that loop devices work here (modprobe loop; ls /dev/loop-control) and that the kernel has ext4.",
+  );
 }
 
 /** Unmounts the scratch filesystem and makes sure no loop device still holds its image. */

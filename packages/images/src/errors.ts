@@ -1,3 +1,5 @@
+import type { ChildFailed } from "@grove/child";
+
 /** Base class of every error this package throws; `name` is the concrete class name. */
 export class ImagesError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -41,13 +43,13 @@ export class RegistryError extends ImagesError {
   }
 }
 
-/** A mount, loop device or mkfs step failed; the message carries the tool's own stderr. */
+/** A mount, loop device or mkfs step failed; the message carries the tool's own stderr and what to do. */
 export class MountFailed extends ImagesError {
   constructor(
     readonly operation: string,
-    detail: string,
+    detail: string | ChildFailed,
   ) {
-    super(`${operation}: ${detail}`);
+    super(`${operation}: ${typeof detail === "string" ? detail : detail.message}`, { cause: detail });
   }
 }
 
@@ -58,7 +60,7 @@ export class InvalidHandle extends ImagesError {}
 export class StoreNotReachable extends ImagesError {
   constructor(readonly dir: string) {
     super(
-      `${dir} is not searchable by others, so a user-namespaced container cannot reach its rootfs: chmod o+x it`,
+      `${dir} is not searchable by others, so a user-namespaced container cannot reach its rootfs: keep the image store under a directory every user can search, such as /var/lib/grove`,
     );
   }
 }

@@ -21,6 +21,9 @@ export async function isMountPoint(path: string): Promise<boolean> {
   return (await mountPoints()).has(path);
 }
 
+const UMOUNT_HINT = "Stop what still uses it (fuser -vm shows it), then destroy the container again.";
+const LOOP_HINT = "Check that loop devices work here (modprobe loop; ls /dev/loop-control).";
+
 /**
  * Unmounts `path` if it is mounted. A busy mount (a straggling process) is retried briefly and then
  * detached lazily, so destroy never leaves the caller stuck.
@@ -30,7 +33,7 @@ export async function unmountIfMounted(path: string): Promise<void> {
     if (attempt >= 20) throw new MountFailed("umount", `${path} is still mounted`);
     const lazy = attempt >= 5;
     try {
-      await run("umount", "umount", lazy ? ["-l", path] : [path]);
+      await run("umount", "umount", lazy ? ["-l", path] : [path], UMOUNT_HINT);
     } catch (err) {
       if (lazy) throw err;
       await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
@@ -40,7 +43,7 @@ export async function unmountIfMounted(path: string): Promise<void> {
 
 /** Loop devices backed by `file` (there should be none once its filesystem is unmounted). */
 export async function loopDevicesFor(file: string): Promise<string[]> {
-  const out = await run("losetup", "losetup", ["-j", file]);
+  const out = await run("losetup", "losetup", ["-j", file], LOOP_HINT);
   return out
     .split("\n")
     .map((line) => line.split(":")[0]?.trim() ?? "")
@@ -49,6 +52,6 @@ export async function loopDevicesFor(file: string): Promise<string[]> {
 
 export async function detachLoopDevices(file: string): Promise<void> {
   for (const dev of await loopDevicesFor(file)) {
-    await run("losetup -d", "losetup", ["-d", dev]).catch(() => undefined);
+    await run("losetup -d", "losetup", ["-d", dev], LOOP_HINT).catch(() => undefined);
   }
 }

@@ -26,5 +26,10 @@ export async function mountOverlay(spec: OverlaySpec): Promise<void> {
   const lowers = [...spec.lowerDirs].reverse().join(":");
   // nosuid: no file of an image, a stack or app bits gains privileges by its mode bits
   const options = `nosuid,lowerdir=${lowers},upperdir=${spec.upperDir},workdir=${spec.workDir}`;
-  await run("mount overlay", "mount", ["-t", "overlay", "overlay", "-o", options, spec.target]);
+  await run(
+    "mount overlay",
+    "mount",
+    ["-t", "overlay", "overlay", "-o", options, spec.target],
+    "Check that overlayfs is available (modprobe overlay) and that the image store is not itself on overlayfs.",
+  );
 }

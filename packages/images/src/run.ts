@@ -1,12 +1,9 @@
-import { execa } from "execa";
+import { ChildFailed, tryChild } from "@grove/child";
 import { MountFailed } from "./errors";
 
-/** Runs a host tool; a failure becomes `MountFailed` carrying the tool's own stderr. */
-export async function run(operation: string, file: string, args: string[]): Promise<string> {
-  const result = await execa(file, args, { reject: false, stdin: "ignore" });
-  if (result.exitCode !== 0) {
-    const detail = (result.stderr || result.stdout || `${file} exited with ${result.exitCode}`).trim();
-    throw new MountFailed(operation, detail);
-  }
-  return result.stdout;
+/** Runs a host tool; a failure becomes `MountFailed` carrying the tool's own last lines and `hint`. */
+export async function run(operation: string, file: string, args: string[], hint: string): Promise<string> {
+  const outcome = await tryChild(file, args);
+  if (outcome.exitCode !== 0) throw new MountFailed(operation, new ChildFailed(file, outcome, hint));
+  return outcome.stdout;
 }

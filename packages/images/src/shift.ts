@@ -37,7 +37,12 @@ export async function shiftedLayer(
   const copy = join(finalDir, "rootfs");
   await buildOnce(storeDir, "shift", finalDir, async (scratch) => {
     // cp -a keeps modes, times, hard links and symlinks exactly; only ownership is then changed.
-    await run("copy layer", "cp", ["-a", "--reflink=auto", `${layerDir}/.`, join(scratch, "rootfs")]);
+    await run(
+      "copy layer",
+      "cp",
+      ["-a", "--reflink=auto", `${layerDir}/.`, join(scratch, "rootfs")],
+      "Check the free space where the image store is.",
+    );
     await shiftOwnership(join(scratch, "rootfs"), mapping.hostId);
   });
   return copy;

@@ -1,14 +1,17 @@
 import type { ChildProcess } from "node:child_process";
+import { ChildFailed, tailLines } from "@grove/child";
 
 /**
- * Resolves when `child` prints a line matching `ready` on stdout or stderr; rejects with the tail of
- * its output if it exits first or `timeoutMs` passes.
+ * Resolves when `child` prints a line matching `ready` on stdout or stderr. If it exits first,
+ * rejects with ChildFailed (its last lines of output and `hint`); if `timeoutMs` passes, with an
+ * error carrying the same.
  */
 export function waitForOutput(
   child: ChildProcess,
   ready: RegExp,
   timeoutMs: number,
   what: string,
+  hint = `Fix what ${what} says above, then start it again.`,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
@@ -16,13 +19,36 @@ export function waitForOutput(
       output += chunk.toString();
       if (ready.test(output)) finish();
     };
-    const onExit = (code: number | null, signal: string | null) =>
-      finish(new Error(`${what} exited (${code ?? signal}) before it was ready: ${tail(output)}`));
+    // "exit" can come before the last output is read: wait for "close" (briefly: a grandchild may
+    // hold the pipes open)
+    const onExit = (code: number | null, signal: string | null) => {
+      const failed = () =>
+        finish(
+          new ChildFailed(
+            what,
+            { exitCode: code ?? undefined, signal: signal ?? undefined, stderr: output },
+            hint,
+          ),
+        );
+      const grace = setTimeout(failed, 200);
+      child.once("close", () => {
+        clearTimeout(grace);
+        failed();
+      });
+    };
     const timer = setTimeout(
-      () => finish(new Error(`${what} was not ready within ${timeoutMs} ms: ${tail(output)}`)),
+      () =>
+        finish(
+          new Error(
+            `${what} was not ready within ${timeoutMs} ms; its last lines:\n${tailLines(output)}\n${hint}`,
+          ),
+        ),
       timeoutMs,
     );
+    let finished = false;
     function finish(error?: Error) {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       child.stdout?.off("data", onData);
       child.stderr?.off("data", onData);
@@ -44,8 +70,4 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-function tail(text: string): string {
-  return text.trim().split("\n").slice(-5).join(" | ");
 }

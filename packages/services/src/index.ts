@@ -1,4 +1,5 @@
 export * from "./child";
 export * from "./nats-server";
 export * from "./postgres-server";
+export * from "./reachable";
 export * from "./system-user";

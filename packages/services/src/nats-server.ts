@@ -32,7 +32,13 @@ export async function startNatsServer(options: {
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   try {
-    await waitForOutput(child, /Server is ready/, 15_000, "nats-server");
+    await waitForOutput(
+      child,
+      /Server is ready/,
+      15_000,
+      "nats-server",
+      `If another server holds port ${options.port}, stop it or choose another port; otherwise fix what nats-server says about ${options.storeDir}.`,
+    );
   } catch (error) {
     await stopChild(child, "SIGKILL");
     throw error;

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { chown, mkdir, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { execa } from "execa";
+import { join, resolve } from "node:path";
+import { runChild } from "@grove/child";
 import { stopChild, waitForOutput } from "./child";
+import { DirectoryNotReachable, firstBlocker } from "./reachable";
 import { systemUser } from "./system-user";
 
 /** Where Debian's PostgreSQL 15 server binaries live. */
@@ -29,10 +30,13 @@ export interface PostgresServerOptions {
 
 /**
  * Starts PostgreSQL as the `postgres` user (it refuses to run as root) on 127.0.0.1:port and a
- * unix socket, initialising the data directory first when it is empty.
+ * unix socket, initialising the data directory first when it is empty. Throws DirectoryNotReachable
+ * up front when the postgres user could not reach either directory, and ChildFailed (with the
+ * server's own last lines) when initdb or the server fails.
  */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const pgUser = systemUser("postgres");
+  await ensureReachable(pgUser, [options.dataDir, options.socketDir]);
   for (const dir of [options.dataDir, options.socketDir]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chown(dir, pgUser.uid, pgUser.gid);
@@ -51,7 +55,13 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     { uid: pgUser.uid, gid: pgUser.gid, stdio: ["ignore", "pipe", "pipe"] },
   );
   try {
-    await waitForOutput(child, /ready to accept connections/, 30_000, "postgres");
+    await waitForOutput(
+      child,
+      /ready to accept connections/,
+      30_000,
+      "postgres",
+      `If another server holds port ${options.port} or its socket in ${options.socketDir}, stop it or choose another port; otherwise fix what postgres says about ${options.dataDir}.`,
+    );
   } catch (error) {
     await stopChild(child, "SIGINT");
     throw error;
@@ -69,11 +79,26 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
 /** initdb as the postgres user: trust auth (loopback and socket only), UTF-8, no sync. */
 export async function initdb(dataDir: string): Promise<void> {
   const pgUser = systemUser("postgres");
-  await execa(
+  await ensureReachable(pgUser, [dataDir]);
+  await runChild(
     join(postgresBinDir, "initdb"),
     ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"],
-    { uid: pgUser.uid, gid: pgUser.gid, cwd: "/" },
+    {
+      uid: pgUser.uid,
+      gid: pgUser.gid,
+      cwd: "/",
+      hint: `Give the postgres user an empty directory it owns at ${dataDir} (or remove it to start afresh).`,
+    },
   );
+}
+
+/** Refuses dirs the postgres user could not reach; one of `dirs` above another is handed to it, so passes. */
+async function ensureReachable(pgUser: { uid: number; gid: number }, dirs: string[]): Promise<void> {
+  const handedOver = new Set(dirs.map((dir) => resolve(dir)));
+  for (const dir of dirs) {
+    const blocker = await firstBlocker(dir, pgUser);
+    if (blocker && !handedOver.has(blocker.dir)) throw new DirectoryNotReachable("postgres", dir, blocker);
+  }
 }
 
 export async function exists(path: string): Promise<boolean> {

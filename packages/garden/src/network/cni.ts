@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ChildFailed } from "@grove/child";
 import { NetworkSetupFailed } from "./errors";
 import type { HostExec } from "./host-exec";
 
@@ -27,6 +28,8 @@ export interface CniRequest {
 }
 
 const IFNAME = "eth0";
+const CNI_HINT =
+  "Check that the CNI plugins are installed (containernetworking-plugins, npm run setup) and that the cell's subnet and bridge are not used by another network.";
 
 /**
  * The network config handed to the `bridge` plugin. Masquerade is off because NAT and filtering are
@@ -96,7 +99,9 @@ async function invoke(
     },
   });
   if (result.exitCode !== 0) {
-    throw new NetworkSetupFailed(`cni ${command}`, pluginMessage(result.stdout, result.stderr), handle);
+    const plugin = join(net.pluginDir, "bridge");
+    const said = { ...result, stderr: pluginMessage(result.stdout, result.stderr) };
+    throw new NetworkSetupFailed(`cni ${command}`, new ChildFailed(plugin, said, CNI_HINT), handle);
   }
   return result.stdout;
 }

@@ -1,13 +1,21 @@
+import type { ChildFailed } from "@grove/child";
 import { GardenError, InvalidSpec } from "../errors";
 
-/** The network layer could not do what was asked (a CNI plugin, `ip` or `nft` failed). */
+/**
+ * The network layer could not do what was asked (a CNI plugin, `ip` or `nft` failed: then `cause`
+ * is the ChildFailed with the tool's own last lines and what to do).
+ */
 export class NetworkSetupFailed extends GardenError {
+  readonly toolMessage: string;
   constructor(
     readonly operation: string,
-    readonly toolMessage: string,
+    detail: string | ChildFailed,
     handle?: string,
   ) {
+    const toolMessage = typeof detail === "string" ? detail : detail.message;
     super(`${operation}: ${toolMessage}`, handle === undefined ? {} : { handle });
+    this.toolMessage = toolMessage;
+    if (typeof detail !== "string") this.cause = detail;
   }
 }
 

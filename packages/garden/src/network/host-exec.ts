@@ -1,11 +1,14 @@
-import { execa } from "execa";
+import { ChildFailed, type ChildOutcome, tryChild } from "@grove/child";
 import { NetworkSetupFailed } from "./errors";
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+/** What to do when a network tool fails, by tool. */
+const hints: Record<string, string> = {
+  nft: "Check the rule above against `nft --check`; nftables must be installed and this host must allow nf_tables (npm run setup).",
+  ip: "Check with `ip link` and `ip netns list` that no stale device or namespace of this cell is in the way.",
+  sysctl: "Run as root on a kernel that has this setting (modprobe br_netfilter for bridge settings).",
+  mount: "Check that /run/netns is a mount point Grove may bind to (run as root).",
+};
+const defaultHint = "Check that the tool is installed (npm run setup) and that Grove runs as root.";
 
 /**
  * Runs commands in the cell's host network namespace: the root namespace, or `hostNetns` entered
@@ -15,34 +18,28 @@ export class HostExec {
   constructor(readonly hostNetns: string | undefined) {}
 
   /** Runs and returns the result whatever the exit code. */
-  async tryRun(
+  tryRun(
     command: string,
     args: string[],
     opts: { input?: string; env?: Record<string, string> } = {},
-  ): Promise<ExecResult> {
+  ): Promise<ChildOutcome> {
     const [file, argv] = this.hostNetns
       ? ["nsenter", [`--net=${this.hostNetns}`, "--", command, ...args]]
       : [command, args];
-    const result = await execa(file, argv, {
-      reject: false,
-      input: opts.input ?? "",
-      env: opts.env,
-      stripFinalNewline: true,
-    });
-    return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? -1 };
+    return tryChild(file, argv, opts);
   }
 
-  /** Runs and throws NetworkSetupFailed with the tool's own message when it fails. */
+  /** Runs and throws NetworkSetupFailed with the tool's own message (ChildFailed) when it fails. */
   async run(
     operation: string,
     command: string,
     args: string[],
-    opts: { input?: string; env?: Record<string, string>; handle?: string } = {},
+    opts: { input?: string; env?: Record<string, string>; handle?: string; hint?: string } = {},
   ): Promise<string> {
     const result = await this.tryRun(command, args, opts);
     if (result.exitCode !== 0) {
-      const message = result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`;
-      throw new NetworkSetupFailed(operation, lastLines(message), opts.handle);
+      const failure = new ChildFailed(command, result, opts.hint ?? hints[command] ?? defaultHint);
+      throw new NetworkSetupFailed(operation, failure, opts.handle);
     }
     return result.stdout;
   }
@@ -59,16 +56,10 @@ export class HostExec {
 
 /** Runs a command in a container's network namespace (by path). */
 export async function runInNetns(netnsPath: string, command: string, args: string[]): Promise<string> {
-  const result = await execa("nsenter", [`--net=${netnsPath}`, "--", command, ...args], { reject: false });
+  const result = await tryChild("nsenter", [`--net=${netnsPath}`, "--", command, ...args]);
   if (result.exitCode !== 0) {
-    throw new NetworkSetupFailed(
-      `${command} in ${netnsPath}`,
-      lastLines(String(result.stderr) || `exit ${result.exitCode}`),
-    );
+    const failure = new ChildFailed(command, result, hints[command] ?? defaultHint);
+    throw new NetworkSetupFailed(`${command} in ${netnsPath}`, failure);
   }
-  return String(result.stdout);
-}
-
-function lastLines(text: string): string {
-  return text.split("\n").slice(-5).join("\n");
+  return result.stdout;
 }

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { join, relative } from "node:path";
+import { ChildFailed, tryChild } from "@grove/child";
 import { ExecutableNotFound, RuntimeFailed } from "../errors";
-import { runCommand } from "../runtime/run-command";
+import { runtimeHint } from "../runtime/oci-runtime";
 import { isExecutableNotFound, lastRuntimeError, logOffset } from "../runtime/runtime-log";
 import type { WindowSize } from "../types";
 import { connectControl, frame, SPAWN_MONITOR } from "./control-client";
@@ -45,10 +46,10 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
   // Only the runtime writes a log; its last error is the best message.
   const runtimeLog =
     "runtimeArgv" in start ? { path: start.logPath, offset: await logOffset(start.logPath) } : undefined;
-  let result: { exitCode: number; stderr: string } | undefined;
+  let result: { exitCode: number | undefined; stderr: string } | undefined;
   if ("runtimeArgv" in start) {
     const argv = [...(start.listenForInit ? ["-l"] : []), request.dir, ...start.runtimeArgv];
-    result = await runCommand(request.monitorBinary, [...ttyArgs, ...capArgs, ...argv]);
+    result = await tryChild(request.monitorBinary, [...ttyArgs, ...capArgs, ...argv]);
   } else {
     // The init socket is reached relative to the process directory: depot paths may be longer
     // than a unix socket address.
@@ -58,7 +59,7 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
     // new one from the command line when that monitor is not there.
     result =
       (await forkFromInitMonitor(start.initDir, [request.dir, initSocket, start.requestFile, window])) ??
-      (await runCommand(request.monitorBinary, [
+      (await tryChild(request.monitorBinary, [
         ...ttyArgs,
         ...capArgs,
         "-x",
@@ -74,7 +75,12 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
     (await readFile(join(request.dir, "stderr"), "utf8").catch(() => "")).trim() ||
     result.stderr.trim();
   if (request.binary && isExecutableNotFound(message)) throw new ExecutableNotFound(request.binary, message);
-  throw new RuntimeFailed(request.operation, message, result.exitCode);
+  const hint = runtimeLog
+    ? runtimeHint(runtimeLog.path)
+    : `See ${join(request.dir, "monitor.log")}; the container's init may have died (is the container still running?).`;
+  const tool = "runtimeArgv" in start ? (start.runtimeArgv[0] ?? "runtime") : "grove-monitor";
+  const failure = new ChildFailed(tool, { ...result, stderr: message }, hint);
+  throw new RuntimeFailed(request.operation, message, failure);
 }
 
 /**
@@ -84,7 +90,7 @@ export async function launchUnderMonitor(request: LaunchRequest): Promise<void> 
 async function forkFromInitMonitor(
   initDir: string,
   fields: string[],
-): Promise<{ exitCode: number; stderr: string } | undefined> {
+): Promise<{ exitCode: number | undefined; stderr: string } | undefined> {
   const socket = await connectControl(initDir).catch(() => undefined);
   if (!socket) return undefined;
   return new Promise((resolve) => {

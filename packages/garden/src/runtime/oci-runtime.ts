@@ -1,6 +1,6 @@
+import { ChildFailed, tryChild } from "@grove/child";
 import type { Logger } from "pino";
 import { RuntimeFailed } from "../errors";
-import { runCommand } from "./run-command";
 import { lastRuntimeError, logOffset } from "./runtime-log";
 
 export interface RuntimeState {
@@ -38,14 +38,14 @@ export class OciRuntime {
 
   /** The container's state, or undefined when the runtime does not know it. */
   async state(id: string): Promise<RuntimeState | undefined> {
-    const result = await runCommand(this.binary, ["--root", this.root, "state", id]);
+    const result = await tryChild(this.binary, ["--root", this.root, "state", id]);
     if (result.exitCode !== 0) return undefined;
     return JSON.parse(result.stdout) as RuntimeState;
   }
 
   /** Ids of every container under this runtime root. */
   async list(): Promise<string[]> {
-    const result = await runCommand(this.binary, ["--root", this.root, "list", "--format", "json"]);
+    const result = await tryChild(this.binary, ["--root", this.root, "list", "--format", "json"]);
     if (result.exitCode !== 0 || !result.stdout.trim()) return [];
     const entries = (JSON.parse(result.stdout) as Array<{ id: string }> | null) ?? [];
     return entries.map((entry) => entry.id);
@@ -54,10 +54,16 @@ export class OciRuntime {
   private async run(operation: string, logPath: string, args: string[]): Promise<void> {
     const argv = this.argv(logPath, ...args);
     const offset = await logOffset(logPath);
-    const result = await runCommand(argv[0] as string, argv.slice(1));
+    const result = await tryChild(argv[0] as string, argv.slice(1));
     if (result.exitCode === 0) return;
     const message = (await lastRuntimeError(logPath, offset)) || result.stderr.trim();
     this.logger.debug({ operation, args, message }, "runtime command failed");
-    throw new RuntimeFailed(`runtime ${operation}`, message, result.exitCode);
+    const failure = new ChildFailed(this.binary, { ...result, stderr: message }, runtimeHint(logPath));
+    throw new RuntimeFailed(`runtime ${operation}`, message, failure);
   }
+}
+
+/** What to do when the OCI runtime fails: its whole log is the place to look. */
+export function runtimeHint(logPath: string): string {
+  return `See the runtime's log ${logPath}; check that runc is installed (npm run setup) and that the cgroup v1 memory and pids controllers are mounted.`;
 }

@@ -1,0 +1,2 @@
+export * from "./child-failed";
+export * from "./run-child";
