@@ -1,14 +1,16 @@
 /**
  * `npm start`: a single-node Grove on this host — Postgres, NATS, the api, one agent and the router,
- * all under $GROVE_HOME (default ./.grove) — then logs the CLI in, pushes examples/hello and prints
+ * all under $GROVE_HOME (default ./.grove; what other users must reach is under $GROVE_HOME/state when
+ * $GROVE_HOME is private, see single-node-state.ts) — then logs the CLI in, pushes examples/hello and prints
  * how to reach it. Ctrl-C stops everything, the app containers included; the next `npm start`
  * brings the same apps back from the desired state kept in Postgres.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { ChildFailed, runChild } from "@grove/child";
 import { cellName, createCellRuntime } from "@grove/garden-server";
 import {
   exists,
@@ -20,6 +22,7 @@ import {
 } from "@grove/services";
 import { execa } from "execa";
 import { pino } from "pino";
+import { singleNodeStateDir } from "./single-node-state";
 
 const root = resolve(import.meta.dirname, "..");
 const home = resolve(process.env.GROVE_HOME ?? join(root, ".grove"));
@@ -34,28 +37,40 @@ const cell = {
 };
 const say = (line: string) => process.stderr.write(`grove: ${line}\n`);
 const children: ChildProcess[] = [];
+/** how to undo each step main took, undone last first */
 const stops: (() => Promise<void>)[] = [];
+/** aborted by Ctrl-C: main takes no further step, and the CLI it runs is stopped */
+const stopping = new AbortController();
+
+/** Registers the undoing of a step main just took; after Ctrl-C, main goes no further. */
+function undoWith(stop: () => Promise<void>): void {
+  stops.push(stop);
+  if (stopping.signal.aborted) throw new Error("stopping");
+}
+
+let state = home;
 
 async function main(): Promise<void> {
-  await mkdir(home, { recursive: true });
-  await chmod(home, 0o755); // postgres and user-namespaced containers traverse it
+  state = await singleNodeStateDir(home);
   const secrets = await loadSecrets();
 
-  say(`state in ${home}`);
+  say(
+    state === home ? `state in ${home}` : `state in ${home} (what postgres and containers reach: ${state})`,
+  );
   const postgres = await startPostgresServer({
-    dataDir: join(home, "postgres", "data"),
-    socketDir: join(home, "postgres"),
+    dataDir: join(state, "postgres", "data"),
+    socketDir: join(state, "postgres"),
     port: Number(process.env.GROVE_POSTGRES_PORT ?? 54329),
     durable: true,
   });
-  stops.push(() => postgres.stop());
+  undoWith(() => postgres.stop());
   const databaseUrl = await ensureDatabase(postgres.url);
   const nats = await startNatsServer({
-    storeDir: join(home, "nats"),
+    storeDir: join(state, "nats"),
     port: Number(process.env.GROVE_NATS_PORT ?? 42229),
     name: "grove-single-node",
   });
-  stops.push(() => nats.stop());
+  undoWith(() => nats.stop());
   say(`postgres on 127.0.0.1:${postgres.port}, nats on ${nats.url}`);
 
   await launch("api", "apps/api/src/main.ts", /"api listening"/, {
@@ -68,12 +83,12 @@ async function main(): Promise<void> {
     GROVE_DOMAIN: domain,
   });
   const api = `http://127.0.0.1:${apiPort}`;
-  const agentDir = join(home, "agent");
+  const agentDir = join(state, "agent");
   const joinToken = (await exists(join(agentDir, "identity.json")))
     ? undefined
     : await createJoinToken(api, secrets.operatorToken);
   // stops run in reverse: the containers are removed only after the agent has stopped
-  stops.push(removeContainers);
+  undoWith(removeContainers);
   await launch("agent", "apps/agent/src/main.ts", /"agent running"/, {
     NATS_URL: nats.url,
     GROVE_STATE_DIR: agentDir,
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
     NATS_URL: nats.url,
     GROVE_ROUTER_HOST: "127.0.0.1",
     GROVE_ROUTER_PORT: String(routerPort),
-    GROVE_ROUTER_STATUS_PORT: String(routerPort + 2),
+    GROVE_ROUTER_STATUS_PORT: process.env.GROVE_ROUTER_STATUS_PORT ?? String(routerPort + 2),
     // One proxy process: on a single node the router shares the cores with the apps, the api and
     // the databases (a second worker measured slower on 2 cores); a router host uses all its cores.
     GROVE_ROUTER_WORKERS: process.env.GROVE_ROUTER_WORKERS ?? "1",
@@ -97,7 +112,7 @@ async function main(): Promise<void> {
 
   await grove(["login", "--api", api, "--token", secrets.operatorToken, "--tenant", "default"]);
   say("pushing examples/hello");
-  await grove(["push", join(root, "examples/hello"), "--name", "hello"], { stdio: "inherit" });
+  await grove(["push", join(root, "examples/hello"), "--name", "hello"], { show: true });
   const url = `http://hello.default.${domain}:${routerPort}`;
   process.stdout.write(
     [
@@ -126,9 +141,12 @@ async function loadSecrets(): Promise<{ operatorToken: string }> {
 }
 
 async function ensureDatabase(url: string): Promise<string> {
-  const psql = join(postgresBinDir, "psql");
-  const found = await execa(psql, [url, "-tAc", "select 1 from pg_database where datname = 'grove'"]);
-  if (found.stdout.trim() !== "1") await execa(psql, [url, "-qc", "create database grove"]);
+  const psql = (sql: string) =>
+    runChild(join(postgresBinDir, "psql"), [url, "-tAc", sql], {
+      hint: `Check the server at ${url} (its data is in ${join(state, "postgres", "data")}).`,
+    });
+  const found = await psql("select 1 from pg_database where datname = 'grove'");
+  if (found.trim() !== "1") await psql("create database grove");
   return url.replace(/\/postgres$/, "/grove");
 }
 
@@ -155,28 +173,46 @@ async function launch(
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
-  stops.push(() => stopChild(child, "SIGTERM", 15_000));
+  undoWith(() => stopChild(child, "SIGTERM", 15_000));
   const log = (await import("node:fs")).createWriteStream(join(home, "logs", `${name}.log`), { flags: "a" });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  await waitForOutput(child, ready, 60_000, name);
+  await waitForOutput(child, ready, 60_000, name, `Its whole log is ${join(home, "logs", `${name}.log`)}.`);
   child.on("exit", (code, signal) => {
-    if (!shuttingDown) say(`${name} exited (${code ?? signal}); see ${join(home, "logs", `${name}.log`)}`);
+    if (!stopping.signal.aborted)
+      say(`${name} exited (${code ?? signal}); see ${join(home, "logs", `${name}.log`)}`);
   });
   say(`${name} started (logs: ${join(home, "logs", `${name}.log`)})`);
 }
 
-function grove(args: string[], options: { stdio?: "inherit" } = {}) {
-  return execa(process.execPath, [join(root, "apps/cli/bin/grove.js"), ...args], {
-    stdio: options.stdio ?? "pipe",
+/** Runs the CLI (its stdout and stderr shown with `show`); a failure is ChildFailed with its last lines. */
+async function grove(args: string[], options: { show?: boolean } = {}): Promise<void> {
+  const shown = options.show ? (["pipe", "inherit"] as const) : "pipe";
+  const result = await execa(process.execPath, [join(root, "apps/cli/bin/grove.js"), ...args], {
+    stdout: shown,
+    stderr: shown,
     env: { ...process.env, NO_COLOR: "1" },
+    reject: false,
+    cancelSignal: stopping.signal,
   });
+  if (result.exitCode === 0) return;
+  if (stopping.signal.aborted) throw new Error("stopping");
+  throw new ChildFailed(
+    `grove ${args[0]}`,
+    {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stdout: String(result.stdout),
+      stderr: String(result.stderr),
+    },
+    `See ${join(home, "logs")} for the api's and the agent's side.`,
+  );
 }
 
 /** After the agent stopped: remove the app containers and the cell network (desired state stays). */
 async function removeContainers(): Promise<void> {
   const runtime = await createCellRuntime({
-    stateDir: join(home, "agent"),
+    stateDir: join(state, "agent"),
     bridge: cell.bridge,
     subnet: cell.subnet,
     name: cellName(cell.bridge),
@@ -187,24 +223,41 @@ async function removeContainers(): Promise<void> {
   await runtime.destroyAll();
 }
 
-let shuttingDown = false;
+/**
+ * Ctrl-C at any moment: undoes what main did so far, waits for main to notice (it goes no further,
+ * or fails because what it waited for is gone), then undoes what main did meanwhile.
+ */
 async function shutdown(code: number): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
+  if (stopping.signal.aborted) return;
+  stopping.abort();
   say("stopping");
-  for (const stop of stops.reverse()) {
+  await undoAll();
+  await running;
+  await undoAll();
+  process.exit(code);
+}
+
+async function undoAll(): Promise<void> {
+  for (let stop = stops.pop(); stop; stop = stops.pop()) {
     try {
       await stop();
     } catch (error) {
       say(`while stopping: ${(error as Error).message}`);
     }
   }
-  process.exit(code);
 }
 
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
-main().catch(async (error) => {
-  say(error instanceof Error ? (error.message.split("\n")[0] ?? "failed") : String(error));
-  await shutdown(1);
+// `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left for,
+// which ended this process at once while the CLI was pushing, leaving everything behind
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+/** main's end: its error, unless Ctrl-C came first (then its failure is the stop's doing) */
+const running = main().then(
+  () => undefined,
+  (error: unknown) => (stopping.signal.aborted ? undefined : error),
+);
+void running.then((error) => {
+  if (error === undefined) return;
+  say(error instanceof Error ? error.message : String(error));
+  void shutdown(1);
 });

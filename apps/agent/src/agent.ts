@@ -201,9 +201,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(saveOffsets);
       commands.unsubscribe();
       execs.close();
-      instances.close();
+      await instances.close();
       await writeJson(offsetsFile, instances.logOffsets());
-      await events.flushed();
+      // NATS may be gone already (Ctrl-C reaches the whole single node at once)
+      await Promise.race([events.flushed(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       events.close();
     },
   };

@@ -68,12 +68,34 @@ export class CommandFailed extends Error {}
 export class InstanceManager {
   readonly #instances = new Map<string, Instance>();
   readonly #logReaders = new Map<string, { stdout: () => number; stderr: () => number }>();
+  /** starts and stops under way, which close() lets finish so no container is left half made */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(private readonly deps: InstanceManagerDeps) {}
 
   /** Starts an instance; a repeat of a start that is already running or starting is a no-op (true). */
-  async start(spec: StartInstance): Promise<{ duplicate: boolean }> {
+  start(spec: StartInstance): Promise<{ duplicate: boolean }> {
+    return this.#underWay(() => this.#start(spec));
+  }
+
+  /** Stops an instance (TERM, then KILL after graceMs) and removes its container; unknown is a no-op. */
+  stop(command: StopInstance): Promise<{ duplicate: boolean }> {
+    return this.#underWay(() => this.#stop(command));
+  }
+
+  async #underWay<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new CommandFailed("the agent is stopping");
+    const running = work();
+    this.#inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#inFlight.delete(running);
+    }
+  }
+
+  async #start(spec: StartInstance): Promise<{ duplicate: boolean }> {
     const existing = this.#instances.get(spec.instanceId);
     if (existing && (existing.state === "STARTING" || existing.state === "RUNNING")) {
       if (existing.spec.revision === spec.revision) return { duplicate: true };
@@ -136,8 +158,7 @@ export class InstanceManager {
     }
   }
 
-  /** Stops an instance (TERM, then KILL after graceMs) and removes its container; unknown is a no-op. */
-  async stop(command: StopInstance): Promise<{ duplicate: boolean }> {
+  async #stop(command: StopInstance): Promise<{ duplicate: boolean }> {
     const instance = this.#instances.get(command.instanceId);
     if (!instance) {
       await this.deps.garden.destroy(command.instanceId).catch(() => {});
@@ -246,8 +267,14 @@ export class InstanceManager {
     return offsets;
   }
 
-  close(): void {
+  /**
+   * Takes no more commands and waits (at most `timeoutMs`) for the starts and stops under way, so
+   * whoever stops the agent finds every container it made complete in garden's depot — an agent
+   * that exited halfway through a create would leave it to garden's recovery instead.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
     this.#closed = true;
+    await withTimeout(Promise.allSettled([...this.#inFlight]), timeoutMs);
   }
 
   #watch(instance: Instance, stdoutSkip: number, stderrSkip = 0): void {

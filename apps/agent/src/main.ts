@@ -56,8 +56,13 @@ async function main(): Promise<void> {
     log,
   });
   log.info({ cellId: agent.identity.cellId }, "agent running");
+  // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left for,
+  // which killed the agent halfway through a container create
+  let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, async () => {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, "agent stopping; containers keep running");
       await agent.close();
       await gardenServer.close();
