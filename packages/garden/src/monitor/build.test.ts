@@ -35,4 +35,16 @@ describe("ensureHelperBinary", () => {
     const ldd = await execa("ldd", [init], { reject: false });
     expect(`${ldd.stdout}${ldd.stderr}`).toMatch(/not a dynamic executable|statically linked/);
   }, 60_000);
+
+  it("a compiler that fails is quoted, with what to install", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "gmb-cc-"));
+    try {
+      const error = await ensureHelperBinary(empty, "init", "false").catch((e: unknown) => e as Error);
+      expect((error as Error).message).toMatch(
+        /^cannot compile grove-init: false exited with code 1 without a message\nInstall gcc and libc6-dev/,
+      );
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
 });

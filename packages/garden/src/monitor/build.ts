@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { access, mkdir, readFile, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { ChildFailed, tryChild } from "@grove/child";
 import { GardenError } from "../errors";
 
 const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "../../monitor");
@@ -50,13 +50,13 @@ export async function ensureHelperBinary(
   // Compile to a private name and rename, so concurrent callers never run a half-written binary.
   const temporary = `${binary}.${process.pid}.${Date.now()}.tmp`;
   const base = ["-O2", "-Wall", "-o", temporary, sourcePath];
-  const staticBuild = await execa(compiler, ["-static", ...base], { reject: false });
+  const staticBuild = await tryChild(compiler, ["-static", ...base]);
   if (staticBuild.exitCode !== 0) {
-    const dynamicBuild = mustBeStatic ? staticBuild : await execa(compiler, base, { reject: false });
+    const dynamicBuild = mustBeStatic ? staticBuild : await tryChild(compiler, base);
     if (dynamicBuild.exitCode !== 0) {
-      throw new GardenError(
-        `cannot compile grove-${name} with ${compiler}${mustBeStatic ? " -static (libc6-dev has libc.a)" : ""}: ${dynamicBuild.stderr.trim()}`,
-      );
+      const hint = `Install gcc and libc6-dev (npm run setup)${mustBeStatic ? "; grove-init links statically, which needs libc.a" : ""}, or set CC to a working C compiler.`;
+      const failure = new ChildFailed(compiler, dynamicBuild, hint);
+      throw new GardenError(`cannot compile grove-${name}: ${failure.message}`);
     }
   }
   await rename(temporary, binary);
