@@ -127,8 +127,10 @@ export class Unavailable extends ApiError {
 
 /** What a refused request would have taken past its quota, as the problem's `quota` member. */
 export interface QuotaRefusal {
-  /** whose quota refused: the tenant's (spaces come later) */
-  scope: "tenant";
+  /** whose quota refused: the tenant's or a space's (both bind) */
+  scope: "tenant" | "space";
+  /** the space, when a space's quota refused */
+  space?: string;
   /** the quota field, as the API names it (e.g. `memory_mb`) */
   field: string;
   limit: number;

@@ -18,6 +18,8 @@ import { registerQuota } from "./commands/quota";
 import { registerQuotaSet } from "./commands/quota-set";
 import { registerRestart } from "./commands/restart";
 import { registerScale } from "./commands/scale";
+import { registerSpacesCreate } from "./commands/spaces-create";
+import { registerSpacesList } from "./commands/spaces-list";
 import { registerStart } from "./commands/start";
 import { registerStop } from "./commands/stop";
 import { registerTarget } from "./commands/target";
@@ -85,12 +87,16 @@ export function buildProgram(version: string): Command {
   registerTenantsCreate(tenants);
   registerTenantsList(tenants);
   registerQuotaSet(registerQuota(program));
+  const spaces = noun(program, "spaces", "list and create spaces (tenant admins create)");
+  registerSpacesList(spaces);
+  registerSpacesCreate(spaces);
   const tokens = noun(program, "tokens", "issue, list and revoke API tokens");
   registerTokensCreate(tokens);
   registerTokensList(tokens);
   registerTokensRevoke(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, volumes, cells, joinTokens, tenants, tokens]) group.allowExcessArguments(true);
+  for (const group of [apps, volumes, cells, joinTokens, tenants, tokens, spaces])
+    group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;
     if (first !== undefined) throw new UsageError(`unknown command '${first}' (see grove --help)`);

@@ -32,9 +32,9 @@ describeWith(["root", "postgres", "nats"], "grove apps, scale, start/stop, delet
     const table = await grove(["apps", "list"], { config });
     expect(table.exitCode).toBe(0);
     expect(table.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+STATE\s+RUNNING\s+MEMORY\s+DISK\s+REVISION\s+STACK$/,
+      /^NAME\s+SPACE\s+STATE\s+RUNNING\s+MEMORY\s+DISK\s+REVISION\s+STACK$/,
     );
-    expect(table.stdout).toMatch(/^web\s+started\s+0\/1\s+256M\s+1G\s+2\s+busybox$/m);
+    expect(table.stdout).toMatch(/^web\s+default\s+started\s+0\/1\s+256M\s+1G\s+2\s+busybox$/m);
     expect(table.stdout.includes("\u001b[")).toBe(false);
     const list = await grove(["apps", "list", "--json"], { config });
     expect(list.json<App[]>().map((a) => a.name)).toEqual(["api", "web"]);

@@ -1,6 +1,9 @@
-import type { Quota } from "@grove/client";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { App, Quota, Space } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { configHome, grove, OPERATOR, serveApi } from "./harness";
 
 describeWith(["root", "postgres", "nats"], "grove quota", () => {
@@ -44,5 +47,54 @@ describeWith(["root", "postgres", "nats"], "grove quota", () => {
     const notOperator = await grove(["quota", "set", "acme", "--apps", "9"], { config: dev });
     expect(notOperator.exitCode).toBe(1);
     expect(notOperator.errorLines).toEqual(["grove: this needs an operator token (403 Forbidden)"]);
+  }, 180_000);
+
+  it("a tenant admin makes spaces with quotas; a developer pushes to one and scales past its quota", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    await api.operator().createTenant("acme");
+    const admin = await configHome();
+    const adminToken = (await api.operator().createToken({ role: "tenant_admin", tenant: "acme" })).token;
+    await grove(["login", "--api", api.url, "--token", adminToken], { config: admin });
+    expect((await grove(["spaces", "create", "dev"], { config: admin })).stdout).toBe("created space dev\n");
+    const setSpace = await grove(["quota", "set", "--space", "dev", "--memory", "512M", "--json"], {
+      config: admin,
+    });
+    expect(setSpace.json<Quota>()).toMatchObject({ space: "dev", memory_mb: { limit: 512, usage: 0 } });
+    const spaces = await grove(["spaces", "list", "--json"], { config: admin });
+    expect(spaces.json<Space[]>().map((s) => s.name)).toEqual(["default", "dev"]);
+
+    const dev = await configHome();
+    const devToken = (await api.operator().createToken({ role: "developer", tenant: "acme" })).token;
+    await grove(["login", "--api", api.url, "--token", devToken], { config: dev });
+    const dir = await mkdtemp(join(tmpdir(), "grove-quota-test-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, "index.html"), "hi");
+    const push = [
+      "push",
+      dir,
+      "--name",
+      "web",
+      "--space",
+      "dev",
+      "-m",
+      "256M",
+      "--command",
+      "httpd -f -p $PORT",
+    ];
+    expect((await grove([...push, "--detach"], { config: dev })).exitCode).toBe(0);
+    const refused = await grove(["scale", "web", "-i", "3"], { config: dev });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errorLines).toEqual([
+      "grove: space dev's memory_mb quota is 512 MB: 256 in use, this asks for 512 more (422 Quota exceeded)",
+    ]);
+    await grove(["quota", "set", "--space", "dev", "--memory", "1G"], { config: admin });
+    expect((await grove(["scale", "web", "-i", "3"], { config: dev })).exitCode).toBe(0);
+    const listed = await grove(["apps", "list", "--space", "dev", "--json"], { config: dev });
+    expect(listed.json<App[]>()).toMatchObject([{ name: "web", space: "dev", instances: 3 }]);
+    const shown = await grove(["quota", "--space", "dev"], { config: dev });
+    expect(shown.stdout).toMatch(/^memory\s+768M\s+1G$/m);
   }, 180_000);
 });

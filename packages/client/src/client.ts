@@ -22,6 +22,7 @@ import type {
   Page,
   Quota,
   QuotaChanges,
+  Space,
   Tenant,
   Token,
   TokenListing,
@@ -164,12 +165,46 @@ export class GroveClient {
     );
   }
 
+  // spaces
+
+  /** Every space of the tenant, by name. */
+  listSpaces(): Promise<Space[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/spaces", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  /** Creates a space (tenant admins, operators). */
+  createSpace(name: string): Promise<Space> {
+    return this.call((signal) =>
+      this.http.POST("/v1/spaces", { body: { name }, headers: idempotent(), signal }),
+    );
+  }
+
+  /** A space's quota, each limit beside the space's usage. */
+  getSpaceQuota(space: string): Promise<Quota> {
+    return this.call((signal) =>
+      this.http.GET("/v1/spaces/{name}/quota", { params: { path: { name: space } }, signal }),
+    );
+  }
+
+  /** Changes a space's quota (tenant admins, operators); the tenant's quota binds as well. */
+  setSpaceQuota(space: string, body: QuotaChanges, ifMatch?: string): Promise<Quota> {
+    return this.call((signal) =>
+      this.http.PATCH("/v1/spaces/{name}/quota", {
+        params: { path: { name: space }, header: { "if-match": ifMatch } },
+        body,
+        signal,
+      }),
+    );
+  }
+
   // apps
 
-  /** Every app of the tenant, by name. */
-  listApps(): Promise<App[]> {
+  /** Every app of the tenant (of one space when given), by name. */
+  listApps(space?: string): Promise<App[]> {
     return this.all((cursor, signal) =>
-      this.http.GET("/v1/apps", { params: { query: { limit: PAGE, cursor } }, signal }),
+      this.http.GET("/v1/apps", { params: { query: { limit: PAGE, cursor, space } }, signal }),
     );
   }
 

@@ -24,6 +24,8 @@ export type Tenant = Schemas["Tenant"];
 export type Quota = Schemas["Quota"];
 /** Body of a quota change: null = unlimited, absent = unchanged. */
 export type QuotaChanges = Schemas["QuotaChanges"];
+/** A space inside a tenant. */
+export type Space = Schemas["Space"];
 /** Body of a token create. */
 export type CreateToken = Schemas["CreateToken"];
 /** A newly issued API token (its secret is shown once). */

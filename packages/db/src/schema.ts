@@ -66,6 +66,48 @@ export const tenantQuotas = pgTable(
   ],
 );
 
+/**
+ * Spaces inside a tenant (Cloud Foundry's org/space). Every app belongs to one; every tenant has a
+ * `default` space (made by migration for existing tenants, and on first use for new ones).
+ */
+export const spaces = pgTable(
+  "spaces",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("spaces_tenant_name_key").on(t.tenantId, t.name)],
+);
+
+/**
+ * A space's quota, set by tenant admins. It binds together with the tenant's: admission locks the
+ * tenant's row, then the space's, and checks both.
+ */
+export const spaceQuotas = pgTable(
+  "space_quotas",
+  {
+    spaceId: uuid("space_id")
+      .primaryKey()
+      .references(() => spaces.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    ...quotaLimits(),
+    version: integer("version").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      "space_quotas_not_negative",
+      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}), 0) >= 0`,
+    ),
+  ],
+);
+
 export const cellState = pgEnum("cell_state", ["active", "draining", "lost"]);
 
 export const cells = pgTable(
@@ -168,6 +210,9 @@ export const apps = pgTable(
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
+    spaceId: uuid("space_id")
+      .notNull()
+      .references(() => spaces.id),
     name: text("name").notNull(),
     revision: integer("revision").notNull().default(1),
     version: integer("version").notNull().default(1),
@@ -186,7 +231,7 @@ export const apps = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("apps_tenant_name_key").on(t.tenantId, t.name)],
+  (t) => [uniqueIndex("apps_tenant_name_key").on(t.tenantId, t.name), index("apps_space_idx").on(t.spaceId)],
 );
 
 /** Every revision of an app, as it was when made. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { AppEventRow, AppRow } from "../repo/apps";
+import type { AppEventRow, SpacedAppRow } from "../repo/apps";
 import { HealthCheckBody, toApiHealthCheck } from "./health-check";
 
 /** App names are DNS labels: they become part of route hostnames. */
@@ -25,6 +25,10 @@ const fields = {
 export const CreateAppBody = z
   .object({
     name: AppName,
+    space: AppName.default("default").openapi({
+      description: "the space the app goes in",
+      example: "default",
+    }),
     stack: fields.stack.default("busybox"),
     command: fields.command,
     env: fields.env.default({}),
@@ -45,6 +49,7 @@ export const AppView = z
   .object({
     id: z.string(),
     name: z.string(),
+    space: z.string(),
     revision: z.int(),
     state: z.enum(["started", "stopped"]),
     stack: z.string(),
@@ -62,10 +67,11 @@ export const AppView = z
   .openapi("App");
 export type AppView = z.output<typeof AppView>;
 
-export function appView(row: AppRow): AppView {
+export function appView(row: SpacedAppRow): AppView {
   return {
     id: row.id,
     name: row.name,
+    space: row.spaceName,
     revision: row.revision,
     state: row.state,
     stack: row.stack,

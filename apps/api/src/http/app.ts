@@ -14,6 +14,7 @@ import { registerInstanceRoutes } from "../routes/instances";
 import { registerJoinTokenRoutes } from "../routes/join-tokens";
 import { registerLogRoutes } from "../routes/logs";
 import { registerQuotaRoutes } from "../routes/quotas";
+import { registerSpaceRoutes } from "../routes/spaces";
 import { registerTenantRoutes } from "../routes/tenants";
 import { registerTokenRoutes } from "../routes/tokens";
 import { registerVolumeRoutes } from "../routes/volumes";
@@ -67,6 +68,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerTenantRoutes(app, deps);
   registerQuotaRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  registerSpaceRoutes(app, deps);
   registerAppRoutes(app, deps);
   registerAppActionRoutes(app, deps);
   registerVolumeRoutes(app, deps);

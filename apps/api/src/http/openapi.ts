@@ -13,7 +13,8 @@ export const ProblemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     quota: z
       .object({
-        scope: z.enum(["tenant"]),
+        scope: z.enum(["tenant", "space"]),
+        space: z.string().optional(),
         field: z.string(),
         limit: z.int(),
         usage: z.int(),

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import type { QuotaLimitChanges, TenantQuotaRow } from "../repo/quotas";
+import type { QuotaLimitChanges, QuotaRow } from "../repo/quotas";
 import type { Usage } from "./check";
 
 const limit = z.int().min(0).max(2_147_483_647).nullable();
 
-/** Body of `PATCH /v1/tenants/{name}/quota`: limits to change; null = unlimited, absent = unchanged. */
+/** Body of a quota change (tenant or space): limits to change; null = unlimited, absent = unchanged. */
 export const QuotaChangesBody = z
   .object({
     memory_mb: limit.openapi({ description: "total memory of started instances, MB" }),
@@ -31,10 +31,11 @@ const field = (description: string) =>
     })
     .openapi({ description });
 
-/** A tenant's quota: each limit beside its current usage. */
+/** A tenant's or a space's quota: each limit beside its current usage. */
 export const QuotaView = z
   .object({
     tenant: z.string(),
+    space: z.string().optional().openapi({ description: "set for a space's quota" }),
     memory_mb: field("total memory of started instances, MB"),
     instance_memory_mb: field("memory per instance, MB (usage: the largest in use)"),
     instances: field("instances of started apps"),
@@ -46,9 +47,13 @@ export const QuotaView = z
   })
   .openapi("Quota");
 
-export function quotaView(tenant: string, quota: TenantQuotaRow, usage: Usage): z.output<typeof QuotaView> {
+export function quotaView(
+  owner: { tenant: string; space?: string },
+  quota: QuotaRow,
+  usage: Usage,
+): z.output<typeof QuotaView> {
   return {
-    tenant,
+    ...owner,
     memory_mb: { limit: quota.memoryMb, usage: usage.memoryMb },
     instance_memory_mb: { limit: quota.instanceMemoryMb, usage: usage.instanceMemoryMb },
     instances: { limit: quota.instances, usage: usage.instances },

@@ -1,14 +1,17 @@
 import { type Database, schema } from "@grove/db";
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, lt, sql } from "drizzle-orm";
 import { changedFields } from "../apps/revision";
 import { Conflict, NotFound } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
+import type { Countable } from "../quotas/check";
 import { isUniqueViolation } from "./pg-errors";
-import { TenantQuota } from "./quotas";
+import { Quota, type QuotaRow } from "./quotas";
 import type { Tx } from "./tx";
 
-const { apps, appRevisions, appEvents } = schema;
+const { apps, appRevisions, appEvents, spaces } = schema;
 export type AppRow = typeof apps.$inferSelect;
+/** An app row with the name of its space, as `TenantApps` returns them. */
+export type SpacedAppRow = AppRow & { spaceName: string };
 export type AppEventRow = typeof appEvents.$inferSelect;
 
 /** What a create sets. */
@@ -16,6 +19,11 @@ export type NewApp = Pick<
   AppRow,
   "name" | "stack" | "command" | "env" | "instances" | "memoryMb" | "diskMb" | "ports" | "healthCheck"
 >;
+/** A space an app is in, as admission names it. */
+export interface AppSpace {
+  id: string;
+  name: string;
+}
 /** What an update may change. */
 export type AppChanges = Partial<Omit<NewApp, "name"> & Pick<AppRow, "bitsDigest" | "state" | "restartedAt">>;
 
@@ -25,35 +33,35 @@ export const appEtag = (row: AppRow) => etagOf(row.id, row.version);
 /**
  * The apps of one tenant. Every query filters by the tenant id given at construction, so code
  * holding a `TenantApps` cannot reach another tenant's apps. Creates and updates are admitted
- * against the tenant's quota in their own transaction (`TenantQuota`).
+ * against the tenant's and the app's space's quotas in their own transaction (`Quota`).
  */
 export class TenantApps {
-  private readonly quota: TenantQuota;
+  private readonly tenantQuota: Quota;
 
   constructor(
     private readonly db: Database,
     readonly tenantId: string,
   ) {
-    this.quota = new TenantQuota(db, tenantId);
+    this.tenantQuota = new Quota(db, { kind: "tenant", tenantId });
   }
 
   /**
    * Creates an app at revision 1 and records the `created` event. `Conflict` if the name is
-   * taken, `QuotaExceeded` if it does not fit the tenant's quota.
+   * taken, `QuotaExceeded` if it does not fit the tenant's or the space's quota.
    */
-  async create(spec: NewApp, actor: string): Promise<AppRow> {
+  async create(spec: NewApp, space: AppSpace, actor: string): Promise<SpacedAppRow> {
     try {
       return await this.db.transaction(async (tx) => {
-        const quota = await this.quota.lock(tx);
-        await this.quota.admit(tx, quota, null, { ...spec, state: "started" });
+        const admit = await this.lockQuotas(tx, space);
+        await admit(null, { ...spec, state: "started" });
         const [row] = await tx
           .insert(apps)
-          .values({ ...spec, tenantId: this.tenantId })
+          .values({ ...spec, tenantId: this.tenantId, spaceId: space.id })
           .returning();
         const app = row as AppRow;
         await this.recordRevision(tx, app);
         await this.recordEvent(tx, app, "created", actor, { revision: 1 });
-        return app;
+        return { ...app, spaceName: space.name };
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new Conflict(`app ${spec.name} already exists`);
@@ -61,20 +69,19 @@ export class TenantApps {
     }
   }
 
-  /** Apps ordered by name, after `afterName`. */
-  list(limit: number, afterName?: string): Promise<AppRow[]> {
+  /** Apps ordered by name, after `afterName`, of one space when `spaceId` is given. */
+  list(limit: number, afterName?: string, spaceId?: string): Promise<SpacedAppRow[]> {
     const after = afterName === undefined ? undefined : gt(apps.name, afterName);
-    return this.db
-      .select()
-      .from(apps)
-      .where(and(eq(apps.tenantId, this.tenantId), after))
+    const inSpace = spaceId === undefined ? undefined : eq(apps.spaceId, spaceId);
+    return this.selectSpaced()
+      .where(and(eq(apps.tenantId, this.tenantId), after, inSpace))
       .orderBy(asc(apps.name))
       .limit(limit);
   }
 
   /** One app by name; `NotFound` when it is not this tenant's. */
-  async get(name: string): Promise<AppRow> {
-    const [row] = await this.db.select().from(apps).where(this.byName(name));
+  async get(name: string): Promise<SpacedAppRow> {
+    const [row] = await this.selectSpaced().where(this.byName(name));
     if (!row) throw new NotFound(`no app ${name}`);
     return row;
   }
@@ -82,21 +89,30 @@ export class TenantApps {
   /**
    * Applies `changes` under a row lock after checking `ifMatch`. A change of what runs bumps the
    * revision (and stores it); every change bumps the version (the ETag). Unchanged input is a no-op.
-   * A change that grows usage must fit the tenant's quota (`QuotaExceeded` otherwise).
+   * A change that grows usage must fit the tenant's and the space's quotas (`QuotaExceeded` otherwise).
    */
   async update(
     name: string,
     changes: AppChanges,
     options: { ifMatch?: string; actor: string; event: string },
-  ): Promise<AppRow> {
+  ): Promise<SpacedAppRow> {
     return this.db.transaction(async (tx) => {
-      const quota = await this.quota.lock(tx);
+      const tenantQuota = await this.tenantQuota.lock(tx);
+      // an app never changes space, so its space can be read before the app row is locked
+      const [placed] = await tx
+        .select({ id: spaces.id, name: spaces.name })
+        .from(apps)
+        .innerJoin(spaces, eq(spaces.id, apps.spaceId))
+        .where(this.byName(name));
+      if (!placed) throw new NotFound(`no app ${name}`);
+      const admit = await this.lockQuotas(tx, placed, tenantQuota);
       const [current] = await tx.select().from(apps).where(this.byName(name)).for("update");
       if (!current) throw new NotFound(`no app ${name}`);
       checkIfMatch(options.ifMatch, appEtag(current));
       const changed = changedFields(current, changes);
-      if (changed.revision.length === 0 && changed.other.length === 0) return current;
-      await this.quota.admit(tx, quota, current, {
+      if (changed.revision.length === 0 && changed.other.length === 0)
+        return { ...current, spaceName: placed.name };
+      await admit(current, {
         state: changes.state ?? current.state,
         instances: changes.instances ?? current.instances,
         memoryMb: changes.memoryMb ?? current.memoryMb,
@@ -121,7 +137,7 @@ export class TenantApps {
       if (changes.instances !== undefined)
         data.instances = { from: current.instances, to: changes.instances };
       await this.recordEvent(tx, app, options.event, options.actor, data);
-      return app;
+      return { ...app, spaceName: placed.name };
     });
   }
 
@@ -146,6 +162,33 @@ export class TenantApps {
       .where(and(eq(appEvents.tenantId, this.tenantId), eq(appEvents.appId, app.id), before))
       .orderBy(desc(appEvents.id))
       .limit(limit);
+  }
+
+  /**
+   * Locks the tenant's quota row (unless `tenantQuota` says it is locked already), then the
+   * space's, and returns a check of a change against both: the tenant's first, then the space's.
+   */
+  private async lockQuotas(tx: Tx, space: AppSpace, tenantQuota?: QuotaRow) {
+    const tenantRow = tenantQuota ?? (await this.tenantQuota.lock(tx));
+    const spaceQuota = new Quota(this.db, {
+      kind: "space",
+      tenantId: this.tenantId,
+      spaceId: space.id,
+      spaceName: space.name,
+    });
+    const spaceRow = await spaceQuota.lock(tx);
+    return async (before: Countable | null, after: Countable | null) => {
+      await this.tenantQuota.admit(tx, tenantRow, before, after);
+      await spaceQuota.admit(tx, spaceRow, before, after);
+    };
+  }
+
+  private selectSpaced() {
+    return this.db
+      .select({ ...getTableColumns(apps), spaceName: spaces.name })
+      .from(apps)
+      .innerJoin(spaces, eq(spaces.id, apps.spaceId))
+      .$dynamic();
   }
 
   private byName(name: string) {

@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { QuotaExceeded } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
 import {
@@ -12,15 +12,24 @@ import {
 } from "../quotas/check";
 import type { Tx } from "./tx";
 
-const { apps, tenantQuotas } = schema;
-export type TenantQuotaRow = typeof tenantQuotas.$inferSelect;
-/** The settable limits of a quota (null = unlimited). */
-export type QuotaLimitChanges = Partial<
-  Pick<
-    TenantQuotaRow,
-    "memoryMb" | "instanceMemoryMb" | "instances" | "apps" | "diskMb" | "routes" | "logLinesPerSecond"
-  >
->;
+const { apps, tenantQuotas, spaceQuotas } = schema;
+type Limits =
+  | "memoryMb"
+  | "instanceMemoryMb"
+  | "instances"
+  | "apps"
+  | "diskMb"
+  | "routes"
+  | "logLinesPerSecond";
+/** A quota row of a tenant or a space: its limits (null = unlimited), version and change time. */
+export type QuotaRow = Pick<typeof tenantQuotas.$inferSelect, Limits | "version" | "updatedAt">;
+/** The settable limits of a quota (null = unlimited, absent = unchanged). */
+export type QuotaLimitChanges = Partial<Pick<QuotaRow, Limits>>;
+
+/** Whose quota: a tenant's, or one space's inside it. */
+export type QuotaScope =
+  | { kind: "tenant"; tenantId: string }
+  | { kind: "space"; tenantId: string; spaceId: string; spaceName: string };
 
 /** API names and units of the checked fields, for refusals. */
 const FIELD_NAMES: Record<QuotaField, { name: string; unit: string }> = {
@@ -31,30 +40,51 @@ const FIELD_NAMES: Record<QuotaField, { name: string; unit: string }> = {
   diskMb: { name: "disk_mb", unit: " MB" },
 };
 
-/** The ETag of a tenant's quota (version 0 until first set). */
-export const quotaEtag = (tenantId: string, version: number) => etagOf(tenantId, version);
+const UNLIMITED: QuotaRow = {
+  memoryMb: null,
+  instanceMemoryMb: null,
+  instances: null,
+  apps: null,
+  diskMb: null,
+  routes: null,
+  logLinesPerSecond: null,
+  version: 0,
+  updatedAt: new Date(0),
+};
 
 /**
- * The quota of one tenant and its admission. Usage is computed from the apps' desired state in the
- * transaction that changes them, never kept as a counter, so it cannot drift.
+ * The quota of a tenant or a space, and its admission. Usage is computed from the apps' desired
+ * state in the transaction that changes them, never kept as a counter, so it cannot drift.
  */
-export class TenantQuota {
+export class Quota {
   constructor(
     private readonly db: Database,
-    readonly tenantId: string,
+    readonly scope: QuotaScope,
   ) {}
 
+  /** The ETag of this quota at `version` (0 until first set). */
+  etag(version: number): string {
+    return etagOf(this.scope.kind === "tenant" ? this.scope.tenantId : this.scope.spaceId, version);
+  }
+
   /**
-   * Locks the tenant's quota row until `tx` ends (making the row when the tenant has none), so
-   * every request that may grow the tenant's usage is admitted one after another. Lock it before
-   * any app row, in every transaction, so locks are always taken in the same order.
+   * Locks the quota row until `tx` ends (making the row when there is none), so every request
+   * that may grow this usage is admitted one after another. Lock order, in every transaction:
+   * the tenant's row, then the space's, then app rows.
    */
-  async lock(tx: Tx): Promise<TenantQuotaRow> {
-    const locked = await this.selectForUpdate(tx);
+  async lock(tx: Tx): Promise<QuotaRow> {
+    const locked = await this.select(tx, true);
     if (locked) return locked;
-    await tx.insert(tenantQuotas).values({ tenantId: this.tenantId }).onConflictDoNothing();
-    const made = await this.selectForUpdate(tx);
-    if (!made) throw new Error(`quota row of tenant ${this.tenantId} vanished`);
+    if (this.scope.kind === "tenant") {
+      await tx.insert(tenantQuotas).values({ tenantId: this.scope.tenantId }).onConflictDoNothing();
+    } else {
+      await tx
+        .insert(spaceQuotas)
+        .values({ spaceId: this.scope.spaceId, tenantId: this.scope.tenantId })
+        .onConflictDoNothing();
+    }
+    const made = await this.select(tx, true);
+    if (!made) throw new Error(`quota row of ${this.scope.kind} vanished`);
     return made;
   }
 
@@ -62,100 +92,93 @@ export class TenantQuota {
    * Checks that changing an app from `before` to `after` (null: create or delete) fits `quota`,
    * which `lock` returned in this `tx`; throws `QuotaExceeded` naming the limit, usage and ask.
    */
-  async admit(
-    tx: Tx,
-    quota: TenantQuotaRow,
-    before: Countable | null,
-    after: Countable | null,
-  ): Promise<void> {
+  async admit(tx: Tx, quota: QuotaRow, before: Countable | null, after: Countable | null): Promise<void> {
     if (!hasLimits(quota)) return;
     const refusal = checkQuota(quota, await this.usage(tx), askedBy(before, after));
-    if (refusal) throw quotaExceeded(refusal);
+    if (refusal) throw this.exceeded(refusal);
   }
 
-  /** The tenant's usage now, in one statement (so one consistent snapshot). */
+  /** The usage now, in one statement (so one consistent snapshot). */
   async usage(q: Database | Tx = this.db): Promise<Usage> {
     const started = sql`${apps.state} = 'started'`;
+    const sum = (value: SQL) => sql`coalesce(sum(${value}) filter (where ${started}), 0)`.mapWith(Number);
     const [row] = await q
       .select({
         apps: sql`count(*)`.mapWith(Number),
-        instances: sql`coalesce(sum(${apps.instances}) filter (where ${started}), 0)`.mapWith(Number),
-        memoryMb:
-          sql`coalesce(sum(${apps.instances}::bigint * ${apps.memoryMb}) filter (where ${started}), 0)`.mapWith(
-            Number,
-          ),
-        diskMb:
-          sql`coalesce(sum(${apps.instances}::bigint * ${apps.diskMb}) filter (where ${started}), 0)`.mapWith(
-            Number,
-          ),
+        instances: sum(sql`${apps.instances}`),
+        memoryMb: sum(sql`${apps.instances}::bigint * ${apps.memoryMb}`),
+        diskMb: sum(sql`${apps.instances}::bigint * ${apps.diskMb}`),
         instanceMemoryMb:
           sql`coalesce(max(${apps.memoryMb}) filter (where ${started} and ${apps.instances} > 0), 0)`.mapWith(
             Number,
           ),
       })
       .from(apps)
-      .where(eq(apps.tenantId, this.tenantId));
+      .where(
+        this.scope.kind === "tenant"
+          ? eq(apps.tenantId, this.scope.tenantId)
+          : and(eq(apps.tenantId, this.scope.tenantId), eq(apps.spaceId, this.scope.spaceId)),
+      );
     return row as Usage;
   }
 
   /** The quota (all limits null and version 0 when never set) and the usage beside it. */
-  async show(): Promise<{ quota: TenantQuotaRow; usage: Usage }> {
-    const [row] = await this.db.select().from(tenantQuotas).where(eq(tenantQuotas.tenantId, this.tenantId));
-    return { quota: row ?? this.unlimited(), usage: await this.usage() };
+  async show(): Promise<{ quota: QuotaRow; usage: Usage }> {
+    return { quota: (await this.select(this.db, false)) ?? UNLIMITED, usage: await this.usage() };
   }
 
   /** Changes limits after checking `ifMatch`; lowering below usage is allowed (it only blocks growth). */
-  async set(changes: QuotaLimitChanges, ifMatch: string | undefined): Promise<TenantQuotaRow> {
+  async set(changes: QuotaLimitChanges, ifMatch: string | undefined): Promise<QuotaRow> {
     return this.db.transaction(async (tx) => {
       const current = await this.lock(tx);
-      checkIfMatch(ifMatch, quotaEtag(this.tenantId, current.version));
-      const [row] = await tx
-        .update(tenantQuotas)
-        .set({ ...changes, version: current.version + 1, updatedAt: new Date() })
-        .where(eq(tenantQuotas.tenantId, this.tenantId))
-        .returning();
-      return row as TenantQuotaRow;
+      checkIfMatch(ifMatch, this.etag(current.version));
+      const values = { ...changes, version: current.version + 1, updatedAt: new Date() };
+      const [row] =
+        this.scope.kind === "tenant"
+          ? await tx
+              .update(tenantQuotas)
+              .set(values)
+              .where(eq(tenantQuotas.tenantId, this.scope.tenantId))
+              .returning()
+          : await tx
+              .update(spaceQuotas)
+              .set(values)
+              .where(eq(spaceQuotas.spaceId, this.scope.spaceId))
+              .returning();
+      return row as QuotaRow;
     });
   }
 
-  private async selectForUpdate(tx: Tx): Promise<TenantQuotaRow | undefined> {
-    const [row] = await tx
-      .select()
-      .from(tenantQuotas)
-      .where(eq(tenantQuotas.tenantId, this.tenantId))
-      .for("update");
+  private async select(q: Database | Tx, forUpdate: boolean): Promise<QuotaRow | undefined> {
+    const query =
+      this.scope.kind === "tenant"
+        ? q.select().from(tenantQuotas).where(eq(tenantQuotas.tenantId, this.scope.tenantId))
+        : q.select().from(spaceQuotas).where(eq(spaceQuotas.spaceId, this.scope.spaceId));
+    const [row] = forUpdate ? await query.for("update") : await query;
     return row;
   }
 
-  private unlimited(): TenantQuotaRow {
-    return {
-      tenantId: this.tenantId,
-      memoryMb: null,
-      instanceMemoryMb: null,
-      instances: null,
-      apps: null,
-      diskMb: null,
-      routes: null,
-      logLinesPerSecond: null,
-      version: 0,
-      updatedAt: new Date(0),
-    };
+  private exceeded(refusal: Refusal): QuotaExceeded {
+    const { name, unit } = FIELD_NAMES[refusal.field];
+    const whose = this.scope.kind === "tenant" ? "the tenant's" : `space ${this.scope.spaceName}'s`;
+    const detail =
+      refusal.field === "instanceMemoryMb"
+        ? `${whose} quota allows at most ${refusal.limit}${unit}; this asks for ${refusal.asked}`
+        : `${whose} ${name} quota is ${refusal.limit}${unit}: ${refusal.usage} in use, this asks for ${refusal.asked} more`;
+    const { limit, usage, asked } = refusal;
+    return new QuotaExceeded(detail, {
+      scope: this.scope.kind,
+      ...(this.scope.kind === "space" ? { space: this.scope.spaceName } : {}),
+      field: name,
+      limit,
+      usage,
+      asked,
+    });
   }
 }
 
-function hasLimits(quota: TenantQuotaRow): boolean {
+function hasLimits(quota: QuotaRow): boolean {
   return [quota.memoryMb, quota.instanceMemoryMb, quota.instances, quota.apps, quota.diskMb].some(
     (limit) => limit !== null,
   );
 }
-
-function quotaExceeded(refusal: Refusal): QuotaExceeded {
-  const { name, unit } = FIELD_NAMES[refusal.field];
-  const detail =
-    refusal.field === "instanceMemoryMb"
-      ? `the tenant's quota allows at most ${refusal.limit}${unit}; this asks for ${refusal.asked}`
-      : `the tenant's ${name} quota is ${refusal.limit}${unit}: ${refusal.usage} in use, this asks for ${refusal.asked} more`;
-  return new QuotaExceeded(detail, { scope: "tenant", field: name, ...pick(refusal) });
-}
-
-const pick = ({ limit, usage, asked }: Refusal) => ({ limit, usage, asked });

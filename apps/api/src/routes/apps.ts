@@ -16,6 +16,7 @@ import {
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
 import { appRoutesToWithdraw } from "../repo/routes";
+import { TenantSpaces } from "../repo/spaces";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RouteDeps } from "./deps";
 
@@ -38,9 +39,9 @@ const list = createRoute({
   method: "get",
   path: "/v1/apps",
   tags: ["apps"],
-  summary: "List the tenant's apps by name",
+  summary: "List the tenant's apps by name (of one space with ?space=)",
   security: bearerSecurity,
-  request: { query: PageQuery },
+  request: { query: PageQuery.extend({ space: AppName.optional() }) },
   responses: { 200: json(pageOf(AppView), "a page of apps"), ...commonProblems },
 });
 
@@ -99,7 +100,9 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await (await appsOf(c)).create(
+    const tenantId = await tenantIdOf(c, deps.db);
+    const space = await new TenantSpaces(deps.db, tenantId).get(body.space);
+    const row = await new TenantApps(deps.db, tenantId).create(
       {
         name: body.name,
         stack: body.stack,
@@ -111,6 +114,7 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
         ports: body.ports,
         healthCheck: toProtocolHealthCheck(body.health_check),
       },
+      space,
       c.get("principal").tokenId,
     );
     deps.desiredStateChanged();
@@ -120,9 +124,12 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
   });
 
   app.openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, space } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
-    const rows = await (await appsOf(c)).list(limit + 1, after);
+    const tenantId = await tenantIdOf(c, deps.db);
+    const spaceId =
+      space === undefined ? undefined : (await new TenantSpaces(deps.db, tenantId).get(space)).id;
+    const rows = await new TenantApps(deps.db, tenantId).list(limit + 1, after, spaceId);
     const page = paginate(rows, limit, (row) => [row.name]);
     return c.json({ items: page.items.map(appView), next_cursor: page.next_cursor }, 200);
   });

@@ -6,7 +6,7 @@ import { NotFound } from "../errors";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, IfMatchHeader, json, preconditionProblem } from "../http/openapi";
 import { QuotaChangesBody, QuotaView, quotaView, toLimitChanges } from "../quotas/schemas";
-import { quotaEtag, TenantQuota } from "../repo/quotas";
+import { Quota } from "../repo/quotas";
 import { type TenantRow, tenantById, tenantByName } from "../repo/tenants";
 import type { RouteDeps } from "./deps";
 
@@ -49,9 +49,10 @@ const update = createRoute({
 /** `/v1/quota` and `/v1/tenants/{name}/quota`. */
 export function registerQuotaRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   const respond = async (c: Context<ApiEnv>, tenant: TenantRow) => {
-    const { quota, usage } = await new TenantQuota(deps.db, tenant.id).show();
-    c.header("ETag", quotaEtag(tenant.id, quota.version));
-    return quotaView(tenant.name, quota, usage);
+    const scope = new Quota(deps.db, { kind: "tenant", tenantId: tenant.id });
+    const { quota, usage } = await scope.show();
+    c.header("ETag", scope.etag(quota.version));
+    return quotaView({ tenant: tenant.name }, quota, usage);
   };
 
   app.openapi(showOwn, async (c) => {
@@ -70,9 +71,9 @@ export function registerQuotaRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
   app.openapi(update, async (c) => {
     requireOperator(c.get("principal"));
     const tenant = await tenantByName(deps.db, c.req.valid("param").name);
-    const quota = new TenantQuota(deps.db, tenant.id);
+    const quota = new Quota(deps.db, { kind: "tenant", tenantId: tenant.id });
     const row = await quota.set(toLimitChanges(c.req.valid("json")), c.req.valid("header")["if-match"]);
-    c.header("ETag", quotaEtag(tenant.id, row.version));
-    return c.json(quotaView(tenant.name, row, await quota.usage()), 200);
+    c.header("ETag", quota.etag(row.version));
+    return c.json(quotaView({ tenant: tenant.name }, row, await quota.usage()), 200);
   });
 }

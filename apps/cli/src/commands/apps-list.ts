@@ -9,10 +9,11 @@ export function registerAppsList(apps: Command): void {
     .command("list")
     .alias("ls")
     .description("list the tenant's apps")
+    .option("--space <space>", "only the apps of this space")
     .action(
-      action(async (ctx) => {
+      action(async (ctx, options: { space?: string }) => {
         const client = await ctx.client();
-        const all = await client.listApps();
+        const all = await client.listApps(options.space);
         const instances = await Promise.all(all.map((app) => client.listInstances(app.name)));
         if (ctx.out.json) {
           ctx.out.record(all.map((app, i) => ({ ...app, running: runningOf(app, instances[i] ?? []) })));
@@ -23,9 +24,10 @@ export function registerAppsList(apps: Command): void {
           return;
         }
         ctx.out.table(
-          ["NAME", "STATE", "RUNNING", "MEMORY", "DISK", "REVISION", "STACK"],
+          ["NAME", "SPACE", "STATE", "RUNNING", "MEMORY", "DISK", "REVISION", "STACK"],
           all.map((app, i) => [
             app.name,
+            app.space,
             app.state,
             runningOf(app, instances[i] ?? []),
             formatMegabytes(app.memory_mb),

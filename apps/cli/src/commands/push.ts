@@ -28,6 +28,7 @@ interface PushOptions {
   healthCheck?: string;
   detach?: boolean;
   timeout: string;
+  space?: string;
 }
 
 /**
@@ -47,6 +48,7 @@ export function registerPush(program: Command): void {
     .option("--command <command>", "start command (default: the Procfile's web: line)")
     .option("--stack <stack>", "base stack, e.g. busybox or node")
     .option("--health-check <check>", "port, port:PORT, process or http:/PATH")
+    .option("--space <space>", "the space a new app goes in (default: default)")
     .option("--detach", "return once the change is submitted")
     .option("--timeout <seconds>", "how long to wait for the instances to run", "120")
     .action(action(push));
@@ -63,10 +65,13 @@ async function push(ctx: Context, dirArg: string, options: PushOptions): Promise
   );
   try {
     ctx.out.note(`packed ${packed.entries} entries, ${formatBytes(packed.sizeBytes)}, ${packed.digest}`);
-    let app = await createOrUpdate(ctx, client, options.name, {
-      ...changes,
-      ...(command ? { command } : {}),
-    });
+    let app = await createOrUpdate(
+      ctx,
+      client,
+      options.name,
+      { ...changes, ...(command ? { command } : {}) },
+      options.space,
+    );
     const bits = await sendBits(client, app.name, app.bits_digest, packed, ctx.out);
     if (bits.upload) app = bits.upload.app;
     ctx.out.note(bitsNote(bits.outcome, packed.sizeBytes));
@@ -121,6 +126,7 @@ async function createOrUpdate(
   client: GroveClient,
   name: string,
   wanted: UpdateApp,
+  space: string | undefined,
 ): Promise<App> {
   let existing: App | undefined;
   try {
@@ -132,9 +138,17 @@ async function createOrUpdate(
     if (!wanted.command) {
       throw new CliError("no start command: pass --command or add a Procfile with a web: line");
     }
-    const app = await client.createApp({ ...wanted, name, command: wanted.command } as CreateApp);
+    const app = await client.createApp({
+      ...wanted,
+      name,
+      command: wanted.command,
+      ...(space ? { space } : {}),
+    } as CreateApp);
     ctx.out.note(`created app ${app.name}`);
     return app;
+  }
+  if (space !== undefined && existing.space !== space) {
+    throw new CliError(`app ${name} is in space ${existing.space}, not ${space}`);
   }
   const changed = Object.fromEntries(
     Object.entries(wanted).filter(

@@ -46,15 +46,21 @@ function parseLimit(text: string, what: string, size: boolean): number | null {
   return size ? parseMegabytes(text, what) : parseCount(text, what);
 }
 
-/** `grove quota set TENANT --memory 16G …` (operators): `unlimited` lifts a limit. */
+/**
+ * `grove quota set TENANT --memory 16G …` (operators) or `grove quota set --space S …` (tenant
+ * admins): `unlimited` lifts a limit.
+ */
 export function registerQuotaSet(quota: Command): void {
   const command = quota
     .command("set")
-    .description("change a tenant's quota (operators); a value of 'unlimited' lifts a limit")
-    .argument("<tenant>", "tenant name");
+    .description(
+      "change a tenant's quota (operators) or a space's (--space, tenant admins); 'unlimited' lifts a limit",
+    )
+    .argument("[tenant]", "tenant name (operators)")
+    .option("--space <space>", "change this space's quota instead of a tenant's");
   for (const { flag, help } of FLAGS) command.option(flag, `${help}, or unlimited`);
   command.action(
-    action(async (ctx, tenant: string, options: Record<string, string | undefined>) => {
+    action(async (ctx, tenant: string | undefined, options: Record<string, string | undefined>) => {
       const changes: Record<string, number | null> = {};
       for (const { flag, key, field, size } of FLAGS) {
         const value = options[key];
@@ -64,8 +70,15 @@ export function registerQuotaSet(quota: Command): void {
         throw new UsageError(
           "quota set needs at least one limit, e.g. --memory 16G (see grove quota set --help)",
         );
-      const updated = await (await ctx.client()).setTenantQuota(tenant, changes as QuotaChanges);
-      if (!ctx.out.json) ctx.out.note(`quota of ${updated.tenant} changed`);
+      // `grove quota` has a --space of its own, which commander gives the parent
+      const space = options.space ?? (ctx.flags as { space?: string }).space;
+      if ((tenant === undefined) === (space === undefined))
+        throw new UsageError("quota set needs a tenant (operators) or --space SPACE, not both");
+      const client = await ctx.client();
+      const updated = space
+        ? await client.setSpaceQuota(space, changes as QuotaChanges)
+        : await client.setTenantQuota(tenant as string, changes as QuotaChanges);
+      if (!ctx.out.json) ctx.out.note(`quota of ${space ? `space ${space}` : updated.tenant} changed`);
       printQuota(ctx, updated);
     }),
   );

@@ -32,14 +32,16 @@ export function printQuota(ctx: Context, quota: Quota): void {
   );
 }
 
-/** `grove quota`: the tenant's quota, each limit beside its usage (operators: `--tenant T`). */
+/** `grove quota [--space S]`: the tenant's (or a space's) quota, each limit beside its usage. */
 export function registerQuota(program: Command): Command {
   return program
     .command("quota")
-    .description("show the tenant's quota beside its usage; operators change it with grove quota set")
+    .description("show the tenant's (or a space's) quota beside its usage; change it with grove quota set")
+    .option("--space <space>", "a space's quota instead of the tenant's")
     .action(
-      action(async (ctx) => {
-        printQuota(ctx, await (await ctx.client()).getQuota());
+      action(async (ctx, options: { space?: string }) => {
+        const client = await ctx.client();
+        printQuota(ctx, options.space ? await client.getSpaceQuota(options.space) : await client.getQuota());
       }),
     );
 }
