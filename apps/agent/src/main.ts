@@ -1,15 +1,28 @@
 import { join } from "node:path";
+import { DEFAULT_UID_MAPPING } from "@grove/garden";
 import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
+import { VCAP_ID } from "@grove/images";
 import { archiveLimitsOf } from "@grove/images/archive";
 import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
+import { VolumeStore } from "./volume-store";
 
 async function main(): Promise<void> {
   const config = parseAgentConfig(process.env);
   const log = pino({ level: config.GROVE_LOG_LEVEL });
+  // volumes live under the state dir; after a restart or reboot their loop devices are attached
+  // and mounted again before any container that mounts them is touched
+  const volumes = new VolumeStore({
+    dir: join(config.GROVE_STATE_DIR, "volumes"),
+    ownerId: DEFAULT_UID_MAPPING.hostId + VCAP_ID,
+    log: log.child({ component: "volumes" }),
+  });
+  await volumes.open();
+  await volumes.reattach();
   const runtime = await createCellRuntime({
+    bindMountSourceRoots: [volumes.mountsDir],
     stateDir: config.GROVE_STATE_DIR,
     bridge: config.GROVE_BRIDGE,
     subnet: config.GROVE_SUBNET,

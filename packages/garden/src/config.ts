@@ -3,6 +3,9 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { InvalidSpec } from "./errors";
 
+/** Container uid/gid 0 maps to host 100000 for 65536 ids unless `uidMapping` says otherwise. */
+export const DEFAULT_UID_MAPPING = { hostId: 100000, size: 65536 } as const;
+
 /** Settings of one garden instance. Everything that could collide between instances is here. */
 export interface GardenConfig {
   /** Directory holding one subdirectory per container: the truth about what exists. */
@@ -49,7 +52,7 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
   if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(config.cgroupParent ?? "")) {
     throw new InvalidSpec(`config.cgroupParent must be a relative cgroup path, got "${config.cgroupParent}"`);
   }
-  const uidMapping = config.uidMapping ?? { hostId: 100000, size: 65536 };
+  const uidMapping = config.uidMapping ?? { ...DEFAULT_UID_MAPPING };
   if (uidMapping.hostId <= 0 || uidMapping.size <= 0)
     throw new InvalidSpec("config.uidMapping must be positive");
   return {

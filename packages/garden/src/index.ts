@@ -1,6 +1,6 @@
 export { containerSpec, defaultPath } from "./bundle/container-spec";
 export { CgroupV1 } from "./cgroups/cgroups-v1";
-export { type GardenConfig, resolveConfig } from "./config";
+export { DEFAULT_UID_MAPPING, type GardenConfig, resolveConfig } from "./config";
 export * from "./errors";
 export { createGarden, type GardenSeams } from "./garden";
 export type * from "./garden-api";

@@ -5,11 +5,17 @@ export {
   ensureBusyboxStack,
   VCAP_ID,
 } from "./busybox-stack";
-export { MIN_DISK_LIMIT_BYTES } from "./disk-limit";
+export {
+  MIN_DISK_LIMIT_BYTES,
+  mountLimitedScratch,
+  releaseLimitedScratch,
+  remountLimitedScratch,
+} from "./disk-limit";
 export { parseDockerUri, type RegistryRef } from "./docker-uri";
 export * from "./errors";
 export { createImages, type Images, type ImagesOptions, type RootfsRecord } from "./images";
 export { silentLogger } from "./logger";
+export { isMountPoint, loopDevicesFor } from "./mounts";
 export { ensureNodeLayer, type NodeLayer } from "./node-layer";
 export { parseOciUri } from "./oci-layout";
 export { shiftedLayer, shiftOwnership } from "./shift";
