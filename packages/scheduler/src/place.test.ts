@@ -234,3 +234,35 @@ describe("determinism and purity", () => {
     ).toEqual(["a", "b", "a"]);
   });
 });
+
+describe("volume data", () => {
+  it("places every instance mounting a volume on the cell holding its data, against spreading", () => {
+    const result = place(
+      { cells: [cell("a"), cell("b"), cell("c")] },
+      instances("web", 2, { volumeCellId: "b" }),
+    );
+    expect(result.unplaced).toEqual([]);
+    expect(perCell(result)).toEqual({ b: 2 });
+  });
+
+  it("says why when the data's cell cannot take the instance, and places nothing elsewhere", () => {
+    const cells = [
+      cell("a"),
+      cell("c1", { state: "draining" }),
+      cell("full", { capacity: { memoryMb: 100, diskMb: 16384, containers: 100 } }),
+    ];
+    const result = place({ cells }, [
+      ...instances("web", 1, { volumeCellId: "c1" }),
+      ...instances("db", 1, { volumeCellId: "gone" }),
+      ...instances("api", 1, { volumeCellId: "full" }),
+      ...instances("old", 1, { volumeCellId: "a", stack: "node" }),
+    ]);
+    expect(result.placements).toEqual([]);
+    expect(Object.fromEntries(result.unplaced.map((u) => [u.work.appId, u.reason]))).toEqual({
+      web: "volume data on cell c1, which is draining",
+      db: "volume data on cell gone, which is unknown",
+      api: "volume data on cell full: insufficient memory: largest free 100 MB, need 256 MB",
+      old: "volume data on cell a, which lacks the stack or tags",
+    });
+  });
+});

@@ -2,7 +2,7 @@ import { AppSpreads } from "./app-spread";
 import { buildCellTable, type CellTable } from "./cell-table";
 import { EligibilityCache } from "./eligibility";
 import { invalidWorkReason, unplacedReason } from "./reasons";
-import { type ClusterSnapshot, DEFAULT_WEIGHTS, type Weights, type Work } from "./types";
+import { type CellState, type ClusterSnapshot, DEFAULT_WEIGHTS, type Weights, type Work } from "./types";
 
 /** The outcome of one placement decision. */
 export type Decision = { ok: true; cellId: string } | { ok: false; reason: string };
@@ -27,6 +27,7 @@ export function createPlacer(snapshot: ClusterSnapshot, weights: Weights = DEFAU
   const table = buildCellTable(snapshot);
   const scan: ScanState = {
     table,
+    cellStates: new Map(snapshot.cells.map((cell) => [cell.id, cell.state])),
     weights,
     eligibility: new EligibilityCache(table),
     spreads: new AppSpreads(table),
@@ -38,6 +39,7 @@ export function createPlacer(snapshot: ClusterSnapshot, weights: Weights = DEFAU
 
 interface ScanState {
   table: CellTable;
+  cellStates: ReadonlyMap<string, CellState>;
   weights: Weights;
   eligibility: EligibilityCache;
   spreads: AppSpreads;
@@ -49,13 +51,24 @@ function decide(state: ScanState, work: Work): Decision {
   const invalid = invalidWorkReason(work);
   if (invalid !== undefined) return { ok: false, reason: invalid };
   const { table, spreads } = state;
-  const eligible = state.eligibility.mask(work.stack, work.tags ?? []);
+  const stackAndTags = state.eligibility.mask(work.stack, work.tags ?? []);
+  const pinned =
+    work.volumeCellId === undefined ? undefined : pinToVolumeCell(state, stackAndTags, work.volumeCellId);
+  if (typeof pinned === "string") return { ok: false, reason: pinned };
+  const eligible = pinned ?? stackAndTags;
   const spread = spreads.of(work.appId);
   orderZones(state, spread.inZone);
   spreads.load(spread);
   const best = bestCell(state, eligible, work.memoryMb, work.diskMb);
   spreads.clear(spread);
-  if (best < 0) return { ok: false, reason: unplacedReason(table, eligible, work) };
+  if (best < 0) {
+    const reason = unplacedReason(table, eligible, work);
+    return {
+      ok: false,
+      reason:
+        work.volumeCellId === undefined ? reason : `volume data on cell ${work.volumeCellId}: ${reason}`,
+    };
+  }
 
   add(table.freeMemory, best, -work.memoryMb);
   add(table.freeDisk, best, -work.diskMb);
@@ -69,6 +82,24 @@ function decide(state: ScanState, work: Work): Decision {
   );
   spreads.record(work.appId, best);
   return { ok: true, cellId: table.ids[best] as string };
+}
+
+/**
+ * The eligibility mask narrowed to the cell holding the work's volume, or why that cell cannot
+ * take anything (not active, or lacking the stack or tags).
+ */
+function pinToVolumeCell(state: ScanState, eligible: Uint8Array, cellId: string): Uint8Array | string {
+  const index = state.table.ids.indexOf(cellId);
+  if (index < 0) {
+    const cellState = state.cellStates.get(cellId);
+    return cellState === undefined
+      ? `volume data on cell ${cellId}, which is unknown`
+      : `volume data on cell ${cellId}, which is ${cellState}`;
+  }
+  if (eligible[index] === 0) return `volume data on cell ${cellId}, which lacks the stack or tags`;
+  const only = new Uint8Array(eligible.length);
+  only[index] = 1;
+  return only;
 }
 
 /** Sets each zone's spreading penalty for this app and orders zones from lowest penalty up. */

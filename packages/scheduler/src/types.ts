@@ -35,6 +35,11 @@ export interface Work {
   stack: string;
   /** Tags the cell must all carry. */
   tags?: readonly string[];
+  /**
+   * The cell holding the data of a volume the instance mounts: it may go nowhere else (a volume
+   * not yet made on any cell leaves this out, and the instance goes wherever it fits).
+   */
+  volumeCellId?: string;
 }
 
 export interface Placement<W extends Work = Work> {
