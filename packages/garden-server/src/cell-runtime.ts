@@ -1,6 +1,6 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CgroupV1, createGarden, createNetworker, type Garden } from "@grove/garden";
+import { CgroupV1, createGarden, createNetworker, type Garden, type PeerRules } from "@grove/garden";
 import { createImages, ensureNodeLayer } from "@grove/images";
 import type { Logger } from "pino";
 
@@ -32,6 +32,8 @@ export interface CellRuntimeOptions {
   defaultGraceTimeNs?: number;
   /** host directories bind-mount sources may lie in (garden's bindMountSourceRoots); default none */
   bindMountSourceRoots?: string[];
+  /** containers reach each other only where `setPeerRules` allows (the networker's isolateContainers) */
+  isolateContainers?: boolean;
   log: Logger;
 }
 
@@ -39,6 +41,8 @@ export interface CellRuntime {
   garden: Garden;
   /** the layers `stack` adds on the busybox base; unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
+  /** replaces what containers may open to each other, atomically (with `isolateContainers`) */
+  setPeerRules(rules: PeerRules): Promise<void>;
   close(): Promise<void>;
   /** Destroys every container, the cell's network (bridge, rules) and its cgroups: removes the cell. */
   destroyAll(): Promise<void>;
@@ -69,6 +73,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
     name: options.name,
     externalIP: options.externalIP,
     portPool: options.portPool,
+    isolateContainers: options.isolateContainers ?? false,
     log,
   });
   const garden = await createGarden(
@@ -93,6 +98,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       if (stack === "node") return [(await ensureNodeLayer(imagesDir)).dir];
       throw new Error(`this cell has no stack ${stack} (it has ${STACKS.join(", ")})`);
     },
+    setPeerRules: (rules) => networker.setPeerRules(rules),
     close: () => garden.close(),
     async destroyAll() {
       for (const container of await garden.containers({}, { includeIncomplete: true })) {

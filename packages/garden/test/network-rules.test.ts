@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, test } from "vitest";
+import { InvalidSpec } from "../src/errors";
 import { resolveNetworkerConfig } from "../src/network/config";
 import {
   InvalidNetOutRule,
@@ -10,6 +11,7 @@ import {
 } from "../src/network/errors";
 import { formatIPv4, parseAddressWithPrefix, parseIPv4 } from "../src/network/ipv4";
 import { netOutStatements } from "../src/network/netout";
+import { NO_PEER_RULES, type PeerRules, validatePeerRules } from "../src/network/peer-rules";
 import { addMapping, pickFreePort } from "../src/network/ports";
 import { requestedAddress } from "../src/network/requested-network";
 import { renderRuleset } from "../src/network/ruleset";
@@ -147,6 +149,8 @@ describe("rendered ruleset", () => {
       }),
       record("b", { status: "creating", containerIP: undefined, hostVeth: undefined }),
     ],
+    isolateContainers: false,
+    peerRules: NO_PEER_RULES,
   });
   test("replaces both tables in one script", () => {
     expect(script.startsWith("table ip cell {}\ndelete table ip cell\n")).toBe(true);
@@ -165,6 +169,10 @@ describe("rendered ruleset", () => {
   });
   test("leaves half-created containers out of the rules", () => {
     expect(script).not.toContain("egress_idb");
+  });
+  test("leaves the bridge open between containers unless they are isolated", () => {
+    expect(script).toContain('iifname "br0" oifname "br0" accept');
+    expect(script).not.toContain("peers_");
   });
   test("binds each container port to its address at the bridge", () => {
     expect(script).toContain('elements = { "veth1234" . 10.254.0.2 }');
@@ -198,5 +206,79 @@ describe("networker config", () => {
     ]) {
       expect(() => resolveNetworkerConfig({ ...base, ...over })).toThrow(InvalidNetworkerConfig);
     }
+  });
+});
+
+describe("peer rules of isolated containers", () => {
+  const rules: PeerRules = {
+    groups: { web: ["10.254.0.2", "10.254.0.3"], db: ["10.254.0.4"], idle: ["10.254.0.9"] },
+    allow: [
+      { from: "web", to: "db", protocol: "tcp", ports: { start: 5432, end: 5432 } },
+      { from: "db", to: "web", protocol: "udp", ports: { start: 8080, end: 8090 } },
+      { from: "web", to: "web", protocol: "tcp", ports: { start: 1, end: 65535 } },
+    ],
+  };
+  const render = (peerRules: PeerRules) =>
+    renderRuleset({
+      table: "cell",
+      bridge: "br0",
+      subnet: "10.254.0.0/22",
+      externalIP: "192.0.2.10",
+      containers: [record("a")],
+      isolateContainers: true,
+      peerRules,
+    });
+  const script = render(rules);
+  const forward = script.slice(script.indexOf("chain forward {"));
+
+  test("one named set of addresses per group a rule uses", () => {
+    expect(script).toContain(
+      "set peers_0 {\n    type ipv4_addr;\n    elements = { 10.254.0.2, 10.254.0.3 }\n  }",
+    );
+    expect(script).toContain("set peers_1 {\n    type ipv4_addr;\n    elements = { 10.254.0.4 }\n  }");
+    expect(script).not.toContain("10.254.0.9");
+    expect(script).not.toContain("peers_2");
+  });
+  test("one accept per rule, after established flows and before the bridge's drop", () => {
+    const lines = forward.split("\n").map((l) => l.trim());
+    const established = lines.indexOf("ct state established,related accept");
+    const accepts = [
+      'iifname "br0" oifname "br0" ip saddr @peers_0 ip daddr @peers_1 tcp dport 5432 accept',
+      'iifname "br0" oifname "br0" ip saddr @peers_1 ip daddr @peers_0 udp dport 8080-8090 accept',
+      'iifname "br0" oifname "br0" ip saddr @peers_0 ip daddr @peers_0 tcp dport 1-65535 accept',
+    ].map((line) => lines.indexOf(line));
+    const drop = lines.indexOf('iifname "br0" oifname "br0" drop');
+    expect(established).toBeGreaterThan(0);
+    for (const at of accepts) {
+      expect(at).toBeGreaterThan(established);
+      expect(at).toBeLessThan(drop);
+    }
+    expect(forward).not.toContain('oifname "br0" accept\n');
+  });
+  test("no rules: containers reach no other container, sets and all", () => {
+    const empty = render(NO_PEER_RULES);
+    expect(empty).not.toContain("peers_");
+    expect(empty).toContain('iifname "br0" oifname "br0" drop');
+  });
+  test("a group without addresses is an empty set, which nft takes", () => {
+    const noSources = render({
+      groups: { a: [], b: ["10.254.0.4"] },
+      allow: [{ ...rules.allow[0], from: "a", to: "b" } as PeerRules["allow"][number]],
+    });
+    expect(noSources).toContain("set peers_0 {\n    type ipv4_addr;\n  }");
+  });
+  test("rules that name missing groups, bad addresses, protocols or ports are refused", () => {
+    const allow = rules.allow[0] as PeerRules["allow"][number];
+    for (const bad of [
+      { groups: {}, allow: [allow] },
+      { groups: { web: ["10.254.0"], db: [] }, allow: [allow] },
+      { groups: rules.groups, allow: [{ ...allow, protocol: "icmp" as "tcp" }] },
+      { groups: rules.groups, allow: [{ ...allow, ports: { start: 0, end: 10 } }] },
+      { groups: rules.groups, allow: [{ ...allow, ports: { start: 90, end: 80 } }] },
+      { groups: rules.groups, allow: [{ ...allow, ports: { start: 1, end: 65536 } }] },
+    ]) {
+      expect(() => validatePeerRules(bad)).toThrow(InvalidSpec);
+    }
+    expect(() => validatePeerRules(rules)).not.toThrow();
   });
 });

@@ -24,6 +24,11 @@ export interface NetworkerConfig {
    * it (entered with `nsenter --net=`), nothing in the root namespace. For several cells on one machine.
    */
   hostNetns?: string;
+  /**
+   * Containers reach each other only where the peer rules (`setPeerRules`) allow; default false
+   * (Garden's open bridge). Turns on `net.bridge.bridge-nf-call-iptables` in the host namespace.
+   */
+  isolateContainers?: boolean;
   /** directory of the CNI plugins; default /usr/lib/cni */
   cniPluginDir?: string;
   log: Logger;
@@ -82,6 +87,7 @@ export function resolveNetworkerConfig(config: NetworkerConfig): ResolvedNetwork
     portPool,
     hostNetns: config.hostNetns,
     cniPluginDir: config.cniPluginDir ?? "/usr/lib/cni",
+    isolateContainers: config.isolateContainers ?? false,
     cidr,
     gateway,
   };

@@ -2,4 +2,6 @@ export type { NetworkerConfig } from "./config";
 export * from "./errors";
 export type { CniNetworker } from "./networker";
 export { createNetworker } from "./networker";
-export { OUTBOUND_VERDICT, SAME_BRIDGE_VERDICT } from "./policy";
+export type { PeerAllow, PeerRules } from "./peer-rules";
+export { NO_PEER_RULES } from "./peer-rules";
+export { OUTBOUND_VERDICT } from "./policy";

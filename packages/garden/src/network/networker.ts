@@ -10,6 +10,7 @@ import { HostExec, runInNetns } from "./host-exec";
 import { formatCidr, formatIPv4 } from "./ipv4";
 import { NETNS_DIR, netnsNameFor, networkId } from "./names";
 import { validateNetOutRules } from "./netout";
+import { NO_PEER_RULES, type PeerRules, validatePeerRules } from "./peer-rules";
 import { addMapping } from "./ports";
 import { requestedAddress } from "./requested-network";
 import { renderRuleset, renderTeardown } from "./ruleset";
@@ -27,6 +28,11 @@ import { readInterfaceStats } from "./stats";
 export interface CniNetworker extends Networker {
   /** Tears down every container network, the nft tables, the bridge, leases and the state file. */
   destroyAll(): Promise<void>;
+  /**
+   * Replaces the peer rules (what isolated containers may open to each other) in one nft
+   * transaction; kept across restarts. Meaningful with `isolateContainers`.
+   */
+  setPeerRules(rules: PeerRules): Promise<void>;
 }
 
 /**
@@ -96,6 +102,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       subnet: cni.subnet,
       externalIP: cfg.externalIP,
       containers: Object.values(s.containers),
+      isolateContainers: cfg.isolateContainers,
+      peerRules: s.peerRules ?? NO_PEER_RULES,
     });
     await host.nft("apply nft ruleset", script);
   }
@@ -119,6 +127,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     // Lets host clients reach NetIn ports on 127.0.0.1: DNATed packets keep their loopback source
     // until postrouting masquerades them, and routing drops such "martians" on other interfaces.
     await host.sysctl(`net.ipv4.conf.${cfg.bridge}.route_localnet`, "1");
+    // Bridged container↔container packets meet the forward chain (and the peer rules) only so.
+    if (cfg.isolateContainers) await host.sysctl("net.bridge.bridge-nf-call-iptables", "1");
     hostPrepared = true;
   }
 
@@ -289,6 +299,16 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
+  async function setPeerRules(rules: PeerRules): Promise<void> {
+    validatePeerRules(rules);
+    await serialize(async () => {
+      const next = cloneState(await current());
+      next.peerRules = structuredClone(rules);
+      await commit(next);
+      log.info({ groups: Object.keys(rules.groups).length, rules: rules.allow.length }, "peer rules set");
+    });
+  }
+
   async function destroyAll(): Promise<void> {
     await serialize(async () => {
       const s = await current();
@@ -304,5 +324,5 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
-  return { up, netIn, netOut, stats, down, restore, destroyAll };
+  return { up, netIn, netOut, stats, down, restore, destroyAll, setPeerRules };
 }

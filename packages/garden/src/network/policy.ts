@@ -5,11 +5,11 @@
  * - Containers do NOT reach the cell host's own services (agent, NATS, Postgres…): anything a
  *   container sends to an address of the host is rejected unless a NetOut rule of that container
  *   accepts it first.
- * - Containers on the same bridge reach each other. Note: bridged frames only meet the `forward`
- *   hook while `net.bridge.bridge-nf-call-iptables=1` (br_netfilter) in the host namespace; to make
- *   SAME_BRIDGE_VERDICT "drop" effective, that sysctl must be turned on as well.
+ * - Containers on the same bridge reach each other, unless the networker isolates them
+ *   (`isolateContainers`): then only what its peer rules allow passes (see peer-rules.ts). Bridged
+ *   frames meet the `forward` hook only while `net.bridge.bridge-nf-call-iptables=1` (br_netfilter)
+ *   in the host namespace, which an isolating networker turns on.
  */
-export const SAME_BRIDGE_VERDICT: "accept" | "drop" = "accept";
 
 /** Verdict for container traffic leaving the cell (after NetOut rules had their say). */
 export const OUTBOUND_VERDICT: "accept" | "drop" = "accept";

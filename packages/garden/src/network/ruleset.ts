@@ -1,5 +1,6 @@
 import { netOutStatements } from "./netout";
-import { OUTBOUND_VERDICT, SAME_BRIDGE_VERDICT } from "./policy";
+import { type PeerRules, peerRuleLines } from "./peer-rules";
+import { OUTBOUND_VERDICT } from "./policy";
 import type { ContainerRecord } from "./state";
 
 export interface RulesetInput {
@@ -10,6 +11,9 @@ export interface RulesetInput {
   subnet: string;
   externalIP: string;
   containers: ContainerRecord[];
+  /** containers reach each other only where `peerRules` allow */
+  isolateContainers: boolean;
+  peerRules: PeerRules;
 }
 
 export function egressChain(id: string): string {
@@ -78,7 +82,17 @@ function ipTable(input: RulesetInput): string[] {
   );
 
   const vmap = ready.map((c) => `${c.containerIP} : jump ${egressChain(c.id)}`);
+  const peers = input.isolateContainers ? peerRuleLines(input.peerRules, input.bridge) : undefined;
+  const sameBridge = peers
+    ? [
+        ...peers.accepts,
+        // a NetIn port of the cell (the container's public face, as the router uses it) stays open
+        `iifname ${br} oifname ${br} ct status dnat accept`,
+        `iifname ${br} oifname ${br} drop`,
+      ]
+    : [`iifname ${br} oifname ${br} accept`];
   lines.push(
+    ...(peers?.sets ?? []),
     // Host protection: nothing from a container reaches a host address unless its NetOut accepts it.
     "  chain input {",
     "    type filter hook input priority filter; policy accept;",
@@ -90,7 +104,8 @@ function ipTable(input: RulesetInput): string[] {
     "  chain forward {",
     "    type filter hook forward priority filter; policy accept;",
     "    ct state established,related accept",
-    `    iifname ${br} oifname ${br} ${SAME_BRIDGE_VERDICT}`,
+    // Container↔container on the bridge (bridged, seen here through br_netfilter).
+    ...sameBridge.map((line) => `    ${line}`),
     ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
     `    iifname ${br} ${OUTBOUND_VERDICT}`,
     "  }",

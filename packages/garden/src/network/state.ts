@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { NetInMapping, NetOutRule } from "../types";
+import type { PeerRules } from "./peer-rules";
 
 /** One container's network as persisted; `creating` means up() did not finish (a crash mid-way). */
 export interface ContainerRecord {
@@ -23,6 +24,8 @@ export interface NetworkState {
   /** where the next NetIn pool search starts, so a released port is not handed out again at once */
   nextPort: number;
   containers: Record<string, ContainerRecord>;
+  /** what isolated containers may reach of each other (absent: nothing) */
+  peerRules?: PeerRules;
 }
 
 const FILE = "network.json";

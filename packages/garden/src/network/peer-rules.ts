@@ -1,0 +1,80 @@
+import { InvalidSpec } from "../errors";
+import { parseIPv4 } from "./ipv4";
+
+/**
+ * Which containers of the cell may open connections to which others, when the networker isolates
+ * containers (`isolateContainers`). Containers are named by address, in groups; a rule lets any
+ * address of `from` open a connection to `ports` of any address of `to`. Replies of an accepted
+ * connection flow back; everything else between containers is dropped.
+ */
+export interface PeerRules {
+  /** group name → container addresses (IPv4) */
+  groups: Record<string, string[]>;
+  allow: PeerAllow[];
+}
+
+export interface PeerAllow {
+  /** group names in `groups` */
+  from: string;
+  to: string;
+  protocol: "tcp" | "udp";
+  ports: { start: number; end: number };
+}
+
+export const NO_PEER_RULES: PeerRules = { groups: {}, allow: [] };
+
+const MAX_GROUPS = 10_000;
+const MAX_RULES = 50_000;
+
+/** Throws InvalidSpec for rules nft could not take or that name a group they do not define. */
+export function validatePeerRules(rules: PeerRules): void {
+  const groups = Object.entries(rules.groups);
+  if (groups.length > MAX_GROUPS) throw new InvalidSpec(`peer rules: more than ${MAX_GROUPS} groups`);
+  if (rules.allow.length > MAX_RULES) throw new InvalidSpec(`peer rules: more than ${MAX_RULES} rules`);
+  for (const [name, addresses] of groups) {
+    for (const address of addresses) {
+      if (parseIPv4(address) === undefined)
+        throw new InvalidSpec(`peer group ${name}: ${JSON.stringify(address)} is not an IPv4 address`);
+    }
+  }
+  for (const rule of rules.allow) {
+    for (const group of [rule.from, rule.to]) {
+      if (!Object.hasOwn(rules.groups, group)) throw new InvalidSpec(`peer rule names no group ${group}`);
+    }
+    if (rule.protocol !== "tcp" && rule.protocol !== "udp")
+      throw new InvalidSpec(`peer rule protocol ${String(rule.protocol)}: want tcp or udp`);
+    const { start, end } = rule.ports;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end > 65535 || start > end)
+      throw new InvalidSpec(`peer rule ports ${start}-${end}: want 1-65535, start <= end`);
+  }
+}
+
+/**
+ * The nft lines of the peer rules inside the cell's `ip` table: one named set per group (named by
+ * position, so group names need not be nft identifiers) and one accept per rule, for the `forward`
+ * chain of bridged container↔container packets. Groups no rule uses are left out.
+ */
+export function peerRuleLines(rules: PeerRules, bridge: string): { sets: string[]; accepts: string[] } {
+  const setOf = new Map<string, string>();
+  const sets: string[] = [];
+  for (const rule of rules.allow) {
+    for (const group of [rule.from, rule.to]) {
+      if (setOf.has(group)) continue;
+      const name = `peers_${setOf.size}`;
+      setOf.set(group, name);
+      const elements = [...new Set(rules.groups[group] ?? [])];
+      sets.push(
+        `  set ${name} {`,
+        "    type ipv4_addr;",
+        ...(elements.length > 0 ? [`    elements = { ${elements.join(", ")} }`] : []),
+        "  }",
+      );
+    }
+  }
+  const accepts = rules.allow.map((rule) => {
+    const { start, end } = rule.ports;
+    const ports = start === end ? `${start}` : `${start}-${end}`;
+    return `iifname "${bridge}" oifname "${bridge}" ip saddr @${setOf.get(rule.from)} ip daddr @${setOf.get(rule.to)} ${rule.protocol} dport ${ports} accept`;
+  });
+  return { sets, accepts };
+}
