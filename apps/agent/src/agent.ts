@@ -23,6 +23,7 @@ import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
 import { shipLines } from "./log-shipper";
+import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
 
 /** The JetStream object store bucket holding app bits by digest (written by the api). */
 export const BITS_BUCKET = "grove-bits";
@@ -42,6 +43,8 @@ export interface AgentOptions {
   };
   /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
   stackLayers(stack: string): Promise<string[]>;
+  /** enforces the network policy the api sends (the cell runtime's peer rules) */
+  setPeerRules: SetPeerRules;
   heartbeatMs?: number;
   /** what app bits may hold; must match the api's (default DEFAULT_ARCHIVE_LIMITS) */
   archiveLimits?: ArchiveLimits;
@@ -100,6 +103,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   });
 
+  const policy = new NetworkPolicyEnforcer(options.setPeerRules, log);
+
   const offsetsFile = join(stateDir, "log-offsets.json");
   const adopted = await instances.adopt(await readJson(offsetsFile, {}));
   if (adopted > 0) log.info({ adopted }, "re-adopted running instances");
@@ -126,7 +131,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return;
       }
       const { command } = decoded.value;
-      const run = command.type === "start-instance" ? instances.start(command) : instances.stop(command);
+      const run =
+        command.type === "start-instance"
+          ? instances.start(command)
+          : command.type === "stop-instance"
+            ? instances.stop(command)
+            : policy.apply(command);
       run.then(
         (result) => reply({ ok: true, duplicate: result.duplicate }),
         (err: Error) => {

@@ -239,6 +239,7 @@ export class InstanceManager {
       bitsDigest: i.spec.bitsDigest,
       address: this.deps.cellAddress,
       ports: i.ports,
+      containerIP: i.containerIP,
       since: i.since,
       exitCode: i.exitCode,
       reason: i.reason,
@@ -320,7 +321,12 @@ export class InstanceManager {
       instance.since = now();
       await instance.container?.setProperty(STATE_PROPERTY, "RUNNING").catch(() => {});
       await instance.container?.setProperty("grove.since", instance.since).catch(() => {});
-      this.#emit(instance, { state: "RUNNING", address: this.deps.cellAddress, ports: instance.ports });
+      this.#emit(instance, {
+        state: "RUNNING",
+        address: this.deps.cellAddress,
+        ports: instance.ports,
+        containerIP: instance.containerIP,
+      });
     }
     while (!over()) {
       await new Promise((resolve) => setTimeout(resolve, check.intervalMs));
@@ -354,7 +360,7 @@ export class InstanceManager {
     instance: Instance,
     change:
       | { state: "STARTING" }
-      | { state: "RUNNING"; address: string; ports: PortMapping[] }
+      | { state: "RUNNING"; address: string; ports: PortMapping[]; containerIP?: string }
       | { state: "CRASHED"; exitCode?: number; reason: string }
       | { state: "STOPPED"; exitCode?: number },
   ): void {

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     runtimePath: config.GROVE_RUNTIME,
     maxContainers: config.GROVE_CELL_MAX_CONTAINERS,
     outputCapBytes: config.GROVE_OUTPUT_CAP_MB * 1024 * 1024,
+    isolateContainers: true,
     log,
   });
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       },
     },
     stackLayers: runtime.stackLayers,
+    setPeerRules: runtime.setPeerRules,
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
     archiveLimits: archiveLimitsOf(config),
     bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,

@@ -12,22 +12,30 @@ export interface InstanceView {
   state: string;
   cell: { id: string; name: string } | null;
   address: string | null;
+  container_ip: string | null;
   ports: { container_port: number; host_port: number }[];
   crash_count: number;
   reason: string | null;
 }
 
-export interface Cluster {
-  t: TestApi;
-  cells: CellProcess[];
-  router: RunningRouter;
-  /** api calls in the `default` tenant as the operator */
+/** What a test does as the operator acting in one tenant. */
+export interface TenantScope {
+  /** api calls in the tenant as the operator */
   call: TestApi["call"];
   instances(app: string): Promise<InstanceView[]>;
   /** resolves with the RUNNING instances once there are exactly `count` of them */
   running(app: string, count: number, timeoutMs?: number): Promise<InstanceView[]>;
   /** creates the app with busybox httpd serving `index.html` and uploads its bits */
   pushWeb(app: string, instances: number): Promise<void>;
+}
+
+/** The cluster; its own calls act in the `default` tenant. */
+export interface Cluster extends TenantScope {
+  t: TestApi;
+  cells: CellProcess[];
+  router: RunningRouter;
+  /** the same, acting in another tenant (which must exist) */
+  tenant(name: string): TenantScope;
 }
 
 /**
@@ -78,15 +86,16 @@ export async function startCluster(
     statusPort: 0,
   });
   cleanups.push(() => router.close());
-  const headers = { "x-grove-tenant": "default" };
+  return { t, cells, router, ...tenantScope(t, "default"), tenant: (name) => tenantScope(t, name) };
+}
+
+/** Api calls, instance queries and pushes as the operator acting in `tenant`. */
+function tenantScope(t: TestApi, tenant: string): TenantScope {
   const call: TestApi["call"] = (path, init = {}) =>
-    t.call(path, { ...init, headers: { ...headers, ...init.headers } });
+    t.call(path, { ...init, headers: { "x-grove-tenant": tenant, ...init.headers } });
   const instances = async (app: string) =>
     ((await expectStatus(await call(`/v1/apps/${app}/instances`), 200)) as { items: InstanceView[] }).items;
   return {
-    t,
-    cells,
-    router,
     call,
     instances,
     running: (app, count, timeoutMs = 90_000) =>

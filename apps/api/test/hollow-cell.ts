@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  type ApplyPolicy,
   CellCommand,
   CellHeartbeat,
   CommandReply,
@@ -25,6 +26,8 @@ export interface HollowCell {
   starts: StartInstance[];
   /** ids of stop commands received */
   stops: string[];
+  /** apply-policy commands received, oldest first */
+  policies: ApplyPolicy[];
   /** instances started and not stopped since */
   running(): StartInstance[];
   /** Sends one heartbeat listing the running instances (as RUNNING). */
@@ -72,6 +75,7 @@ export async function joinHollowCell(
   const { cellId, credential } = reply;
   const starts: StartInstance[] = [];
   const stops: string[] = [];
+  const policies: ApplyPolicy[] = [];
   const live = new Map<string, StartInstance>();
   const sub = nc.subscribe(subjects.commands(cellId), {
     callback: (_err, msg) => {
@@ -79,10 +83,10 @@ export async function joinHollowCell(
       if (command.type === "start-instance") {
         if (!live.has(command.instanceId)) starts.push(command);
         live.set(command.instanceId, command);
-      } else {
+      } else if (command.type === "stop-instance") {
         stops.push(command.instanceId);
         live.delete(command.instanceId);
-      }
+      } else policies.push(command);
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
   });
@@ -110,11 +114,13 @@ export async function joinHollowCell(
     );
   const js = jetstream(nc);
   let port = 61000;
+  let containers = 2;
   return {
     cellId,
     credential,
     starts,
     stops,
+    policies,
     running: () => [...live.values()],
     heartbeat,
     startHeartbeats(intervalMs) {
@@ -141,6 +147,7 @@ export async function joinHollowCell(
               state,
               address: running.address ?? "127.0.0.1",
               ports: [{ containerPort: 8080, hostPort: running.hostPort ?? port++ }],
+              containerIP: `10.99.${(containers >> 8) & 255}.${containers++ & 255}`,
             }
           : state === "CRASHED"
             ? { ...base, state, exitCode: 137, reason: "oom" }

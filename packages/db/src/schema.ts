@@ -321,6 +321,8 @@ export const instances = pgTable(
     state: instanceState("state").notNull().default("UNPLACED"),
     containerHandle: text("container_handle"),
     address: text("address"),
+    /** the container's own address on its cell's network (what network policies match on) */
+    containerIp: text("container_ip"),
     ports: jsonb("ports").$type<{ containerPort: number; hostPort: number }[]>().notNull().default([]),
     crashCount: integer("crash_count").notNull().default(0),
     /** why the instance is not placed or not running, for people */
@@ -364,5 +366,48 @@ export const volumes = pgTable(
   (t) => [
     uniqueIndex("volumes_tenant_name_key").on(t.tenantId, t.name),
     check("volumes_size_positive", sql`${t.sizeMb} > 0`),
+  ],
+);
+
+export const policyProtocol = pgEnum("policy_protocol", ["tcp", "udp"]);
+
+/**
+ * Network policies: each lets instances of the source app open connections to a port range of the
+ * destination app's instances (default deny otherwise). `tenant_id` is the source app's tenant,
+ * which owns the policy; a destination in another tenant is made only by operators.
+ */
+export const networkPolicies = pgTable(
+  "network_policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    sourceAppId: uuid("source_app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    destinationAppId: uuid("destination_app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    destinationTenantId: uuid("destination_tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    protocol: policyProtocol("protocol").notNull(),
+    portStart: integer("port_start").notNull(),
+    portEnd: integer("port_end").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("network_policies_rule_key").on(
+      t.sourceAppId,
+      t.destinationAppId,
+      t.protocol,
+      t.portStart,
+      t.portEnd,
+    ),
+    index("network_policies_tenant_idx").on(t.tenantId),
+    index("network_policies_destination_tenant_idx").on(t.destinationTenantId),
+    index("network_policies_destination_idx").on(t.destinationAppId),
+    check("network_policies_ports", sql`${t.portStart} between 1 and ${t.portEnd} and ${t.portEnd} <= 65535`),
   ],
 );

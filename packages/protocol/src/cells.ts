@@ -78,6 +78,8 @@ export const InstanceDetail = InstanceSummary.extend({
   bitsDigest: bitsDigest.optional(),
   address: z.union([z.ipv4(), z.ipv6()]).optional(),
   ports: z.array(PortMapping).max(32).default([]),
+  /** the container's own address on the cell network */
+  containerIP: z.ipv4().optional(),
   since: isoTimestamp,
   exitCode: z.int().optional(),
   reason: z.string().max(1024).optional(),

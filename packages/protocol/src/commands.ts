@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bitsDigest, count, id, label, port } from "./common";
 import { defineMessage, versionField } from "./message";
+import { ApplyPolicy } from "./policy";
 
 const timing = {
   /** One probe's timeout. */
@@ -71,7 +72,7 @@ export const CellCommand = defineMessage(
     v: versionField,
     /** Correlates the api's and the agent's logs of one command; not used for deduplication. */
     requestId: id.optional(),
-    command: z.discriminatedUnion("type", [StartInstance, StopInstance]),
+    command: z.discriminatedUnion("type", [StartInstance, StopInstance, ApplyPolicy]),
   }),
 );
 export type CellCommand = z.output<typeof CellCommand.schema>;
@@ -93,8 +94,8 @@ export type CommandReply = z.output<typeof CommandReply.schema>;
  * The key under which an agent deduplicates commands: a retried start of the same instance revision
  * must never create a second container, and a retried stop is harmless.
  */
-export function commandIdempotencyKey(command: StartInstance | StopInstance): string {
-  return command.type === "start-instance"
-    ? `start:${command.instanceId}:${command.revision}`
-    : `stop:${command.instanceId}`;
+export function commandIdempotencyKey(command: StartInstance | StopInstance | ApplyPolicy): string {
+  if (command.type === "start-instance") return `start:${command.instanceId}:${command.revision}`;
+  if (command.type === "stop-instance") return `stop:${command.instanceId}`;
+  return `policy:${command.version}`;
 }

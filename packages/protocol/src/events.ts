@@ -28,6 +28,8 @@ export const InstanceEvent = defineMessage(
       state: z.literal("RUNNING"),
       address: z.union([z.ipv4(), z.ipv6()]).optional(),
       ports: z.array(PortMapping).max(32).default([]),
+      /** the container's own address on the cell network (what network policies match on) */
+      containerIP: z.ipv4().optional(),
     }),
     z.object({
       ...base,

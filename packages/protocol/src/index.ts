@@ -58,6 +58,7 @@ export {
   MAX_EXEC_CHUNK_BYTES,
 } from "./exec";
 export { LogLine, MAX_LOG_LINE_CHARS } from "./logs";
+export { ApplyPolicy, PolicyRule, PortRange } from "./policy";
 export {
   defineMessage,
   type MessageInputOf,

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from "../routes/health";
 import { registerInstanceRoutes } from "../routes/instances";
 import { registerJoinTokenRoutes } from "../routes/join-tokens";
 import { registerLogRoutes } from "../routes/logs";
+import { registerPolicyRoutes } from "../routes/policies";
 import { registerQuotaRoutes } from "../routes/quotas";
 import { registerSpaceRoutes } from "../routes/spaces";
 import { registerTenantRoutes } from "../routes/tenants";
@@ -78,6 +79,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerExecRoutes(app, deps);
   registerJoinTokenRoutes(app, deps);
   registerCellRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

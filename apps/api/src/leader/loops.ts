@@ -8,6 +8,7 @@ import type { ApiMetrics } from "../metrics";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { startRouteEmitter } from "../routing/route-emitter";
+import { PolicyPusher } from "../policies/push";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
@@ -35,6 +36,8 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
       });
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
+      const policies = new PolicyPusher({ db, nc, log: log.child({ component: "api.policies" }) });
+      stops.push(() => policies.stop());
       const placement: Loop = startLoop(
         "placement",
         config.GROVE_CONVERGENCE_INTERVAL_MS,
@@ -49,6 +52,7 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
           timer();
           // a round marks stopped instances STOPPED: their routes go now
           if (result.stopped > 0) routes.wake();
+          policies.request();
           metrics.unplacedInstances.set(result.unplaced);
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
         },

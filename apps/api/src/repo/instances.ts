@@ -37,7 +37,13 @@ export async function applyInstanceEvent(
     const base = { state: event.state, since };
     const change =
       event.state === "RUNNING"
-        ? { ...base, address: event.address ?? null, ports: event.ports, reason: null }
+        ? {
+            ...base,
+            address: event.address ?? null,
+            containerIp: event.containerIP ?? null,
+            ports: event.ports,
+            reason: null,
+          }
         : event.state === "CRASHED"
           ? {
               ...base,

@@ -23,7 +23,8 @@ export async function reconcileCellInstances(
           : null;
       await tx.execute(sql`
         update instances set state = ${instance.state}, container_handle = ${instance.containerHandle},
-          address = ${instance.address ?? null}, ports = ${JSON.stringify(instance.ports)}::jsonb,
+          address = ${instance.address ?? null}, container_ip = ${instance.containerIP ?? null},
+          ports = ${JSON.stringify(instance.ports)}::jsonb,
           reason = ${reason},
           since = case when state::text = ${instance.state} then since else ${instance.since}::timestamptz end
         where id::text = ${instance.instanceId} and cell_id = ${cellId} and state <> 'STOPPED'`);

@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import type { CellProcess } from "../cell-process";
+
+/**
+ * The network namespace of an instance's container, from its cell's networker state. A probe run
+ * in it sends exactly what a process in the container could send.
+ */
+export async function instanceNetns(cell: CellProcess, instanceId: string): Promise<string> {
+  const state = JSON.parse(await readFile(join(cell.stateDir, "network", "network.json"), "utf8")) as {
+    containers: Record<string, { netnsPath: string }>;
+  };
+  const record = state.containers[instanceId];
+  if (!record) throw new Error(`instance ${instanceId} has no network on ${cell.name}`);
+  return record.netnsPath;
+}
+
+const HTTP_GET = `
+const [host, port, timeout] = process.argv.slice(1);
+const req = require("node:http").get({ host, port: Number(port), path: "/", timeout: Number(timeout) }, (res) => {
+  let body = "";
+  res.on("data", (d) => { body += d; });
+  res.on("end", () => console.log(JSON.stringify({ ok: true, status: res.statusCode, body })));
+});
+req.on("timeout", () => { console.log(JSON.stringify({ ok: false, code: "TIMEOUT" })); process.exit(0); });
+req.on("error", (e) => { console.log(JSON.stringify({ ok: false, code: e.code })); process.exit(0); });
+`;
+
+export type GetResult = { ok: true; status: number; body: string } | { ok: false; code: string };
+
+/** An HTTP GET of `http://host:port/` from inside `netns`. */
+export async function getFrom(
+  netns: string,
+  host: string,
+  port: number,
+  timeoutMs = 1_500,
+): Promise<GetResult> {
+  const out = await execa("nsenter", [
+    `--net=${netns}`,
+    "--",
+    "node",
+    "-e",
+    HTTP_GET,
+    host,
+    String(port),
+    String(timeoutMs),
+  ]);
+  return JSON.parse(String(out.stdout)) as GetResult;
+}
+
+const UDP_LISTENER = `
+const s = require("node:dgram").createSocket("udp4");
+s.on("message", (m) => console.log(String(m)));
+s.bind(Number(process.argv[1]), () => console.log("listening"));
+`;
+
+/** A UDP listener inside `netns` recording every datagram's text. */
+export async function udpListener(netns: string, port: number) {
+  const child: ResultPromise = execa(
+    "nsenter",
+    [`--net=${netns}`, "--", "node", "-e", UDP_LISTENER, String(port)],
+    {
+      reject: false,
+      buffer: false,
+    },
+  );
+  let out = "";
+  const waiters: (() => void)[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const w of waiters.splice(0)) w();
+  });
+  const lines = () => out.split("\n");
+  const waitFor = (line: string, timeoutMs = 5_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(line)} received`)), timeoutMs);
+      const check = () => {
+        if (lines().includes(line)) {
+          clearTimeout(timer);
+          resolve();
+        } else waiters.push(check);
+      };
+      check();
+    });
+  await waitFor("listening", 10_000);
+  return {
+    lines,
+    waitFor,
+    async stop() {
+      child.kill("SIGKILL");
+      await child;
+    },
+  };
+}
+
+/** Sends one datagram from inside `netns`, from its address `source`. */
+export async function udpSend(
+  netns: string,
+  source: string,
+  host: string,
+  port: number,
+  text: string,
+): Promise<void> {
+  const script = `const s = require("node:dgram").createSocket("udp4");
+s.bind(0, process.argv[1], () => s.send(process.argv[4], Number(process.argv[3]), process.argv[2], () => s.close()));`;
+  await execa("nsenter", [`--net=${netns}`, "--", "node", "-e", script, source, host, String(port), text]);
+}

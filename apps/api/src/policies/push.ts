@@ -1,0 +1,86 @@
+import type { Database } from "@grove/db";
+import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/protocol";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { policyInputs } from "../repo/policies";
+import { policySlices } from "./slices";
+
+export interface PolicyPushDeps {
+  db: Database;
+  nc: NatsConnection;
+  log: Logger;
+  /** how long a cell has to answer (default 5 s) */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends every cell in service the policy slice it enforces, as one `apply-policy` command per
+ * cell. The leader does this on every round (after a policy change, an instance event, and at the
+ * convergence interval), so a cell that missed one catches up on the next; cells skip a slice equal
+ * to what they enforce. The version is the leader's clock: a cell ignores an older one that arrives late.
+ * Returns how many cells took it.
+ */
+export async function pushPolicies(deps: PolicyPushDeps): Promise<number> {
+  const { cellIds, policies, instances } = await policyInputs(deps.db);
+  const version = Date.now();
+  const sent = await Promise.all(
+    [...policySlices(cellIds, policies, instances)].map(async ([cellId, slice]) => {
+      try {
+        const msg = await deps.nc.request(
+          subjects.commands(cellId),
+          encode(CellCommand, { v: 1, command: { type: "apply-policy", version, ...slice } }),
+          { timeout: deps.timeoutMs ?? 5_000 },
+        );
+        const reply = decode(CommandReply, msg.data, msg.subject);
+        if (reply.ok && reply.value.ok) return true;
+        const reason = reply.ok ? reply.value.error : reply.error.message;
+        deps.log.warn({ cellId, reason }, "cell refused its network policy");
+      } catch (error) {
+        deps.log.debug(
+          { cellId, err: (error as Error).message },
+          "network policy unanswered; resent next round",
+        );
+      }
+      return false;
+    }),
+  );
+  return sent.filter(Boolean).length;
+}
+
+/**
+ * Runs `pushPolicies` in the background, one push at a time: a request while one is under way
+ * makes one more push after it (with the state as it is then), so the leader's round never waits
+ * for a slow or silent cell.
+ */
+export class PolicyPusher {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(private readonly deps: PolicyPushDeps) {}
+
+  request(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        try {
+          await pushPolicies(this.deps);
+        } catch (error) {
+          this.deps.log.warn({ err: error }, "network policy push failed; retried next round");
+        }
+      } while (this.#again && !this.#stopped);
+      this.#running = undefined;
+    })();
+  }
+
+  /** Waits for the push under way, starting no other. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running;
+  }
+}

@@ -1,0 +1,155 @@
+import { type Database, schema } from "@grove/db";
+import type { PolicyRule } from "@grove/protocol";
+import { and, asc, eq, gt, isNotNull, ne, or } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { Conflict, NotFound } from "../errors";
+import type { InstanceAddress } from "../policies/slices";
+import { TenantApps } from "./apps";
+import { isUniqueViolation } from "./pg-errors";
+
+const { networkPolicies, apps, tenants, cells, instances } = schema;
+
+/** A policy with the names people use. */
+export interface PolicyListing {
+  id: string;
+  sourceApp: string;
+  sourceTenant: string;
+  destinationApp: string;
+  destinationTenant: string;
+  protocol: "tcp" | "udp";
+  portStart: number;
+  portEnd: number;
+  createdAt: Date;
+}
+
+/** What a create names: apps by name, the destination's tenant by id (the caller's own unless operator). */
+export interface NewPolicy {
+  source: string;
+  destination: string;
+  destinationTenantId: string;
+  protocol: "tcp" | "udp";
+  portStart: number;
+  portEnd: number;
+}
+
+const sourceApps = alias(apps, "source_apps");
+const destinationApps = alias(apps, "destination_apps");
+const sourceTenants = alias(tenants, "source_tenants");
+const destinationTenants = alias(tenants, "destination_tenants");
+
+/**
+ * The network policies of one tenant: those whose source app is the tenant's (which it owns and may
+ * remove) and, for reading, those that let another tenant's app reach one of its apps.
+ */
+export class TenantPolicies {
+  constructor(
+    private readonly db: Database,
+    readonly tenantId: string,
+  ) {}
+
+  /** `NotFound` when an app is missing, `Conflict` when the same policy exists. */
+  async create(spec: NewPolicy): Promise<PolicyListing> {
+    const source = await new TenantApps(this.db, this.tenantId).get(spec.source);
+    const destination = await new TenantApps(this.db, spec.destinationTenantId).get(spec.destination);
+    try {
+      const [row] = await this.db
+        .insert(networkPolicies)
+        .values({
+          tenantId: this.tenantId,
+          sourceAppId: source.id,
+          destinationAppId: destination.id,
+          destinationTenantId: spec.destinationTenantId,
+          protocol: spec.protocol,
+          portStart: spec.portStart,
+          portEnd: spec.portEnd,
+        })
+        .returning({ id: networkPolicies.id });
+      return this.get((row as { id: string }).id);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new Conflict("the same policy exists already");
+      throw error;
+    }
+  }
+
+  /** Policies ordered by id, after `afterId`. */
+  list(limit: number, afterId?: string): Promise<PolicyListing[]> {
+    return this.select(afterId === undefined ? undefined : gt(networkPolicies.id, afterId), limit);
+  }
+
+  async get(id: string): Promise<PolicyListing> {
+    const [row] = await this.select(eq(networkPolicies.id, id), 1);
+    if (!row) throw new NotFound(`no policy ${id}`);
+    return row;
+  }
+
+  /** Removes one of the tenant's own policies; `NotFound` for any other. */
+  async delete(id: string): Promise<void> {
+    const gone = await this.db
+      .delete(networkPolicies)
+      .where(and(eq(networkPolicies.id, id), eq(networkPolicies.tenantId, this.tenantId)))
+      .returning({ id: networkPolicies.id });
+    if (gone.length === 0) throw new NotFound(`no policy ${id}`);
+  }
+
+  private select(filter: ReturnType<typeof eq> | undefined, limit: number): Promise<PolicyListing[]> {
+    return this.db
+      .select({
+        id: networkPolicies.id,
+        sourceApp: sourceApps.name,
+        sourceTenant: sourceTenants.name,
+        destinationApp: destinationApps.name,
+        destinationTenant: destinationTenants.name,
+        protocol: networkPolicies.protocol,
+        portStart: networkPolicies.portStart,
+        portEnd: networkPolicies.portEnd,
+        createdAt: networkPolicies.createdAt,
+      })
+      .from(networkPolicies)
+      .innerJoin(sourceApps, eq(sourceApps.id, networkPolicies.sourceAppId))
+      .innerJoin(destinationApps, eq(destinationApps.id, networkPolicies.destinationAppId))
+      .innerJoin(sourceTenants, eq(sourceTenants.id, networkPolicies.tenantId))
+      .innerJoin(destinationTenants, eq(destinationTenants.id, networkPolicies.destinationTenantId))
+      .where(
+        and(
+          or(
+            eq(networkPolicies.tenantId, this.tenantId),
+            eq(networkPolicies.destinationTenantId, this.tenantId),
+          ),
+          filter,
+        ),
+      )
+      .orderBy(asc(networkPolicies.id))
+      .limit(limit);
+  }
+}
+
+/** What the leader cuts into slices for the cells: every policy, running addresses, cells in service. */
+export async function policyInputs(db: Database): Promise<{
+  cellIds: string[];
+  policies: PolicyRule[];
+  instances: InstanceAddress[];
+}> {
+  const [cellRows, policyRows, instanceRows] = await Promise.all([
+    db.select({ id: cells.id }).from(cells).where(ne(cells.state, "lost")),
+    db
+      .select({
+        sourceAppId: networkPolicies.sourceAppId,
+        destinationAppId: networkPolicies.destinationAppId,
+        protocol: networkPolicies.protocol,
+        start: networkPolicies.portStart,
+        end: networkPolicies.portEnd,
+      })
+      .from(networkPolicies),
+    db
+      .select({ appId: instances.appId, cellId: instances.cellId, containerIp: instances.containerIp })
+      .from(instances)
+      .where(
+        and(eq(instances.state, "RUNNING"), isNotNull(instances.cellId), isNotNull(instances.containerIp)),
+      ),
+  ]);
+  return {
+    cellIds: cellRows.map((c) => c.id),
+    policies: policyRows.map(({ start, end, ...p }) => ({ ...p, ports: { start, end } })),
+    instances: instanceRows as InstanceAddress[],
+  };
+}
