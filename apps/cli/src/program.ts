@@ -13,6 +13,9 @@ import { registerEvents } from "./commands/events";
 import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
 import { registerLogs } from "./commands/logs";
+import { registerPoliciesAdd } from "./commands/policies-add";
+import { registerPoliciesList } from "./commands/policies-list";
+import { registerPoliciesRemove } from "./commands/policies-remove";
 import { registerPush } from "./commands/push";
 import { registerQuota } from "./commands/quota";
 import { registerQuotaSet } from "./commands/quota-set";
@@ -65,6 +68,10 @@ export function buildProgram(version: string): Command {
   registerEvents(program);
   registerLogs(program);
   registerExec(program);
+  const policies = noun(program, "policies", "allow traffic between apps (default deny)");
+  registerPoliciesAdd(policies);
+  registerPoliciesList(policies);
+  registerPoliciesRemove(policies);
   const volumes = noun(program, "volumes", "create, list, show and delete the tenant's volumes");
   registerVolumesCreate(volumes);
   registerVolumesList(volumes);
@@ -95,7 +102,7 @@ export function buildProgram(version: string): Command {
   registerTokensList(tokens);
   registerTokensRevoke(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, volumes, cells, joinTokens, tenants, tokens, spaces])
+  for (const group of [apps, policies, volumes, cells, joinTokens, tenants, tokens, spaces])
     group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;

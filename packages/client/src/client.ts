@@ -10,6 +10,7 @@ import type {
   Cell,
   CreateApp,
   CreateExec,
+  CreatePolicy,
   CreateToken,
   CreateVolume,
   Exec,
@@ -20,6 +21,7 @@ import type {
   JoinTokenListing,
   LogEntry,
   Page,
+  Policy,
   Quota,
   QuotaChanges,
   Space,
@@ -95,6 +97,22 @@ export class GroveClient {
   /** One tenant (operators; members see their own). */
   getTenant(name: string): Promise<Tenant> {
     return this.call((signal) => this.http.GET("/v1/tenants/{name}", { params: { path: { name } }, signal }));
+  }
+
+  /** Allows traffic from one app to a port (range) of another; all else between apps is denied. */
+  createPolicy(body: CreatePolicy): Promise<Policy> {
+    return this.call((signal) => this.http.POST("/v1/policies", { body, signal }));
+  }
+
+  /** The tenant's policies, and other tenants' policies that reach its apps. */
+  listPolicies(): Promise<Policy[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/policies", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  async deletePolicy(id: string): Promise<void> {
+    await this.call((signal) => this.http.DELETE("/v1/policies/{id}", { params: { path: { id } }, signal }));
   }
 
   /** Issues an API token; its secret is in the result only. */

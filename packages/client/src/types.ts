@@ -26,6 +26,9 @@ export type Quota = Schemas["Quota"];
 export type QuotaChanges = Schemas["QuotaChanges"];
 /** A space inside a tenant. */
 export type Space = Schemas["Space"];
+/** A network policy: the source app's instances may connect to these ports of the destination's. */
+export type Policy = Schemas["Policy"];
+export type CreatePolicy = Schemas["CreatePolicy"];
 /** Body of a token create. */
 export type CreateToken = Schemas["CreateToken"];
 /** A newly issued API token (its secret is shown once). */
