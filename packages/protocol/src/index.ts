@@ -58,7 +58,6 @@ export {
   MAX_EXEC_CHUNK_BYTES,
 } from "./exec";
 export { LogLine, MAX_LOG_LINE_CHARS } from "./logs";
-export { ApplyPolicy, PolicyRule, PortRange } from "./policy";
 export {
   defineMessage,
   type MessageInputOf,
@@ -67,6 +66,7 @@ export {
   PROTOCOL_VERSION,
   versionField,
 } from "./message";
+export { ApplyPolicy, PolicyRule, PortRange } from "./policy";
 export {
   ROUTE_PRUNE_THRESHOLD_SECONDS,
   ROUTE_REGISTER_INTERVAL_SECONDS,

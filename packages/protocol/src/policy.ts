@@ -25,9 +25,7 @@ export type PolicyRule = z.infer<typeof PolicyRule>;
 export const ApplyPolicy = z.object({
   type: z.literal("apply-policy"),
   version: z.int().nonnegative(),
-  apps: z
-    .array(z.object({ appId: id, addresses: z.array(z.ipv4()).max(10_000) }))
-    .max(10_000),
+  apps: z.array(z.object({ appId: id, addresses: z.array(z.ipv4()).max(10_000) })).max(10_000),
   rules: z.array(PolicyRule).max(50_000),
 });
 export type ApplyPolicy = z.output<typeof ApplyPolicy>;

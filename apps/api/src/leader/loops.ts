@@ -7,8 +7,8 @@ import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
-import { startRouteEmitter } from "../routing/route-emitter";
 import { PolicyPusher } from "../policies/push";
+import { startRouteEmitter } from "../routing/route-emitter";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
