@@ -55,7 +55,7 @@ export async function startCluster(
     ...options.apiEnv,
   });
   const { token } = (await expectStatus(
-    await t.call("/v1/cells/tokens", { method: "POST", json: { uses: options.cellCount ?? 2 } }),
+    await t.call("/v1/cells/tokens", { method: "POST", json: { uses: Math.max(1, options.cellCount ?? 2) } }),
     201,
   )) as {
     token: string;
