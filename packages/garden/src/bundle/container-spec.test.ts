@@ -64,8 +64,13 @@ describe("containerSpec", () => {
       pids: { limit: 7 },
     });
     expect(spec.mounts.slice(-2)).toEqual([
-      { destination: "/a", type: "bind", source: "/host", options: ["rbind", "ro"] },
-      { destination: "/b", type: "bind", source: "/rootfs/in/container", options: ["rbind", "rw"] },
+      { destination: "/a", type: "bind", source: "/host", options: ["rbind", "nosuid", "nodev", "ro"] },
+      {
+        destination: "/b",
+        type: "bind",
+        source: "/rootfs/in/container",
+        options: ["rbind", "nosuid", "nodev", "rw"],
+      },
     ]);
   });
 });

@@ -139,7 +139,8 @@ function bindMount(rootfsPath: string) {
     // A "container" origin names a path inside the container's own rootfs.
     source:
       mount.origin === "container" ? `${rootfsPath}/${mount.srcPath.replace(/^\/+/, "")}` : mount.srcPath,
-    options: ["rbind", mount.mode === "rw" ? "rw" : "ro"],
+    // nosuid: a read-only remount inside the user namespace must keep the source mount's locked flags (the rootfs is nosuid), and no bind source gains privileges
+    options: ["rbind", "nosuid", "nodev", mount.mode === "rw" ? "rw" : "ro"],
   });
 }
 
