@@ -19,7 +19,6 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { encode, RouteRegistration, subjects } from "@grove/protocol";
 import { freePort, makeTempDir, startNats, stopChild, waitForOutput } from "@grove/testkit/services";
-import { connect } from "@nats-io/transport-node";
 import { execa } from "execa";
 import { startSingleNode } from "../infra/single-node-process";
 import { percentile, report } from "./lib";
@@ -178,7 +177,7 @@ async function throughLoopback() {
         await child(
           "apps/router/src/main.ts",
           {
-            NATS_URL: nats.url,
+            ...nats.env("router"),
             GROVE_ROUTER_HOST: "127.0.0.1",
             GROVE_ROUTER_PORT: String(port),
             GROVE_ROUTER_STATUS_PORT: String(await freePort()),
@@ -189,7 +188,7 @@ async function throughLoopback() {
         ),
       );
     }
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     nc.publish(
       subjects.routerRegister,
       encode(RouteRegistration, { host: "127.0.0.1", port: backendPort, uris: [HOST] }),

@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { ChildFailed, runChild } from "@grove/child";
 import { cellName, createCellRuntime } from "@grove/garden-server";
 import {
+  ensureNatsSecurity,
   exists,
   postgresBinDir,
   startNatsServer,
@@ -65,17 +66,27 @@ async function main(): Promise<void> {
   });
   undoWith(() => postgres.stop());
   const databaseUrl = await ensureDatabase(postgres.url);
+  // TLS certificates, the NATS operator/accounts and role credentials are made once under
+  // $GROVE_HOME/nats-security (mode 0700, keys 0600); no anonymous access
+  const security = await ensureNatsSecurity(join(home, "nats-security"));
   const nats = await startNatsServer({
-    storeDir: join(state, "nats"),
+    dir: join(state, "nats"),
     port: Number(process.env.GROVE_NATS_PORT ?? 42229),
+    security,
     name: "grove-single-node",
+  });
+  const natsEnv = (role: "api" | "router" | "join") => ({
+    NATS_URL: nats.url,
+    GROVE_NATS_CA: security.caFile,
+    GROVE_NATS_CREDS: security.creds[role],
   });
   undoWith(() => nats.stop());
   say(`postgres on 127.0.0.1:${postgres.port}, nats on ${nats.url}`);
 
   await launch("api", "apps/api/src/main.ts", /"api listening"/, {
     DATABASE_URL: databaseUrl,
-    NATS_URL: nats.url,
+    ...natsEnv("api"),
+    GROVE_NATS_AUTHORITY: security.authorityFile,
     GROVE_API_PORT: String(apiPort),
     GROVE_API_HOST: "127.0.0.1",
     GROVE_BOOTSTRAP_TOKEN: secrets.operatorToken,
@@ -84,13 +95,13 @@ async function main(): Promise<void> {
   });
   const api = `http://127.0.0.1:${apiPort}`;
   const agentDir = join(state, "agent");
-  const joinToken = (await exists(join(agentDir, "identity.json")))
+  const joinToken = (await hasCellIdentity(agentDir))
     ? undefined
     : await createJoinToken(api, secrets.operatorToken);
   // stops run in reverse: the containers are removed only after the agent has stopped
   undoWith(removeContainers);
   await launch("agent", "apps/agent/src/main.ts", /"agent running"/, {
-    NATS_URL: nats.url,
+    ...natsEnv("join"),
     GROVE_STATE_DIR: agentDir,
     GROVE_CELL_NAME: hostname(),
     GROVE_CELL_ADDRESS: "127.0.0.1",
@@ -101,7 +112,7 @@ async function main(): Promise<void> {
     ...(joinToken ? { GROVE_JOIN_TOKEN: joinToken } : {}),
   });
   await launch("router", "apps/router/src/main.ts", /"router listening"/, {
-    NATS_URL: nats.url,
+    ...natsEnv("router"),
     GROVE_ROUTER_HOST: "127.0.0.1",
     GROVE_ROUTER_PORT: String(routerPort),
     GROVE_ROUTER_STATUS_PORT: process.env.GROVE_ROUTER_STATUS_PORT ?? String(routerPort + 2),
@@ -138,6 +149,13 @@ async function loadSecrets(): Promise<{ operatorToken: string }> {
   const secrets = { operatorToken: `grove-op-${randomBytes(24).toString("base64url")}` };
   await writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
+}
+
+/** The agent has joined already (an identity from before cells had their own NATS user joins again). */
+async function hasCellIdentity(agentDir: string): Promise<boolean> {
+  const file = join(agentDir, "identity.json");
+  if (!(await exists(file))) return false;
+  return Boolean((JSON.parse(await readFile(file, "utf8")) as { natsSeed?: string }).natsSeed);
 }
 
 async function ensureDatabase(url: string): Promise<string> {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Garden } from "@grove/garden";
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "@grove/images/archive";
+import { cellInboxPrefix, type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
 import {
   CellCommand,
   CellHeartbeat,
@@ -15,7 +16,7 @@ import {
 } from "@grove/protocol";
 import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BitsCache } from "./bits-cache";
 import { ExecSessions } from "./exec-sessions";
@@ -29,7 +30,8 @@ import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
 export const BITS_BUCKET = "grove-bits";
 
 export interface AgentOptions {
-  nats: NatsConnection;
+  /** where NATS is; its credentials are the bootstrap `join` user, used only to join */
+  nats: NatsAccess;
   garden: Garden;
   stateDir: string;
   joinToken?: string;
@@ -55,6 +57,8 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   identity: CellIdentity;
+  /** the connection as the cell's own NATS user */
+  nats: NatsConnection;
   instances: InstanceManager;
   /** stops loops and subscriptions; containers keep running */
   close(): Promise<void>;
@@ -65,10 +69,10 @@ export interface RunningAgent {
  * before a restart, reports a full state sync, heartbeats, and carries out start/stop commands.
  */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  const { nats, garden, stateDir } = options;
+  const { garden, stateDir } = options;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const identity = await loadOrJoin(
-    nats,
+    options.nats,
     stateDir,
     () => ({
       hostname: options.cell.name,
@@ -82,6 +86,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   );
   const log = options.log.child({ component: "agent", cellId: identity.cellId });
   log.info({ joined: identity.joined }, "cell identity ready");
+  const nats = await connect({
+    ...(await natsConnectOptions({ url: options.nats.url, caFile: options.nats.caFile })),
+    authenticator: jwtAuthenticator(identity.natsJwt, new TextEncoder().encode(identity.natsSeed)),
+    inboxPrefix: cellInboxPrefix(identity.cellId),
+    name: `grove-agent-${options.cell.name}`,
+    maxReconnectAttempts: -1,
+  });
 
   const js = jetstream(nats);
   const events = new InstanceEventPublisher(js, identity, log);
@@ -205,6 +216,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   return {
     identity,
+    nats,
     instances,
     async close() {
       clearInterval(heartbeat);
@@ -216,6 +228,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       // NATS may be gone already (Ctrl-C reaches the whole single node at once)
       await Promise.race([events.flushed(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       events.close();
+      await nats.drain().catch(() => {});
     },
   };
 }

@@ -15,6 +15,13 @@ const list = z
 /** The agent's configuration, from the environment, parsed once at start-up. */
 export const AgentConfig = z.object({
   NATS_URL: z.string().min(1),
+  /** PEM file of the CA that signed the NATS servers' certificates (TLS with that CA when set) */
+  GROVE_NATS_CA: z.string().min(1).optional(),
+  /**
+   * the bootstrap `join` user's `.creds`, needed only for the first start: the cell then gets its
+   * own NATS user (key pair made here, JWT signed by the api) kept in the state dir
+   */
+  GROVE_NATS_CREDS: z.string().min(1).optional(),
   /** needed only for the first start; afterwards the cell identity in the state dir is used */
   GROVE_JOIN_TOKEN: z.string().optional(),
   GROVE_STATE_DIR: z.string().min(1).default("/var/lib/grove/agent"),

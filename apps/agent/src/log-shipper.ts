@@ -30,7 +30,7 @@ export const SHIP_FLUSH_BYTES = 256 * 1024;
  */
 export function shipLines(
   nats: NatsConnection,
-  identity: CellIdentity,
+  identity: Pick<CellIdentity, "cellId" | "credential">,
   source: LogSource,
   stream: "stdout" | "stderr",
   readable: Readable,

@@ -3,7 +3,6 @@ import { DEFAULT_UID_MAPPING } from "@grove/garden";
 import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
 import { VCAP_ID } from "@grove/images";
 import { archiveLimitsOf } from "@grove/images/archive";
-import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
@@ -41,13 +40,8 @@ async function main(): Promise<void> {
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
   const gardenServer = createGardenServer({ garden: runtime.garden, log });
   await gardenServer.listen({ socketPath: join(config.GROVE_STATE_DIR, "garden.sock") });
-  const nats = await connect({
-    servers: config.NATS_URL,
-    name: `grove-agent-${config.GROVE_CELL_NAME}`,
-    maxReconnectAttempts: -1,
-  });
   const agent = await startAgent({
-    nats,
+    nats: { url: config.NATS_URL, caFile: config.GROVE_NATS_CA, credsFile: config.GROVE_NATS_CREDS },
     garden: runtime.garden,
     stateDir: config.GROVE_STATE_DIR,
     joinToken: config.GROVE_JOIN_TOKEN,
@@ -82,7 +76,6 @@ async function main(): Promise<void> {
       await agent.close();
       await gardenServer.close();
       await runtime.close();
-      await nats.drain().catch(() => {});
       process.exit(0);
     });
   }

@@ -14,13 +14,17 @@ export interface ApiProcess {
 }
 
 /** The api as its own process (`apps/api/src/main.ts`), so a test can SIGKILL it mid-operation. */
-export async function apiProcess(options: { databaseUrl: string; natsUrl: string }): Promise<ApiProcess> {
+export async function apiProcess(options: {
+  databaseUrl: string;
+  /** `TestNats.env("api")` */
+  natsEnv: Record<string, string>;
+}): Promise<ApiProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const env = {
     ...process.env,
     DATABASE_URL: options.databaseUrl,
-    NATS_URL: options.natsUrl,
+    ...options.natsEnv,
     GROVE_API_PORT: String(port),
     GROVE_BOOTSTRAP_TOKEN: OPERATOR,
     GROVE_DEFAULT_TENANT: "default",

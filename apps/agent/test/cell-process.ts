@@ -27,7 +27,8 @@ export interface CellProcess {
 export function cellProcess(options: {
   name: string;
   stateDir: string;
-  natsUrl: string;
+  /** `TestNats.env("join")` */
+  natsEnv: Record<string, string>;
   joinToken: string;
   heartbeatMs?: number;
 }): CellProcess {
@@ -36,7 +37,7 @@ export function cellProcess(options: {
   const portStart = 40_000 + randomInt(0, 200) * 100;
   const env = {
     ...process.env,
-    NATS_URL: options.natsUrl,
+    ...options.natsEnv,
     GROVE_JOIN_TOKEN: options.joinToken,
     GROVE_STATE_DIR: options.stateDir,
     GROVE_CELL_NAME: options.name,

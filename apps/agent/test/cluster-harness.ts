@@ -71,7 +71,7 @@ export async function startCluster(
     const cell = cellProcess({
       name: `gc${runId}${suffix}`,
       stateDir: dir.path,
-      natsUrl: nats.url,
+      natsEnv: nats.env("join"),
       joinToken: token,
     });
     cleanups.push(() => cell.remove());
@@ -79,7 +79,7 @@ export async function startCluster(
     await cell.start();
   }
   const router = await startRouter({
-    natsUrl: nats.url,
+    nats: nats.access("router"),
     log: pino({ level: "silent" }),
     host: "127.0.0.1",
     port: 0,

@@ -126,7 +126,7 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
   it("finishes a scale accepted just before the api was killed with -9", async ({ pg, nats }) => {
     const c = await startCluster(pg, nats);
     await c.t.api.stop(); // hand the cluster over to an api running as its own process
-    const api = await apiProcess({ databaseUrl: c.t.config.DATABASE_URL, natsUrl: nats.url });
+    const api = await apiProcess({ databaseUrl: c.t.config.DATABASE_URL, natsEnv: nats.env("api") });
     onTestFinished(() => api.kill("SIGTERM"));
     await expectStatus(
       await api.call("/v1/apps", {
@@ -146,12 +146,12 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
   });
 
   it("refuses to join with a bad token and says why", async ({ pg, nats }) => {
-    const c = await startCluster(pg, nats, { cellCount: 0 });
+    await startCluster(pg, nats, { cellCount: 0 }); // an api to refuse the join
     const dir = await makeTempDir("gc-");
     const cell = cellProcess({
       name: `gc${runId}x`,
       stateDir: dir.path,
-      natsUrl: c.t.config.NATS_URL,
+      natsEnv: nats.env("join"),
       joinToken: "not-a-valid-join-token",
     });
     try {

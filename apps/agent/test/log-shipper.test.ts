@@ -1,18 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { decodeOrThrow, LogLine, MAX_LOG_LINE_CHARS, subjects } from "@grove/protocol";
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, type TestNats } from "@grove/testkit";
 import { eventually } from "@grove/testkit/services";
-import { connect } from "@nats-io/transport-node";
 import { expect, onTestFinished } from "vitest";
 import { shipLines } from "../src/log-shipper";
 
 const identity = { cellId: "cell-1", credential: "c".repeat(43) };
 
-async function shipped(url: string) {
+async function shipped(nats: TestNats) {
   const source = { appId: randomUUID(), instanceId: randomUUID(), index: 0 };
-  const nc = await connect({ servers: url });
-  const reader = await connect({ servers: url });
+  const nc = await nats.connect();
+  const reader = await nats.connect();
   onTestFinished(async () => {
     await nc.close();
     await reader.close();
@@ -34,7 +33,7 @@ describeWith(["nats"], "log shipping", () => {
   it("ships characters split across read chunks whole, and cuts long lines between characters", async ({
     nats,
   }) => {
-    const { nc, source, lines } = await shipped(nats.url);
+    const { nc, source, lines } = await shipped(nats);
     const long = "😀".repeat(MAX_LOG_LINE_CHARS); // twice the limit in UTF-16 units
     const bytes = Buffer.from(`grüße 😀\n${long}\nend`);
     const chunks = [];
@@ -51,7 +50,7 @@ describeWith(["nats"], "log shipping", () => {
   });
 
   it("reads output no faster than NATS takes it (bounded, in order)", async ({ nats }) => {
-    const { nc, source, lines, received } = await shipped(nats.url);
+    const { nc, source, lines, received } = await shipped(nats);
     const line = `${"x".repeat(1023)}\n`;
     const total = 32 * 1024; // lines of 1 KiB: 32 MiB
     let produced = 0;

@@ -1,4 +1,5 @@
 import type { Database } from "@grove/db";
+import type { AuthoritySecrets } from "@grove/nats-auth";
 import { onRejectedMessage } from "@grove/protocol";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -24,6 +25,8 @@ export interface ApiOptions {
   config: Config;
   db: Database;
   nc: NatsConnection;
+  /** the NATS operator and account keys: cells' users are signed with them */
+  authority: AuthoritySecrets;
   log?: Logger;
   /** collect process metrics (once per process; off in tests that make several apis) */
   defaultMetrics?: boolean;
@@ -78,7 +81,7 @@ export function createApi(options: ApiOptions): Api {
       if (config.GROVE_BOOTSTRAP_TOKEN) await upsertBootstrapToken(db, config.GROVE_BOOTSTRAP_TOKEN);
       if (config.GROVE_DEFAULT_TENANT) await ensureTenant(db, config.GROVE_DEFAULT_TENANT);
       subscriptions.push(
-        serveRegistrations({ db, nc, log, metrics }),
+        serveRegistrations({ db, nc, authority: options.authority, log, metrics }),
         consumeHeartbeats({ db, nc, log, metrics }),
         serveStateSyncs({ db, nc, log, metrics, onSynced: desiredStateChanged }),
       );

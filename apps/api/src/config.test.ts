@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { InvalidConfig, loadConfig } from "./config";
 
-const base = { DATABASE_URL: "postgres://u@127.0.0.1/g", NATS_URL: "nats://127.0.0.1:4222" };
+const base = {
+  DATABASE_URL: "postgres://u@127.0.0.1/g",
+  NATS_URL: "nats://127.0.0.1:4222",
+  GROVE_NATS_AUTHORITY: "/etc/grove/nats-authority.json",
+};
 
 describe("loadConfig", () => {
   it("applies defaults for the optional variables", () => {

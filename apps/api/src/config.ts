@@ -8,6 +8,12 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
   NATS_URL: z.string().min(1, "must name a NATS server"),
+  /** PEM file of the CA that signed the NATS servers' certificates (TLS with that CA when set). */
+  GROVE_NATS_CA: z.string().min(1).optional(),
+  /** The api's NATS user credentials (`.creds`: user JWT + nkey seed). */
+  GROVE_NATS_CREDS: z.string().min(1).optional(),
+  /** The NATS authority (operator and account keys, JSON, mode 0600): signs cells' users and revocations. */
+  GROVE_NATS_AUTHORITY: z.string().min(1, "must name the NATS authority file"),
   GROVE_API_PORT: z.coerce.number().int().min(0).max(65535).default(7070),
   GROVE_API_HOST: z.string().min(1).default("127.0.0.1"),
   GROVE_LOG_LEVEL: logLevel.default("info"),

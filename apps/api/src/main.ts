@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { connectDatabase, migrateDatabase } from "@grove/db";
+import { type AuthoritySecrets, natsConnectOptions } from "@grove/nats-auth";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
 import pino from "pino";
@@ -21,8 +23,18 @@ async function main(): Promise<void> {
   const log = pino({ level: config.GROVE_LOG_LEVEL }).child({ component: "api" });
   await migrateDatabase(config.DATABASE_URL);
   const database = connectDatabase(config.DATABASE_URL);
-  const nc = await connect({ servers: config.NATS_URL, name: "grove-api", maxReconnectAttempts: -1 });
-  const api = createApi({ config, db: database.db, nc, log, defaultMetrics: true });
+  const authority = JSON.parse(await readFile(config.GROVE_NATS_AUTHORITY, "utf8")) as AuthoritySecrets;
+  const natsAccess = {
+    url: config.NATS_URL,
+    caFile: config.GROVE_NATS_CA,
+    credsFile: config.GROVE_NATS_CREDS,
+  };
+  const nc = await connect({
+    ...(await natsConnectOptions(natsAccess)),
+    name: "grove-api",
+    maxReconnectAttempts: -1,
+  });
+  const api = createApi({ config, db: database.db, nc, authority, log, defaultMetrics: true });
   await api.start();
   const server = serve(
     { fetch: api.app.fetch, port: config.GROVE_API_PORT, hostname: config.GROVE_API_HOST },

@@ -128,9 +128,10 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
 
   it("marks a cell lost when its heartbeats stop, and active when they resume", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "800" });
-    const reply = await register(t.nc, await joinToken(t));
+    const token = await joinToken(t);
+    const started = Date.now(); // before the join: the cell's presence counts from when it joined
+    const reply = await register(t.nc, token);
     if (!reply.ok) throw new Error(reply.error);
-    const started = Date.now();
     const lostAt = await eventually(async () =>
       (await cellById(t.db, reply.cellId)).state === "lost" ? Date.now() : undefined,
     );

@@ -168,7 +168,13 @@ describeWith(["root", "postgres", "nats"], "convergence (hollow cells)", () => {
       200,
     );
     expect(total(cells)).toBe(1);
-    const restarted = createApi({ config: t.config, db: t.db, nc: t.nc, log: pino({ level: "silent" }) });
+    const restarted = createApi({
+      config: t.config,
+      db: t.db,
+      nc: t.nc,
+      authority: t.authority,
+      log: pino({ level: "silent" }),
+    });
     await restarted.start();
     try {
       await eventually(async () => (total(cells) === 4 ? true : undefined));

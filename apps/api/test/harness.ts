@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { connectDatabase, type Database } from "@grove/db";
+import type { AuthoritySecrets } from "@grove/nats-auth";
 import type { TestNats, TestPostgres } from "@grove/testkit";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
 import { pack } from "tar-stream";
 import { onTestFinished } from "vitest";
@@ -16,6 +17,8 @@ export interface TestApi {
   config: Config;
   db: Database;
   nc: NatsConnection;
+  /** the NATS authority the api signs cells' users with */
+  authority: AuthoritySecrets;
   /** An in-process request; `json` is sent as the body, `token` defaults to the operator's. */
   call(
     path: string,
@@ -37,20 +40,26 @@ export interface TestApi {
  */
 export async function startTestApi(
   pg: TestPostgres,
-  nats: Pick<TestNats, "url">,
+  nats: TestNats,
   env: Record<string, string> = {},
 ): Promise<TestApi> {
   const url = await pg.createDatabase(`t_${randomBytes(5).toString("hex")}`);
   const database = connectDatabase(url, { max: 5 });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect("api");
   const config = loadConfig({
     DATABASE_URL: url,
-    NATS_URL: nats.url,
+    ...nats.env("api"),
     GROVE_BOOTSTRAP_TOKEN: OPERATOR,
     GROVE_LOG_LEVEL: "silent",
     ...env,
   });
-  const api = createApi({ config, db: database.db, nc, log: pino({ level: "silent" }) });
+  const api = createApi({
+    config,
+    db: database.db,
+    nc,
+    authority: nats.security.authority,
+    log: pino({ level: "silent" }),
+  });
   await api.start();
   onTestFinished(async () => {
     await api.stop();
@@ -73,6 +82,7 @@ export async function startTestApi(
     config,
     db: database.db,
     nc,
+    authority: nats.security.authority,
     call,
     async tenantWithToken(name, role = "developer") {
       await expectStatus(await call("/v1/tenants", { method: "POST", json: { name } }), 201);

@@ -13,6 +13,7 @@ import {
   subjects,
 } from "@grove/protocol";
 import { jetstream } from "@nats-io/jetstream";
+import { createUser } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 /**
@@ -66,6 +67,7 @@ export async function joinHollowCell(
     capacity: { memoryMb, diskMb: 100_000, containers: 50 },
     tags: [],
     stacks: ["busybox"],
+    publicKey: createUser().getPublicKey(),
   };
   const reply = decodeOrThrow(
     RegisterCellReply,

@@ -15,7 +15,7 @@ describeWith(["root", "postgres", "nats"], "grove-api process", () => {
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
-        NATS_URL: nats.url,
+        ...nats.env("api"),
         GROVE_API_PORT: String(port),
         GROVE_BOOTSTRAP_TOKEN: "smoke-operator-token-123456",
         GROVE_LOG_LEVEL: "info",

@@ -127,7 +127,13 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
     const start = a.starts[0] as (typeof a.starts)[0];
     await a.report(start, "STARTING");
     await a.report(start, "CRASHED");
-    const again = createApi({ config: t.config, db: t.db, nc: t.nc, log: pino({ level: "silent" }) });
+    const again = createApi({
+      config: t.config,
+      db: t.db,
+      nc: t.nc,
+      authority: t.authority,
+      log: pino({ level: "silent" }),
+    });
     await again.start();
     try {
       // the crash was applied exactly once: its replacement inherits crash count 1 and is started

@@ -1,4 +1,5 @@
 import { decodeOrThrow, RegisterCellReply, type RegisterCellRequest, subjects } from "@grove/protocol";
+import { createUser } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 export const capacity = { memoryMb: 4096, diskMb: 20_480, containers: 100 };
@@ -14,6 +15,7 @@ export function registerRequest(joinToken: string, hostname: string) {
     capacity,
     tags: ["ssd"],
     stacks: ["busybox"],
+    publicKey: createUser().getPublicKey(),
   } satisfies Partial<RegisterCellRequest>;
 }
 

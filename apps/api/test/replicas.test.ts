@@ -1,6 +1,5 @@
 import { connectDatabase } from "@grove/db";
 import { describeWith, it } from "@grove/testkit";
-import { connect } from "@nats-io/transport-node";
 import pino from "pino";
 import { expect } from "vitest";
 import { createApi } from "../src/api";
@@ -13,8 +12,14 @@ describeWith(["root", "postgres", "nats"], "several api replicas", () => {
     const first = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "600000" });
     await eventually(async () => (first.api.isLeader() ? true : undefined));
     const database = connectDatabase(first.config.DATABASE_URL, { max: 3 });
-    const nc = await connect({ servers: nats.url });
-    const second = createApi({ config: first.config, db: database.db, nc, log: pino({ level: "silent" }) });
+    const nc = await nats.connect();
+    const second = createApi({
+      config: first.config,
+      db: database.db,
+      nc,
+      authority: first.authority,
+      log: pino({ level: "silent" }),
+    });
     await second.start();
     try {
       expect(second.isLeader()).toBe(false);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, request } from "node:http";
 import { join } from "node:path";
-import { freePort, stopChild, waitForOutput } from "@grove/testkit/services";
+import { freePort, stopChild, type TestNats, waitForOutput } from "@grove/testkit/services";
 import { onTestFinished } from "vitest";
 
 const ROUTER_MAIN = join(import.meta.dirname, "../../router/src/main.ts");
@@ -15,14 +15,14 @@ export interface RouterProcess {
 
 /**
  * Grove's router as its own process (`apps/router/src/main.ts`, one worker) on loopback, following
- * the routes on `natsUrl`; stopped when the test finishes.
+ * the routes on `nats` (as the router's NATS user); stopped when the test finishes.
  */
-export async function routerProcess(natsUrl: string): Promise<RouterProcess> {
+export async function routerProcess(nats: TestNats): Promise<RouterProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ROUTER_MAIN], {
     env: {
       ...process.env,
-      NATS_URL: natsUrl,
+      ...nats.env("router"),
       GROVE_ROUTER_HOST: "127.0.0.1",
       GROVE_ROUTER_PORT: String(port),
       GROVE_ROUTER_STATUS_PORT: String(await freePort()),

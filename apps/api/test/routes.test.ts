@@ -1,7 +1,6 @@
 import { connectDatabase, schema } from "@grove/db";
 import type { StartInstance } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
-import { connect } from "@nats-io/transport-node";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { expect, onTestFinished } from "vitest";
@@ -64,7 +63,7 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     nats,
   }) => {
     const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "60000" });
-    const router = await routerProcess(nats.url);
+    const router = await routerProcess(nats);
     const token = await t.tenantWithToken("routes-a");
     const cell = await hollowCell(t, "cell-routes-a");
     await pushApp(t, token, "web", 2);
@@ -117,7 +116,7 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     nats,
   }) => {
     const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
-    const router = await routerProcess(nats.url);
+    const router = await routerProcess(nats);
     const token = await t.tenantWithToken("routes-d");
     const cell = await hollowCell(t, "cell-routes-d");
     await pushApp(t, token, "web", 1);
@@ -146,7 +145,7 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     nats,
   }) => {
     const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "1500" });
-    const router = await routerProcess(nats.url);
+    const router = await routerProcess(nats);
     const token = await t.tenantWithToken("routes-b");
     const cell = await hollowCell(t, "cell-routes-b");
     await pushApp(t, token, "web", 1);
@@ -180,10 +179,10 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     if (!start) throw new Error("no start");
     await cell.report(start, "RUNNING", undefined, { hostPort: await backend("fresh") });
     const host = "web.routes-c.grove.localhost";
-    const first = await routerProcess(nats.url);
+    const first = await routerProcess(nats);
     await eventually(async () => ((await first.get(host)).body === "fresh" ? true : undefined));
     await first.kill();
-    const second = await routerProcess(nats.url);
+    const second = await routerProcess(nats);
     await eventually(
       async () => ((await second.get(host)).body === "fresh" ? true : undefined),
       5_000,
@@ -197,7 +196,7 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
   }) => {
     const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
     await eventually(async () => (t.api.isLeader() ? true : undefined));
-    const router = await routerProcess(nats.url);
+    const router = await routerProcess(nats);
     const token = await t.tenantWithToken("routes-e");
     const cell = await hollowCell(t, "cell-routes-e");
     await pushApp(t, token, "web", 1);
@@ -213,8 +212,14 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
       .set({ state: "CRASHED", since: new Date() })
       .where(eq(schema.instances.id, start.instanceId));
     const database = connectDatabase(t.config.DATABASE_URL, { max: 3 });
-    const nc = await connect({ servers: nats.url });
-    const next = createApi({ config: t.config, db: database.db, nc, log: pino({ level: "silent" }) });
+    const nc = await nats.connect();
+    const next = createApi({
+      config: t.config,
+      db: database.db,
+      nc,
+      authority: t.authority,
+      log: pino({ level: "silent" }),
+    });
     onTestFinished(async () => {
       await next.stop();
       await nc.close();

@@ -9,7 +9,7 @@ import { GroveClient } from "@grove/client";
 import { connectDatabase } from "@grove/db";
 import type { TestNats, TestPostgres } from "@grove/testkit";
 import { serve } from "@hono/node-server";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { execa } from "execa";
 import pino from "pino";
 import { onTestFinished } from "vitest";
@@ -34,18 +34,25 @@ export interface ServedApi {
  * Starts an api over a fresh database on the file's Postgres and a new NATS connection, and
  * serves it on 127.0.0.1; everything is stopped when the test finishes.
  */
-export async function serveApi(pg: TestPostgres, nats: Pick<TestNats, "url">): Promise<ServedApi> {
+export async function serveApi(pg: TestPostgres, nats: TestNats): Promise<ServedApi> {
   const databaseUrl = await pg.createDatabase(`cli_${randomBytes(5).toString("hex")}`);
   const database = connectDatabase(databaseUrl, { max: 5 });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect("api");
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    NATS_URL: nats.url,
+    ...nats.env("api"),
     GROVE_BOOTSTRAP_TOKEN: OPERATOR,
     GROVE_LOG_LEVEL: "silent",
     GROVE_PLACEMENT_INTERVAL_MS: "500",
   });
-  const api = createApi({ config, db: database.db, nc, log: pino({ level: "silent" }), leaderCheckMs: 200 });
+  const api = createApi({
+    config,
+    db: database.db,
+    nc,
+    authority: nats.security.authority,
+    log: pino({ level: "silent" }),
+    leaderCheckMs: 200,
+  });
   await api.start();
   const server = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));

@@ -4,6 +4,10 @@ import { z } from "zod";
 /** The router's configuration, from the environment, parsed once at start-up. */
 export const RouterConfig = z.object({
   NATS_URL: z.string().min(1).default("nats://127.0.0.1:4222"),
+  /** PEM file of the CA that signed the NATS servers' certificates (TLS with that CA when set) */
+  GROVE_NATS_CA: z.string().min(1).optional(),
+  /** the router's NATS user `.creds` (it may only receive route messages and announce itself) */
+  GROVE_NATS_CREDS: z.string().min(1).optional(),
   GROVE_ROUTER_HOST: z.string().default("0.0.0.0"),
   GROVE_ROUTER_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** /metrics, /livez, /readyz */

@@ -18,7 +18,7 @@ const starting = supervising
       statusPort: config.GROVE_ROUTER_STATUS_PORT,
     })
   : startRouter({
-      natsUrl: config.NATS_URL,
+      nats: { url: config.NATS_URL, caFile: config.GROVE_NATS_CA, credsFile: config.GROVE_NATS_CREDS },
       log,
       host: config.GROVE_ROUTER_HOST,
       port: config.GROVE_ROUTER_PORT,

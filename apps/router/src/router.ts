@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo, Server } from "node:net";
+import { type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { createRouterMetrics, type RouterMetrics } from "./metrics";
@@ -9,7 +10,8 @@ import { RouteTable } from "./route-table";
 import { createStatusServer } from "./status-server";
 
 export interface RouterOptions {
-  natsUrl: string;
+  /** where NATS is and the router's credentials */
+  nats: NatsAccess;
   log: Logger;
   host?: string;
   port?: number;
@@ -43,7 +45,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const table = new RouteTable(pruneThresholdSeconds * 1000);
   const metrics = createRouterMetrics();
   const nats: NatsConnection = await connect({
-    servers: options.natsUrl,
+    ...(await natsConnectOptions(options.nats)),
     name: "grove-router",
     maxReconnectAttempts: -1,
   });

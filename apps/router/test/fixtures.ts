@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { encode, RouteRegistration, subjects } from "@grove/protocol";
-import { connect as connectNats, type NatsConnection } from "@nats-io/transport-node";
+import type { TestNats } from "@grove/testkit";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterEach } from "vitest";
 import { type RouterOptions, type RunningRouter, startRouter } from "../src";
@@ -18,13 +19,20 @@ export function onCleanup(cleanup: () => Promise<void> | void): void {
 
 /** A router on an ephemeral port with its own NATS connection for registering routes. */
 export async function startTestRouter(
-  natsUrl: string,
+  nats: TestNats,
   proxy: RouterOptions["proxy"] = {},
 ): Promise<{ router: RunningRouter; nc: NatsConnection }> {
   const log = pino({ level: "silent" });
-  const router = await startRouter({ natsUrl, log, host: "127.0.0.1", port: 0, statusPort: 0, proxy });
+  const router = await startRouter({
+    nats: nats.access("router"),
+    log,
+    host: "127.0.0.1",
+    port: 0,
+    statusPort: 0,
+    proxy,
+  });
   onCleanup(() => router.close());
-  const nc = await connectNats({ servers: natsUrl });
+  const nc = await nats.connect();
   onCleanup(() => nc.drain());
   return { router, nc };
 }

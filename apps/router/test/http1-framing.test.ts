@@ -30,7 +30,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   it("passes a chunked response through and keeps the client connection for the next request", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((req, res) => {
       res.write("ab");
       setImmediate(() => res.end(`c${req.url}`));
@@ -48,7 +48,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   });
 
   it("streams a chunked request body to the endpoint as it arrives", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     let body = "";
     const web = await httpBackend((req, res) => {
       req.on("data", (chunk) => {
@@ -66,7 +66,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   });
 
   it("forwards a POST body by Content-Length and answers a request pipelined after it", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((req, res) => {
       let body = "";
       req.on("data", (chunk) => {
@@ -87,7 +87,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   });
 
   it("answers HEAD, 204 and 304 without a body and frames the next response correctly", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((req, res) => {
       if (req.url === "/204") res.writeHead(204).end();
       else if (req.url === "/304") res.writeHead(304, { etag: '"x"' }).end();
@@ -110,7 +110,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     it(`answers pipelined requests in the order they were sent, however long each takes (pipeline depth ${maxPipeline})`, async ({
       nats,
     }) => {
-      const { router, nc } = await startTestRouter(nats.url, { maxPipeline });
+      const { router, nc } = await startTestRouter(nats, { maxPipeline });
       const delays: Record<string, number> = { "/1": 60, "/2": 0, "/3": 20 };
       const web = await httpBackend((req, res) => {
         setTimeout(() => res.end(`body${req.url}`), delays[req.url ?? ""] ?? 0);
@@ -128,7 +128,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   }
 
   it("closes the client connection after a response to Connection: close", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((_req, res) => res.end("bye"));
     await registerRoute(nc, router, web.port, "close.test");
     const client = await rawClient(router.port);
@@ -141,7 +141,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   it("passes a body that ends when the endpoint closes to an HTTP/1.0 client, then closes its connection", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await tcpBackend((socket) => {
       socket.once("data", () =>
         socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"),
@@ -160,7 +160,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   it("re-frames a body that ends when the endpoint closes as chunked for an HTTP/1.1 client and keeps its connection", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     // busybox httpd runs CGI scripts this way: its own status line, then the script's bare-LF lines
     const web = await tcpBackend((socket) => {
       socket.once("data", () => {
@@ -182,7 +182,7 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   });
 
   it("answers a malformed request with 400 and closes the connection", async ({ nats }) => {
-    const { router } = await startTestRouter(nats.url);
+    const { router } = await startTestRouter(nats);
     const client = await rawClient(router.port);
     client.send("GET / HTTP/1.1\r\nHost : spaced.test\r\n\r\n");
     const received = await client.close();
@@ -191,21 +191,21 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   });
 
   it("answers a head with a bare LF at once, before its end arrives, as llhttp does", async ({ nats }) => {
-    const { router } = await startTestRouter(nats.url);
+    const { router } = await startTestRouter(nats);
     const client = await rawClient(router.port);
     client.send("GET / HTTP/1.1\nHost: lf.test\r\n");
     expect(await client.close()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
   it("answers a request head over 16 KiB with 431 and closes the connection", async ({ nats }) => {
-    const { router } = await startTestRouter(nats.url);
+    const { router } = await startTestRouter(nats);
     const client = await rawClient(router.port);
     client.send(`GET / HTTP/1.1\r\nHost: big.test\r\nX-Big: ${"x".repeat(17 * 1024)}\r\n\r\n`);
     expect(await client.close()).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 
   it("closes the client connection when the endpoint dies in the middle of a response", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await tcpBackend((socket) => {
       socket.once("data", () => {
         socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b", () => socket.destroy());

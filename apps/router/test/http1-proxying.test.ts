@@ -83,7 +83,7 @@ async function cameToAStop(sent: () => number, blocked: () => boolean, roundTrip
 
 describeWith(["nats"], "router proxying", () => {
   it("streams an 8 MiB upload to the endpoint and its 8 MiB echo back intact", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((req, res) => {
       res.writeHead(200, { "content-length": req.headers["content-length"] });
       req.pipe(res);
@@ -99,7 +99,7 @@ describeWith(["nats"], "router proxying", () => {
   it("holds a large response back while the client does not read, then delivers all of it", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const total = 64 * MiB;
     const chunk = randomBytes(64 * 1024);
     let progress: ReturnType<typeof writeLarge> | undefined;
@@ -144,7 +144,7 @@ describeWith(["nats"], "router proxying", () => {
   it("holds a large upload back while the endpoint does not read, then delivers all of it", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const total = 64 * MiB;
     const chunk = randomBytes(64 * 1024);
     let upload: { resume(): void; received: number; hash: string } | undefined;
@@ -214,7 +214,7 @@ describeWith(["nats"], "router proxying", () => {
     it(`keeps the requests of many concurrent clients apart on shared endpoint connections (pipeline depth ${maxPipeline})`, async ({
       nats,
     }) => {
-      const { router, nc } = await startTestRouter(nats.url, { maxPipeline });
+      const { router, nc } = await startTestRouter(nats, { maxPipeline });
       const web = await httpBackend((req, res) => {
         setTimeout(() => res.end(`for ${req.url}`), Math.floor(Math.random() * 5));
       });
@@ -244,7 +244,7 @@ describeWith(["nats"], "router proxying", () => {
     it(`does not hold a request behind another client's response that does not come (pipeline depth ${maxPipeline})`, async ({
       nats,
     }) => {
-      const { router, nc } = await startTestRouter(nats.url, { maxPipeline });
+      const { router, nc } = await startTestRouter(nats, { maxPipeline });
       const web = await httpBackend((req, res) => {
         if (req.url === "/fast") res.end("fast");
         else onCleanup(() => void res.destroy());
@@ -263,7 +263,7 @@ describeWith(["nats"], "router proxying", () => {
     it(`sends a request again when the endpoint closes the kept-alive connection under it (pipeline depth ${maxPipeline})`, async ({
       nats,
     }) => {
-      const { router, nc } = await startTestRouter(nats.url, { maxPipeline });
+      const { router, nc } = await startTestRouter(nats, { maxPipeline });
       const web = await tcpBackend((socket) => {
         const connection = web.connections;
         let requests = 0;
@@ -284,7 +284,7 @@ describeWith(["nats"], "router proxying", () => {
   it("adds X-Forwarded-For to a prior value, keeps X-Forwarded-Proto and drops hop-by-hop headers", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     let seen: IncomingHttpHeaders = {};
     const web = await httpBackend((req, res) => {
       seen = req.headers;
@@ -313,7 +313,7 @@ describeWith(["nats"], "router proxying", () => {
   it("opens no more connections to an instance than the cap; further requests wait for one", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url, { maxConnections: 2 });
+    const { router, nc } = await startTestRouter(nats, { maxConnections: 2 });
     const held: Array<() => void> = [];
     const sockets = new Set<unknown>();
     const web = await httpBackend((req, res) => {
@@ -336,7 +336,7 @@ describeWith(["nats"], "router proxying", () => {
   it("answers 502 naming the route when an instance takes the request and never answers", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url, { responseTimeoutMs: 300 });
+    const { router, nc } = await startTestRouter(nats, { responseTimeoutMs: 300 });
     const web = await tcpBackend(() => {
       // reads the request and says nothing
     });
@@ -349,7 +349,7 @@ describeWith(["nats"], "router proxying", () => {
   });
 
   it("closes client connections idle longer than the keep-alive timeout", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url, { clientIdleMs: 200 });
+    const { router, nc } = await startTestRouter(nats, { clientIdleMs: 200 });
     const web = await httpBackend((_req, res) => res.end("ok"));
     await registerRoute(nc, router, web.port, "idle.test");
     const client = await rawClient(router.port);
@@ -359,7 +359,7 @@ describeWith(["nats"], "router proxying", () => {
   });
 
   it("closes tunnels and client connections when the router closes", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((_req, res) => res.end("ok"));
     web.server.on("upgrade", (_req, socket) => {
       onCleanup(() => void socket.destroy());
@@ -379,7 +379,7 @@ describeWith(["nats"], "router proxying", () => {
   });
 
   it("counts responses by class, retries and durations for /metrics", async ({ nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const web = await httpBackend((_req, res) => res.end("ok"));
     await registerRoute(nc, router, await freePort(), "metrics.test");
     await registerRoute(nc, router, web.port, "metrics.test");

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import { type AddressInfo, connect as tcpConnect } from "node:net";
 import { encode, RouteRegistration, RouterStart, subjects } from "@grove/protocol";
-import { describeWith, freePort, it } from "@grove/testkit";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describeWith, freePort, it, type TestNats } from "@grove/testkit";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterEach, expect } from "vitest";
 import { type RunningRouter, startRouter } from "../src";
@@ -36,10 +36,17 @@ function closeServer(server: Server) {
   });
 }
 
-async function setup(natsUrl: string, extra: { pruneThresholdSeconds?: number } = {}) {
-  const router = await startRouter({ natsUrl, log, host: "127.0.0.1", port: 0, statusPort: 0, ...extra });
+async function setup(nats: TestNats, extra: { pruneThresholdSeconds?: number } = {}) {
+  const router = await startRouter({
+    nats: nats.access("router"),
+    log,
+    host: "127.0.0.1",
+    port: 0,
+    statusPort: 0,
+    ...extra,
+  });
   cleanups.push(() => router.close());
-  const nc = await connect({ servers: natsUrl });
+  const nc = await nats.connect();
   cleanups.push(() => nc.drain());
   return { router, nc };
 }
@@ -77,7 +84,7 @@ function get(port: number, host: string, path = "/", headers: Record<string, str
 
 describeWith(["nats"], "router", () => {
   it("proxies by Host header with X-Forwarded-* and X-Request-Id", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     const web = await backend("web");
     await registerAndWait(nc, router, web.port, "web.default.grove.localhost");
     const res = await get(router.port, "web.default.grove.localhost:8080", "/hello?x=1");
@@ -94,7 +101,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("spreads requests round-robin over the instances of a route", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     const a = await backend("a");
     const b = await backend("b");
     await registerAndWait(nc, router, a.port, "rr.example.test");
@@ -105,7 +112,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("retries another instance when one refuses the connection", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     const live = await backend("live");
     const dead = await freePort();
     await registerAndWait(nc, router, dead, "retry.example.test");
@@ -120,7 +127,7 @@ describeWith(["nats"], "router", () => {
   it("answers 404 naming an unknown route and 502 naming a route none of whose instances answer", async ({
     nats,
   }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     const unknown = await get(router.port, "nope.example.test");
     expect(unknown.status).toBe(404);
     expect(unknown.body).toContain("nope.example.test");
@@ -131,7 +138,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("forgets unregistered instances and prunes instances that stop registering", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url, { pruneThresholdSeconds: 1 });
+    const { router, nc } = await setup(nats, { pruneThresholdSeconds: 1 });
     const web = await backend("web");
     await registerAndWait(nc, router, web.port, "gone.example.test");
     nc.publish(
@@ -147,7 +154,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("answers router.greet with its register interval and prune threshold", async ({ nats }) => {
-    const { nc } = await setup(nats.url);
+    const { nc } = await setup(nats);
     const reply = await nc.request(subjects.routerGreet, "", { timeout: 2_000 });
     const start = RouterStart.schema.parse(reply.json());
     expect(start.minimumRegisterIntervalInSeconds).toBe(20);
@@ -155,7 +162,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("proxies WebSocket-style upgrades both ways", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     const ws = await backend("ws");
     await registerAndWait(nc, router, ws.port, "ws.example.test");
     const socket = tcpConnect(router.port, "127.0.0.1");
@@ -173,7 +180,7 @@ describeWith(["nats"], "router", () => {
   });
 
   it("counts and drops invalid route messages and keeps serving", async ({ nats }) => {
-    const { router, nc } = await setup(nats.url);
+    const { router, nc } = await setup(nats);
     nc.publish(subjects.routerRegister, "not json");
     nc.publish(subjects.routerRegister, JSON.stringify({ host: "127.0.0.1", port: "x", uris: [] }));
     const web = await backend("web");

@@ -4,8 +4,15 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { encode, RouteRegistration, subjects } from "@grove/protocol";
-import { describeWith, eventually, freePort, it, stopChild, waitForOutput } from "@grove/testkit";
-import { connect } from "@nats-io/transport-node";
+import {
+  describeWith,
+  eventually,
+  freePort,
+  it,
+  stopChild,
+  type TestNats,
+  waitForOutput,
+} from "@grove/testkit";
 import { afterEach, expect } from "vitest";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -42,7 +49,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function startWorkers(natsUrl: string, workers: number) {
+async function startWorkers(nats: TestNats, workers: number) {
   const port = await freePort();
   const statusPort = await freePort();
   const router: ChildProcess = spawn(
@@ -51,7 +58,7 @@ async function startWorkers(natsUrl: string, workers: number) {
     {
       env: {
         ...process.env,
-        NATS_URL: natsUrl,
+        ...nats.env("router"),
         GROVE_ROUTER_HOST: "127.0.0.1",
         GROVE_ROUTER_PORT: String(port),
         GROVE_ROUTER_STATUS_PORT: String(statusPort),
@@ -82,9 +89,9 @@ async function backend() {
 
 describeWith(["nats"], "router workers", () => {
   it("proxies from every worker, sums their metrics, and replaces a worker that dies", async ({ nats }) => {
-    const { port, statusPort, pid } = await startWorkers(nats.url, 2);
+    const { port, statusPort, pid } = await startWorkers(nats, 2);
     const backendPort = await backend();
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     cleanups.push(() => nc.drain());
     const register = () =>
       nc.publish(
@@ -127,7 +134,7 @@ describeWith(["nats"], "router workers", () => {
   });
 
   it("stops every worker when it is told to stop", async ({ nats }) => {
-    const { router, port, pid } = await startWorkers(nats.url, 3);
+    const { router, port, pid } = await startWorkers(nats, 3);
     const workers = childrenOf(pid);
     expect(workers).toHaveLength(3);
     expect((await get(port, "nothing.test")).status).toBe(404);
@@ -167,7 +174,7 @@ describeWith(["nats"], "router workers", () => {
   });
 
   it("takes its workers down with it when the supervisor is killed", async ({ nats }) => {
-    const { router, pid } = await startWorkers(nats.url, 2);
+    const { router, pid } = await startWorkers(nats, 2);
     const workers = childrenOf(pid);
     expect(workers).toHaveLength(2);
     await stopChild(router, "SIGKILL");

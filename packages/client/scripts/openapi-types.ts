@@ -12,9 +12,19 @@ export const TYPES_FILE = fileURLToPath(new URL("../src/openapi.d.ts", import.me
 export async function documentInProcess(): Promise<unknown> {
   const { createApi, loadConfig } = await import("@grove/api");
   const pino = (await import("pino")).default;
-  const config = loadConfig({ DATABASE_URL: "postgres://unused/unused", NATS_URL: "nats://unused" });
+  const config = loadConfig({
+    DATABASE_URL: "postgres://unused/unused",
+    NATS_URL: "nats://unused",
+    GROVE_NATS_AUTHORITY: "unused",
+  });
   const standIn = {} as never;
-  const api = createApi({ config, db: standIn, nc: standIn, log: pino({ level: "silent" }) });
+  const api = createApi({
+    config,
+    db: standIn,
+    nc: standIn,
+    authority: standIn,
+    log: pino({ level: "silent" }),
+  });
   const res = await api.app.request("/openapi.json");
   if (!res.ok) throw new Error(`the api answered /openapi.json with ${res.status}`);
   return res.json();

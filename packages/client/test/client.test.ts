@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createApi, loadConfig } from "@grove/api";
 import { connectDatabase } from "@grove/db";
-import { describeWith, freePort, it } from "@grove/testkit";
-import { connect } from "@nats-io/transport-node";
+import { describeWith, freePort, it, type TestNats } from "@grove/testkit";
 import pino from "pino";
 import { expect, onTestFinished } from "vitest";
 import { ApiError, ApiUnreachable, GroveClient } from "../src/index";
@@ -10,17 +9,23 @@ import { ApiError, ApiUnreachable, GroveClient } from "../src/index";
 const OPERATOR = "client-test-operator-token-0123";
 
 /** A started api on the file's Postgres and NATS, answering the client in-process. */
-async function inProcessApi(pg: { createDatabase(name: string): Promise<string> }, natsUrl: string) {
+async function inProcessApi(pg: { createDatabase(name: string): Promise<string> }, nats: TestNats) {
   const url = await pg.createDatabase(`c_${randomBytes(5).toString("hex")}`);
   const database = connectDatabase(url, { max: 4 });
-  const nc = await connect({ servers: natsUrl });
+  const nc = await nats.connect("api");
   const config = loadConfig({
     DATABASE_URL: url,
-    NATS_URL: natsUrl,
+    ...nats.env("api"),
     GROVE_BOOTSTRAP_TOKEN: OPERATOR,
     GROVE_LOG_LEVEL: "silent",
   });
-  const api = createApi({ config, db: database.db, nc, log: pino({ level: "silent" }) });
+  const api = createApi({
+    config,
+    db: database.db,
+    nc,
+    authority: nats.security.authority,
+    log: pino({ level: "silent" }),
+  });
   await api.start();
   onTestFinished(async () => {
     await api.stop();
@@ -38,7 +43,7 @@ async function inProcessApi(pg: { createDatabase(name: string): Promise<string> 
 
 describeWith(["root", "postgres", "nats"], "GroveClient against the api", () => {
   it("creates and lists tenants, apps and instances with typed results", async ({ pg, nats }) => {
-    const client = await inProcessApi(pg, nats.url);
+    const client = await inProcessApi(pg, nats);
     const operator = client();
     expect((await operator.createTenant("acme")).name).toBe("acme");
     const token = await operator.createToken({ role: "developer", tenant: "acme", name: "ci" });
@@ -55,7 +60,7 @@ describeWith(["root", "postgres", "nats"], "GroveClient against the api", () => 
   });
 
   it("turns problem+json answers into one ApiError with status, title and detail", async ({ pg, nats }) => {
-    const client = await inProcessApi(pg, nats.url);
+    const client = await inProcessApi(pg, nats);
     await client().createTenant("acme");
     const missing = await client({ tenant: "acme" })
       .getApp("nope")

@@ -13,7 +13,7 @@ describe("cell credentials", () => {
   const stored = hashCellCredential(credential);
 
   it("a generated credential is accepted by the register reply schema and unique", () => {
-    const reply = { v: 1 as const, ok: true as const, cellId: "c1", credential };
+    const reply = { v: 1 as const, ok: true as const, cellId: "c1", credential, jwt: "e.y.j" };
     expect(decode(RegisterCellReply, encode(RegisterCellReply, reply)).ok).toBe(true);
     expect(generateCellCredential()).not.toBe(credential);
   });

@@ -27,15 +27,27 @@ export const RegisterCellRequest = defineMessage(
     tags: z.array(label).max(64).default([]),
     stacks: z.array(label).min(1).max(64),
     agentVersion: z.string().max(64).optional(),
+    /**
+     * The public nkey of the cell's NATS user; the agent keeps the seed, the api signs a user JWT
+     * for it whose permissions allow only the cell's own subjects.
+     */
+    publicKey: z.string().regex(/^U[A-Z2-7]{55}$/, "must be a NATS user public key"),
   }),
 );
 export type RegisterCellRequest = z.output<typeof RegisterCellRequest.schema>;
 
-/** api → agent: the cell's id and credential, or why the join was refused. */
+/** api → agent: the cell's id, credential and NATS user JWT, or why the join was refused. */
 export const RegisterCellReply = defineMessage(
   "cells.register.reply",
   z.discriminatedUnion("ok", [
-    z.object({ v: versionField, ok: z.literal(true), cellId: id, credential }),
+    z.object({
+      v: versionField,
+      ok: z.literal(true),
+      cellId: id,
+      credential,
+      /** the NATS user JWT for the request's `publicKey` (nothing secret: it is useless without the seed) */
+      jwt: z.string().min(1).max(16_384),
+    }),
     z.object({
       v: versionField,
       ok: z.literal(false),

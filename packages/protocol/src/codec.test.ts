@@ -42,7 +42,11 @@ describe("round trips", () => {
     ["instance event", InstanceEvent, crashed],
     ["log line", LogLine, logLine],
     ["command reply", CommandReply, { v: 1, ok: false, error: "no such stack" }],
-    ["register reply", RegisterCellReply, { v: 1, ok: true, cellId: "cell-1", credential: "x".repeat(43) }],
+    [
+      "register reply",
+      RegisterCellReply,
+      { v: 1, ok: true, cellId: "cell-1", credential: "x".repeat(43), jwt: "e.y.j" },
+    ],
   ] as const)("a %s decodes to what was encoded", (_name, type, message) => {
     const result = decode(type, encode(type, message as never));
     expect(result).toEqual({ ok: true, value: message });

@@ -22,6 +22,7 @@ export const registerRequest: MessageInputOf<typeof RegisterCellRequest> = {
   capacity: { memoryMb: 16384, diskMb: 65536, containers: 250 },
   tags: ["ssd"],
   stacks: ["busybox"],
+  publicKey: `U${"A".repeat(55)}`,
 };
 
 export const heartbeat: MessageInputOf<typeof CellHeartbeat> = {

@@ -74,6 +74,7 @@ export {
   RouterStart,
 } from "./router";
 export {
+  BITS_BUCKET,
   cellOfSubject,
   DEAD_LETTERS_STREAM,
   INSTANCE_EVENTS_STREAM,

@@ -14,6 +14,9 @@ export const INSTANCE_EVENTS_STREAM = "GROVE_INSTANCE_EVENTS";
 /** JetStream stream holding messages the api gave up on (subjects `grove.v1.deadletters.>`). */
 export const DEAD_LETTERS_STREAM = "GROVE_DEAD_LETTERS";
 
+/** JetStream object store of app bits, stored by digest. */
+export const BITS_BUCKET = "grove-bits";
+
 /**
  * Every NATS subject Grove uses. Builders throw `InvalidSubjectToken` for ids that would change the
  * subject's shape (a `.` or wildcard in an id), so a hostile id can never widen a subscription.

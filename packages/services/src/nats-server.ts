@@ -1,8 +1,18 @@
 import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type AuthoritySecrets,
+  accountJwt,
+  authorityIds,
+  operatorJwt,
+  systemAccountJwt,
+} from "@grove/nats-auth";
 import { stopChild, waitForOutput } from "./child";
+import type { NatsSecurity } from "./nats-security";
 
 export interface NatsServer {
-  /** nats://127.0.0.1:PORT */
+  /** tls://127.0.0.1:PORT */
   url: string;
   port: number;
   pid: number;
@@ -10,34 +20,38 @@ export interface NatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `nats-server -js` on 127.0.0.1:port with its JetStream store in `storeDir`. */
+/**
+ * Starts `nats-server` with JetStream on 127.0.0.1:port, its store and account JWTs under `dir`:
+ * TLS only, and only users of `security`'s operator (decentralized JWT auth with a full resolver,
+ * so the api can push account updates and revocations at runtime). No anonymous access.
+ */
 export async function startNatsServer(options: {
-  storeDir: string;
+  dir: string;
   port: number;
+  security: NatsSecurity;
   name?: string;
 }): Promise<NatsServer> {
-  const child = spawn(
-    "nats-server",
-    [
-      "-js",
-      "-sd",
-      options.storeDir,
-      "-a",
-      "127.0.0.1",
-      "-p",
-      String(options.port),
-      "--name",
-      options.name ?? `grove-${options.port}`,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const config = join(options.dir, "nats.conf");
+  await mkdir(join(options.dir, "accounts"), { recursive: true, mode: 0o700 });
+  const { security } = options;
+  const text = await natsServerConfig({
+    name: options.name ?? `grove-${options.port}`,
+    listen: `127.0.0.1:${options.port}`,
+    storeDir: options.dir,
+    resolverDir: join(options.dir, "accounts"),
+    certFile: security.certFile,
+    keyFile: security.keyFile,
+    authority: security.authority,
+  });
+  await writeFile(config, text, { mode: 0o600 });
+  const child = spawn("nats-server", ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });
   try {
     await waitForOutput(
       child,
       /Server is ready/,
       15_000,
       "nats-server",
-      `If another server holds port ${options.port}, stop it or choose another port; otherwise fix what nats-server says about ${options.storeDir}.`,
+      `If another server holds port ${options.port}, stop it or choose another port; otherwise fix what nats-server says about ${options.dir}.`,
     );
   } catch (error) {
     await stopChild(child, "SIGKILL");
@@ -46,9 +60,49 @@ export async function startNatsServer(options: {
   child.stdout?.resume();
   child.stderr?.resume();
   return {
-    url: `nats://127.0.0.1:${options.port}`,
+    url: `tls://127.0.0.1:${options.port}`,
     port: options.port,
     pid: child.pid as number,
     stop: (signal = "SIGTERM") => stopChild(child, signal),
   };
+}
+
+/** What a nats-server configuration says; paths as the server sees them. */
+export interface NatsServerConfigOptions {
+  /** a name, or `$VAR` to take it from the server's environment */
+  name: string;
+  listen: string;
+  storeDir: string;
+  resolverDir: string;
+  certFile: string;
+  keyFile: string;
+  authority: AuthoritySecrets;
+  cluster?: { name: string; listen: string; routes: string[] };
+}
+
+/** nats-server's configuration: listen address, JetStream, TLS, the operator and the account resolver. */
+export async function natsServerConfig(options: NatsServerConfigOptions): Promise<string> {
+  const { authority } = options;
+  const ids = authorityIds(authority);
+  const json = JSON.stringify;
+  const cluster = options.cluster;
+  return [
+    `server_name: ${options.name.startsWith("$") ? options.name : json(options.name)}`,
+    `listen: ${json(options.listen)}`,
+    `jetstream { store_dir: ${json(options.storeDir)} }`,
+    `tls { cert_file: ${json(options.certFile)}, key_file: ${json(options.keyFile)}, timeout: 5 }`,
+    `operator: ${json(await operatorJwt(authority))}`,
+    `system_account: ${json(ids.systemAccount)}`,
+    `resolver: { type: full, dir: ${json(options.resolverDir)}, allow_delete: false, interval: "2m" }`,
+    "resolver_preload: {",
+    `  ${ids.systemAccount}: ${json(await systemAccountJwt(authority))}`,
+    `  ${ids.account}: ${json(await accountJwt(authority))}`,
+    "}",
+    ...(cluster
+      ? [
+          `cluster { name: ${json(cluster.name)}, listen: ${json(cluster.listen)}, routes: ${json(cluster.routes)} }`,
+        ]
+      : []),
+    "",
+  ].join("\n");
 }

@@ -8,7 +8,7 @@ import { describeWith, it } from "../src";
 
 describeWith(["nats"], "throwaway NATS with JetStream", () => {
   it("answers a request with the responder's reply", async ({ nats }) => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     try {
       const sub = nc.subscribe("echo");
       (async () => {
@@ -22,7 +22,7 @@ describeWith(["nats"], "throwaway NATS with JetStream", () => {
   });
 
   it("stores and reads back a KV entry", async ({ nats }) => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     try {
       const kv = await new Kvm(nc).create("testkit");
       await kv.put("cell.a", "active");
@@ -34,7 +34,7 @@ describeWith(["nats"], "throwaway NATS with JetStream", () => {
   });
 
   it("stores a 5 MB object and returns the same bytes", async ({ nats }) => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     try {
       const store = await new Objm(nc).create("bits");
       const data = randomBytes(5 * 1024 * 1024);
@@ -48,5 +48,21 @@ describeWith(["nats"], "throwaway NATS with JetStream", () => {
     } finally {
       await nc.drain();
     }
+  });
+});
+
+describeWith(["nats"], "the throwaway NATS is closed", () => {
+  it("refuses an anonymous connection over TLS", async ({ nats }) => {
+    const { tls } = await nats.options();
+    await expect(connect({ servers: nats.url, tls, reconnect: false })).rejects.toThrow(
+      /Authorization Violation/,
+    );
+  });
+
+  it("refuses a plain-text connection with valid credentials", async ({ nats }) => {
+    const { authenticator } = await nats.options();
+    await expect(
+      connect({ servers: nats.url.replace("tls:", "nats:"), authenticator, reconnect: false, tls: null }),
+    ).rejects.toThrow();
   });
 });

@@ -2,7 +2,12 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { ChildFailed } from "@grove/child";
-import { DirectoryNotReachable, startNatsServer, startPostgresServer } from "@grove/services";
+import {
+  DirectoryNotReachable,
+  ensureNatsSecurity,
+  startNatsServer,
+  startPostgresServer,
+} from "@grove/services";
 import { expect } from "vitest";
 import { describeWith, freePort, it } from "../src";
 
@@ -75,7 +80,8 @@ describeWith(["root", "postgres", "nats"], "a service that fails explains itself
   it("nats-server on a port another server holds quotes nats-server and names the port", async ({ tmp }) => {
     const held = await holdPort();
     try {
-      const error = await failureOf(startNatsServer({ storeDir: join(tmp, "js"), port: held.port }));
+      const security = await ensureNatsSecurity(join(tmp, "security"));
+      const error = await failureOf(startNatsServer({ dir: join(tmp, "nats"), port: held.port, security }));
       expect(error).toBeInstanceOf(ChildFailed);
       expect(error.message).toMatch(/^nats-server exited with code 1:\n/);
       expect(error.message).toMatch(/address already in use/);
@@ -86,11 +92,13 @@ describeWith(["root", "postgres", "nats"], "a service that fails explains itself
   });
 
   it("nats-server with a store that is not a directory quotes nats-server", async ({ tmp }) => {
-    const storeDir = join(tmp, "store");
-    await writeFile(storeDir, "not a directory");
-    const error = await failureOf(startNatsServer({ storeDir, port: await freePort() }));
+    const dir = join(tmp, "nats");
+    await mkdir(dir);
+    await writeFile(join(dir, "jetstream"), "not a directory");
+    const security = await ensureNatsSecurity(join(tmp, "security"));
+    const error = await failureOf(startNatsServer({ dir, port: await freePort(), security }));
     expect(error).toBeInstanceOf(ChildFailed);
-    expect(error.message).toMatch(/Can't start JetStream: storage directory is not a directory/);
-    expect(error.message).toContain(`fix what nats-server says about ${storeDir}`);
+    expect(error.message).toMatch(/Can't start JetStream/);
+    expect(error.message).toContain(`fix what nats-server says about ${dir}`);
   });
 });

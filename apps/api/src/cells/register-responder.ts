@@ -1,4 +1,5 @@
 import type { Database } from "@grove/db";
+import { type AuthoritySecrets, cellPermissions, userJwt } from "@grove/nats-auth";
 import {
   decode,
   encode,
@@ -19,8 +20,15 @@ export const API_QUEUE = "grove-api";
 
 type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 
-/** Decides a register request: a cell row and credential for a valid join token, a refusal otherwise. */
-export async function registerCell(db: Database, msg: Pick<Msg, "data" | "subject">): Promise<Reply> {
+/**
+ * Decides a register request: a cell row, credential and a NATS user JWT (for the agent's public
+ * key, allowed only the cell's own subjects) for a valid join token, a refusal otherwise.
+ */
+export async function registerCell(
+  db: Database,
+  authority: AuthoritySecrets,
+  msg: Pick<Msg, "data" | "subject">,
+): Promise<Reply> {
   const request = decode(RegisterCellRequest, msg.data, msg.subject);
   if (!request.ok) return { v: 1, ok: false, code: "invalid-request", error: request.error.message };
   const { value } = request;
@@ -39,7 +47,8 @@ export async function registerCell(db: Database, msg: Pick<Msg, "data" | "subjec
       stacks: value.stacks,
       credentialHash: hashCellCredential(credential),
     });
-    return { v: 1, ok: true, cellId: cell.id, credential };
+    const jwt = await userJwt(authority, `cell-${cell.id}`, value.publicKey, cellPermissions(cell.id));
+    return { v: 1, ok: true, cellId: cell.id, credential, jwt };
   });
 }
 
@@ -63,6 +72,7 @@ function joinRefused(refusal: { reason: JoinRefusal; expiresAt?: Date }): Reply 
 export function serveRegistrations(deps: {
   db: Database;
   nc: NatsConnection;
+  authority: AuthoritySecrets;
   log: Logger;
   metrics: ApiMetrics;
 }): Subscription {
@@ -72,7 +82,7 @@ export function serveRegistrations(deps: {
     for await (const msg of sub) {
       let reply: Reply;
       try {
-        reply = await registerCell(deps.db, msg);
+        reply = await registerCell(deps.db, deps.authority, msg);
       } catch (error) {
         log.error({ err: error }, "register failed");
         reply = { v: 1, ok: false, code: "internal", error: "internal error" };

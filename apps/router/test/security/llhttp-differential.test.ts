@@ -98,7 +98,7 @@ describeWith(["nats"], "router against llhttp on malformed and edge-case request
   });
 
   it.for(groups)("accepts exactly what llhttp accepts, framed the same: %s", async (group, { nats }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     const backend = await recordingBackend();
     await registerRoute(nc, router, backend.port, HOST);
     const mismatches: string[] = [];

@@ -1,4 +1,4 @@
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect } from "vitest";
 import { rawClient, registerRoute, responses, startTestRouter, tcpBackend } from "../fixtures";
 import { recordingBackend } from "./recording-backend";
@@ -87,8 +87,8 @@ const broken: [string, string][] = [
   ["a folded trailer", `${post("Transfer-Encoding: chunked")}0\r\nX: y\r\n ${HIDDEN}\r\n\r\n`],
 ];
 
-async function setUp(natsUrl: string) {
-  const { router, nc } = await startTestRouter(natsUrl);
+async function setUp(nats: TestNats) {
+  const { router, nc } = await startTestRouter(nats);
   const backend = await recordingBackend();
   await registerRoute(nc, router, backend.port, HOST);
   /** a client of its own that must get its own answer, on the endpoint connection the attacker used */
@@ -104,7 +104,7 @@ const paths = (requests: { method: string; url: string }[]) => requests.map((r) 
 
 describeWith(["nats"], "router against request smuggling", () => {
   it.for(refused)("refuses %s with 400 and forwards nothing", async ([, attack], { nats }) => {
-    const { router, backend, victim } = await setUp(nats.url);
+    const { router, backend, victim } = await setUp(nats);
     const attacker = await rawClient(router.port);
     attacker.send(attack);
     expect(await attacker.close()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
@@ -115,7 +115,7 @@ describeWith(["nats"], "router against request smuggling", () => {
   it.for(carried)(
     "forwards a request with %s as one request, its body intact",
     async ([, attack], { nats }) => {
-      const { router, backend, victim } = await setUp(nats.url);
+      const { router, backend, victim } = await setUp(nats);
       const attacker = await rawClient(router.port);
       attacker.send(attack);
       await attacker.receive((r) => r.endsWith("\r\n\r\nok"), "the attacker's response");
@@ -128,7 +128,7 @@ describeWith(["nats"], "router against request smuggling", () => {
   it.for(broken)(
     "cuts the connection on %s and lets nothing hidden through",
     async ([, attack], { nats }) => {
-      const { router, backend, victim } = await setUp(nats.url);
+      const { router, backend, victim } = await setUp(nats);
       const attacker = await rawClient(router.port);
       attacker.send(attack);
       await attacker.close();
@@ -140,7 +140,7 @@ describeWith(["nats"], "router against request smuggling", () => {
   it("never passes a response's Content-Length beside chunked Transfer-Encoding to the client", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats.url);
+    const { router, nc } = await startTestRouter(nats);
     // the Content-Length claims the chunked body's bytes plus a forged response of its own
     const forged = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged";
     const web = await tcpBackend((socket) => {

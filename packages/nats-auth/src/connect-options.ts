@@ -1,0 +1,23 @@
+import { readFile } from "node:fs/promises";
+import { credsAuthenticator, type NodeConnectionOptions } from "@nats-io/transport-node";
+
+/** How a component reaches NATS: the URL, the CA that signed the servers' certificates, its credentials. */
+export interface NatsAccess {
+  url: string;
+  /** PEM file of the CA to verify the servers with (TLS is required when set) */
+  caFile?: string;
+  /** `.creds` file (user JWT + nkey seed) */
+  credsFile?: string;
+  /** or the credentials themselves */
+  creds?: Uint8Array;
+}
+
+/** Connection options for `connect()` from `access`: TLS with the given CA and JWT credentials. */
+export async function natsConnectOptions(access: NatsAccess): Promise<NodeConnectionOptions> {
+  const creds = access.creds ?? (access.credsFile ? await readFile(access.credsFile) : undefined);
+  return {
+    servers: access.url,
+    ...(access.caFile ? { tls: { caFile: access.caFile } } : {}),
+    ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
+  };
+}

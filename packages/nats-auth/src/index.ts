@@ -1,0 +1,3 @@
+export * from "./authority";
+export * from "./connect-options";
+export * from "./permissions";
