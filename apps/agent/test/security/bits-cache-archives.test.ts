@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_ARCHIVE_LIMITS, InvalidArchive } from "@grove/images/archive";
-import { describeWith, it, runId } from "@grove/testkit";
+import { describeWith, it, runId, type TestNats } from "@grove/testkit";
 import { gzipBomb, hostileMembers, manySymlinks, tarOf } from "@grove/testkit/archives";
 import { type ObjectStore, Objm } from "@nats-io/obj";
-import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { expect, onTestFinished } from "vitest";
 import { APP_DIR, BitsCache, BitsTampered } from "../../src/bits-cache";
@@ -15,11 +14,11 @@ let buckets = 0;
 
 /** A BitsCache over its own object store bucket on the test's NATS, as the agent makes it. */
 async function cacheOn(
-  natsUrl: string,
+  nats: TestNats,
   dir: string,
   options: { maxBytes?: number; inUse?: () => string[] } = {},
 ): Promise<{ cache: BitsCache; store: ObjectStore; put(bytes: Buffer, as?: string): Promise<string> }> {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await nats.connect();
   onTestFinished(() => nc.close());
   const store = await new Objm(nc).create(`bits-${runId}-${++buckets}`);
   const cache = new BitsCache({
@@ -76,7 +75,7 @@ describeWith(["root", "nats"], "the agent's bits cache against hostile archives 
       tmp,
     }) => {
       const dir = join(tmp, "bits");
-      const { cache, put } = await cacheOn(nats.url, dir);
+      const { cache, put } = await cacheOn(nats, dir);
       const digest = await put(await build());
       const started = performance.now();
       const { result, longestGapMs } = await rhythmWhile(cache.layer(digest));
@@ -91,7 +90,7 @@ describeWith(["root", "nats"], "the agent's bits cache against hostile archives 
 
   it("refuses a blob that is not the bytes its digest names, writing nothing", async ({ nats, tmp }) => {
     const dir = join(tmp, "bits");
-    const { cache, put } = await cacheOn(nats.url, dir);
+    const { cache, put } = await cacheOn(nats, dir);
     const honest = await tarOf([{ name: "index.html", body: "hello" }]);
     const digest = await put(await tarOf([{ name: "index.html", body: "evil" }]), sha256(honest));
     const error = await cache.layer(digest).catch((e: unknown) => e);
@@ -105,7 +104,7 @@ describeWith(["root", "nats"], "the agent's bits cache against hostile archives 
     tmp,
   }) => {
     const dir = join(tmp, "bits");
-    const { cache, put } = await cacheOn(nats.url, dir);
+    const { cache, put } = await cacheOn(nats, dir);
     const layer = await cache.layer(await put(await tarOf(hostileMembers.setuid())));
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const suid = await stat(join(layer, APP_DIR, "suid"));
@@ -117,7 +116,7 @@ describeWith(["root", "nats"], "the agent's bits cache against hostile archives 
     const dir = join(tmp, "bits");
     const inUse = new Set<string>();
     const body = "x".repeat(40_000);
-    const { cache, put } = await cacheOn(nats.url, dir, { maxBytes: 100_000, inUse: () => [...inUse] });
+    const { cache, put } = await cacheOn(nats, dir, { maxBytes: 100_000, inUse: () => [...inUse] });
     const [a, b, c] = [
       await put(await tarOf([{ name: "a", body }])),
       await put(await tarOf([{ name: "b", body }])),
@@ -133,7 +132,7 @@ describeWith(["root", "nats"], "the agent's bits cache against hostile archives 
     expect(cached).toContain((c as string).replace(":", "-"));
     expect(await cache.sizeBytes()).toBeLessThanOrEqual(100_000);
     // a restarted agent finds what is cached and keeps within the limit too
-    const again = await cacheOn(nats.url, dir, { maxBytes: 1, inUse: () => [c as string] });
+    const again = await cacheOn(nats, dir, { maxBytes: 1, inUse: () => [c as string] });
     expect(await again.cache.sizeBytes()).toBeGreaterThan(0);
     expect(await readdir(dir)).toEqual([(c as string).replace(":", "-")]);
   });

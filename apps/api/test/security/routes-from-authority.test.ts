@@ -1,6 +1,5 @@
 import { decodeOrThrow, RouteRegistration, subjects } from "@grove/protocol";
-import { describeWith, it } from "@grove/testkit";
-import { connect } from "@nats-io/transport-node";
+import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
 import { type HollowCell, joinHollowCell } from "../hollow-cell";
@@ -20,9 +19,9 @@ async function hollowCell(t: TestApi, name: string): Promise<HollowCell> {
 }
 
 /** Every `router.register` message from now on, as a router would see it. */
-async function registrations(natsUrl: string): Promise<RouteRegistration[]> {
+async function registrations(nats: TestNats): Promise<RouteRegistration[]> {
   const seen: RouteRegistration[] = [];
-  const nc = await connect({ servers: natsUrl });
+  const nc = await nats.connect("router");
   onTestFinished(() => nc.close());
   nc.subscribe(subjects.routerRegister, {
     callback: (_error, msg) => {
@@ -43,7 +42,7 @@ async function pushApp(t: TestApi, tenant: string, name: string): Promise<void> 
 describeWith(["root", "postgres", "nats"], "security: routes only from authority", () => {
   it("a cell claiming another address for its instance cannot send the route there", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
-    const seen = await registrations(nats.url);
+    const seen = await registrations(nats);
     const cell = await hollowCell(t, "claims-elsewhere");
     await pushApp(t, "victim-a", "web");
     const [start] = await eventually(async () => (cell.starts.length === 1 ? cell.starts : undefined));
@@ -62,7 +61,7 @@ describeWith(["root", "postgres", "nats"], "security: routes only from authority
     nats,
   }) => {
     const t = await startTestApi(pg, nats);
-    const seen = await registrations(nats.url);
+    const seen = await registrations(nats);
     const owner = await hollowCell(t, "owner");
     await pushApp(t, "victim-b", "web");
     const [start] = await eventually(async () => (owner.starts.length === 1 ? owner.starts : undefined));

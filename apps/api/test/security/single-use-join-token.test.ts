@@ -35,7 +35,7 @@ describeWith(["root", "postgres", "nats"], "security: a single-use join token", 
       // called directly, in parallel on separate connections, as replicas of the api would
       const replies = await Promise.all(
         ["a", "b", "c", "d"].map((name) =>
-          registerCell(t.db, {
+          registerCell(t.db, t.authority, {
             subject: subjects.register,
             data: new TextEncoder().encode(JSON.stringify(registerRequest(token, `race${uses}-${name}`))),
           }),
