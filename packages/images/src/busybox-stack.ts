@@ -11,7 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { runChild } from "@grove/child";
 import { InvalidImage } from "./errors";
 import { buildOnce } from "./store-paths";
 
@@ -128,7 +128,9 @@ const DIRS: Array<[path: string, mode: number]> = [
 ];
 
 async function appletPaths(busybox: string): Promise<string[]> {
-  const { stdout } = await execa(busybox, ["--list-full"]);
+  const stdout = await runChild(busybox, ["--list-full"], {
+    hint: "The busybox stack needs busybox-static: run npm run setup.",
+  });
   return stdout
     .split("\n")
     .map((line) => line.trim())

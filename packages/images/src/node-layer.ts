@@ -1,6 +1,6 @@
 import { chmod, copyFile, mkdir, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { runChild } from "@grove/child";
 import { InvalidImage } from "./errors";
 import { buildOnce, shortHash } from "./store-paths";
 
@@ -23,7 +23,9 @@ export async function ensureNodeLayer(storeDir: string, nodePath = process.execP
     });
   });
   const info = await stat(binary);
-  const { stdout: nodeVersion } = await execa(binary, ["--version"]);
+  const nodeVersion = await runChild(binary, ["--version"], {
+    hint: "The node stack copies the cell's own Node.js: check that it runs.",
+  });
   const version = `node-${nodeVersion.trim()}-${shortHash(`${binary}:${info.size}:${info.mtimeMs}`)}`;
   const dir = join(storeDir, "stacks", version);
   await buildOnce(storeDir, "node", dir, async (scratch) => {
@@ -37,7 +39,9 @@ export async function ensureNodeLayer(storeDir: string, nodePath = process.execP
 
 /** Absolute paths of the shared objects (and loader) a dynamically linked binary needs. */
 async function sharedLibraries(binary: string): Promise<string[]> {
-  const { stdout } = await execa("ldd", [binary]);
+  const stdout = await runChild("ldd", [binary], {
+    hint: "The node stack needs ldd (libc-bin) to find Node.js's shared libraries.",
+  });
   const paths = new Set<string>();
   for (const line of stdout.split("\n")) {
     const match = line.match(/=>\s+(\/\S+)/) ?? line.match(/^\s*(\/\S+)/);
