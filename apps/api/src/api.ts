@@ -65,7 +65,10 @@ export function createApi(options: ApiOptions): Api {
   const desiredStateChanged = () => {
     if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
   };
-  const app = createHttpApp({ config, db, nc, bits, metrics, desiredStateChanged }, log);
+  const app = createHttpApp(
+    { config, db, nc, bits, metrics, authority: options.authority, desiredStateChanged },
+    log,
+  );
   const subscriptions: Subscription[] = [];
   let stopCountingRejections: (() => void) | undefined;
   let election: LeaderElection | undefined;

@@ -3,6 +3,7 @@ import { registerAppsList } from "./commands/apps-list";
 import { registerAppsShow } from "./commands/apps-show";
 import { registerCellsDrain } from "./commands/cells-drain";
 import { registerCellsList } from "./commands/cells-list";
+import { registerCellsRemove } from "./commands/cells-remove";
 import { registerCellsShow } from "./commands/cells-show";
 import { registerCellsToken } from "./commands/cells-token";
 import { registerCellsTokensList } from "./commands/cells-tokens-list";
@@ -85,6 +86,7 @@ export function buildProgram(version: string): Command {
   registerCellsList(cells);
   registerCellsShow(cells);
   registerCellsDrain(cells);
+  registerCellsRemove(cells);
   registerCellsUndrain(cells);
   registerCellsToken(cells);
   const joinTokens = noun(cells, "tokens", "list and revoke join tokens (operators)");

@@ -459,6 +459,13 @@ export class GroveClient {
     );
   }
 
+  /** Removes a cell for good: no more placements on it, its instances move, its NATS user is revoked (operators). */
+  removeCell(id: string): Promise<Cell> {
+    return this.call((signal) =>
+      this.http.POST("/v1/cells/{id}/remove", { params: { path: { id } }, signal }),
+    );
+  }
+
   /** Creates a join token for new cells (operators): single-use and valid an hour unless told otherwise. */
   createJoinToken(options: { expiresInSeconds?: number; uses?: number } = {}): Promise<JoinToken> {
     return this.call((signal) =>

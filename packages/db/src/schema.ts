@@ -124,6 +124,10 @@ export const cells = pgTable(
     stacks: text("stacks").array().notNull().default(sql`'{}'::text[]`),
     state: cellState("state").notNull().default("active"),
     credentialHash: text("credential_hash").notNull(),
+    /** the public nkey of the cell's NATS user (its agent keeps the seed); revoked when the cell is removed */
+    natsPublicKey: text("nats_public_key"),
+    /** set by `grove cells remove`: the cell is lost for good and its NATS user revoked */
+    removedAt: timestamp("removed_at", { withTimezone: true }),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
     /** the last heartbeat's free capacity and instance summary, as the agent reported it */
     lastReport: jsonb("last_report"),

@@ -46,6 +46,7 @@ export async function registerCell(
       tags: value.tags,
       stacks: value.stacks,
       credentialHash: hashCellCredential(credential),
+      natsPublicKey: value.publicKey,
     });
     const jwt = await userJwt(authority, `cell-${cell.id}`, value.publicKey, cellPermissions(cell.id));
     return { v: 1, ok: true, cellId: cell.id, credential, jwt };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Database, schema, type Transaction } from "@grove/db";
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUuid } from "../ids";
 
@@ -13,7 +13,16 @@ export const isCellId = isUuid;
 /** What a register request sets on the new cell. */
 export type NewCell = Pick<
   CellRow,
-  "name" | "zone" | "address" | "memoryMb" | "diskMb" | "maxContainers" | "tags" | "stacks" | "credentialHash"
+  | "name"
+  | "zone"
+  | "address"
+  | "memoryMb"
+  | "diskMb"
+  | "maxContainers"
+  | "tags"
+  | "stacks"
+  | "credentialHash"
+  | "natsPublicKey"
 >;
 
 /**
@@ -41,14 +50,14 @@ export async function cellCredentialHash(db: Database, cellId: string): Promise<
   return row?.hash;
 }
 
-/** Records an authenticated heartbeat; a lost cell that heartbeats again is active again. */
+/** Records an authenticated heartbeat; a lost cell that heartbeats again is active again (unless removed). */
 export async function recordHeartbeat(db: Database, cellId: string, report: unknown): Promise<void> {
   await db
     .update(cells)
     .set({
       lastHeartbeatAt: new Date(),
       lastReport: report,
-      state: sql`case when ${cells.state} = 'lost' then 'active'::cell_state else ${cells.state} end`,
+      state: sql`case when ${cells.state} = 'lost' and ${cells.removedAt} is null then 'active'::cell_state else ${cells.state} end`,
     })
     .where(eq(cells.id, cellId));
 }
@@ -104,4 +113,32 @@ export async function undrainCell(db: Database, id: string): Promise<CellRow> {
   if (row) return row;
   const cell = await cellById(db, id);
   throw new Conflict(`cell ${cell.name} is ${cell.state}; it becomes active again when it heartbeats`);
+}
+
+/**
+ * Removes a cell for good: `lost` at once (convergence replaces its instances elsewhere, placement
+ * skips it) and marked removed, so its NATS user belongs in the account's revocations.
+ */
+export async function removeCell(db: Database, id: string): Promise<CellRow> {
+  const [row] = isCellId(id)
+    ? await db
+        .update(cells)
+        .set({ state: "lost", removedAt: sql`coalesce(${cells.removedAt}, now())` })
+        .where(eq(cells.id, id))
+        .returning()
+    : [];
+  if (!row) throw new NotFound(`no cell ${id}`);
+  return row;
+}
+
+/** The NATS user keys of removed cells, each with when it was removed (unix seconds). */
+export async function removedCellNatsKeys(db: Database): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ key: cells.natsPublicKey, removedAt: cells.removedAt })
+    .from(cells)
+    .where(and(isNotNull(cells.removedAt), isNotNull(cells.natsPublicKey)));
+  const revocations: Record<string, number> = {};
+  for (const row of rows)
+    if (row.key && row.removedAt) revocations[row.key] = Math.ceil(row.removedAt.getTime() / 1000);
+  return revocations;
 }

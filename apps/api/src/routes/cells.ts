@@ -3,7 +3,8 @@ import { requireOperator } from "../auth/principal";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { type CellRow, cellById, drainCell, listCells, undrainCell } from "../repo/cells";
+import { pushAccountRevocations } from "../nats/account-revocations";
+import { type CellRow, cellById, drainCell, listCells, removeCell, undrainCell } from "../repo/cells";
 import type { RouteDeps } from "./deps";
 
 const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
@@ -95,7 +96,18 @@ const undrain = createRoute({
   responses: { 200: json(CellView, "the cell, active"), ...commonProblems, ...conflictProblem },
 });
 
-/** `/v1/cells`: list, show, drain, undrain. All operator-only (join tokens: routes/join-tokens.ts). */
+const remove = createRoute({
+  method: "post",
+  path: "/v1/cells/{id}/remove",
+  tags: ["cells"],
+  summary:
+    "Remove a cell for good: it leaves scheduling at once (instances are replaced elsewhere) and its NATS user is revoked (operators)",
+  security: bearerSecurity,
+  request: { params: IdParam },
+  responses: { 200: json(CellView, "the cell, lost"), ...commonProblems },
+});
+
+/** `/v1/cells`: list, show, drain, undrain, remove. All operator-only (join tokens: routes/join-tokens.ts). */
 export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(list, async (c) => {
     requireOperator(c.get("principal"));
@@ -121,6 +133,14 @@ export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     requireOperator(c.get("principal"));
     const cell = await undrainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
+    return c.json(cellView(cell), 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    requireOperator(c.get("principal"));
+    const cell = await removeCell(deps.db, c.req.valid("param").id);
+    deps.desiredStateChanged();
+    await pushAccountRevocations(deps);
     return c.json(cellView(cell), 200);
   });
 }
