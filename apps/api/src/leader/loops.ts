@@ -5,7 +5,6 @@ import { startPresenceLoop } from "../cells/presence";
 import { type Loop, startLoop } from "../loop";
 import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
-import { pushAccountRevocations } from "../nats/account-revocations";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { PolicyPusher } from "../policies/push";
@@ -26,10 +25,6 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
   return {
     async onAcquire() {
       metrics.isLeader.set(1);
-      // a restarted NATS learns the removed cells' revocations (its resolver keeps them on disk too)
-      await pushAccountRevocations(deps).catch((error) =>
-        log.error({ err: error }, "pushing the account's revocations failed"),
-      );
       // each part registers its stop as soon as it runs, so a failure half-way stops what started
       const routes = startRouteEmitter({
         db,
