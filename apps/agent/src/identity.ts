@@ -1,9 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JOIN_INBOX_PREFIX, type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
 import { decode, encode, RegisterCellReply, RegisterCellRequest, subjects } from "@grove/protocol";
-import { createUser } from "@nats-io/nkeys";
-import { connect } from "@nats-io/transport-node";
+import { createUser, fromSeed, type KeyPair } from "@nats-io/nkeys";
+import { connect, RequestError, TimeoutError } from "@nats-io/transport-node";
 
 export interface CellIdentity {
   cellId: string;
@@ -25,24 +25,30 @@ export class JoinRefused extends Error {
 }
 
 const FILE = "identity.json";
+/** the NATS seed made for a join not yet answered, so a retry (or a restarted agent) sends the same key */
+const JOIN_KEY_FILE = "join-key";
+const JOIN_ATTEMPTS = 3;
 
 /**
  * The cell's identity: read from the state dir, or obtained once by registering with the join token
  * (over a connection with the bootstrap `join` credentials of `nats`, which may only ask to
  * register) and stored there (mode 0600) before anything else happens. The cell's NATS key pair is
- * made here; only its public key is sent.
+ * made here and stored before the first request; only its public key is sent. A request whose
+ * reply does not come is sent again with the same key: the api answers a retry with the same cell
+ * without spending another use of the token.
  */
 export async function loadOrJoin(
   nats: NatsAccess,
   stateDir: string,
   request: () => Omit<RegisterCellRequest, "v" | "joinToken" | "publicKey">,
   joinToken: string | undefined,
+  timeoutMs = 10_000,
 ): Promise<CellIdentity & { joined: boolean }> {
   const stored = await readIdentity(stateDir);
   if (stored) return { ...stored, joined: false };
   if (!joinToken)
     throw new JoinRefused("no-join-token", "this cell has not joined yet: set GROVE_JOIN_TOKEN");
-  const user = createUser();
+  const user = await joinKey(stateDir);
   const body = encode(RegisterCellRequest, {
     v: 1,
     joinToken,
@@ -56,7 +62,9 @@ export async function loadOrJoin(
   });
   let answer: Awaited<ReturnType<typeof bootstrap.request>>;
   try {
-    answer = await bootstrap.request(subjects.register, body, { timeout: 10_000 });
+    answer = await requestWithRetries(() =>
+      bootstrap.request(subjects.register, body, { timeout: timeoutMs }),
+    );
   } finally {
     await bootstrap.close();
   }
@@ -71,7 +79,39 @@ export async function loadOrJoin(
     natsJwt: reply.value.jwt,
   };
   await writeIdentity(stateDir, identity);
+  await rm(join(stateDir, JOIN_KEY_FILE), { force: true });
   return { ...identity, joined: true };
+}
+
+/**
+ * Sends a request again (after a pause) when its reply timed out or nobody answered yet (the api
+ * may be starting); the api may have acted on a request whose reply was lost.
+ */
+async function requestWithRetries<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const transient = error instanceof TimeoutError || error instanceof RequestError;
+      if (!transient || attempt >= JOIN_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    }
+  }
+}
+
+/** The key pair of the pending join: the stored one, or a new one stored (0600) before it is used. */
+async function joinKey(stateDir: string): Promise<KeyPair> {
+  const path = join(stateDir, JOIN_KEY_FILE);
+  try {
+    return fromSeed(new TextEncoder().encode((await readFile(path, "utf8")).trim()));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const user = createUser();
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await writeFile(`${path}.tmp`, new TextDecoder().decode(user.getSeed()), { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+  return user;
 }
 
 export async function readIdentity(stateDir: string): Promise<CellIdentity | undefined> {

@@ -126,6 +126,11 @@ export const cells = pgTable(
     credentialHash: text("credential_hash").notNull(),
     /** the public nkey of the cell's NATS user (its agent keeps the seed); revoked when the cell is removed */
     natsPublicKey: text("nats_public_key"),
+    /**
+     * the join token the cell registered with: a retried registration with the same token and
+     * public key (its reply was lost) gets this cell again instead of spending another use
+     */
+    joinTokenId: uuid("join_token_id").references(() => joinTokens.id, { onDelete: "set null" }),
     /** set by `grove cells remove`: the cell is lost for good and its NATS user revoked */
     removedAt: timestamp("removed_at", { withTimezone: true }),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),

@@ -12,8 +12,8 @@ import {
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
-import { insertCell } from "../repo/cells";
-import { consumeJoinToken, type JoinRefusal } from "../repo/join-tokens";
+import { insertCell, setCellCredentialHash, unreportedCellOf } from "../repo/cells";
+import { consumeJoinToken, type JoinRefusal, lockJoinToken } from "../repo/join-tokens";
 
 /** NATS queue group of the api's subscriptions: one replica handles each message. */
 export const API_QUEUE = "grove-api";
@@ -23,6 +23,11 @@ type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 /**
  * Decides a register request: a cell row, credential and a NATS user JWT (for the agent's public
  * key, allowed only the cell's own subjects) for a valid join token, a refusal otherwise.
+ *
+ * Idempotent per agent key: a retry with the same token and public key while the token is
+ * unrevoked and unexpired, before the cell has reported (its first reply was lost), gets the same
+ * cell with a fresh credential and JWT and spends no further use. A different key needs a use of
+ * its own.
  */
 export async function registerCell(
   db: Database,
@@ -33,7 +38,17 @@ export async function registerCell(
   if (!request.ok) return { v: 1, ok: false, code: "invalid-request", error: request.error.message };
   const { value } = request;
   const credential = generateCellCredential();
+  const joined = async (cellId: string): Promise<Reply> => {
+    const jwt = await userJwt(authority, `cell-${cellId}`, value.publicKey, cellPermissions(cellId));
+    return { v: 1, ok: true, cellId, credential, jwt };
+  };
   return db.transaction(async (tx): Promise<Reply> => {
+    const held = await lockJoinToken(tx, value.joinToken);
+    const retried = held?.usable ? await unreportedCellOf(tx, held.id, value.publicKey) : undefined;
+    if (retried) {
+      await setCellCredentialHash(tx, retried.id, hashCellCredential(credential));
+      return joined(retried.id);
+    }
     const token = await consumeJoinToken(tx, value.joinToken);
     if (!token.ok) return joinRefused(token);
     const cell = await insertCell(tx, {
@@ -47,9 +62,9 @@ export async function registerCell(
       stacks: value.stacks,
       credentialHash: hashCellCredential(credential),
       natsPublicKey: value.publicKey,
+      joinTokenId: token.id,
     });
-    const jwt = await userJwt(authority, `cell-${cell.id}`, value.publicKey, cellPermissions(cell.id));
-    return { v: 1, ok: true, cellId: cell.id, credential, jwt };
+    return joined(cell.id);
   });
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Database, schema, type Transaction } from "@grove/db";
-import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUuid } from "../ids";
 
@@ -23,6 +23,7 @@ export type NewCell = Pick<
   | "stacks"
   | "credentialHash"
   | "natsPublicKey"
+  | "joinTokenId"
 >;
 
 /**
@@ -41,6 +42,35 @@ export async function insertCell(db: Database | Transaction, cell: NewCell): Pro
     if (row) return row;
     if (attempt >= 3) throw new Error(`no free cell name for ${cell.name}`);
   }
+}
+
+/**
+ * The cell that registered with this join token and NATS public key and has not reported since
+ * (nor been removed): a registration retried because its reply was lost. Once the cell has
+ * heartbeated, its agent holds its identity and a retry is nobody's but an impostor's.
+ */
+export async function unreportedCellOf(
+  tx: Transaction,
+  joinTokenId: string,
+  natsPublicKey: string,
+): Promise<CellRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(cells)
+    .where(
+      and(
+        eq(cells.joinTokenId, joinTokenId),
+        eq(cells.natsPublicKey, natsPublicKey),
+        isNull(cells.removedAt),
+        isNull(cells.lastReport),
+      ),
+    );
+  return row;
+}
+
+/** Replaces a cell's credential hash (a retried registration gets a fresh credential). */
+export async function setCellCredentialHash(tx: Transaction, cellId: string, hash: string): Promise<void> {
+  await tx.update(cells).set({ credentialHash: hash }).where(eq(cells.id, cellId));
 }
 
 /** The stored credential hash of a cell, or undefined when there is no such cell. */

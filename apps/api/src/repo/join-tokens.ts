@@ -55,6 +55,26 @@ export async function consumeJoinToken(
   return { ok: false, reason: "expired", expiresAt: row.expiresAt };
 }
 
+/**
+ * Locks a join token's row for the rest of the transaction, so registrations with one token run one
+ * after another; `usable` is false once it is revoked or expired (used up still counts as usable
+ * here: a retry of a registration that spent its last use may still get its cell back).
+ */
+export async function lockJoinToken(
+  tx: Transaction,
+  token: string,
+): Promise<{ id: string; usable: boolean } | undefined> {
+  const [row] = await tx
+    .select({
+      id: joinTokens.id,
+      usable: sql<boolean>`${joinTokens.revokedAt} is null and ${joinTokens.expiresAt} > now()`,
+    })
+    .from(joinTokens)
+    .where(eq(joinTokens.tokenHash, hashToken(token)))
+    .for("update");
+  return row;
+}
+
 const listingColumns = {
   id: joinTokens.id,
   expiresAt: joinTokens.expiresAt,

@@ -1,0 +1,2 @@
+ALTER TABLE "cells" ADD COLUMN "join_token_id" uuid;--> statement-breakpoint
+ALTER TABLE "cells" ADD CONSTRAINT "cells_join_token_id_join_tokens_id_fk" FOREIGN KEY ("join_token_id") REFERENCES "public"."join_tokens"("id") ON DELETE set null ON UPDATE no action;
