@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { pino } from "pino";
 import { parseRouterConfig } from "./config";
 import { startRouter } from "./router";
+import { stopOnSignals } from "./shutdown";
 import { serveSupervisor, superviseWorkers } from "./workers";
 
 const config = parseRouterConfig(process.env);
@@ -35,18 +36,20 @@ const running = await starting.catch((error: Error) => {
   log.fatal({ err: error }, "router failed to start");
   process.exit(1);
 });
+let stopping = false;
+const stop = (reason: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ reason }, "router stopping");
+  void running.close().then(() => process.exit(0));
+};
 // (A supervisor announces "router listening" itself, once every worker listens.)
 if ("table" in running && cluster.isWorker) {
   log.info({ port: running.port }, "router worker listening");
   serveSupervisor(running);
   // The supervisor is gone (killed): a worker does not outlive it.
-  process.once("disconnect", () => running.close().then(() => process.exit(0)));
+  process.once("disconnect", () => stop("supervisor gone"));
 } else if ("table" in running) {
   log.info({ port: running.port, statusPort: running.statusPort }, "router listening");
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log.info({ signal }, "router stopping");
-    running.close().then(() => process.exit(0));
-  });
-}
+stopOnSignals(stop, log);

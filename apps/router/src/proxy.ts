@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:net";
 import type { Logger } from "pino";
+import { NODE_MAX_HEADER_BYTES } from "./http1/head-meter";
 import { requestIds } from "./http1/request-id";
 import type { RouterMetrics } from "./metrics";
 import { ClientConnection } from "./proxy/client-connection";
@@ -18,11 +19,21 @@ export interface ProxyOptions extends Partial<PoolOptions> {
    * than the 60 s idle timeout of the load balancers usually in front
    */
   clientIdleMs?: number;
-  /** bytes of request line and headers before the router answers 431 */
+  /**
+   * Node's header limit (`--max-http-header-size`, 16 KiB by default), counted as llhttp counts it:
+   * the request target, header names and values without their leading whitespace. A head that
+   * reaches it is answered 431, as a Node server would refuse it.
+   */
   maxHeadBytes?: number;
 }
 
 const SWEEP_INTERVAL_MS = 250;
+/**
+ * An unfinished head may take this many times the header limit on the wire (128 KiB by default):
+ * room for any head llhttp takes whose lines are not padded with runs of whitespace, which llhttp
+ * skips without counting and the router would have to hold.
+ */
+const HEAD_WIRE_FACTOR = 8;
 
 /**
  * The router's HTTP/1.1 proxy on plain TCP sockets: finds the route by Host header, picks its
@@ -41,6 +52,7 @@ const SWEEP_INTERVAL_MS = 250;
  */
 export function createProxy(options: ProxyOptions): { server: Server; close(): void } {
   const { table, log, metrics } = options;
+  const maxHeadBytes = options.maxHeadBytes ?? NODE_MAX_HEADER_BYTES;
   const clock: CoarseClock = { now: performance.now() };
   const dispatcher = new Dispatcher(
     {
@@ -64,7 +76,8 @@ export function createProxy(options: ProxyOptions): { server: Server; close(): v
     dispatcher,
     clock,
     nextRequestId: requestIds(),
-    maxHeadBytes: options.maxHeadBytes ?? 16 * 1024,
+    maxHeadBytes,
+    maxHeadWireBytes: maxHeadBytes * HEAD_WIRE_FACTOR,
     clientIdleMs: options.clientIdleMs ?? 65_000,
   };
   const clients = new Set<ClientConnection>();

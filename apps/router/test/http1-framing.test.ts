@@ -1,4 +1,5 @@
-import { describeWith, it } from "@grove/testkit";
+import type { Socket } from "node:net";
+import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect } from "vitest";
 import {
   httpBackend,
@@ -24,6 +25,20 @@ function dechunk(body: string): string {
     out += rest.slice(lineEnd + 2, lineEnd + 2 + size);
     rest = rest.slice(lineEnd + 4 + size);
   }
+}
+
+/** A router routing `host` to a raw endpoint that answers a connection's first request with `answer`. */
+async function routeToRaw(nats: TestNats, host: string, answer: (socket: Socket) => void) {
+  const { router, nc } = await startTestRouter(nats);
+  const web = await tcpBackend((socket) => socket.once("data", () => answer(socket)));
+  await registerRoute(nc, router, web.port, host);
+  return router;
+}
+
+/** busybox httpd running a CGI script: its own status line, the script's bare-LF lines, then close */
+function busyboxCgi(socket: Socket): void {
+  socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\n\nfrom a ");
+  setImmediate(() => socket.end("CGI script\n"));
 }
 
 describeWith(["nats"], "router HTTP/1.1 framing", () => {
@@ -141,13 +156,9 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
   it("passes a body that ends when the endpoint closes to an HTTP/1.0 client, then closes its connection", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats);
-    const web = await tcpBackend((socket) => {
-      socket.once("data", () =>
-        socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"),
-      );
-    });
-    await registerRoute(nc, router, web.port, "eof.test");
+    const router = await routeToRaw(nats, "eof.test", (socket) =>
+      socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"),
+    );
     const client = await rawClient(router.port);
     client.send("GET / HTTP/1.0\r\nHost: eof.test\r\nConnection: keep-alive\r\n\r\n");
     const received = await client.close();
@@ -157,18 +168,56 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     expect(received.endsWith("\r\n\r\nuntil the end")).toBe(true);
   });
 
+  it("takes a chunked body apart for an HTTP/1.0 client: the data alone, ended by closing its connection", async ({
+    nats,
+  }) => {
+    // an endpoint that answers chunked whatever the request's version
+    const router = await routeToRaw(nats, "old.test", (socket) => {
+      socket.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+      );
+      setImmediate(() => socket.write("6;x=y\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"));
+    });
+    const client = await rawClient(router.port);
+    client.send("GET / HTTP/1.0\r\nHost: old.test\r\nConnection: keep-alive\r\nX-Request-Id: r1\r\n\r\n");
+    expect(await client.close()).toBe(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-Id: r1\r\nConnection: close\r\n\r\nhello world",
+    );
+  });
+
+  it("relays a CGI script's body that ends when the endpoint closes to HTTP/1.0 and Connection: close clients as it is", async ({
+    nats,
+  }) => {
+    const router = await routeToRaw(nats, "cgi.test", busyboxCgi);
+    for (const [version, extra] of [
+      ["1.0", ""],
+      ["1.1", "Connection: close\r\n"],
+    ]) {
+      const client = await rawClient(router.port);
+      client.send(`GET /cgi-bin/x HTTP/${version}\r\nHost: cgi.test\r\n${extra}X-Request-Id: r2\r\n\r\n`);
+      expect(await client.close()).toBe(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-Id: r2\r\nConnection: close\r\n\r\nfrom a CGI script\n",
+      );
+    }
+  });
+
+  it("answers 502 when a body an HTTP/1.0 client would get has a transfer coding other than chunked", async ({
+    nats,
+  }) => {
+    const router = await routeToRaw(nats, "gzip.test", (socket) =>
+      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+    );
+    const client = await rawClient(router.port);
+    client.send("GET / HTTP/1.0\r\nHost: gzip.test\r\n\r\n");
+    const received = await client.close();
+    expect(received).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(received).not.toMatch(/Transfer-Encoding/i);
+  });
+
   it("re-frames a body that ends when the endpoint closes as chunked for an HTTP/1.1 client and keeps its connection", async ({
     nats,
   }) => {
-    const { router, nc } = await startTestRouter(nats);
-    // busybox httpd runs CGI scripts this way: its own status line, then the script's bare-LF lines
-    const web = await tcpBackend((socket) => {
-      socket.once("data", () => {
-        socket.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\n\nfrom a ");
-        setImmediate(() => socket.end("CGI script\n"));
-      });
-    });
-    await registerRoute(nc, router, web.port, "cgi.test");
+    const router = await routeToRaw(nats, "cgi.test", busyboxCgi);
     const client = await rawClient(router.port);
     client.send(get("/cgi-bin/x", "cgi.test"));
     const first = await client.receive((r) => r.endsWith("0\r\n\r\n"), "re-framed response");
@@ -197,10 +246,21 @@ describeWith(["nats"], "router HTTP/1.1 framing", () => {
     expect(await client.close()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 
-  it("answers a request head over 16 KiB with 431 and closes the connection", async ({ nats }) => {
+  it("answers a request head past 16 KiB as llhttp counts it with 431 and closes the connection", async ({
+    nats,
+  }) => {
     const { router } = await startTestRouter(nats);
     const client = await rawClient(router.port);
     client.send(`GET / HTTP/1.1\r\nHost: big.test\r\nX-Big: ${"x".repeat(17 * 1024)}\r\n\r\n`);
+    expect(await client.close()).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  });
+
+  it("answers 431 to an unfinished head past 128 KiB on the wire, however little of it llhttp would count", async ({
+    nats,
+  }) => {
+    const { router } = await startTestRouter(nats);
+    const client = await rawClient(router.port);
+    client.send(`GET / HTTP/1.1\r\nHost: big.test\r\nX-Padded:${" ".repeat(128 * 1024)}`);
     expect(await client.close()).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 

@@ -40,6 +40,24 @@ describe("BodyFramer", () => {
     expect(feed(BodyFramer.chunked(), `${body}x`, 4)).toBe(body.length);
   });
 
+  it("takes a trailer section that counts one byte below the limit as Node counts it, names and values", () => {
+    // "T" + 16,379 t + "U" + "ab" (leading spaces do not count) = 16,383
+    const within = `0\r\nT: ${"t".repeat(16_379)}\r\nU:   ab\r\n\r\n`;
+    expect(feed(BodyFramer.chunked(16_384), within, 1000)).toBe(within.length);
+    const at = `0\r\nT: ${"t".repeat(16_380)}\r\nU:   ab\r\n\r\n`;
+    expect(() => feed(BodyFramer.chunked(16_384), at, 1000)).toThrow("trailer section too large");
+  });
+
+  it("hands the chunks' data to a listener without their framing", () => {
+    const parts: string[] = [];
+    const framer = BodyFramer.chunked(16_384, (buf, start, end) =>
+      parts.push(Buffer.from(buf.subarray(start, end)).toString("latin1")),
+    );
+    const body = "5;x=y\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nT: 1\r\n\r\n";
+    expect(feed(framer, body, 3)).toBe(body.length);
+    expect(parts.join("")).toBe("hello world");
+  });
+
   it("never ends a body delimited by the connection closing", () => {
     expect(feed(BodyFramer.untilClose(), "a".repeat(100), 7)).toBe(-1);
   });

@@ -22,6 +22,7 @@ enum Chunk {
   DataLf,
   TrailerStart,
   TrailerName,
+  TrailerValueLead,
   TrailerValue,
   TrailerLf,
   EndLf,
@@ -46,6 +47,11 @@ const QUOTED = FIELD_VALUE.slice();
 QUOTED[34] = 0;
 QUOTED[92] = 0;
 
+import { NODE_MAX_HEADER_BYTES } from "./head-meter";
+
+/** Receives the data of each chunk (its framing left out), as slices of the buffer passed to take(). */
+export type ChunkData = (buf: Uint8Array, start: number, end: number) => void;
+
 /**
  * Finds where a message body ends without copying or decoding it, so its bytes pass through as
  * they are. `take` is fed consecutive slices of the stream and returns the index just past the
@@ -61,10 +67,14 @@ export class BodyFramer {
   private state = Chunk.Size;
   private digits = 0;
   private extensionBytes = 0;
+  /** trailer bytes as Node counts them against its header limit: names and values */
+  private trailerBytes = 0;
 
   private constructor(
     readonly kind: "length" | "chunked" | "close",
     length: number,
+    private readonly maxTrailerBytes = NODE_MAX_HEADER_BYTES,
+    private readonly onData: ChunkData | undefined = undefined,
   ) {
     this.remaining = length;
   }
@@ -73,8 +83,12 @@ export class BodyFramer {
     return new BodyFramer("length", bytes);
   }
 
-  static chunked(): BodyFramer {
-    return new BodyFramer("chunked", 0);
+  /**
+   * A chunked body whose trailer section is refused once its names and values reach
+   * `maxTrailerBytes` (as Node refuses it); `onData`, when given, gets the chunks' data.
+   */
+  static chunked(maxTrailerBytes = NODE_MAX_HEADER_BYTES, onData?: ChunkData): BodyFramer {
+    return new BodyFramer("chunked", 0, maxTrailerBytes, onData);
   }
 
   /** a body that ends when the connection does */
@@ -138,6 +152,7 @@ export class BodyFramer {
           break;
         case Chunk.Data: {
           const step = Math.min(this.remaining, end - i);
+          if (this.onData !== undefined) this.onData(buf, i, i + step);
           this.remaining -= step;
           i += step;
           if (this.remaining === 0) this.state = Chunk.DataCr;
@@ -153,16 +168,24 @@ export class BodyFramer {
           break;
         case Chunk.TrailerStart:
           if (c === CR) this.state = Chunk.EndLf;
-          else if (TOKEN[c] === 1) this.state = Chunk.TrailerName;
-          else throw new MalformedChunk("bad trailer field");
+          else if (TOKEN[c] === 1) {
+            this.state = Chunk.TrailerName;
+            this.countTrailer();
+          } else throw new MalformedChunk("bad trailer field");
           break;
         case Chunk.TrailerName:
-          if (c === 58 /* : */) this.state = Chunk.TrailerValue;
+          if (c === 58 /* : */) this.state = Chunk.TrailerValueLead;
           else if (TOKEN[c] !== 1) throw new MalformedChunk("bad trailer field name");
+          else this.countTrailer();
           break;
+        case Chunk.TrailerValueLead:
         case Chunk.TrailerValue:
           if (c === CR) this.state = Chunk.TrailerLf;
           else if (FIELD_VALUE[c] !== 1) throw new MalformedChunk("bad trailer field value");
+          else if (this.state === Chunk.TrailerValue || (c !== 32 && c !== 9)) {
+            this.state = Chunk.TrailerValue;
+            this.countTrailer();
+          }
           break;
         case Chunk.TrailerLf:
           if (c !== LF) throw new MalformedChunk("CRLF expected after a trailer field");
@@ -175,6 +198,10 @@ export class BodyFramer {
       i++;
     }
     return -1;
+  }
+
+  private countTrailer(): void {
+    if (++this.trailerBytes >= this.maxTrailerBytes) throw new MalformedChunk("trailer section too large");
   }
 }
 

@@ -45,6 +45,17 @@ describe("parseResponseHead", () => {
     expect(named.kept).toBe(head("HTTP/1.1 200 OK", "Content-Length: 2"));
   });
 
+  it("says whether chunked is the body's only transfer coding", () => {
+    const only = (...values: string[]) =>
+      parseResponseHead(head("HTTP/1.1 200 OK", ...values.map((v) => `Transfer-Encoding: ${v}`)), "GET")
+        .onlyChunked;
+    expect(only("chunked")).toBe(true);
+    expect(only("Chunked ", " ")).toBe(true);
+    expect(only("gzip, chunked")).toBe(false);
+    expect(only("gzip", "chunked")).toBe(false);
+    expect(only("gzip")).toBe(false);
+  });
+
   it("takes header lines ending in a bare LF, as CGI scripts write them, and passes them on with CRLF", () => {
     const cgi = parseResponseHead("HTTP/1.0 200 OK\r\nContent-Type: text/plain\n", "GET");
     expect(cgi).toMatchObject({ status: 200, body: "close" });
@@ -104,6 +115,17 @@ describe("clientResponseHead", () => {
     );
     expect(clientResponseHead(parsed, "id", "close")).toMatch(
       /X-Request-Id: id\r\nConnection: close\r\n\r\n$/,
+    );
+  });
+
+  it("drops Transfer-Encoding from a body it takes out of its chunks, and adds it to one it chunks", () => {
+    const chunked = parseResponseHead(head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked", "X: y"), "GET");
+    expect(clientResponseHead(chunked, "id", "close", "unchunked")).toBe(
+      "HTTP/1.1 200 OK\r\nX: y\r\nX-Request-Id: id\r\nConnection: close\r\n\r\n",
+    );
+    const unframed = parseResponseHead(head("HTTP/1.1 200 OK", "X: y"), "GET");
+    expect(clientResponseHead(unframed, "id", undefined, "chunked")).toBe(
+      "HTTP/1.1 200 OK\r\nX: y\r\nX-Request-Id: id\r\nTransfer-Encoding: chunked\r\n\r\n",
     );
   });
 });

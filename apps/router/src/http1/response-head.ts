@@ -29,6 +29,8 @@ export interface ResponseHead {
   keepAlive: boolean;
   /** the response names a Transfer-Encoding (its Content-Length, if any, is dropped) */
   transferEncoding: boolean;
+  /** chunked is the body's only transfer coding: without its framing the body is the content */
+  onlyChunked: boolean;
   /** the status line and the header lines to pass on, each ending in CRLF */
   kept: string;
 }
@@ -55,6 +57,7 @@ export function parseResponseHead(raw: string, method: string): ResponseHead {
   let contentLength = -1;
   let coding = Coding.None;
   let connection = "";
+  let codings = "";
   let kept = keepHeaderLines(
     text,
     lineEnd + 2,
@@ -90,8 +93,10 @@ export function parseResponseHead(raw: string, method: string): ResponseHead {
           drop = nameIs(text, pos, colon, "proxy-connection");
           break;
         case 17:
-          if (nameIs(text, pos, colon, "transfer-encoding"))
+          if (nameIs(text, pos, colon, "transfer-encoding")) {
             coding = mergeTransferEncoding(text, colon + 1, end, coding);
+            codings += `,${text.slice(colon + 1, end)}`;
+          }
           break;
       }
       return drop;
@@ -113,23 +118,49 @@ export function parseResponseHead(raw: string, method: string): ResponseHead {
   const transferEncoding = coding !== Coding.None;
   if (transferEncoding && contentLength !== -1)
     kept = dropNamedHeaders(kept, lineEnd + 2, ["content-length"]);
-  return { status, body, contentLength: Math.max(contentLength, 0), keepAlive, transferEncoding, kept };
+  const onlyChunked = body === "chunked" && isOnlyChunked(codings);
+  return {
+    status,
+    body,
+    contentLength: Math.max(contentLength, 0),
+    keepAlive,
+    transferEncoding,
+    onlyChunked,
+    kept,
+  };
+}
+
+/** Whether a Transfer-Encoding list (comma-separated, maybe with empty elements) is `chunked` alone. */
+function isOnlyChunked(codings: string): boolean {
+  const named = codings.split(",").filter((coding) => coding.trim() !== "");
+  return named.length === 1 && named[0]?.trim().toLowerCase() === "chunked";
 }
 
 const CRLF_OR_LF = /\r?\n/g;
 
 /**
+ * How the router re-frames a body for the client: `chunked` for one that ends with the endpoint's
+ * connection, to a client that keeps its own; `unchunked` for a chunked one to an HTTP/1.0 client,
+ * which cannot read chunks (it gets the data, and the end of its connection ends the body).
+ */
+export type Reframing = "chunked" | "unchunked" | undefined;
+
+/**
  * The head written to the client: the kept lines, the request id, Transfer-Encoding when the router
- * re-frames a body that ends with the endpoint's connection as chunked, and a Connection header when
+ * re-frames a body as chunked (none when it takes the chunks apart), and a Connection header when
  * the client connection closes after this response (or is an HTTP/1.0 one kept open).
  */
 export function clientResponseHead(
   head: ResponseHead,
   requestId: string,
   connection: "close" | "keep-alive" | undefined,
-  rechunked = false,
+  reframing: Reframing = undefined,
 ): string {
-  const coding = rechunked ? "Transfer-Encoding: chunked\r\n" : "";
-  if (connection === undefined) return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}\r\n`;
-  return `${head.kept}X-Request-Id: ${requestId}\r\n${coding}Connection: ${connection}\r\n\r\n`;
+  let kept = head.kept;
+  let coding = "";
+  if (reframing === "chunked") coding = "Transfer-Encoding: chunked\r\n";
+  else if (reframing === "unchunked")
+    kept = dropNamedHeaders(kept, kept.indexOf("\r\n") + 2, ["transfer-encoding"]);
+  if (connection === undefined) return `${kept}X-Request-Id: ${requestId}\r\n${coding}\r\n`;
+  return `${kept}X-Request-Id: ${requestId}\r\n${coding}Connection: ${connection}\r\n\r\n`;
 }

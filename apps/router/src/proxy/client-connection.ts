@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { BodyFramer, MalformedChunk } from "../http1/body-framer";
+import { HeadMeter } from "../http1/head-meter";
 import {
   forwardedRequestHead,
   MalformedRequest,
@@ -37,6 +38,8 @@ export class ClientConnection {
   /** the upstream connection a request body is streamed to, once it is connected */
   private bodySink: UpstreamConnection | undefined;
   private parsing = false;
+  /** the size of a large head as llhttp counts it, measured as its bytes arrive */
+  private readonly meter = new HeadMeter();
   private outbox: Buffer | string | (Buffer | string)[] | null = null;
   private outboxBytes = 0;
   private ended = false;
@@ -75,7 +78,7 @@ export class ClientConnection {
   /** holds bytes of the next request while the current one is in flight, within the head limit */
   private buffer(chunk: Buffer): void {
     this.buffered = this.buffered === null ? chunk : Buffer.concat([this.buffered, chunk]);
-    if (this.buffered.length > this.context.maxHeadBytes) this.socket.pause();
+    if (this.buffered.length > this.context.maxHeadWireBytes) this.socket.pause();
   }
 
   private parseRequests(): void {
@@ -85,17 +88,26 @@ export class ClientConnection {
         const buffered = this.buffered;
         let start = 0;
         while (start < buffered.length && (buffered[start] === 13 || buffered[start] === 10)) start++;
-        if (start === buffered.length) this.buffered = null;
+        if (start === buffered.length) {
+          this.buffered = null;
+          this.meter.reset();
+        }
         const end = buffered.indexOf(HEAD_END, start);
-        if (end === -1 || end + 4 - start > this.context.maxHeadBytes) {
-          if (buffered.length - start > this.context.maxHeadBytes)
-            this.reject(new MalformedRequest(431, "request head too large"));
-          else if (hasStrayLineBreak(buffered, start, end === -1 ? buffered.length : end))
+        const headEnd = end === -1 ? buffered.length : end + 4;
+        if (this.tooLarge(buffered, start, headEnd)) {
+          this.reject(new MalformedRequest(431, "request head too large"));
+          return;
+        }
+        if (end === -1) {
+          if (hasStrayLineBreak(buffered, start, buffered.length))
             this.reject(new MalformedRequest(400, "stray CR or LF in the head"));
+          else if (buffered.length - start > this.context.maxHeadWireBytes)
+            this.reject(new MalformedRequest(431, "request head too large"));
           else if (this.ended) this.close();
           return;
         }
         this.buffered = end + 4 < buffered.length ? buffered.subarray(end + 4) : null;
+        this.meter.reset();
         let head: RequestHead;
         try {
           head = parseRequestHead(buffered.toString("latin1", start, end + 2));
@@ -110,6 +122,15 @@ export class ClientConnection {
     } finally {
       this.parsing = false;
     }
+  }
+
+  /**
+   * Whether the head from `start` to `end` (maybe unfinished) reaches the header limit as llhttp
+   * counts it: never below the limit in bytes on the wire, so most heads are not measured at all.
+   */
+  private tooLarge(buffered: Buffer, start: number, end: number): boolean {
+    const limit = this.context.maxHeadBytes;
+    return end - start >= limit && this.meter.measure(buffered, start, end) >= limit;
   }
 
   private startExchange(head: RequestHead): void {
@@ -134,7 +155,10 @@ export class ClientConnection {
     if (head.body === "none") this.state = "waiting";
     else {
       this.state = "body";
-      this.body = head.body === "chunked" ? BodyFramer.chunked() : BodyFramer.length(head.contentLength);
+      this.body =
+        head.body === "chunked"
+          ? BodyFramer.chunked(context.maxHeadBytes)
+          : BodyFramer.length(head.contentLength);
       this.socket.pause();
     }
     context.dispatcher.dispatch(exchange);
@@ -146,6 +170,7 @@ export class ClientConnection {
     this.bodySink = upstream;
     const buffered = this.buffered;
     this.buffered = null;
+    this.meter.reset();
     if (buffered !== null) this.forwardBody(buffered);
     if (this.state === "body") this.socket.resume();
   }
@@ -232,6 +257,7 @@ export class ClientConnection {
     this.state = "tunnel";
     const rest = this.buffered;
     this.buffered = null;
+    this.meter.reset();
     if (this.socket.isPaused()) this.socket.resume();
     return rest;
   }

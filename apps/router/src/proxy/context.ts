@@ -12,8 +12,13 @@ export interface ProxyContext {
   dispatcher: Dispatcher;
   clock: CoarseClock;
   nextRequestId: () => string;
-  /** a request head larger than this is answered 431 */
+  /** a request head whose bytes, as llhttp counts them (HeadMeter), reach this is answered 431 */
   maxHeadBytes: number;
+  /**
+   * an unfinished head longer than this on the wire is answered 431 too: llhttp does not count
+   * whitespace it skips, but the router holds a head's bytes until it ends
+   */
+  maxHeadWireBytes: number;
   /** ms a client connection may sit without a request before it is closed */
   clientIdleMs: number;
 }

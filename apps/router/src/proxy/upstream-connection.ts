@@ -5,6 +5,7 @@ import {
   clientResponseHead,
   MalformedResponse,
   parseResponseHead,
+  type Reframing,
   type ResponseHead,
 } from "../http1/response-head";
 import type { Endpoint } from "../route-table";
@@ -44,8 +45,13 @@ export class UpstreamConnection {
   /** framing of the response body being passed on; undefined while a head is expected */
   private body: BodyFramer | undefined;
   private bodyComplete = false;
-  /** the body ends with this connection and goes to the client re-framed as chunked */
-  private rechunk = false;
+  /**
+   * chunked: the body ends with this connection and goes to the client as chunks; unchunked: a
+   * chunked body goes to an HTTP/1.0 client as its chunks' data
+   */
+  private reframing: Reframing = undefined;
+  /** where the chunks' data lies in the current read (start, end, start, end…), when unchunking */
+  private readonly chunkData: number[] = [];
   private upstreamKeepAlive = true;
   private clientKeepAlive = true;
   private waitingForDrain = false;
@@ -209,23 +215,24 @@ export class UpstreamConnection {
         }
         pos = bodyStart;
         if (head.status < 200 && head.status !== 101) {
-          if (!exchange.abandoned) exchange.client.write(`${head.kept}\r\n`);
+          // no interim responses to an HTTP/1.0 client (RFC 9110 §15.2)
+          if (!exchange.abandoned && exchange.head.minor === 1) exchange.client.write(`${head.kept}\r\n`);
           continue;
         }
         if (head.status === 101) return this.startTunnel(exchange, head, view.subarray(pos));
-        this.startResponse(exchange, head);
+        if (!this.startResponse(exchange, head)) return false;
         const connection = this.clientKeepAlive
           ? exchange.head.minor === 0
             ? "keep-alive"
             : undefined
           : "close";
-        const headText = clientResponseHead(head, exchange.requestId, connection, this.rechunk);
+        const headText = clientResponseHead(head, exchange.requestId, connection, this.reframing);
         if (head.body === "none") {
           flowing = this.pass(exchange, headText);
           this.finish(exchange);
           continue;
         }
-        this.body = framerFor(head);
+        this.body = this.framerFor(head);
         const stop = this.takeBody(view, pos);
         if (stop === -1) return false;
         out = this.bodyOut(headText, view, pos, stop);
@@ -258,11 +265,12 @@ export class UpstreamConnection {
 
   /**
    * `prefix` (latin1) and the body bytes from `from` to `to` as one buffer for the client; a chunk
-   * of their own when the body is re-framed.
+   * of their own when the body is re-framed as chunked, only the chunks' data when it is unchunked.
    */
   private bodyOut(prefix: string, view: Buffer, from: number, to: number): Buffer {
+    if (this.reframing === "unchunked") return this.chunkDataOut(prefix, view);
     const size = to - from;
-    const chunkLine = this.rechunk && size > 0 ? `${size.toString(16)}\r\n` : "";
+    const chunkLine = this.reframing === "chunked" && size > 0 ? `${size.toString(16)}\r\n` : "";
     const out = Buffer.allocUnsafe(prefix.length + chunkLine.length + size + (chunkLine === "" ? 0 : 2));
     let at = prefix.length === 0 ? 0 : out.write(prefix, 0, "latin1");
     if (chunkLine !== "") at += out.write(chunkLine, at, "latin1");
@@ -271,19 +279,52 @@ export class UpstreamConnection {
     return out;
   }
 
+  /** `prefix` (latin1) and the data of the chunks take() found in this read, as one buffer. */
+  private chunkDataOut(prefix: string, view: Buffer): Buffer {
+    const data = this.chunkData;
+    let size = prefix.length;
+    for (let i = 0; i < data.length; i += 2) size += (data[i + 1] as number) - (data[i] as number);
+    const out = Buffer.allocUnsafe(size);
+    let at = prefix.length === 0 ? 0 : out.write(prefix, 0, "latin1");
+    for (let i = 0; i < data.length; i += 2) at += view.copy(out, at, data[i], data[i + 1]);
+    data.length = 0;
+    return out;
+  }
+
   /**
    * A response whose body ends with the endpoint's connection (CGI scripts, HTTP/1.0 servers) goes
    * to an HTTP/1.1 client that keeps its connection as chunked, as nginx and gorouter do; to others
-   * as it is, and their connection closes after it.
+   * as it is, and their connection closes after it. An HTTP/1.0 client cannot read chunks (RFC 9112
+   * §6.1) nor any Transfer-Encoding: a chunked body goes to it as the chunks' data, ended by closing
+   * its connection; a body with other transfer codings cannot go to it at all (false: the exchange
+   * fails with a 502).
    */
-  private startResponse(exchange: Exchange, head: ResponseHead): void {
+  private startResponse(exchange: Exchange, head: ResponseHead): boolean {
+    const client = exchange.head;
+    if (client.minor === 0 && head.transferEncoding && head.body !== "none" && !head.onlyChunked) {
+      this.fail("a transfer coding an HTTP/1.0 client cannot read");
+      return false;
+    }
     exchange.responseStarted = true;
     this.pool.responded(exchange, head.status);
     this.upstreamKeepAlive = head.keepAlive;
-    const client = exchange.head;
     const clientMayStay = client.keepAlive && client.upgrade === undefined;
-    this.rechunk = clientMayStay && head.body === "close" && !head.transferEncoding && client.minor === 1;
-    this.clientKeepAlive = clientMayStay && (head.body !== "close" || this.rechunk);
+    if (client.minor === 0) this.reframing = head.transferEncoding ? "unchunked" : undefined;
+    else
+      this.reframing =
+        clientMayStay && head.body === "close" && !head.transferEncoding ? "chunked" : undefined;
+    this.clientKeepAlive =
+      clientMayStay &&
+      (head.body === "none" ||
+        (this.reframing !== "unchunked" && (head.body !== "close" || this.reframing === "chunked")));
+    return true;
+  }
+
+  private framerFor(head: ResponseHead): BodyFramer {
+    if (head.body === "length") return BodyFramer.length(head.contentLength);
+    if (head.body !== "chunked") return BodyFramer.untilClose();
+    if (this.reframing !== "unchunked") return BodyFramer.chunked();
+    return BodyFramer.chunked(undefined, (_buf, start, end) => this.chunkData.push(start, end));
   }
 
   private startTunnel(exchange: Exchange, head: ResponseHead, rest: Buffer): boolean {
@@ -291,7 +332,7 @@ export class UpstreamConnection {
       this.fail("101 to a request that did not ask to switch protocols");
       return false;
     }
-    this.startResponse(exchange, head);
+    if (!this.startResponse(exchange, head)) return false;
     this.tunnel = true;
     const headText = clientResponseHead(head, exchange.requestId, undefined);
     const out = Buffer.allocUnsafe(headText.length + rest.length);
@@ -318,10 +359,9 @@ export class UpstreamConnection {
   }
 
   private finish(exchange: Exchange): void {
-    if (this.rechunk) {
-      this.rechunk = false;
-      this.pass(exchange, "0\r\n\r\n");
-    }
+    if (this.reframing === "chunked") this.pass(exchange, "0\r\n\r\n");
+    this.reframing = undefined;
+    this.chunkData.length = 0;
     exchange.upstream = undefined;
     this.body = undefined;
     this.bodyComplete = false;
@@ -384,10 +424,4 @@ function bareLfHeadEnd(view: Buffer, pos: number): number {
     if (next === 10 || (next === 13 && view[lf + 2] === 10)) return lf + 1;
   }
   return -1;
-}
-
-function framerFor(head: ResponseHead): BodyFramer {
-  if (head.body === "length") return BodyFramer.length(head.contentLength);
-  if (head.body === "chunked") return BodyFramer.chunked();
-  return BodyFramer.untilClose();
 }

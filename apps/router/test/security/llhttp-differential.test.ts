@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { onCleanup, registerRoute, startTestRouter, until } from "../fixtures";
+import { headSizeCorpus, type SizeCase } from "./head-size-corpus";
 import { type Llhttp, llhttpParse, type ParsedRequest } from "./llhttp";
 import { recordingBackend } from "./recording-backend";
 import { type Case, corpus, HOST } from "./request-corpus";
@@ -22,7 +23,9 @@ interface Expectation {
 }
 
 function summary(request: ParsedRequest): string {
-  return `${request.method} ${request.url} HTTP/${request.version} body=${JSON.stringify(request.body)}`;
+  const { url } = request;
+  const shown = url.length > 80 ? `${url.slice(0, 40)}…(${url.length} bytes)` : url;
+  return `${request.method} ${shown} HTTP/${request.version} body=${JSON.stringify(request.body)}`;
 }
 
 function routerRefusal(request: ParsedRequest): number | undefined {
@@ -88,13 +91,26 @@ async function sendThroughRouter(
 const statuses = (received: string) =>
   [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 
-const cases = corpus();
+const sizeCases = headSizeCorpus();
+const cases: Case[] = [...corpus(), ...sizeCases];
+
+/** What llhttp made of a head-size case. */
+function verdict(oracle: Llhttp): string {
+  if (oracle.error !== undefined) return oracle.error === "HPE_HEADER_OVERFLOW" ? "refuses" : oracle.error;
+  if (oracle.requests.length === 0) return "waits";
+  return oracle.complete.length === oracle.requests.length ? "takes" : "reads a body";
+}
 const groups = [...new Set(cases.map((c) => c.group))];
 
 describeWith(["nats"], "router against llhttp on malformed and edge-case requests", () => {
   it("has a corpus of at least 200 distinct cases", () => {
     expect(cases.length).toBeGreaterThanOrEqual(200);
     expect(new Set(cases.map((c) => c.bytes.toString("latin1"))).size).toBe(cases.length);
+  });
+
+  it("has head-size cases one byte below, at and one byte past the header limit as llhttp counts it", () => {
+    const verdicts = sizeCases.map((c: SizeCase) => `${c.name}: ${verdict(llhttpParse(c.bytes))}`);
+    expect(verdicts).toEqual(sizeCases.map((c) => `${c.name}: ${c.verdict}`));
   });
 
   it.for(groups)("accepts exactly what llhttp accepts, framed the same: %s", async (group, { nats }) => {

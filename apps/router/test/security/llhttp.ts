@@ -43,7 +43,7 @@ const { HTTPParser, methods } = createRequire(import.meta.url)("_http_common") a
 
 /**
  * Node's HTTP request parser (llhttp) with the settings of a default `node:http` server: strict
- * (no lenient flags) and the default 16 KiB header limit. Fed a byte stream, it keeps every request
+ * (no lenient flags) and the default 16 KiB header limit (unless told otherwise). Fed a byte stream, it keeps every request
  * it read and the error that stopped it, if any.
  */
 export class Llhttp {
@@ -54,9 +54,13 @@ export class Llhttp {
   private pendingHeaders: string[] = [];
   private pendingUrl = "";
 
-  constructor(onRequest: (request: ParsedRequest) => void = () => undefined) {
+  /**
+   * `maxHeaderSize`: the header limit in bytes as Node counts them; 0 for Node's default
+   * (`--max-http-header-size`, 16 KiB unless set)
+   */
+  constructor(onRequest: (request: ParsedRequest) => void = () => undefined, maxHeaderSize = 0) {
     const parser = this.parser;
-    parser.initialize(HTTPParser.REQUEST, {}, 0, HTTPParser.kLenientNone);
+    parser.initialize(HTTPParser.REQUEST, {}, maxHeaderSize, HTTPParser.kLenientNone);
     parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
       this.pendingHeaders.push(...headers);
       this.pendingUrl += url;

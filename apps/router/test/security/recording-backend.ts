@@ -1,3 +1,4 @@
+import { maxHeaderSize } from "node:http";
 import type { Socket } from "node:net";
 import { tcpBackend } from "../fixtures";
 import { Llhttp, type ParsedRequest } from "./llhttp";
@@ -11,7 +12,9 @@ export interface RecordingBackend {
 
 /**
  * Starts the endpoint on an ephemeral port (closed after the test). It answers `200 ok` with a
- * Content-Length, and closes after a request that llhttp says ends the connection.
+ * Content-Length, and closes after a request that llhttp says ends the connection. Its header limit
+ * is twice Node's default: the router adds X-Forwarded-* and X-Request-Id to a head it takes just
+ * under the limit.
  */
 export async function recordingBackend(): Promise<RecordingBackend> {
   const requests: ParsedRequest[] = [];
@@ -24,7 +27,7 @@ export async function recordingBackend(): Promise<RecordingBackend> {
         `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${last ? "Connection: close\r\n" : ""}\r\n${body}`,
       );
       if (last) socket.end();
-    });
+    }, 2 * maxHeaderSize);
     socket.on("data", (chunk: Buffer) => {
       parser.feed(chunk);
       if (parser.error !== undefined) socket.destroy();
