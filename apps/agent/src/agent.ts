@@ -160,13 +160,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const execs = new ExecSessions({
     nats,
+    cellId: identity.cellId,
     execTarget: (instanceId) => instances.execTarget(instanceId),
     stateDir: join(stateDir, "execs"),
     log,
   });
   const restoredExecs = await execs.restore();
   if (restoredExecs > 0) log.info({ execs: restoredExecs }, "took up running execs");
-  execs.listen(identity.cellId);
+  execs.listen();
 
   await syncState();
   let seq = 0;

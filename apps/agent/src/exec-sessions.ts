@@ -42,6 +42,8 @@ interface Session {
 
 export interface ExecSessionsOptions {
   nats: NatsConnection;
+  /** this cell: exec requests, controls and output travel on its own subjects */
+  cellId: string;
   /** the live container and spec of an instance on this cell (see `InstanceManager.execTarget`) */
   execTarget(instanceId: string): { container: Container; spec: StartInstance } | undefined;
   /** where each running exec is recorded, so a restarted agent takes it up again */
@@ -95,9 +97,9 @@ export class ExecSessions {
     return restored;
   }
 
-  /** Answers exec requests for `cellId` until `close()`. */
-  listen(cellId: string): void {
-    this.#requests = this.options.nats.subscribe(subjects.exec(cellId), {
+  /** Answers exec requests for this cell until `close()`. */
+  listen(): void {
+    this.#requests = this.options.nats.subscribe(subjects.exec(this.options.cellId), {
       callback: (error, msg) => {
         if (!error) void this.#start(msg);
       },
@@ -173,7 +175,7 @@ export class ExecSessions {
       attached: false,
       windows: new Map(),
       release,
-      control: this.options.nats.subscribe(subjects.execControl(record.execId), {
+      control: this.options.nats.subscribe(subjects.execControl(this.options.cellId, record.execId), {
         callback: (err, control) => {
           if (!err) void this.#control(session, control, log);
         },
@@ -247,7 +249,7 @@ export class ExecSessions {
    * replaced, the exec forgotten, or no credit came for long) ends the stream.
    */
   async #stream(session: Session, attachId: string, window: CreditWindow, log: Logger): Promise<void> {
-    const subject = subjects.execOutput(session.execId, attachId);
+    const subject = subjects.execOutput(this.options.cellId, session.execId, attachId);
     let seq = 0;
     const outputs = {
       stdout: session.process.stdout({ acknowledge: true }),

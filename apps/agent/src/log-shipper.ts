@@ -36,7 +36,7 @@ export function shipLines(
   readable: Readable,
   skipBytes = 0,
 ): () => number {
-  const subject = subjects.logs(source.appId, source.instanceId);
+  const subject = subjects.logs(identity.cellId, source.appId, source.instanceId);
   const splitter = new LineSplitter(MAX_LOG_LINE_CHARS);
   let consumed = 0;
   let unflushed = 0;

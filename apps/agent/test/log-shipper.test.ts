@@ -18,7 +18,7 @@ async function shipped(nats: TestNats) {
   });
   const lines: string[] = [];
   let chars = 0;
-  reader.subscribe(subjects.logs(source.appId, source.instanceId), {
+  reader.subscribe(subjects.logs(identity.cellId, source.appId, source.instanceId), {
     callback: (_err, msg) => {
       const line = decodeOrThrow(LogLine, msg.data).line;
       lines.push(line);

@@ -39,6 +39,12 @@ export class ApiMetrics {
     help: "Log messages read from JetStream to answer log requests (a tail reads about the lines it returns)",
     registers: [this.registry],
   });
+  readonly logLinesDropped = new Counter({
+    name: "grove_log_lines_dropped_total",
+    help: "Stored log lines not shown because their publishing cell is not where the instance was placed, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "grove_cell_heartbeats_total",
     help: "Cell heartbeats accepted",

@@ -26,7 +26,7 @@ async function setup(t: TestApi) {
     callback: (_e, msg) => {
       const request = decodeOrThrow(ExecRequest, msg.data);
       requests.push(request);
-      t.nc.subscribe(subjects.execControl(request.execId), {
+      t.nc.subscribe(subjects.execControl(cell.cellId, request.execId), {
         callback: (_e2, control) => {
           const decoded = decodeOrThrow(ExecControl, control.data);
           controls.push(decoded);
@@ -87,6 +87,8 @@ describeWith(["root", "postgres", "nats"], "exec routes", () => {
       return res.status === 201 ? res.json() : undefined;
     })) as { exec_id: string; instance_id: string };
     expect(created.instance_id).toBe(s.start.instanceId);
+    // the exec id names its cell: controls and output travel only on that cell's subjects
+    expect(created.exec_id.startsWith(`${s.cell.cellId}_`)).toBe(true);
     expect(s.requests[0]).toMatchObject({
       execId: created.exec_id,
       instanceId: s.start.instanceId,

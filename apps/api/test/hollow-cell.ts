@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { cellInboxPrefix } from "@grove/nats-auth";
 import {
   type ApplyPolicy,
   CellCommand,
@@ -12,9 +13,10 @@ import {
   type StartInstance,
   subjects,
 } from "@grove/protocol";
+import type { TestNats } from "@grove/testkit";
 import { jetstream } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 
 /**
  * A hollow cell: a simulated agent speaking the real protocol over real NATS (as Kubernetes'
@@ -24,6 +26,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 export interface HollowCell {
   cellId: string;
   credential: string;
+  /** the connection it speaks on: its own NATS user's with `ownUser`, else the one it joined with */
+  nc: NatsConnection;
+  /** errors NATS reported on its own user's connection (permission violations), oldest first */
+  violations: string[];
   starts: StartInstance[];
   /** ids of stop commands received */
   stops: string[];
@@ -52,12 +58,19 @@ export interface HollowCell {
   stop(): void;
 }
 
+/**
+ * Joins a hollow cell over `joinNc`. With `ownUser` it then speaks, as an agent does, only over a
+ * connection of its own NATS user (the JWT the api signed for the key it made), so NATS enforces
+ * the cell's permissions on everything it publishes and hears.
+ */
 export async function joinHollowCell(
-  nc: NatsConnection,
+  joinNc: NatsConnection,
   joinToken: string,
   hostname: string,
   memoryMb = 4096,
+  options: { ownUser?: TestNats } = {},
 ): Promise<HollowCell> {
+  const user = createUser();
   const request = {
     v: 1,
     joinToken,
@@ -67,14 +80,26 @@ export async function joinHollowCell(
     capacity: { memoryMb, diskMb: 100_000, containers: 50 },
     tags: [],
     stacks: ["busybox"],
-    publicKey: createUser().getPublicKey(),
+    publicKey: user.getPublicKey(),
   };
   const reply = decodeOrThrow(
     RegisterCellReply,
-    (await nc.request(subjects.register, JSON.stringify(request), { timeout: 5_000 })).data,
+    (await joinNc.request(subjects.register, JSON.stringify(request), { timeout: 5_000 })).data,
   );
   if (!reply.ok) throw new Error(`hollow cell ${hostname} could not join: ${reply.error}`);
   const { cellId, credential } = reply;
+  const violations: string[] = [];
+  const nc = options.ownUser
+    ? await options.ownUser.connect("api", {
+        authenticator: jwtAuthenticator(reply.jwt, user.getSeed()),
+        inboxPrefix: cellInboxPrefix(cellId),
+      })
+    : joinNc;
+  if (nc !== joinNc)
+    void (async () => {
+      for await (const status of nc.status())
+        if (status.type === "error") violations.push(String(status.error));
+    })();
   const starts: StartInstance[] = [];
   const stops: string[] = [];
   const policies: ApplyPolicy[] = [];
@@ -120,6 +145,8 @@ export async function joinHollowCell(
   return {
     cellId,
     credential,
+    nc,
+    violations,
     starts,
     stops,
     policies,
@@ -157,11 +184,12 @@ export async function joinHollowCell(
       await js.publish(subjects.instanceEvents(cellId), encode(InstanceEvent, event));
     },
     log(start, line, as) {
+      const identity = as ?? { cellId, credential };
       nc.publish(
-        subjects.logs(start.appId, start.instanceId),
+        subjects.logs(identity.cellId, start.appId, start.instanceId),
         encode(LogLine, {
           v: 1,
-          ...(as ?? { cellId, credential }),
+          ...identity,
           appId: start.appId,
           instanceId: start.instanceId,
           index: start.index,
@@ -174,6 +202,7 @@ export async function joinHollowCell(
     stop() {
       clearInterval(timer);
       sub.unsubscribe();
+      if (nc !== joinNc) void nc.close();
     },
   };
 }

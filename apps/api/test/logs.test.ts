@@ -1,48 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { expect } from "vitest";
-import { LOGS_STREAM } from "../src/logs/stream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { expect, onTestFinished } from "vitest";
+import { ensureLogsStream, LOGS_STREAM } from "../src/logs/stream";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { type HollowCell, joinHollowCell } from "./hollow-cell";
-
-interface Event {
-  id: string;
-  data: { line: string; index: number; instance_id: string; seq: number };
-}
-
-/** Reads SSE events from a response until `count` arrived (or the stream ended). */
-async function readEvents(
-  res: Response,
-  count: number,
-): Promise<{ events: Event[]; ended: boolean; cancel(): Promise<void> }> {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const events: Event[] = [];
-  let buffer = "";
-  let ended = false;
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) {
-      ended = true;
-      break;
-    }
-    buffer += decoder.decode(value, { stream: true });
-    let cut = buffer.indexOf("\n\n");
-    while (cut >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const fields = Object.fromEntries(
-        block.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
-      );
-      if (fields.event === "log")
-        events.push({ id: fields.id as string, data: JSON.parse(fields.data as string) });
-      cut = buffer.indexOf("\n\n");
-    }
-  }
-  return { events, ended, cancel: () => reader.cancel() };
-}
+import { readEvents } from "./log-events";
 
 async function setup(t: TestApi) {
   const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } });
@@ -128,7 +92,9 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     const jsm = await jetstreamManager(t.nc);
     await eventually(async () => {
       const info = await jsm.streams.info(LOGS_STREAM, { subjects_filter: subjects.appLogs(start.appId) });
-      return info.state.subjects?.[subjects.logs(start.appId, start.instanceId)] === 1000 ? true : undefined;
+      return info.state.subjects?.[subjects.logs(a.cellId, start.appId, start.instanceId)] === 1000
+        ? true
+        : undefined;
     });
     const readBefore = await messagesRead(t);
     const { events, ended } = await readEvents(
@@ -140,6 +106,19 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     expect((await messagesRead(t)) - readBefore).toBe(10);
     a.stop();
     b.stop();
+  });
+
+  it("moves a logs stream made before logs named their cell, dropping the old lines", async ({ nats }) => {
+    const nc = await nats.connect();
+    onTestFinished(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(LOGS_STREAM).catch(() => {});
+    await jsm.streams.add({ name: LOGS_STREAM, subjects: ["grove.v1.logs.>"] });
+    await jetstream(nc).publish("grove.v1.logs.app.i-1", "an old line with a credential");
+    await ensureLogsStream(nc);
+    const info = await jsm.streams.info(LOGS_STREAM);
+    expect(info.config.subjects).toEqual([subjects.allLogs]);
+    expect(info.state.messages).toBe(0);
   });
 
   it("gives another tenant 404 for the logs", async ({ pg, nats }) => {

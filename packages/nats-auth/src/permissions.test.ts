@@ -28,6 +28,50 @@ describe("NATS user permissions", () => {
     expect(allowed(mine.pub, subjects.register)).toBe(false);
   });
 
+  it("lets a cell publish log lines and exec output only under its own id", () => {
+    expect(allowed(mine.pub, subjects.logs("cell-a", "app", "i-1"))).toBe(true);
+    expect(allowed(mine.pub, subjects.logs("cell-b", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.pub, "grove.v1.logs.app.i-1")).toBe(false);
+    expect(allowed(mine.pub, subjects.execOutput("cell-a", "e1", "a1"))).toBe(true);
+    expect(allowed(mine.pub, subjects.execOutput("cell-b", "e1", "a1"))).toBe(false);
+    expect(allowed(mine.pub, "grove.v1.exec.e1.out.a1")).toBe(false);
+    // nothing it may hear is something it may say, and the reverse
+    expect(allowed(mine.pub, subjects.execControl("cell-a", "e1"))).toBe(false);
+    expect(allowed(mine.pub, subjects.commands("cell-a"))).toBe(false);
+  });
+
+  it("lets a cell hear only its own commands, exec requests and exec controls", () => {
+    expect(allowed(mine.sub, subjects.execControl("cell-a", "e1"))).toBe(true);
+    expect(allowed(mine.sub, subjects.execControl("cell-b", "e1"))).toBe(false);
+    expect(allowed(mine.sub, "grove.v1.exec.e1.control")).toBe(false);
+    expect(allowed(mine.sub, subjects.logs("cell-b", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.sub, subjects.logs("cell-a", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.sub, subjects.execOutput("cell-b", "e1", "a1"))).toBe(false);
+    expect(allowed(mine.sub, subjects.heartbeat("cell-b"))).toBe(false);
+    expect(allowed(mine.sub, "_GROVE_INBOX.cell-a.x")).toBe(true);
+    expect(allowed(mine.sub, "_GROVE_INBOX.cell-b.x")).toBe(false);
+  });
+
+  it("lists exactly the cell's own subjects (and reading bits) and no wildcard wider than them", () => {
+    const grove = (list: string[] | undefined) => (list ?? []).filter((s) => s.startsWith("grove."));
+    expect(grove(mine.pub?.allow).sort()).toEqual(
+      [
+        subjects.heartbeat("cell-a"),
+        subjects.stateSync("cell-a"),
+        subjects.instanceEvents("cell-a"),
+        subjects.cellLogs("cell-a"),
+        subjects.cellExecOutputs("cell-a"),
+      ].sort(),
+    );
+    expect(grove(mine.sub?.allow).sort()).toEqual(
+      [subjects.commands("cell-a"), subjects.exec("cell-a"), subjects.cellExecControls("cell-a")].sort(),
+    );
+    for (const pattern of [...(mine.pub?.allow ?? []), ...(mine.sub?.allow ?? [])]) {
+      if (pattern.startsWith("grove."))
+        expect(pattern).toMatch(/^grove\.v1\.(cells|events\.instances)\.cell-a(\.|$)/);
+    }
+  });
+
   it("never lets a cell publish or hear route messages, nor another cell's commands", () => {
     for (const subject of [subjects.routerRegister, subjects.routerUnregister, subjects.routerGreet]) {
       expect(allowed(mine.pub, subject)).toBe(false);

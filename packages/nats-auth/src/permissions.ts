@@ -30,8 +30,10 @@ const readBits = [
 ];
 
 /**
- * A cell's user: it publishes and subscribes only subjects that carry its own cell id (so the api
- * knows the sender from the subject), reads bits, and answers the requests it receives.
+ * A cell's user: it publishes (heartbeat, sync, instance events, log lines, exec output) and
+ * subscribes (commands, exec requests and controls, its inbox) only subjects that carry its own
+ * cell id, so the api knows the sender from the subject; it reads bits and answers the requests it
+ * receives.
  */
 export function cellPermissions(cellId: string): UserPermissions {
   return {
@@ -40,9 +42,8 @@ export function cellPermissions(cellId: string): UserPermissions {
         subjects.heartbeat(cellId),
         subjects.stateSync(cellId),
         subjects.instanceEvents(cellId),
-        // not yet per cell (any app's log, any exec's output): to be narrowed
-        subjects.allLogs,
-        "grove.v1.exec.*.out.*",
+        subjects.cellLogs(cellId),
+        subjects.cellExecOutputs(cellId),
         ...readBits,
       ],
     },
@@ -50,7 +51,7 @@ export function cellPermissions(cellId: string): UserPermissions {
       allow: [
         subjects.commands(cellId),
         subjects.exec(cellId),
-        "grove.v1.exec.*.control",
+        subjects.cellExecControls(cellId),
         `${cellInboxPrefix(cellId)}.>`,
       ],
     },

@@ -57,8 +57,13 @@ describe("exec messages", () => {
 
   it("scopes exec subjects to the cell and the exec id", () => {
     expect(subjects.exec("c1")).toBe("grove.v1.cells.c1.exec");
-    expect(subjects.execControl("e1")).toBe("grove.v1.exec.e1.control");
-    expect(subjects.execOutput("e1", "a1")).toBe("grove.v1.exec.e1.out.a1");
-    expect(() => subjects.execControl("e.*")).toThrow(InvalidSubjectToken);
+    expect(subjects.execControl("c1", "e1")).toBe("grove.v1.cells.c1.exec.e1.control");
+    expect(subjects.execOutput("c1", "e1", "a1")).toBe("grove.v1.cells.c1.exec.e1.out.a1");
+    expect(subjects.cellExecControls("c1")).toBe("grove.v1.cells.c1.exec.*.control");
+    expect(subjects.cellExecOutputs("c1")).toBe("grove.v1.cells.c1.exec.*.out.*");
+    expect(() => subjects.execControl("c1", "e.*")).toThrow(InvalidSubjectToken);
+    expect(() => subjects.execControl("*", "e1")).toThrow(InvalidSubjectToken);
+    expect(() => subjects.execOutput("c1", "e1", ">")).toThrow(InvalidSubjectToken);
+    expect(() => subjects.cellExecOutputs("c.1")).toThrow(InvalidSubjectToken);
   });
 });

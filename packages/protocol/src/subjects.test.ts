@@ -8,14 +8,23 @@ describe("subjects", () => {
     expect(subjects.stateSync("c1")).toBe("grove.v1.cells.c1.sync");
     expect(subjects.commands("c1")).toBe("grove.v1.cells.c1.commands");
     expect(subjects.instanceEvents("c1")).toBe("grove.v1.events.instances.c1");
-    expect(subjects.logs("web", "i-3")).toBe("grove.v1.logs.web.i-3");
+    expect(subjects.logs("c1", "web", "i-3")).toBe("grove.v1.cells.c1.logs.web.i-3");
+    expect(subjects.cellLogs("c1")).toBe("grove.v1.cells.c1.logs.*.*");
+    expect(subjects.appLogs("web")).toBe("grove.v1.cells.*.logs.web.*");
+    expect(subjects.allLogs).toBe("grove.v1.cells.*.logs.*.*");
   });
 
   it.each(["", "a.b", "*", ">", "a b", "tab\t"])(
     "refuses %j as an id so a subject cannot be widened",
     (bad) => {
       expect(() => subjects.heartbeat(bad)).toThrow(InvalidSubjectToken);
-      expect(() => subjects.logs(bad, "i")).toThrow(InvalidSubjectToken);
+      expect(() => subjects.logs(bad, "web", "i")).toThrow(InvalidSubjectToken);
+      expect(() => subjects.logs("c1", bad, "i")).toThrow(InvalidSubjectToken);
+      expect(() => subjects.logs("c1", "web", bad)).toThrow(InvalidSubjectToken);
+      expect(() => subjects.appLogs(bad)).toThrow(InvalidSubjectToken);
+      expect(() => subjects.cellLogs(bad)).toThrow(InvalidSubjectToken);
+      expect(() => subjects.execControl(bad, "e1")).toThrow(InvalidSubjectToken);
+      expect(() => subjects.execOutput("c1", bad, "a1")).toThrow(InvalidSubjectToken);
     },
   );
 
@@ -23,12 +32,25 @@ describe("subjects", () => {
     expect(cellOfSubject(subjects.heartbeat("c1"))).toBe("c1");
     expect(cellOfSubject(subjects.commands("c-2"))).toBe("c-2");
     expect(cellOfSubject(subjects.instanceEvents("c3"))).toBe("c3");
+    expect(cellOfSubject(subjects.logs("c4", "web", "i-1"))).toBe("c4");
+    expect(cellOfSubject(subjects.exec("c5"))).toBe("c5");
+    expect(cellOfSubject(subjects.execControl("c6", "e1"))).toBe("c6");
+    expect(cellOfSubject(subjects.execOutput("c7", "e1", "a1"))).toBe("c7");
+    expect(cellOfSubject("grove.v1.cells.c1.logs.web")).toBeUndefined();
+    expect(cellOfSubject("grove.v1.cells.c1.exec.e1.out")).toBeUndefined();
     expect(cellOfSubject(subjects.register)).toBeUndefined();
     expect(cellOfSubject("grove.v1.cells.c1.other")).toBeUndefined();
   });
 
-  it("recovers app and instance from a log subject", () => {
-    expect(parseLogSubject(subjects.logs("web", "i-3"))).toEqual({ appId: "web", instanceId: "i-3" });
-    expect(parseLogSubject("grove.v1.logs.web")).toBeUndefined();
+  it("recovers the publishing cell, app and instance from a log subject", () => {
+    expect(parseLogSubject(subjects.logs("c1", "web", "i-3"))).toEqual({
+      cellId: "c1",
+      appId: "web",
+      instanceId: "i-3",
+    });
+    expect(parseLogSubject("grove.v1.logs.web.i-3")).toBeUndefined();
+    expect(parseLogSubject("grove.v1.cells.c1.logs.web")).toBeUndefined();
+    expect(parseLogSubject("grove.v1.cells.c1.logs.web.i-3.extra")).toBeUndefined();
+    expect(parseLogSubject(subjects.heartbeat("c1"))).toBeUndefined();
   });
 });

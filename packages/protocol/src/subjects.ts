@@ -21,9 +21,11 @@ export const BITS_BUCKET = "grove-bits";
  * Every NATS subject Grove uses. Builders throw `InvalidSubjectToken` for ids that would change the
  * subject's shape (a `.` or wildcard in an id), so a hostile id can never widen a subscription.
  *
- * Instance events go to `grove.v1.events.instances.<cell>` rather than one flat subject: the stream
- * still captures all of them with `grove.v1.events.instances.>`, and the cell token lets NATS
- * permissions and the api check that a cell publishes only as itself.
+ * Everything a cell publishes or hears carries its cell id: heartbeats, syncs, commands, log lines
+ * and exec controls and output under `grove.v1.cells.<cell>.`, instance events on
+ * `grove.v1.events.instances.<cell>` (one stream captures them all with `grove.v1.events.instances.>`).
+ * NATS permissions then let a cell's user publish and subscribe only its own subjects, so the api
+ * knows the sender from the subject.
  */
 export const subjects = {
   /** Request/reply, agent → api: `RegisterCellRequest` → `RegisterCellReply`. */
@@ -42,20 +44,27 @@ export const subjects = {
   instanceEvents: (cellId: string) => `${PREFIX}.events.instances.${token("cellId", cellId)}`,
   /** The filter of the instance events stream and its consumers. */
   allInstanceEvents: `${PREFIX}.events.instances.>`,
-  /** agent → subscribers: `LogLine`. */
-  logs: (appId: string, instanceId: string) =>
-    `${PREFIX}.logs.${token("appId", appId)}.${token("instanceId", instanceId)}`,
-  /** Every log line of one app. */
-  appLogs: (appId: string) => `${PREFIX}.logs.${token("appId", appId)}.*`,
-  /** Every log line of every app (the api's log relay). */
-  allLogs: `${PREFIX}.logs.>`,
+  /** agent → subscribers: `LogLine` of one instance, on the subject of the cell running it. */
+  logs: (cellId: string, appId: string, instanceId: string) =>
+    `${PREFIX}.cells.${token("cellId", cellId)}.logs.${token("appId", appId)}.${token("instanceId", instanceId)}`,
+  /** Every log line of one app, from whichever cell (the api checks the cell against the placement). */
+  appLogs: (appId: string) => `${PREFIX}.cells.*.logs.${token("appId", appId)}.*`,
+  /** Every log line one cell may publish. */
+  cellLogs: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.logs.*.*`,
+  /** Every log line of every app (the logs stream). */
+  allLogs: `${PREFIX}.cells.*.logs.*.*`,
   /** Request/reply, api → agent: `ExecRequest` → `ExecReply`. */
   exec: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec`,
   /** Request/reply, api → the agent running the exec: `ExecControl` → `ExecReply`. */
-  execControl: (execId: string) => `${PREFIX}.exec.${token("execId", execId)}.control`,
-  /** agent → api: `ExecOutput` of one attach. */
-  execOutput: (execId: string, attachId: string) =>
-    `${PREFIX}.exec.${token("execId", execId)}.out.${token("attachId", attachId)}`,
+  execControl: (cellId: string, execId: string) =>
+    `${PREFIX}.cells.${token("cellId", cellId)}.exec.${token("execId", execId)}.control`,
+  /** The controls of every exec on one cell (what the cell may hear). */
+  cellExecControls: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec.*.control`,
+  /** agent → api: `ExecOutput` of one attach, on the subject of the cell running the exec. */
+  execOutput: (cellId: string, execId: string, attachId: string) =>
+    `${PREFIX}.cells.${token("cellId", cellId)}.exec.${token("execId", execId)}.out.${token("attachId", attachId)}`,
+  /** The output of every exec on one cell (what the cell may publish). */
+  cellExecOutputs: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec.*.out.*`,
   /** JetStream, api only: a message of stream `stream` that could not be processed, as it came. */
   deadLetters: (stream: string) => `${PREFIX}.deadletters.${token("stream", stream)}`,
   /** The filter of the dead letters stream. */
@@ -70,17 +79,23 @@ export const subjects = {
   routerStart: "router.start",
 } as const;
 
-const cellSubject = /^grove\.v1\.cells\.([^.]+)\.(heartbeat|sync|commands)$/;
+const cellSubject =
+  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|exec|logs\.[^.]+\.[^.]+|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
 const eventSubject = /^grove\.v1\.events\.instances\.([^.]+)$/;
-const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)$/;
+const logSubject = /^grove\.v1\.cells\.([^.]+)\.logs\.([^.]+)\.([^.]+)$/;
 
-/** The cell id embedded in a cell-scoped subject (heartbeat, sync, commands, instance events), if any. */
+/**
+ * The cell id embedded in a cell-scoped subject (heartbeat, sync, commands, exec, logs, exec
+ * control and output, instance events), if any.
+ */
 export function cellOfSubject(subject: string): string | undefined {
   return cellSubject.exec(subject)?.[1] ?? eventSubject.exec(subject)?.[1];
 }
 
-/** The app and instance ids of a log subject, if it is one. */
-export function parseLogSubject(subject: string): { appId: string; instanceId: string } | undefined {
+/** The publishing cell, app and instance ids of a log subject, if it is one. */
+export function parseLogSubject(
+  subject: string,
+): { cellId: string; appId: string; instanceId: string } | undefined {
   const m = logSubject.exec(subject);
-  return m?.[1] && m[2] ? { appId: m[1], instanceId: m[2] } : undefined;
+  return m?.[1] && m[2] && m[3] ? { cellId: m[1], appId: m[2], instanceId: m[3] } : undefined;
 }

@@ -23,16 +23,34 @@ export type ExecEvent =
   | { type: "output"; seq: number; stream: "stdout" | "stderr"; data: string }
   | { type: "exit"; seq: number; exitCode: number };
 
+const execIdPattern =
+  /^([A-Za-z0-9][A-Za-z0-9_-]*)_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
- * Asks the cell holding an instance to run a process in it. The exec id is random and the cell
- * binds it to `tenantId`, so no state is kept here and any api replica can serve the exec after.
+ * The cell an exec id names (`<cellId>_<random uuid>`), or undefined for an id the api never made.
+ * Controls and output of an exec travel only on that cell's subjects, which only it may use.
+ */
+export function cellOfExec(execId: string): string | undefined {
+  return execIdPattern.exec(execId)?.[1];
+}
+
+function execCell(execId: string): string {
+  const cellId = cellOfExec(execId);
+  if (cellId === undefined) throw new NotFound(`exec ${execId} not found`);
+  return cellId;
+}
+
+/**
+ * Asks the cell holding an instance to run a process in it. The exec id names the cell and is
+ * otherwise random, and the cell binds it to `tenantId`, so no state is kept here and any api
+ * replica can serve the exec after.
  */
 export async function startExec(
   nc: NatsConnection,
   cellId: string,
   request: Omit<MessageInputOf<typeof ExecRequest>, "v" | "execId">,
 ): Promise<string> {
-  const execId = randomUUID();
+  const execId = `${cellId}_${randomUUID()}`;
   const body = encode(ExecRequest, { v: 1, execId, ...request });
   await ask(nc, subjects.exec(cellId), body, `instance ${request.instanceId}`);
   return execId;
@@ -46,7 +64,7 @@ export async function controlExec(
   action: ControlAction,
 ): Promise<void> {
   const body = encode(ExecControl, { v: 1, tenantId, action });
-  await ask(nc, subjects.execControl(execId), body, `exec ${execId}`);
+  await ask(nc, subjects.execControl(execCell(execId), execId), body, `exec ${execId}`);
 }
 
 /**
@@ -64,9 +82,11 @@ export async function attachExec(
   tenantId: string,
   window = EXEC_OUTPUT_WINDOW_BYTES,
 ): Promise<{ events: AsyncIterable<ExecEvent>; close(): void }> {
+  const cellId = execCell(execId);
   const attachId = randomUUID();
-  // subscribed before the attach, so nothing the cell sends right after accepting it is missed
-  const sub = nc.subscribe(subjects.execOutput(execId, attachId));
+  // subscribed before the attach, so nothing the cell sends right after accepting it is missed;
+  // only the exec's own cell may publish on its output subjects
+  const sub = nc.subscribe(subjects.execOutput(cellId, execId, attachId));
   try {
     await controlExec(nc, execId, tenantId, { type: "attach", attachId, window });
   } catch (error) {
@@ -75,7 +95,7 @@ export async function attachExec(
   }
   const grant = (bytes: number) =>
     nc.publish(
-      subjects.execControl(execId),
+      subjects.execControl(cellId, execId),
       encode(ExecControl, { v: 1, tenantId, action: { type: "credit", attachId, bytes } }),
     );
   async function* events(): AsyncGenerator<ExecEvent> {

@@ -75,7 +75,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerVolumeRoutes(app, deps);
   registerBitsRoutes(app, deps);
   registerInstanceRoutes(app, deps);
-  registerLogRoutes(app, deps);
+  registerLogRoutes(app, deps, log);
   registerExecRoutes(app, deps);
   registerJoinTokenRoutes(app, deps);
   registerCellRoutes(app, deps);

@@ -1,4 +1,3 @@
-import type { Database } from "@grove/db";
 import { decode, LogLine, subjects } from "@grove/protocol";
 import {
   type ConsumerMessages,
@@ -9,7 +8,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { LOGS_STREAM } from "./stream";
-import { LogLineVerifier } from "./verify";
+import type { LogLineVerifier } from "./verify";
 import { storedFrom, windowStart } from "./window-start";
 
 /** One log line as the API streams it (no cell credential). */
@@ -31,14 +30,14 @@ export interface LogTail {
 /**
  * Sends an app's last `lines` log lines to `emit` (or the lines after sequence `afterSeq`, for a
  * client resuming with Last-Event-ID), then, with `follow`, every new line until stopped. Lines
- * that do not verify as coming from the instance's own cell are dropped.
+ * that do not verify as published by the instance's own cell (`verifier`) are dropped.
  *
  * Only the lines it sends are read: the sequence where the last `lines` of the app begin is found
  * by counting (`windowStart`), and when some of them do not verify, the window before is read
  * for as many more. `onRead` hears of every message read from the stream.
  */
 export async function tailAppLogs(options: {
-  db: Database;
+  verifier: LogLineVerifier;
   nc: NatsConnection;
   appId: string;
   lines: number;
@@ -50,12 +49,11 @@ export async function tailAppLogs(options: {
   const filter = subjects.appLogs(options.appId);
   const jsm = await jetstreamManager(options.nc);
   const js = jetstream(options.nc);
-  const verifier = new LogLineVerifier(options.db, options.appId);
   const { state } = await jsm.streams.info(LOGS_STREAM);
   const toEntry = async (msg: JsMsg): Promise<LogEntry | undefined> => {
     options.onRead?.();
     const decoded = decode(LogLine, msg.data, msg.subject);
-    if (!decoded.ok || !(await verifier.accept(decoded.value))) return undefined;
+    if (!decoded.ok || !(await options.verifier.accept(msg.subject, decoded.value))) return undefined;
     const { instanceId, index, stream, line, at } = decoded.value;
     return { seq: msg.seq, instance_id: instanceId, index, stream, line, at };
   };

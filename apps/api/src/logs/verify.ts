@@ -1,46 +1,105 @@
 import type { Database } from "@grove/db";
 import { schema } from "@grove/db";
-import { authenticateCellMessage, type LogLine } from "@grove/protocol";
+import { authenticateCellMessage, type LogLine, parseLogSubject } from "@grove/protocol";
 import { eq } from "drizzle-orm";
+import type { Logger } from "pino";
+import { isUuid } from "../ids";
+import type { ApiMetrics } from "../metrics";
 import { cellCredentialHash } from "../repo/cells";
 
 const { instances } = schema;
 
+/** Placements remembered (an instance never moves once placed, so a known one stays true). */
+const MAX_CACHED = 100_000;
+/** How long "not placed (yet)" is believed before the database is asked again. */
+const UNPLACED_TTL_MS = 10_000;
+
+type Placement = { appId: string; cellId: string } | { unplacedUntil: number };
+
 /**
- * Accepts a log line only when it comes from the cell the instance was placed on, with that cell's
- * credential, so one cell cannot write into another tenant's logs. Lookups are cached for the life
- * of one log request.
+ * The cell each instance was placed on, cached for the api's life: log lines are checked against
+ * it without a query per line. An instance keeps its id only while on one cell, so a placement
+ * once seen holds for every line the instance ever wrote; an unknown or unplaced instance is asked
+ * about again after `UNPLACED_TTL_MS`.
+ */
+export class InstancePlacements {
+  readonly #placements = new Map<string, Placement>();
+
+  constructor(private readonly db: Database) {}
+
+  /** The app and cell of `instanceId`, or undefined when it is unknown or not placed. */
+  async of(instanceId: string): Promise<{ appId: string; cellId: string } | undefined> {
+    const cached = this.#placements.get(instanceId);
+    if (cached && "cellId" in cached) return cached;
+    if (cached && cached.unplacedUntil > Date.now()) return undefined;
+    const [row] = isUuid(instanceId)
+      ? await this.db
+          .select({ cellId: instances.cellId, appId: instances.appId })
+          .from(instances)
+          .where(eq(instances.id, instanceId))
+      : [];
+    if (this.#placements.size >= MAX_CACHED) this.#placements.clear();
+    if (row?.cellId) {
+      const placement = { appId: row.appId, cellId: row.cellId };
+      this.#placements.set(instanceId, placement);
+      return placement;
+    }
+    this.#placements.set(instanceId, { unplacedUntil: Date.now() + UNPLACED_TTL_MS });
+    return undefined;
+  }
+}
+
+/** Why a stored log line is not shown. */
+export type LogLineRefusal = "not-placed-on-cell" | "subject-mismatch" | "bad-credential";
+
+/**
+ * Accepts a log line only when the cell it was published by (the cell token of its subject, which
+ * NATS lets only that cell publish) is the cell its instance was placed on, so one cell cannot write
+ * into another app's or tenant's logs. Refused lines are counted in
+ * `grove_log_lines_dropped_total` and logged once per cell and instance.
  */
 export class LogLineVerifier {
-  private readonly cellOfInstance = new Map<string, string | null>();
-  private readonly credentialHashes = new Map<string, string | undefined>();
+  readonly #credentialHashes = new Map<string, string | undefined>();
+  readonly #logged = new Set<string>();
 
   constructor(
     private readonly db: Database,
-    private readonly appId: string,
+    private readonly placements: InstancePlacements,
+    private readonly metrics: ApiMetrics,
+    private readonly log: Logger,
   ) {}
 
-  async accept(line: LogLine): Promise<boolean> {
-    if (line.appId !== this.appId) return false;
-    const cellId = await this.placedOn(line.instanceId);
-    if (cellId !== line.cellId) return false;
-    if (!this.credentialHashes.has(line.cellId)) {
-      this.credentialHashes.set(line.cellId, await cellCredentialHash(this.db, line.cellId));
+  /** True when `line`, stored under `subject`, comes from the cell its instance is placed on. */
+  async accept(subject: string, line: LogLine): Promise<boolean> {
+    const refusal = await this.#check(subject, line);
+    if (refusal === undefined) return true;
+    this.metrics.logLinesDropped.inc({ reason: refusal });
+    const key = `${subject}|${refusal}`;
+    if (!this.#logged.has(key)) {
+      if (this.#logged.size >= MAX_CACHED) this.#logged.clear();
+      this.#logged.add(key);
+      this.log.warn({ subject, instanceId: line.instanceId, reason: refusal }, "log line dropped");
     }
-    return authenticateCellMessage(line, this.credentialHashes.get(line.cellId)).ok;
+    return false;
   }
 
-  private async placedOn(instanceId: string): Promise<string | null> {
-    if (!this.cellOfInstance.has(instanceId)) {
-      const uuid = /^[0-9a-f-]{36}$/i.test(instanceId);
-      const [row] = uuid
-        ? await this.db
-            .select({ cellId: instances.cellId, appId: instances.appId })
-            .from(instances)
-            .where(eq(instances.id, instanceId))
-        : [];
-      this.cellOfInstance.set(instanceId, row && row.appId === this.appId ? row.cellId : null);
+  async #check(subject: string, line: LogLine): Promise<LogLineRefusal | undefined> {
+    const from = parseLogSubject(subject);
+    if (
+      !from ||
+      from.cellId !== line.cellId ||
+      from.appId !== line.appId ||
+      from.instanceId !== line.instanceId
+    ) {
+      return "subject-mismatch";
     }
-    return this.cellOfInstance.get(instanceId) ?? null;
+    const placement = await this.placements.of(line.instanceId);
+    if (placement?.cellId !== from.cellId || placement.appId !== line.appId) return "not-placed-on-cell";
+    if (!this.#credentialHashes.has(line.cellId)) {
+      this.#credentialHashes.set(line.cellId, await cellCredentialHash(this.db, line.cellId));
+    }
+    return authenticateCellMessage(line, this.#credentialHashes.get(line.cellId)).ok
+      ? undefined
+      : "bad-credential";
   }
 }

@@ -1,10 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
+import type { Logger } from "pino";
 import { AppName } from "../apps/schemas";
 import { tenantIdOf } from "../auth/tenant-scope";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems } from "../http/openapi";
 import { tailAppLogs } from "../logs/tail";
+import { InstancePlacements, LogLineVerifier } from "../logs/verify";
 import { TenantApps } from "../repo/apps";
 import type { RouteDeps } from "./deps";
 
@@ -37,14 +39,21 @@ const logs = createRoute({
 });
 
 /** `GET /v1/apps/{name}/logs` (SSE). */
-export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, log: Logger): void {
+  // one for the api's life: placements are cached across requests, refusals logged once
+  const verifier = new LogLineVerifier(
+    deps.db,
+    new InstancePlacements(deps.db),
+    deps.metrics,
+    log.child({ component: "api.logs" }),
+  );
   app.openapi(logs, async (c) => {
     const appRow = await new TenantApps(deps.db, await tenantIdOf(c, deps.db)).get(c.req.valid("param").name);
     const { lines, follow } = c.req.valid("query");
     const lastEventId = c.req.valid("header")["last-event-id"];
     return streamSSE(c, async (stream) => {
       const tail = await tailAppLogs({
-        db: deps.db,
+        verifier,
         nc: deps.nc,
         appId: appRow.id,
         lines,
