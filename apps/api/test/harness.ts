@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
 import { connectDatabase, type Database } from "@grove/db";
 import type { AuthoritySecrets } from "@grove/nats-auth";
 import type { TestNats, TestPostgres } from "@grove/testkit";
+import { serve } from "@hono/node-server";
 import type { NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
 import { pack } from "tar-stream";
@@ -32,6 +34,8 @@ export interface TestApi {
   ): Promise<Response>;
   /** Creates a tenant and returns a token of `role` in it. */
   tenantWithToken(name: string, role?: "tenant_admin" | "developer"): Promise<string>;
+  /** Serves the api over HTTP on a free loopback port (closed when the test finishes); its base URL. */
+  serveHttp(): Promise<string>;
 }
 
 /**
@@ -88,6 +92,15 @@ export async function startTestApi(
       await expectStatus(await call("/v1/tenants", { method: "POST", json: { name } }), 201);
       const res = await call("/v1/tokens", { method: "POST", json: { role, tenant: name } });
       return ((await expectStatus(res, 201)) as { token: string }).token;
+    },
+    async serveHttp() {
+      const server = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" });
+      await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+      onTestFinished(async () => {
+        if ("closeAllConnections" in server) server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
   };
 }

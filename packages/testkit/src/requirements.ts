@@ -2,7 +2,10 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { postgresBinDir as POSTGRES_BIN } from "@grove/services";
 
-export type Requirement = "root" | "runc" | "postgres" | "nats" | "cni" | "registry";
+export type Requirement = "root" | "runc" | "postgres" | "nats" | "cni" | "registry" | "chromium";
+
+/** Debian's chromium, which browser tests drive with playwright-core (never a downloaded browser). */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 function onPath(binary: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => isExecutable(join(dir, binary)));
@@ -29,6 +32,7 @@ const checks: Record<Requirement, () => string | undefined> = {
     isExecutable("/usr/lib/cni/bridge") ? undefined : "CNI plugins are not installed (run: npm run setup)",
   registry: () =>
     onPath("docker-registry") ? undefined : "docker-registry is not installed (run: npm run setup)",
+  chromium: () => (isExecutable(CHROMIUM_PATH) ? undefined : "chromium is not installed (run: npm run setup)"),
 };
 
 /** What is missing of `needs`, as one line per missing thing. */

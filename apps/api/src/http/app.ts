@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { bearerAuth } from "../auth/middleware";
+import { registerConsoleRoutes } from "../console/routes";
 import { Invalid, NotFound, PayloadTooLarge } from "../errors";
 import { registerAppActionRoutes } from "../routes/app-actions";
 import { registerAppRoutes } from "../routes/apps";
@@ -29,7 +30,8 @@ const bitsUpload = /^\/v1\/apps\/[^/]+\/bits$/;
 
 /**
  * The api's HTTP application: request ids, metrics, body limits, bearer auth on `/v1`,
- * idempotent creates, every route, `/openapi.json`, and one problem+json error path.
+ * idempotent creates, every route, the web console at `/console`, `/openapi.json`, and one
+ * problem+json error path.
  *
  * @example
  * const res = await createHttpApp(deps, log).request("/v1/apps", { headers: { authorization } });
@@ -80,6 +82,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerJoinTokenRoutes(app, deps);
   registerCellRoutes(app, deps);
   registerPolicyRoutes(app, deps);
+  registerConsoleRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -8,7 +8,7 @@ import { type CellRow, cellById, drainCell, listCells, removeCell, undrainCell }
 import type { RouteDeps } from "./deps";
 
 const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
-const CellView = z
+export const CellView = z
   .object({
     id: z.string(),
     name: z.string(),

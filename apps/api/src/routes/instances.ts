@@ -8,7 +8,7 @@ import { TenantApps } from "../repo/apps";
 import { type InstanceListing, TenantInstances } from "../repo/instances";
 import type { RouteDeps } from "./deps";
 
-const InstanceView = z
+export const InstanceView = z
   .object({
     id: z.string(),
     index: z.int(),

@@ -20,7 +20,9 @@ import { type SpaceRow, TenantSpaces } from "../repo/spaces";
 import { tenantById } from "../repo/tenants";
 import type { RouteDeps } from "./deps";
 
-const SpaceView = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Space");
+export const SpaceView = z
+  .object({ id: z.string(), name: z.string(), created_at: z.string() })
+  .openapi("Space");
 const spaceView = (row: SpaceRow) => ({
   id: row.id,
   name: row.name,

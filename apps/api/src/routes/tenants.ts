@@ -8,7 +8,9 @@ import { createTenant, listTenants, type TenantRow, tenantByName } from "../repo
 import type { RouteDeps } from "./deps";
 import { TenantName } from "./tenant-name";
 
-const TenantView = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Tenant");
+export const TenantView = z
+  .object({ id: z.string(), name: z.string(), created_at: z.string() })
+  .openapi("Tenant");
 const tenantView = (row: TenantRow) => ({
   id: row.id,
   name: row.name,

@@ -29,7 +29,7 @@ const TokenBody = z
   .strict()
   .openapi("CreateToken");
 
-const TokenListView = z
+export const TokenListView = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -41,7 +41,7 @@ const TokenListView = z
   })
   .openapi("TokenListing");
 
-const TokenView = TokenListView.omit({ last_used_at: true })
+export const TokenView = TokenListView.omit({ last_used_at: true })
   .extend({ token: z.string().openapi({ description: "shown once; only its hash is stored" }) })
   .openapi("Token");
 

@@ -1,0 +1,55 @@
+import type { ConsoleApi } from "./api-caller";
+import type { App, AppEvent, Cell, Instance, Space, Tenant, TokenListing } from "./api-types";
+import type { QuotaShown } from "./quota-fields";
+import type { AppsData } from "./views/apps";
+import type { OverviewData } from "./views/overview";
+import type { Viewer } from "./views/viewer";
+
+/** Apps shown in detail (instances, events) per page load: each costs two API requests. */
+export const APPS_SHOWN = 50;
+const EVENTS_PER_APP = 10;
+const EVENTS_SHOWN = 20;
+
+const at = (name: string) => encodeURIComponent(name);
+
+/** The overview: the tenants (an operator who has not picked one), or the tenant's quota and spaces. */
+export async function loadOverview(api: ConsoleApi, viewer: Viewer): Promise<OverviewData> {
+  if (!viewer.tenant) return { tenants: await api.all<Tenant>("/v1/tenants") };
+  const [quota, spaces] = await Promise.all([api.get<QuotaShown>("/v1/quota"), api.all<Space>("/v1/spaces")]);
+  const spaceQuotas = await Promise.all(
+    spaces.map(async (space) => {
+      const shown = await api.get<QuotaShown>(`/v1/spaces/${at(space.name)}/quota`);
+      return { space, quota: shown.body, etag: shown.etag };
+    }),
+  );
+  return { tenant: { quota: quota.body, etag: quota.etag, spaces: spaceQuotas } };
+}
+
+/** The first `APPS_SHOWN` apps with their instances, and the latest events across them. */
+export async function loadApps(api: ConsoleApi): Promise<AppsData> {
+  const apps = await api.all<App>("/v1/apps");
+  const shown = await Promise.all(
+    apps.slice(0, APPS_SHOWN).map(async (app) => {
+      const [instances, events] = await Promise.all([
+        api.all<Instance>(`/v1/apps/${at(app.name)}/instances`),
+        api.get<{ items: AppEvent[] }>(`/v1/apps/${at(app.name)}/events?limit=${EVENTS_PER_APP}`),
+      ]);
+      return { app, instances, events: events.body.items };
+    }),
+  );
+  const events = shown
+    .flatMap(({ app, events }) => events.map((event) => ({ app: app.name, event })))
+    .sort((a, b) => b.event.at.localeCompare(a.event.at))
+    .slice(0, EVENTS_SHOWN);
+  return { apps: shown.map(({ app, instances }) => ({ app, instances })), events, total: apps.length };
+}
+
+/** The tenant's unrevoked tokens (never their secrets). */
+export function loadTokens(api: ConsoleApi, viewer: Viewer): Promise<TokenListing[]> {
+  return api.all<TokenListing>(`/v1/tokens?tenant=${at(viewer.tenant ?? "")}`);
+}
+
+/** Every cell (the API refuses anyone but operators). */
+export function loadCells(api: ConsoleApi): Promise<Cell[]> {
+  return api.all<Cell>("/v1/cells");
+}

@@ -1,0 +1,325 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ApiEnv } from "../http/env";
+import { tenantById } from "../repo/tenants";
+import { authenticateToken } from "../repo/tokens";
+import type { RouteDeps } from "../routes/deps";
+import { TenantName } from "../routes/tenant-name";
+import { type ApiProblem, ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
+import type { NewToken } from "./api-types";
+import { loadApps, loadCells, loadOverview, loadTokens } from "./load";
+import { quotaChangesFrom } from "./quota-form";
+import {
+  csrfMatches,
+  csrfTokenFor,
+  endSession,
+  issueSignInCsrf,
+  sessionToken,
+  setFlash,
+  signInCsrfMatches,
+  startSession,
+  takeFlash,
+} from "./session";
+import { CONSOLE_CSP } from "./style";
+import { Apps } from "./views/apps";
+import { Cells } from "./views/cells";
+import { Layout } from "./views/layout";
+import { Overview } from "./views/overview";
+import { SignIn } from "./views/sign-in";
+import { Tokens } from "./views/tokens";
+import { consoleHref, type FormOutcome, type Viewer } from "./views/viewer";
+
+/** A signed-in request: who is looking, and the public API acting as them. */
+interface Session {
+  token: string;
+  viewer: Viewer;
+  api: ConsoleApi;
+}
+
+type PageId = "overview" | "apps" | "tokens" | "cells";
+
+/** Form fields that steer the console, not the API's body. */
+const CONTROL_FIELDS = new Set(["csrf", "tenant", "etag", "idempotency_key"]);
+
+const securityHeaders: MiddlewareHandler<ApiEnv> = async function consoleSecurityHeaders(c, next) {
+  await next();
+  c.res.headers.set("Content-Security-Policy", CONSOLE_CSP);
+  c.res.headers.set("Cache-Control", "no-store");
+  c.res.headers.set("X-Content-Type-Options", "nosniff");
+  c.res.headers.set("Referrer-Policy", "no-referrer");
+  c.res.headers.set("X-Frame-Options", "DENY");
+};
+
+/** A whole page as HTML5; `page` is a rendered `Layout` (JSX of synchronous components only). */
+async function htmlPage(
+  c: Context<ApiEnv>,
+  page: string | Promise<string>,
+  status: number,
+): Promise<Response> {
+  return c.html(`<!doctype html>${await page}`, status as ContentfulStatusCode);
+}
+
+function signInPage(c: Context<ApiEnv>, problem?: string, status = 200): Promise<Response> {
+  return htmlPage(
+    c,
+    <Layout title="Sign in">
+      <SignIn csrf={issueSignInCsrf(c)} problem={problem} />
+    </Layout>,
+    status,
+  );
+}
+
+function ProblemPage({ problem }: { problem: ApiProblem }) {
+  return (
+    <div class="problem" role="alert">
+      <strong>{problem.title}:</strong> {problem.detail}
+    </div>
+  );
+}
+
+function PickTenant() {
+  return (
+    <p>
+      Pick a tenant on the <a href="/console">tenants page</a> first.
+    </p>
+  );
+}
+
+function formValues(form: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(form)) {
+    if (typeof value === "string" && !CONTROL_FIELDS.has(key)) values[key] = value;
+  }
+  return values;
+}
+
+/**
+ * The web console at `/console`: server-rendered pages over the public API. Sign-in keeps the
+ * token in an HttpOnly, SameSite=Strict cookie scoped to `/console`; every form carries a CSRF
+ * token derived from it. Reads and changes are in-process requests to the API's own routes with
+ * the user's token, so the console has no authorization of its own: what the API refuses, the
+ * page shows (with the API's status and message).
+ */
+export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const request: InProcessFetch = (path, init) => app.request(path, init);
+
+  async function sessionOf(c: Context<ApiEnv>, tenantAsked: unknown): Promise<Session | undefined> {
+    const token = sessionToken(c);
+    if (!token) return undefined;
+    const result = await authenticateToken(deps.db, token);
+    if ("refused" in result) {
+      endSession(c);
+      return undefined;
+    }
+    const { principal } = result;
+    const asked = TenantName.safeParse(tenantAsked);
+    const tenant =
+      principal.role === "operator"
+        ? asked.success
+          ? asked.data
+          : null
+        : (await tenantById(deps.db, principal.tenantId)).name;
+    const viewer: Viewer = { role: principal.role, tenant, csrf: csrfTokenFor(token) };
+    const api = new ConsoleApi(request, {
+      token,
+      tenant: principal.role === "operator" ? tenant : null,
+      requestId: c.get("requestId"),
+    });
+    return { token, viewer, api };
+  }
+
+  const pages: Record<PageId, { path: string; body(s: Session, extra: PageExtra): Promise<Child> }> = {
+    overview: {
+      path: "/console",
+      async body(s, { outcome }) {
+        const data = await loadOverview(s.api, s.viewer);
+        return <Overview viewer={s.viewer} data={data} outcome={outcome} />;
+      },
+    },
+    apps: {
+      path: "/console/apps",
+      async body(s) {
+        if (!s.viewer.tenant) return <PickTenant />;
+        return <Apps data={await loadApps(s.api)} />;
+      },
+    },
+    tokens: {
+      path: "/console/tokens",
+      async body(s, { outcome, created }) {
+        if (!s.viewer.tenant) return <PickTenant />;
+        const tokens = await loadTokens(s.api, s.viewer);
+        return <Tokens viewer={s.viewer} tokens={tokens} created={created} outcome={outcome} />;
+      },
+    },
+    cells: {
+      path: "/console/cells",
+      async body(s) {
+        return <Cells cells={await loadCells(s.api)} />;
+      },
+    },
+  };
+  const titles: Record<PageId, (viewer: Viewer) => string> = {
+    overview: (v) => (v.tenant ? `Tenant ${v.tenant}` : "Tenants"),
+    apps: () => "Apps",
+    tokens: () => "Tokens",
+    cells: () => "Cells",
+  };
+
+  interface PageExtra {
+    outcome?: FormOutcome;
+    created?: NewToken;
+  }
+
+  async function renderPage(
+    c: Context<ApiEnv>,
+    s: Session,
+    id: PageId,
+    extra: PageExtra,
+    status: number,
+  ): Promise<Response> {
+    let content: Child;
+    try {
+      content = await pages[id].body(s, extra);
+    } catch (error) {
+      if (!(error instanceof ApiRefused)) throw error;
+      if (error.problem.status === 401) {
+        endSession(c);
+        return signInPage(c, "Your token no longer works; sign in again.", 401);
+      }
+      content = <ProblemPage problem={error.problem} />;
+      status = error.problem.status;
+    }
+    const current = id === "overview" && !s.viewer.tenant ? "tenants" : id;
+    return htmlPage(
+      c,
+      <Layout title={titles[id](s.viewer)} viewer={s.viewer} current={current} flash={takeFlash(c)}>
+        {content}
+      </Layout>,
+      status,
+    );
+  }
+
+  /**
+   * A form post: checks the session and its CSRF token, runs the change through the API, then
+   * redirects to `page` with `done`'s message (or answers itself); a refusal re-renders `page`
+   * with the API's message at the form, under the API's status.
+   */
+  function action(
+    page: PageId,
+    form: string,
+    change: (s: Session, fields: Record<string, unknown>, c: Context<ApiEnv>) => Promise<string | Response>,
+  ) {
+    return async function consoleAction(c: Context<ApiEnv>): Promise<Response> {
+      const fields = await c.req.parseBody();
+      const s = await sessionOf(c, fields.tenant);
+      if (!s) return signInPage(c, "Your session has ended; sign in again.", 401);
+      if (!csrfMatches(s.token, fields.csrf)) {
+        const problem = {
+          status: 403,
+          title: "Form refused",
+          detail: "this form did not come from this session of the console: reload the page and try again",
+        };
+        return renderPage(c, s, page, { outcome: { form, problem, values: {} } }, 403);
+      }
+      try {
+        const done = await change(s, fields, c);
+        if (typeof done !== "string") return done;
+        setFlash(c, done);
+        return c.redirect(consoleHref(s.viewer, pages[page].path), 303);
+      } catch (error) {
+        if (!(error instanceof ApiRefused)) throw error;
+        if (error.problem.status === 401) {
+          endSession(c);
+          return signInPage(c, "Your token no longer works; sign in again.", 401);
+        }
+        const outcome = { form, problem: error.problem, values: formValues(fields) };
+        return renderPage(c, s, page, { outcome }, error.problem.status);
+      }
+    };
+  }
+
+  const str = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+  app.use("/console", securityHeaders);
+  app.use("/console/*", securityHeaders);
+
+  for (const id of Object.keys(pages) as PageId[]) {
+    app.get(pages[id].path, async (c) => {
+      const s = await sessionOf(c, c.req.query("tenant"));
+      if (!s) return signInPage(c);
+      return renderPage(c, s, id, {}, 200);
+    });
+  }
+
+  app.post("/console/sign-in", async (c) => {
+    const fields = await c.req.parseBody();
+    if (!signInCsrfMatches(c, fields.csrf)) {
+      return signInPage(c, "The sign-in form had expired; try again.", 403);
+    }
+    const token = str(fields.token)?.trim() ?? "";
+    const result = token ? await authenticateToken(deps.db, token) : { refused: "missing" };
+    if ("refused" in result) return signInPage(c, `That token is ${result.refused}.`, 401);
+    startSession(c, token);
+    return c.redirect("/console", 303);
+  });
+
+  app.post("/console/sign-out", async (c) => {
+    const fields = await c.req.parseBody();
+    const token = sessionToken(c);
+    if (token && !csrfMatches(token, fields.csrf))
+      return signInPage(c, "Sign-out refused: reload and try again.", 403);
+    endSession(c);
+    return c.redirect("/console", 303);
+  });
+
+  app.post(
+    "/console/spaces",
+    action("overview", "new-space", async (s, fields) => {
+      const name = str(fields.name)?.trim() ?? "";
+      await s.api.send("POST", "/v1/spaces", { json: { name }, idempotencyKey: str(fields.idempotency_key) });
+      return `Space ${name} created.`;
+    }),
+  );
+
+  /** A quota form of a space or (operators) a tenant: the API's PATCH with the form's ETag as If-Match. */
+  const quotaChange = (owner: "spaces" | "tenants") => async (c: Context<ApiEnv>) => {
+    const name = c.req.param("name") ?? "";
+    const form = owner === "spaces" ? `space-quota-${name}` : "tenant-quota";
+    return action("overview", form, async (s, fields) => {
+      await s.api.send("PATCH", `/v1/${owner}/${encodeURIComponent(name)}/quota`, {
+        json: quotaChangesFrom(fields, Object.keys(formValues(fields))),
+        ifMatch: str(fields.etag),
+      });
+      return `${owner === "spaces" ? "Space" : "Tenant"} ${name}'s quota saved.`;
+    })(c);
+  };
+  app.post("/console/spaces/:name/quota", quotaChange("spaces"));
+  app.post("/console/tenants/:name/quota", quotaChange("tenants"));
+
+  app.post(
+    "/console/tokens",
+    action("tokens", "new-token", async (s, fields, c) => {
+      const days = str(fields.expires_in_days)?.trim() ?? "";
+      const expires = days === "" ? undefined : /^\d{1,6}$/.test(days) ? Number(days) * 86_400 : days;
+      const created = await s.api.send<NewToken>("POST", "/v1/tokens", {
+        json: {
+          role: str(fields.role),
+          tenant: s.viewer.tenant ?? undefined,
+          name: str(fields.name)?.trim() ?? "",
+          ...(expires === undefined ? {} : { expires_in_seconds: expires }),
+        },
+        idempotencyKey: str(fields.idempotency_key),
+      });
+      return renderPage(c, s, "tokens", { created }, 201);
+    }),
+  );
+
+  app.post("/console/tokens/:id/revoke", async (c) =>
+    action("tokens", "revoke-token", async (s) => {
+      await s.api.send("DELETE", `/v1/tokens/${encodeURIComponent(c.req.param("id"))}`);
+      return "Token revoked: its next request is refused.";
+    })(c),
+  );
+}

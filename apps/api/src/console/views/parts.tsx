@@ -1,0 +1,57 @@
+import type { Child } from "hono/jsx";
+import type { FormOutcome, Viewer } from "./viewer";
+
+/** The fields every console form carries: its CSRF token and, for operators, the tenant acted in. */
+export function FormContext({ viewer }: { viewer: Viewer }) {
+  return (
+    <>
+      <input type="hidden" name="csrf" value={viewer.csrf} />
+      {viewer.role === "operator" && viewer.tenant ? (
+        <input type="hidden" name="tenant" value={viewer.tenant} />
+      ) : null}
+    </>
+  );
+}
+
+/** The API's refusal of `form`, announced and focused: its field issues, or else its detail. */
+export function ProblemNote({ outcome, form }: { outcome: FormOutcome | undefined; form: string }) {
+  if (outcome?.form !== form) return null;
+  const { problem } = outcome;
+  const issues = problem.errors ?? [];
+  return (
+    <div class="problem" role="alert" id={`${form}-problem`} tabindex={-1} autofocus>
+      <strong>{problem.title}:</strong>{" "}
+      {issues.length === 0 ? (
+        problem.detail
+      ) : (
+        <ul>
+          {issues.map((issue) => (
+            <li>
+              {issue.field}: {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Whether the refusal of `form` names `field`: its input is then marked invalid. */
+export function isInvalid(outcome: FormOutcome | undefined, form: string, field: string): boolean {
+  return outcome?.form === form && (outcome.problem.errors ?? []).some((issue) => issue.field === field);
+}
+
+/** A table that scrolls sideways on its own on a narrow screen (and by keyboard), not the page. */
+export function ScrollTable({ label, children }: { label: string; children: Child }) {
+  return (
+    <section class="scroll" aria-label={label} tabindex={0}>
+      <table>{children}</table>
+    </section>
+  );
+}
+
+/** A timestamp as UTC to the minute, in a `<time>` element carrying the exact value. */
+export function When({ at }: { at: string | null }) {
+  if (!at) return <>never</>;
+  return <time datetime={at}>{at.slice(0, 16).replace("T", " ")} UTC</time>;
+}
