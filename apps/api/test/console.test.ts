@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { CHROMIUM_PATH, describeWith, it } from "@grove/testkit";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { expect, onTestFinished } from "vitest";
-import { expectStatus, OPERATOR, startTestApi, type TestApi, webApp } from "./harness";
-import { register } from "./register-cell";
+import { eventually, expectStatus, OPERATOR, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { joinHollowCell } from "./hollow-cell";
 
 /** Debian's chromium, headless, closed when the test finishes. */
 async function launchBrowser(): Promise<Browser> {
@@ -30,9 +30,7 @@ async function screenshot(page: Page, dir: string, name: string): Promise<void> 
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   expect((await stat(path)).size).toBeGreaterThan(1000);
-  await import("node:fs/promises").then((fs) =>
-    fs
-  );
+  await import("node:fs/promises").then((fs) => fs);
 }
 
 /** acme (tenant quota 4096 MB, 10 instances) with space dev (1024 MB) running web: 2 × 256 MB. */
@@ -140,7 +138,23 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
       "created",
     );
     expect(await pageWidth(page)).toBeLessThanOrEqual(375);
-    await screenshot(page, tmp, "phone-apps");
+
+    // growth past the tenant's instances quota: the API's 422 and its message in the page
+    await page.getByLabel("Instances of web").fill("20");
+    const scaled = page.waitForResponse((res) => res.request().method() === "POST");
+    await page.getByRole("button", { name: "Scale web" }).click();
+    expect((await scaled).status()).toBe(422);
+    expect(await textOf(page.getByRole("alert"))).toContain(
+      "the tenant's instances quota is 10 instances: 2 in use, this asks for 18 more",
+    );
+    await screenshot(page, tmp, "phone-apps-refused");
+    await page.getByLabel("Instances of web").fill("3");
+    await page.getByRole("button", { name: "Scale web" }).click();
+    await expect.poll(() => textOf(page.getByRole("status"))).toContain("web scaled to 3 instances.");
+    const web = (await expectStatus(await t.call("/v1/apps/web", { token: admin }), 200)) as {
+      instances: number;
+    };
+    expect(web.instances).toBe(3);
   });
 
   it("tokens: a new one is shown once and works, a revoked one stops working", async ({ pg, nats, tmp }) => {
@@ -179,13 +193,22 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
   }) => {
     const t = await startTestApi(pg, nats);
     await acme(t);
+    const headers = { "X-Grove-Tenant": "acme" };
     const join = (await expectStatus(
       await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
       201,
     )) as {
       token: string;
     };
-    await register(t.nc, join.token, "cell-a");
+    const cell = await joinHollowCell(t.nc, join.token, "cell-a");
+    onTestFinished(() => cell.stop());
+    await expectStatus(
+      await t.call("/v1/apps/web/bits", { method: "PUT", body: await tarOf({ "app.sh": "httpd" }), headers }),
+      200,
+    );
+    await eventually(async () => (cell.starts.length === 2 ? true : undefined));
+    for (const start of cell.starts) await cell.report(start, "RUNNING");
+    cell.heartbeat();
     const developer = (
       (await expectStatus(
         await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
@@ -206,6 +229,11 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
       memory_mb: { limit: number };
     };
     expect(quota.memory_mb.limit).toBe(8192);
+
+    await page.getByRole("link", { name: "Apps" }).click();
+    const instances = page.getByRole("region", { name: "Instances of web" });
+    await expect.poll(() => textOf(instances)).toMatch(/RUNNING.*cell-a.*RUNNING.*cell-a/s);
+    await screenshot(page, tmp, "apps");
 
     await page.getByRole("link", { name: "Cells" }).click();
     const cells = page.getByRole("region", { name: "Cells" });

@@ -10,7 +10,7 @@ import { TenantName } from "../routes/tenant-name";
 import { type ApiProblem, ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
 import type { NewToken } from "./api-types";
 import { loadApps, loadCells, loadOverview, loadTokens } from "./load";
-import { quotaChangesFrom } from "./quota-form";
+import { numberFields } from "./number-fields";
 import {
   csrfMatches,
   csrfTokenFor,
@@ -140,9 +140,9 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
     },
     apps: {
       path: "/console/apps",
-      async body(s) {
+      async body(s, { outcome }) {
         if (!s.viewer.tenant) return <PickTenant />;
-        return <Apps data={await loadApps(s.api)} />;
+        return <Apps viewer={s.viewer} data={await loadApps(s.api)} outcome={outcome} />;
       },
     },
     tokens: {
@@ -289,7 +289,7 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
     const form = owner === "spaces" ? `space-quota-${name}` : "tenant-quota";
     return action("overview", form, async (s, fields) => {
       await s.api.send("PATCH", `/v1/${owner}/${encodeURIComponent(name)}/quota`, {
-        json: quotaChangesFrom(fields, Object.keys(formValues(fields))),
+        json: numberFields(fields, Object.keys(formValues(fields))),
         ifMatch: str(fields.etag),
       });
       return `${owner === "spaces" ? "Space" : "Tenant"} ${name}'s quota saved.`;
@@ -297,6 +297,15 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
   };
   app.post("/console/spaces/:name/quota", quotaChange("spaces"));
   app.post("/console/tenants/:name/quota", quotaChange("tenants"));
+
+  app.post("/console/apps/:name/scale", async (c) => {
+    const name = c.req.param("name");
+    return action("apps", `scale-${name}`, async (s, fields) => {
+      const instances = numberFields(fields, ["instances"]).instances;
+      await s.api.send("PATCH", `/v1/apps/${encodeURIComponent(name)}`, { json: { instances } });
+      return `${name} scaled to ${instances} instances.`;
+    })(c);
+  });
 
   app.post(
     "/console/tokens",

@@ -1,5 +1,6 @@
 import type { App, AppEvent, Instance } from "../api-types";
-import { ScrollTable, When } from "./parts";
+import { FormContext, isInvalid, ProblemNote, ScrollTable, When } from "./parts";
+import { type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 export interface AppsData {
   apps: { app: App; instances: Instance[] }[];
@@ -22,8 +23,8 @@ export function usageText(usage: Instance["usage"]): { cpu: string; memory: stri
   };
 }
 
-/** Apps with their instances (state, cell, cpu, memory), then the latest events of all of them. */
-export function Apps({ data }: { data: AppsData }) {
+/** Apps with their instances (state, cell, cpu, memory) and a scale form, then the latest events. */
+export function Apps({ viewer, data, outcome }: { viewer: Viewer; data: AppsData; outcome?: FormOutcome }) {
   return (
     <>
       <h1>Apps</h1>
@@ -40,6 +41,7 @@ export function Apps({ data }: { data: AppsData }) {
             Space {app.space} · {app.state} · {app.instances} × {app.memory_mb} MB memory, {app.disk_mb} MB
             disk · revision {app.revision}
           </p>
+          <ScaleForm viewer={viewer} app={app} outcome={outcome} />
           {instances.length === 0 ? (
             <p class="hint">No instances.</p>
           ) : (
@@ -116,4 +118,35 @@ export function eventDetails(data: Record<string, unknown>): string {
   return Object.entries(data)
     .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(", ");
+}
+
+/** Sets an app's instance count through the API, which admits it against the space's and tenant's quotas. */
+function ScaleForm({ viewer, app, outcome }: { viewer: Viewer; app: App; outcome?: FormOutcome }) {
+  const form = `scale-${app.name}`;
+  const inputId = `${form}-instances`;
+  return (
+    <form
+      method="post"
+      action={`/console/apps/${encodeURIComponent(app.name)}/scale`}
+      class="fields"
+      id={form}
+    >
+      <FormContext viewer={viewer} />
+      <ProblemNote outcome={outcome} form={form} />
+      <div class="field">
+        <label for={inputId}>Instances of {app.name}</label>
+        <input
+          id={inputId}
+          name="instances"
+          inputmode="numeric"
+          autocomplete="off"
+          value={valuesFor(outcome, form)?.instances ?? String(app.instances)}
+          aria-invalid={isInvalid(outcome, form, "instances") ? "true" : undefined}
+        />
+      </div>
+      <div class="field">
+        <button type="submit">Scale {app.name}</button>
+      </div>
+    </form>
+  );
 }

@@ -1,12 +1,12 @@
 /**
- * The body of a quota change from a submitted form: each field the form shows becomes a limit;
- * an empty field is null (unlimited), a whole number becomes a number, anything else is sent as
- * typed so the API's own validation refuses it and names the field.
+ * An API body from a submitted form's numeric fields (quota limits, instances): an empty field is
+ * null (for a limit: unlimited), a whole number becomes a number, anything else is sent as typed
+ * so the API's own validation refuses it and names the field.
  *
  * @example
- * quotaChangesFrom({ memory_mb: "2048", apps: "" }, ["memory_mb", "apps"]) // { memory_mb: 2048, apps: null }
+ * numberFields({ memory_mb: "2048", apps: "" }, ["memory_mb", "apps"]) // { memory_mb: 2048, apps: null }
  */
-export function quotaChangesFrom(
+export function numberFields(
   form: Record<string, unknown>,
   fields: readonly string[],
 ): Record<string, number | string | null> {

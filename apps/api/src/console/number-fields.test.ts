@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { quotaChangesFrom } from "./quota-form";
+import { numberFields } from "./number-fields";
 
-describe("quotaChangesFrom", () => {
+describe("numberFields", () => {
   it("makes numbers of whole numbers, null of empty fields, and leaves the rest for the API to refuse", () => {
     const form = {
       memory_mb: " 2048 ",
@@ -11,7 +11,7 @@ describe("quotaChangesFrom", () => {
       routes: "1.5",
       csrf: "x",
     };
-    expect(quotaChangesFrom(form, ["memory_mb", "apps", "instances", "disk_mb", "routes"])).toEqual({
+    expect(numberFields(form, ["memory_mb", "apps", "instances", "disk_mb", "routes"])).toEqual({
       memory_mb: 2048,
       apps: null,
       instances: -5,
@@ -21,6 +21,6 @@ describe("quotaChangesFrom", () => {
   });
 
   it("leaves out fields the form did not send, so they stay unchanged", () => {
-    expect(quotaChangesFrom({ memory_mb: "1" }, ["memory_mb", "apps"])).toEqual({ memory_mb: 1 });
+    expect(numberFields({ memory_mb: "1" }, ["memory_mb", "apps"])).toEqual({ memory_mb: 1 });
   });
 });
