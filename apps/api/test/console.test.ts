@@ -112,16 +112,22 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
     expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(2048);
     await screenshot(page, tmp, "refused");
 
-    // a stale form: someone changed the quota meanwhile, so If-Match refuses the overwrite
+    // a stale form, by keyboard alone: someone changed the quota meanwhile, so If-Match refuses
     await page.goto(`${url}/console`);
     await expectStatus(
       await t.call("/v1/spaces/dev/quota", { method: "PATCH", token: admin, json: { memory_mb: 3000 } }),
       200,
     );
-    await dev.getByText("Change space dev's quota").click();
-    await dev.getByLabel("Memory (MB)", { exact: true }).fill("1500");
-    await dev.getByRole("button", { name: "Save space dev's quota" }).click();
+    await dev.getByText("Change space dev's quota").focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.id")).toBe("space-quota-dev-memory_mb");
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.type("1500");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/console\/spaces\/dev\/quota$/);
     expect(await textOf(dev.getByRole("alert"))).toContain("Precondition failed");
+    expect(await page.evaluate("document.activeElement.getAttribute('role')")).toBe("alert");
     expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(3000);
 
     // phone width: nothing wider than the screen, the skip link first in the tab order
