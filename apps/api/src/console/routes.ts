@@ -1,44 +1,25 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import type { Child } from "hono/jsx";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ApiEnv } from "../http/env";
 import { tenantById } from "../repo/tenants";
 import { authenticateToken } from "../repo/tokens";
 import type { RouteDeps } from "../routes/deps";
 import { TenantName } from "../routes/tenant-name";
-import { type ApiProblem, ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
+import { ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
 import type { NewToken } from "./api-types";
-import { loadApps, loadCells, loadOverview, loadTokens } from "./load";
 import { numberFields } from "./number-fields";
+import { PAGES, type PageId, renderPage, type Session, signedOut, signInPage } from "./pages";
 import {
   csrfMatches,
   csrfTokenFor,
   endSession,
-  issueSignInCsrf,
   sessionToken,
   setFlash,
   signInCsrfMatches,
   startSession,
-  takeFlash,
 } from "./session";
 import { CONSOLE_CSP } from "./style";
-import { Apps } from "./views/apps";
-import { Cells } from "./views/cells";
-import { Layout } from "./views/layout";
-import { Overview } from "./views/overview";
-import { SignIn } from "./views/sign-in";
-import { Tokens } from "./views/tokens";
-import { consoleHref, type FormOutcome, type Viewer } from "./views/viewer";
-
-/** A signed-in request: who is looking, and the public API acting as them. */
-interface Session {
-  token: string;
-  viewer: Viewer;
-  api: ConsoleApi;
-}
-
-type PageId = "overview" | "apps" | "tokens" | "cells";
+import { consoleHref, type Viewer } from "./views/viewer";
 
 /** Form fields that steer the console, not the API's body. */
 const CONTROL_FIELDS = new Set(["csrf", "tenant", "etag", "idempotency_key"]);
@@ -51,41 +32,6 @@ const securityHeaders: MiddlewareHandler<ApiEnv> = async function consoleSecurit
   c.res.headers.set("Referrer-Policy", "no-referrer");
   c.res.headers.set("X-Frame-Options", "DENY");
 };
-
-/** A whole page as HTML5; `page` is a rendered `Layout` (JSX of synchronous components only). */
-async function htmlPage(
-  c: Context<ApiEnv>,
-  page: string | Promise<string>,
-  status: number,
-): Promise<Response> {
-  return c.html(`<!doctype html>${await page}`, status as ContentfulStatusCode);
-}
-
-function signInPage(c: Context<ApiEnv>, problem?: string, status = 200): Promise<Response> {
-  return htmlPage(
-    c,
-    <Layout title="Sign in">
-      <SignIn csrf={issueSignInCsrf(c)} problem={problem} />
-    </Layout>,
-    status,
-  );
-}
-
-function ProblemPage({ problem }: { problem: ApiProblem }) {
-  return (
-    <div class="problem" role="alert">
-      <strong>{problem.title}:</strong> {problem.detail}
-    </div>
-  );
-}
-
-function PickTenant() {
-  return (
-    <p>
-      Pick a tenant on the <a href="/console">tenants page</a> first.
-    </p>
-  );
-}
 
 function formValues(form: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
@@ -130,77 +76,6 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
     return { token, viewer, api };
   }
 
-  const pages: Record<PageId, { path: string; body(s: Session, extra: PageExtra): Promise<Child> }> = {
-    overview: {
-      path: "/console",
-      async body(s, { outcome }) {
-        const data = await loadOverview(s.api, s.viewer);
-        return <Overview viewer={s.viewer} data={data} outcome={outcome} />;
-      },
-    },
-    apps: {
-      path: "/console/apps",
-      async body(s, { outcome }) {
-        if (!s.viewer.tenant) return <PickTenant />;
-        return <Apps viewer={s.viewer} data={await loadApps(s.api)} outcome={outcome} />;
-      },
-    },
-    tokens: {
-      path: "/console/tokens",
-      async body(s, { outcome, created }) {
-        if (!s.viewer.tenant) return <PickTenant />;
-        const tokens = await loadTokens(s.api, s.viewer);
-        return <Tokens viewer={s.viewer} tokens={tokens} created={created} outcome={outcome} />;
-      },
-    },
-    cells: {
-      path: "/console/cells",
-      async body(s) {
-        return <Cells cells={await loadCells(s.api)} />;
-      },
-    },
-  };
-  const titles: Record<PageId, (viewer: Viewer) => string> = {
-    overview: (v) => (v.tenant ? `Tenant ${v.tenant}` : "Tenants"),
-    apps: () => "Apps",
-    tokens: () => "Tokens",
-    cells: () => "Cells",
-  };
-
-  interface PageExtra {
-    outcome?: FormOutcome;
-    created?: NewToken;
-  }
-
-  async function renderPage(
-    c: Context<ApiEnv>,
-    s: Session,
-    id: PageId,
-    extra: PageExtra,
-    status: number,
-  ): Promise<Response> {
-    let content: Child;
-    try {
-      content = await pages[id].body(s, extra);
-    } catch (error) {
-      if (!(error instanceof ApiRefused)) throw error;
-      if (error.problem.status === 401) {
-        endSession(c);
-        return signInPage(c, "Your token no longer works; sign in again.", 401);
-      }
-      content = <ProblemPage problem={error.problem} />;
-      status = error.problem.status;
-    }
-    const current = id === "overview" && !s.viewer.tenant ? "tenants" : id;
-    return htmlPage(
-      c,
-      <Layout title={titles[id](s.viewer)} viewer={s.viewer} current={current} flash={takeFlash(c)}>
-        {content}
-      </Layout>,
-      status,
-    );
-  }
-
   /**
    * A form post: checks the session and its CSRF token, runs the change through the API, then
    * redirects to `page` with `done`'s message (or answers itself); a refusal re-renders `page`
@@ -227,13 +102,10 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
         const done = await change(s, fields, c);
         if (typeof done !== "string") return done;
         setFlash(c, done);
-        return c.redirect(consoleHref(s.viewer, pages[page].path), 303);
+        return c.redirect(consoleHref(s.viewer, PAGES[page].path), 303);
       } catch (error) {
         if (!(error instanceof ApiRefused)) throw error;
-        if (error.problem.status === 401) {
-          endSession(c);
-          return signInPage(c, "Your token no longer works; sign in again.", 401);
-        }
+        if (error.problem.status === 401) return signedOut(c);
         const outcome = { form, problem: error.problem, values: formValues(fields) };
         return renderPage(c, s, page, { outcome }, error.problem.status);
       }
@@ -245,8 +117,8 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
   app.use("/console", securityHeaders);
   app.use("/console/*", securityHeaders);
 
-  for (const id of Object.keys(pages) as PageId[]) {
-    app.get(pages[id].path, async (c) => {
+  for (const id of Object.keys(PAGES) as PageId[]) {
+    app.get(PAGES[id].path, async (c) => {
       const s = await sessionOf(c, c.req.query("tenant"));
       if (!s) return signInPage(c);
       return renderPage(c, s, id, {}, 200);
