@@ -40,7 +40,8 @@ const HEAD_WIRE_FACTOR = 8;
  * endpoints round-robin, adds X-Forwarded-For/-Proto/-Host and X-Request-Id, retries the next
  * endpoint when one refuses the connection, tunnels upgrades, and answers 404 (unknown route),
  * 502 (no endpoint answered) and 400/431 (malformed request) itself. Heads are parsed from latin1
- * text and forwarded as rewritten text; bodies pass through as bytes. Responses reach clients at
+ * text and forwarded as rewritten text; bodies pass through as bytes. Client and endpoint sockets
+ * are read into one buffer per side, not a new one per read (what outlives a read is copied). Responses reach clients at
  * the end of the event loop's turn. With `maxPipeline` > 1 (off by default: a slow response would
  * hold back the requests queued behind it, and a stalled one is sent again, so an endpoint may see
  * a GET twice), GET/HEAD requests read during one turn reach an endpoint in one write, pipelined
@@ -81,7 +82,7 @@ export function createProxy(options: ProxyOptions): { server: Server; close(): v
     clientIdleMs: options.clientIdleMs ?? 65_000,
   };
   const clients = new Set<ClientConnection>();
-  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+  const server = createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
     const client = new ClientConnection(socket, context);
     clients.add(client);
     socket.once("close", () => clients.delete(client));

@@ -9,10 +9,16 @@ import {
 } from "../http1/request-head";
 import { plainResponse } from "../http1/responses";
 import type { ProxyContext } from "./context";
+import { readDirectly } from "./direct-reads";
 import { Exchange } from "./exchange";
 import type { UpstreamConnection } from "./upstream-connection";
 
 const HEAD_END = Buffer.from("\r\n\r\n");
+/**
+ * Every client connection reads into this one buffer (reads are handled synchronously, one at a
+ * time); what must outlive a read is copied out.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
 /** writes held back past this size are sent at once */
 const OUTBOX_BYTES = 16 * 1024;
 
@@ -50,27 +56,36 @@ export class ClientConnection {
   ) {
     this.ip = socket.remoteAddress ?? "";
     this.lastActive = context.clock.now;
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    // the server accepts sockets paused (pauseOnConnect) so reads can go straight to readBuffer
+    const direct = readDirectly(socket, readBuffer, (bytes) =>
+      this.onData(readBuffer.subarray(0, bytes), true),
+    );
+    if (!direct) socket.on("data", (chunk: Buffer) => this.onData(chunk, false));
     socket.on("end", () => this.onEnd());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.onClose());
+    socket.resume();
   }
 
-  private onData(chunk: Buffer): void {
+  /** `shared`: the bytes are in readBuffer, overwritten by the next read: copy what is kept. */
+  private onData(chunk: Buffer, shared: boolean): void {
     switch (this.state) {
       case "tunnel":
-        this.exchange?.upstream?.forwardFromClient(chunk, this);
+        this.exchange?.upstream?.forwardFromClient(shared ? Buffer.from(chunk) : chunk, this);
         return;
       case "body":
-        if (this.bodySink) this.forwardBody(chunk);
-        else this.buffer(chunk);
+        if (this.bodySink) this.forwardBody(chunk, shared);
+        else this.buffer(shared ? Buffer.from(chunk) : chunk);
         return;
       case "head":
         this.buffered = this.buffered === null ? chunk : Buffer.concat([this.buffered, chunk]);
         this.parseRequests();
+        // an unfinished head, or what came after the one just read
+        if (this.buffered !== null && this.buffered.buffer === readBuffer.buffer)
+          this.buffered = Buffer.from(this.buffered);
         return;
       case "waiting":
-        this.buffer(chunk);
+        this.buffer(shared ? Buffer.from(chunk) : chunk);
         return;
     }
   }
@@ -171,11 +186,12 @@ export class ClientConnection {
     const buffered = this.buffered;
     this.buffered = null;
     this.meter.reset();
-    if (buffered !== null) this.forwardBody(buffered);
+    if (buffered !== null) this.forwardBody(buffered, false);
     if (this.state === "body") this.socket.resume();
   }
 
-  private forwardBody(chunk: Buffer): void {
+  /** `shared`: as for onData */
+  private forwardBody(chunk: Buffer, shared: boolean): void {
     const sink = this.bodySink as UpstreamConnection;
     let end: number;
     try {
@@ -188,13 +204,13 @@ export class ClientConnection {
       return;
     }
     const part = end === -1 ? chunk : chunk.subarray(0, end);
-    const flowing = part.length === 0 || sink.writeBody(part);
+    const flowing = part.length === 0 || sink.writeBody(shared ? Buffer.from(part) : part);
     if (end !== -1) {
       if (this.exchange) this.exchange.requestSent = true;
       this.state = "waiting";
       this.body = undefined;
       this.bodySink = undefined;
-      if (end < chunk.length) this.buffer(chunk.subarray(end));
+      if (end < chunk.length) this.buffer(shared ? Buffer.from(chunk.subarray(end)) : chunk.subarray(end));
     }
     if (!flowing) {
       this.socket.pause();

@@ -49,24 +49,25 @@ export class UpstreamPool {
     this.pending = [];
     const max = now >= this.pipelineAfter ? this.options.maxPipeline : 1;
     let batch: Exchange[] | undefined;
-    // At the connection cap, what finds no connection waits in `pending` until one is free.
-    const send = (exchanges: Exchange[], fresh: boolean) => {
-      const connection = this.connection(fresh);
-      if (connection) connection.send(exchanges);
-      else this.pending.push(...exchanges);
-    };
     for (const exchange of pending) {
       if (exchange.abandoned) continue;
       if (max > 1 && exchange.pipelinable && !exchange.fresh) {
         batch ??= [];
         batch.push(exchange);
         if (batch.length >= max) {
-          send(batch, false);
+          this.send(batch, false);
           batch = undefined;
         }
-      } else send([exchange], exchange.fresh);
+      } else this.send([exchange], exchange.fresh);
     }
-    if (batch) send(batch, false);
+    if (batch) this.send(batch, false);
+  }
+
+  /** At the connection cap, what finds no connection waits in `pending` until one is free. */
+  private send(exchanges: Exchange[], fresh: boolean): void {
+    const connection = this.connection(fresh);
+    if (connection) connection.send(exchanges);
+    else this.pending.push(...exchanges);
   }
 
   release(connection: UpstreamConnection): void {
