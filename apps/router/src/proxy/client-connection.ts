@@ -90,10 +90,13 @@ export class ClientConnection {
     }
   }
 
-  /** holds bytes of the next request while the current one is in flight, within the head limit */
+  /**
+   * Holds bytes of the next request while the current one is in flight; past the head limit the
+   * socket pauses until the response is done (a larger head is read on then).
+   */
   private buffer(chunk: Buffer): void {
     this.buffered = this.buffered === null ? chunk : Buffer.concat([this.buffered, chunk]);
-    if (this.buffered.length > this.context.maxHeadWireBytes) this.socket.pause();
+    if (this.buffered.length > this.context.maxHeadBytes) this.socket.pause();
   }
 
   private parseRequests(): void {
