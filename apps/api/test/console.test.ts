@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CHROMIUM_PATH, describeWith, it } from "@grove/testkit";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { expect, onTestFinished } from "vitest";
+import { csrfTokenFor } from "../src/console/session";
 import { eventually, expectStatus, OPERATOR, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
 
@@ -163,12 +164,24 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
     expect(web.instances).toBe(3);
   });
 
-  it("tokens: a new one is shown once and works, a revoked one stops working", async ({ pg, nats, tmp }) => {
+  it("spaces and tokens: a space made, a taken name refused, a token shown once, one revoked", async ({
+    pg,
+    nats,
+    tmp,
+  }) => {
     const t = await startTestApi(pg, nats);
     const admin = await acme(t);
     const url = await t.serveHttp();
     const page = await (await launchBrowser()).newPage();
     await signIn(page, url, admin);
+
+    await page.locator("#new-space").getByLabel("Name").fill("prod");
+    await page.getByRole("button", { name: "Create space" }).click();
+    await expect.poll(() => textOf(page.getByRole("status"))).toContain("Space prod created.");
+    expect(await page.getByRole("article", { name: "Space prod" }).count()).toBe(1);
+    await page.locator("#new-space").getByLabel("Name").fill("prod");
+    await page.getByRole("button", { name: "Create space" }).click();
+    expect(await textOf(page.locator("#new-space").getByRole("alert"))).toContain("Conflict");
 
     await page.getByRole("link", { name: "Tokens" }).click();
     await page.getByLabel("Name").fill("ci");
@@ -256,7 +269,7 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
     expect(await textOf(devPage.getByRole("alert"))).toContain("operator");
   });
 
-  it("refuses form posts without the session's CSRF token and sign-ins without the form's", async ({
+  it("refuses posts without the session's CSRF token, and shows a developer's crafted post the API's 403", async ({
     pg,
     nats,
   }) => {
@@ -273,6 +286,26 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
     expect(await forged.text()).toContain("did not come from this session");
     await expectStatus(await t.call("/v1/spaces/evil/quota", { token: admin }), 404);
     expect((await post("/console/sign-in", `token=${admin}&csrf=x`, "")).status).toBe(403);
+
+    // the console adds no authorization of its own: a developer's post gets the API's 403 and message
+    const developer = (
+      (await expectStatus(
+        await t.call("/v1/tokens", {
+          method: "POST",
+          token: admin,
+          json: { role: "developer", tenant: "acme" },
+        }),
+        201,
+      )) as { token: string }
+    ).token;
+    const refused = await post(
+      "/console/spaces/dev/quota",
+      `csrf=${csrfTokenFor(developer)}&memory_mb=1`,
+      `grove_console=${developer}`,
+    );
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("this needs a tenant admin or operator token");
+    expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(1024);
     const page = await t.api.app.request("/console", { headers: { cookie: `grove_console=${admin}` } });
     expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(page.headers.get("cache-control")).toBe("no-store");

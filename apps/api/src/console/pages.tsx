@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ApiEnv } from "../http/env";
@@ -130,11 +131,17 @@ export async function renderPage(
     content = <ProblemPage problem={error.problem} />;
     status = error.problem.status;
   }
+  let main = content == null ? "" : String(await content.toString());
+  const { outcome } = extra;
+  // a refusal of a form this viewer is not shown (a crafted post) is shown above the page
+  if (outcome && !main.includes(`id="${outcome.form}-problem"`)) {
+    main = String(await (<ProblemPage problem={outcome.problem} />).toString()) + main;
+  }
   const current = id === "overview" && !s.viewer.tenant ? "tenants" : id;
   return htmlPage(
     c,
     <Layout title={PAGES[id].title(s.viewer)} viewer={s.viewer} current={current} flash={takeFlash(c)}>
-      {content}
+      {raw(main)}
     </Layout>,
     status,
   );
