@@ -23,8 +23,9 @@ import { ExecSessions } from "./exec-sessions";
 import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
-import { shipLines } from "./log-shipper";
+import { publishLogLine, shipLines } from "./log-shipper";
 import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
+import { UsageSampler } from "./usage-sampler";
 
 /** The JetStream object store bucket holding app bits by digest (written by the api). */
 export const BITS_BUCKET = "grove-bits";
@@ -110,7 +111,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     events,
     cellAddress: options.cell.address,
     stackLayers: options.stackLayers,
-    shipLogs: (source, stream, readable, skip) => shipLines(nats, identity, source, stream, readable, skip),
+    shipLogs: (source, stream, readable, skip, gate) =>
+      shipLines(nats, identity, source, stream, readable, skip, gate),
+    logNotice: (source, line) => void publishLogLine(nats, identity, source, "stderr", line),
     log,
   });
 
@@ -169,6 +172,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (restoredExecs > 0) log.info({ execs: restoredExecs }, "took up running execs");
   execs.listen();
 
+  const usage = new UsageSampler(garden);
+  const withContainers = () =>
+    instances
+      .details()
+      .filter((detail) => detail.state === "STARTING" || detail.state === "RUNNING")
+      .map((detail) => detail.instanceId);
+  const usageOf = (instanceId: string) => {
+    const sampled = usage.latest(instanceId);
+    const dropped = instances.logLinesDropped(instanceId);
+    return sampled && dropped !== undefined ? { ...sampled, logLinesDropped: dropped } : sampled;
+  };
+  const sampleUsage = () =>
+    void usage.sample(withContainers()).catch((err) => log.warn({ err }, "usage not sampled"));
+  sampleUsage();
+  const sampling = setInterval(sampleUsage, options.heartbeatMs ?? 5_000);
+
   await syncState();
   let seq = 0;
   const heartbeat = setInterval(() => {
@@ -189,6 +208,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           revision,
           index,
           state,
+          usage: usageOf(instanceId),
         })),
       }),
     );
@@ -221,6 +241,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     instances,
     async close() {
       clearInterval(heartbeat);
+      clearInterval(sampling);
       clearInterval(saveOffsets);
       commands.unsubscribe();
       execs.close();

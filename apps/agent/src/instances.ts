@@ -10,9 +10,11 @@ import type {
 import type { Logger } from "pino";
 import type { BitsCache } from "./bits-cache";
 import { APP_DIR } from "./bits-cache";
+import { cpuSharesFor } from "./cpu-shares";
 import { probe, waitHealthy } from "./health-check";
 import type { InstanceEventPublisher } from "./instance-events";
-import type { LogSource } from "./log-shipper";
+import { LogRateLimiter } from "./log-rate-limit";
+import type { LogGate, LogSource } from "./log-shipper";
 
 const MiB = 1024 * 1024;
 /** Property marking containers this agent owns, so adoption after a restart finds them. */
@@ -47,13 +49,19 @@ export interface InstanceManagerDeps {
   cellAddress: string;
   /** read-only layers a stack adds on the busybox base (e.g. the node runtime); unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
-  /** ships a stream of the instance's output, skipping `skipBytes`; returns a getter of bytes read */
+  /**
+   * ships a stream of the instance's output, skipping `skipBytes` and dropping what `gate` refuses;
+   * returns a getter of bytes read
+   */
   shipLogs(
     source: LogSource,
     stream: "stdout" | "stderr",
     readable: Readable,
     skipBytes: number,
+    gate?: LogGate,
   ): () => number;
+  /** puts a line of the agent's own into the instance's logs (the log-rate limit's notice) */
+  logNotice(source: LogSource, line: string): void;
   log: Logger;
 }
 
@@ -67,7 +75,10 @@ export class CommandFailed extends Error {}
  */
 export class InstanceManager {
   readonly #instances = new Map<string, Instance>();
-  readonly #logReaders = new Map<string, { stdout: () => number; stderr: () => number }>();
+  readonly #logReaders = new Map<
+    string,
+    { stdout: () => number; stderr: () => number; limiter?: LogRateLimiter }
+  >();
   /** starts and stops under way, which close() lets finish so no container is left half made */
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
@@ -127,6 +138,7 @@ export class InstanceManager {
         },
         limits: {
           memory: { limitInBytes: spec.memoryMb * MiB },
+          cpu: { weight: cpuSharesFor(spec.memoryMb) },
           disk: { byteHard: spec.diskMb * MiB },
           pid: { max: 1024 },
         },
@@ -176,6 +188,7 @@ export class InstanceManager {
     }
     await this.deps.garden.destroy(command.instanceId).catch(() => {});
     this.#instances.delete(command.instanceId);
+    this.#logReaders.get(command.instanceId)?.limiter?.close();
     this.#logReaders.delete(command.instanceId);
     if (instance.state !== "CRASHED") this.#emit(instance, { state: "STOPPED", exitCode });
     return { duplicate: false };
@@ -260,6 +273,11 @@ export class InstanceManager {
     return { memoryMb, diskMb, containers };
   }
 
+  /** Log lines the instance's log-rate limit dropped (undefined when it has no limit). */
+  logLinesDropped(instanceId: string): number | undefined {
+    return this.#logReaders.get(instanceId)?.limiter?.dropped;
+  }
+
   /** Bytes of output shipped per instance, persisted by the agent so a restart does not resend them. */
   logOffsets(): Record<string, { stdout: number; stderr: number }> {
     const offsets: Record<string, { stdout: number; stderr: number }> = {};
@@ -285,9 +303,15 @@ export class InstanceManager {
       instanceId: instance.spec.instanceId,
       index: instance.spec.index,
     };
+    const limit = instance.spec.logLinesPerSecond;
+    const limiter =
+      limit === undefined
+        ? undefined
+        : new LogRateLimiter(limit, (line) => this.deps.logNotice(source, line));
     this.#logReaders.set(source.instanceId, {
-      stdout: this.deps.shipLogs(source, "stdout", process.stdout(shippedOutput), stdoutSkip),
-      stderr: this.deps.shipLogs(source, "stderr", process.stderr(shippedOutput), stderrSkip),
+      stdout: this.deps.shipLogs(source, "stdout", process.stdout(shippedOutput), stdoutSkip, limiter),
+      stderr: this.deps.shipLogs(source, "stderr", process.stderr(shippedOutput), stderrSkip, limiter),
+      limiter,
     });
     const exited = process.wait();
     void exited.then(

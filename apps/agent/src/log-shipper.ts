@@ -10,6 +10,11 @@ export interface LogSource {
   index: number;
 }
 
+/** Decides per line whether it goes out (an instance's log-rate limit). */
+export interface LogGate {
+  admit(): boolean;
+}
+
 /**
  * Bytes of log messages a shipper publishes before it waits for the NATS server to have taken
  * them (a flush), so a chatty instance never piles its output up in the agent's memory.
@@ -26,7 +31,7 @@ export const SHIP_FLUSH_BYTES = 256 * 1024;
  * published (every `SHIP_FLUSH_BYTES`), so its memory is bounded. The process itself is never held
  * back by its logs: grove-monitor writes its output to files, and a shipper that falls further
  * behind than the output cap loses what the monitor rotated away (as Loggregator drops rather than
- * blocking apps).
+ * blocking apps). With a `gate`, lines it refuses are dropped (the instance's log-rate limit).
  */
 export function shipLines(
   nats: NatsConnection,
@@ -35,25 +40,14 @@ export function shipLines(
   stream: "stdout" | "stderr",
   readable: Readable,
   skipBytes = 0,
+  gate?: LogGate,
 ): () => number {
-  const subject = subjects.logs(identity.cellId, source.appId, source.instanceId);
   const splitter = new LineSplitter(MAX_LOG_LINE_CHARS);
   let consumed = 0;
   let unflushed = 0;
   const send = (line: string) => {
-    const body = encode(LogLine, {
-      v: 1,
-      cellId: identity.cellId,
-      credential: identity.credential,
-      appId: source.appId,
-      instanceId: source.instanceId,
-      index: source.index,
-      stream,
-      line,
-      at: new Date().toISOString(),
-    });
-    nats.publish(subject, body);
-    unflushed += body.length;
+    if (gate && !gate.admit()) return;
+    unflushed += publishLogLine(nats, identity, source, stream, line);
   };
   void (async () => {
     for await (const chunk of readable as AsyncIterable<Buffer>) {
@@ -75,4 +69,27 @@ export function shipLines(
     // the output was closed under it (instance stopped) or the connection closed: nothing to ship
   });
   return () => consumed;
+}
+
+/** Publishes one line of an instance's output; returns the bytes published. */
+export function publishLogLine(
+  nats: NatsConnection,
+  identity: Pick<CellIdentity, "cellId" | "credential">,
+  source: LogSource,
+  stream: "stdout" | "stderr",
+  line: string,
+): number {
+  const body = encode(LogLine, {
+    v: 1,
+    cellId: identity.cellId,
+    credential: identity.credential,
+    appId: source.appId,
+    instanceId: source.instanceId,
+    index: source.index,
+    stream,
+    line,
+    at: new Date().toISOString(),
+  });
+  nats.publish(subjects.logs(identity.cellId, source.appId, source.instanceId), body);
+  return body.length;
 }

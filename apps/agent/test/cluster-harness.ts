@@ -16,6 +16,14 @@ export interface InstanceView {
   ports: { container_port: number; host_port: number }[];
   crash_count: number;
   reason: string | null;
+  usage: {
+    cpu_percent: number;
+    memory_bytes: number;
+    memory_limit_bytes: number | null;
+    disk_bytes: number;
+    disk_limit_bytes: number | null;
+    log_lines_dropped: number | null;
+  } | null;
 }
 
 /** What a test does as the operator acting in one tenant. */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "./errors";
-import { formatBytes, formatMegabytes, parseCount, parseDuration, parseMegabytes } from "./units";
+import {
+  formatBinary,
+  formatBytes,
+  formatMegabytes,
+  parseCount,
+  parseDuration,
+  parseMegabytes,
+} from "./units";
 
 describe("parseMegabytes", () => {
   it("reads M and G suffixes (any case, optional B/iB) and bare numbers as MiB", () => {
@@ -25,6 +32,11 @@ describe("formatting", () => {
   it("shows whole gigabytes as G and the rest as M", () => {
     expect(formatMegabytes(2048)).toBe("2G");
     expect(formatMegabytes(1536)).toBe("1536M");
+  });
+
+  it("shows usage in binary units, like the limits", () => {
+    expect(formatBinary(47_400_000)).toBe("45.2M");
+    expect(formatBinary(1.5 * 1024 ** 3)).toBe("1.5G");
   });
 
   it("shows bytes with SI units", () => {

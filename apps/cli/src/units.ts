@@ -72,6 +72,12 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${unit}`;
 }
 
+/** A byte count in binary units, as memory and disk limits are shown: `0.5M`, `45.2M`, `1.3G`. */
+export function formatBinary(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib < 1024 ? `${mib.toFixed(1)}M` : `${(mib / 1024).toFixed(1)}G`;
+}
+
 /** A memory size in MiB for people: `256M`, `1G`, `1536M`. */
 export function formatMegabytes(megabytes: number): string {
   return megabytes % 1024 === 0 ? `${megabytes / 1024}G` : `${megabytes}M`;

@@ -1,5 +1,5 @@
 import type { App, Cell, Instance, JoinTokenListing, TokenListing } from "@grove/client";
-import { formatMegabytes } from "./units";
+import { formatBinary, formatMegabytes } from "./units";
 
 /** How long ago an ISO time was, in the largest whole unit: `12s`, `5m`, `3h`, `2d`. */
 export function age(iso: string, now = Date.now()): string {
@@ -28,16 +28,39 @@ export function runningOf(app: App, instances: Instance[]): string {
   return `${running}/${app.state === "started" ? app.instances : 0}`;
 }
 
-export const INSTANCE_HEADERS = ["INDEX", "STATE", "CELL", "ADDRESS", "CRASHES", "SINCE", "REASON"];
+export const INSTANCE_HEADERS = [
+  "INDEX",
+  "STATE",
+  "SINCE",
+  "CPU",
+  "MEMORY",
+  "DISK",
+  "CELL",
+  "ADDRESS",
+  "CRASHES",
+  "REASON",
+];
 
-export function instanceRow(instance: Instance): string[] {
+/** `used of limit` (`cf app`'s memory and disk columns), or `-` before the cell reported it. */
+function usedOf(used: number | undefined, limit: number | null | undefined): string {
+  if (used === undefined) return "-";
+  if (!limit) return formatBinary(used);
+  const mib = limit / (1024 * 1024);
+  return `${formatBinary(used)} of ${Number.isInteger(mib) ? formatMegabytes(mib) : formatBinary(limit)}`;
+}
+
+export function instanceRow(instance: Instance, now = Date.now()): string[] {
+  const usage = instance.usage;
   return [
     String(instance.index),
     instance.state,
+    `${age(instance.since, now)} ago`,
+    usage ? `${usage.cpu_percent.toFixed(1)}%` : "-",
+    usedOf(usage?.memory_bytes, usage?.memory_limit_bytes),
+    usedOf(usage?.disk_bytes, usage?.disk_limit_bytes),
     instance.cell?.name ?? "-",
     addressOf(instance),
     String(instance.crash_count),
-    age(instance.since),
     instance.reason ?? "",
   ];
 }

@@ -2216,7 +2216,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** An app's instances: state, cell, address, crash count, since, and why not running */
+    /** An app's instances: state, cell, address, crash count, since, why not running, and CPU, memory and disk use */
     get: {
       parameters: {
         query?: {
@@ -3732,7 +3732,7 @@ export type components = {
         /** @description null when not counted */
         usage: number | null;
       };
-      /** @description per instance; not enforced yet */
+      /** @description per instance, enforced by agents; usage not counted */
       log_lines_per_second: {
         /** @description null = unlimited */
         limit: number | null;
@@ -3754,7 +3754,7 @@ export type components = {
       disk_mb?: number | null;
       /** @description stored and shown; not counted until routes are their own objects */
       routes?: number | null;
-      /** @description per instance; stored and shown, not yet enforced by agents */
+      /** @description per instance; agents drop the excess (set when an instance starts) */
       log_lines_per_second?: number | null;
     };
     Token: {
@@ -3947,7 +3947,23 @@ export type components = {
       crash_count: number;
       reason: string | null;
       since: string;
+      usage: components["schemas"]["InstanceUsage"];
     };
+    /** @description what the instance uses, as its cell last reported; null unless starting or running */
+    InstanceUsage: {
+      /** @description over the cell's last sampling period; 100 = one core */
+      cpu_percent: number;
+      /** @description charged toward the memory limit (page cache it can drop excluded) */
+      memory_bytes: number;
+      memory_limit_bytes: number | null;
+      /** @description written to the container's own filesystem */
+      disk_bytes: number;
+      disk_limit_bytes: number | null;
+      /** @description by the log-rate limit since the instance started; null without a limit */
+      log_lines_dropped: number | null;
+      /** @description when the cell's heartbeat carrying it arrived */
+      reported_at: string | null;
+    } | null;
     Exec: {
       exec_id: string;
       instance_id: string;

@@ -39,7 +39,7 @@ const quotaLimits = () => ({
   diskMb: integer("disk_mb"),
   /** stored and shown; not counted until routes are their own objects */
   routes: integer("routes"),
-  /** stored and shown; the agent does not enforce it yet */
+  /** sent with start commands (the stricter of tenant and space); agents drop the excess */
   logLinesPerSecond: integer("log_lines_per_second"),
 });
 

@@ -58,6 +58,19 @@ export const RegisterCellReply = defineMessage(
 );
 export type RegisterCellReply = z.output<typeof RegisterCellReply.schema>;
 
+/**
+ * What one instance's container uses, sampled by the agent from its cgroups and disk: CPU over the
+ * last sampling period (100 = one full core), memory counted toward its limit, disk bytes of its
+ * writable layer, and log lines dropped by its log-rate limit since the container started.
+ */
+export const InstanceUsage = z.object({
+  cpuPercent: z.number().nonnegative().max(100_000),
+  memoryBytes: count,
+  diskBytes: count,
+  logLinesDropped: count.optional(),
+});
+export type InstanceUsage = z.infer<typeof InstanceUsage>;
+
 /** One instance as a heartbeat summarises it. */
 export const InstanceSummary = z.object({
   instanceId: id,
@@ -65,6 +78,8 @@ export const InstanceSummary = z.object({
   revision: z.int().positive(),
   index: count,
   state: InstanceState,
+  /** absent until the agent has sampled the instance's container */
+  usage: InstanceUsage.optional(),
 });
 export type InstanceSummary = z.infer<typeof InstanceSummary>;
 

@@ -50,6 +50,12 @@ export const StartInstance = z.object({
   ports: z.array(port).max(32),
   healthCheck: HealthCheck,
   /**
+   * Log lines per second the instance may write (stdout and stderr together); the agent drops the
+   * excess, counts it and says so in the app's logs (0: no lines at all, and no notice). Absent =
+   * unlimited.
+   */
+  logLinesPerSecond: count.optional(),
+  /**
    * Route URIs (gorouter `uris`). Unused: routes are registered by the control plane, never by a
    * cell; kept so commands of an older api still parse.
    */

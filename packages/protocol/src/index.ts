@@ -11,6 +11,7 @@ export {
   CellStateSyncReply,
   InstanceDetail,
   InstanceSummary,
+  InstanceUsage,
   RegisterCellReply,
   RegisterCellRequest,
 } from "./cells";

@@ -123,6 +123,7 @@ async function sendStart(
         diskMb: start.diskMb,
         ports: start.ports,
         healthCheck: HealthCheck.parse(start.healthCheck),
+        logLinesPerSecond: start.logLinesPerSecond,
       },
     });
     if (reply.ok) return "started";

@@ -16,7 +16,7 @@ export const QuotaChangesBody = z
       description: "stored and shown; not counted until routes are their own objects",
     }),
     log_lines_per_second: limit.openapi({
-      description: "per instance; stored and shown, not yet enforced by agents",
+      description: "per instance; agents drop the excess (set when an instance starts)",
     }),
   })
   .partial()
@@ -42,7 +42,7 @@ export const QuotaView = z
     apps: field("apps, started or stopped"),
     disk_mb: field("total disk of started instances, MB"),
     routes: field("not counted yet"),
-    log_lines_per_second: field("per instance; not enforced yet"),
+    log_lines_per_second: field("per instance, enforced by agents; usage not counted"),
     updated_at: z.string().nullable(),
   })
   .openapi("Quota");

@@ -1,8 +1,8 @@
 import { type Database, schema } from "@grove/db";
-import type { InstanceEvent } from "@grove/protocol";
+import type { InstanceEvent, InstanceUsage } from "@grove/protocol";
 import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
 
-const { instances, appliedEvents, apps, appEvents, cells } = schema;
+const { instances, appliedEvents, apps, appEvents, appRevisions, cells } = schema;
 export type InstanceRow = typeof instances.$inferSelect;
 
 /** Why an instance event was not applied. */
@@ -82,7 +82,22 @@ export async function applyInstanceEvent(
 /** One instance as listed for its app. */
 export interface InstanceListing extends InstanceRow {
   cellName: string | null;
+  /** what its cell's last heartbeat reported it uses (null before the first sample) */
+  usage: InstanceUsage | null;
+  /** when that heartbeat arrived */
+  usageAt: Date | null;
+  /** its revision's limits */
+  memoryMb: number | null;
+  diskMb: number | null;
 }
+
+/**
+ * An instance's usage as its cell's last heartbeat (`cells.last_report`) reported it: heartbeats
+ * are stored whole, so usage costs no write of its own.
+ */
+const reportedUsage = sql<InstanceUsage | null>`(
+  select e -> 'usage' from jsonb_array_elements(coalesce(${cells.lastReport} -> 'instances', '[]'::jsonb)) e
+  where e ->> 'instanceId' = ${instances.id}::text limit 1)`;
 
 /** The instances of one tenant's apps; every query filters by the tenant id given at construction. */
 export class TenantInstances {
@@ -98,10 +113,21 @@ export class TenantInstances {
         ? undefined
         : or(gt(instances.index, after[0]), and(eq(instances.index, after[0]), gt(instances.id, after[1])));
     const rows = await this.db
-      .select({ instance: instances, cellName: cells.name })
+      .select({
+        instance: instances,
+        cellName: cells.name,
+        usage: reportedUsage,
+        usageAt: cells.lastHeartbeatAt,
+        memoryMb: appRevisions.memoryMb,
+        diskMb: appRevisions.diskMb,
+      })
       .from(instances)
       .innerJoin(apps, eq(apps.id, instances.appId))
       .leftJoin(cells, eq(cells.id, instances.cellId))
+      .leftJoin(
+        appRevisions,
+        and(eq(appRevisions.appId, instances.appId), eq(appRevisions.revision, instances.revision)),
+      )
       .where(
         and(
           eq(instances.tenantId, this.tenantId),
@@ -113,6 +139,9 @@ export class TenantInstances {
       )
       .orderBy(asc(instances.index), asc(instances.id))
       .limit(limit);
-    return rows.map((row) => ({ ...row.instance, cellName: row.cellName }));
+    return rows.map(({ instance, usage, usageAt, ...rest }) => {
+      const live = usage !== null && (instance.state === "STARTING" || instance.state === "RUNNING");
+      return { ...instance, ...rest, usage: live ? usage : null, usageAt: live ? usageAt : null };
+    });
   }
 }

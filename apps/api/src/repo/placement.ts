@@ -124,15 +124,21 @@ export interface PendingStart {
   ports: number[];
   healthCheck: Record<string, unknown>;
   bitsDigest: string;
+  /** the stricter of the tenant's and the space's log-rate limits, when either sets one */
+  logLinesPerSecond?: number;
 }
 
 /** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
 export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest,
+      least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second
     from instances x
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
+    join apps a on a.id = x.app_id
+    left join tenant_quotas tq on tq.tenant_id = x.tenant_id
+    left join space_quotas sq on sq.space_id = a.space_id
     where x.state = 'PLACED' and x.cell_id is not null and r.bits_digest is not null
       and (x.command_sent_at is null
         or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
@@ -151,6 +157,7 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     ports: r.ports as number[],
     healthCheck: r.health_check as Record<string, unknown>,
     bitsDigest: r.bits_digest as string,
+    logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
   }));
 }
 

@@ -8,6 +8,28 @@ import { TenantApps } from "../repo/apps";
 import { type InstanceListing, TenantInstances } from "../repo/instances";
 import type { RouteDeps } from "./deps";
 
+const MiB = 1024 * 1024;
+
+const InstanceUsageView = z
+  .object({
+    cpu_percent: z.number().openapi({ description: "over the cell's last sampling period; 100 = one core" }),
+    memory_bytes: z
+      .int()
+      .openapi({ description: "charged toward the memory limit (page cache it can drop excluded)" }),
+    memory_limit_bytes: z.int().nullable(),
+    disk_bytes: z.int().openapi({ description: "written to the container's own filesystem" }),
+    disk_limit_bytes: z.int().nullable(),
+    log_lines_dropped: z
+      .int()
+      .nullable()
+      .openapi({ description: "by the log-rate limit since the instance started; null without a limit" }),
+    reported_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "when the cell's heartbeat carrying it arrived" }),
+  })
+  .openapi("InstanceUsage");
+
 export const InstanceView = z
   .object({
     id: z.string(),
@@ -21,6 +43,9 @@ export const InstanceView = z
     crash_count: z.int(),
     reason: z.string().nullable(),
     since: z.string(),
+    usage: InstanceUsageView.nullable().openapi({
+      description: "what the instance uses, as its cell last reported; null unless starting or running",
+    }),
   })
   .openapi("Instance");
 
@@ -37,6 +62,15 @@ function instanceView(row: InstanceListing): z.output<typeof InstanceView> {
     crash_count: row.crashCount,
     reason: row.reason,
     since: row.since.toISOString(),
+    usage: row.usage && {
+      cpu_percent: row.usage.cpuPercent,
+      memory_bytes: row.usage.memoryBytes,
+      memory_limit_bytes: row.memoryMb === null ? null : row.memoryMb * MiB,
+      disk_bytes: row.usage.diskBytes,
+      disk_limit_bytes: row.diskMb === null ? null : row.diskMb * MiB,
+      log_lines_dropped: row.usage.logLinesDropped ?? null,
+      reported_at: row.usageAt?.toISOString() ?? null,
+    },
   };
 }
 
@@ -44,7 +78,8 @@ const list = createRoute({
   method: "get",
   path: "/v1/apps/{name}/instances",
   tags: ["apps"],
-  summary: "An app's instances: state, cell, address, crash count, since, and why not running",
+  summary:
+    "An app's instances: state, cell, address, crash count, since, why not running, and CPU, memory and disk use",
   security: bearerSecurity,
   request: {
     params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),

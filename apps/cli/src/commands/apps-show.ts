@@ -2,11 +2,14 @@ import type { Command } from "commander";
 import { action } from "../context";
 import { appLines, INSTANCE_HEADERS, instanceRow, runningOf } from "../views";
 
-/** `grove apps show NAME`: an app's settings and each instance's state, cell and address. */
+/**
+ * `grove apps show NAME`: an app's settings and, like `cf app`, each instance's state, since, CPU,
+ * memory and disk use against its limits (as its cell last reported), cell and address.
+ */
 export function registerAppsShow(apps: Command): void {
   apps
     .command("show")
-    .description("show an app and its instances (index, state, cell, address, crashes, since)")
+    .description("show an app and its instances (state, since, cpu, memory, disk, cell, address, crashes)")
     .argument("<name>", "app name")
     .action(
       action(async (ctx, name: string) => {
@@ -22,7 +25,11 @@ export function registerAppsShow(apps: Command): void {
         ctx.out.line(`${"running:".padEnd(width)} ${runningOf(app, instances)}`);
         ctx.out.line("");
         if (instances.length === 0) ctx.out.line("no instances");
-        else ctx.out.table(INSTANCE_HEADERS, instances.map(instanceRow));
+        else
+          ctx.out.table(
+            INSTANCE_HEADERS,
+            instances.map((instance) => instanceRow(instance)),
+          );
       }),
     );
 }

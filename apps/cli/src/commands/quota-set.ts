@@ -35,7 +35,7 @@ const FLAGS = [
     key: "logRate",
     field: "log_lines_per_second",
     size: false,
-    help: "log lines per second per instance (stored; not enforced yet)",
+    help: "log lines per second per instance (excess dropped; applies to instances started after)",
   },
 ] as const;
 
