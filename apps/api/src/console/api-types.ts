@@ -14,5 +14,5 @@ export type Tenant = z.output<typeof TenantView>;
 export type Cell = z.output<typeof CellView>;
 export type TokenListing = z.output<typeof TokenListView>;
 export type NewToken = z.output<typeof TokenView>;
-/** An instance, with per-instance usage when the API reports it. */
-export type Instance = z.output<typeof InstanceView> & { usage?: Record<string, number | null> | null };
+/** An instance, with its usage as its cell last reported it (null before that). */
+export type Instance = z.output<typeof InstanceView>;

@@ -13,10 +13,11 @@ export interface AppsData {
 const number = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 
 /** An instance's usage as the API reports it (cpu %, memory), or "not reported". */
-export function usageText(usage: Instance["usage"]): { cpu: string; memory: string } {
+export function usageText(
+  usage: Pick<NonNullable<Instance["usage"]>, "cpu_percent" | "memory_bytes"> | null | undefined,
+): { cpu: string; memory: string } {
   const cpu = usage?.cpu_percent;
-  const memoryMb =
-    usage?.memory_mb ?? (typeof usage?.memory_bytes === "number" ? usage.memory_bytes / 1048576 : null);
+  const memoryMb = typeof usage?.memory_bytes === "number" ? usage.memory_bytes / 1048576 : null;
   return {
     cpu: typeof cpu === "number" ? `${number.format(cpu)}%` : "not reported",
     memory: typeof memoryMb === "number" ? `${number.format(memoryMb)} MB` : "not reported",
