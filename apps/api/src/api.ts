@@ -4,6 +4,7 @@ import { onRejectedMessage } from "@grove/protocol";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import pino, { type Logger } from "pino";
+import { TokenWatch } from "./auth/token-watch";
 import { consumeHeartbeats } from "./cells/heartbeats";
 import { serveRegistrations } from "./cells/register-responder";
 import { serveStateSyncs } from "./cells/state-sync";
@@ -32,6 +33,8 @@ export interface ApiOptions {
   defaultMetrics?: boolean;
   /** how often the leader lock is tried or re-verified (default 2 s) */
   leaderCheckMs?: number;
+  /** how often open streams re-check their token (default 2 s) */
+  tokenRecheckMs?: number;
   /** how long a cell has to answer a start command (default 10 s) */
   commandTimeoutMs?: number;
 }
@@ -65,8 +68,9 @@ export function createApi(options: ApiOptions): Api {
   const desiredStateChanged = () => {
     if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
   };
+  const tokenWatch = new TokenWatch(db, log.child({ component: "api.token-watch" }), options.tokenRecheckMs);
   const app = createHttpApp(
-    { config, db, nc, bits, metrics, authority: options.authority, desiredStateChanged },
+    { config, db, nc, bits, metrics, authority: options.authority, desiredStateChanged, tokenWatch },
     log,
   );
   const subscriptions: Subscription[] = [];
@@ -103,6 +107,7 @@ export function createApi(options: ApiOptions): Api {
     },
     async stop() {
       for (const sub of subscriptions.splice(0)) sub.unsubscribe();
+      tokenWatch.close();
       stopCountingRejections?.();
       await election?.stop();
       election = undefined;

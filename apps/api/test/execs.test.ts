@@ -1,63 +1,20 @@
-import { decodeOrThrow, ExecControl, ExecReply, ExecRequest, encode, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
-import { joinHollowCell } from "./hollow-cell";
+import { startTestApi } from "./harness";
+import { hollowExecs, startedExec } from "./hollow-execs";
 
 /**
  * Routing and tenancy of `grove exec` against a hollow cell that answers exec requests the way an
  * agent does (binding each exec to the tenant that started it). Running real processes is pinned by
  * the agent's cluster test.
  */
-async function setup(t: TestApi) {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
-  const token = ((await expectStatus(res, 201)) as { token: string }).token;
-  const cell = await joinHollowCell(t.nc, token, "a");
-  const acme = await t.tenantWithToken("acme");
-  const other = await t.tenantWithToken("other");
-  await expectStatus(await t.call("/v1/apps", { method: "POST", token: acme, json: webApp() }), 201);
-  const tar = await tarOf({ "app.sh": "httpd" });
-  await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", token: acme, body: tar }), 200);
-  await eventually(async () => (cell.starts.length === 1 ? true : undefined));
-  const start = cell.starts[0] as (typeof cell.starts)[0];
-  const requests: ExecRequest[] = [];
-  const controls: ExecControl[] = [];
-  const sub = t.nc.subscribe(subjects.exec(cell.cellId), {
-    callback: (_e, msg) => {
-      const request = decodeOrThrow(ExecRequest, msg.data);
-      requests.push(request);
-      t.nc.subscribe(subjects.execControl(cell.cellId, request.execId), {
-        callback: (_e2, control) => {
-          const decoded = decodeOrThrow(ExecControl, control.data);
-          controls.push(decoded);
-          const mine = decoded.tenantId === request.tenantId;
-          control.respond(encode(ExecReply, { v: 1, ok: mine, notFound: !mine }));
-        },
-      });
-      msg.respond(encode(ExecReply, { v: 1, ok: true }));
-    },
-  });
-  return {
-    cell,
-    start,
-    acme,
-    other,
-    requests,
-    controls,
-    stop: () => {
-      sub.unsubscribe();
-      cell.stop();
-    },
-  };
-}
-
 describeWith(["root", "postgres", "nats"], "exec routes", () => {
   it("refuses an instance that is not running yet with 409 and a missing index with 404", async ({
     pg,
     nats,
   }) => {
     const t = await startTestApi(pg, nats);
-    const s = await setup(t);
+    const s = await hollowExecs(t);
     const exec = (index: number) =>
       t.call(`/v1/apps/web/instances/${index}/exec`, {
         method: "POST",
@@ -75,17 +32,10 @@ describeWith(["root", "postgres", "nats"], "exec routes", () => {
     nats,
   }) => {
     const t = await startTestApi(pg, nats);
-    const s = await setup(t);
+    const s = await hollowExecs(t);
     await s.cell.report(s.start, "RUNNING");
     const body = { command: ["sh", "-c", "echo hi"], tty: { columns: 80, rows: 24 } };
-    const created = (await eventually(async () => {
-      const res = await t.call("/v1/apps/web/instances/0/exec", {
-        method: "POST",
-        token: s.acme,
-        json: body,
-      });
-      return res.status === 201 ? res.json() : undefined;
-    })) as { exec_id: string; instance_id: string };
+    const created = await startedExec(t, s.acme, body);
     expect(created.instance_id).toBe(s.start.instanceId);
     // the exec id names its cell: controls and output travel only on that cell's subjects
     expect(created.exec_id.startsWith(`${s.cell.cellId}_`)).toBe(true);

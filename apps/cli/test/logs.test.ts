@@ -50,6 +50,32 @@ async function startOf(cell: HollowCell): Promise<StartInstance> {
   return cell.starts[0];
 }
 
+/** `grove logs web -f --json` running, with a way to wait for text on its stdout. */
+function follow(config: string) {
+  const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+  const child = execa(process.execPath, ["--import", "tsx", main, "logs", "web", "-f", "--json"], {
+    env: { PATH: process.env.PATH ?? "", XDG_CONFIG_HOME: config, HOME: config },
+    extendEnv: false,
+    reject: false,
+    buffer: true,
+  });
+  onTestFinished(() => {
+    child.kill("SIGKILL");
+  });
+  let seen = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    seen += chunk.toString();
+  });
+  const waitFor = async (text: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes(text)) {
+      if (Date.now() > deadline) throw new Error(`no "${text}" in grove logs -f output: ${seen}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  return { child, waitFor, seen: () => seen };
+}
+
 describeWith(["root", "postgres", "nats"], "grove logs", () => {
   it("prints an app's recent lines, as text and as NDJSON", async ({ pg, nats }) => {
     const api = await serveApi(pg, nats);
@@ -76,27 +102,7 @@ describeWith(["root", "postgres", "nats"], "grove logs", () => {
     await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
     const app = await runningApp(api, config);
     await app.log("before");
-    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-    const child = execa(process.execPath, ["--import", "tsx", main, "logs", "web", "-f", "--json"], {
-      env: { PATH: process.env.PATH ?? "", XDG_CONFIG_HOME: config, HOME: config },
-      extendEnv: false,
-      reject: false,
-      buffer: true,
-    });
-    onTestFinished(() => {
-      child.kill("SIGKILL");
-    });
-    let seen = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-    });
-    const waitFor = async (text: string) => {
-      const deadline = Date.now() + 15_000;
-      while (!seen.includes(text)) {
-        if (Date.now() > deadline) throw new Error(`no "${text}" in grove logs -f output: ${seen}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    };
+    const { child, waitFor, seen } = follow(config);
     await waitFor('"line":"before"');
     await app.log("after");
     await waitFor('"line":"after"');
@@ -111,11 +117,35 @@ describeWith(["root", "postgres", "nats"], "grove logs", () => {
     clearInterval(flow);
     expect(String(result.stderr)).toBe("");
     expect(result.exitCode).toBe(0);
-    const lines = seen
+    const lines = seen()
       .trim()
       .split("\n")
       .map((l) => (JSON.parse(l) as LogEntry).line);
     expect(lines.slice(0, 2)).toEqual(["before", "after"]);
     expect(lines.slice(2)).toEqual(lines.slice(2).map((_, i) => `more-${i}`));
+  });
+
+  it("-f ends with the reason and a non-zero exit within 5 s of its token being revoked", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    const config = await configHome();
+    await api.operator().createTenant("acme");
+    const issued = await api.operator().createToken({ role: "developer", tenant: "acme" });
+    await grove(["login", "--api", api.url, "--token", issued.token], { config });
+    const app = await runningApp(api, config);
+    await app.log("before");
+    const { child, waitFor } = follow(config);
+    await waitFor('"line":"before"');
+    await api.operator().revokeToken(issued.id);
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const result = await child;
+    clearTimeout(deadline);
+    expect(result.signal).toBeUndefined();
+    expect(String(result.stderr).trim()).toBe(
+      "grove: revoked token: the stream ended (401 Unauthorized); run grove login",
+    );
+    expect(result.exitCode).toBe(1);
   });
 });

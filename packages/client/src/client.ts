@@ -22,6 +22,7 @@ import type {
   LogEntry,
   Page,
   Policy,
+  Problem,
   Quota,
   QuotaChanges,
   Space,
@@ -349,6 +350,7 @@ export class GroveClient {
     );
     if (!body) throw new UnexpectedResponse("the logs response has no body");
     for await (const event of parseEventStream(body, options.signal)) {
+      if (event.event === "error") throw streamEnded(event.data);
       if (event.event !== "log") continue;
       try {
         yield JSON.parse(event.data) as LogEntry;
@@ -384,6 +386,7 @@ export class GroveClient {
     );
     if (!body) throw new UnexpectedResponse("the exec output response has no body");
     for await (const event of parseEventStream(body, options.signal)) {
+      if (event.event === "error") throw streamEnded(event.data);
       let parsed: { stream?: "stdout" | "stderr"; data?: string; exit_code?: number };
       try {
         parsed = JSON.parse(event.data);
@@ -543,4 +546,18 @@ function randomKey(): string {
 
 function idempotent(): { "idempotency-key": string } {
   return { "idempotency-key": randomKey() };
+}
+
+/**
+ * The API ended an open stream with a last `error` event (e.g. its token was revoked): the
+ * problem it carries, as the error a failed request would have been.
+ */
+function streamEnded(data: string): ApiError {
+  try {
+    const problem = JSON.parse(data) as Partial<Problem>;
+    if (typeof problem.status === "number") return new ApiError({ ...problem, status: problem.status });
+  } catch {
+    // not a problem document: said as it is below
+  }
+  return new ApiError({ status: 500, detail: `the stream ended: ${data.slice(0, 200)}` });
 }

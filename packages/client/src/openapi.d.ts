@@ -2300,7 +2300,7 @@ export type paths = {
     };
     /**
      * An app's recent log lines, and with follow=true new ones as they come (server-sent events)
-     * @description Each line is an SSE event `log` whose id is its sequence; reconnect with `Last-Event-ID` to resume.
+     * @description Each line is an SSE event `log` whose id is its sequence; reconnect with `Last-Event-ID` to resume. If the token is revoked or expires while the stream is open, a last event `error` (a 401 problem) ends it.
      */
     get: {
       parameters: {
@@ -2473,7 +2473,7 @@ export type paths = {
     };
     /**
      * An exec's output from its first byte, then its exit code (server-sent events)
-     * @description Events `output` ({stream: stdout|stderr, data: base64}) in order, then one `exit` ({exit_code}), after which the stream ends. Closing the stream before the exit kills the process.
+     * @description Events `output` ({stream: stdout|stderr, data: base64}) in order, then one `exit` ({exit_code}), after which the stream ends. Closing the stream before the exit kills the process, and so does the token being revoked or expiring: a last event `error` (a 401 problem) then ends the stream.
      */
     get: {
       parameters: {

@@ -33,8 +33,8 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-/** Renders a problem+json response for `error` (an `ApiError`, or anything else as a 500). */
-export function problemResponse(c: Context<ApiEnv>, error: ApiError | undefined): Response {
+/** The problem document for `error` (an `ApiError`, or anything else as a 500). */
+export function problemOf(c: Context<ApiEnv>, error: ApiError | undefined): Problem {
   const requestId = c.get("requestId") ?? "";
   const problem: Problem = error
     ? {
@@ -59,6 +59,12 @@ export function problemResponse(c: Context<ApiEnv>, error: ApiError | undefined)
     if (error.entry !== undefined) problem.entry = error.entry;
     if (error.limit !== undefined) problem.limit = error.limit;
   }
+  return problem;
+}
+
+/** Renders a problem+json response for `error` (an `ApiError`, or anything else as a 500). */
+export function problemResponse(c: Context<ApiEnv>, error: ApiError | undefined): Response {
+  const problem = problemOf(c, error);
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
   });

@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Principal, Role } from "../auth/principal";
 import { hashToken } from "../auth/tokens";
 import { NotFound } from "../errors";
@@ -35,6 +35,29 @@ export async function authenticateToken(
   }
   if (row.role === "operator") return { principal: { tokenId: row.id, role: "operator", tenantId: null } };
   return { principal: { tokenId: row.id, role: row.role, tenantId: row.tenantId as string } };
+}
+
+/**
+ * Which of these tokens (by id) no longer hold, and why: revoked, expired, or gone (deleted with
+ * their tenant, reported as "unknown"). Tokens that still hold are not in the map.
+ */
+export async function lapsedTokens(db: Database, ids: string[]): Promise<Map<string, TokenRefusal>> {
+  const lapsed = new Map<string, TokenRefusal>(ids.map((id) => [id, "unknown"]));
+  if (ids.length === 0) return lapsed;
+  const rows = await db
+    .select({
+      id: apiTokens.id,
+      revoked: sql<boolean>`${apiTokens.revokedAt} is not null`,
+      expired: sql<boolean>`coalesce(${apiTokens.expiresAt} <= now(), false)`,
+    })
+    .from(apiTokens)
+    .where(inArray(apiTokens.id, ids));
+  for (const row of rows) {
+    if (row.revoked) lapsed.set(row.id, "revoked");
+    else if (row.expired) lapsed.set(row.id, "expired");
+    else lapsed.delete(row.id);
+  }
+  return lapsed;
 }
 
 /** The principal a bearer token stands for, or undefined for an unknown, revoked or expired token. */

@@ -6,6 +6,7 @@ import { Conflict, NotFound } from "../errors";
 import { attachExec, controlExec, startExec } from "../exec/cell-exec";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
+import { whileTokenHolds } from "../http/token-bound-stream";
 import { TenantApps } from "../repo/apps";
 import { TenantInstances } from "../repo/instances";
 import type { RouteDeps } from "./deps";
@@ -64,7 +65,8 @@ const output = createRoute({
   summary: "An exec's output from its first byte, then its exit code (server-sent events)",
   description:
     "Events `output` ({stream: stdout|stderr, data: base64}) in order, then one `exit` ({exit_code}), " +
-    "after which the stream ends. Closing the stream before the exit kills the process.",
+    "after which the stream ends. Closing the stream before the exit kills the process, and so does " +
+    "the token being revoked or expiring: a last event `error` (a 401 problem) then ends the stream.",
   security: bearerSecurity,
   request: { params: ExecParam },
   responses: {
@@ -156,27 +158,32 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     const attached = await attachExec(deps.nc, execId, tenantId);
     return streamSSE(c, async (stream) => {
       let exited = false;
-      stream.onAbort(() => {
+      // the process lives only as long as its reader: a closed stream or a lapsed token kills it
+      const end = () => {
         attached.close();
         if (!exited)
           void controlExec(deps.nc, execId, tenantId, { type: "signal", signal: "kill" }).catch(() => {});
-      });
-      for await (const event of attached.events) {
-        if (event.type === "exit") {
-          exited = true;
-          await stream.writeSSE({
-            event: "exit",
-            id: String(event.seq),
-            data: JSON.stringify({ exit_code: event.exitCode }),
-          });
-        } else {
-          await stream.writeSSE({
-            event: "output",
-            id: String(event.seq),
-            data: JSON.stringify({ stream: event.stream, data: event.data }),
-          });
+      };
+      stream.onAbort(end);
+      const relay = async () => {
+        for await (const event of attached.events) {
+          if (event.type === "exit") {
+            exited = true;
+            await stream.writeSSE({
+              event: "exit",
+              id: String(event.seq),
+              data: JSON.stringify({ exit_code: event.exitCode }),
+            });
+          } else {
+            await stream.writeSSE({
+              event: "output",
+              id: String(event.seq),
+              data: JSON.stringify({ stream: event.stream, data: event.data }),
+            });
+          }
         }
-      }
+      };
+      await whileTokenHolds(c, stream, deps.tokenWatch, relay, end);
     });
   });
 

@@ -5,6 +5,7 @@ import { AppName } from "../apps/schemas";
 import { tenantIdOf } from "../auth/tenant-scope";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems } from "../http/openapi";
+import { whileTokenHolds } from "../http/token-bound-stream";
 import { tailAppLogs } from "../logs/tail";
 import { InstancePlacements, LogLineVerifier } from "../logs/verify";
 import { TenantApps } from "../repo/apps";
@@ -16,7 +17,8 @@ const logs = createRoute({
   tags: ["apps"],
   summary: "An app's recent log lines, and with follow=true new ones as they come (server-sent events)",
   description:
-    "Each line is an SSE event `log` whose id is its sequence; reconnect with `Last-Event-ID` to resume.",
+    "Each line is an SSE event `log` whose id is its sequence; reconnect with `Last-Event-ID` to resume. " +
+    "If the token is revoked or expires while the stream is open, a last event `error` (a 401 problem) ends it.",
   security: bearerSecurity,
   request: {
     params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
@@ -64,7 +66,13 @@ export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, log
           stream.writeSSE({ event: "log", id: String(entry.seq), data: JSON.stringify(entry) }),
       });
       stream.onAbort(() => void tail.stop());
-      await tail.done;
+      await whileTokenHolds(
+        c,
+        stream,
+        deps.tokenWatch,
+        () => tail.done,
+        () => tail.stop(),
+      );
     });
   });
 }

@@ -168,6 +168,8 @@ export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
     requireTokenManager(principal);
     await revokeApiToken(deps.db, c.req.valid("param").id, principal.tenantId);
     c.get("log").info({ revokedToken: c.req.valid("param").id }, "token revoked");
+    // streams open on this replica end now; other replicas' within their recheck interval
+    await deps.tokenWatch.check();
     return c.body(null, 204);
   });
 }
