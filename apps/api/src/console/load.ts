@@ -30,15 +30,16 @@ export async function loadApps(api: ConsoleApi): Promise<AppsData> {
   const apps = await api.all<App>("/v1/apps");
   const shown = await Promise.all(
     apps.slice(0, APPS_SHOWN).map(async (app) => {
+      const inSpace = `space=${at(app.space)}`;
       const [instances, events] = await Promise.all([
-        api.all<Instance>(`/v1/apps/${at(app.name)}/instances`),
-        api.get<{ items: AppEvent[] }>(`/v1/apps/${at(app.name)}/events?limit=${EVENTS_PER_APP}`),
+        api.all<Instance>(`/v1/apps/${at(app.name)}/instances?${inSpace}`),
+        api.get<{ items: AppEvent[] }>(`/v1/apps/${at(app.name)}/events?${inSpace}&limit=${EVENTS_PER_APP}`),
       ]);
       return { app, instances, events: events.body.items };
     }),
   );
   const events = shown
-    .flatMap(({ app, events }) => events.map((event) => ({ app: app.name, event })))
+    .flatMap(({ app, events }) => events.map((event) => ({ app: app.name, space: app.space, event })))
     .sort((a, b) => b.event.at.localeCompare(a.event.at))
     .slice(0, EVENTS_SHOWN);
   return { apps: shown.map(({ app, instances }) => ({ app, instances })), events, total: apps.length };

@@ -19,10 +19,11 @@ import {
   startSession,
 } from "./session";
 import { CONSOLE_CSP } from "./style";
+import { scaleFormOf } from "./views/apps";
 import { consoleHref, type Viewer } from "./views/viewer";
 
 /** Form fields that steer the console, not the API's body. */
-const CONTROL_FIELDS = new Set(["csrf", "tenant", "etag", "idempotency_key"]);
+const CONTROL_FIELDS = new Set(["csrf", "tenant", "etag", "idempotency_key", "space"]);
 
 const securityHeaders: MiddlewareHandler<ApiEnv> = async function consoleSecurityHeaders(c, next) {
   await next();
@@ -171,11 +172,13 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
   app.post("/console/tenants/:name/quota", quotaChange("tenants"));
 
   app.post("/console/apps/:name/scale", async (c) => {
-    const name = c.req.param("name");
-    return action("apps", `scale-${name}`, async (s, fields) => {
+    const fields = await c.req.parseBody();
+    const app = { name: c.req.param("name"), space: str(fields.space) ?? "default" };
+    return action("apps", scaleFormOf(app), async (s) => {
       const instances = numberFields(fields, ["instances"]).instances;
-      await s.api.send("PATCH", `/v1/apps/${encodeURIComponent(name)}`, { json: { instances } });
-      return `${name} scaled to ${instances} instances.`;
+      const path = `/v1/apps/${encodeURIComponent(app.name)}?space=${encodeURIComponent(app.space)}`;
+      await s.api.send("PATCH", path, { json: { instances } });
+      return `${app.name} scaled to ${instances} instances.`;
     })(c);
   });
 

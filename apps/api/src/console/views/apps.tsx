@@ -5,7 +5,7 @@ import { type FormOutcome, type Viewer, valuesFor } from "./viewer";
 export interface AppsData {
   apps: { app: App; instances: Instance[] }[];
   /** the tenant's latest app events, newest first */
-  events: { app: string; event: AppEvent }[];
+  events: { app: string; space: string; event: AppEvent }[];
   /** how many apps the tenant has (only the first ones are shown in detail) */
   total: number;
 }
@@ -90,18 +90,20 @@ export function Apps({ viewer, data, outcome }: { viewer: Viewer; data: AppsData
             <thead>
               <tr>
                 <th scope="col">When</th>
-                <th scope="col">App</th>
+                <th scope="col">App (space)</th>
                 <th scope="col">Event</th>
                 <th scope="col">Details</th>
               </tr>
             </thead>
             <tbody>
-              {data.events.map(({ app, event }) => (
+              {data.events.map(({ app, space, event }) => (
                 <tr>
                   <td>
                     <When at={event.at} />
                   </td>
-                  <td>{app}</td>
+                  <td>
+                    {app} <span class="hint">({space})</span>
+                  </td>
                   <td>{event.kind}</td>
                   <td>{eventDetails(event.data)}</td>
                 </tr>
@@ -121,9 +123,12 @@ export function eventDetails(data: Record<string, unknown>): string {
     .join(", ");
 }
 
+/** The form id of an app's scale form (app names are unique per space only). */
+export const scaleFormOf = (app: { name: string; space: string }) => `scale-${app.space}-${app.name}`;
+
 /** Sets an app's instance count through the API, which admits it against the space's and tenant's quotas. */
 function ScaleForm({ viewer, app, outcome }: { viewer: Viewer; app: App; outcome?: FormOutcome }) {
-  const form = `scale-${app.name}`;
+  const form = scaleFormOf(app);
   const inputId = `${form}-instances`;
   return (
     <form
@@ -133,6 +138,7 @@ function ScaleForm({ viewer, app, outcome }: { viewer: Viewer; app: App; outcome
       id={form}
     >
       <FormContext viewer={viewer} />
+      <input type="hidden" name="space" value={app.space} />
       <ProblemNote outcome={outcome} form={form} />
       <div class="field">
         <label for={inputId}>Instances of {app.name}</label>
