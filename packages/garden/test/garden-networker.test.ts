@@ -104,4 +104,21 @@ describe.runIf(runtimeAvailable && networkReady)("garden with the CNI networker"
     await garden.destroy(container.handle);
     await expect(access(state.network.netnsPath)).rejects.toThrow();
   });
+
+  it("gives containers no raw sockets: ping fails while TCP works", async () => {
+    const pinger = await garden.create({ handle: "raw-a" });
+    const server = await garden.create({ handle: "raw-b" });
+    const serverIP = (await server.info()).containerIP;
+    const capEff = (await sh(pinger, "grep CapEff /proc/self/status")).stdout.split(/\s+/)[1] ?? "";
+    // bit 13 is CAP_NET_RAW
+    expect((BigInt(`0x${capEff}`) >> 13n) & 1n).toBe(0n);
+    const ping = await sh(pinger, `ping -c 1 -W 1 ${serverIP}; echo "exit=$?"`);
+    expect(ping.stdout).toContain("exit=1");
+    await server.run({ path: "sh", args: ["-c", "echo tcp-ok | nc -l -p 8081"] });
+    const fetched = await sh(
+      pinger,
+      `for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 1 ${serverIP} 8081 </dev/null | grep . && break; sleep 0.2; done`,
+    );
+    expect(fetched.stdout).toBe("tcp-ok\n");
+  });
 });

@@ -42,14 +42,17 @@ const capabilityNames = [
   "CAP_AUDIT_READ",
 ] as const;
 
-/** Guardian's capability set for unprivileged containers. */
+/**
+ * Guardian's capability set for unprivileged containers, less CAP_NET_RAW: network policy knows a
+ * container by its source address, and raw sockets would let it forge packets (and ping is not
+ * worth that). TCP and UDP sockets need no capability.
+ */
 export const unprivilegedCapabilities = [
   "CAP_CHOWN",
   "CAP_DAC_OVERRIDE",
   "CAP_FSETID",
   "CAP_FOWNER",
   "CAP_MKNOD",
-  "CAP_NET_RAW",
   "CAP_SETGID",
   "CAP_SETUID",
   "CAP_SETFCAP",

@@ -1,6 +1,7 @@
 export type { NetworkerConfig } from "./config";
+export type { ControlPlaneService, EgressAllow, EgressRules } from "./egress-rules";
 export * from "./errors";
-export type { CniNetworker } from "./networker";
+export type { CniNetworker, NetworkPolicy } from "./networker";
 export { createNetworker } from "./networker";
 export type { PeerAllow, PeerRules } from "./peer-rules";
 export { NO_PEER_RULES } from "./peer-rules";

@@ -6,11 +6,13 @@ import type { ContainerNetwork, Networker } from "../seams";
 import type { NetInMapping, NetOutRule } from "../types";
 import { type CniNetwork, type CniRequest, cniAdd, cniDel } from "./cni";
 import { type NetworkerConfig, type ResolvedNetworkerConfig, resolveNetworkerConfig } from "./config";
+import { cutFlows } from "./conntrack";
+import { type EgressRules, egressAllows, type Flow, validateEgressRules } from "./egress-rules";
 import { HostExec, runInNetns } from "./host-exec";
-import { formatCidr, formatIPv4 } from "./ipv4";
+import { contains, formatCidr, formatIPv4, parseIPv4 } from "./ipv4";
 import { NETNS_DIR, netnsNameFor, networkId } from "./names";
 import { validateNetOutRules } from "./netout";
-import { NO_PEER_RULES, type PeerRules, validatePeerRules } from "./peer-rules";
+import { NO_PEER_RULES, type PeerRules, peerAllows, validatePeerRules } from "./peer-rules";
 import { addMapping } from "./ports";
 import { requestedAddress } from "./requested-network";
 import { renderRuleset, renderTeardown } from "./ruleset";
@@ -33,6 +35,18 @@ export interface CniNetworker extends Networker {
    * transaction; kept across restarts. Meaningful with `isolateContainers`.
    */
   setPeerRules(rules: PeerRules): Promise<void>;
+  /**
+   * Replaces peer rules and egress together in one nft transaction (kept across restarts), then
+   * cuts the open connections the old policy allowed and the new one does not (conntrack).
+   */
+  setPolicy(policy: NetworkPolicy): Promise<{ flowsCut: number }>;
+}
+
+/** What a cell enforces: peer rules between its containers and where they may go beyond. */
+export interface NetworkPolicy {
+  peers: PeerRules;
+  /** absent: open egress */
+  egress?: EgressRules;
 }
 
 /**
@@ -104,6 +118,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       containers: Object.values(s.containers),
       isolateContainers: cfg.isolateContainers,
       peerRules: s.peerRules ?? NO_PEER_RULES,
+      ...(s.egress ? { egress: s.egress } : {}),
     });
     await host.nft("apply nft ruleset", script);
   }
@@ -129,7 +144,16 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     await host.sysctl(`net.ipv4.conf.${cfg.bridge}.route_localnet`, "1");
     // Bridged container↔container packets meet the forward chain (and the peer rules) only so.
     if (cfg.isolateContainers) await host.sysctl("net.bridge.bridge-nf-call-iptables", "1");
+    if (cfg.isolateContainers) await strictConntrack();
     hostPrepared = true;
+  }
+
+  let conntrackStrict = false;
+  /** A TCP segment of a flow conntrack forgot (a cut one) is not picked up as a new flow. */
+  async function strictConntrack(): Promise<void> {
+    if (conntrackStrict) return;
+    await host.sysctl("net.netfilter.nf_conntrack_tcp_loose", "0");
+    conntrackStrict = true;
   }
 
   function cniRequest(record: ContainerRecord, want?: CniRequest["want"]): CniRequest {
@@ -309,6 +333,43 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
+  /** Whether the policy of `s` lets a flow of a container of this cell through. */
+  function verdict(s: NetworkState, flow: Flow): boolean {
+    const source = parseIPv4(flow.source);
+    const destination = parseIPv4(flow.destination);
+    if (source === undefined || destination === undefined || !contains(cfg.cidr, source)) return false;
+    if (contains(cfg.cidr, destination))
+      return !cfg.isolateContainers || peerAllows(s.peerRules ?? NO_PEER_RULES, flow);
+    return s.egress === undefined || egressAllows(s.egress, flow);
+  }
+
+  async function setPolicy(policy: NetworkPolicy): Promise<{ flowsCut: number }> {
+    validatePeerRules(policy.peers);
+    if (policy.egress) validateEgressRules(policy.egress);
+    return serialize(async () => {
+      const s = await current();
+      const next = cloneState(s);
+      next.peerRules = structuredClone(policy.peers);
+      if (policy.egress) next.egress = structuredClone(policy.egress);
+      else delete next.egress;
+      if (JSON.stringify([s.peerRules, s.egress]) === JSON.stringify([next.peerRules, next.egress]))
+        return { flowsCut: 0 };
+      await strictConntrack();
+      await commit(next);
+      const flowsCut = await cutFlows(host, (flow) => verdict(s, flow) && !verdict(next, flow));
+      log.info(
+        {
+          groups: Object.keys(policy.peers.groups).length,
+          rules: policy.peers.allow.length,
+          egress: policy.egress?.allow.length,
+          flowsCut,
+        },
+        "network policy set",
+      );
+      return { flowsCut };
+    });
+  }
+
   async function destroyAll(): Promise<void> {
     await serialize(async () => {
       const s = await current();
@@ -324,5 +385,5 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
-  return { up, netIn, netOut, stats, down, restore, destroyAll, setPeerRules };
+  return { up, netIn, netOut, stats, down, restore, destroyAll, setPeerRules, setPolicy };
 }

@@ -78,3 +78,19 @@ export function peerRuleLines(rules: PeerRules, bridge: string): { sets: string[
   });
   return { sets, accepts };
 }
+
+/** Whether a peer rule lets `flow` (a connection's original direction) through. */
+export function peerAllows(
+  rules: PeerRules,
+  flow: { protocol: string; source: string; destination: string; destinationPort?: number },
+): boolean {
+  return rules.allow.some(
+    (rule) =>
+      rule.protocol === flow.protocol &&
+      (rules.groups[rule.from] ?? []).includes(flow.source) &&
+      (rules.groups[rule.to] ?? []).includes(flow.destination) &&
+      flow.destinationPort !== undefined &&
+      flow.destinationPort >= rule.ports.start &&
+      flow.destinationPort <= rule.ports.end,
+  );
+}

@@ -1,7 +1,9 @@
 /**
  * The cell's default network policy, in one place so the policy work can change it.
  *
- * - Containers reach the outside world (masqueraded as the cell's address).
+ * - Containers reach the outside world (masqueraded as the cell's address), until the cell is given
+ *   egress rules (`setPolicy`): then only DNS to its resolvers and what the rules allow, with the
+ *   control plane's services refused first (see egress-rules.ts).
  * - Containers do NOT reach the cell host's own services (agent, NATS, Postgres…): anything a
  *   container sends to an address of the host is rejected unless a NetOut rule of that container
  *   accepts it first.

@@ -1,3 +1,4 @@
+import { type EgressRules, egressRuleLines } from "./egress-rules";
 import { netOutStatements } from "./netout";
 import { type PeerRules, peerRuleLines } from "./peer-rules";
 import { OUTBOUND_VERDICT } from "./policy";
@@ -14,6 +15,8 @@ export interface RulesetInput {
   /** containers reach each other only where `peerRules` allow */
   isolateContainers: boolean;
   peerRules: PeerRules;
+  /** where containers may go outside the bridge; absent: anywhere (Garden's open egress) */
+  egress?: EgressRules;
 }
 
 export function egressChain(id: string): string {
@@ -91,12 +94,18 @@ function ipTable(input: RulesetInput): string[] {
         `iifname ${br} oifname ${br} drop`,
       ]
     : [`iifname ${br} oifname ${br} accept`];
+  const egress = input.egress ? egressRuleLines(input.egress, input.bridge) : undefined;
+  const outbound = egress?.forward ?? [`iifname ${br} ${OUTBOUND_VERDICT}`];
+  // with policy, a packet conntrack cannot place (a cut flow's next segment) never gets in anew
+  const invalid = peers || egress ? ["ct state invalid drop"] : [];
   lines.push(
     ...(peers?.sets ?? []),
+    ...(egress?.sets ?? []),
     // Host protection: nothing from a container reaches a host address unless its NetOut accepts it.
     "  chain input {",
     "    type filter hook input priority filter; policy accept;",
     `    iifname ${br} ct state established,related accept`,
+    ...(egress?.input ?? []).map((line) => `    ${line}`),
     ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
     `    iifname ${br} meta l4proto tcp reject with tcp reset`,
     `    iifname ${br} reject with icmp type admin-prohibited`,
@@ -104,10 +113,12 @@ function ipTable(input: RulesetInput): string[] {
     "  chain forward {",
     "    type filter hook forward priority filter; policy accept;",
     "    ct state established,related accept",
+    ...invalid.map((line) => `    ${line}`),
+    ...(egress?.first ?? []).map((line) => `    ${line}`),
     // Container↔container on the bridge (bridged, seen here through br_netfilter).
     ...sameBridge.map((line) => `    ${line}`),
     ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
-    `    iifname ${br} ${OUTBOUND_VERDICT}`,
+    ...outbound.map((line) => `    ${line}`),
     "  }",
     "}",
   );

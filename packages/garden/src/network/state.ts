@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { NetInMapping, NetOutRule } from "../types";
+import type { EgressRules } from "./egress-rules";
 import type { PeerRules } from "./peer-rules";
 
 /** One container's network as persisted; `creating` means up() did not finish (a crash mid-way). */
@@ -26,6 +27,8 @@ export interface NetworkState {
   containers: Record<string, ContainerRecord>;
   /** what isolated containers may reach of each other (absent: nothing) */
   peerRules?: PeerRules;
+  /** where containers may go outside the bridge (absent: anywhere) */
+  egress?: EgressRules;
 }
 
 const FILE = "network.json";
