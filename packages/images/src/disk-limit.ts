@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat, mkdir, open } from "node:fs/promises";
+import { chmod, lchown, lstat, mkdir, open, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { detachLoopDevices, isMountPoint, unmountIfMounted } from "./mounts";
 import { run } from "./run";
@@ -42,6 +42,21 @@ export async function remountLimitedScratch(imageFile: string, mountDir: string)
     ["-t", "ext4", "-o", "loop,noatime", imageFile, mountDir],
     "Check that loop devices work here (modprobe loop; ls /dev/loop-control) and that the kernel has ext4.",
   );
+}
+
+/** ext4's reserved inodes and lost+found, in use on every fresh filesystem. */
+const EXT4_FIRST_FREE_INODE = 11;
+
+/**
+ * What a container wrote to its scratch filesystem, from the filesystem's own counters (ext4
+ * leaves its metadata out of the block count, so an empty one uses a few KiB).
+ */
+export async function scratchUsage(mountDir: string): Promise<{ bytesUsed: number; inodesUsed: number }> {
+  const fs = await statfs(mountDir);
+  return {
+    bytesUsed: (fs.blocks - fs.bfree) * fs.bsize,
+    inodesUsed: Math.max(0, fs.files - fs.ffree - EXT4_FIRST_FREE_INODE),
+  };
 }
 
 /** Unmounts the scratch filesystem and makes sure no loop device still holds its image. */

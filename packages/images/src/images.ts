@@ -5,6 +5,7 @@ import {
   mountLimitedScratch,
   releaseLimitedScratch,
   remountLimitedScratch,
+  scratchUsage,
 } from "./disk-limit";
 import { silentLogger } from "./logger";
 import { unmountIfMounted } from "./mounts";
@@ -222,6 +223,9 @@ export function createImages(options: ImagesOptions): Images {
       } catch {
         return { bytesUsed: 0, inodesUsed: 0 };
       }
+      // A disk-limited layer has a filesystem of its own: its counters answer at once, where a
+      // walk costs a stat per file (agents sample every container every few seconds).
+      if (record.diskImage) return scratchUsage(join(record.upperDir, ".."));
       return treeUsage(record.upperDir);
     },
 
