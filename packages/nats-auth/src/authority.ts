@@ -94,12 +94,25 @@ export function systemAccountJwt(secrets: AuthoritySecrets): Promise<string> {
 }
 
 /**
+ * When the servers' preloaded GROVE account JWT says it was issued (2020-01-01): before any update
+ * the api pushes. A `full` resolver keeps, of two JWTs of an account, the one issued later, also
+ * when a server starts with a preload; a preload issued at start-up would replace the pushed JWT
+ * on disk and bring removed cells' users back after a restart.
+ */
+export const PRELOAD_ISSUED_AT = 1_577_836_800;
+
+/**
  * The GROVE account's JWT: JetStream without limits, and the revoked users. A revocation takes
  * effect on every server (connected users are disconnected) when this JWT is pushed to the system
- * account's `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`.
+ * account's `$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`. `issuedAt` (unix seconds) defaults to now.
  */
-export function accountJwt(secrets: AuthoritySecrets, revocations: Revocations = {}): Promise<string> {
-  return encodeAccount(
+export async function accountJwt(
+  secrets: AuthoritySecrets,
+  revocations: Revocations = {},
+  issuedAt?: number,
+): Promise<string> {
+  const signer = fromSeed(bytes(secrets.operatorSeed));
+  const jwt = await encodeAccount(
     "GROVE",
     fromSeed(bytes(secrets.accountSeed)),
     {
@@ -112,8 +125,26 @@ export function accountJwt(secrets: AuthoritySecrets, revocations: Revocations =
       },
       revocations,
     },
-    { ...opts, signer: fromSeed(bytes(secrets.operatorSeed)) },
+    { ...opts, signer },
   );
+  return issuedAt === undefined ? jwt : reissued(jwt, issuedAt, signer);
+}
+
+/**
+ * The same JWT with `iat` set (the library always stamps now): its id (the SHA-512 of the claims
+ * without it, as the library makes it) and signature made again.
+ */
+async function reissued(jwt: string, iat: number, signer: KeyPair): Promise<string> {
+  const [header = "", body = ""] = jwt.split(".");
+  const { jti: _old, ...claims } = JSON.parse(Buffer.from(body, "base64url").toString()) as {
+    jti: string;
+    iat: number;
+  };
+  claims.iat = iat;
+  const hash = await crypto.subtle.digest("SHA-512", new TextEncoder().encode(JSON.stringify(claims)));
+  const payload = Buffer.from(JSON.stringify({ ...claims, jti: Buffer.from(hash).toString("base64") }));
+  const signed = `${header}.${payload.toString("base64url")}`;
+  return `${signed}.${Buffer.from(signer.sign(new TextEncoder().encode(signed))).toString("base64url")}`;
 }
 
 /** A user JWT of the GROVE account for `userPublicKey` (whose seed its owner keeps). */

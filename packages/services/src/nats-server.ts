@@ -6,6 +6,7 @@ import {
   accountJwt,
   authorityIds,
   operatorJwt,
+  PRELOAD_ISSUED_AT,
   systemAccountJwt,
 } from "@grove/nats-auth";
 import { stopChild, waitForOutput } from "./child";
@@ -96,7 +97,8 @@ export async function natsServerConfig(options: NatsServerConfigOptions): Promis
     `resolver: { type: full, dir: ${json(options.resolverDir)}, allow_delete: false, interval: "2m" }`,
     "resolver_preload: {",
     `  ${ids.systemAccount}: ${json(await systemAccountJwt(authority))}`,
-    `  ${ids.account}: ${json(await accountJwt(authority))}`,
+    // issued long ago, so the revocations the api pushed (kept on the resolver's disk) win over it
+    `  ${ids.account}: ${json(await accountJwt(authority, {}, PRELOAD_ISSUED_AT))}`,
     "}",
     ...(cluster
       ? [

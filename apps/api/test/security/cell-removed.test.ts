@@ -4,6 +4,7 @@ import { createUser } from "@nats-io/nkeys";
 import { jwtAuthenticator } from "@nats-io/transport-node";
 import { expect, onTestFinished } from "vitest";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
+import { joinHollowCell } from "../hollow-cell";
 import { registerRequest } from "../register-cell";
 
 /** Joins a cell with its own NATS user; returns its id and credential (JWT + seed). */
@@ -54,6 +55,46 @@ describeWith(["root", "postgres", "nats"], "a removed cell", () => {
       return page.items[0]?.reason ? page.items[0] : undefined;
     });
     expect(instance).toMatchObject({ state: "UNPLACED", cell: null });
+  });
+
+  it("stays refused after NATS restarts, while another cell still takes commands", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    await eventually(async () => (t.api.isLeader() ? true : undefined));
+    const gone = await joinCell(t, "cell-gone");
+    const res = await t.call("/v1/cells/tokens", { method: "POST", json: { expires_in_seconds: 600 } });
+    const { token } = (await expectStatus(res, 201)) as { token: string };
+    const kept = await joinHollowCell(t.nc, token, "cell-kept", 4096, { ownUser: nats });
+    onTestFinished(() => kept.stop());
+    kept.startHeartbeats(500);
+    await expectStatus(await t.call(`/v1/cells/${gone.cellId}/remove`, { method: "POST" }), 200);
+
+    await nats.restart();
+    await eventually(async () =>
+      (await t.call("/readyz", { token: null })).status === 200 ? true : undefined,
+    );
+    const options = { authenticator: gone.authenticator, inboxPrefix: `_GROVE_INBOX.${gone.cellId}` };
+    await expect(nats.connect("api", { ...options, reconnect: false })).rejects.toThrow(
+      /authorization|revoked/i,
+    );
+
+    // the kept cell (reconnected by itself) gets the start command of a new instance and its answer arrives
+    const dev = await t.tenantWithToken("acme");
+    await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("web") }), 201);
+    const tar = await tarOf({ "app.sh": "httpd" });
+    await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", token: dev, body: tar }), 200);
+    const start = await eventually(async () => kept.starts[0], 30_000, "a start command on the kept cell");
+    await kept.report(start, "RUNNING");
+    await eventually(
+      async () => {
+        const page = (await expectStatus(await t.call("/v1/apps/web/instances", { token: dev }), 200)) as {
+          items: { state: string; cell: { id: string } | null }[];
+        };
+        return page.items[0]?.state === "RUNNING" ? true : undefined;
+      },
+      30_000,
+      "the instance RUNNING",
+    );
+    expect(kept.violations).toEqual([]);
   });
 
   it("cannot be removed by a developer (403) and an unknown cell is 404; nothing changes", async ({
