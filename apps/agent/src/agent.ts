@@ -26,6 +26,7 @@ import { CommandFailed, InstanceManager } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
 import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
 import { UsageSampler } from "./usage-sampler";
+import type { VolumeStore } from "./volume-store";
 
 /** The JetStream object store bucket holding app bits by digest (written by the api). */
 export const BITS_BUCKET = "grove-bits";
@@ -48,6 +49,8 @@ export interface AgentOptions {
   stackLayers(stack: string): Promise<string[]>;
   /** enforces the network policy the api sends (the cell runtime's peer rules) */
   setPeerRules: SetPeerRules;
+  /** the cell's volumes (opened and reattached before the agent starts) */
+  volumes: VolumeStore;
   heartbeatMs?: number;
   /** what app bits may hold; must match the api's (default DEFAULT_ARCHIVE_LIMITS) */
   archiveLimits?: ArchiveLimits;
@@ -111,6 +114,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     events,
     cellAddress: options.cell.address,
     stackLayers: options.stackLayers,
+    volumes: options.volumes,
     shipLogs: (source, stream, readable, skip, gate) =>
       shipLines(nats, identity, source, stream, readable, skip, gate),
     logNotice: (source, line) => void publishLogLine(nats, identity, source, "stderr", line),
@@ -150,7 +154,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           ? instances.start(command)
           : command.type === "stop-instance"
             ? instances.stop(command)
-            : policy.apply(command);
+            : command.type === "remove-volume"
+              ? removeVolume(command.volumeId)
+              : policy.apply(command);
       run.then(
         (result) => reply({ ok: true, duplicate: result.duplicate }),
         (err: Error) => {
@@ -160,6 +166,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       );
     },
   });
+
+  /** Frees a deleted volume's space; refused while an instance here mounts it (the api retries). */
+  async function removeVolume(volumeId: string): Promise<{ duplicate: boolean }> {
+    const holders = instances.mounting(volumeId);
+    if (holders.length > 0)
+      throw new CommandFailed(`volume ${volumeId} is mounted by instance ${holders.join(", ")}`);
+    const present = options.volumes.held().includes(volumeId);
+    await options.volumes.remove(volumeId);
+    return { duplicate: !present };
+  }
 
   const execs = new ExecSessions({
     nats,
@@ -210,6 +226,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           state,
           usage: usageOf(instanceId),
         })),
+        volumes: options.volumes.held(),
       }),
     );
   }, options.heartbeatMs ?? 5_000);

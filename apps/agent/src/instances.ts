@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { Container, Garden, Process } from "@grove/garden";
+import type { BindMount, Container, Garden, Process } from "@grove/garden";
 import type {
   InstanceDetail,
   InstanceState,
@@ -62,6 +62,8 @@ export interface InstanceManagerDeps {
   ): () => number;
   /** puts a line of the agent's own into the instance's logs (the log-rate limit's notice) */
   logNotice(source: LogSource, line: string): void;
+  /** makes (first time) or mounts a volume and answers the directory to bind-mount */
+  volumes: { ensure(id: string, sizeMb: number): Promise<string> };
   log: Logger;
 }
 
@@ -120,6 +122,7 @@ export class InstanceManager {
     const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
     try {
       await this.deps.garden.destroy(spec.instanceId).catch(() => {});
+      const bindMounts = await this.#volumeMounts(spec);
       const layers = [
         ...(await this.deps.stackLayers(spec.stack)),
         await this.deps.bits.layer(spec.bitsDigest),
@@ -143,6 +146,7 @@ export class InstanceManager {
           pid: { max: 1024 },
         },
         netIn: spec.ports.map((port) => ({ hostPort: 0, containerPort: port })),
+        bindMounts,
       });
       instance.container = container;
       const info = await container.info();
@@ -168,6 +172,34 @@ export class InstanceManager {
       await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
       throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The bind mounts of an instance's volumes, each made or mounted on this cell first. A
+   * single-writer volume another live instance here mounts is refused: one writer at a time.
+   */
+  async #volumeMounts(spec: StartInstance): Promise<BindMount[]> {
+    const mounts: BindMount[] = [];
+    for (const volume of spec.volumes) {
+      if (!volume.shared) {
+        const holder = this.mounting(volume.id).find((id) => id !== spec.instanceId);
+        if (holder !== undefined)
+          throw new Error(
+            `volume ${volume.id} is single-writer and instance ${holder} on this cell mounts it`,
+          );
+      }
+      const srcPath = await this.deps.volumes.ensure(volume.id, volume.sizeMb);
+      mounts.push({ srcPath, dstPath: volume.path, mode: volume.readOnly ? "ro" : "rw", origin: "host" });
+    }
+    return mounts;
+  }
+
+  /** The instances on this cell holding a container that mounts volume `volumeId`. */
+  mounting(volumeId: string): string[] {
+    return [...this.#instances.values()]
+      .filter((i) => i.container !== undefined || i.state === "STARTING" || i.state === "RUNNING")
+      .filter((i) => (i.spec.volumes ?? []).some((v) => v.id === volumeId))
+      .map((i) => i.spec.instanceId);
   }
 
   async #stop(command: StopInstance): Promise<{ duplicate: boolean }> {

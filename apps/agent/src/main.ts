@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     },
     stackLayers: runtime.stackLayers,
     setPeerRules: runtime.setPeerRules,
+    volumes,
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
     archiveLimits: archiveLimitsOf(config),
     bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,

@@ -1,5 +1,5 @@
-import { chmod, chown, mkdir, readdir, rm, rmdir } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, mkdir, readdir, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { mountLimitedScratch, releaseLimitedScratch, remountLimitedScratch } from "@grove/images";
 import type { Logger } from "pino";
 
@@ -22,15 +22,26 @@ export interface VolumeStoreOptions {
 export class VolumeStore {
   readonly mountsDir: string;
   private readonly imagesDir: string;
+  /** the volumes on this cell as last seen (what heartbeats report) */
+  private readonly known = new Set<string>();
+  /** per volume, the end of the last make/mount/remove under way: they run one at a time */
+  private readonly busy = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: VolumeStoreOptions) {
     this.mountsDir = join(options.dir, "mounts");
     this.imagesDir = join(options.dir, "images");
   }
 
-  /** Makes the store's directories: the top one root-only (traversable, so runc reaches mounts). */
+  /**
+   * Makes the store's directories: the top one root-only (traversable, so runc reaches mounts).
+   * runc bind-mounts from inside the container's user namespace, as the mapped root: the state
+   * directory above must be traversable too (search only, not listable).
+   */
   async open(): Promise<void> {
     await mkdir(this.imagesDir, { recursive: true, mode: 0o700 });
+    const parent = dirname(this.options.dir);
+    const parentMode = (await stat(parent)).mode & 0o7777;
+    if ((parentMode & 0o001) === 0) await chmod(parent, parentMode | 0o111);
     await mkdir(this.mountsDir, { recursive: true, mode: 0o711 });
     await chmod(this.options.dir, 0o711);
     await chmod(this.imagesDir, 0o700);
@@ -42,17 +53,23 @@ export class VolumeStore {
    */
   async ensure(id: string, sizeMb: number): Promise<string> {
     checkId(id);
+    return this.oneAtATime(id, () => this.make(id, sizeMb));
+  }
+
+  private async make(id: string, sizeMb: number): Promise<string> {
     const image = this.imagePath(id);
     const mountDir = join(this.mountsDir, id);
     const made = await readdir(this.imagesDir).then((names) => names.includes(`${id}.ext4`));
     if (made) {
       await remountLimitedScratch(image, mountDir);
+      this.known.add(id);
       return mountDir;
     }
     await mountLimitedScratch(image, mountDir, sizeMb * 1024 * 1024);
     // ext4's root and lost+found belong to host root; the container's user gets the root
     await chown(mountDir, this.options.ownerId, this.options.ownerId);
     await chmod(mountDir, 0o755);
+    this.known.add(id);
     this.options.log.info({ volumeId: id, sizeMb }, "volume made");
     return mountDir;
   }
@@ -68,17 +85,29 @@ export class VolumeStore {
   /** The ids of the volumes on this cell. */
   async ids(): Promise<string[]> {
     const names = await readdir(this.imagesDir).catch(() => [] as string[]);
-    return names.filter((name) => name.endsWith(".ext4")).map((name) => name.slice(0, -".ext4".length));
+    const ids = names.filter((name) => name.endsWith(".ext4")).map((name) => name.slice(0, -".ext4".length));
+    for (const id of ids) this.known.add(id);
+    return ids;
+  }
+
+  /** The ids of the volumes on this cell as last seen, without I/O (for heartbeats). */
+  held(): string[] {
+    return [...this.known];
   }
 
   /** Unmounts a volume, detaches its loop device and removes its image: its space is free. */
   async remove(id: string): Promise<void> {
     checkId(id);
+    return this.oneAtATime(id, () => this.discard(id));
+  }
+
+  private async discard(id: string): Promise<void> {
     const mountDir = join(this.mountsDir, id);
     await releaseLimitedScratch(this.imagePath(id), mountDir);
     await rm(this.imagePath(id), { force: true });
     // not recursive: should the unmount not have happened, the data stays
     await rmdir(mountDir).catch(() => undefined);
+    this.known.delete(id);
     this.options.log.info({ volumeId: id }, "volume removed");
   }
 
@@ -87,6 +116,17 @@ export class VolumeStore {
     for (const id of await this.ids()) {
       await releaseLimitedScratch(this.imagePath(id), join(this.mountsDir, id));
     }
+  }
+
+  private oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.busy.set(id, next);
+    const forget = () => {
+      if (this.busy.get(id) === next) this.busy.delete(id);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
   private imagePath(id: string): string {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { cellName, createCellRuntime } from "@grove/garden-server";
 import { stopChild, waitForOutput } from "@grove/testkit/services";
 import { pino } from "pino";
+import { VolumeStore } from "../src/volume-store";
 
 const MAIN = join(import.meta.dirname, "../src/main.ts");
 
@@ -16,7 +17,7 @@ export interface CellProcess {
   /** starts the agent process (again, after `kill`) */
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** stops the agent, then destroys its containers, network and cgroups */
+  /** stops the agent, then destroys its containers, network and cgroups, and detaches its volumes */
   remove(): Promise<void>;
 }
 
@@ -81,7 +82,13 @@ export function cellProcess(options: {
         portPool: { start: portStart, end: portStart + 99 },
         log: pino({ level: "silent" }),
       });
-      await runtime.destroyAll();
+      try {
+        await runtime.destroyAll();
+      } finally {
+        // containers held the volumes' mounts; now each mount and loop device goes (images stay in the dir)
+        const log = pino({ level: "silent" });
+        await new VolumeStore({ dir: join(options.stateDir, "volumes"), ownerId: 0, log }).detachAll();
+      }
     },
   };
   return cell;

@@ -1,5 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { type RequestOptions, request } from "node:http";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf } from "@grove/api/testing";
+import { cellName } from "@grove/garden-server";
 import { type RunningRouter, startRouter } from "@grove/router";
 import { makeTempDir, runId, type TestNats, type TestPostgres } from "@grove/testkit";
 import { pino } from "pino";
@@ -130,6 +132,22 @@ function tenantScope(t: TestApi, tenant: string): TenantScope {
   };
 }
 
+/**
+ * SIGKILLs an instance's app processes as the kernel sees them (every process in the container's
+ * pids cgroup but init), like a crash; answers how many there were.
+ */
+export async function killAppProcesses(cell: CellProcess, instanceId: string): Promise<number> {
+  const cgroup = cellName(cell.name.slice(0, 15));
+  const procs = (await readFile(`/sys/fs/cgroup/pids/${cgroup}/${instanceId}/cgroup.procs`, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .slice(1);
+  for (const pid of procs) process.kill(pid, "SIGKILL");
+  return procs.length;
+}
+
 /** Instances per cell name. */
 export function spread(instances: InstanceView[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -137,8 +155,8 @@ export function spread(instances: InstanceView[]): Record<string, number> {
   return counts;
 }
 
-export function httpGet(port: number, host?: string): Promise<{ status: number; body: string }> {
-  return get({ host: "127.0.0.1", port, headers: host ? { host } : {} });
+export function httpGet(port: number, host?: string, path = "/"): Promise<{ status: number; body: string }> {
+  return get({ host: "127.0.0.1", port, path, headers: host ? { host } : {} });
 }
 
 /** GET over a cell's Garden socket, as a Garden client would. */

@@ -1,12 +1,18 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tarOf } from "@grove/api/testing";
-import { cellName } from "@grove/garden-server";
 import { describeWith, it, makeTempDir, runId } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { apiProcess } from "./api-process";
-import { cellProcess } from "./cell-process";
-import { eventually, expectStatus, gardenGet, httpGet, spread, startCluster } from "./cluster-harness";
+import { type CellProcess, cellProcess } from "./cell-process";
+import {
+  eventually,
+  expectStatus,
+  gardenGet,
+  httpGet,
+  killAppProcesses,
+  spread,
+  startCluster,
+} from "./cluster-harness";
 
 describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real cells", () => {
   it("places 4 instances 2/2, serves them directly and through the router, keeps them across an agent kill -9, and stops routing at once on delete", async ({
@@ -59,17 +65,7 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
     await c.pushWeb("crashy", 1);
     const [first] = await c.running("crashy", 1);
     const cell = c.cells.find((x) => x.name === first?.cell?.name);
-    // the app's processes, as the kernel sees them: every process in the container's cgroup but init
-    const procs = (
-      await readFile(`/sys/fs/cgroup/pids/${cellCgroup(cell?.name)}/${first?.id}/cgroup.procs`, "utf8")
-    )
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .sort((a, b) => a - b)
-      .slice(1);
-    expect(procs.length).toBeGreaterThan(0);
-    for (const pid of procs) process.kill(pid, "SIGKILL");
+    expect(await killAppProcesses(cell as CellProcess, first?.id as string)).toBeGreaterThan(0);
     const replacement = await eventually(async () => {
       const up = (await c.instances("crashy")).filter((i) => i.state === "RUNNING" && i.id !== first?.id);
       return up.length === 1 ? up[0] : undefined;
@@ -162,8 +158,3 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real
     }
   });
 });
-
-/** The cgroup parent of a test cell (its bridge is named like the cell). */
-function cellCgroup(name: string | undefined): string {
-  return cellName((name ?? "").slice(0, 15));
-}

@@ -118,6 +118,35 @@ export class SecretShownOnce extends ApiError {
   readonly title = "Secret shown once";
 }
 
+/**
+ * A change a single-writer volume does not allow (a second instance or a second app mounting
+ * it); nothing was changed.
+ */
+export class SingleWriterVolume extends ApiError {
+  readonly status = 422;
+  readonly slug = "single-writer-volume";
+  readonly title = "Single-writer volume";
+}
+
+/** What still uses a volume a delete was refused for. */
+export interface VolumeUsers {
+  apps: string[];
+  instances: { app: string; index: number; id: string; state: string; cell: string | null }[];
+}
+
+/** A volume that apps mount or instances still hold cannot be deleted; nothing was changed. */
+export class VolumeInUse extends ApiError {
+  readonly status = 409;
+  readonly slug = "volume-in-use";
+  readonly title = "Volume in use";
+  constructor(
+    detail: string,
+    readonly usedBy: VolumeUsers,
+  ) {
+    super(detail);
+  }
+}
+
 /** A dependency (Postgres, NATS) is unreachable. */
 export class Unavailable extends ApiError {
   readonly status = 503;

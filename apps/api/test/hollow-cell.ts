@@ -35,6 +35,12 @@ export interface HollowCell {
   stops: string[];
   /** apply-policy commands received, oldest first */
   policies: ApplyPolicy[];
+  /** ids of the volumes start commands "made" here and no remove-volume removed (heartbeats report them) */
+  volumes: Set<string>;
+  /** ids of remove-volume commands received */
+  removedVolumes: string[];
+  /** every start and stop received, in order: `start:<instance>` / `stop:<instance>` */
+  commands: string[];
   /** instances started and not stopped since */
   running(): StartInstance[];
   /** Sends one heartbeat listing the running instances (as RUNNING). */
@@ -103,16 +109,27 @@ export async function joinHollowCell(
   const starts: StartInstance[] = [];
   const stops: string[] = [];
   const policies: ApplyPolicy[] = [];
+  const volumes = new Set<string>();
+  const removedVolumes: string[] = [];
+  const commands: string[] = [];
   const live = new Map<string, StartInstance>();
   const sub = nc.subscribe(subjects.commands(cellId), {
     callback: (_err, msg) => {
       const { command } = decodeOrThrow(CellCommand, msg.data, msg.subject);
       if (command.type === "start-instance") {
-        if (!live.has(command.instanceId)) starts.push(command);
+        if (!live.has(command.instanceId)) {
+          starts.push(command);
+          commands.push(`start:${command.instanceId}`);
+        }
         live.set(command.instanceId, command);
+        for (const volume of command.volumes) volumes.add(volume.id);
       } else if (command.type === "stop-instance") {
         stops.push(command.instanceId);
+        commands.push(`stop:${command.instanceId}`);
         live.delete(command.instanceId);
+      } else if (command.type === "remove-volume") {
+        removedVolumes.push(command.volumeId);
+        volumes.delete(command.volumeId);
       } else policies.push(command);
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
@@ -137,6 +154,7 @@ export async function joinHollowCell(
           index: s.index,
           state: "RUNNING" as const,
         })),
+        volumes: [...volumes],
       }),
     );
   const js = jetstream(nc);
@@ -150,6 +168,9 @@ export async function joinHollowCell(
     starts,
     stops,
     policies,
+    volumes,
+    removedVolumes,
+    commands,
     running: () => [...live.values()],
     heartbeat,
     startHeartbeats(intervalMs) {

@@ -57,6 +57,8 @@ describeWith(["root", "postgres", "nats"], "tenant quotas", () => {
       disk_mb: { limit: null, usage: 2048 },
       routes: { limit: null, usage: null },
       log_lines_per_second: { limit: null, usage: null },
+      volumes: { limit: null, usage: 0 },
+      volume_mb: { limit: null, usage: 0 },
       updated_at: null,
     });
 

@@ -1,5 +1,6 @@
 import type { App, Cell, Instance, JoinTokenListing, TokenListing } from "@grove/client";
 import { formatBinary, formatMegabytes } from "./units";
+import { formatVolumeMount } from "./volume-flag";
 
 /** How long ago an ISO time was, in the largest whole unit: `12s`, `5m`, `3h`, `2d`. */
 export function age(iso: string, now = Date.now()): string {
@@ -79,6 +80,7 @@ export function appLines(app: App): [string, string][] {
     ["command", app.command],
     ["ports", app.ports.join(", ")],
     ["health check", check.type === "http" ? `http:${check.path}` : check.type],
+    ["volumes", app.volumes.length === 0 ? "none" : app.volumes.map(formatVolumeMount).join(", ")],
     ["bits", app.bits_digest ?? "(none uploaded)"],
   ];
 }

@@ -1,6 +1,9 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Volume } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { configHome, grove, serveApi } from "./harness";
 
 describeWith(["postgres", "nats"], "grove volumes", () => {
@@ -22,9 +25,9 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     ).toBe(0);
 
     const listed = await grove(["volumes", "list"], { config: acme });
-    expect(listed.stdout).toMatch(/^NAME\s+SIZE\s+SHARED\s+CELL$/m);
-    expect(listed.stdout).toMatch(/^cache\s+64M\s+yes\s+-$/m);
-    expect(listed.stdout).toMatch(/^uploads\s+1G\s+no\s+-$/m);
+    expect(listed.stdout).toMatch(/^NAME\s+SPACE\s+SIZE\s+SHARED\s+CELL$/m);
+    expect(listed.stdout).toMatch(/^cache\s+default\s+64M\s+yes\s+-$/m);
+    expect(listed.stdout).toMatch(/^uploads\s+default\s+1G\s+no\s+-$/m);
     const shown = await grove(["volumes", "show", "uploads"], { config: acme });
     expect(shown.stdout).toMatch(/^size:\s+1G$/m);
 
@@ -45,5 +48,46 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     );
     const after = await grove(["volumes", "list", "--json"], { config: acme });
     expect(after.json<Volume[]>().map((v) => v.name)).toEqual(["uploads"]);
+  }, 180_000);
+
+  it("push --volume mounts a volume; scaling a single-writer app and deleting a volume in use say why; quota shows volumes", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    const config = await configHome();
+    await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
+    const dir = await mkdtemp(join(tmpdir(), "grove-vol-app-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, "index.html"), "hi\n");
+    expect((await grove(["volumes", "create", "data", "--size", "64M"], { config })).exitCode).toBe(0);
+
+    const bad = await grove(["push", dir, "--name", "web", "--command", "httpd", "--volume", "data"], {
+      config,
+    });
+    expect(bad.errorLines).toEqual(['grove: invalid --volume "data": use NAME:/PATH or NAME:/PATH:ro']);
+    const missing = await grove(
+      ["push", dir, "--name", "web", "--command", "httpd", "--volume", "nope:/data", "--detach"],
+      { config },
+    );
+    expect(missing.exitCode).toBe(1);
+    expect(missing.errorLines.at(-1)).toMatch(/^grove: no volume nope.*404/);
+    const pushed = await grove(
+      ["push", dir, "--name", "web", "--command", "httpd", "--volume", "data:/data", "--detach"],
+      { config },
+    );
+    expect(pushed.exitCode).toBe(0);
+    expect((await grove(["apps", "show", "web"], { config })).stdout).toMatch(/^volumes:\s+data:\/data$/m);
+
+    const scaled = await grove(["scale", "web", "-i", "2"], { config });
+    expect(scaled.exitCode).toBe(1);
+    expect(scaled.errorLines).toHaveLength(1);
+    expect(scaled.errorLines[0]).toMatch(/volume data is single-writer .*cannot run 2 instances.*422/);
+    const inUse = await grove(["volumes", "delete", "data"], { config });
+    expect(inUse.errorLines[0]).toMatch(/volume data is in use: mounted by app web.*409/);
+
+    const quota = await grove(["quota"], { config });
+    expect(quota.stdout).toMatch(/^volumes\s+1\s+unlimited$/m);
+    expect(quota.stdout).toMatch(/^volume storage\s+64M\s+unlimited$/m);
   }, 180_000);
 });

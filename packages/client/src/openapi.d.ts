@@ -1127,7 +1127,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description the change would exceed a quota; nothing changed */
+        /** @description the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); nothing changed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -1356,7 +1356,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description the change would exceed a quota; nothing changed */
+        /** @description the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); nothing changed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -1743,7 +1743,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** List the tenant's volumes by name */
+    /** List the tenant's volumes by name (of one space with ?space=) */
     get: {
       parameters: {
         query?: {
@@ -1751,6 +1751,7 @@ export type paths = {
           limit?: number;
           /** @description next_cursor of the previous page */
           cursor?: string;
+          space?: string;
         };
         header?: never;
         path?: never;
@@ -1809,7 +1810,7 @@ export type paths = {
       };
     };
     put?: never;
-    /** Create a volume of the tenant (made on a cell when an instance first mounts it) */
+    /** Create a volume in a space of the tenant (made on a cell when an instance first mounts it) */
     post: {
       parameters: {
         query?: never;
@@ -1873,6 +1874,15 @@ export type paths = {
         };
         /** @description conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description the change would exceed a quota; nothing changed */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -1956,7 +1966,7 @@ export type paths = {
     };
     put?: never;
     post?: never;
-    /** Delete a volume and its data */
+    /** Delete a volume and its data, freeing its space on its cell (refused while in use) */
     delete: {
       parameters: {
         query?: never;
@@ -3685,6 +3695,17 @@ export type components = {
         setting: string;
         max: number;
       };
+      /** @description for volume-in-use: the apps mounting the volume and the instances holding it */
+      used_by?: {
+        apps: string[];
+        instances: {
+          app: string;
+          index: number;
+          id: string;
+          state: string;
+          cell: string | null;
+        }[];
+      };
     };
     Quota: {
       tenant: string;
@@ -3739,6 +3760,20 @@ export type components = {
         /** @description null when not counted */
         usage: number | null;
       };
+      /** @description volumes, mounted or not */
+      volumes: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
+      /** @description total size of the volumes, MB */
+      volume_mb: {
+        /** @description null = unlimited */
+        limit: number | null;
+        /** @description null when not counted */
+        usage: number | null;
+      };
       updated_at: string | null;
     };
     QuotaChanges: {
@@ -3756,6 +3791,10 @@ export type components = {
       routes?: number | null;
       /** @description per instance; agents drop the excess (set when an instance starts) */
       log_lines_per_second?: number | null;
+      /** @description volumes, mounted or not */
+      volumes?: number | null;
+      /** @description total size of the volumes, MB */
+      volume_mb?: number | null;
     };
     Token: {
       id: string;
@@ -3817,6 +3856,7 @@ export type components = {
       disk_mb: number;
       ports: number[];
       health_check: components["schemas"]["HealthCheck"];
+      volumes: components["schemas"]["AppVolumeMount"][];
       bits_digest: string | null;
       created_at: string;
       updated_at: string;
@@ -3849,6 +3889,11 @@ export type components = {
           interval_ms?: number;
           start_timeout_ms?: number;
         };
+    AppVolumeMount: {
+      name: string;
+      path: string;
+      read_only: boolean;
+    };
     CreateApp: {
       /** @example web */
       name: string;
@@ -3878,6 +3923,18 @@ export type components = {
        */
       ports?: number[];
       health_check?: components["schemas"]["HealthCheck"];
+      /**
+       * @description volumes of the app's space every instance mounts (single-writer ones: one instance)
+       * @default []
+       */
+      volumes?: components["schemas"]["VolumeMount"][];
+    };
+    VolumeMount: {
+      name: string;
+      /** @example /data */
+      path: string;
+      /** @default false */
+      read_only?: boolean;
     };
     UpdateApp: {
       stack?: string;
@@ -3890,6 +3947,8 @@ export type components = {
       disk_mb?: number;
       ports?: number[];
       health_check?: components["schemas"]["HealthCheck"];
+      /** @description volumes of the app's space every instance mounts (single-writer ones: one instance) */
+      volumes?: components["schemas"]["VolumeMount"][];
     };
     AppEvent: {
       id: number;
@@ -3902,6 +3961,7 @@ export type components = {
     };
     Volume: {
       name: string;
+      space: string;
       size_mb: number;
       shared: boolean;
       /** @description the cell its data lives on; null until first mounted */
@@ -3911,6 +3971,12 @@ export type components = {
     CreateVolume: {
       /** @example uploads */
       name: string;
+      /**
+       * @description the space whose apps may mount it
+       * @default default
+       * @example default
+       */
+      space?: string;
       /**
        * @description size in MB, enforced by the kernel
        * @example 1024

@@ -41,6 +41,10 @@ const quotaLimits = () => ({
   routes: integer("routes"),
   /** sent with start commands (the stricter of tenant and space); agents drop the excess */
   logLinesPerSecond: integer("log_lines_per_second"),
+  /** volumes, mounted or not */
+  volumes: integer("volumes"),
+  /** the total size of the volumes, MB */
+  volumeMb: integer("volume_mb"),
 });
 
 /**
@@ -61,7 +65,7 @@ export const tenantQuotas = pgTable(
   (t) => [
     check(
       "tenant_quotas_not_negative",
-      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}), 0) >= 0`,
+      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}, ${t.volumes}, ${t.volumeMb}), 0) >= 0`,
     ),
   ],
 );
@@ -103,7 +107,7 @@ export const spaceQuotas = pgTable(
   (t) => [
     check(
       "space_quotas_not_negative",
-      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}), 0) >= 0`,
+      sql`coalesce(least(${t.memoryMb}, ${t.instanceMemoryMb}, ${t.instances}, ${t.apps}, ${t.diskMb}, ${t.routes}, ${t.logLinesPerSecond}, ${t.volumes}, ${t.volumeMb}), 0) >= 0`,
     ),
   ],
 );
@@ -209,6 +213,17 @@ export const idempotencyKeys = pgTable(
 export const appState = pgEnum("app_state", ["started", "stopped"]);
 
 /**
+ * A volume an app's instances mount: which (by id, so a later namesake cannot take its place; the
+ * name is kept for views, volumes are never renamed), where, and whether read-only.
+ */
+export interface VolumeMount {
+  volumeId: string;
+  name: string;
+  path: string;
+  readOnly: boolean;
+}
+
+/**
  * Apps: the desired state. `revision` counts changes of what runs (bits, command, env, memory,
  * disk, ports, stack, health check); `version` counts every change of the row and backs the ETag.
  */
@@ -234,6 +249,8 @@ export const apps = pgTable(
     ports: integer("ports").array().notNull().default(sql`'{}'::integer[]`),
     healthCheck: jsonb("health_check").$type<Record<string, unknown>>().notNull(),
     bitsDigest: text("bits_digest"),
+    /** the volumes every instance mounts (part of the revision) */
+    volumes: jsonb("volumes").$type<VolumeMount[]>().notNull().default([]),
     state: appState("state").notNull().default("started"),
     /** bumped by restart: instances older than this are replaced */
     restartedAt: timestamp("restarted_at", { withTimezone: true }),
@@ -262,6 +279,7 @@ export const appRevisions = pgTable(
     ports: integer("ports").array().notNull(),
     healthCheck: jsonb("health_check").$type<Record<string, unknown>>().notNull(),
     bitsDigest: text("bits_digest"),
+    volumes: jsonb("volumes").$type<VolumeMount[]>().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.appId, t.revision] })],
@@ -355,8 +373,9 @@ export const appliedEvents = pgTable("applied_events", {
 });
 
 /**
- * Volumes: named, sized storage of one tenant. `cellId` is null until the agent of the cell where
- * the first instance mounting it landed reports having made it; from then on it lives there.
+ * Volumes: named, sized storage of one tenant's space (names are unique in the tenant). `cellId` is
+ * null until placement puts the first instance mounting it on a cell (whose agent makes it there);
+ * from then on it lives there.
  */
 export const volumes = pgTable(
   "volumes",
@@ -365,6 +384,9 @@ export const volumes = pgTable(
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
+    spaceId: uuid("space_id")
+      .notNull()
+      .references(() => spaces.id),
     name: text("name").notNull(),
     sizeMb: integer("size_mb").notNull(),
     /** several instances (on its cell) may mount it; otherwise one at a time */

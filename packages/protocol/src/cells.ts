@@ -95,6 +95,8 @@ export const CellHeartbeat = defineMessage(
     capacity: Resources,
     available: Resources,
     instances: z.array(InstanceSummary).max(10_000),
+    /** the ids of the volumes whose data is on this cell (absent from older agents) */
+    volumes: z.array(id).max(10_000).default([]),
   }),
 );
 export type CellHeartbeat = z.output<typeof CellHeartbeat.schema>;

@@ -32,6 +32,27 @@ export type HealthCheck = z.output<typeof HealthCheck>;
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * A volume an instance mounts: made on the cell (an ext4 image of `sizeMb`) the first time, kept
+ * across instances. A single-writer volume (`shared` false) is mounted by one instance at a time.
+ */
+export const InstanceVolume = z.object({
+  id,
+  sizeMb: z
+    .int()
+    .positive()
+    .max(1024 * 1024),
+  shared: z.boolean(),
+  /** where in the container: absolute, plain segments */
+  path: z
+    .string()
+    .max(256)
+    .regex(/^(\/[A-Za-z0-9._-]+)+$/, "must be an absolute path")
+    .refine((path) => !path.split("/").some((s) => s === "." || s === ".."), "must not contain . or .."),
+  readOnly: z.boolean(),
+});
+export type InstanceVolume = z.output<typeof InstanceVolume>;
+
 /** Start one instance of an app revision. Idempotent per `instanceId` + `revision`. */
 export const StartInstance = z.object({
   type: z.literal("start-instance"),
@@ -60,6 +81,8 @@ export const StartInstance = z.object({
    * cell; kept so commands of an older api still parse.
    */
   routes: z.array(z.string().min(1).max(1024)).max(100).default([]),
+  /** volumes to mount (absent from an older api's commands: none) */
+  volumes: z.array(InstanceVolume).max(8).default([]),
 });
 export type StartInstance = z.output<typeof StartInstance>;
 
@@ -71,6 +94,13 @@ export const StopInstance = z.object({
 });
 export type StopInstance = z.output<typeof StopInstance>;
 
+/**
+ * Remove a volume from the cell: unmount it, detach its loop device and delete its image, freeing
+ * its space. Refused while an instance on the cell mounts it; removing a missing volume succeeds.
+ */
+export const RemoveVolume = z.object({ type: z.literal("remove-volume"), volumeId: id });
+export type RemoveVolume = z.output<typeof RemoveVolume>;
+
 /** api → agent on `subjects.commands(cellId)` (request/reply). */
 export const CellCommand = defineMessage(
   "cells.command",
@@ -78,7 +108,7 @@ export const CellCommand = defineMessage(
     v: versionField,
     /** Correlates the api's and the agent's logs of one command; not used for deduplication. */
     requestId: id.optional(),
-    command: z.discriminatedUnion("type", [StartInstance, StopInstance, ApplyPolicy]),
+    command: z.discriminatedUnion("type", [StartInstance, StopInstance, ApplyPolicy, RemoveVolume]),
   }),
 );
 export type CellCommand = z.output<typeof CellCommand.schema>;
@@ -100,8 +130,11 @@ export type CommandReply = z.output<typeof CommandReply.schema>;
  * The key under which an agent deduplicates commands: a retried start of the same instance revision
  * must never create a second container, and a retried stop is harmless.
  */
-export function commandIdempotencyKey(command: StartInstance | StopInstance | ApplyPolicy): string {
+export function commandIdempotencyKey(
+  command: StartInstance | StopInstance | ApplyPolicy | RemoveVolume,
+): string {
   if (command.type === "start-instance") return `start:${command.instanceId}:${command.revision}`;
   if (command.type === "stop-instance") return `stop:${command.instanceId}`;
+  if (command.type === "remove-volume") return `remove-volume:${command.volumeId}`;
   return `policy:${command.version}`;
 }

@@ -34,6 +34,7 @@ export const heartbeat: MessageInputOf<typeof CellHeartbeat> = {
   capacity: { memoryMb: 16384, diskMb: 65536, containers: 250 },
   available: { memoryMb: 8192, diskMb: 60000, containers: 240 },
   instances: [{ instanceId: "i-1", appId: "app-1", revision: 2, index: 0, state: "RUNNING" }],
+  volumes: ["0b7e7c4e-9f3a-4a51-8d0c-2f7f4f4c1a11"],
 };
 
 export const stateSync: MessageInputOf<typeof CellStateSync> = {

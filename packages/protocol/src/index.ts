@@ -28,6 +28,8 @@ export {
   CommandReply,
   commandIdempotencyKey,
   HealthCheck,
+  InstanceVolume,
+  RemoveVolume,
   StartInstance,
   StopInstance,
 } from "./commands";

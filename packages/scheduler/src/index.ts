@@ -1,5 +1,5 @@
 export { InvalidSnapshot, SchedulerError } from "./errors";
-export { type PlaceOptions, place } from "./place";
+export { type PlaceOptions, place, placementOrder } from "./place";
 export { createPlacer, type Decision, type Placer } from "./placer";
 export {
   type CellSnapshot,

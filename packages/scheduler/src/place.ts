@@ -17,7 +17,8 @@ export interface PlaceOptions {
   preserveOrder?: boolean;
 }
 
-function placementOrder(a: Work, b: Work): number {
+/** The default placement order (see `PlaceOptions.preserveOrder`), for callers that place item by item. */
+export function placementOrder(a: Work, b: Work): number {
   if (a.index !== b.index) return a.index - b.index;
   if (a.memoryMb !== b.memoryMb) return b.memoryMb - a.memoryMb;
   return a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0;

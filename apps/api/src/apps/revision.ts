@@ -10,6 +10,7 @@ export const REVISION_FIELDS = [
   "ports",
   "healthCheck",
   "bitsDigest",
+  "volumes",
 ] as const;
 export type RevisionField = (typeof REVISION_FIELDS)[number];
 

@@ -9,6 +9,43 @@ export const AppName = z
   .openapi({ example: "web" });
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Where a volume may be mounted: an absolute path of plain segments, outside the system's and the app's own. */
+const MountPath = z
+  .string()
+  .max(256)
+  .regex(/^(\/[A-Za-z0-9._-]+)+$/, "must be an absolute path like /data")
+  .refine((path) => !path.split("/").some((segment) => segment === "." || segment === ".."), {
+    message: "must not contain . or .. segments",
+  })
+  .refine(
+    (path) => !RESERVED_PATHS.some((reserved) => path === reserved || path.startsWith(`${reserved}/`)),
+    {
+      message: "must not be in /proc, /sys, /dev, /etc or the app's own /home/vcap/app",
+    },
+  )
+  .openapi({ example: "/data" });
+const RESERVED_PATHS = ["/proc", "/sys", "/dev", "/etc", "/home/vcap/app"];
+
+/** A volume of the app's space mounted by every instance. */
+export const VolumeMountBody = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a volume name"),
+    path: MountPath,
+    read_only: z.boolean().default(false),
+  })
+  .strict()
+  .openapi("VolumeMount");
+
+const VolumeMounts = z
+  .array(VolumeMountBody)
+  .max(8)
+  .refine((mounts) => new Set(mounts.map((m) => m.path)).size === mounts.length, {
+    message: "each volume needs its own path",
+  })
+  .refine((mounts) => new Set(mounts.map((m) => m.name)).size === mounts.length, {
+    message: "a volume is mounted once per app",
+  });
 const stack = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be a lowercase label");
 const fields = {
   stack,
@@ -19,6 +56,9 @@ const fields = {
   disk_mb: z.int().min(1).max(10_485_760),
   ports: z.array(z.int().min(1).max(65535)).max(32),
   health_check: HealthCheckBody,
+  volumes: VolumeMounts.openapi({
+    description: "volumes of the app's space every instance mounts (single-writer ones: one instance)",
+  }),
 };
 
 /** Body of `POST /v1/apps`. */
@@ -37,6 +77,7 @@ export const CreateAppBody = z
     disk_mb: fields.disk_mb.default(1024),
     ports: fields.ports.default([8080]),
     health_check: fields.health_check.default({ type: "port" }),
+    volumes: fields.volumes.default([]),
   })
   .strict()
   .openapi("CreateApp");
@@ -60,6 +101,9 @@ export const AppView = z
     disk_mb: z.int(),
     ports: z.array(z.int()),
     health_check: HealthCheckBody,
+    volumes: z.array(
+      z.object({ name: z.string(), path: z.string(), read_only: z.boolean() }).openapi("AppVolumeMount"),
+    ),
     bits_digest: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -82,6 +126,7 @@ export function appView(row: SpacedAppRow): AppView {
     disk_mb: row.diskMb,
     ports: row.ports,
     health_check: toApiHealthCheck(row.healthCheck),
+    volumes: row.volumes.map((m) => ({ name: m.name, path: m.path, read_only: m.readOnly })),
     bits_digest: row.bitsDigest,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

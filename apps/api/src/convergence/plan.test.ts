@@ -112,4 +112,32 @@ describe("planConvergence", () => {
       [orphan.id, "app deleted"],
     ]);
   });
+
+  it("stops, then starts, an app of a single-writer volume: never two instances at once", () => {
+    const single = app({ instances: 1, singleWriter: true });
+    // a new revision: the old instance stops this round, the new one is made the next
+    const old = inst({ revision: 1 });
+    const first = planConvergence([single], [old], now);
+    expect(first.stop.map((s) => s.instanceId)).toEqual([old.id]);
+    expect(first.create).toEqual([]);
+    expect(first.deferred).toEqual(["app"]);
+    expect(planConvergence([single], [], now).create).toHaveLength(1);
+    // a crash: the crashed instance is stopped, its replacement waits a round
+    const crashed = inst({ state: "CRASHED", crashCount: 1, since: minutesAgo(1) });
+    const restart = planConvergence([single], [crashed], now);
+    expect(restart.stop.map((s) => s.instanceId)).toEqual([crashed.id]);
+    expect(restart.create).toEqual([]);
+    // other apps still start the replacement first
+    const plain = planConvergence([app({ instances: 1 })], [inst({ revision: 1 })], now);
+    expect(plain.stop).toEqual([]);
+    expect(plain.create).toHaveLength(1);
+  });
+
+  it("keeps an instance on a draining cell that holds its volume's data (the data cannot move yet)", () => {
+    const onData = inst({ cellId: "c1", cellState: "draining" });
+    const pinned = planConvergence([app({ instances: 1, volumeCellId: "c1" })], [onData], now);
+    expect(pinned).toMatchObject({ create: [], stop: [] });
+    const elsewhere = planConvergence([app({ instances: 1, volumeCellId: "c2" })], [onData], now);
+    expect(elsewhere.create).toHaveLength(1);
+  });
 });

@@ -10,6 +10,10 @@ export interface DesiredApp {
   /** instances created before this are replaced (restart) */
   restartedAt: Date | null;
   hasBits: boolean;
+  /** it mounts a single-writer volume: never two instances at once, so a replacement waits for the old one */
+  singleWriter?: boolean;
+  /** the cell holding its volumes' data, when it mounts any that is placed */
+  volumeCellId?: string | null;
 }
 
 /** An instance that is not STOPPED, with the state of its cell. */
@@ -34,14 +38,21 @@ export interface ConvergencePlan {
   stop: { instanceId: string; cellId: string | null; command: boolean; reason: string }[];
   /** crash counts to reset after a long enough healthy run */
   resetCrashCount: string[];
+  /** apps of a single-writer volume whose new instance waits for the next round (the old one stops first) */
+  deferred: string[];
 }
 
-/** An instance is current when it runs the app's revision, postdates a restart and sits on a usable cell. */
+/**
+ * An instance is current when it runs the app's revision, postdates a restart and sits on a usable
+ * cell. A draining cell is usable for an app whose volume data lives there: the data cannot move
+ * with the instance (yet), so draining does not replace it.
+ */
 function isCurrent(app: DesiredApp, instance: ActualInstance): boolean {
+  const drainingButHoldsData = instance.cellState === "draining" && instance.cellId === app.volumeCellId;
   return (
     instance.revision === app.revision &&
     (app.restartedAt === null || instance.createdAt >= app.restartedAt) &&
-    instance.cellState !== "draining" &&
+    (instance.cellState !== "draining" || drainingButHoldsData) &&
     instance.cellState !== "lost"
   );
 }
@@ -53,10 +64,12 @@ function isCurrent(app: DesiredApp, instance: ActualInstance): boolean {
  * - superseded instances (old revision, restarted, on a draining cell) are stopped only once the
  *   current instance of their index is RUNNING, so the running count never dips (evacuation);
  * - unwanted instances (app stopped, index scaled away) stop at once; instances on lost cells are
- *   marked stopped without a command (their replacements are made at once).
+ *   marked stopped without a command (their replacements are made at once);
+ * - an app of a single-writer volume never has two instances at once: superseded instances stop at
+ *   once, and no new instance is made in a round that stops one of the app's (stop, then start).
  */
 export function planConvergence(apps: DesiredApp[], instances: ActualInstance[], now: Date): ConvergencePlan {
-  const plan: ConvergencePlan = { create: [], stop: [], resetCrashCount: [] };
+  const plan: ConvergencePlan = { create: [], stop: [], resetCrashCount: [], deferred: [] };
   const byApp = new Map<string, ActualInstance[]>();
   for (const instance of instances) {
     const list = byApp.get(instance.appId) ?? [];
@@ -74,6 +87,8 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
   for (const app of apps) {
     const mine = byApp.get(app.id) ?? [];
     byApp.delete(app.id);
+    const stopsBefore = plan.stop.length;
+    const createsBefore = plan.create.length;
     const wanted = app.state === "started" && app.hasBits ? app.instances : 0;
     for (let index = 0; index < Math.max(wanted, ...mine.map((i) => i.index + 1)); index++) {
       const atIndex = mine.filter((i) => i.index === index);
@@ -120,9 +135,13 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
       }
       const replacementRunning = keeper?.state === "RUNNING";
       for (const old of superseded) {
-        if (replacementRunning || old.state === "CRASHED" || old.state === "UNPLACED")
+        if (app.singleWriter || replacementRunning || old.state === "CRASHED" || old.state === "UNPLACED")
           stop(old, "superseded");
       }
+    }
+    if (app.singleWriter && plan.stop.length > stopsBefore && plan.create.length > createsBefore) {
+      plan.create.splice(createsBefore);
+      plan.deferred.push(app.id);
     }
   }
   // instances of apps that no longer exist

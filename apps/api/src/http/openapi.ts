@@ -24,6 +24,23 @@ export const ProblemSchema = z
       .openapi({ description: "for quota-exceeded: the limit, the usage and the amount asked" }),
     entry: z.string().optional(),
     limit: z.object({ name: z.string(), setting: z.string(), max: z.number() }).optional(),
+    used_by: z
+      .object({
+        apps: z.array(z.string()),
+        instances: z.array(
+          z.object({
+            app: z.string(),
+            index: z.int(),
+            id: z.string(),
+            state: z.string(),
+            cell: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional()
+      .openapi({
+        description: "for volume-in-use: the apps mounting the volume and the instances holding it",
+      }),
   })
   .openapi("Problem");
 
@@ -43,6 +60,13 @@ export const commonProblems = {
 export const conflictProblem = { 409: problem("conflict") } as const;
 export const preconditionProblem = { 412: problem("If-Match does not match") } as const;
 export const quotaProblem = { 422: problem("the change would exceed a quota; nothing changed") } as const;
+/** App changes: a quota (`quota`) or a single-writer volume refused them. */
+export const appChangeProblem = {
+  422: problem(
+    "the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); " +
+      "nothing changed",
+  ),
+} as const;
 export const tooLargeProblem = { 413: problem("body too large") } as const;
 /** Bits uploads: a refused archive (`entry`, `limit`) or, as on every change, a quota (`quota`). */
 export const invalidArchiveProblem = {

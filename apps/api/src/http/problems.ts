@@ -11,6 +11,8 @@ import {
   type QuotaRefusal,
   UnprocessableArchive,
   UnsupportedMediaType,
+  VolumeInUse,
+  type VolumeUsers,
 } from "../errors";
 import type { ApiEnv } from "./env";
 
@@ -29,6 +31,8 @@ export interface Problem {
   entry?: string;
   /** the archive limit a refused archive went past */
   limit?: ArchiveLimitView;
+  /** for `volume-in-use`: the apps that mount the volume and the instances that hold it */
+  used_by?: VolumeUsers;
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -55,6 +59,7 @@ export function problemOf(c: Context<ApiEnv>, error: ApiError | undefined): Prob
       };
   if (error instanceof Invalid && error.issues.length > 0) problem.errors = error.issues;
   if (error instanceof QuotaExceeded) problem.quota = error.quota;
+  if (error instanceof VolumeInUse) problem.used_by = error.usedBy;
   if (error instanceof UnprocessableArchive) {
     if (error.entry !== undefined) problem.entry = error.entry;
     if (error.limit !== undefined) problem.limit = error.limit;

@@ -52,6 +52,8 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
           timer();
           // a round marks stopped instances STOPPED: their routes go now
           if (result.stopped > 0) routes.wake();
+          // a single-writer volume's new instance is made once the old one has stopped: next round
+          if (result.deferred > 0) placement.wake();
           policies.request();
           metrics.unplacedInstances.set(result.unplaced);
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");

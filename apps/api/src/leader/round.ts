@@ -1,13 +1,14 @@
 import type { Database } from "@grove/db";
 import { CellCommand, CommandReply, decode, encode, HealthCheck, subjects } from "@grove/protocol";
-import { place } from "@grove/scheduler";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { planConvergence } from "../convergence/plan";
 import { actualInstances, applyPlan, desiredApps, strayInstances } from "../repo/convergence";
 import {
   assignInstances,
+  cellNames,
   cellSnapshots,
+  claimVolumeCells,
   markCommandsSent,
   markStartRefused,
   type PendingStart,
@@ -15,6 +16,9 @@ import {
   recordUnplaced,
   unplacedInstances,
 } from "../repo/placement";
+import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports";
+import { removeVolumeOnCell } from "../volumes/remove-on-cell";
+import { placeWithVolumes } from "./place-with-volumes";
 
 /** What one round did. */
 export interface RoundResult {
@@ -26,6 +30,10 @@ export interface RoundResult {
   refused: number;
   unanswered: number;
   strays: number;
+  /** apps of single-writer volumes whose new instance waits for the old one to stop (next round) */
+  deferred: number;
+  /** volumes removed from cells because they no longer exist */
+  strayVolumes: number;
 }
 
 export interface RoundDeps {
@@ -57,18 +65,21 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     refused: 0,
     unanswered: 0,
     strays: 0,
+    deferred: plan.deferred.length,
+    strayVolumes: 0,
   };
+  await recordReportedVolumeCells(deps.db);
   const work = await unplacedInstances(deps.db);
   if (work.length > 0) {
-    const decision = place({ cells: await cellSnapshots(deps.db) }, work);
-    result.placed = await assignInstances(
-      deps.db,
-      decision.placements.map(({ work: item, cellId }) => ({ instanceId: item.instanceId, cellId })),
+    const decision = placeWithVolumes(
+      { cells: await cellSnapshots(deps.db) },
+      work,
+      await cellNames(deps.db),
     );
-    await recordUnplaced(
-      deps.db,
-      decision.unplaced.map(({ work: item, reason }) => ({ instanceId: item.instanceId, reason })),
-    );
+    // a volume's cell is claimed before any instance is sent there, so its data has one home
+    await claimVolumeCells(deps.db, decision.claims);
+    result.placed = await assignInstances(deps.db, decision.placements);
+    await recordUnplaced(deps.db, decision.unplaced);
     result.unplaced = decision.unplaced.length;
   }
   const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000);
@@ -84,6 +95,18 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const strays = await strayInstances(deps.db);
   result.strays = strays.length;
   await Promise.all([...stops, ...strays].map((s) => sendStop(deps, s.cellId, s.instanceId)));
+  const goneVolumes = await strayVolumes(deps.db);
+  result.strayVolumes = goneVolumes.length;
+  await Promise.all(
+    goneVolumes.map(async ({ cellId, volumeId }) => {
+      const outcome = await removeVolumeOnCell(deps.nc, cellId, volumeId, deps.commandTimeoutMs);
+      if (!outcome.removed)
+        deps.log.warn(
+          { cellId, volumeId, reason: outcome.error },
+          "deleted volume not removed from its cell yet",
+        );
+    }),
+  );
   return result;
 }
 
@@ -124,6 +147,7 @@ async function sendStart(
         ports: start.ports,
         healthCheck: HealthCheck.parse(start.healthCheck),
         logLinesPerSecond: start.logLinesPerSecond,
+        volumes: start.volumes,
       },
     });
     if (reply.ok) return "started";

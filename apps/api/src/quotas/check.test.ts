@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { askedBy, checkQuota, type QuotaLimits, type Usage } from "./check";
+import { askedBy, askedByVolume, checkQuota, type QuotaLimits, type Usage } from "./check";
 
 const unlimited: QuotaLimits = {
   memoryMb: null,
@@ -7,12 +7,16 @@ const unlimited: QuotaLimits = {
   instances: null,
   apps: null,
   diskMb: null,
+  volumes: null,
+  volumeMb: null,
 };
 const usage = (u: Partial<Usage> = {}): Usage => ({
   memoryMb: 0,
   instances: 0,
   apps: 0,
   diskMb: 0,
+  volumes: 0,
+  volumeMb: 0,
   instanceMemoryMb: 0,
   ...u,
 });
@@ -30,6 +34,8 @@ describe("askedBy", () => {
       instances: 2,
       apps: 1,
       diskMb: 200,
+      volumes: 0,
+      volumeMb: 0,
       instanceMemoryMb: 256,
     });
   });
@@ -40,6 +46,8 @@ describe("askedBy", () => {
       instances: 0,
       apps: 1,
       diskMb: 0,
+      volumes: 0,
+      volumeMb: 0,
       instanceMemoryMb: null,
     });
   });
@@ -76,7 +84,15 @@ describe("checkQuota", () => {
   });
 
   it("always admits scaling down, stopping and deleting, even above a lowered quota", () => {
-    const limits = { memoryMb: 100, instanceMemoryMb: 64, instances: 1, apps: 0, diskMb: 10 };
+    const limits = {
+      memoryMb: 100,
+      instanceMemoryMb: 64,
+      instances: 1,
+      apps: 0,
+      diskMb: 10,
+      volumes: 0,
+      volumeMb: 0,
+    };
     const over = usage({ memoryMb: 4096, instances: 8, apps: 3, diskMb: 9000, instanceMemoryMb: 512 });
     expect(checkQuota(limits, over, askedBy(app(8, 512), app(2, 512)))).toBeNull();
     expect(checkQuota(limits, over, askedBy(app(8, 512), app(8, 512, "stopped")))).toBeNull();
@@ -140,5 +156,22 @@ describe("checkQuota", () => {
       field: "diskMb",
       asked: 3072,
     });
+  });
+
+  it("counts volumes and their total size; apps ask for neither", () => {
+    const limits = { ...unlimited, volumes: 2, volumeMb: 1024 };
+    expect(checkQuota(limits, usage({ volumes: 1, volumeMb: 512 }), askedByVolume(512))).toBeNull();
+    expect(checkQuota(limits, usage({ volumes: 2, volumeMb: 512 }), askedByVolume(1))).toEqual({
+      field: "volumes",
+      limit: 2,
+      usage: 2,
+      asked: 1,
+    });
+    expect(checkQuota(limits, usage({ volumes: 1, volumeMb: 1000 }), askedByVolume(25))).toMatchObject({
+      field: "volumeMb",
+      usage: 1000,
+      asked: 25,
+    });
+    expect(checkQuota(limits, usage({ volumes: 9, volumeMb: 9999 }), askedBy(null, app(1)))).toBeNull();
   });
 });

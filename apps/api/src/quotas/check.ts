@@ -5,7 +5,8 @@
  *
  * Rules: a field is refused only when the request grows it (`asked > 0`) past its limit, so a
  * quota lowered below usage blocks growth but never scaling down, stopping or deleting. Stopped
- * apps count only as apps (their memory, disk and instances are free).
+ * apps count only as apps (their memory, disk and instances are free). Volumes count while they
+ * exist, mounted or not: their number and their total size.
  */
 
 /** The limits a quota sets; null = unlimited. */
@@ -15,6 +16,8 @@ export interface QuotaLimits {
   instances: number | null;
   apps: number | null;
   diskMb: number | null;
+  volumes: number | null;
+  volumeMb: number | null;
 }
 
 /** What a tenant uses, computed from desired state. */
@@ -23,6 +26,8 @@ export interface Usage {
   instances: number;
   apps: number;
   diskMb: number;
+  volumes: number;
+  volumeMb: number;
   /** the largest memory per instance of a started app (0 when none) */
   instanceMemoryMb: number;
 }
@@ -33,6 +38,8 @@ export interface Asked {
   instances: number;
   apps: number;
   diskMb: number;
+  volumes: number;
+  volumeMb: number;
   /** memory per instance of instances this change adds or enlarges; null when it adds none */
   instanceMemoryMb: number | null;
 }
@@ -56,10 +63,18 @@ export interface Countable {
 }
 
 /** Fields in the order they are checked (the first one exceeded is reported). */
-const ORDER: readonly QuotaField[] = ["apps", "instanceMemoryMb", "instances", "memoryMb", "diskMb"];
+const ORDER: readonly QuotaField[] = [
+  "apps",
+  "instanceMemoryMb",
+  "instances",
+  "memoryMb",
+  "diskMb",
+  "volumes",
+  "volumeMb",
+];
 
 /** An app's share of usage: started apps count their instances, memory and disk; every app counts as one. */
-export function usageOf(app: Countable | null): Omit<Usage, "instanceMemoryMb"> {
+export function usageOf(app: Countable | null): Omit<Usage, "instanceMemoryMb" | "volumes" | "volumeMb"> {
   if (!app) return { memoryMb: 0, instances: 0, apps: 0, diskMb: 0 };
   const running = app.state === "started" ? app.instances : 0;
   return { memoryMb: running * app.memoryMb, instances: running, apps: 1, diskMb: running * app.diskMb };
@@ -81,7 +96,22 @@ export function askedBy(before: Countable | null, after: Countable | null): Aske
     instances: to.instances - from.instances,
     apps: to.apps - from.apps,
     diskMb: to.diskMb - from.diskMb,
+    volumes: 0,
+    volumeMb: 0,
     instanceMemoryMb: grows ? after.memoryMb : null,
+  };
+}
+
+/** What making a volume of `sizeMb` asks of its quota. */
+export function askedByVolume(sizeMb: number): Asked {
+  return {
+    memoryMb: 0,
+    instances: 0,
+    apps: 0,
+    diskMb: 0,
+    volumes: 1,
+    volumeMb: sizeMb,
+    instanceMemoryMb: null,
   };
 }
 

@@ -18,6 +18,8 @@ export const QuotaChangesBody = z
     log_lines_per_second: limit.openapi({
       description: "per instance; agents drop the excess (set when an instance starts)",
     }),
+    volumes: limit.openapi({ description: "volumes, mounted or not" }),
+    volume_mb: limit.openapi({ description: "total size of the volumes, MB" }),
   })
   .partial()
   .strict()
@@ -43,6 +45,8 @@ export const QuotaView = z
     disk_mb: field("total disk of started instances, MB"),
     routes: field("not counted yet"),
     log_lines_per_second: field("per instance, enforced by agents; usage not counted"),
+    volumes: field("volumes, mounted or not"),
+    volume_mb: field("total size of the volumes, MB"),
     updated_at: z.string().nullable(),
   })
   .openapi("Quota");
@@ -61,6 +65,8 @@ export function quotaView(
     disk_mb: { limit: quota.diskMb, usage: usage.diskMb },
     routes: { limit: quota.routes, usage: null },
     log_lines_per_second: { limit: quota.logLinesPerSecond, usage: null },
+    volumes: { limit: quota.volumes, usage: usage.volumes },
+    volume_mb: { limit: quota.volumeMb, usage: usage.volumeMb },
     updated_at: quota.version === 0 ? null : quota.updatedAt.toISOString(),
   };
 }
@@ -74,5 +80,7 @@ export function toLimitChanges(body: z.output<typeof QuotaChangesBody>): QuotaLi
     diskMb: body.disk_mb,
     routes: body.routes,
     logLinesPerSecond: body.log_lines_per_second,
+    volumes: body.volumes,
+    volumeMb: body.volume_mb,
   };
 }

@@ -4,6 +4,7 @@ import { changedFields } from "../apps/revision";
 import { Conflict, NotFound } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
 import type { Countable } from "../quotas/check";
+import { checkSingleWriter, type RequestedMount, resolveMounts } from "../volumes/mounts";
 import { isUniqueViolation } from "./pg-errors";
 import { Quota, type QuotaRow } from "./quotas";
 import type { Tx } from "./tx";
@@ -24,8 +25,12 @@ export interface AppSpace {
   id: string;
   name: string;
 }
-/** What an update may change. */
-export type AppChanges = Partial<Omit<NewApp, "name"> & Pick<AppRow, "bitsDigest" | "state" | "restartedAt">>;
+/** What an update may change; `volumes` replaces the mounts (volumes by name). */
+export type AppChanges = Partial<
+  Omit<NewApp, "name"> & Pick<AppRow, "bitsDigest" | "state" | "restartedAt">
+> & {
+  volumes?: RequestedMount[];
+};
 
 /** The ETag of an app row. */
 export const appEtag = (row: AppRow) => etagOf(row.id, row.version);
@@ -47,16 +52,28 @@ export class TenantApps {
 
   /**
    * Creates an app at revision 1 and records the `created` event. `Conflict` if the name is
-   * taken, `QuotaExceeded` if it does not fit the tenant's or the space's quota.
+   * taken, `QuotaExceeded` if it does not fit the tenant's or the space's quota, `NotFound` for a
+   * volume not in the app's space, `SingleWriterVolume` for a single-writer volume it cannot mount.
    */
-  async create(spec: NewApp, space: AppSpace, actor: string): Promise<SpacedAppRow> {
+  async create(
+    spec: NewApp,
+    space: AppSpace,
+    actor: string,
+    requestedMounts: readonly RequestedMount[] = [],
+  ): Promise<SpacedAppRow> {
     try {
       return await this.db.transaction(async (tx) => {
         const admit = await this.lockQuotas(tx, space);
         await admit(null, { ...spec, state: "started" });
+        const mounts = await resolveMounts(
+          tx,
+          { tenantId: this.tenantId, spaceId: space.id },
+          requestedMounts,
+        );
+        await checkSingleWriter(tx, { id: null, name: spec.name, instances: spec.instances }, mounts);
         const [row] = await tx
           .insert(apps)
-          .values({ ...spec, tenantId: this.tenantId, spaceId: space.id })
+          .values({ ...spec, volumes: mounts, tenantId: this.tenantId, spaceId: space.id })
           .returning();
         const app = row as AppRow;
         await this.recordRevision(tx, app);
@@ -109,9 +126,25 @@ export class TenantApps {
       const [current] = await tx.select().from(apps).where(this.byName(name)).for("update");
       if (!current) throw new NotFound(`no app ${name}`);
       checkIfMatch(options.ifMatch, appEtag(current));
-      const changed = changedFields(current, changes);
+      const { volumes: requestedMounts, ...rest } = changes;
+      const rowChanges: Partial<AppRow> = rest;
+      if (requestedMounts !== undefined) {
+        rowChanges.volumes = await resolveMounts(
+          tx,
+          { tenantId: this.tenantId, spaceId: placed.id },
+          requestedMounts,
+        );
+      }
+      const changed = changedFields(current, rowChanges);
       if (changed.revision.length === 0 && changed.other.length === 0)
         return { ...current, spaceName: placed.name };
+      if (changed.revision.includes("volumes") || changed.other.includes("instances")) {
+        await checkSingleWriter(
+          tx,
+          { id: current.id, name: current.name, instances: rowChanges.instances ?? current.instances },
+          rowChanges.volumes ?? current.volumes,
+        );
+      }
       await admit(current, {
         state: changes.state ?? current.state,
         instances: changes.instances ?? current.instances,
@@ -122,7 +155,7 @@ export class TenantApps {
       const [row] = await tx
         .update(apps)
         .set({
-          ...changes,
+          ...rowChanges,
           // the database's clock, like instances.created_at, which a restart is compared with
           ...(changes.restartedAt ? { restartedAt: sql`now()` } : {}),
           revision,
@@ -134,8 +167,8 @@ export class TenantApps {
       const app = row as AppRow;
       if (revision !== current.revision) await this.recordRevision(tx, app);
       const data: Record<string, unknown> = { changed: [...changed.revision, ...changed.other], revision };
-      if (changes.instances !== undefined)
-        data.instances = { from: current.instances, to: changes.instances };
+      if (rowChanges.instances !== undefined)
+        data.instances = { from: current.instances, to: rowChanges.instances };
       await this.recordEvent(tx, app, options.event, options.actor, data);
       return { ...app, spaceName: placed.name };
     });
@@ -208,6 +241,7 @@ export class TenantApps {
       ports: app.ports,
       healthCheck: app.healthCheck,
       bitsDigest: app.bitsDigest,
+      volumes: app.volumes,
     });
   }
 

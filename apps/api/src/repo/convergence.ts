@@ -20,6 +20,10 @@ export async function desiredApps(db: Database): Promise<DesiredApp[]> {
       revision: apps.revision,
       restartedAt: apps.restartedAt,
       bitsDigest: apps.bitsDigest,
+      singleWriter: sql<boolean>`exists (select 1 from jsonb_array_elements(${apps.volumes}) m
+        join volumes v on v.id = (m->>'volumeId')::uuid where not v.shared)`,
+      volumeCellId: sql<string | null>`(select v.cell_id from jsonb_array_elements(${apps.volumes}) m
+        join volumes v on v.id = (m->>'volumeId')::uuid where v.cell_id is not null limit 1)`,
     })
     .from(apps);
   return rows.map(({ bitsDigest, ...row }) => ({ ...row, hasBits: bitsDigest !== null }));

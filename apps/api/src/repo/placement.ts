@@ -11,6 +11,13 @@ import { sql } from "drizzle-orm";
 /** Instance states that occupy a cell's resources. */
 const OCCUPYING = sql`('PLACED', 'STARTING', 'RUNNING', 'CRASHED')`;
 
+/** A volume an instance mounts, and the cell holding its data (null until placement claims one). */
+export interface PlacedVolume {
+  id: string;
+  name: string;
+  cellId: string | null;
+}
+
 /** One unplaced instance with what placement needs to know about it. */
 export interface UnplacedInstance {
   instanceId: string;
@@ -19,6 +26,7 @@ export interface UnplacedInstance {
   memoryMb: number;
   diskMb: number;
   stack: string;
+  volumes: PlacedVolume[];
 }
 
 export async function unplacedInstances(db: Database): Promise<UnplacedInstance[]> {
@@ -29,8 +37,13 @@ export async function unplacedInstances(db: Database): Promise<UnplacedInstance[
     memory_mb: number;
     disk_mb: number;
     stack: string;
+    volumes: PlacedVolume[];
   }>(sql`
-    select x.id as instance_id, x.app_id, x.index, a.memory_mb, a.disk_mb, a.stack
+    select x.id as instance_id, x.app_id, x.index, a.memory_mb, a.disk_mb, a.stack,
+      (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'name', v.name, 'cellId', v.cell_id)), '[]'::jsonb)
+        from app_revisions r cross join lateral jsonb_array_elements(r.volumes) m
+        join volumes v on v.id = (m->>'volumeId')::uuid
+        where r.app_id = x.app_id and r.revision = x.revision) as volumes
     from instances x join apps a on a.id = x.app_id
     where x.state = 'UNPLACED' and a.state = 'started'
     order by x.created_at, x.index`);
@@ -41,7 +54,29 @@ export async function unplacedInstances(db: Database): Promise<UnplacedInstance[
     memoryMb: r.memory_mb,
     diskMb: r.disk_mb,
     stack: r.stack,
+    volumes: r.volumes,
   }));
+}
+
+/**
+ * Records the cells placement chose for volumes that had none (each only if still without one), so
+ * every later instance mounting them goes to the same cell, whose agent makes them on first start.
+ */
+export async function claimVolumeCells(
+  db: Database,
+  claims: readonly { volumeId: string; cellId: string }[],
+): Promise<void> {
+  if (claims.length === 0) return;
+  await db.execute(sql`
+    update volumes v set cell_id = p."cellId"
+    from jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) as p("volumeId" uuid, "cellId" uuid)
+    where v.id = p."volumeId" and v.cell_id is null`);
+}
+
+/** Cell names by id, for reasons people read. */
+export async function cellNames(db: Database): Promise<Map<string, string>> {
+  const rows = await db.execute<{ id: string; name: string }>(sql`select id, name from cells`);
+  return new Map([...rows].map((r) => [r.id, r.name]));
 }
 
 /** Every cell with the resources its placed instances use and how many of each app it holds. */
@@ -126,6 +161,7 @@ export interface PendingStart {
   bitsDigest: string;
   /** the stricter of the tenant's and the space's log-rate limits, when either sets one */
   logLinesPerSecond?: number;
+  volumes: { id: string; sizeMb: number; shared: boolean; path: string; readOnly: boolean }[];
 }
 
 /** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
@@ -133,7 +169,10 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
       r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest,
-      least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second
+      least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
+      (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
+          'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
+        from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid) as volumes
     from instances x
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
     join apps a on a.id = x.app_id
@@ -158,6 +197,7 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     healthCheck: r.health_check as Record<string, unknown>,
     bitsDigest: r.bits_digest as string,
     logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
+    volumes: r.volumes as PendingStart["volumes"],
   }));
 }
 

@@ -3,6 +3,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import { QuotaExceeded } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
 import {
+  type Asked,
   askedBy,
   type Countable,
   checkQuota,
@@ -12,7 +13,7 @@ import {
 } from "../quotas/check";
 import type { Tx } from "./tx";
 
-const { apps, tenantQuotas, spaceQuotas } = schema;
+const { apps, tenantQuotas, spaceQuotas, volumes } = schema;
 type Limits =
   | "memoryMb"
   | "instanceMemoryMb"
@@ -20,7 +21,9 @@ type Limits =
   | "apps"
   | "diskMb"
   | "routes"
-  | "logLinesPerSecond";
+  | "logLinesPerSecond"
+  | "volumes"
+  | "volumeMb";
 /** A quota row of a tenant or a space: its limits (null = unlimited), version and change time. */
 export type QuotaRow = Pick<typeof tenantQuotas.$inferSelect, Limits | "version" | "updatedAt">;
 /** The settable limits of a quota (null = unlimited, absent = unchanged). */
@@ -38,6 +41,8 @@ const FIELD_NAMES: Record<QuotaField, { name: string; unit: string }> = {
   instances: { name: "instances", unit: " instances" },
   apps: { name: "apps", unit: " apps" },
   diskMb: { name: "disk_mb", unit: " MB" },
+  volumes: { name: "volumes", unit: " volumes" },
+  volumeMb: { name: "volume_mb", unit: " MB" },
 };
 
 const UNLIMITED: QuotaRow = {
@@ -48,6 +53,8 @@ const UNLIMITED: QuotaRow = {
   diskMb: null,
   routes: null,
   logLinesPerSecond: null,
+  volumes: null,
+  volumeMb: null,
   version: 0,
   updatedAt: new Date(0),
 };
@@ -93,14 +100,23 @@ export class Quota {
    * which `lock` returned in this `tx`; throws `QuotaExceeded` naming the limit, usage and ask.
    */
   async admit(tx: Tx, quota: QuotaRow, before: Countable | null, after: Countable | null): Promise<void> {
+    await this.admitAsked(tx, quota, askedBy(before, after));
+  }
+
+  /** Checks that `asked` (e.g. a new volume's) fits `quota`, locked in this `tx`, like `admit`. */
+  async admitAsked(tx: Tx, quota: QuotaRow, asked: Asked): Promise<void> {
     if (!hasLimits(quota)) return;
-    const refusal = checkQuota(quota, await this.usage(tx), askedBy(before, after));
+    const refusal = checkQuota(quota, await this.usage(tx), asked);
     if (refusal) throw this.exceeded(refusal);
   }
 
   /** The usage now, in one statement (so one consistent snapshot). */
   async usage(q: Database | Tx = this.db): Promise<Usage> {
     const started = sql`${apps.state} = 'started'`;
+    const ownVolumes =
+      this.scope.kind === "tenant"
+        ? sql`${volumes.tenantId} = ${this.scope.tenantId}`
+        : sql`${volumes.tenantId} = ${this.scope.tenantId} and ${volumes.spaceId} = ${this.scope.spaceId}`;
     const sum = (value: SQL) => sql`coalesce(sum(${value}) filter (where ${started}), 0)`.mapWith(Number);
     const [row] = await q
       .select({
@@ -110,6 +126,11 @@ export class Quota {
         diskMb: sum(sql`${apps.instances}::bigint * ${apps.diskMb}`),
         instanceMemoryMb:
           sql`coalesce(max(${apps.memoryMb}) filter (where ${started} and ${apps.instances} > 0), 0)`.mapWith(
+            Number,
+          ),
+        volumes: sql`(select count(*) from ${volumes} where ${ownVolumes})`.mapWith(Number),
+        volumeMb:
+          sql`(select coalesce(sum(${volumes.sizeMb}), 0) from ${volumes} where ${ownVolumes})`.mapWith(
             Number,
           ),
       })
@@ -178,7 +199,13 @@ export class Quota {
 }
 
 function hasLimits(quota: QuotaRow): boolean {
-  return [quota.memoryMb, quota.instanceMemoryMb, quota.instances, quota.apps, quota.diskMb].some(
-    (limit) => limit !== null,
-  );
+  return [
+    quota.memoryMb,
+    quota.instanceMemoryMb,
+    quota.instances,
+    quota.apps,
+    quota.diskMb,
+    quota.volumes,
+    quota.volumeMb,
+  ].some((limit) => limit !== null);
 }

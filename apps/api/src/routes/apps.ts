@@ -1,9 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { toProtocolHealthCheck } from "../apps/health-check";
-import { AppName, AppView, appView, CreateAppBody, UpdateAppBody } from "../apps/schemas";
+import {
+  AppName,
+  AppView,
+  appView,
+  CreateAppBody,
+  UpdateAppBody,
+  type VolumeMountBody,
+} from "../apps/schemas";
 import { tenantIdOf } from "../auth/tenant-scope";
 import type { ApiEnv } from "../http/env";
 import {
+  appChangeProblem,
   bearerSecurity,
   commonProblems,
   conflictProblem,
@@ -11,13 +19,13 @@ import {
   IfMatchHeader,
   json,
   preconditionProblem,
-  quotaProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
 import { appRoutesToWithdraw } from "../repo/routes";
 import { TenantSpaces } from "../repo/spaces";
 import { withdrawRoutes } from "../routing/withdraw-routes";
+import type { RequestedMount } from "../volumes/mounts";
 import type { RouteDeps } from "./deps";
 
 const NameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
@@ -32,7 +40,7 @@ const create = createRoute({
     headers: IdempotencyHeader,
     body: { content: { "application/json": { schema: CreateAppBody } }, required: true },
   },
-  responses: { 201: json(AppView, "created"), ...commonProblems, ...conflictProblem, ...quotaProblem },
+  responses: { 201: json(AppView, "created"), ...commonProblems, ...conflictProblem, ...appChangeProblem },
 });
 
 const list = createRoute({
@@ -66,7 +74,12 @@ const update = createRoute({
     headers: IfMatchHeader,
     body: { content: { "application/json": { schema: UpdateAppBody } }, required: true },
   },
-  responses: { 200: json(AppView, "the app"), ...commonProblems, ...preconditionProblem, ...quotaProblem },
+  responses: {
+    200: json(AppView, "the app"),
+    ...commonProblems,
+    ...preconditionProblem,
+    ...appChangeProblem,
+  },
 });
 
 const remove = createRoute({
@@ -90,7 +103,12 @@ function toChanges(body: z.output<typeof UpdateAppBody>): AppChanges {
     diskMb: body.disk_mb,
     ports: body.ports,
     healthCheck: body.health_check && toProtocolHealthCheck(body.health_check),
+    volumes: body.volumes && toRequestedMounts(body.volumes),
   };
+}
+
+function toRequestedMounts(mounts: z.output<typeof VolumeMountBody>[]): RequestedMount[] {
+  return mounts.map((m) => ({ name: m.name, path: m.path, readOnly: m.read_only }));
 }
 
 /** `/v1/apps` CRUD. */
@@ -116,6 +134,7 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
       },
       space,
       c.get("principal").tokenId,
+      toRequestedMounts(body.volumes),
     );
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));

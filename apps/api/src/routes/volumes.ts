@@ -1,9 +1,18 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { tenantIdOf } from "../auth/tenant-scope";
 import type { ApiEnv } from "../http/env";
-import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
+import {
+  bearerSecurity,
+  commonProblems,
+  conflictProblem,
+  IdempotencyHeader,
+  json,
+  quotaProblem,
+} from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
+import { TenantSpaces } from "../repo/spaces";
 import { TenantVolumes } from "../repo/volumes";
+import { removeVolumeOnCell } from "../volumes/remove-on-cell";
 import { CreateVolumeBody, VolumeName, VolumeView, volumeView } from "../volumes/schemas";
 import type { RouteDeps } from "./deps";
 
@@ -13,22 +22,22 @@ const create = createRoute({
   method: "post",
   path: "/v1/volumes",
   tags: ["volumes"],
-  summary: "Create a volume of the tenant (made on a cell when an instance first mounts it)",
+  summary: "Create a volume in a space of the tenant (made on a cell when an instance first mounts it)",
   security: bearerSecurity,
   request: {
     headers: IdempotencyHeader,
     body: { content: { "application/json": { schema: CreateVolumeBody } }, required: true },
   },
-  responses: { 201: json(VolumeView, "created"), ...commonProblems, ...conflictProblem },
+  responses: { 201: json(VolumeView, "created"), ...commonProblems, ...conflictProblem, ...quotaProblem },
 });
 
 const list = createRoute({
   method: "get",
   path: "/v1/volumes",
   tags: ["volumes"],
-  summary: "List the tenant's volumes by name",
+  summary: "List the tenant's volumes by name (of one space with ?space=)",
   security: bearerSecurity,
-  request: { query: PageQuery },
+  request: { query: PageQuery.extend({ space: VolumeName.optional() }) },
   responses: { 200: json(pageOf(VolumeView), "a page of volumes"), ...commonProblems },
 });
 
@@ -46,7 +55,7 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/volumes/{name}",
   tags: ["volumes"],
-  summary: "Delete a volume and its data",
+  summary: "Delete a volume and its data, freeing its space on its cell (refused while in use)",
   security: bearerSecurity,
   request: { params: NameParam },
   responses: { 204: { description: "deleted" }, ...commonProblems, ...conflictProblem },
@@ -59,20 +68,25 @@ export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await (await volumesOf(c)).create({
-      name: body.name,
-      sizeMb: body.size_mb,
-      shared: body.shared,
-    });
+    const tenantId = await tenantIdOf(c, deps.db);
+    const space = await new TenantSpaces(deps.db, tenantId).get(body.space);
+    const row = await new TenantVolumes(deps.db, tenantId).create(
+      { name: body.name, sizeMb: body.size_mb, shared: body.shared },
+      space,
+    );
     c.get("log").info({ volume: row.name, sizeMb: row.sizeMb }, "volume created");
     c.header("Location", `/v1/volumes/${row.name}`);
     return c.json(volumeView(row), 201);
   });
 
   app.openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, space } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
-    const page = paginate(await (await volumesOf(c)).list(limit + 1, after), limit, (row) => [row.name]);
+    const tenantId = await tenantIdOf(c, deps.db);
+    const spaceId =
+      space === undefined ? undefined : (await new TenantSpaces(deps.db, tenantId).get(space)).id;
+    const rows = await new TenantVolumes(deps.db, tenantId).list(limit + 1, after, spaceId);
+    const page = paginate(rows, limit, (row) => [row.name]);
     return c.json({ items: page.items.map(volumeView), next_cursor: page.next_cursor }, 200);
   });
 
@@ -82,7 +96,14 @@ export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
 
   app.openapi(remove, async (c) => {
     const row = await (await volumesOf(c)).delete(c.req.valid("param").name);
-    c.get("log").info({ volume: row.name }, "volume deleted");
+    const log = c.get("log").child({ volume: row.name, volumeId: row.id, cellId: row.cellId });
+    if (row.cellId !== null) {
+      // the data goes with the answer when the cell can; otherwise the leader removes it later
+      const outcome = await removeVolumeOnCell(deps.nc, row.cellId, row.id);
+      if (!outcome.removed)
+        log.warn({ reason: outcome.error }, "volume deleted; its cell removes the data later");
+    }
+    log.info("volume deleted");
     return c.body(null, 204);
   });
 }

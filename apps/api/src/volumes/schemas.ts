@@ -17,6 +17,10 @@ const SizeMb = z
 export const CreateVolumeBody = z
   .object({
     name: VolumeName,
+    space: VolumeName.default("default").openapi({
+      description: "the space whose apps may mount it",
+      example: "default",
+    }),
     size_mb: SizeMb,
     shared: z.boolean().default(false).openapi({
       description: "several instances on its cell may mount it at once (default: one at a time)",
@@ -28,6 +32,7 @@ export const CreateVolumeBody = z
 export const VolumeView = z
   .object({
     name: z.string(),
+    space: z.string(),
     size_mb: z.int(),
     shared: z.boolean(),
     cell: z
@@ -40,6 +45,7 @@ export const VolumeView = z
 
 export const volumeView = (row: VolumeListing): z.output<typeof VolumeView> => ({
   name: row.name,
+  space: row.spaceName,
   size_mb: row.sizeMb,
   shared: row.shared,
   cell: row.cellName,

@@ -17,6 +17,7 @@ import { followPlacement } from "../push/follow";
 import { type BitsOutcome, sendBits } from "../push/upload";
 import { formatBytes, parseCount, parseMegabytes } from "../units";
 import { addressOf } from "../views";
+import { parseVolumeFlag } from "../volume-flag";
 
 interface PushOptions {
   name: string;
@@ -29,6 +30,7 @@ interface PushOptions {
   detach?: boolean;
   timeout: string;
   space?: string;
+  volume: string[];
 }
 
 /**
@@ -49,6 +51,12 @@ export function registerPush(program: Command): void {
     .option("--stack <stack>", "base stack, e.g. busybox or node")
     .option("--health-check <check>", "port, port:PORT, process or http:/PATH")
     .option("--space <space>", "the space a new app goes in (default: default)")
+    .option(
+      "--volume <name:/path[:ro]>",
+      "mount a volume of the app's space in every instance (repeatable; replaces the app's volumes)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--detach", "return once the change is submitted")
     .option("--timeout <seconds>", "how long to wait for the instances to run", "120")
     .action(action(push));
@@ -117,6 +125,7 @@ function changesFrom(options: PushOptions): UpdateApp {
   if (options.disk !== undefined) changes.disk_mb = parseMegabytes(options.disk, "disk");
   if (options.stack !== undefined) changes.stack = options.stack;
   if (options.healthCheck !== undefined) changes.health_check = parseHealthCheck(options.healthCheck);
+  if (options.volume.length > 0) changes.volumes = options.volume.map(parseVolumeFlag);
   return changes;
 }
 

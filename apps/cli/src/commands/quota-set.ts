@@ -37,6 +37,14 @@ const FLAGS = [
     size: false,
     help: "log lines per second per instance (excess dropped; applies to instances started after)",
   },
+  { flag: "--volumes <n>", key: "volumes", field: "volumes", size: false, help: "volumes, mounted or not" },
+  {
+    flag: "--volume-storage <size>",
+    key: "volumeStorage",
+    field: "volume_mb",
+    size: true,
+    help: "total size of the volumes, e.g. 50G",
+  },
 ] as const;
 
 /** Parses a limit flag: `unlimited` is null, `0` is zero, else a size or a count. */

@@ -13,6 +13,8 @@ const ROWS: Row[] = [
   { label: "disk", of: (q) => q.disk_mb, size: true },
   { label: "routes", of: (q) => q.routes, size: false },
   { label: "log lines/s per instance", of: (q) => q.log_lines_per_second, size: false },
+  { label: "volumes", of: (q) => q.volumes, size: false },
+  { label: "volume storage", of: (q) => q.volume_mb, size: true },
 ];
 
 /** A tenant's quota as a table: each limit beside its usage. */

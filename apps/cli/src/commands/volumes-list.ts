@@ -20,9 +20,10 @@ export function registerVolumesList(volumes: Command): void {
           return;
         }
         ctx.out.table(
-          ["NAME", "SIZE", "SHARED", "CELL"],
+          ["NAME", "SPACE", "SIZE", "SHARED", "CELL"],
           all.map((volume) => [
             volume.name,
+            volume.space,
             formatMegabytes(volume.size_mb),
             volume.shared ? "yes" : "no",
             volume.cell ?? "-",

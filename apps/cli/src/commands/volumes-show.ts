@@ -11,6 +11,7 @@ export function printVolume(ctx: Context, volume: Volume): void {
   }
   const lines: [string, string][] = [
     ["name", volume.name],
+    ["space", volume.space],
     ["size", formatMegabytes(volume.size_mb)],
     ["shared", volume.shared ? "yes (instances on its cell)" : "no (one instance at a time)"],
     ["cell", volume.cell ?? "none yet (made where its first instance lands)"],

@@ -1,0 +1,153 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { isMountPoint, loopDevicesFor } from "@grove/images";
+import { describeWith, it } from "@grove/testkit";
+import { tarOf } from "@grove/testkit/archives";
+import { expect } from "vitest";
+import type { CellProcess } from "./cell-process";
+import {
+  type Cluster,
+  eventually,
+  expectStatus,
+  httpGet,
+  type InstanceView,
+  killAppProcesses,
+  startCluster,
+} from "./cluster-harness";
+
+/** busybox httpd with two CGI scripts: one counts visits in /data/count, one writes past the volume's size. */
+async function counterBits(): Promise<Buffer> {
+  const cgi = (body: string) => ({ name: "", body: `#!/bin/sh\n${body}`, mode: 0o755 });
+  return tarOf([
+    { name: "index.html", body: "counter\n" },
+    { name: "cgi-bin/", type: "directory" },
+    {
+      ...cgi(
+        'n=$(cat /data/count 2>/dev/null || echo 0)\nn=$((n + 1))\necho "$n" > /data/count\n' +
+          "printf 'Content-Type: text/plain\\r\\n\\r\\nvisits=%s\\n' \"$n\"\n",
+      ),
+      name: "cgi-bin/visit",
+    },
+    {
+      ...cgi(
+        "out=$(dd if=/dev/zero of=/data/fill bs=1M count=64 2>&1); rc=$?\nrm -f /data/fill\n" +
+          'printf \'Content-Type: text/plain\\r\\n\\r\\nrc=%s %s\\n\' "$rc" "$out"\n',
+      ),
+      name: "cgi-bin/fill",
+    },
+  ]);
+}
+
+async function visit(instance: InstanceView, script = "visit"): Promise<string> {
+  const res = await httpGet(instance.ports[0]?.host_port as number, undefined, `/cgi-bin/${script}`);
+  expect(res.status, res.body).toBe(200);
+  return res.body.trim();
+}
+
+/** The one RUNNING instance of `app` once it is not `previous` (a replacement). */
+function replacement(c: Cluster, app: string, previous?: string): Promise<InstanceView> {
+  return eventually(async () => {
+    const up = (await c.instances(app)).filter((i) => i.state === "RUNNING" && i.id !== previous);
+    return up.length === 1 ? up[0] : undefined;
+  }, 90_000);
+}
+
+describeWith(["root", "runc", "postgres", "nats", "cni"], "volumes on a real cell", () => {
+  it("keeps a visit count across a crash, scaling to 0 and back and an agent kill -9; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
+    timeout: 300_000,
+  }, async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats, { cellCount: 1 });
+    const [cell] = c.cells as [CellProcess];
+    const volumesDir = join(cell.stateDir, "volumes");
+    await expectStatus(
+      await c.call("/v1/volumes", { method: "POST", json: { name: "visits", size_mb: 8 } }),
+      201,
+    );
+    const mount = { volumes: [{ name: "visits", path: "/data" }] };
+    await expectStatus(
+      await c.call("/v1/apps", {
+        method: "POST",
+        json: { name: "counter", command: "httpd -f -p $PORT -h /home/vcap/app", memory_mb: 64, ...mount },
+      }),
+      201,
+    );
+    await expectStatus(
+      await c.call("/v1/apps/counter/bits", { method: "PUT", body: await counterBits() }),
+      200,
+    );
+    const [first] = (await c.running("counter", 1)) as [InstanceView];
+    expect(await visit(first)).toBe("visits=1");
+    expect(await visit(first)).toBe("visits=2");
+    expect(await expectStatus(await c.call("/v1/volumes/visits"), 200)).toMatchObject({ cell: cell.name });
+    const [volumeId] = (await readdir(join(volumesDir, "images"))).map((f) => f.replace(/\.ext4$/, ""));
+    expect(await isMountPoint(join(volumesDir, "mounts", volumeId as string))).toBe(true);
+
+    // a write past the size: ENOSPC inside the container; the count and the cell are fine
+    const filled = await visit(first, "fill");
+    expect(filled).toMatch(/^rc=1 .*No space left on device/s);
+    const afterFill = Date.now();
+    await eventually(async () => {
+      const cells = (await expectStatus(await c.call("/v1/cells"), 200)) as {
+        items: { name: string; state: string; last_heartbeat_at: string | null }[];
+      };
+      const me = cells.items.find((x) => x.name === cell.name);
+      return me?.state === "active" && Date.parse(me.last_heartbeat_at ?? "") > afterFill ? true : undefined;
+    }, 30_000);
+    expect(await visit(first)).toBe("visits=3");
+
+    // the process dies: the replacement (stopped first, then started: one writer) reads the count
+    expect(await killAppProcesses(cell, first.id)).toBeGreaterThan(0);
+    const second = await replacement(c, "counter", first.id);
+    expect(await visit(second)).toBe("visits=4");
+
+    // scale to 0 and back
+    await expectStatus(await c.call("/v1/apps/counter", { method: "PATCH", json: { instances: 0 } }), 200);
+    await eventually(async () =>
+      (await c.instances("counter")).every((i) => i.state === "STOPPED") ? true : undefined,
+    );
+    await expectStatus(await c.call("/v1/apps/counter", { method: "PATCH", json: { instances: 1 } }), 200);
+    const third = await replacement(c, "counter", second.id);
+    expect(await visit(third)).toBe("visits=5");
+    // single-writer: a second instance is refused, saying why
+    const refused = (await expectStatus(
+      await c.call("/v1/apps/counter", { method: "PATCH", json: { instances: 2 } }),
+      422,
+    )) as { detail: string };
+    expect(refused.detail).toMatch(/single-writer/);
+
+    // the agent is killed with -9 and comes back: the instance ran on, the volume stayed mounted
+    await cell.kill("SIGKILL");
+    expect(await isMountPoint(join(volumesDir, "mounts", volumeId as string))).toBe(true);
+    expect(await visit(third)).toBe("visits=6");
+    await cell.start();
+    const [after] = (await c.running("counter", 1, 30_000)) as [InstanceView];
+    expect(after.id).toBe(third.id);
+    expect(await visit(after)).toBe("visits=7");
+
+    // another tenant cannot mount it: not found, like a missing volume
+    await expectStatus(await c.t.call("/v1/tenants", { method: "POST", json: { name: "other" } }), 201);
+    const theirs = (await expectStatus(
+      await c.tenant("other").call("/v1/apps", {
+        method: "POST",
+        json: { name: "thief", command: "httpd -f -p $PORT", ...mount },
+      }),
+      404,
+    )) as { detail: string };
+    expect(theirs.detail).toBe("no volume visits");
+
+    // in use: refused, naming the app; once the app is gone the delete frees the cell
+    const inUse = (await expectStatus(await c.call("/v1/volumes/visits", { method: "DELETE" }), 409)) as {
+      detail: string;
+    };
+    expect(inUse.detail).toMatch(/mounted by app counter/);
+    await expectStatus(await c.call("/v1/apps/counter", { method: "DELETE" }), 204);
+    await expectStatus(await c.call("/v1/volumes/visits", { method: "DELETE" }), 204);
+    const image = join(volumesDir, "images", `${volumeId}.ext4`);
+    await eventually(
+      async () => ((await readdir(join(volumesDir, "images"))).length === 0 ? true : undefined),
+      60_000,
+    );
+    expect(await loopDevicesFor(image)).toEqual([]);
+    expect(await isMountPoint(join(volumesDir, "mounts", volumeId as string))).toBe(false);
+  });
+});

@@ -1,0 +1,33 @@
+import type { Database } from "@grove/db";
+import { sql } from "drizzle-orm";
+
+/*
+ * The volumes cells report in their heartbeats, against the volumes table. Cluster-wide, like the
+ * other leader queries; not reachable from an HTTP handler.
+ */
+
+/**
+ * Records, for volumes without a cell, the cell that reports holding their data (placement claims
+ * a cell before the first start, so this only fills a claim that was lost).
+ */
+export async function recordReportedVolumeCells(db: Database): Promise<void> {
+  await db.execute(sql`
+    update volumes v set cell_id = c.id
+    from cells c
+    where v.cell_id is null and c.state <> 'lost'
+      and coalesce(c.last_report->'volumes', '[]'::jsonb) ? v.id::text`);
+}
+
+/**
+ * Volumes a reachable cell still holds that no longer exist (deleted while the cell was away, or
+ * while an instance there still mounted them): the cell must remove them to free their space.
+ * Volumes that exist are never removed from here, whichever cell reports them.
+ */
+export async function strayVolumes(db: Database): Promise<{ cellId: string; volumeId: string }[]> {
+  const rows = await db.execute<{ cell_id: string; volume_id: string }>(sql`
+    select c.id as cell_id, r.value as volume_id
+    from cells c cross join lateral jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) r
+    where c.state <> 'lost'
+      and not exists (select 1 from volumes v where v.id::text = r.value)`);
+  return [...rows].map((r) => ({ cellId: r.cell_id, volumeId: r.volume_id }));
+}
