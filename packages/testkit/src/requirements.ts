@@ -32,7 +32,8 @@ const checks: Record<Requirement, () => string | undefined> = {
     isExecutable("/usr/lib/cni/bridge") ? undefined : "CNI plugins are not installed (run: npm run setup)",
   registry: () =>
     onPath("docker-registry") ? undefined : "docker-registry is not installed (run: npm run setup)",
-  chromium: () => (isExecutable(CHROMIUM_PATH) ? undefined : "chromium is not installed (run: npm run setup)"),
+  chromium: () =>
+    isExecutable(CHROMIUM_PATH) ? undefined : "chromium is not installed (run: npm run setup)",
 };
 
 /** What is missing of `needs`, as one line per missing thing. */
