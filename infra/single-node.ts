@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     GROVE_BOOTSTRAP_TOKEN: secrets.operatorToken,
     GROVE_DEFAULT_TENANT: "default",
     GROVE_DOMAIN: domain,
+    // the one cell leases the first /24 of GROVE_SUBNET
+    GROVE_CELL_NETWORK: process.env.GROVE_CELL_NETWORK ?? cell.subnet,
   });
   const api = `http://127.0.0.1:${apiPort}`;
   const agentDir = join(state, "agent");

@@ -25,6 +25,7 @@ import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
 import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
+import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
 import { UsageSampler } from "./usage-sampler";
 import type { VolumeStore } from "./volume-store";
 
@@ -51,6 +52,10 @@ export interface AgentOptions {
   setPeerRules: SetPeerRules;
   /** the cell's volumes (opened and reattached before the agent starts) */
   volumes: VolumeStore;
+  /** routes the other cells' container subnets (the cell runtime's overlay); absent without a lease */
+  setRemoteSubnets?: SetRemoteSubnets;
+  /** the container subnet the cell's network runs on, reported at each sync to keep its lease */
+  subnet?: string;
   heartbeatMs?: number;
   /** what app bits may hold; must match the api's (default DEFAULT_ARCHIVE_LIMITS) */
   archiveLimits?: ArchiveLimits;
@@ -69,15 +74,16 @@ export interface RunningAgent {
 }
 
 /**
- * Starts a cell agent: joins (or reuses its stored identity), re-adopts the containers it ran
- * before a restart, reports a full state sync, heartbeats, and carries out start/stop commands.
+ * The cell's identity, joining the cluster with the join token on the first start (the lease of its
+ * container subnet comes with it). The cell runtime is made after this, on the leased subnet.
  */
-export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  const { garden, stateDir } = options;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const identity = await loadOrJoin(
+export async function joinCluster(
+  options: Pick<AgentOptions, "nats" | "stateDir" | "cell" | "joinToken">,
+): Promise<CellIdentity & { joined: boolean }> {
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  return loadOrJoin(
     options.nats,
-    stateDir,
+    options.stateDir,
     () => ({
       hostname: options.cell.name,
       address: options.cell.address,
@@ -88,6 +94,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }),
     options.joinToken,
   );
+}
+
+/**
+ * Starts a cell agent: joins (or reuses its stored identity), re-adopts the containers it ran
+ * before a restart, reports a full state sync, heartbeats, and carries out start/stop commands.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { garden, stateDir } = options;
+  const identity = await joinCluster(options);
   const log = options.log.child({ component: "agent", cellId: identity.cellId });
   log.info({ joined: identity.joined }, "cell identity ready");
   const nats = await connect({
@@ -122,6 +137,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   const policy = new NetworkPolicyEnforcer(options.setPeerRules, log);
+  const peers = new OverlayPeers(options.setRemoteSubnets, identity.network, log);
 
   const offsetsFile = join(stateDir, "log-offsets.json");
   const adopted = await instances.adopt(await readJson(offsetsFile, {}));
@@ -156,7 +172,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
             ? instances.stop(command)
             : command.type === "remove-volume"
               ? removeVolume(command.volumeId)
-              : policy.apply(command);
+              : command.type === "apply-policy"
+                ? policy.apply(command)
+                : peers.apply(command);
       run.then(
         (result) => reply({ ok: true, duplicate: result.duplicate }),
         (err: Error) => {
@@ -239,6 +257,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       credential: identity.credential,
       syncId: crypto.randomUUID(),
       at: new Date().toISOString(),
+      ...(options.subnet ? { subnet: options.subnet } : {}),
       capacity: options.cell.capacity,
       available: available(),
       instances: instances.details(),

@@ -37,7 +37,10 @@ export const AgentConfig = z.object({
   GROVE_OUTPUT_CAP_MB: z.coerce.number().int().positive().default(16),
   GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   GROVE_RUNTIME: z.string().default("runc"),
-  /** cell network: bridge, subnet and NetIn port pool; unique per cell on one machine */
+  /**
+   * cell network: bridge, subnet and NetIn port pool; unique per cell on one machine. The subnet is
+   * the one the api leases at join (GROVE_SUBNET only serves cells that joined before leases).
+   */
   GROVE_BRIDGE: z.string().max(15).default("grove0"),
   GROVE_SUBNET: z.string().default("10.254.0.0/22"),
   GROVE_PORT_POOL_START: z.coerce.number().int().min(1024).max(65000).default(61001),

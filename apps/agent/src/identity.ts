@@ -1,7 +1,14 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JOIN_INBOX_PREFIX, type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
-import { decode, encode, RegisterCellReply, RegisterCellRequest, subjects } from "@grove/protocol";
+import {
+  type CellNetwork,
+  decode,
+  encode,
+  RegisterCellReply,
+  RegisterCellRequest,
+  subjects,
+} from "@grove/protocol";
 import { createUser, fromSeed, type KeyPair } from "@nats-io/nkeys";
 import { connect, RequestError, TimeoutError } from "@nats-io/transport-node";
 
@@ -11,6 +18,8 @@ export interface CellIdentity {
   /** the cell's NATS user: its nkey seed (made here, never sent) and the JWT the api signed for it */
   natsSeed: string;
   natsJwt: string;
+  /** the container subnet leased at join and the cluster network (absent for cells that joined before leases) */
+  network?: CellNetwork;
 }
 
 /** Why the agent could not join: a one-line reason an operator can act on. */
@@ -77,6 +86,7 @@ export async function loadOrJoin(
     credential: reply.value.credential,
     natsSeed: new TextDecoder().decode(user.getSeed()),
     natsJwt: reply.value.jwt,
+    ...(reply.value.network ? { network: reply.value.network } : {}),
   };
   await writeIdentity(stateDir, identity);
   await rm(join(stateDir, JOIN_KEY_FILE), { force: true });

@@ -4,7 +4,7 @@ import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/
 import { VCAP_ID } from "@grove/images";
 import { archiveLimitsOf } from "@grove/images/archive";
 import { pino } from "pino";
-import { startAgent } from "./agent";
+import { joinCluster, startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
 import { VolumeStore } from "./volume-store";
 
@@ -20,11 +20,33 @@ async function main(): Promise<void> {
   });
   await volumes.open();
   await volumes.reattach();
+  const cell = {
+    name: config.GROVE_CELL_NAME,
+    address: config.GROVE_CELL_ADDRESS,
+    zone: config.GROVE_CELL_ZONE,
+    tags: config.GROVE_CELL_TAGS,
+    stacks: [...STACKS],
+    capacity: {
+      memoryMb: config.GROVE_CELL_MEMORY_MB,
+      diskMb: config.GROVE_CELL_DISK_MB,
+      containers: config.GROVE_CELL_MAX_CONTAINERS,
+    },
+  };
+  const nats = { url: config.NATS_URL, caFile: config.GROVE_NATS_CA, credsFile: config.GROVE_NATS_CREDS };
+  // join first: the container network runs on the subnet the api leases to the cell
+  const { network } = await joinCluster({
+    nats,
+    stateDir: config.GROVE_STATE_DIR,
+    joinToken: config.GROVE_JOIN_TOKEN,
+    cell,
+  });
+  const subnet = network?.subnet ?? config.GROVE_SUBNET;
   const runtime = await createCellRuntime({
     bindMountSourceRoots: [volumes.mountsDir],
     stateDir: config.GROVE_STATE_DIR,
     bridge: config.GROVE_BRIDGE,
-    subnet: config.GROVE_SUBNET,
+    subnet,
+    ...(network ? { overlay: { cidr: network.range, mode: network.mode } } : {}),
     name: cellName(config.GROVE_BRIDGE),
     externalIP: config.GROVE_CELL_ADDRESS,
     portPool: {
@@ -41,31 +63,21 @@ async function main(): Promise<void> {
   const gardenServer = createGardenServer({ garden: runtime.garden, log });
   await gardenServer.listen({ socketPath: join(config.GROVE_STATE_DIR, "garden.sock") });
   const agent = await startAgent({
-    nats: { url: config.NATS_URL, caFile: config.GROVE_NATS_CA, credsFile: config.GROVE_NATS_CREDS },
+    nats,
     garden: runtime.garden,
     stateDir: config.GROVE_STATE_DIR,
     joinToken: config.GROVE_JOIN_TOKEN,
-    cell: {
-      name: config.GROVE_CELL_NAME,
-      address: config.GROVE_CELL_ADDRESS,
-      zone: config.GROVE_CELL_ZONE,
-      tags: config.GROVE_CELL_TAGS,
-      stacks: [...STACKS],
-      capacity: {
-        memoryMb: config.GROVE_CELL_MEMORY_MB,
-        diskMb: config.GROVE_CELL_DISK_MB,
-        containers: config.GROVE_CELL_MAX_CONTAINERS,
-      },
-    },
+    cell,
     stackLayers: runtime.stackLayers,
     setPeerRules: runtime.setPeerRules,
     volumes,
+    ...(network ? { setRemoteSubnets: runtime.setRemoteSubnets, subnet } : {}),
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
     archiveLimits: archiveLimitsOf(config),
     bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,
     log,
   });
-  log.info({ cellId: agent.identity.cellId }, "agent running");
+  log.info({ cellId: agent.identity.cellId, subnet }, "agent running");
   // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left for,
   // which killed the agent halfway through a container create
   let stopping = false;

@@ -1,6 +1,7 @@
 import type { PeerRules } from "@grove/garden";
 import type { ApplyPolicy } from "@grove/protocol";
 import type { Logger } from "pino";
+import { VersionedApply } from "./versioned-apply";
 
 /** The cell's runtime capability the policy is enforced with (garden's networker peer rules). */
 export type SetPeerRules = (rules: PeerRules) => Promise<void>;
@@ -31,39 +32,23 @@ export function peerRulesOf(policy: Pick<ApplyPolicy, "apps" | "rules">): PeerRu
  * a restart the first command from the api brings them up to date.
  */
 export class NetworkPolicyEnforcer {
-  #version = -1;
-  #enforced: string | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  readonly #log: Logger;
+  readonly #applier: VersionedApply<ApplyPolicy>;
 
-  constructor(
-    private readonly setPeerRules: SetPeerRules,
-    log: Logger,
-  ) {
-    this.#log = log.child({ component: "agent.policy" });
+  constructor(setPeerRules: SetPeerRules, log: Logger) {
+    const l = log.child({ component: "agent.policy" });
+    this.#applier = new VersionedApply(
+      (command) => JSON.stringify(peerRulesOf(command)),
+      async (command) => {
+        await setPeerRules(peerRulesOf(command));
+        l.info(
+          { version: command.version, rules: command.rules.length, apps: command.apps.length },
+          "network policy applied",
+        );
+      },
+    );
   }
 
   apply(command: ApplyPolicy): Promise<{ duplicate: boolean }> {
-    const run = this.#queue.then(() => this.#apply(command));
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async #apply(command: ApplyPolicy): Promise<{ duplicate: boolean }> {
-    if (command.version < this.#version) return { duplicate: true };
-    const rules = peerRulesOf(command);
-    const text = JSON.stringify(rules);
-    if (text === this.#enforced) {
-      this.#version = command.version;
-      return { duplicate: true };
-    }
-    await this.setPeerRules(rules);
-    this.#version = command.version;
-    this.#enforced = text;
-    this.#log.info(
-      { version: command.version, rules: command.rules.length, apps: command.apps.length },
-      "network policy applied",
-    );
-    return { duplicate: false };
+    return this.#applier.apply(command);
   }
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import { cellName, createCellRuntime } from "@grove/garden-server";
-import { stopChild, waitForOutput } from "@grove/testkit/services";
+import { forwardLoopbackPort, stopChild, type TestHost, waitForOutput } from "@grove/testkit/services";
 import { pino } from "pino";
 import { VolumeStore } from "../src/volume-store";
 
@@ -32,7 +32,15 @@ export function cellProcess(options: {
   natsEnv: Record<string, string>;
   joinToken: string;
   heartbeatMs?: number;
+  /**
+   * A netns "host" the agent runs in (its address is the cell's); NATS, on the machine's loopback,
+   * is forwarded into it at the same port. Default: the machine's own network, address 127.0.0.1.
+   */
+  host?: TestHost;
+  /** NATS's port, forwarded into `host` */
+  natsPort?: number;
 }): CellProcess {
+  const host = options.host;
   const bridge = options.name.slice(0, 15);
   const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 256)}.0/24`;
   const portStart = 40_000 + randomInt(0, 200) * 100;
@@ -42,7 +50,7 @@ export function cellProcess(options: {
     GROVE_JOIN_TOKEN: options.joinToken,
     GROVE_STATE_DIR: options.stateDir,
     GROVE_CELL_NAME: options.name,
-    GROVE_CELL_ADDRESS: "127.0.0.1",
+    GROVE_CELL_ADDRESS: host?.address ?? "127.0.0.1",
     GROVE_BRIDGE: bridge,
     GROVE_SUBNET: subnet,
     GROVE_PORT_POOL_START: String(portStart),
@@ -51,13 +59,21 @@ export function cellProcess(options: {
     GROVE_CELL_MEMORY_MB: "4096",
     GROVE_LOG_LEVEL: "info",
   };
+  let forwarder: { close(): Promise<void> } | undefined;
   const cell: CellProcess = {
     name: options.name,
     stateDir: options.stateDir,
     child: undefined as unknown as ChildProcess,
     logs: [],
     async start() {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+      if (host && !forwarder) {
+        if (!options.natsPort) throw new Error("a cell on a netns host needs natsPort");
+        forwarder = await forwardLoopbackPort(host, options.natsPort);
+      }
+      const [file, args] = host
+        ? ["nsenter", [`--net=${host.netnsPath}`, "--", process.execPath, "--import", "tsx", MAIN]]
+        : [process.execPath, ["--import", "tsx", MAIN]];
+      const child = spawn(file, args, {
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -73,12 +89,15 @@ export function cellProcess(options: {
     },
     async remove() {
       await cell.kill("SIGTERM");
+      await forwarder?.close();
+      forwarder = undefined;
       const runtime = await createCellRuntime({
+        ...(host ? { hostNetns: host.netnsPath } : {}),
         stateDir: options.stateDir,
         bridge,
         subnet,
         name: cellName(bridge),
-        externalIP: "127.0.0.1",
+        externalIP: host?.address ?? "127.0.0.1",
         portPool: { start: portStart, end: portStart + 99 },
         log: pino({ level: "silent" }),
       });

@@ -1,9 +1,10 @@
+import { randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { type RequestOptions, request } from "node:http";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf } from "@grove/api/testing";
 import { cellName } from "@grove/garden-server";
 import { type RunningRouter, startRouter } from "@grove/router";
-import { makeTempDir, runId, type TestNats, type TestPostgres } from "@grove/testkit";
+import { makeTempDir, runId, type TestNats, type TestNetwork, type TestPostgres } from "@grove/testkit";
 import { pino } from "pino";
 import { onTestFinished } from "vitest";
 import { type CellProcess, cellProcess } from "./cell-process";
@@ -46,6 +47,8 @@ export interface Cluster extends TenantScope {
   router: RunningRouter;
   /** the same, acting in another tenant (which must exist) */
   tenant(name: string): TenantScope;
+  /** joins one more cell (on a new host of `network` when the cluster has one) */
+  addCell(): Promise<CellProcess>;
 }
 
 /**
@@ -56,38 +59,48 @@ export interface Cluster extends TenantScope {
 export async function startCluster(
   pg: TestPostgres,
   nats: TestNats,
-  options: { cellCount?: number; presenceTtlMs?: number; apiEnv?: Record<string, string> } = {},
+  options: {
+    cellCount?: number;
+    presenceTtlMs?: number;
+    apiEnv?: Record<string, string>;
+    /** each cell runs on its own netns host of this network (its address the host's) */
+    network?: TestNetwork;
+  } = {},
 ): Promise<Cluster> {
   const t = await startTestApi(pg, nats, {
     GROVE_CONVERGENCE_INTERVAL_MS: "1000",
     GROVE_PRESENCE_TTL_MS: String(options.presenceTtlMs ?? 15_000),
     GROVE_DEFAULT_TENANT: "default",
+    // the cluster's own range (cells lease /24s of it), apart from other clusters on this machine
+    GROVE_CELL_NETWORK: `10.${randomInt(200, 250)}.${randomInt(0, 16) * 16}.0/20`,
     ...options.apiEnv,
   });
-  const { token } = (await expectStatus(
-    await t.call("/v1/cells/tokens", { method: "POST", json: { uses: Math.max(1, options.cellCount ?? 2) } }),
-    201,
-  )) as {
-    token: string;
-  };
   const cleanups: (() => Promise<void>)[] = [];
   onTestFinished(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
   const cells: CellProcess[] = [];
-  for (const suffix of "abcdefgh".slice(0, options.cellCount ?? 2)) {
+  const addCell = async () => {
+    const { token } = (await expectStatus(
+      await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 1 } }),
+      201,
+    )) as { token: string };
     const dir = await makeTempDir("gc-");
     cleanups.push(() => dir.remove());
+    const host = options.network ? await options.network.addHost() : undefined;
     const cell = cellProcess({
-      name: `gc${runId}${suffix}`,
+      name: `gc${runId}${"abcdefghijklmnop"[cells.length]}`,
       stateDir: dir.path,
       natsEnv: nats.env("join"),
       joinToken: token,
+      ...(host ? { host, natsPort: nats.port } : {}),
     });
     cleanups.push(() => cell.remove());
     cells.push(cell);
     await cell.start();
-  }
+    return cell;
+  };
+  for (let i = 0; i < (options.cellCount ?? 2); i++) await addCell();
   const router = await startRouter({
     nats: nats.access("router"),
     log: pino({ level: "silent" }),
@@ -96,7 +109,14 @@ export async function startCluster(
     statusPort: 0,
   });
   cleanups.push(() => router.close());
-  return { t, cells, router, ...tenantScope(t, "default"), tenant: (name) => tenantScope(t, name) };
+  return {
+    t,
+    cells,
+    router,
+    ...tenantScope(t, "default"),
+    tenant: (name) => tenantScope(t, name),
+    addCell,
+  };
 }
 
 /** Api calls, instance queries and pushes as the operator acting in `tenant`. */

@@ -8,7 +8,7 @@ import { TokenWatch } from "./auth/token-watch";
 import { consumeHeartbeats } from "./cells/heartbeats";
 import { serveRegistrations } from "./cells/register-responder";
 import { serveStateSyncs } from "./cells/state-sync";
-import type { Config } from "./config";
+import { type Config, cellNetworkSettings } from "./config";
 import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
@@ -76,7 +76,8 @@ export function createApi(options: ApiOptions): Api {
   const subscriptions: Subscription[] = [];
   let stopCountingRejections: (() => void) | undefined;
   let election: LeaderElection | undefined;
-  const leaderWork = leaderLoops({ ...options, log, metrics });
+  const network = cellNetworkSettings(config);
+  const leaderWork = leaderLoops({ ...options, log, metrics, network });
   return {
     app,
     metrics,
@@ -88,9 +89,17 @@ export function createApi(options: ApiOptions): Api {
       if (config.GROVE_BOOTSTRAP_TOKEN) await upsertBootstrapToken(db, config.GROVE_BOOTSTRAP_TOKEN);
       if (config.GROVE_DEFAULT_TENANT) await ensureTenant(db, config.GROVE_DEFAULT_TENANT);
       subscriptions.push(
-        serveRegistrations({ db, nc, authority: options.authority, log, metrics }),
-        consumeHeartbeats({ db, nc, log, metrics }),
-        serveStateSyncs({ db, nc, log, metrics, onSynced: desiredStateChanged }),
+        serveRegistrations({
+          db,
+          nc,
+          authority: options.authority,
+          network,
+          log,
+          metrics,
+          onJoined: desiredStateChanged,
+        }),
+        consumeHeartbeats({ db, nc, log, metrics, leaseTtlMs: network.ttlMs }),
+        serveStateSyncs({ db, nc, log, metrics, network, onSynced: desiredStateChanged }),
       );
       await ensureLogsStream(nc);
       await ensureInstanceEventsStream(nc);

@@ -1,5 +1,6 @@
 import { ArchiveLimitsEnv } from "@grove/images/archive";
 import { z } from "zod";
+import { parseSubnetRange, type SubnetRange } from "./network/subnet-lease";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 const positiveInt = z.coerce.number().int().positive();
@@ -39,6 +40,14 @@ export const ConfigSchema = z.object({
   GROVE_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   /** Largest bits upload. */
   GROVE_MAX_BITS_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  /** The range every cell's container subnet is leased from (container addresses are unique in it). */
+  GROVE_CELL_NETWORK: z.string().default("10.250.0.0/16"),
+  /** The prefix length of each cell's subnet in GROVE_CELL_NETWORK (a /24: 253 containers a cell). */
+  GROVE_CELL_SUBNET_PREFIX: z.coerce.number().int().min(9).max(28).default(24),
+  /** A cell's lease lasts this long past its last heartbeat; then its subnet may go to another cell. */
+  GROVE_SUBNET_LEASE_TTL_MS: positiveInt.default(60 * 60 * 1000),
+  /** How cells reach each other's containers: host routes (cells on one L2) or VXLAN (any underlay). */
+  GROVE_CELL_OVERLAY: z.enum(["routes", "vxlan"]).default("routes"),
   /** What an uploaded archive may hold (GROVE_ARCHIVE_MAX_*); agents must use the same values. */
   ...ArchiveLimitsEnv.shape,
 });
@@ -64,8 +73,31 @@ export class InvalidConfig extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const parsed = ConfigSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const range = parseSubnetRange(parsed.data.GROVE_CELL_NETWORK, parsed.data.GROVE_CELL_SUBNET_PREFIX);
+    if (typeof range === "string") throw new InvalidConfig([{ field: "GROVE_CELL_NETWORK", message: range }]);
+    return parsed.data;
+  }
   throw new InvalidConfig(
     parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
   );
+}
+
+/** The cluster network: the range cell subnets are leased from, the lease time and the overlay mode. */
+export interface CellNetworkSettings {
+  range: SubnetRange;
+  ttlMs: number;
+  mode: "routes" | "vxlan";
+}
+
+/** The cluster network from the configuration (validated by `loadConfig`). */
+export function cellNetworkSettings(
+  config: Pick<
+    Config,
+    "GROVE_CELL_NETWORK" | "GROVE_CELL_SUBNET_PREFIX" | "GROVE_SUBNET_LEASE_TTL_MS" | "GROVE_CELL_OVERLAY"
+  >,
+): CellNetworkSettings {
+  const range = parseSubnetRange(config.GROVE_CELL_NETWORK, config.GROVE_CELL_SUBNET_PREFIX);
+  if (typeof range === "string") throw new InvalidConfig([{ field: "GROVE_CELL_NETWORK", message: range }]);
+  return { range, ttlMs: config.GROVE_SUBNET_LEASE_TTL_MS, mode: config.GROVE_CELL_OVERLAY };
 }

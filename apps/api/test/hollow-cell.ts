@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { cellInboxPrefix } from "@grove/nats-auth";
 import {
+  type ApplyPeers,
   type ApplyPolicy,
   CellCommand,
   CellHeartbeat,
@@ -41,6 +42,8 @@ export interface HollowCell {
   removedVolumes: string[];
   /** every start and stop received, in order: `start:<instance>` / `stop:<instance>` */
   commands: string[];
+  /** the apply-peers commands received, oldest first */
+  peers: ApplyPeers[];
   /** instances started and not stopped since */
   running(): StartInstance[];
   /** Sends one heartbeat listing the running instances (as RUNNING). */
@@ -112,6 +115,7 @@ export async function joinHollowCell(
   const volumes = new Set<string>();
   const removedVolumes: string[] = [];
   const commands: string[] = [];
+  const peers: ApplyPeers[] = [];
   const live = new Map<string, StartInstance>();
   const sub = nc.subscribe(subjects.commands(cellId), {
     callback: (_err, msg) => {
@@ -130,7 +134,8 @@ export async function joinHollowCell(
       } else if (command.type === "remove-volume") {
         removedVolumes.push(command.volumeId);
         volumes.delete(command.volumeId);
-      } else policies.push(command);
+      } else if (command.type === "apply-policy") policies.push(command);
+      else peers.push(command);
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
   });
@@ -171,6 +176,7 @@ export async function joinHollowCell(
     volumes,
     removedVolumes,
     commands,
+    peers,
     running: () => [...live.values()],
     heartbeat,
     startHeartbeats(intervalMs) {

@@ -4087,6 +4087,10 @@ export type components = {
       stacks: string[];
       last_heartbeat_at: string | null;
       created_at: string;
+      subnet_lease: {
+        subnet: string;
+        expires_at: string;
+      } | null;
     };
     Policy: {
       id: string;

@@ -146,6 +146,24 @@ export const cells = pgTable(
 );
 
 /**
+ * Each cell's container subnet, leased from the cluster range so container addresses are unique in
+ * the cluster. Heartbeats push `expires_at` forward; a lease that expired (its cell silent for
+ * longer than the lease) may be given to another cell. One lease per cell, one cell per subnet.
+ */
+export const subnetLeases = pgTable(
+  "subnet_leases",
+  {
+    subnet: text("subnet").primaryKey(),
+    cellId: uuid("cell_id")
+      .notNull()
+      .references(() => cells.id, { onDelete: "cascade" }),
+    leasedAt: timestamp("leased_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex("subnet_leases_cell_key").on(t.cellId)],
+);
+
+/**
  * Join tokens (hash only). A registration takes one of `max_uses` in the same statement that checks
  * expiry and revocation, so two cells racing for the last use cannot both join.
  */

@@ -1,6 +1,15 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CgroupV1, createGarden, createNetworker, type Garden, type PeerRules } from "@grove/garden";
+import {
+  CgroupV1,
+  createGarden,
+  createNetworker,
+  type Garden,
+  type OverlayConfig,
+  type OverlayPlan,
+  type PeerRules,
+  type RemoteSubnet,
+} from "@grove/garden";
 import { createImages, ensureNodeLayer } from "@grove/images";
 import type { Logger } from "pino";
 
@@ -34,6 +43,10 @@ export interface CellRuntimeOptions {
   bindMountSourceRoots?: string[];
   /** containers reach each other only where `setPeerRules` allows (the networker's isolateContainers) */
   isolateContainers?: boolean;
+  /** a network namespace standing for the cell's host (the networker's hostNetns); default: this process's */
+  hostNetns?: string;
+  /** other cells' containers reached directly by address (the networker's overlay) */
+  overlay?: OverlayConfig;
   log: Logger;
 }
 
@@ -43,6 +56,8 @@ export interface CellRuntime {
   stackLayers(stack: string): Promise<string[]>;
   /** replaces what containers may open to each other, atomically (with `isolateContainers`) */
   setPeerRules(rules: PeerRules): Promise<void>;
+  /** routes the other cells' container subnets (with `overlay`), replacing the routes set before */
+  setRemoteSubnets(remotes: readonly RemoteSubnet[]): Promise<OverlayPlan>;
   close(): Promise<void>;
   /** Destroys every container, the cell's network (bridge, rules) and its cgroups: removes the cell. */
   destroyAll(): Promise<void>;
@@ -74,6 +89,8 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
     externalIP: options.externalIP,
     portPool: options.portPool,
     isolateContainers: options.isolateContainers ?? false,
+    ...(options.overlay ? { overlay: options.overlay } : {}),
+    ...(options.hostNetns ? { hostNetns: options.hostNetns } : {}),
     log,
   });
   const garden = await createGarden(
@@ -99,6 +116,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       throw new Error(`this cell has no stack ${stack} (it has ${STACKS.join(", ")})`);
     },
     setPeerRules: (rules) => networker.setPeerRules(rules),
+    setRemoteSubnets: (remotes) => networker.setRemoteSubnets(remotes),
     close: () => garden.close(),
     async destroyAll() {
       for (const container of await garden.containers({}, { includeIncomplete: true })) {

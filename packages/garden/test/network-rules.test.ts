@@ -282,3 +282,43 @@ describe("peer rules of isolated containers", () => {
     expect(() => validatePeerRules(rules)).not.toThrow();
   });
 });
+
+describe("rules with an overlay (containers of other hosts routed to)", () => {
+  const render = (isolateContainers: boolean) =>
+    renderRuleset({
+      table: "grove",
+      bridge: "br0",
+      subnet: "10.250.1.0/24",
+      externalIP: "192.0.2.10",
+      containers: [record("a", { containerIP: "10.250.1.2" })],
+      isolateContainers,
+      peerRules: {
+        groups: { web: ["10.250.1.2"], db: ["10.250.2.7"] },
+        allow: [{ from: "web", to: "db", protocol: "udp", ports: { start: 53, end: 53 } }],
+      },
+      overlay: "10.250.0.0/16",
+    });
+
+  test("traffic to other hosts' containers keeps the container's address (no masquerade)", () => {
+    expect(render(true)).toContain(
+      'ip saddr 10.250.1.0/24 ip daddr != 10.250.0.0/16 oifname != "br0" masquerade',
+    );
+  });
+  test("peer rules match by address either way, then other hosts' containers are dropped both ways", () => {
+    const script = render(true);
+    const forward = script
+      .slice(script.indexOf("chain forward {"))
+      .split("\n")
+      .map((l) => l.trim());
+    const accept = forward.indexOf("ip saddr @peers_0 ip daddr @peers_1 udp dport 53 accept");
+    const out = forward.indexOf('iifname "br0" ip daddr 10.250.0.0/16 drop');
+    const into = forward.indexOf('oifname "br0" ip saddr 10.250.0.0/16 drop');
+    expect(accept).toBeGreaterThan(0);
+    expect(out).toBeGreaterThan(accept);
+    expect(into).toBeGreaterThan(accept);
+    expect(script).toContain('iifname != "br0" ip saddr 10.250.0.0/16 ct state new drop');
+  });
+  test("without isolation, other hosts' containers are reached freely", () => {
+    expect(render(false)).not.toContain("ip daddr 10.250.0.0/16 drop");
+  });
+});

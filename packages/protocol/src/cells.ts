@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CellNetwork, ipv4Cidr } from "./cell-network";
 import {
   bitsDigest,
   cellAuth,
@@ -47,11 +48,19 @@ export const RegisterCellReply = defineMessage(
       credential,
       /** the NATS user JWT for the request's `publicKey` (nothing secret: it is useless without the seed) */
       jwt: z.string().min(1).max(16_384),
+      /** the cell's leased container subnet and the cluster network around it (an older api sends none) */
+      network: CellNetwork.optional(),
     }),
     z.object({
       v: versionField,
       ok: z.literal(false),
-      code: z.enum(["invalid-join-token", "expired-join-token", "invalid-request", "internal"]),
+      code: z.enum([
+        "invalid-join-token",
+        "expired-join-token",
+        "invalid-request",
+        "no-free-subnet",
+        "internal",
+      ]),
       error: z.string().max(1024),
     }),
   ]),
@@ -127,6 +136,8 @@ export const CellStateSync = defineMessage(
     ...cellAuth,
     syncId: id,
     at: isoTimestamp,
+    /** the container subnet the cell's network uses; the api keeps (or takes back) its lease on it */
+    subnet: ipv4Cidr.optional(),
     capacity: Resources,
     available: Resources,
     instances: z.array(InstanceDetail).max(10_000),

@@ -5,6 +5,7 @@ export {
   generateCellCredential,
   hashCellCredential,
 } from "./auth";
+export { ApplyPeers, CellNetwork, ipv4Cidr, OverlayMode, PeerCell } from "./cell-network";
 export {
   CellHeartbeat,
   CellStateSync,

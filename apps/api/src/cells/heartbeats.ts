@@ -4,6 +4,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import { cellCredentialHash, recordHeartbeat } from "../repo/cells";
+import { renewSubnetLease } from "../repo/subnet-leases";
 import { API_QUEUE } from "./register-responder";
 
 /** The outcome of one heartbeat message. */
@@ -11,10 +12,11 @@ export type HeartbeatOutcome =
   | { accepted: true; cellId: string }
   | { accepted: false; reason: "invalid" | "unknown-cell" | "subject-mismatch" | "bad-credential" };
 
-/** Validates and authenticates one heartbeat and, if it is genuine, records it. */
+/** Validates and authenticates one heartbeat and, if it is genuine, records it and renews the cell's subnet lease. */
 export async function handleHeartbeat(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
+  leaseTtlMs?: number,
 ): Promise<HeartbeatOutcome> {
   const decoded = decode(CellHeartbeat, msg.data, msg.subject);
   if (!decoded.ok) return { accepted: false, reason: "invalid" };
@@ -27,6 +29,7 @@ export async function handleHeartbeat(
   if (!auth.ok) return { accepted: false, reason: auth.reason };
   const { credential: _secret, ...report } = heartbeat;
   await recordHeartbeat(db, auth.cellId, report);
+  if (leaseTtlMs !== undefined) await renewSubnetLease(db, auth.cellId, leaseTtlMs);
   return { accepted: true, cellId: auth.cellId };
 }
 
@@ -39,13 +42,15 @@ export function consumeHeartbeats(deps: {
   nc: NatsConnection;
   log: Logger;
   metrics: ApiMetrics;
+  /** each heartbeat extends the cell's subnet lease to this long from now */
+  leaseTtlMs?: number;
 }): Subscription {
   const log = deps.log.child({ component: "api.cells.heartbeats" });
   const sub = deps.nc.subscribe(subjects.allHeartbeats, { queue: API_QUEUE });
   (async () => {
     for await (const msg of sub) {
       try {
-        const outcome = await handleHeartbeat(deps.db, msg);
+        const outcome = await handleHeartbeat(deps.db, msg, deps.leaseTtlMs);
         if (outcome.accepted) {
           deps.metrics.heartbeats.inc();
         } else {

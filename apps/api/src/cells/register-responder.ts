@@ -1,4 +1,4 @@
-import type { Database } from "@grove/db";
+import type { Database, Transaction } from "@grove/db";
 import { type AuthoritySecrets, cellPermissions, userJwt } from "@grove/nats-auth";
 import {
   decode,
@@ -11,9 +11,12 @@ import {
 } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { CellNetworkSettings } from "../config";
 import type { ApiMetrics } from "../metrics";
+import { formatRange } from "../network/subnet-lease";
 import { insertCell, setCellCredentialHash, unreportedCellOf } from "../repo/cells";
 import { consumeJoinToken, type JoinRefusal, lockJoinToken } from "../repo/join-tokens";
+import { leaseSubnet, NoSubnet } from "../repo/subnet-leases";
 
 /** NATS queue group of the api's subscriptions: one replica handles each message. */
 export const API_QUEUE = "grove-api";
@@ -21,51 +24,67 @@ export const API_QUEUE = "grove-api";
 type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 
 /**
- * Decides a register request: a cell row, credential and a NATS user JWT (for the agent's public
- * key, allowed only the cell's own subjects) for a valid join token, a refusal otherwise.
+ * Decides a register request: a cell row, credential, a NATS user JWT (for the agent's public
+ * key, allowed only the cell's own subjects) and a leased container subnet for a valid join token,
+ * a refusal otherwise (a full cluster range too: then nothing is written, the token keeps its use).
  *
  * Idempotent per agent key: a retry with the same token and public key while the token is
  * unrevoked and unexpired, before the cell has reported (its first reply was lost), gets the same
- * cell with a fresh credential and JWT and spends no further use. A different key needs a use of
- * its own.
+ * cell (and subnet) with a fresh credential and JWT and spends no further use. A different key
+ * needs a use of its own.
  */
 export async function registerCell(
   db: Database,
   authority: AuthoritySecrets,
   msg: Pick<Msg, "data" | "subject">,
+  network: CellNetworkSettings,
 ): Promise<Reply> {
   const request = decode(RegisterCellRequest, msg.data, msg.subject);
   if (!request.ok) return { v: 1, ok: false, code: "invalid-request", error: request.error.message };
   const { value } = request;
   const credential = generateCellCredential();
-  const joined = async (cellId: string): Promise<Reply> => {
+  // a full range throws NoSubnet, which rolls the cell and the token's use back
+  const joined = async (tx: Transaction, cellId: string): Promise<Reply> => {
+    const subnet = await leaseSubnet(tx, cellId, network);
     const jwt = await userJwt(authority, `cell-${cellId}`, value.publicKey, cellPermissions(cellId));
-    return { v: 1, ok: true, cellId, credential, jwt };
+    return {
+      v: 1,
+      ok: true,
+      cellId,
+      credential,
+      jwt,
+      network: { subnet, range: formatRange(network.range), mode: network.mode },
+    };
   };
-  return db.transaction(async (tx): Promise<Reply> => {
-    const held = await lockJoinToken(tx, value.joinToken);
-    const retried = held?.usable ? await unreportedCellOf(tx, held.id, value.publicKey) : undefined;
-    if (retried) {
-      await setCellCredentialHash(tx, retried.id, hashCellCredential(credential));
-      return joined(retried.id);
-    }
-    const token = await consumeJoinToken(tx, value.joinToken);
-    if (!token.ok) return joinRefused(token);
-    const cell = await insertCell(tx, {
-      name: value.hostname,
-      zone: value.zone,
-      address: value.address,
-      memoryMb: value.capacity.memoryMb,
-      diskMb: value.capacity.diskMb,
-      maxContainers: value.capacity.containers,
-      tags: value.tags,
-      stacks: value.stacks,
-      credentialHash: hashCellCredential(credential),
-      natsPublicKey: value.publicKey,
-      joinTokenId: token.id,
+  try {
+    return await db.transaction(async (tx): Promise<Reply> => {
+      const held = await lockJoinToken(tx, value.joinToken);
+      const retried = held?.usable ? await unreportedCellOf(tx, held.id, value.publicKey) : undefined;
+      if (retried) {
+        await setCellCredentialHash(tx, retried.id, hashCellCredential(credential));
+        return joined(tx, retried.id);
+      }
+      const token = await consumeJoinToken(tx, value.joinToken);
+      if (!token.ok) return joinRefused(token);
+      const cell = await insertCell(tx, {
+        name: value.hostname,
+        zone: value.zone,
+        address: value.address,
+        memoryMb: value.capacity.memoryMb,
+        diskMb: value.capacity.diskMb,
+        maxContainers: value.capacity.containers,
+        tags: value.tags,
+        stacks: value.stacks,
+        credentialHash: hashCellCredential(credential),
+        natsPublicKey: value.publicKey,
+        joinTokenId: token.id,
+      });
+      return joined(tx, cell.id);
     });
-    return joined(cell.id);
-  });
+  } catch (error) {
+    if (error instanceof NoSubnet) return { v: 1, ok: false, code: "no-free-subnet", error: error.message };
+    throw error;
+  }
 }
 
 function joinRefused(refusal: { reason: JoinRefusal; expiresAt?: Date }): Reply {
@@ -89,8 +108,11 @@ export function serveRegistrations(deps: {
   db: Database;
   nc: NatsConnection;
   authority: AuthoritySecrets;
+  network: CellNetworkSettings;
   log: Logger;
   metrics: ApiMetrics;
+  /** a cell joined (the leader tells every cell of its new peer) */
+  onJoined?: () => void;
 }): Subscription {
   const log = deps.log.child({ component: "api.cells.register" });
   const sub = deps.nc.subscribe(subjects.register, { queue: API_QUEUE });
@@ -98,14 +120,16 @@ export function serveRegistrations(deps: {
     for await (const msg of sub) {
       let reply: Reply;
       try {
-        reply = await registerCell(deps.db, deps.authority, msg);
+        reply = await registerCell(deps.db, deps.authority, msg, deps.network);
       } catch (error) {
         log.error({ err: error }, "register failed");
         reply = { v: 1, ok: false, code: "internal", error: "internal error" };
       }
       deps.metrics.registrations.inc({ outcome: reply.ok ? "joined" : reply.code });
-      if (reply.ok) log.info({ cellId: reply.cellId }, "cell joined");
-      else log.warn({ code: reply.code }, "cell join refused");
+      if (reply.ok) {
+        log.info({ cellId: reply.cellId, subnet: reply.network?.subnet }, "cell joined");
+        deps.onJoined?.();
+      } else log.warn({ code: reply.code }, "cell join refused");
       msg.respond(encode(RegisterCellReply, reply));
     }
   })().catch((error) => log.error({ err: error }, "register subscription ended"));

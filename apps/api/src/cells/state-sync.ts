@@ -10,9 +10,11 @@ import {
 } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { CellNetworkSettings } from "../config";
 import type { ApiMetrics } from "../metrics";
 import { cellCredentialHash, recordHeartbeat } from "../repo/cells";
 import { reconcileCellInstances } from "../repo/state-sync";
+import { claimCellSubnet, NoSubnet } from "../repo/subnet-leases";
 import { API_QUEUE } from "./register-responder";
 
 type Reply = Parameters<typeof encode<typeof CellStateSyncReply>>[1];
@@ -25,6 +27,7 @@ type Reply = Parameters<typeof encode<typeof CellStateSyncReply>>[1];
 export async function handleStateSync(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
+  network?: CellNetworkSettings,
 ): Promise<{ reply: Reply; rejected?: string }> {
   const decoded = decode(CellStateSync, msg.data, msg.subject);
   if (!decoded.ok) return { reply: { v: 1, ok: false, error: decoded.error.message }, rejected: "invalid" };
@@ -48,6 +51,15 @@ export async function handleStateSync(
       state,
     })),
   });
+  // the subnet the cell's network runs on keeps its lease (taken back if it had expired)
+  if (sync.subnet && network) {
+    try {
+      await claimCellSubnet(db, auth.cellId, sync.subnet, network);
+    } catch (error) {
+      if (!(error instanceof NoSubnet)) throw error;
+      return { reply: { v: 1, ok: false, error: `instances synced, but no lease: ${error.message}` } };
+    }
+  }
   return { reply: { v: 1, ok: true } };
 }
 
@@ -57,6 +69,7 @@ export function serveStateSyncs(deps: {
   nc: NatsConnection;
   log: Logger;
   metrics: ApiMetrics;
+  network?: CellNetworkSettings;
   onSynced?: () => void;
 }): Subscription {
   const log = deps.log.child({ component: "api.cells.sync" });
@@ -65,7 +78,7 @@ export function serveStateSyncs(deps: {
     for await (const msg of sub) {
       let reply: Reply;
       try {
-        const outcome = await handleStateSync(deps.db, msg);
+        const outcome = await handleStateSync(deps.db, msg, deps.network);
         reply = outcome.reply;
         if (outcome.rejected) {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "sync", reason: outcome.rejected });

@@ -2,12 +2,14 @@ import type { Logger } from "pino";
 import type { ApiOptions } from "../api";
 import { consumeInstanceEvents } from "../cells/instance-events";
 import { startPresenceLoop } from "../cells/presence";
+import type { CellNetworkSettings } from "../config";
 import { type Loop, startLoop } from "../loop";
 import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
-import { PolicyPusher } from "../policies/push";
+import { pushPeers } from "../network/peers-push";
+import { BackgroundPush, pushPolicies } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
@@ -19,7 +21,9 @@ import { runRound } from "./round";
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
 
 /** The loops only the leader runs: presence, placement, route emission, and applying instance events. */
-export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetrics }): LeaderHooks {
+export function leaderLoops(
+  deps: ApiOptions & { log: Logger; metrics: ApiMetrics; network: CellNetworkSettings },
+): LeaderHooks {
   const { config, db, nc, log, metrics } = deps;
   const stops: (() => Promise<void>)[] = [];
   return {
@@ -36,8 +40,20 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
       });
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
-      const policies = new PolicyPusher({ db, nc, log: log.child({ component: "api.policies" }) });
+      const policyLog = log.child({ component: "api.policies" });
+      const policies = new BackgroundPush(
+        () => pushPolicies({ db, nc, log: policyLog }),
+        policyLog,
+        "network policy",
+      );
       stops.push(() => policies.stop());
+      const peersLog = log.child({ component: "api.overlay" });
+      const peers = new BackgroundPush(
+        () => pushPeers({ db, nc, log: peersLog, network: deps.network }),
+        peersLog,
+        "overlay peers",
+      );
+      stops.push(() => peers.stop());
       const placement: Loop = startLoop(
         "placement",
         config.GROVE_CONVERGENCE_INTERVAL_MS,
@@ -55,6 +71,7 @@ export function leaderLoops(deps: ApiOptions & { log: Logger; metrics: ApiMetric
           // a single-writer volume's new instance is made once the old one has stopped: next round
           if (result.deferred > 0) placement.wake();
           policies.request();
+          peers.request();
           metrics.unplacedInstances.set(result.unplaced);
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
         },

@@ -24,40 +24,52 @@ export async function pushPolicies(deps: PolicyPushDeps): Promise<number> {
   const { cellIds, policies, instances } = await policyInputs(deps.db);
   const version = Date.now();
   const sent = await Promise.all(
-    [...policySlices(cellIds, policies, instances)].map(async ([cellId, slice]) => {
-      try {
-        const msg = await deps.nc.request(
-          subjects.commands(cellId),
-          encode(CellCommand, { v: 1, command: { type: "apply-policy", version, ...slice } }),
-          { timeout: deps.timeoutMs ?? 5_000 },
-        );
-        const reply = decode(CommandReply, msg.data, msg.subject);
-        if (reply.ok && reply.value.ok) return true;
-        const reason = reply.ok ? reply.value.error : reply.error.message;
-        deps.log.warn({ cellId, reason }, "cell refused its network policy");
-      } catch (error) {
-        deps.log.debug(
-          { cellId, err: (error as Error).message },
-          "network policy unanswered; resent next round",
-        );
-      }
-      return false;
-    }),
+    [...policySlices(cellIds, policies, instances)].map(([cellId, slice]) =>
+      sendCellCommand(deps, cellId, { type: "apply-policy", version, ...slice }, "network policy"),
+    ),
   );
   return sent.filter(Boolean).length;
 }
 
 /**
- * Runs `pushPolicies` in the background, one push at a time: a request while one is under way
- * makes one more push after it (with the state as it is then), so the leader's round never waits
- * for a slow or silent cell.
+ * Sends one idempotent command that the leader repeats every round; true when the cell took it. A
+ * refusal is logged as a warning, silence only at debug (the next round sends it again).
  */
-export class PolicyPusher {
+export async function sendCellCommand(
+  deps: PolicyPushDeps,
+  cellId: string,
+  command: CellCommand["command"],
+  what: string,
+): Promise<boolean> {
+  try {
+    const msg = await deps.nc.request(subjects.commands(cellId), encode(CellCommand, { v: 1, command }), {
+      timeout: deps.timeoutMs ?? 5_000,
+    });
+    const reply = decode(CommandReply, msg.data, msg.subject);
+    if (reply.ok && reply.value.ok) return true;
+    const reason = reply.ok ? reply.value.error : reply.error.message;
+    deps.log.warn({ cellId, reason }, `cell refused its ${what}`);
+  } catch (error) {
+    deps.log.debug({ cellId, err: (error as Error).message }, `${what} unanswered; resent next round`);
+  }
+  return false;
+}
+
+/**
+ * Runs a push (`pushPolicies`, `pushPeers`) in the background, one at a time: a request while one is
+ * under way makes one more push after it (with the state as it is then), so the leader's round never
+ * waits for a slow or silent cell.
+ */
+export class BackgroundPush {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
 
-  constructor(private readonly deps: PolicyPushDeps) {}
+  constructor(
+    private readonly push: () => Promise<unknown>,
+    private readonly log: Logger,
+    private readonly what: string,
+  ) {}
 
   request(): void {
     if (this.#stopped) return;
@@ -69,9 +81,9 @@ export class PolicyPusher {
       do {
         this.#again = false;
         try {
-          await pushPolicies(this.deps);
+          await this.push();
         } catch (error) {
-          this.deps.log.warn({ err: error }, "network policy push failed; retried next round");
+          this.log.warn({ err: error }, `${this.what} push failed; retried next round`);
         }
       } while (this.#again && !this.#stopped);
       this.#running = undefined;

@@ -11,34 +11,30 @@ const rule = (sourceAppId: string, destinationAppId: string, port = 8080): Polic
 
 describe("policy slices per cell", () => {
   const instances = [
-    { appId: "web", cellId: "c1", containerIp: "10.0.0.2" },
-    { appId: "web", cellId: "c2", containerIp: "10.0.0.2" },
-    { appId: "api", cellId: "c1", containerIp: "10.0.0.3" },
-    { appId: "api", cellId: "c1", containerIp: "10.0.0.4" },
-    { appId: "db", cellId: "c2", containerIp: "10.0.0.9" },
+    { appId: "web", cellId: "c1", containerIp: "10.250.1.2" },
+    { appId: "web", cellId: "c2", containerIp: "10.250.2.2" },
+    { appId: "api", cellId: "c1", containerIp: "10.250.1.3" },
+    { appId: "api", cellId: "c1", containerIp: "10.250.1.4" },
+    { appId: "db", cellId: "c2", containerIp: "10.250.2.9" },
   ];
 
-  test("a cell gets the policies whose destination runs on it, with the addresses it has of each app", () => {
+  test("a cell gets the policies whose source or destination runs on it, with every cell's addresses of each app", () => {
     const slices = policySlices(["c1", "c2"], [rule("web", "api"), rule("api", "db", 5432)], instances);
+    // c1 admits web → api and lets api → db leave; web's sources on c2 are named too
     expect(slices.get("c1")).toEqual({
       apps: [
-        { appId: "api", addresses: ["10.0.0.3", "10.0.0.4"] },
-        { appId: "web", addresses: ["10.0.0.2"] },
+        { appId: "api", addresses: ["10.250.1.3", "10.250.1.4"] },
+        { appId: "db", addresses: ["10.250.2.9"] },
+        { appId: "web", addresses: ["10.250.1.2", "10.250.2.2"] },
       ],
-      rules: [rule("web", "api")],
+      rules: [rule("api", "db", 5432), rule("web", "api")],
     });
-    // api has no instance on c2: the rule is kept (its sources may come), with no addresses for it
-    expect(slices.get("c2")).toEqual({
-      apps: [
-        { appId: "api", addresses: [] },
-        { appId: "db", addresses: ["10.0.0.9"] },
-      ],
-      rules: [rule("api", "db", 5432)],
-    });
+    // c2 admits api → db (from c1's addresses) and lets web → api leave
+    expect(slices.get("c2")).toEqual(slices.get("c1"));
   });
 
-  test("every cell gets a slice, empty when nothing it runs is a destination", () => {
-    const slices = policySlices(["c1", "c3"], [rule("api", "db")], instances);
+  test("every cell gets a slice, empty when nothing it runs is named by a policy", () => {
+    const slices = policySlices(["c1", "c3"], [rule("db", "db")], instances);
     expect(slices.get("c1")).toEqual({ apps: [], rules: [] });
     expect(slices.get("c3")).toEqual({ apps: [], rules: [] });
   });

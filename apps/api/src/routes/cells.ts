@@ -5,6 +5,7 @@ import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/o
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { pushAccountRevocations } from "../nats/account-revocations";
 import { type CellRow, cellById, drainCell, listCells, removeCell, undrainCell } from "../repo/cells";
+import { leasesOf } from "../repo/subnet-leases";
 import type { RouteDeps } from "./deps";
 
 const Resources = z.object({ memory_mb: z.int(), disk_mb: z.int(), containers: z.int() });
@@ -22,15 +23,19 @@ export const CellView = z
     stacks: z.array(z.string()),
     last_heartbeat_at: z.string().nullable(),
     created_at: z.string(),
+    /** the container subnet leased to the cell from the cluster range, renewed by its heartbeats */
+    subnet_lease: z.object({ subnet: z.string(), expires_at: z.string() }).nullable(),
   })
   .openapi("Cell");
+
+type Lease = { subnet: string; expiresAt: Date };
 
 interface Report {
   available?: { memoryMb: number; diskMb: number; containers: number };
   instances?: unknown[];
 }
 
-function cellView(row: CellRow): z.output<typeof CellView> {
+function cellView(row: CellRow, lease: Lease | undefined): z.output<typeof CellView> {
   const report = (row.lastReport ?? {}) as Report;
   return {
     id: row.id,
@@ -51,7 +56,13 @@ function cellView(row: CellRow): z.output<typeof CellView> {
     stacks: row.stacks,
     last_heartbeat_at: row.lastHeartbeatAt?.toISOString() ?? null,
     created_at: row.createdAt.toISOString(),
+    subnet_lease: lease ? { subnet: lease.subnet, expires_at: lease.expiresAt.toISOString() } : null,
   };
+}
+
+/** The view of one cell with its lease. */
+async function viewOf(deps: RouteDeps, row: CellRow): Promise<z.output<typeof CellView>> {
+  return cellView(row, (await leasesOf(deps.db, [row.id])).get(row.id));
 }
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
@@ -114,26 +125,31 @@ export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
     const page = paginate(await listCells(deps.db, limit + 1, after), limit, (row) => [row.name]);
-    return c.json({ items: page.items.map(cellView), next_cursor: page.next_cursor }, 200);
+    const leases = await leasesOf(
+      deps.db,
+      page.items.map((row) => row.id),
+    );
+    const items = page.items.map((row) => cellView(row, leases.get(row.id)));
+    return c.json({ items, next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(show, async (c) => {
     requireOperator(c.get("principal"));
-    return c.json(cellView(await cellById(deps.db, c.req.valid("param").id)), 200);
+    return c.json(await viewOf(deps, await cellById(deps.db, c.req.valid("param").id)), 200);
   });
 
   app.openapi(drain, async (c) => {
     requireOperator(c.get("principal"));
     const cell = await drainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
-    return c.json(cellView(cell), 200);
+    return c.json(await viewOf(deps, cell), 200);
   });
 
   app.openapi(undrain, async (c) => {
     requireOperator(c.get("principal"));
     const cell = await undrainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
-    return c.json(cellView(cell), 200);
+    return c.json(await viewOf(deps, cell), 200);
   });
 
   app.openapi(remove, async (c) => {
@@ -141,6 +157,6 @@ export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     const cell = await removeCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
     await pushAccountRevocations(deps);
-    return c.json(cellView(cell), 200);
+    return c.json(await viewOf(deps, cell), 200);
   });
 }

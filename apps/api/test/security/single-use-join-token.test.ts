@@ -2,6 +2,7 @@ import { subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { registerCell } from "../../src/cells/register-responder";
+import { cellNetworkSettings } from "../../src/config";
 import { expectStatus, startTestApi, type TestApi } from "../harness";
 import { register, registerRequest } from "../register-cell";
 
@@ -35,10 +36,15 @@ describeWith(["root", "postgres", "nats"], "security: a single-use join token", 
       // called directly, in parallel on separate connections, as replicas of the api would
       const replies = await Promise.all(
         ["a", "b", "c", "d"].map((name) =>
-          registerCell(t.db, t.authority, {
-            subject: subjects.register,
-            data: new TextEncoder().encode(JSON.stringify(registerRequest(token, `race${uses}-${name}`))),
-          }),
+          registerCell(
+            t.db,
+            t.authority,
+            {
+              subject: subjects.register,
+              data: new TextEncoder().encode(JSON.stringify(registerRequest(token, `race${uses}-${name}`))),
+            },
+            cellNetworkSettings(t.config),
+          ),
         ),
       );
       expect(replies.filter((reply) => reply.ok)).toHaveLength(uses);

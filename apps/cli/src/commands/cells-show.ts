@@ -31,6 +31,12 @@ export function registerCellsShow(cells: Command): void {
           ["stacks", cell.stacks.join(", ")],
           ["tags", cell.tags.join(", ") || "-"],
           ["heartbeat", cell.last_heartbeat_at ? `${age(cell.last_heartbeat_at)} ago` : "never"],
+          [
+            "subnet",
+            cell.subnet_lease
+              ? `${cell.subnet_lease.subnet} (lease until ${cell.subnet_lease.expires_at})`
+              : "-",
+          ],
         ];
         for (const [key, value] of lines) ctx.out.line(`${`${key}:`.padEnd(11)} ${value}`);
       }),

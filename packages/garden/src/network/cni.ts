@@ -18,6 +18,8 @@ export interface CniNetwork {
   /** host-local's lease directory (per cell) */
   ipamDataDir: string;
   pluginDir: string;
+  /** the containers' (and so the bridge's) MTU; unset: the plugin's default */
+  mtu?: number;
 }
 
 export interface CniRequest {
@@ -48,6 +50,7 @@ export function bridgeConfig(net: CniNetwork, req: Pick<CniRequest, "want">): Re
     isGateway: true,
     isDefaultGateway: true,
     ipMasq: false,
+    ...(net.mtu !== undefined ? { mtu: net.mtu } : {}),
     ipam: { type: "host-local", ranges: [[range]], dataDir: net.ipamDataDir },
     ...(want && "ip" in want ? { args: { cni: { ips: [want.ip] } } } : {}),
   };

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { InvalidNetworkerConfig } from "./errors";
 import { broadcastOf, type Cidr, contains, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
+import { type OverlayConfig, type ResolvedOverlay, resolveOverlay } from "./overlay";
 
 /** Settings of one cell's networker. Every name in it must be unique per cell on a machine. */
 export interface NetworkerConfig {
@@ -29,14 +30,21 @@ export interface NetworkerConfig {
    * (Garden's open bridge). Turns on `net.bridge.bridge-nf-call-iptables` in the host namespace.
    */
   isolateContainers?: boolean;
+  /**
+   * Containers of other hosts, each host with its own subnet inside `overlay.cidr`, are reached
+   * directly (no NAT) through host routes or VXLAN (`setRemoteSubnets`); with `isolateContainers`
+   * traffic to and from them passes only where the peer rules allow. Unset: none (Garden's bridge).
+   */
+  overlay?: OverlayConfig;
   /** directory of the CNI plugins; default /usr/lib/cni */
   cniPluginDir?: string;
   log: Logger;
 }
 
 /** The config after validation and defaults, with the subnet parsed. */
-export interface ResolvedNetworkerConfig extends Required<Omit<NetworkerConfig, "hostNetns">> {
+export interface ResolvedNetworkerConfig extends Required<Omit<NetworkerConfig, "hostNetns" | "overlay">> {
   hostNetns: string | undefined;
+  overlay: ResolvedOverlay | undefined;
   cidr: Cidr;
   gateway: number;
 }
@@ -86,6 +94,7 @@ export function resolveNetworkerConfig(config: NetworkerConfig): ResolvedNetwork
     ...config,
     portPool,
     hostNetns: config.hostNetns,
+    overlay: config.overlay ? resolveOverlay(config.overlay, cidr) : undefined,
     cniPluginDir: config.cniPluginDir ?? "/usr/lib/cni",
     isolateContainers: config.isolateContainers ?? false,
     cidr,

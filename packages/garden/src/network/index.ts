@@ -3,6 +3,9 @@ export type { ControlPlaneService, EgressAllow, EgressRules } from "./egress-rul
 export * from "./errors";
 export type { CniNetworker, NetworkPolicy } from "./networker";
 export { createNetworker } from "./networker";
+export type { OverlayConfig } from "./overlay";
+export type { OverlayMode, OverlayPlan, RemoteSubnet } from "./overlay-plan";
+export { planOverlay } from "./overlay-plan";
 export type { PeerAllow, PeerRules } from "./peer-rules";
 export { NO_PEER_RULES } from "./peer-rules";
 export { OUTBOUND_VERDICT } from "./policy";

@@ -12,6 +12,8 @@ import { HostExec, runInNetns } from "./host-exec";
 import { contains, formatCidr, formatIPv4, parseIPv4 } from "./ipv4";
 import { NETNS_DIR, netnsNameFor, networkId } from "./names";
 import { validateNetOutRules } from "./netout";
+import { OverlayRouting } from "./overlay";
+import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
 import { NO_PEER_RULES, type PeerRules, peerAllows, validatePeerRules } from "./peer-rules";
 import { addMapping } from "./ports";
 import { requestedAddress } from "./requested-network";
@@ -35,6 +37,12 @@ export interface CniNetworker extends Networker {
    * transaction; kept across restarts. Meaningful with `isolateContainers`.
    */
   setPeerRules(rules: PeerRules): Promise<void>;
+  /**
+   * Routes the other hosts' container subnets (needs `overlay`): replaces the routes, and in vxlan
+   * mode the neighbour and FDB entries, with those for exactly `remotes`. They stay while the
+   * process is down; returns what was planned (and what was skipped, and why).
+   */
+  setRemoteSubnets(remotes: readonly RemoteSubnet[]): Promise<OverlayPlan>;
   /**
    * Replaces peer rules and egress together in one nft transaction (kept across restarts), then
    * cuts the open connections the old policy allowed and the new one does not (conntrack).
@@ -76,6 +84,16 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     ipamDataDir: join(cfg.stateDir, "ipam"),
     pluginDir: cfg.cniPluginDir,
   };
+  const overlay = cfg.overlay
+    ? new OverlayRouting(host, {
+        overlay: cfg.overlay,
+        own: cfg.cidr,
+        externalIP: cfg.externalIP,
+        device: `gvx${networkId(cfg.name).slice(0, 8)}`,
+        log,
+      })
+    : undefined;
+  let overlayQueue: Promise<unknown> = Promise.resolve();
   let state: NetworkState | undefined;
   let hostPrepared = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -119,6 +137,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       isolateContainers: cfg.isolateContainers,
       peerRules: s.peerRules ?? NO_PEER_RULES,
       ...(s.egress ? { egress: s.egress } : {}),
+      overlay: cfg.overlay ? formatCidr(cfg.overlay.cidr) : undefined,
     });
     await host.nft("apply nft ruleset", script);
   }
@@ -225,6 +244,10 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       state = creating;
       try {
         await createNetns(record, opts.netnsPath);
+        if (overlay && cni.mtu === undefined) {
+          const mtu = await overlay.containerMtu();
+          if (mtu !== undefined) cni.mtu = mtu;
+        }
         const added = await cniAdd(host, cni, cniRequest(record, want), handle);
         await prepareHost();
         const next = cloneState(creating);
@@ -338,7 +361,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     const source = parseIPv4(flow.source);
     const destination = parseIPv4(flow.destination);
     if (source === undefined || destination === undefined || !contains(cfg.cidr, source)) return false;
-    if (contains(cfg.cidr, destination))
+    // containers, here or (through the overlay) on other hosts, are peers; the rest is egress
+    if (contains(cfg.cidr, destination) || (cfg.overlay && contains(cfg.overlay.cidr, destination)))
       return !cfg.isolateContainers || peerAllows(s.peerRules ?? NO_PEER_RULES, flow);
     return s.egress === undefined || egressAllows(s.egress, flow);
   }
@@ -370,7 +394,18 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
+  async function setRemoteSubnets(remotes: readonly RemoteSubnet[]): Promise<OverlayPlan> {
+    if (!overlay) throw new InvalidSpec("this network has no overlay: remote subnets cannot be routed");
+    const run = overlayQueue.then(() => overlay.apply(remotes));
+    overlayQueue = run.catch(() => undefined);
+    const plan = await run;
+    log.info({ routes: plan.routes.length, skipped: plan.skipped.length }, "remote subnets routed");
+    return plan;
+  }
+
   async function destroyAll(): Promise<void> {
+    await overlayQueue;
+    await overlay?.teardown();
     await serialize(async () => {
       const s = await current();
       for (const record of Object.values(s.containers)) await teardown(record);
@@ -385,5 +420,16 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
-  return { up, netIn, netOut, stats, down, restore, destroyAll, setPeerRules, setPolicy };
+  return {
+    up,
+    netIn,
+    netOut,
+    stats,
+    down,
+    restore,
+    destroyAll,
+    setPeerRules,
+    setPolicy,
+    setRemoteSubnets,
+  };
 }

@@ -52,9 +52,15 @@ export function validatePeerRules(rules: PeerRules): void {
 /**
  * The nft lines of the peer rules inside the cell's `ip` table: one named set per group (named by
  * position, so group names need not be nft identifiers) and one accept per rule, for the `forward`
- * chain of bridged container↔container packets. Groups no rule uses are left out.
+ * chain of bridged container↔container packets. Groups no rule uses are left out. With `overlay`
+ * (containers of other hosts are routed to) a rule matches by addresses alone, whichever way the
+ * packet came: bridge to bridge, bridge to a remote host, or a remote host to the bridge.
  */
-export function peerRuleLines(rules: PeerRules, bridge: string): { sets: string[]; accepts: string[] } {
+export function peerRuleLines(
+  rules: PeerRules,
+  bridge: string,
+  overlay = false,
+): { sets: string[]; accepts: string[] } {
   const setOf = new Map<string, string>();
   const sets: string[] = [];
   for (const rule of rules.allow) {
@@ -74,7 +80,8 @@ export function peerRuleLines(rules: PeerRules, bridge: string): { sets: string[
   const accepts = rules.allow.map((rule) => {
     const { start, end } = rule.ports;
     const ports = start === end ? `${start}` : `${start}-${end}`;
-    return `iifname "${bridge}" oifname "${bridge}" ip saddr @${setOf.get(rule.from)} ip daddr @${setOf.get(rule.to)} ${rule.protocol} dport ${ports} accept`;
+    const where = overlay ? "" : `iifname "${bridge}" oifname "${bridge}" `;
+    return `${where}ip saddr @${setOf.get(rule.from)} ip daddr @${setOf.get(rule.to)} ${rule.protocol} dport ${ports} accept`;
   });
   return { sets, accepts };
 }

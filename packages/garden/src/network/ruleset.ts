@@ -17,6 +17,8 @@ export interface RulesetInput {
   peerRules: PeerRules;
   /** where containers may go outside the bridge; absent: anywhere (Garden's open egress) */
   egress?: EgressRules;
+  /** the range of every host's container subnet (`overlay.cidr`): routed without NAT, isolated by peer rules */
+  overlay?: string | undefined;
 }
 
 export function egressChain(id: string): string {
@@ -76,7 +78,8 @@ function ipTable(input: RulesetInput): string[] {
     "  }",
     "  chain postrouting {",
     "    type nat hook postrouting priority srcnat; policy accept;",
-    `    ip saddr ${input.subnet} oifname != ${br} masquerade`,
+    // containers of other hosts see a container's own address (its identity for their peer rules)
+    `    ip saddr ${input.subnet} ${input.overlay ? `ip daddr != ${input.overlay} ` : ""}oifname != ${br} masquerade`,
     // Hairpin: a container reaching a NetIn port of the cell must see the reply come from the cell.
     `    oifname ${br} ip saddr ${input.subnet} ct status dnat masquerade`,
     // Host-local clients on 127.0.0.1 (routable to the bridge thanks to route_localnet).
@@ -85,13 +88,20 @@ function ipTable(input: RulesetInput): string[] {
   );
 
   const vmap = ready.map((c) => `${c.containerIP} : jump ${egressChain(c.id)}`);
-  const peers = input.isolateContainers ? peerRuleLines(input.peerRules, input.bridge) : undefined;
+  const overlay = input.overlay;
+  const peers = input.isolateContainers
+    ? peerRuleLines(input.peerRules, input.bridge, overlay !== undefined)
+    : undefined;
   const sameBridge = peers
     ? [
         ...peers.accepts,
         // a NetIn port of the cell (the container's public face, as the router uses it) stays open
         `iifname ${br} oifname ${br} ct status dnat accept`,
         `iifname ${br} oifname ${br} drop`,
+        // containers of other hosts, either way, only where a peer rule accepted above
+        ...(overlay
+          ? [`iifname ${br} ip daddr ${overlay} drop`, `oifname ${br} ip saddr ${overlay} drop`]
+          : []),
       ]
     : [`iifname ${br} oifname ${br} accept`];
   const egress = input.egress ? egressRuleLines(input.egress, input.bridge) : undefined;
@@ -109,6 +119,8 @@ function ipTable(input: RulesetInput): string[] {
     ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
     `    iifname ${br} meta l4proto tcp reject with tcp reset`,
     `    iifname ${br} reject with icmp type admin-prohibited`,
+    // containers of other hosts reach no address of this host either
+    ...(overlay ? [`    iifname != ${br} ip saddr ${overlay} ct state new drop`] : []),
     "  }",
     "  chain forward {",
     "    type filter hook forward priority filter; policy accept;",
