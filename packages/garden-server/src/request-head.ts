@@ -70,7 +70,13 @@ export function readRequestHead(
         reject(error);
       }
     };
-    const onEnd = () => finish(new MalformedRequest("connection closed before a request head arrived"));
+    const onEnd = () =>
+      finish(
+        // nothing sent: nobody to answer; a partial head gets a 400
+        received.length === 0
+          ? new Error("connection closed without a request")
+          : new MalformedRequest("connection closed before a request head arrived"),
+      );
     const onError = (error: Error) => finish(error);
     const timer = setTimeout(
       () => finish(new MalformedRequest("timed out waiting for a request head")),

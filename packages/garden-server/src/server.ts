@@ -2,7 +2,9 @@ import { rm, stat } from "node:fs/promises";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import type { Garden } from "@grove/garden";
 import type { Logger } from "pino";
+import { MalformedRequest } from "./errors";
 import { serveHijacked } from "./hijack/hijacked-routes";
+import { writeRawError } from "./hijack/raw-response";
 import { StreamRegistry } from "./hijack/streams";
 import { createHttpServer } from "./http/http-server";
 import { readRequestHead } from "./request-head";
@@ -62,6 +64,13 @@ export function createGardenServer(options: GardenServerOptions): GardenServer {
         socket.resume();
       },
       (error: Error) => {
+        // A client that sent something gets an answer (as Go's server answers a bad head with
+        // 400); one that sent nothing or went away has no one to answer.
+        if (error instanceof MalformedRequest && !socket.destroyed && socket.writable) {
+          log.debug({ err: error }, "answering a malformed request head");
+          writeRawError(socket, error, 400);
+          return;
+        }
         log.debug({ err: error }, "dropping connection without a request");
         socket.destroy();
       },

@@ -251,7 +251,7 @@ describe.runIf(runtimeAvailable)("processes", () => {
   it("rejects attaching to an unknown process and reusing a process id", async () => {
     await expect(container.attach("nobody-here")).rejects.toBeInstanceOf(ProcessNotFound);
     await container.run({ id: "dup", path: "true" });
-    await expect(container.run({ id: "dup", path: "true" })).rejects.toThrow(/already exists/);
+    await expect(container.run({ id: "dup", path: "true" })).rejects.toThrow(/already in use/);
   });
 
   it("interrupts, terminates and kills a long-running exec'd process", async () => {

@@ -18,8 +18,10 @@ export function hijackedHead(status: number): string {
 }
 
 /** An error response on a raw socket (before any hijack), which is then closed. */
-export function writeRawError(socket: Socket, error: unknown): void {
-  const { status, body } = errorToWire(error);
+export function writeRawError(socket: Socket, error: unknown, statusOverride?: number): void {
+  const wire = errorToWire(error);
+  const status = statusOverride ?? wire.status;
+  const body = wire.body;
   const text = Buffer.from(encodeGo(body));
   socket.write(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n` +

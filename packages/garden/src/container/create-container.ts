@@ -39,7 +39,7 @@ export async function createContainer(context: GardenContext, spec: ContainerSpe
     ...(spec.graceTimeNs !== undefined ? { graceTimeNs: spec.graceTimeNs } : {}),
   };
   if (!(await context.depot.reserve(record)))
-    throw new InvalidSpec(`handle already exists: ${handle}`, { handle });
+    throw new InvalidSpec(`Handle '${handle}' already in use`, { handle });
   const logger = context.logger.child({ handle });
   logger.info("create starting");
   context.usage.touch(handle);

@@ -35,7 +35,7 @@ export async function runProcess(
     await mkdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new InvalidSpec(`process already exists: ${id}`, { handle: record.handle, processId: id });
+      throw new InvalidSpec(`process ID '${id}' already in use`, { handle: record.handle, processId: id });
     }
     throw error;
   }
