@@ -11,6 +11,8 @@ const MAIN = join(import.meta.dirname, "../src/main.ts");
 export interface CellProcess {
   name: string;
   stateDir: string;
+  /** the netns host it runs on, if any */
+  host: TestHost | undefined;
   child: ChildProcess;
   /** the agent's log lines so far (JSON) */
   logs: string[];
@@ -63,6 +65,7 @@ export function cellProcess(options: {
   const cell: CellProcess = {
     name: options.name,
     stateDir: options.stateDir,
+    host,
     child: undefined as unknown as ChildProcess,
     logs: [],
     async start() {

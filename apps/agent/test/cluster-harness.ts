@@ -4,7 +4,14 @@ import { type RequestOptions, request } from "node:http";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf } from "@grove/api/testing";
 import { cellName } from "@grove/garden-server";
 import { type RunningRouter, startRouter } from "@grove/router";
-import { makeTempDir, runId, type TestNats, type TestNetwork, type TestPostgres } from "@grove/testkit";
+import {
+  createTestNetwork,
+  makeTempDir,
+  runId,
+  type TestNats,
+  type TestNetwork,
+  type TestPostgres,
+} from "@grove/testkit";
 import { pino } from "pino";
 import { onTestFinished } from "vitest";
 import { type CellProcess, cellProcess } from "./cell-process";
@@ -47,7 +54,7 @@ export interface Cluster extends TenantScope {
   router: RunningRouter;
   /** the same, acting in another tenant (which must exist) */
   tenant(name: string): TenantScope;
-  /** joins one more cell (on a new host of `network` when the cluster has one) */
+  /** joins one more cell (on a new netns host with `netnsHosts`) */
   addCell(): Promise<CellProcess>;
 }
 
@@ -63,8 +70,8 @@ export async function startCluster(
     cellCount?: number;
     presenceTtlMs?: number;
     apiEnv?: Record<string, string>;
-    /** each cell runs on its own netns host of this network (its address the host's) */
-    network?: TestNetwork;
+    /** each cell runs on its own netns host of a private test network (its address the host's) */
+    netnsHosts?: boolean;
   } = {},
 ): Promise<Cluster> {
   const t = await startTestApi(pg, nats, {
@@ -79,6 +86,13 @@ export async function startCluster(
   onTestFinished(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
+  let network: TestNetwork | undefined;
+  if (options.netnsHosts) {
+    const made = await createTestNetwork();
+    network = made;
+    // removed last: the cells' containers and networks go first, while their hosts still exist
+    cleanups.push(() => made.remove());
+  }
   const cells: CellProcess[] = [];
   const addCell = async () => {
     const { token } = (await expectStatus(
@@ -87,7 +101,7 @@ export async function startCluster(
     )) as { token: string };
     const dir = await makeTempDir("gc-");
     cleanups.push(() => dir.remove());
-    const host = options.network ? await options.network.addHost() : undefined;
+    const host = network ? await network.addHost() : undefined;
     const cell = cellProcess({
       name: `gc${runId}${"abcdefghijklmnop"[cells.length]}`,
       stateDir: dir.path,
