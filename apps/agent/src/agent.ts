@@ -261,6 +261,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       capacity: options.cell.capacity,
       available: available(),
       instances: instances.details(),
+      volumes: options.volumes.held(),
     });
     try {
       const answer = await nats.request(subjects.stateSync(identity.cellId), body, { timeout: 10_000 });

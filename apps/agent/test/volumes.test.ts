@@ -53,7 +53,7 @@ function replacement(c: Cluster, app: string, previous?: string): Promise<Instan
 }
 
 describeWith(["root", "runc", "postgres", "nats", "cni"], "volumes on a real cell", () => {
-  it("keeps a visit count across a crash, scaling to 0 and back and an agent kill -9; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
+  it("keeps a visit count across a crash, scaling to 0 and back, an agent kill -9 and a drain; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
     timeout: 300_000,
   }, async ({ pg, nats }) => {
     const c = await startCluster(pg, nats, { cellCount: 1 });
@@ -123,6 +123,16 @@ describeWith(["root", "runc", "postgres", "nats", "cni"], "volumes on a real cel
     const [after] = (await c.running("counter", 1, 30_000)) as [InstanceView];
     expect(after.id).toBe(third.id);
     expect(await visit(after)).toBe("visits=7");
+
+    // a drain keeps the instance on the cell holding its data (moving data is not built yet)
+    const cells = (await expectStatus(await c.call("/v1/cells"), 200)) as {
+      items: { id: string; name: string }[];
+    };
+    const cellId = cells.items.find((x) => x.name === cell.name)?.id;
+    const drained = await expectStatus(await c.call(`/v1/cells/${cellId}/drain`, { method: "POST" }), 200);
+    expect(drained).toMatchObject({ state: "draining", volumes: 1 });
+    expect(await visit(after)).toBe("visits=8");
+    expect((await c.running("counter", 1)).map((i) => i.id)).toEqual([after.id]);
 
     // another tenant cannot mount it: not found, like a missing volume
     await expectStatus(await c.t.call("/v1/tenants", { method: "POST", json: { name: "other" } }), 201);

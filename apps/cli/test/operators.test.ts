@@ -1,5 +1,6 @@
 import type { Cell, JoinToken, JoinTokenListing, Tenant, Token, TokenListing } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
+import { eventually } from "@grove/testkit/services";
 import { expect, onTestFinished } from "vitest";
 import { joinHollowCell } from "../../api/test/hollow-cell";
 import { register } from "../../api/test/register-cell";
@@ -55,8 +56,19 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     expect(byName.json<Cell>().id).toBe(cell.cellId);
     const byId = await grove(["cells", "show", cell.cellId], { config });
     expect(byId.stdout).toMatch(/^name:\s+hollow-ops$/m);
+    // the cell holds a volume's data: the drain says it stays there
+    cell.volumes.add("0b7e7c4e-9f3a-4a51-8d0c-2f7f4f4c1a11");
+    cell.heartbeat();
+    await eventually(async () =>
+      (await grove(["cells", "show", "hollow-ops", "--json"], { config })).json<Cell>().volumes === 1
+        ? true
+        : undefined,
+    );
     const drained = await grove(["cells", "drain", "hollow-ops"], { config });
     expect(drained.stdout).toBe(`draining hollow-ops (${cell.cellId})\n`);
+    expect(drained.errorLines.join("\n")).toMatch(
+      /1 volume\(s\) have their data on hollow-ops: instances that mount them stay on it/,
+    );
     const after = await grove(["cells", "show", "hollow-ops", "--json"], { config });
     expect(after.json<Cell>().state).toBe("draining");
     const undrained = await grove(["cells", "undrain", "hollow-ops"], { config });

@@ -4083,6 +4083,8 @@ export type components = {
         containers: number;
       } | null;
       instances: number | null;
+      /** @description volumes whose data is on the cell, as its last heartbeat said (their data stays on a drain) */
+      volumes: number | null;
       tags: string[];
       stacks: string[];
       last_heartbeat_at: string | null;

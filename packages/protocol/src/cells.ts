@@ -141,6 +141,8 @@ export const CellStateSync = defineMessage(
     capacity: Resources,
     available: Resources,
     instances: z.array(InstanceDetail).max(10_000),
+    /** the ids of the volumes whose data is on this cell (absent from older agents) */
+    volumes: z.array(id).max(10_000).default([]),
   }),
 );
 export type CellStateSync = z.output<typeof CellStateSync.schema>;

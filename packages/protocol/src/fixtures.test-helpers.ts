@@ -43,6 +43,7 @@ export const stateSync: MessageInputOf<typeof CellStateSync> = {
   credential,
   syncId: "sync-1",
   at,
+  volumes: [],
   capacity: { memoryMb: 16384, diskMb: 65536, containers: 250 },
   available: { memoryMb: 8192, diskMb: 60000, containers: 240 },
   instances: [

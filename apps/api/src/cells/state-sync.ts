@@ -50,6 +50,7 @@ export async function handleStateSync(
       index,
       state,
     })),
+    volumes: sync.volumes,
   });
   // the subnet the cell's network runs on keeps its lease (taken back if it had expired)
   if (sync.subnet && network) {

@@ -19,6 +19,10 @@ export const CellView = z
     capacity: Resources,
     available: Resources.nullable(),
     instances: z.int().nullable(),
+    volumes: z.int().nullable().openapi({
+      description:
+        "volumes whose data is on the cell, as its last heartbeat said (their data stays on a drain)",
+    }),
     tags: z.array(z.string()),
     stacks: z.array(z.string()),
     last_heartbeat_at: z.string().nullable(),
@@ -33,6 +37,7 @@ type Lease = { subnet: string; expiresAt: Date };
 interface Report {
   available?: { memoryMb: number; diskMb: number; containers: number };
   instances?: unknown[];
+  volumes?: unknown[];
 }
 
 function cellView(row: CellRow, lease: Lease | undefined): z.output<typeof CellView> {
@@ -52,6 +57,7 @@ function cellView(row: CellRow, lease: Lease | undefined): z.output<typeof CellV
         }
       : null,
     instances: report.instances ? report.instances.length : null,
+    volumes: report.volumes ? report.volumes.length : report.instances ? 0 : null,
     tags: row.tags,
     stacks: row.stacks,
     last_heartbeat_at: row.lastHeartbeatAt?.toISOString() ?? null,

@@ -14,6 +14,13 @@ export function registerCellsDrain(cells: Command): void {
         const cell = await client.drainCell((await findCell(client, idOrName)).id);
         if (ctx.out.json) ctx.out.record(cell);
         else ctx.out.line(`draining ${cell.name} (${cell.id})`);
+        if (!ctx.out.json && cell.volumes) {
+          // the data does not move (yet): instances mounting these volumes keep running there
+          ctx.out.note(
+            `${cell.volumes} volume(s) have their data on ${cell.name}: instances that mount them stay ` +
+              "on it (moving volume data is not built yet)",
+          );
+        }
       }),
     );
 }
