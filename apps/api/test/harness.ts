@@ -32,7 +32,10 @@ export interface TestApi {
       headers?: Record<string, string>;
     },
   ): Promise<Response>;
-  /** Creates a tenant and returns a token of `role` in it. */
+  /**
+   * Creates a tenant and returns a token of `role` in it; a developer token gets the developer
+   * role in the tenant's `default` space.
+   */
   tenantWithToken(name: string, role?: "tenant_admin" | "developer"): Promise<string>;
   /** Serves the api over HTTP on a free loopback port (closed when the test finishes); its base URL. */
   serveHttp(): Promise<string>;
@@ -91,7 +94,16 @@ export async function startTestApi(
     async tenantWithToken(name, role = "developer") {
       await expectStatus(await call("/v1/tenants", { method: "POST", json: { name } }), 201);
       const res = await call("/v1/tokens", { method: "POST", json: { role, tenant: name } });
-      return ((await expectStatus(res, 201)) as { token: string }).token;
+      const made = (await expectStatus(res, 201)) as { id: string; token: string };
+      if (role === "developer") {
+        const grant = await call(`/v1/spaces/default/roles/${made.id}`, {
+          method: "PUT",
+          json: { role: "developer" },
+          headers: { "x-grove-tenant": name },
+        });
+        await expectStatus(grant, 200);
+      }
+      return made.token;
     },
     async serveHttp() {
       const server = serve({ fetch: api.app.fetch, port: 0, hostname: "127.0.0.1" });

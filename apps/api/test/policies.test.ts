@@ -71,8 +71,8 @@ describeWith(["root", "postgres", "nats"], "network policies", () => {
       201,
     )) as PolicyView;
     expect(created).toMatchObject({
-      source: { tenant: "acme", app: "web" },
-      destination: { tenant: "acme", app: "api" },
+      source: { tenant: "acme", space: "default", app: "web" },
+      destination: { tenant: "acme", space: "default", app: "api" },
       protocol: "tcp",
       ports: { start: 8080, end: 8090 },
     });
@@ -128,7 +128,7 @@ describeWith(["root", "postgres", "nats"], "network policies", () => {
       }),
       201,
     )) as PolicyView;
-    expect(byOperator.destination).toEqual({ tenant: "beta", app: "db" });
+    expect(byOperator.destination).toEqual({ tenant: "beta", space: "default", app: "db" });
     await eventually(async () => (lastPolicy(cell)?.rules.length === 2 ? true : undefined));
     expect(cell.policies.length).toBeGreaterThan(before);
 

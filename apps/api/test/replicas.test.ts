@@ -42,12 +42,16 @@ describeWith(["root", "postgres", "nats"], "several api replicas", () => {
       ).token;
       const cell = await joinHollowCell(nc, token, "a");
       await expectStatus(await call("/v1/tenants", { method: "POST", json: { name: "acme" } }), 201);
-      const dev = (
-        (await expectStatus(
-          await call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
-          201,
-        )) as { token: string }
-      ).token;
+      const { id, token: dev } = (await expectStatus(
+        await call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
+        201,
+      )) as { id: string; token: string };
+      const grant = await first.call(`/v1/spaces/default/roles/${id}`, {
+        method: "PUT",
+        json: { role: "developer" },
+        headers: { "x-grove-tenant": "acme" },
+      });
+      await expectStatus(grant, 200);
       await expectStatus(await call("/v1/apps", { method: "POST", token: dev, json: webApp() }), 201);
       const tar = await tarOf({ "app.sh": "httpd" });
       await expectStatus(await call("/v1/apps/web/bits", { method: "PUT", token: dev, body: tar }), 200);

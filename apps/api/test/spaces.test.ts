@@ -47,7 +47,12 @@ describeWith(["root", "postgres", "nats"], "spaces", () => {
     const listed = (await expectStatus(await t.call("/v1/spaces", { token: dev }), 200)) as {
       items: { name: string }[];
     };
-    expect(listed.items.map((s) => s.name)).toEqual(["default", "dev"]);
+    // a developer token with no space role sees no space
+    expect(listed.items).toEqual([]);
+    const all = (await expectStatus(await t.call("/v1/spaces", { token: admin }), 200)) as {
+      items: { name: string }[];
+    };
+    expect(all.items.map((s) => s.name)).toEqual(["default", "dev"]);
     const theirs = (await expectStatus(await t.call("/v1/spaces", { token: other }), 200)) as {
       items: { name: string }[];
     };

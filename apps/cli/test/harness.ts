@@ -71,7 +71,9 @@ export async function serveApi(pg: TestPostgres, nats: TestNats): Promise<Served
     operator,
     async developerIn(tenant) {
       await operator().createTenant(tenant);
-      return (await operator().createToken({ role: "developer", tenant })).token;
+      const made = await operator().createToken({ role: "developer", tenant });
+      await operator(tenant).setSpaceRole("default", made.id, "developer");
+      return made.token;
     },
     metrics: () => api.metrics.registry.metrics(),
   };

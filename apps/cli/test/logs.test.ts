@@ -133,6 +133,7 @@ describeWith(["root", "postgres", "nats"], "grove logs", () => {
     const config = await configHome();
     await api.operator().createTenant("acme");
     const issued = await api.operator().createToken({ role: "developer", tenant: "acme" });
+    await api.operator("acme").setSpaceRole("default", issued.id, "developer");
     await grove(["login", "--api", api.url, "--token", issued.token], { config });
     const app = await runningApp(api, config);
     await app.log("before");

@@ -67,7 +67,9 @@ describeWith(["root", "postgres", "nats"], "grove quota", () => {
     expect(spaces.json<Space[]>().map((s) => s.name)).toEqual(["default", "dev"]);
 
     const dev = await configHome();
-    const devToken = (await api.operator().createToken({ role: "developer", tenant: "acme" })).token;
+    const made = await api.operator().createToken({ role: "developer", tenant: "acme" });
+    await api.operator("acme").setSpaceRole("dev", made.id, "developer");
+    const devToken = made.token;
     await grove(["login", "--api", api.url, "--token", devToken], { config: dev });
     const dir = await mkdtemp(join(tmpdir(), "grove-quota-test-"));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

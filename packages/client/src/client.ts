@@ -26,12 +26,26 @@ import type {
   Quota,
   QuotaChanges,
   Space,
+  SpaceRole,
   Tenant,
   Token,
   TokenListing,
   UpdateApp,
   Volume,
 } from "./types";
+
+/**
+ * An app: its name, or its name and space. App names are unique per space; by name alone the API
+ * finds the one app of that name in the spaces the caller sees.
+ */
+export type AppRef = string | { name: string; space?: string };
+
+/** Path and query parameters naming an app. */
+function appParams(app: AppRef): { path: { name: string }; query: { space?: string } } {
+  return typeof app === "string"
+    ? { path: { name: app }, query: {} }
+    : { path: { name: app.name }, query: { space: app.space } };
+}
 
 /** Header an operator uses to act inside one tenant. */
 export const TENANT_HEADER = "X-Grove-Tenant";
@@ -193,6 +207,35 @@ export class GroveClient {
     );
   }
 
+  /** Who has which role in a space (developer tokens). */
+  async listSpaceRoles(space: string): Promise<SpaceRole[]> {
+    const page = await this.call((signal) =>
+      this.http.GET("/v1/spaces/{name}/roles", { params: { path: { name: space } }, signal }),
+    );
+    return page.items;
+  }
+
+  /** Gives a developer token (by name or id) a role in a space, replacing the one it had (tenant admins). */
+  setSpaceRole(space: string, token: string, role: SpaceRole["role"]): Promise<SpaceRole> {
+    return this.call((signal) =>
+      this.http.PUT("/v1/spaces/{name}/roles/{token}", {
+        params: { path: { name: space, token } },
+        body: { role },
+        signal,
+      }),
+    );
+  }
+
+  /** Takes a developer token's role in a space away (tenant admins). */
+  async unsetSpaceRole(space: string, token: string): Promise<void> {
+    await this.call((signal) =>
+      this.http.DELETE("/v1/spaces/{name}/roles/{token}", {
+        params: { path: { name: space, token } },
+        signal,
+      }),
+    );
+  }
+
   /** Creates a space (tenant admins, operators). */
   createSpace(name: string): Promise<Space> {
     return this.call((signal) =>
@@ -227,8 +270,8 @@ export class GroveClient {
     );
   }
 
-  getApp(name: string): Promise<App> {
-    return this.call((signal) => this.http.GET("/v1/apps/{name}", { params: { path: { name } }, signal }));
+  getApp(app: AppRef): Promise<App> {
+    return this.call((signal) => this.http.GET("/v1/apps/{name}", { params: appParams(app), signal }));
   }
 
   /** Creates an app; retried creates with the same key are answered once. */
@@ -239,53 +282,51 @@ export class GroveClient {
   }
 
   /** Changes an app; with `ifMatch` (an ETag) the API answers 412 when the app changed since. */
-  updateApp(name: string, body: UpdateApp, ifMatch?: string): Promise<App> {
+  updateApp(app: AppRef, body: UpdateApp, ifMatch?: string): Promise<App> {
     return this.call((signal) =>
       this.http.PATCH("/v1/apps/{name}", {
-        params: { path: { name }, header: { "if-match": ifMatch } },
+        params: { ...appParams(app), header: { "if-match": ifMatch } },
         body,
         signal,
       }),
     );
   }
 
-  async deleteApp(name: string): Promise<void> {
-    await this.call((signal) => this.http.DELETE("/v1/apps/{name}", { params: { path: { name } }, signal }));
+  async deleteApp(app: AppRef): Promise<void> {
+    await this.call((signal) => this.http.DELETE("/v1/apps/{name}", { params: appParams(app), signal }));
   }
 
-  startApp(name: string): Promise<App> {
-    return this.call((signal) =>
-      this.http.POST("/v1/apps/{name}/start", { params: { path: { name } }, signal }),
-    );
+  startApp(app: AppRef): Promise<App> {
+    return this.call((signal) => this.http.POST("/v1/apps/{name}/start", { params: appParams(app), signal }));
   }
 
-  stopApp(name: string): Promise<App> {
-    return this.call((signal) =>
-      this.http.POST("/v1/apps/{name}/stop", { params: { path: { name } }, signal }),
-    );
+  stopApp(app: AppRef): Promise<App> {
+    return this.call((signal) => this.http.POST("/v1/apps/{name}/stop", { params: appParams(app), signal }));
   }
 
-  restartApp(name: string): Promise<App> {
+  restartApp(app: AppRef): Promise<App> {
     return this.call((signal) =>
-      this.http.POST("/v1/apps/{name}/restart", { params: { path: { name } }, signal }),
+      this.http.POST("/v1/apps/{name}/restart", { params: appParams(app), signal }),
     );
   }
 
   /** A page of an app's audit events, newest first. */
-  appEvents(name: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<AppEvent>> {
+  appEvents(app: AppRef, options: { limit?: number; cursor?: string } = {}): Promise<Page<AppEvent>> {
+    const { path, query } = appParams(app);
     return this.call((signal) =>
       this.http.GET("/v1/apps/{name}/events", {
-        params: { path: { name }, query: { limit: options.limit, cursor: options.cursor } },
+        params: { path, query: { ...query, limit: options.limit, cursor: options.cursor } },
         signal,
       }),
     );
   }
 
   /** Every instance of an app, by index. */
-  listInstances(name: string): Promise<Instance[]> {
+  listInstances(app: AppRef): Promise<Instance[]> {
+    const { path, query } = appParams(app);
     return this.all((cursor, signal) =>
       this.http.GET("/v1/apps/{name}/instances", {
-        params: { path: { name }, query: { limit: PAGE, cursor } },
+        params: { path, query: { ...query, limit: PAGE, cursor } },
         signal,
       }),
     );
@@ -310,13 +351,14 @@ export class GroveClient {
    * API reuses bits the tenant already has. No timeout applies: bits can be large.
    */
   uploadBits(
-    name: string,
+    app: AppRef,
     upload: { body?: ReadableStream<Uint8Array>; digest?: string; signal?: AbortSignal },
   ): Promise<BitsUpload> {
+    const { path, query } = appParams(app);
     return this.call(
       () =>
         this.http.PUT("/v1/apps/{name}/bits", {
-          params: { path: { name }, query: { digest: upload.digest } },
+          params: { path, query: { ...query, digest: upload.digest } },
           body: upload.body as unknown as string,
           bodySerializer: (body: unknown) => body,
           headers: upload.body ? { "content-type": "application/x-tar" } : {},
@@ -333,15 +375,16 @@ export class GroveClient {
    * or the API ends the stream.
    */
   async *logs(
-    name: string,
+    app: AppRef,
     options: { lines?: number; follow?: boolean; signal?: AbortSignal } = {},
   ): AsyncGenerator<LogEntry> {
+    const { path, query } = appParams(app);
     const body = await this.call(
       () =>
         this.http.GET("/v1/apps/{name}/logs", {
           params: {
-            path: { name },
-            query: { lines: options.lines, follow: options.follow ? "true" : "false" },
+            path,
+            query: { ...query, lines: options.lines, follow: options.follow ? "true" : "false" },
           },
           parseAs: "stream",
           signal: options.signal,
@@ -363,10 +406,11 @@ export class GroveClient {
   // exec
 
   /** Runs a process in a running instance of an app (by index); attach with `execOutput`. */
-  startExec(name: string, index: number, body: CreateExec): Promise<Exec> {
+  startExec(app: AppRef, index: number, body: CreateExec): Promise<Exec> {
+    const { path, query } = appParams(app);
     return this.call((signal) =>
       this.http.POST("/v1/apps/{name}/instances/{index}/exec", {
-        params: { path: { name, index } },
+        params: { path: { ...path, index }, query },
         body,
         signal,
       }),

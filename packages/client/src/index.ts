@@ -1,4 +1,4 @@
-export { GroveClient, type GroveClientOptions, TENANT_HEADER } from "./client";
+export { type AppRef, GroveClient, type GroveClientOptions, TENANT_HEADER } from "./client";
 export { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
 export type { components, paths } from "./openapi";
 export { parseEventStream, type ServerSentEvent } from "./sse";

@@ -982,6 +982,241 @@ export type paths = {
     };
     trace?: never;
   };
+  "/v1/spaces/{name}/roles": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Who has which role in a space (developer tokens; tenant admins may do everything anyway) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the space's roles */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: components["schemas"]["SpaceRole"][];
+            };
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/spaces/{name}/roles/{token}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Give a developer token a role in a space: developer (read and change) or viewer (read)
+     * @description Replaces the role the token had in the space. Takes effect on the token's next request.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+          /** @description the developer token's name or id */
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SetSpaceRole"];
+        };
+      };
+      responses: {
+        /** @description the role */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SpaceRole"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Take a developer token's role in a space away: from its next request it sees nothing of the space */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+          /** @description the developer token's name or id */
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/apps": {
     parameters: {
       query?: never;
@@ -989,7 +1224,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** List the tenant's apps by name (of one space with ?space=) */
+    /** List the apps of the spaces you see, by name (of one space with ?space=) */
     get: {
       parameters: {
         query?: {
@@ -1154,7 +1389,10 @@ export type paths = {
     /** Show an app */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: never;
         path: {
           name: string;
@@ -1215,7 +1453,10 @@ export type paths = {
     /** Delete an app */
     delete: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: {
           /** @description ETag from a previous read; 412 when stale */
           "if-match"?: string;
@@ -1286,7 +1527,10 @@ export type paths = {
     /** Change an app; changes of what runs make a new revision, scaling does not */
     patch: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: {
           /** @description ETag from a previous read; 412 when stale */
           "if-match"?: string;
@@ -1381,7 +1625,10 @@ export type paths = {
     /** Start an app's instances */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: {
           /** @description ETag from a previous read; 412 when stale */
           "if-match"?: string;
@@ -1476,7 +1723,10 @@ export type paths = {
     /** Stop all of an app's instances */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: {
           /** @description ETag from a previous read; 412 when stale */
           "if-match"?: string;
@@ -1571,7 +1821,10 @@ export type paths = {
     /** Replace every instance of an app */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: {
           /** @description ETag from a previous read; 412 when stale */
           "if-match"?: string;
@@ -1669,6 +1922,8 @@ export type paths = {
           limit?: number;
           /** @description next_cursor of the previous page */
           cursor?: string;
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
         };
         header?: never;
         path: {
@@ -2052,6 +2307,8 @@ export type paths = {
     put: {
       parameters: {
         query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
           digest?: string;
         };
         header?: {
@@ -2234,6 +2491,8 @@ export type paths = {
           limit?: number;
           /** @description next_cursor of the previous page */
           cursor?: string;
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
         };
         header?: never;
         path: {
@@ -2315,6 +2574,8 @@ export type paths = {
     get: {
       parameters: {
         query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
           lines?: number | null;
           follow?: "true" | "false";
         };
@@ -2398,7 +2659,10 @@ export type paths = {
      */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description the app's space; without it, the one app of this name in the spaces you see */
+          space?: string;
+        };
         header?: never;
         path: {
           name: string;
@@ -3839,6 +4103,17 @@ export type components = {
       name: string;
       created_at: string;
     };
+    SpaceRole: {
+      token_id: string;
+      token_name: string;
+      /** @enum {string} */
+      role: "developer" | "viewer";
+      created_at: string;
+    };
+    SetSpaceRole: {
+      /** @enum {string} */
+      role: "developer" | "viewer";
+    };
     App: {
       id: string;
       name: string;
@@ -4098,10 +4373,12 @@ export type components = {
       id: string;
       source: {
         tenant: string;
+        space: string;
         app: string;
       };
       destination: {
         tenant: string;
+        space: string;
         app: string;
       };
       /** @enum {string} */
@@ -4119,10 +4396,20 @@ export type components = {
        */
       source: string;
       /**
+       * @description the source app's space; without it, the one app of that name in the spaces you see
+       * @example web
+       */
+      source_space?: string;
+      /**
        * @description the app whose instances accept them
        * @example web
        */
       destination: string;
+      /**
+       * @description the destination app's space
+       * @example web
+       */
+      destination_space?: string;
       /** @description the destination app's tenant; another tenant than the acting one needs an operator */
       destination_tenant?: string;
       /**

@@ -26,6 +26,8 @@ export type Quota = Schemas["Quota"];
 export type QuotaChanges = Schemas["QuotaChanges"];
 /** A space inside a tenant. */
 export type Space = Schemas["Space"];
+/** A developer token's role in a space. */
+export type SpaceRole = Schemas["SpaceRole"];
 /** A network policy: the source app's instances may connect to these ports of the destination's. */
 export type Policy = Schemas["Policy"];
 export type CreatePolicy = Schemas["CreatePolicy"];

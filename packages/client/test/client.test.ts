@@ -48,6 +48,10 @@ describeWith(["root", "postgres", "nats"], "GroveClient against the api", () => 
     expect((await operator.createTenant("acme")).name).toBe("acme");
     const token = await operator.createToken({ role: "developer", tenant: "acme", name: "ci" });
     expect(token.token).toMatch(/^grove_/);
+    expect(await client({ tenant: "acme" }).setSpaceRole("default", "ci", "developer")).toMatchObject({
+      token_name: "ci",
+      role: "developer",
+    });
     const dev = client({ token: token.token });
     const app = await dev.createApp({ name: "web", command: "httpd -f -p 8080" });
     expect(app).toMatchObject({ name: "web", revision: 1, instances: 1, memory_mb: 256 });

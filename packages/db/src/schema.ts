@@ -206,6 +206,31 @@ export const apiTokens = pgTable(
   ],
 );
 
+export const spaceRole = pgEnum("space_role", ["developer", "viewer"]);
+
+/**
+ * What a developer token may do in a space (Cloud Foundry's space roles): `developer` reads and
+ * changes the space's apps, `viewer` only reads them. A developer token with no row for a space
+ * sees nothing of it. Tenant admins and operators need no rows: they may do everything.
+ */
+export const spaceRoles = pgTable(
+  "space_roles",
+  {
+    spaceId: uuid("space_id")
+      .notNull()
+      .references(() => spaces.id, { onDelete: "cascade" }),
+    tokenId: uuid("token_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    role: spaceRole("role").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.spaceId, t.tokenId] }), index("space_roles_token_idx").on(t.tokenId)],
+);
+
 /**
  * Responses to create requests sent with an `Idempotency-Key`, per principal. A row with a null
  * status is a request still in flight; `fingerprint` is the hash of method, path and body.
@@ -275,7 +300,11 @@ export const apps = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("apps_tenant_name_key").on(t.tenantId, t.name), index("apps_space_idx").on(t.spaceId)],
+  (t) => [
+    // names are unique per space (the default route of an app outside `default` names its space)
+    uniqueIndex("apps_space_name_key").on(t.spaceId, t.name),
+    index("apps_tenant_name_idx").on(t.tenantId, t.name),
+  ],
 );
 
 /** Every revision of an app, as it was when made. */

@@ -8,6 +8,16 @@ export const AppName = z
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits, '-'")
   .openapi({ example: "web" });
 
+/** Path parameter of every `/v1/apps/{name}…` route. */
+export const AppNameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
+
+/** Query parameter of every `/v1/apps/{name}…` route: app names are unique per space. */
+export const AppSpaceQuery = z.object({
+  space: AppName.optional().openapi({
+    description: "the app's space; without it, the one app of this name in the spaces you see",
+  }),
+});
+
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Where a volume may be mounted: an absolute path of plain segments, outside the system's and the app's own. */

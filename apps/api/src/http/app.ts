@@ -93,7 +93,12 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
       description: [
         "Authenticate with `Authorization: Bearer <token>`. Operators act inside a tenant by naming it",
         "in `X-Grove-Tenant`; tenant tokens always act in their own tenant, and another tenant's",
-        "things are 404. Errors are `application/problem+json` (RFC 9457) with `request_id`.",
+        "things are 404. Each operation's `x-grove-access` says who may call it: `operator`,",
+        "`tenant_admin` (and operators), `member` (anyone of the tenant), or `space`: tenant admins",
+        "and operators everywhere; a developer token where a tenant admin gave it a space role",
+        "(`developer` reads and changes, `viewer` only reads: 403 for a change), and in any other",
+        "space it finds nothing (404). App names are unique per space: `?space=` names the space.",
+        "Errors are `application/problem+json` (RFC 9457) with `request_id`.",
         "Lists take `limit` and `cursor` and return `next_cursor`. Creates accept `Idempotency-Key`;",
         "updates return an `ETag` and accept `If-Match` (412 when stale).",
       ].join(" "),

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Access } from "../auth/access";
 import type { Principal } from "../auth/principal";
 
 /** What middleware puts on the Hono context for handlers. */
@@ -8,6 +9,8 @@ export interface ApiEnv {
     log: Logger;
     /** set by the auth middleware on `/v1` routes */
     principal: Principal;
+    /** what the caller may reach in its tenant, made by `accessOf` on first use */
+    access?: Access;
     /** set by a handler whose response holds a secret shown once: the idempotency cache leaves it out */
     secretField?: string;
   };

@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import { and, asc, desc, eq, getTableColumns, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { changedFields } from "../apps/revision";
 import { Conflict, NotFound } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
@@ -20,6 +20,11 @@ export type NewApp = Pick<
   AppRow,
   "name" | "stack" | "command" | "env" | "instances" | "memoryMb" | "diskMb" | "ports" | "healthCheck"
 >;
+/** An app's name within its space: app names are unique per space. */
+export interface AppKey {
+  spaceId: string;
+  name: string;
+}
 /** A space an app is in, as admission names it. */
 export interface AppSpace {
   id: string;
@@ -81,26 +86,42 @@ export class TenantApps {
         return { ...app, spaceName: space.name };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new Conflict(`app ${spec.name} already exists`);
+      if (isUniqueViolation(error))
+        throw new Conflict(`app ${spec.name} already exists in space ${space.name}`);
       throw error;
     }
   }
 
-  /** Apps ordered by name, after `afterName`, of one space when `spaceId` is given. */
-  list(limit: number, afterName?: string, spaceId?: string): Promise<SpacedAppRow[]> {
-    const after = afterName === undefined ? undefined : gt(apps.name, afterName);
-    const inSpace = spaceId === undefined ? undefined : eq(apps.spaceId, spaceId);
+  /**
+   * Apps ordered by name then space, after the cursor `after` ([name, space id]), of the spaces
+   * `spaceIds` when given (an empty list: none).
+   */
+  list(limit: number, after?: [string, string], spaceIds?: string[]): Promise<SpacedAppRow[]> {
+    if (spaceIds?.length === 0) return Promise.resolve([]);
+    const afterCursor =
+      after === undefined
+        ? undefined
+        : or(gt(apps.name, after[0]), and(eq(apps.name, after[0]), gt(apps.spaceId, after[1])));
+    const inSpaces = spaceIds === undefined ? undefined : inArray(apps.spaceId, spaceIds);
     return this.selectSpaced()
-      .where(and(eq(apps.tenantId, this.tenantId), after, inSpace))
-      .orderBy(asc(apps.name))
+      .where(and(eq(apps.tenantId, this.tenantId), afterCursor, inSpaces))
+      .orderBy(asc(apps.name), asc(apps.spaceId))
       .limit(limit);
   }
 
-  /** One app by name; `NotFound` when it is not this tenant's. */
-  async get(name: string): Promise<SpacedAppRow> {
-    const [row] = await this.selectSpaced().where(this.byName(name));
-    if (!row) throw new NotFound(`no app ${name}`);
+  /** One app by space and name; `NotFound` when it is not this tenant's. */
+  async get(key: AppKey, spaceName?: string): Promise<SpacedAppRow> {
+    const [row] = await this.selectSpaced().where(this.byKey(key));
+    if (!row)
+      throw new NotFound(spaceName ? `no app ${key.name} in space ${spaceName}` : `no app ${key.name}`);
     return row;
+  }
+
+  /** The tenant's apps of this name, one per space at most. */
+  named(name: string): Promise<SpacedAppRow[]> {
+    return this.selectSpaced()
+      .where(and(eq(apps.tenantId, this.tenantId), eq(apps.name, name)))
+      .orderBy(asc(spaces.name));
   }
 
   /**
@@ -109,7 +130,7 @@ export class TenantApps {
    * A change that grows usage must fit the tenant's and the space's quotas (`QuotaExceeded` otherwise).
    */
   async update(
-    name: string,
+    key: AppKey,
     changes: AppChanges,
     options: { ifMatch?: string; actor: string; event: string },
   ): Promise<SpacedAppRow> {
@@ -120,11 +141,11 @@ export class TenantApps {
         .select({ id: spaces.id, name: spaces.name })
         .from(apps)
         .innerJoin(spaces, eq(spaces.id, apps.spaceId))
-        .where(this.byName(name));
-      if (!placed) throw new NotFound(`no app ${name}`);
+        .where(this.byKey(key));
+      if (!placed) throw new NotFound(`no app ${key.name}`);
       const admit = await this.lockQuotas(tx, placed, tenantQuota);
-      const [current] = await tx.select().from(apps).where(this.byName(name)).for("update");
-      if (!current) throw new NotFound(`no app ${name}`);
+      const [current] = await tx.select().from(apps).where(this.byKey(key)).for("update");
+      if (!current) throw new NotFound(`no app ${key.name}`);
       checkIfMatch(options.ifMatch, appEtag(current));
       const { volumes: requestedMounts, ...rest } = changes;
       const rowChanges: Partial<AppRow> = rest;
@@ -175,10 +196,10 @@ export class TenantApps {
   }
 
   /** Deletes an app (after `ifMatch`), keeping its events. */
-  async delete(name: string, options: { ifMatch?: string; actor: string }): Promise<void> {
+  async delete(key: AppKey, options: { ifMatch?: string; actor: string }): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(apps).where(this.byName(name)).for("update");
-      if (!current) throw new NotFound(`no app ${name}`);
+      const [current] = await tx.select().from(apps).where(this.byKey(key)).for("update");
+      if (!current) throw new NotFound(`no app ${key.name}`);
       checkIfMatch(options.ifMatch, appEtag(current));
       await tx.delete(apps).where(eq(apps.id, current.id));
       await this.recordEvent(tx, current, "deleted", options.actor, {});
@@ -186,13 +207,12 @@ export class TenantApps {
   }
 
   /** An app's events, newest first, before event id `beforeId`. */
-  async events(name: string, limit: number, beforeId?: number): Promise<AppEventRow[]> {
-    const app = await this.get(name);
+  events(appId: string, limit: number, beforeId?: number): Promise<AppEventRow[]> {
     const before = beforeId === undefined ? undefined : lt(appEvents.id, beforeId);
     return this.db
       .select()
       .from(appEvents)
-      .where(and(eq(appEvents.tenantId, this.tenantId), eq(appEvents.appId, app.id), before))
+      .where(and(eq(appEvents.tenantId, this.tenantId), eq(appEvents.appId, appId), before))
       .orderBy(desc(appEvents.id))
       .limit(limit);
   }
@@ -224,8 +244,8 @@ export class TenantApps {
       .$dynamic();
   }
 
-  private byName(name: string) {
-    return and(eq(apps.tenantId, this.tenantId), eq(apps.name, name));
+  private byKey(key: AppKey) {
+    return and(eq(apps.tenantId, this.tenantId), eq(apps.spaceId, key.spaceId), eq(apps.name, key.name));
   }
 
   private async recordRevision(tx: Tx, app: AppRow): Promise<void> {

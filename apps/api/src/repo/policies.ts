@@ -1,20 +1,24 @@
 import { type Database, schema } from "@grove/db";
 import type { PolicyRule } from "@grove/protocol";
-import { and, asc, eq, gt, isNotNull, ne, or } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, ne, or, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { Conflict, NotFound } from "../errors";
+import { isUuid } from "../ids";
 import type { InstanceAddress } from "../policies/slices";
-import { TenantApps } from "./apps";
 import { isUniqueViolation } from "./pg-errors";
 
-const { networkPolicies, apps, tenants, cells, instances } = schema;
+const { networkPolicies, apps, tenants, cells, instances, spaces } = schema;
 
 /** A policy with the names people use. */
 export interface PolicyListing {
   id: string;
   sourceApp: string;
+  sourceSpaceId: string;
+  sourceSpace: string;
   sourceTenant: string;
   destinationApp: string;
+  destinationSpaceId: string;
+  destinationSpace: string;
   destinationTenant: string;
   protocol: "tcp" | "udp";
   portStart: number;
@@ -22,11 +26,10 @@ export interface PolicyListing {
   createdAt: Date;
 }
 
-/** What a create names: apps by name, the destination's tenant by id (the caller's own unless operator). */
+/** What a create names: the apps, found and checked by the caller (the destination may be another tenant's). */
 export interface NewPolicy {
-  source: string;
-  destination: string;
-  destinationTenantId: string;
+  source: { id: string };
+  destination: { id: string; tenantId: string };
   protocol: "tcp" | "udp";
   portStart: number;
   portEnd: number;
@@ -35,6 +38,8 @@ export interface NewPolicy {
 const sourceApps = alias(apps, "source_apps");
 const destinationApps = alias(apps, "destination_apps");
 const sourceTenants = alias(tenants, "source_tenants");
+const sourceSpaces = alias(spaces, "source_spaces");
+const destinationSpaces = alias(spaces, "destination_spaces");
 const destinationTenants = alias(tenants, "destination_tenants");
 
 /**
@@ -49,8 +54,7 @@ export class TenantPolicies {
 
   /** `NotFound` when an app is missing, `Conflict` when the same policy exists. */
   async create(spec: NewPolicy): Promise<PolicyListing> {
-    const source = await new TenantApps(this.db, this.tenantId).get(spec.source);
-    const destination = await new TenantApps(this.db, spec.destinationTenantId).get(spec.destination);
+    const { source, destination } = spec;
     try {
       const [row] = await this.db
         .insert(networkPolicies)
@@ -58,7 +62,7 @@ export class TenantPolicies {
           tenantId: this.tenantId,
           sourceAppId: source.id,
           destinationAppId: destination.id,
-          destinationTenantId: spec.destinationTenantId,
+          destinationTenantId: destination.tenantId,
           protocol: spec.protocol,
           portStart: spec.portStart,
           portEnd: spec.portEnd,
@@ -71,9 +75,25 @@ export class TenantPolicies {
     }
   }
 
-  /** Policies ordered by id, after `afterId`. */
-  list(limit: number, afterId?: string): Promise<PolicyListing[]> {
-    return this.select(afterId === undefined ? undefined : gt(networkPolicies.id, afterId), limit);
+  /**
+   * Policies ordered by id, after `afterId`; with `spaceIds`, only those whose source or
+   * destination app is in one of these spaces (an empty list: none).
+   */
+  list(limit: number, afterId?: string, spaceIds?: string[]): Promise<PolicyListing[]> {
+    if (spaceIds?.length === 0) return Promise.resolve([]);
+    const after = afterId === undefined ? undefined : gt(networkPolicies.id, afterId);
+    const inSpaces =
+      spaceIds && or(inArray(sourceApps.spaceId, spaceIds), inArray(destinationApps.spaceId, spaceIds));
+    return this.select(and(after, inSpaces), limit);
+  }
+
+  /** One of the tenant's own policies (the source app is the tenant's); `NotFound` for any other. */
+  async own(id: string): Promise<PolicyListing> {
+    const [row] = isUuid(id)
+      ? await this.select(and(eq(networkPolicies.id, id), eq(networkPolicies.tenantId, this.tenantId)), 1)
+      : [];
+    if (!row) throw new NotFound(`no policy ${id}`);
+    return row;
   }
 
   async get(id: string): Promise<PolicyListing> {
@@ -91,13 +111,17 @@ export class TenantPolicies {
     if (gone.length === 0) throw new NotFound(`no policy ${id}`);
   }
 
-  private select(filter: ReturnType<typeof eq> | undefined, limit: number): Promise<PolicyListing[]> {
+  private select(filter: SQL | undefined, limit: number): Promise<PolicyListing[]> {
     return this.db
       .select({
         id: networkPolicies.id,
         sourceApp: sourceApps.name,
+        sourceSpaceId: sourceApps.spaceId,
+        sourceSpace: sourceSpaces.name,
         sourceTenant: sourceTenants.name,
         destinationApp: destinationApps.name,
+        destinationSpaceId: destinationApps.spaceId,
+        destinationSpace: destinationSpaces.name,
         destinationTenant: destinationTenants.name,
         protocol: networkPolicies.protocol,
         portStart: networkPolicies.portStart,
@@ -107,6 +131,8 @@ export class TenantPolicies {
       .from(networkPolicies)
       .innerJoin(sourceApps, eq(sourceApps.id, networkPolicies.sourceAppId))
       .innerJoin(destinationApps, eq(destinationApps.id, networkPolicies.destinationAppId))
+      .innerJoin(sourceSpaces, eq(sourceSpaces.id, sourceApps.spaceId))
+      .innerJoin(destinationSpaces, eq(destinationSpaces.id, destinationApps.spaceId))
       .innerJoin(sourceTenants, eq(sourceTenants.id, networkPolicies.tenantId))
       .innerJoin(destinationTenants, eq(destinationTenants.id, networkPolicies.destinationTenantId))
       .where(

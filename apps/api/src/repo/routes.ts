@@ -10,6 +10,7 @@ export interface InstanceRoute {
   instanceId: string;
   appId: string;
   appName: string;
+  spaceName: string;
   tenantName: string;
   host: string;
   port: number;
@@ -23,14 +24,17 @@ async function instanceRoutes(db: Database, where: SQL): Promise<InstanceRoute[]
     id: string;
     app_id: string;
     app_name: string;
+    space_name: string;
     tenant_name: string;
     host: string;
     port: number;
   }>(sql`
-    select x.id, x.app_id, a.name as app_name, t.name as tenant_name, c.address as host,
+    select x.id, x.app_id, a.name as app_name, s.name as space_name, t.name as tenant_name,
+      c.address as host,
       (x.ports->0->>'hostPort')::int as port
     from instances x
     join apps a on a.id = x.app_id
+    join spaces s on s.id = a.space_id
     join tenants t on t.id = x.tenant_id
     join cells c on c.id = x.cell_id
     where jsonb_array_length(x.ports) > 0 and ${where}
@@ -39,6 +43,7 @@ async function instanceRoutes(db: Database, where: SQL): Promise<InstanceRoute[]
     instanceId: r.id,
     appId: r.app_id,
     appName: r.app_name,
+    spaceName: r.space_name,
     tenantName: r.tenant_name,
     host: r.host,
     port: r.port,

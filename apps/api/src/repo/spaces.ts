@@ -1,12 +1,15 @@
 import { type Database, schema } from "@grove/db";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUniqueViolation } from "./pg-errors";
 
 const { spaces } = schema;
 export type SpaceRow = typeof spaces.$inferSelect;
 
-/** The space every tenant has; existing apps were moved into it by migration. */
+/**
+ * The space every tenant has, made with the tenant (and by migration for older tenants); existing
+ * apps were moved into it by migration.
+ */
 export const DEFAULT_SPACE = "default";
 
 /** The spaces of one tenant; every query filters by the tenant id given at construction. */
@@ -27,14 +30,8 @@ export class TenantSpaces {
     }
   }
 
-  /** A space by name (the `default` space is made on first use); `NotFound` otherwise. */
+  /** A space by name; `NotFound` otherwise. */
   async get(name: string): Promise<SpaceRow> {
-    if (name === DEFAULT_SPACE) {
-      await this.db
-        .insert(spaces)
-        .values({ tenantId: this.tenantId, name })
-        .onConflictDoNothing({ target: [spaces.tenantId, spaces.name] });
-    }
     const [row] = await this.db
       .select()
       .from(spaces)
@@ -43,13 +40,14 @@ export class TenantSpaces {
     return row;
   }
 
-  /** Spaces ordered by name, after `afterName`. */
-  list(limit: number, afterName?: string): Promise<SpaceRow[]> {
+  /** Spaces ordered by name, after `afterName`, of the ids `only` when given (an empty list: none). */
+  list(limit: number, afterName?: string, only?: string[]): Promise<SpaceRow[]> {
+    if (only?.length === 0) return Promise.resolve([]);
     const after = afterName === undefined ? undefined : gt(spaces.name, afterName);
     return this.db
       .select()
       .from(spaces)
-      .where(and(eq(spaces.tenantId, this.tenantId), after))
+      .where(and(eq(spaces.tenantId, this.tenantId), after, only && inArray(spaces.id, only)))
       .orderBy(asc(spaces.name))
       .limit(limit);
   }

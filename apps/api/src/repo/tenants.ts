@@ -1,16 +1,21 @@
 import { type Database, schema } from "@grove/db";
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUniqueViolation } from "./pg-errors";
+import { DEFAULT_SPACE } from "./spaces";
 
-const { tenants } = schema;
+const { tenants, spaces } = schema;
 export type TenantRow = typeof tenants.$inferSelect;
 
-/** Creates a tenant; `Conflict` when the name is taken. */
+/** Creates a tenant with its `default` space; `Conflict` when the name is taken. */
 export async function createTenant(db: Database, name: string): Promise<TenantRow> {
   try {
-    const [row] = await db.insert(tenants).values({ name }).returning();
-    return row as TenantRow;
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.insert(tenants).values({ name }).returning();
+      const tenant = row as TenantRow;
+      await tx.insert(spaces).values({ tenantId: tenant.id, name: DEFAULT_SPACE });
+      return tenant;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(`tenant ${name} already exists`);
     throw error;
@@ -34,9 +39,18 @@ export async function listTenants(db: Database, limit: number, afterName?: strin
     .limit(limit);
 }
 
-/** Creates the tenant unless it exists (single-node mode's `default` tenant). */
+/** Creates the tenant and its `default` space unless they exist (single-node mode's `default` tenant). */
 export async function ensureTenant(db: Database, name: string): Promise<void> {
   await db.insert(tenants).values({ name }).onConflictDoNothing({ target: tenants.name });
+  await db
+    .insert(spaces)
+    .select(
+      db
+        .select({ tenantId: tenants.id, name: sql`${DEFAULT_SPACE}`.as("name") })
+        .from(tenants)
+        .where(eq(tenants.name, name)),
+    )
+    .onConflictDoNothing({ target: [spaces.tenantId, spaces.name] });
 }
 
 /** A tenant by id; `NotFound` otherwise. */

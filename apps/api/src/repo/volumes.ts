@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import { Conflict, NotFound, VolumeInUse, type VolumeUsers } from "../errors";
 import { askedByVolume } from "../quotas/check";
 import { isUniqueViolation } from "./pg-errors";
@@ -58,10 +58,11 @@ export class TenantVolumes {
     }
   }
 
-  /** Volumes ordered by name, after `afterName`, of one space when `spaceId` is given. */
-  list(limit: number, afterName?: string, spaceId?: string): Promise<VolumeListing[]> {
+  /** Volumes ordered by name, after `afterName`, of the spaces `spaceIds` when given (empty: none). */
+  list(limit: number, afterName?: string, spaceIds?: string[]): Promise<VolumeListing[]> {
+    if (spaceIds?.length === 0) return Promise.resolve([]);
     const after = afterName === undefined ? undefined : gt(volumes.name, afterName);
-    const inSpace = spaceId === undefined ? undefined : eq(volumes.spaceId, spaceId);
+    const inSpace = spaceIds === undefined ? undefined : inArray(volumes.spaceId, spaceIds);
     return this.listing()
       .where(and(eq(volumes.tenantId, this.tenantId), after, inSpace))
       .orderBy(asc(volumes.name))

@@ -1,6 +1,6 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { AppEventView, AppName, AppView, appEventView, appView } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { AppEventView, AppNameParam, AppSpaceQuery, AppView, appEventView, appView } from "../apps/schemas";
+import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import {
   bearerSecurity,
@@ -11,12 +11,10 @@ import {
   quotaProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
+import { type AppChanges, appEtag } from "../repo/apps";
 import { appRoutesToWithdraw } from "../repo/routes";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RouteDeps } from "./deps";
-
-const NameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
 
 const actions = {
   start: { changes: (): AppChanges => ({ state: "started" }), summary: "Start an app's instances" },
@@ -28,12 +26,13 @@ const actions = {
 } as const;
 
 const eventsRoute = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/apps/{name}/events",
   tags: ["apps"],
   summary: "An app's audit events, newest first",
   security: bearerSecurity,
-  request: { params: NameParam, query: PageQuery },
+  request: { params: AppNameParam, query: PageQuery.extend(AppSpaceQuery.shape) },
   responses: { 200: json(pageOf(AppEventView), "a page of events"), ...commonProblems },
 });
 
@@ -41,12 +40,13 @@ const eventsRoute = createRoute({
 export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   for (const [action, { changes, summary }] of Object.entries(actions)) {
     const route = createRoute({
+      ...guard("space"),
       method: "post",
       path: `/v1/apps/{name}/${action}`,
       tags: ["apps"],
       summary,
       security: bearerSecurity,
-      request: { params: NameParam, headers: IfMatchHeader },
+      request: { params: AppNameParam, query: AppSpaceQuery, headers: IfMatchHeader },
       responses: {
         200: json(AppView, "the app"),
         ...commonProblems,
@@ -55,14 +55,15 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
       },
     });
     app.openapi(route, async (c) => {
-      const apps = new TenantApps(deps.db, await tenantIdOf(c, deps.db));
-      const row = await apps.update(c.req.valid("param").name, changes(), {
+      const access = await accessOf(c, deps.db);
+      const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
+      const row = await access.apps.update(found, changes(), {
         ifMatch: c.req.valid("header")["if-match"],
         actor: c.get("principal").tokenId,
         event: action === "start" ? "started" : action === "stop" ? "stopped" : "restarted",
       });
       // a stopped app's routes go before the answer, not when the leader gets to it
-      const unwanted = await appRoutesToWithdraw(deps.db, apps.tenantId, row.id, "unwanted");
+      const unwanted = await appRoutesToWithdraw(deps.db, access.tenantId, row.id, "unwanted");
       await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
       deps.desiredStateChanged();
       c.header("ETag", appEtag(row));
@@ -71,10 +72,11 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
   }
 
   app.openapi(eventsRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, space } = c.req.valid("query");
     const before = cursor === undefined ? undefined : Number(decodeCursor(cursor, 1)[0]);
-    const apps = new TenantApps(deps.db, await tenantIdOf(c, deps.db));
-    const rows = await apps.events(c.req.valid("param").name, limit + 1, before);
+    const access = await accessOf(c, deps.db);
+    const found = await access.app(c.req.valid("param").name, space);
+    const rows = await access.apps.events(found.id, limit + 1, before);
     const page = paginate(rows, limit, (row) => [row.id]);
     return c.json({ items: page.items.map(appEventView), next_cursor: page.next_cursor }, 200);
   });

@@ -1,14 +1,16 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { toProtocolHealthCheck } from "../apps/health-check";
 import {
   AppName,
+  AppNameParam,
+  AppSpaceQuery,
   AppView,
   appView,
   CreateAppBody,
   UpdateAppBody,
   type VolumeMountBody,
 } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import {
   appChangeProblem,
@@ -21,16 +23,14 @@ import {
   preconditionProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { type AppChanges, appEtag, TenantApps } from "../repo/apps";
+import { type AppChanges, appEtag } from "../repo/apps";
 import { appRoutesToWithdraw } from "../repo/routes";
-import { TenantSpaces } from "../repo/spaces";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RequestedMount } from "../volumes/mounts";
 import type { RouteDeps } from "./deps";
 
-const NameParam = z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) });
-
 const create = createRoute({
+  ...guard("space"),
   method: "post",
   path: "/v1/apps",
   tags: ["apps"],
@@ -44,33 +44,37 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/apps",
   tags: ["apps"],
-  summary: "List the tenant's apps by name (of one space with ?space=)",
+  summary: "List the apps of the spaces you see, by name (of one space with ?space=)",
   security: bearerSecurity,
   request: { query: PageQuery.extend({ space: AppName.optional() }) },
   responses: { 200: json(pageOf(AppView), "a page of apps"), ...commonProblems },
 });
 
 const show = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/apps/{name}",
   tags: ["apps"],
   summary: "Show an app",
   security: bearerSecurity,
-  request: { params: NameParam },
+  request: { params: AppNameParam, query: AppSpaceQuery },
   responses: { 200: json(AppView, "the app, with its ETag"), ...commonProblems },
 });
 
 const update = createRoute({
+  ...guard("space"),
   method: "patch",
   path: "/v1/apps/{name}",
   tags: ["apps"],
   summary: "Change an app; changes of what runs make a new revision, scaling does not",
   security: bearerSecurity,
   request: {
-    params: NameParam,
+    params: AppNameParam,
+    query: AppSpaceQuery,
     headers: IfMatchHeader,
     body: { content: { "application/json": { schema: UpdateAppBody } }, required: true },
   },
@@ -83,12 +87,13 @@ const update = createRoute({
 });
 
 const remove = createRoute({
+  ...guard("space"),
   method: "delete",
   path: "/v1/apps/{name}",
   tags: ["apps"],
   summary: "Delete an app",
   security: bearerSecurity,
-  request: { params: NameParam, headers: IfMatchHeader },
+  request: { params: AppNameParam, query: AppSpaceQuery, headers: IfMatchHeader },
   responses: { 204: { description: "deleted" }, ...commonProblems, ...preconditionProblem },
 });
 
@@ -111,16 +116,13 @@ function toRequestedMounts(mounts: z.output<typeof VolumeMountBody>[]): Requeste
   return mounts.map((m) => ({ name: m.name, path: m.path, readOnly: m.read_only }));
 }
 
-/** `/v1/apps` CRUD. */
+/** `/v1/apps` CRUD, in the spaces the caller's roles reach. */
 export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
-  const appsOf = async (c: Parameters<typeof tenantIdOf>[0]) =>
-    new TenantApps(deps.db, await tenantIdOf(c, deps.db));
-
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const tenantId = await tenantIdOf(c, deps.db);
-    const space = await new TenantSpaces(deps.db, tenantId).get(body.space);
-    const row = await new TenantApps(deps.db, tenantId).create(
+    const access = await accessOf(c, deps.db);
+    const space = await access.space(body.space);
+    const row = await access.apps.create(
       {
         name: body.name,
         stack: body.stack,
@@ -138,23 +140,23 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     );
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
-    c.header("Location", `/v1/apps/${row.name}`);
+    c.header("Location", appLocation(row.name, row.spaceName));
     return c.json(appView(row), 201);
   });
 
   app.openapi(list, async (c) => {
     const { limit, cursor, space } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
-    const tenantId = await tenantIdOf(c, deps.db);
-    const spaceId =
-      space === undefined ? undefined : (await new TenantSpaces(deps.db, tenantId).get(space)).id;
-    const rows = await new TenantApps(deps.db, tenantId).list(limit + 1, after, spaceId);
-    const page = paginate(rows, limit, (row) => [row.name]);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, 2).map(String);
+    const access = await accessOf(c, deps.db);
+    const spaceIds = space === undefined ? access.visibleSpaceIds : [(await access.space(space)).id];
+    const rows = await access.apps.list(limit + 1, after as [string, string] | undefined, spaceIds);
+    const page = paginate(rows, limit, (row) => [row.name, row.spaceId]);
     return c.json({ items: page.items.map(appView), next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(show, async (c) => {
-    const row = await (await appsOf(c)).get(c.req.valid("param").name);
+    const access = await accessOf(c, deps.db);
+    const row = await access.app(c.req.valid("param").name, c.req.valid("query").space);
     c.header("ETag", appEtag(row));
     return c.json(appView(row), 200);
   });
@@ -163,15 +165,16 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     const body = c.req.valid("json");
     const changes = toChanges(body);
     const onlyScale = Object.keys(body).every((field) => field === "instances");
-    const apps = await appsOf(c);
-    const row = await apps.update(c.req.valid("param").name, changes, {
+    const access = await accessOf(c, deps.db);
+    const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
+    const row = await access.apps.update(found, changes, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,
       event: onlyScale ? "scaled" : "updated",
     });
     if (changes.instances !== undefined) {
       // the instances scaled away stop serving before the answer
-      const unwanted = await appRoutesToWithdraw(deps.db, apps.tenantId, row.id, "unwanted");
+      const unwanted = await appRoutesToWithdraw(deps.db, access.tenantId, row.id, "unwanted");
       await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
     }
     deps.desiredStateChanged();
@@ -180,11 +183,11 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
   });
 
   app.openapi(remove, async (c) => {
-    const apps = await appsOf(c);
-    const name = c.req.valid("param").name;
+    const access = await accessOf(c, deps.db);
+    const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
     // the instance rows go with the app, so what routes they hold is read first
-    const routes = await appRoutesToWithdraw(deps.db, apps.tenantId, (await apps.get(name)).id, "all");
-    await apps.delete(name, {
+    const routes = await appRoutesToWithdraw(deps.db, access.tenantId, found.id, "all");
+    await access.apps.delete(found, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,
     });
@@ -192,4 +195,9 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     deps.desiredStateChanged();
     return c.body(null, 204);
   });
+}
+
+/** Where an app is: its name, and its space unless `default`. */
+export function appLocation(name: string, space: string): string {
+  return space === "default" ? `/v1/apps/${name}` : `/v1/apps/${name}?space=${space}`;
 }

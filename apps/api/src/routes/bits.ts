@@ -2,8 +2,8 @@ import { archiveLimitsOf } from "@grove/images/archive";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { validateArchive } from "../apps/archive";
 import { receiveBits } from "../apps/receive-bits";
-import { AppName, appView, BitsUploadView, Digest } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { AppNameParam, AppSpaceQuery, appView, BitsUploadView, Digest } from "../apps/schemas";
+import { accessOf, guard } from "../auth/access";
 import { Invalid, NotFound, PayloadTooLarge } from "../errors";
 import type { ApiEnv } from "../http/env";
 import {
@@ -14,11 +14,12 @@ import {
   json,
   tooLargeProblem,
 } from "../http/openapi";
-import { appEtag, TenantApps } from "../repo/apps";
+import { appEtag } from "../repo/apps";
 import { TenantBits } from "../repo/bits";
 import type { RouteDeps } from "./deps";
 
 const upload = createRoute({
+  ...guard("space"),
   method: "put",
   path: "/v1/apps/{name}/bits",
   tags: ["apps"],
@@ -28,8 +29,8 @@ const upload = createRoute({
     "points at those bits; otherwise the body is hashed while it streams and stored by digest.",
   security: bearerSecurity,
   request: {
-    params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
-    query: z.object({ digest: Digest.optional() }),
+    params: AppNameParam,
+    query: AppSpaceQuery.extend({ digest: Digest.optional() }),
     headers: IfMatchHeader,
     body: { content: { "application/x-tar": { schema: z.string().openapi({ format: "binary" }) } } },
   },
@@ -42,6 +43,7 @@ const upload = createRoute({
 });
 
 const lookup = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/bits/{digest}",
   tags: ["bits"],
@@ -58,11 +60,9 @@ const lookup = createRoute({
 export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   const archiveLimits = archiveLimitsOf(deps.config);
   app.openapi(upload, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
-    const apps = new TenantApps(deps.db, tenantId);
-    const tenantBits = new TenantBits(deps.db, tenantId);
-    const name = c.req.valid("param").name;
-    await apps.get(name);
+    const access = await accessOf(c, deps.db);
+    const tenantBits = new TenantBits(deps.db, access.tenantId);
+    const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
     const declared = c.req.valid("query").digest;
     const known = declared === undefined ? undefined : await tenantBits.get(declared);
     let digest: string;
@@ -95,8 +95,8 @@ export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
       digest = received.digest;
       sizeBytes = received.sizeBytes;
     }
-    const row = await apps.update(
-      name,
+    const row = await access.apps.update(
+      found,
       { bitsDigest: digest },
       {
         ifMatch: c.req.valid("header")["if-match"],
@@ -111,7 +111,7 @@ export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
 
   app.openapi(lookup, async (c) => {
     const digest = c.req.valid("param").digest;
-    const row = await new TenantBits(deps.db, await tenantIdOf(c, deps.db)).get(digest);
+    const row = await new TenantBits(deps.db, (await accessOf(c, deps.db)).tenantId).get(digest);
     if (!row) throw new NotFound(`no bits ${digest}`);
     return c.json(
       { digest: row.digest, size_bytes: row.sizeBytes, created_at: row.createdAt.toISOString() },

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireOperator } from "../auth/principal";
+import { guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
@@ -74,6 +74,7 @@ async function viewOf(deps: RouteDeps, row: CellRow): Promise<z.output<typeof Ce
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
 const list = createRoute({
+  ...guard("operator"),
   method: "get",
   path: "/v1/cells",
   tags: ["cells"],
@@ -84,6 +85,7 @@ const list = createRoute({
 });
 
 const show = createRoute({
+  ...guard("operator"),
   method: "get",
   path: "/v1/cells/{id}",
   tags: ["cells"],
@@ -94,6 +96,7 @@ const show = createRoute({
 });
 
 const drain = createRoute({
+  ...guard("operator"),
   method: "post",
   path: "/v1/cells/{id}/drain",
   tags: ["cells"],
@@ -104,6 +107,7 @@ const drain = createRoute({
 });
 
 const undrain = createRoute({
+  ...guard("operator"),
   method: "post",
   path: "/v1/cells/{id}/undrain",
   tags: ["cells"],
@@ -114,6 +118,7 @@ const undrain = createRoute({
 });
 
 const remove = createRoute({
+  ...guard("operator"),
   method: "post",
   path: "/v1/cells/{id}/remove",
   tags: ["cells"],
@@ -127,7 +132,6 @@ const remove = createRoute({
 /** `/v1/cells`: list, show, drain, undrain, remove. All operator-only (join tokens: routes/join-tokens.ts). */
 export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(list, async (c) => {
-    requireOperator(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
     const page = paginate(await listCells(deps.db, limit + 1, after), limit, (row) => [row.name]);
@@ -140,26 +144,22 @@ export function registerCellRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(show, async (c) => {
-    requireOperator(c.get("principal"));
     return c.json(await viewOf(deps, await cellById(deps.db, c.req.valid("param").id)), 200);
   });
 
   app.openapi(drain, async (c) => {
-    requireOperator(c.get("principal"));
     const cell = await drainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
     return c.json(await viewOf(deps, cell), 200);
   });
 
   app.openapi(undrain, async (c) => {
-    requireOperator(c.get("principal"));
     const cell = await undrainCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
     return c.json(await viewOf(deps, cell), 200);
   });
 
   app.openapi(remove, async (c) => {
-    requireOperator(c.get("principal"));
     const cell = await removeCell(deps.db, c.req.valid("param").id);
     deps.desiredStateChanged();
     await pushAccountRevocations(deps);

@@ -1,13 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AppName } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { AppName, AppSpaceQuery } from "../apps/schemas";
+import { accessOf, guard } from "../auth/access";
 import { Conflict, NotFound } from "../errors";
 import { attachExec, controlExec, startExec } from "../exec/cell-exec";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { whileTokenHolds } from "../http/token-bound-stream";
-import { TenantApps } from "../repo/apps";
 import { TenantInstances } from "../repo/instances";
 import type { RouteDeps } from "./deps";
 
@@ -36,6 +35,7 @@ const ExecParam = z.object({
 const noContent = { 204: { description: "done" } } as const;
 
 const create = createRoute({
+  ...guard("space"),
   method: "post",
   path: "/v1/apps/{name}/instances/{index}/exec",
   tags: ["execs"],
@@ -53,12 +53,14 @@ const create = createRoute({
         .min(0)
         .openapi({ param: { name: "index", in: "path" } }),
     }),
+    query: AppSpaceQuery,
     body: { content: { "application/json": { schema: ExecCreate } }, required: true },
   },
   responses: { 201: json(ExecView, "the process runs"), ...commonProblems, ...conflictProblem },
 });
 
 const output = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/execs/{id}/output",
   tags: ["execs"],
@@ -76,6 +78,7 @@ const output = createRoute({
 });
 
 const stdin = createRoute({
+  ...guard("member"),
   method: "post",
   path: "/v1/execs/{id}/stdin",
   tags: ["execs"],
@@ -95,6 +98,7 @@ const stdin = createRoute({
 });
 
 const signal = createRoute({
+  ...guard("member"),
   method: "post",
   path: "/v1/execs/{id}/signal",
   tags: ["execs"],
@@ -113,6 +117,7 @@ const signal = createRoute({
 });
 
 const resize = createRoute({
+  ...guard("member"),
   method: "post",
   path: "/v1/execs/{id}/resize",
   tags: ["execs"],
@@ -131,9 +136,10 @@ const resize = createRoute({
  */
 export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(create, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
+    const access = await accessOf(c, deps.db);
+    const tenantId = access.tenantId;
     const { name, index } = c.req.valid("param");
-    const appRow = await new TenantApps(deps.db, tenantId).get(name);
+    const appRow = await access.app(name, c.req.valid("query").space);
     const all = await new TenantInstances(deps.db, tenantId).ofApp(appRow.id, 10_000);
     const atIndex = all.filter((i) => i.index === index);
     if (atIndex.length === 0) throw new NotFound(`app ${name} has no instance ${index}`);
@@ -153,7 +159,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(output, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
+    const { tenantId } = await accessOf(c, deps.db);
     const execId = c.req.valid("param").id;
     const attached = await attachExec(deps.nc, execId, tenantId);
     return streamSSE(c, async (stream) => {
@@ -188,7 +194,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(stdin, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
+    const { tenantId } = await accessOf(c, deps.db);
     const execId = c.req.valid("param").id;
     const { eof } = c.req.valid("query");
     const data = Buffer.from(await c.req.arrayBuffer());
@@ -206,7 +212,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(signal, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
+    const { tenantId } = await accessOf(c, deps.db);
     await controlExec(deps.nc, c.req.valid("param").id, tenantId, {
       type: "signal",
       signal: c.req.valid("json").signal,
@@ -215,7 +221,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(resize, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
+    const { tenantId } = await accessOf(c, deps.db);
     await controlExec(deps.nc, c.req.valid("param").id, tenantId, { type: "resize", ...c.req.valid("json") });
     return c.body(null, 204);
   });

@@ -1,10 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { AppName } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { AppNameParam, AppSpaceQuery } from "../apps/schemas";
+import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { TenantApps } from "../repo/apps";
 import { type InstanceListing, TenantInstances } from "../repo/instances";
 import type { RouteDeps } from "./deps";
 
@@ -75,6 +74,7 @@ function instanceView(row: InstanceListing): z.output<typeof InstanceView> {
 }
 
 const list = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/apps/{name}/instances",
   tags: ["apps"],
@@ -82,8 +82,8 @@ const list = createRoute({
     "An app's instances: state, cell, address, crash count, since, why not running, and CPU, memory and disk use",
   security: bearerSecurity,
   request: {
-    params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
-    query: PageQuery,
+    params: AppNameParam,
+    query: PageQuery.extend(AppSpaceQuery.shape),
   },
   responses: { 200: json(pageOf(InstanceView), "a page of instances"), ...commonProblems },
 });
@@ -91,11 +91,11 @@ const list = createRoute({
 /** `GET /v1/apps/{name}/instances`. */
 export function registerInstanceRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(list, async (c) => {
-    const tenantId = await tenantIdOf(c, deps.db);
-    const appRow = await new TenantApps(deps.db, tenantId).get(c.req.valid("param").name);
-    const { limit, cursor } = c.req.valid("query");
+    const access = await accessOf(c, deps.db);
+    const { limit, cursor, space } = c.req.valid("query");
+    const appRow = await access.app(c.req.valid("param").name, space);
     const after = cursor === undefined ? undefined : decodeCursor(cursor, 2);
-    const rows = await new TenantInstances(deps.db, tenantId).ofApp(
+    const rows = await new TenantInstances(deps.db, access.tenantId).ofApp(
       appRow.id,
       limit + 1,
       after && [Number(after[0]), String(after[1])],

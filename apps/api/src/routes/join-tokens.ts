@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireOperator } from "../auth/principal";
+import { guard } from "../auth/access";
 import { hashToken } from "../auth/tokens";
 import type { ApiEnv } from "../http/env";
 import { withholdFromReplay } from "../http/idempotency";
@@ -39,6 +39,7 @@ function joinTokenView(row: JoinTokenListing, now = new Date()): z.output<typeof
 }
 
 const create = createRoute({
+  ...guard("operator"),
   method: "post",
   path: "/v1/cells/tokens",
   tags: ["cells"],
@@ -67,6 +68,7 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  ...guard("operator"),
   method: "get",
   path: "/v1/cells/tokens",
   tags: ["cells"],
@@ -80,6 +82,7 @@ const list = createRoute({
 });
 
 const revoke = createRoute({
+  ...guard("operator"),
   method: "delete",
   path: "/v1/cells/tokens/{id}",
   tags: ["cells"],
@@ -92,7 +95,6 @@ const revoke = createRoute({
 /** `/v1/cells/tokens`: create, list, revoke join tokens. Registered before `/v1/cells/{id}`. */
 export function registerJoinTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(create, async (c) => {
-    requireOperator(c.get("principal"));
     // without a JSON body the validator does not run, so its defaults are repeated here
     const { expires_in_seconds = 3600, uses = 1 } = c.req.valid("json") ?? {};
     const token = `grovejoin_${randomBytes(32).toString("base64url")}`;
@@ -103,7 +105,6 @@ export function registerJoinTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
   });
 
   app.openapi(list, async (c) => {
-    requireOperator(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? undefined : createdCursorOf(decodeCursor(cursor, 2));
     const page = paginate(await listJoinTokens(deps.db, limit + 1, after), limit, createdKey);
@@ -111,7 +112,6 @@ export function registerJoinTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
   });
 
   app.openapi(revoke, async (c) => {
-    requireOperator(c.get("principal"));
     await revokeJoinToken(deps.db, c.req.valid("param").id);
     c.get("log").info({ revokedJoinToken: c.req.valid("param").id }, "join token revoked");
     return c.body(null, 204);

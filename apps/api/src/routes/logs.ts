@@ -1,17 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
-import { AppName } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
+import { AppNameParam, AppSpaceQuery } from "../apps/schemas";
+import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems } from "../http/openapi";
 import { whileTokenHolds } from "../http/token-bound-stream";
 import { tailAppLogs } from "../logs/tail";
 import { InstancePlacements, LogLineVerifier } from "../logs/verify";
-import { TenantApps } from "../repo/apps";
 import type { RouteDeps } from "./deps";
 
 const logs = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/apps/{name}/logs",
   tags: ["apps"],
@@ -21,8 +21,8 @@ const logs = createRoute({
     "If the token is revoked or expires while the stream is open, a last event `error` (a 401 problem) ends it.",
   security: bearerSecurity,
   request: {
-    params: z.object({ name: AppName.openapi({ param: { name: "name", in: "path" } }) }),
-    query: z.object({
+    params: AppNameParam,
+    query: AppSpaceQuery.extend({
       lines: z.coerce.number().int().min(0).max(10_000).default(100),
       follow: z
         .enum(["true", "false"])
@@ -50,8 +50,8 @@ export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, log
     log.child({ component: "api.logs" }),
   );
   app.openapi(logs, async (c) => {
-    const appRow = await new TenantApps(deps.db, await tenantIdOf(c, deps.db)).get(c.req.valid("param").name);
-    const { lines, follow } = c.req.valid("query");
+    const { lines, follow, space } = c.req.valid("query");
+    const appRow = await (await accessOf(c, deps.db)).app(c.req.valid("param").name, space);
     const lastEventId = c.req.valid("header")["last-event-id"];
     return streamSSE(c, async (stream) => {
       const tail = await tailAppLogs({

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AppName } from "../apps/schemas";
-import { tenantIdOf } from "../auth/tenant-scope";
-import { Forbidden, Invalid } from "../errors";
+import { Access, accessOf, guard } from "../auth/access";
+import { Forbidden, Invalid, NotFound } from "../errors";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
@@ -14,7 +14,11 @@ const Port = z.int().min(1).max(65535);
 const CreatePolicyBody = z
   .object({
     source: AppName.openapi({ description: "the app that opens connections (of the acting tenant)" }),
+    source_space: AppName.optional().openapi({
+      description: "the source app's space; without it, the one app of that name in the spaces you see",
+    }),
     destination: AppName.openapi({ description: "the app whose instances accept them" }),
+    destination_space: AppName.optional().openapi({ description: "the destination app's space" }),
     destination_tenant: z.string().min(1).max(63).optional().openapi({
       description: "the destination app's tenant; another tenant than the acting one needs an operator",
     }),
@@ -27,8 +31,8 @@ const CreatePolicyBody = z
 const PolicyView = z
   .object({
     id: z.string(),
-    source: z.object({ tenant: z.string(), app: z.string() }),
-    destination: z.object({ tenant: z.string(), app: z.string() }),
+    source: z.object({ tenant: z.string(), space: z.string(), app: z.string() }),
+    destination: z.object({ tenant: z.string(), space: z.string(), app: z.string() }),
     protocol: z.enum(["tcp", "udp"]),
     ports: z.object({ start: z.int(), end: z.int() }),
     created_at: z.string(),
@@ -38,8 +42,8 @@ const PolicyView = z
 function policyView(row: PolicyListing): z.output<typeof PolicyView> {
   return {
     id: row.id,
-    source: { tenant: row.sourceTenant, app: row.sourceApp },
-    destination: { tenant: row.destinationTenant, app: row.destinationApp },
+    source: { tenant: row.sourceTenant, space: row.sourceSpace, app: row.sourceApp },
+    destination: { tenant: row.destinationTenant, space: row.destinationSpace, app: row.destinationApp },
     protocol: row.protocol,
     ports: { start: row.portStart, end: row.portEnd },
     created_at: row.createdAt.toISOString(),
@@ -47,6 +51,7 @@ function policyView(row: PolicyListing): z.output<typeof PolicyView> {
 }
 
 const create = createRoute({
+  ...guard("space"),
   method: "post",
   path: "/v1/policies",
   tags: ["policies"],
@@ -58,6 +63,7 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/policies",
   tags: ["policies"],
@@ -68,6 +74,7 @@ const list = createRoute({
 });
 
 const remove = createRoute({
+  ...guard("space"),
   method: "delete",
   path: "/v1/policies/{id}",
   tags: ["policies"],
@@ -81,7 +88,8 @@ const remove = createRoute({
 export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const tenantId = await tenantIdOf(c, deps.db);
+    const access = await accessOf(c, deps.db);
+    const tenantId = access.tenantId;
     const endPort = body.end_port ?? body.port;
     if (endPort < body.port) {
       throw new Invalid("end_port is below port", [{ field: "end_port", message: "must be >= port" }]);
@@ -93,10 +101,16 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
         throw new Forbidden("only operators make policies that reach another tenant's apps");
       }
     }
+    // the source app's space must let the caller change it; the destination's, read it
+    const source = await access.app(body.source, body.source_space, "write");
+    const destinationAccess =
+      destinationTenantId === tenantId
+        ? access
+        : new Access(deps.db, access.principal, destinationTenantId, null, "read");
+    const destination = await destinationAccess.app(body.destination, body.destination_space, "read");
     const row = await new TenantPolicies(deps.db, tenantId).create({
-      source: body.source,
-      destination: body.destination,
-      destinationTenantId,
+      source,
+      destination,
       protocol: body.protocol,
       portStart: body.port,
       portEnd: endPort,
@@ -109,13 +123,24 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
-    const rows = await new TenantPolicies(deps.db, await tenantIdOf(c, deps.db)).list(limit + 1, after);
+    const access = await accessOf(c, deps.db);
+    const rows = await new TenantPolicies(deps.db, access.tenantId).list(
+      limit + 1,
+      after,
+      access.visibleSpaceIds,
+    );
     const page = paginate(rows, limit, (row) => [row.id]);
     return c.json({ items: page.items.map(policyView), next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(remove, async (c) => {
-    await new TenantPolicies(deps.db, await tenantIdOf(c, deps.db)).delete(c.req.valid("param").id);
+    const access = await accessOf(c, deps.db);
+    const policies = new TenantPolicies(deps.db, access.tenantId);
+    const id = c.req.valid("param").id;
+    const policy = await policies.own(id);
+    if (access.roleIn(policy.sourceSpaceId) === null) throw new NotFound(`no policy ${id}`);
+    access.check({ id: policy.sourceSpaceId, name: policy.sourceSpace });
+    await policies.delete(id);
     deps.desiredStateChanged();
     return c.body(null, 204);
   });

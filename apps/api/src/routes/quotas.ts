@@ -1,8 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { requireOperator } from "../auth/principal";
-import { tenantIdOf } from "../auth/tenant-scope";
-import { NotFound } from "../errors";
+import { accessOf, guard, visibleTenant } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, IfMatchHeader, json, preconditionProblem } from "../http/openapi";
 import { QuotaChangesBody, QuotaView, quotaView, toLimitChanges } from "../quotas/schemas";
@@ -13,6 +11,7 @@ import type { RouteDeps } from "./deps";
 const TenantParam = z.object({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
 
 const showOwn = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/quota",
   tags: ["quotas"],
@@ -22,6 +21,7 @@ const showOwn = createRoute({
 });
 
 const show = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/tenants/{name}/quota",
   tags: ["quotas"],
@@ -32,6 +32,7 @@ const show = createRoute({
 });
 
 const update = createRoute({
+  ...guard("operator"),
   method: "patch",
   path: "/v1/tenants/{name}/quota",
   tags: ["quotas"],
@@ -56,20 +57,16 @@ export function registerQuotaRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
   };
 
   app.openapi(showOwn, async (c) => {
-    const tenant = await tenantById(deps.db, await tenantIdOf(c, deps.db));
+    const tenant = await tenantById(deps.db, (await accessOf(c, deps.db)).tenantId);
     return c.json(await respond(c, tenant), 200);
   });
 
   app.openapi(show, async (c) => {
-    const principal = c.get("principal");
-    const tenant = await tenantByName(deps.db, c.req.valid("param").name);
-    if (principal.role !== "operator" && principal.tenantId !== tenant.id)
-      throw new NotFound(`no tenant ${tenant.name}`);
+    const tenant = await visibleTenant(c, deps.db, c.req.valid("param").name);
     return c.json(await respond(c, tenant), 200);
   });
 
   app.openapi(update, async (c) => {
-    requireOperator(c.get("principal"));
     const tenant = await tenantByName(deps.db, c.req.valid("param").name);
     const quota = new Quota(deps.db, { kind: "tenant", tenantId: tenant.id });
     const row = await quota.set(toLimitChanges(c.req.valid("json")), c.req.valid("header")["if-match"]);

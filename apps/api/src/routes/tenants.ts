@@ -1,10 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireOperator } from "../auth/principal";
-import { NotFound } from "../errors";
+import { guard, visibleTenant } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { createTenant, listTenants, type TenantRow, tenantByName } from "../repo/tenants";
+import { createTenant, listTenants, type TenantRow } from "../repo/tenants";
 import type { RouteDeps } from "./deps";
 import { TenantName } from "./tenant-name";
 
@@ -18,6 +17,7 @@ const tenantView = (row: TenantRow) => ({
 });
 
 const createTenantRoute = createRoute({
+  ...guard("operator"),
   method: "post",
   path: "/v1/tenants",
   tags: ["tenants"],
@@ -34,6 +34,7 @@ const createTenantRoute = createRoute({
 });
 
 const listTenantsRoute = createRoute({
+  ...guard("operator"),
   method: "get",
   path: "/v1/tenants",
   tags: ["tenants"],
@@ -44,6 +45,7 @@ const listTenantsRoute = createRoute({
 });
 
 const showTenantRoute = createRoute({
+  ...guard("member"),
   method: "get",
   path: "/v1/tenants/{name}",
   tags: ["tenants"],
@@ -56,14 +58,12 @@ const showTenantRoute = createRoute({
 /** `/v1/tenants`. */
 export function registerTenantRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(createTenantRoute, async (c) => {
-    requireOperator(c.get("principal"));
     const row = await createTenant(deps.db, c.req.valid("json").name);
     c.header("Location", `/v1/tenants/${row.name}`);
     return c.json(tenantView(row), 201);
   });
 
   app.openapi(listTenantsRoute, async (c) => {
-    requireOperator(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
     const page = paginate(await listTenants(deps.db, limit + 1, after), limit, (row) => [row.name]);
@@ -71,10 +71,7 @@ export function registerTenantRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
   });
 
   app.openapi(showTenantRoute, async (c) => {
-    const principal = c.get("principal");
-    const row = await tenantByName(deps.db, c.req.valid("param").name);
-    if (principal.role !== "operator" && principal.tenantId !== row.id)
-      throw new NotFound(`no tenant ${row.name}`);
+    const row = await visibleTenant(c, deps.db, c.req.valid("param").name);
     return c.json(tenantView(row), 200);
   });
 }

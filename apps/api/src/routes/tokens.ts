@@ -1,13 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Principal, requireOperator } from "../auth/principal";
+import { guard, visibleTenant } from "../auth/access";
+import { requireOperator } from "../auth/principal";
 import { generateApiToken } from "../auth/tokens";
-import { Forbidden, Invalid, NotFound } from "../errors";
+import { Forbidden, Invalid } from "../errors";
 import type { ApiEnv } from "../http/env";
 import { withholdFromReplay } from "../http/idempotency";
 import { bearerSecurity, commonProblems, conflictProblem, IdempotencyHeader, json } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { createdCursorOf, createdKey } from "../repo/created-cursor";
-import { type TenantRow, tenantByName } from "../repo/tenants";
+import type { TenantRow } from "../repo/tenants";
 import { type ApiTokenListing, insertApiToken, listApiTokens, revokeApiToken } from "../repo/tokens";
 import type { RouteDeps } from "./deps";
 import { TenantName } from "./tenant-name";
@@ -56,6 +57,7 @@ const tokenListView = (row: ApiTokenListing): z.output<typeof TokenListView> => 
 });
 
 const createTokenRoute = createRoute({
+  ...guard("tenant_admin"),
   method: "post",
   path: "/v1/tokens",
   tags: ["tokens"],
@@ -72,6 +74,7 @@ const createTokenRoute = createRoute({
 });
 
 const listTokensRoute = createRoute({
+  ...guard("tenant_admin"),
   method: "get",
   path: "/v1/tokens",
   tags: ["tokens"],
@@ -86,6 +89,7 @@ const listTokensRoute = createRoute({
 });
 
 const revokeTokenRoute = createRoute({
+  ...guard("tenant_admin"),
   method: "delete",
   path: "/v1/tokens/{id}",
   tags: ["tokens"],
@@ -95,17 +99,11 @@ const revokeTokenRoute = createRoute({
   responses: { 204: { description: "revoked" }, ...commonProblems },
 });
 
-/** Throws `Forbidden` for developers: only operators and tenant admins manage tokens. */
-function requireTokenManager(principal: Principal): void {
-  if (principal.role === "developer") throw new Forbidden("developers cannot manage tokens");
-}
-
 /** `/v1/tokens`: issue, list, revoke. */
 export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(createTokenRoute, async (c) => {
     const principal = c.get("principal");
     const body = c.req.valid("json");
-    requireTokenManager(principal);
     if (body.role === "operator") {
       requireOperator(principal);
       if (body.tenant !== undefined) throw new Forbidden("operator tokens belong to no tenant");
@@ -117,10 +115,7 @@ export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
           { field: "tenant", message: "required for this role" },
         ]);
       }
-      tenant = await tenantByName(deps.db, body.tenant);
-      if (principal.role !== "operator" && principal.tenantId !== tenant.id) {
-        throw new NotFound(`no tenant ${body.tenant}`);
-      }
+      tenant = await visibleTenant(c, deps.db, body.tenant);
     }
     const secret = generateApiToken();
     const expiresAt =
@@ -149,14 +144,10 @@ export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
 
   app.openapi(listTokensRoute, async (c) => {
     const principal = c.get("principal");
-    requireTokenManager(principal);
     const { limit, cursor, tenant } = c.req.valid("query");
     let tenantId = principal.tenantId;
     if (tenant !== undefined) {
-      const row = await tenantByName(deps.db, tenant);
-      if (principal.role !== "operator" && principal.tenantId !== row.id)
-        throw new NotFound(`no tenant ${tenant}`);
-      tenantId = row.id;
+      tenantId = (await visibleTenant(c, deps.db, tenant)).id;
     }
     const after = cursor === undefined ? undefined : createdCursorOf(decodeCursor(cursor, 2));
     const page = paginate(await listApiTokens(deps.db, tenantId, limit + 1, after), limit, createdKey);
@@ -165,7 +156,6 @@ export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
 
   app.openapi(revokeTokenRoute, async (c) => {
     const principal = c.get("principal");
-    requireTokenManager(principal);
     await revokeApiToken(deps.db, c.req.valid("param").id, principal.tenantId);
     c.get("log").info({ revokedToken: c.req.valid("param").id }, "token revoked");
     // streams open on this replica end now; other replicas' within their recheck interval

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { tenantIdOf } from "../auth/tenant-scope";
+import type { Context } from "hono";
+import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import {
   bearerSecurity,
@@ -10,7 +11,6 @@ import {
   quotaProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
-import { TenantSpaces } from "../repo/spaces";
 import { TenantVolumes } from "../repo/volumes";
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
 import { CreateVolumeBody, VolumeName, VolumeView, volumeView } from "../volumes/schemas";
@@ -19,6 +19,7 @@ import type { RouteDeps } from "./deps";
 const NameParam = z.object({ name: VolumeName.openapi({ param: { name: "name", in: "path" } }) });
 
 const create = createRoute({
+  ...guard("space"),
   method: "post",
   path: "/v1/volumes",
   tags: ["volumes"],
@@ -32,16 +33,18 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/volumes",
   tags: ["volumes"],
-  summary: "List the tenant's volumes by name (of one space with ?space=)",
+  summary: "List the volumes of the spaces you see, by name (of one space with ?space=)",
   security: bearerSecurity,
   request: { query: PageQuery.extend({ space: VolumeName.optional() }) },
   responses: { 200: json(pageOf(VolumeView), "a page of volumes"), ...commonProblems },
 });
 
 const show = createRoute({
+  ...guard("space"),
   method: "get",
   path: "/v1/volumes/{name}",
   tags: ["volumes"],
@@ -52,6 +55,7 @@ const show = createRoute({
 });
 
 const remove = createRoute({
+  ...guard("space"),
   method: "delete",
   path: "/v1/volumes/{name}",
   tags: ["volumes"],
@@ -61,16 +65,25 @@ const remove = createRoute({
   responses: { 204: { description: "deleted" }, ...commonProblems, ...conflictProblem },
 });
 
-/** `/v1/volumes`: create, list, show, delete, always inside the tenant acted in. */
+/**
+ * `/v1/volumes`: create, list, show, delete, inside the tenant acted in and, like apps, in the
+ * spaces the caller's roles reach (a viewer reads, a developer changes).
+ */
 export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
-  const volumesOf = async (c: Parameters<typeof tenantIdOf>[0]) =>
-    new TenantVolumes(deps.db, await tenantIdOf(c, deps.db));
+  /** The named volume, checked against the caller's role in its space. */
+  const volumeOf = async (c: Context<ApiEnv>, name: string) => {
+    const access = await accessOf(c, deps.db);
+    const volumes = new TenantVolumes(deps.db, access.tenantId);
+    const row = await volumes.get(name);
+    access.check({ id: row.spaceId, name: row.spaceName }, access.need, `volume ${name}`);
+    return { volumes, row };
+  };
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const tenantId = await tenantIdOf(c, deps.db);
-    const space = await new TenantSpaces(deps.db, tenantId).get(body.space);
-    const row = await new TenantVolumes(deps.db, tenantId).create(
+    const access = await accessOf(c, deps.db);
+    const space = await access.space(body.space);
+    const row = await new TenantVolumes(deps.db, access.tenantId).create(
       { name: body.name, sizeMb: body.size_mb, shared: body.shared },
       space,
     );
@@ -82,20 +95,20 @@ export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
   app.openapi(list, async (c) => {
     const { limit, cursor, space } = c.req.valid("query");
     const after = cursor === undefined ? undefined : String(decodeCursor(cursor, 1)[0]);
-    const tenantId = await tenantIdOf(c, deps.db);
-    const spaceId =
-      space === undefined ? undefined : (await new TenantSpaces(deps.db, tenantId).get(space)).id;
-    const rows = await new TenantVolumes(deps.db, tenantId).list(limit + 1, after, spaceId);
+    const access = await accessOf(c, deps.db);
+    const spaceIds = space === undefined ? access.visibleSpaceIds : [(await access.space(space)).id];
+    const rows = await new TenantVolumes(deps.db, access.tenantId).list(limit + 1, after, spaceIds);
     const page = paginate(rows, limit, (row) => [row.name]);
     return c.json({ items: page.items.map(volumeView), next_cursor: page.next_cursor }, 200);
   });
 
   app.openapi(show, async (c) => {
-    return c.json(volumeView(await (await volumesOf(c)).get(c.req.valid("param").name)), 200);
+    return c.json(volumeView((await volumeOf(c, c.req.valid("param").name)).row), 200);
   });
 
   app.openapi(remove, async (c) => {
-    const row = await (await volumesOf(c)).delete(c.req.valid("param").name);
+    const { volumes } = await volumeOf(c, c.req.valid("param").name);
+    const row = await volumes.delete(c.req.valid("param").name);
     const log = c.get("log").child({ volume: row.name, volumeId: row.id, cellId: row.cellId });
     if (row.cellId !== null) {
       // the data goes with the answer when the cell can; otherwise the leader removes it later

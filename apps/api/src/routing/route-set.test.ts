@@ -6,6 +6,7 @@ const route = (instanceId: string, port: number, extra: Partial<InstanceRoute> =
   instanceId,
   appId: "app-1",
   appName: "Web",
+  spaceName: "default",
   tenantName: "acme",
   host: "10.0.0.2",
   port,
@@ -15,7 +16,8 @@ const set = (...routes: InstanceRoute[]) => routeSetOf(routes, "grove.test");
 
 describe("route set", () => {
   it("names the app's default route, lower-cased, with the instance as gorouter's private id", () => {
-    expect(defaultRoute("Web", "Acme", "grove.test")).toBe("web.acme.grove.test");
+    expect(defaultRoute("Web", "default", "Acme", "grove.test")).toBe("web.acme.grove.test");
+    expect(defaultRoute("web", "dev", "acme", "grove.test")).toBe("web.dev.acme.grove.test");
     expect(registrationOf(route("i1", 61001), "grove.test")).toEqual({
       host: "10.0.0.2",
       port: 61001,

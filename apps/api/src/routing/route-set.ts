@@ -1,9 +1,14 @@
 import type { RouteRegistration } from "@grove/protocol";
 import type { InstanceRoute } from "../repo/routes";
+import { DEFAULT_SPACE } from "../repo/spaces";
 
-/** Every app's default route, as in Cloud Foundry: `<app>.<tenant>.<domain>`. */
-export function defaultRoute(app: string, tenant: string, domain: string): string {
-  return `${app}.${tenant}.${domain}`.toLowerCase();
+/**
+ * Every app's default route: `<app>.<tenant>.<domain>` in the `default` space (as before spaces),
+ * `<app>.<space>.<tenant>.<domain>` in any other, since app names are unique per space.
+ */
+export function defaultRoute(app: string, space: string, tenant: string, domain: string): string {
+  const spaced = space === DEFAULT_SPACE ? app : `${app}.${space}`;
+  return `${spaced}.${tenant}.${domain}`.toLowerCase();
 }
 
 /** The gorouter registration of one instance's route (the same message registers and unregisters). */
@@ -11,7 +16,7 @@ export function registrationOf(route: InstanceRoute, domain: string): RouteRegis
   return {
     host: route.host,
     port: route.port,
-    uris: [defaultRoute(route.appName, route.tenantName, domain)],
+    uris: [defaultRoute(route.appName, route.spaceName, route.tenantName, domain)],
     app: route.appId,
     private_instance_id: route.instanceId,
     tags: { component: "grove-api" },

@@ -43,10 +43,17 @@ async function untilEnd(res: Response, withinMs: number): Promise<StreamEvent[]>
     });
 }
 
-/** A developer token of acme, with its id. */
+/** A developer token of acme (developer in its default space), with its id. */
 async function issue(t: TestApi): Promise<{ id: string; token: string }> {
   const res = await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } });
-  return (await expectStatus(res, 201)) as { id: string; token: string };
+  const made = (await expectStatus(res, 201)) as { id: string; token: string };
+  const grant = await t.call(`/v1/spaces/default/roles/${made.id}`, {
+    method: "PUT",
+    json: { role: "developer" },
+    headers: { "x-grove-tenant": "acme" },
+  });
+  await expectStatus(grant, 200);
+  return made;
 }
 
 const lapsed = (detail: string) => ({
