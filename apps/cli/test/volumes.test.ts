@@ -89,5 +89,11 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     const quota = await grove(["quota"], { config });
     expect(quota.stdout).toMatch(/^volumes\s+1\s+unlimited$/m);
     expect(quota.stdout).toMatch(/^volume storage\s+64M\s+unlimited$/m);
+
+    // unmounted, the volume can go
+    const unmounted = await grove(["push", dir, "--name", "web", "--no-volumes", "--detach"], { config });
+    expect(unmounted.exitCode).toBe(0);
+    expect((await grove(["apps", "show", "web"], { config })).stdout).toMatch(/^volumes:\s+none$/m);
+    expect((await grove(["volumes", "delete", "data"], { config })).exitCode).toBe(0);
   }, 180_000);
 });

@@ -9,7 +9,7 @@ import {
 } from "@grove/client";
 import type { Command } from "commander";
 import { action, type Context } from "../context";
-import { CliError, NotHealthy } from "../errors";
+import { CliError, NotHealthy, UsageError } from "../errors";
 import { parseHealthCheck } from "../health-check-flag";
 import { packDirectory } from "../pack/pack-directory";
 import { procfileWebCommand } from "../pack/procfile";
@@ -31,6 +31,8 @@ interface PushOptions {
   timeout: string;
   space?: string;
   volume: string[];
+  /** false with --no-volumes */
+  volumes: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export function registerPush(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option("--no-volumes", "unmount every volume from the app's instances")
     .option("--detach", "return once the change is submitted")
     .option("--timeout <seconds>", "how long to wait for the instances to run", "120")
     .action(action(push));
@@ -125,7 +128,10 @@ function changesFrom(options: PushOptions): UpdateApp {
   if (options.disk !== undefined) changes.disk_mb = parseMegabytes(options.disk, "disk");
   if (options.stack !== undefined) changes.stack = options.stack;
   if (options.healthCheck !== undefined) changes.health_check = parseHealthCheck(options.healthCheck);
+  if (options.volume.length > 0 && !options.volumes)
+    throw new UsageError("--volume and --no-volumes contradict each other");
   if (options.volume.length > 0) changes.volumes = options.volume.map(parseVolumeFlag);
+  if (!options.volumes) changes.volumes = [];
   return changes;
 }
 
