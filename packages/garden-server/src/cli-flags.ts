@@ -90,7 +90,8 @@ const flagSchema = z
       .default("grove-garden"),
     "default-grace-time": z.string().default("0"),
     "max-containers": z.coerce.number().int().min(1).optional(),
-    "network-pool": cidr.default("10.254.0.0/22"),
+    // not 10.254.0.0/22 (Guardian's default): that is the single node's and the agent's
+    "network-pool": cidr.default("10.252.0.0/22"),
     "network-name": z
       .string()
       .regex(/^[a-z][a-z0-9_-]{0,19}$/, "want a letter then [a-z0-9_-], <= 20 chars")
@@ -189,6 +190,7 @@ function flagDuration(flag: string, text: string): number {
 }
 
 export const usage = `usage: grove-garden --depot DIR [--bind-socket PATH | --bind-ip IP --bind-port PORT] [flags]
+       grove-garden cleanup --depot DIR [flags]   destroy every container, the bridge, rules and depot state
 
   --bind-socket PATH              unix socket to serve on (default /tmp/garden.sock)
   --bind-ip IP, --bind-port PORT  TCP address to serve on instead (default port 7777)
@@ -200,7 +202,7 @@ export const usage = `usage: grove-garden --depot DIR [--bind-socket PATH | --bi
   --cgroup-parent NAME            cgroup parent of all containers (default grove-garden)
   --default-grace-time DURATION   e.g. 5m; 0 = containers never expire (default 0)
   --max-containers N              capacity limit
-  --network-pool CIDR             container subnet (default 10.254.0.0/22)
+  --network-pool CIDR             container subnet (default 10.252.0.0/22)
   --network-name NAME             names nft tables and netns (default grovegarden)
   --bridge NAME                   bridge device (default grove-garden0)
   --external-ip IP                address NetIn maps on (default: first non-loopback IPv4)

@@ -7,7 +7,9 @@ import { createGardenServer } from "./server";
  * and the runtime's in-memory state; containers and their processes keep running, and the next
  * start re-attaches to them from the depot.
  */
-async function main(argv: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
+  const cleanup = args[0] === "cleanup";
+  const argv = cleanup ? args.slice(1) : args;
   let config: ReturnType<typeof parseGardenFlags>;
   try {
     config = parseGardenFlags(argv);
@@ -21,6 +23,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = pino({ name: "grove-garden", level: config.logLevel });
+  if (cleanup) {
+    const { cleanupGardenRuntime } = await import("./runtime-wiring");
+    await cleanupGardenRuntime(config, log);
+    log.info({ depot: config.depotDir, bridge: config.network.bridge }, "grove-garden cleaned up");
+    return;
+  }
   // Loaded only now so that --help and flag errors answer without touching the runtime.
   const { createGardenRuntime } = await import("./runtime-wiring");
   const garden = await createGardenRuntime(config, log);

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import type { Garden } from "@grove/garden";
 import type { Logger } from "pino";
@@ -9,7 +10,22 @@ import type { GardenCommandConfig } from "./cli-flags";
  * default busybox stack for an empty image URI) and CNI networking.
  */
 export async function createGardenRuntime(config: GardenCommandConfig, log: Logger): Promise<Garden> {
-  const runtime = await createCellRuntime({
+  return (await cellRuntimeOf(config, log)).garden;
+}
+
+/**
+ * `grove-garden cleanup` (Guardian's `gdn cleanup`): destroys every container, then the network
+ * (bridge, nft tables, address and port state) and removes the depot and state directories.
+ */
+export async function cleanupGardenRuntime(config: GardenCommandConfig, log: Logger): Promise<void> {
+  const runtime = await cellRuntimeOf(config, log);
+  await runtime.destroyAll();
+  await rm(config.depotDir, { recursive: true, force: true });
+  await rm(config.stateDir, { recursive: true, force: true });
+}
+
+function cellRuntimeOf(config: GardenCommandConfig, log: Logger) {
+  return createCellRuntime({
     stateDir: config.stateDir,
     depotDir: config.depotDir,
     imageStoreDir: config.imageStoreDir,
@@ -27,7 +43,6 @@ export async function createGardenRuntime(config: GardenCommandConfig, log: Logg
     bindMountSourceRoots: config.bindMountSourceRoots,
     log,
   });
-  return runtime.garden;
 }
 
 /** The address NetIn is reported on when none is given: the host's first non-loopback IPv4. */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,10 +10,15 @@ import { attach, request, run } from "./wire-client";
 
 const bin = fileURLToPath(new URL("../bin/grove-garden.js", import.meta.url));
 
-/** Runs grove-garden to completion (for flag errors and --help). */
-function runCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs grove-garden to completion (flag errors, --help, cleanup), in a network namespace if given. */
+function runCommand(
+  args: string[],
+  netnsPath?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
+    const child = netnsPath
+      ? spawn("nsenter", [`--net=${netnsPath}`, process.execPath, bin, ...args])
+      : spawn(process.execPath, [bin, ...args]);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -45,31 +51,32 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
   const cgroupParent = `grove-gc-${runId}`;
   const socketPath = () => join(dir, "garden.sock");
 
+  const pool = `10.${200 + (Number.parseInt(runId.slice(1, 3), 16) % 50)}.60.0/22`;
+  /** The flags every start (and cleanup) of this test's grove-garden shares. */
+  const flags = () => [
+    "--bind-socket",
+    socketPath(),
+    "--depot",
+    join(dir, "depot"),
+    "--state-dir",
+    join(dir, "state"),
+    "--cgroup-parent",
+    cgroupParent,
+    "--network-name",
+    name,
+    "--bridge",
+    `${name}br`,
+    "--network-pool",
+    pool,
+    "--external-ip",
+    host.address,
+    "--default-grace-time",
+    "0",
+  ];
+
   /** Starts the command inside the test's cell-host namespace, so bridge and rules live there. */
   async function startCommand(): Promise<ChildProcess> {
-    const started = spawn("nsenter", [
-      `--net=${host.netnsPath}`,
-      process.execPath,
-      bin,
-      "--bind-socket",
-      socketPath(),
-      "--depot",
-      join(dir, "depot"),
-      "--state-dir",
-      join(dir, "state"),
-      "--cgroup-parent",
-      cgroupParent,
-      "--network-name",
-      name,
-      "--bridge",
-      `${name}br`,
-      "--network-pool",
-      `10.${200 + (Number.parseInt(runId.slice(1, 3), 16) % 50)}.60.0/22`,
-      "--external-ip",
-      host.address,
-      "--default-grace-time",
-      "0",
-    ]);
+    const started = spawn("nsenter", [`--net=${host.netnsPath}`, process.execPath, bin, ...flags()]);
     let output = "";
     started.stdout?.on("data", (d: Buffer) => (output += d));
     started.stderr?.on("data", (d: Buffer) => (output += d));
@@ -143,5 +150,43 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
     expect((await again.stdout).toString()).toBe("up\nbye:later\n");
     expect((await again.exit).exit_status).toBe(0);
     expect((await request(address, "DELETE", "/containers/cmd")).text).toBe("{}\n");
+  });
+
+  it("refuses to start on a pool another interface already routes, naming the interface", async () => {
+    const other = `gco${runId.slice(1, 9)}`;
+    await host.exec("ip", ["link", "add", other, "type", "bridge"]);
+    try {
+      await host.exec("ip", ["link", "set", other, "up"]);
+      await host.exec("ip", ["route", "add", pool.replace(/\.0\/22$/, ".0/24"), "dev", other]);
+      const refused = await runCommand(flags(), host.netnsPath);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`subnet ${pool} is already routed through ${other}`);
+    } finally {
+      await host.exec("ip", ["link", "delete", other]);
+    }
+  });
+
+  it("cleanup destroys the containers, removes the bridge, the nft tables and the depot", async () => {
+    child = await startCommand();
+    const address = { socketPath: socketPath() };
+    const created = await request(address, "POST", "/containers", {
+      json: { handle: "left", image: {}, limits: {} },
+    });
+    expect(created.status, created.text).toBe(200);
+    expect(await stopCommand(child)).toBe(0);
+    child = undefined;
+    const bridgeExists = () =>
+      host.exec("ip", ["link", "show", "dev", `${name}br`]).then(
+        () => true,
+        () => false,
+      );
+    expect(await bridgeExists()).toBe(true);
+
+    const cleaned = await runCommand(["cleanup", ...flags()], host.netnsPath);
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(await bridgeExists()).toBe(false);
+    expect(String((await host.exec("nft", ["list", "tables"])).stdout)).not.toContain(name);
+    expect(existsSync(join(dir, "depot"))).toBe(false);
+    expect(existsSync(join(dir, "state"))).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
 import { NO_PEER_RULES, type PeerRules, peerAllows, validatePeerRules } from "./peer-rules";
 import { addMapping } from "./ports";
 import { requestedAddress } from "./requested-network";
+import { assertSubnetFree } from "./route-conflict";
 import { renderRuleset, renderTeardown } from "./ruleset";
 import {
   type ContainerRecord,
@@ -323,6 +324,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
 
   async function restore(): Promise<ContainerNetwork[]> {
     return serialize(async () => {
+      await assertSubnetFree(host, cfg.cidr, cfg.bridge);
       state = await loadState(cfg.stateDir, cfg.portPool.start);
       const next = cloneState(state);
       for (const record of Object.values(state.containers)) {
