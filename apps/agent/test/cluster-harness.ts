@@ -84,7 +84,10 @@ export async function startCluster(
   });
   const cleanups: (() => Promise<void>)[] = [];
   onTestFinished(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    // every step runs even when one fails (containers, mounts and hosts are never left behind)
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
   });
   let network: TestNetwork | undefined;
   if (options.netnsHosts) {
