@@ -106,4 +106,71 @@ describe.runIf(runtimeAvailable)("garden wire server: NetIn on the real runtime 
     expect(after.ContainerIP).toBe(before.ContainerIP);
     expect(after.Properties).toMatchObject({ kept: "yes" });
   });
+
+  it("gives a container the subnet or address it asks for anywhere in the pool, and names the pool when outside", async () => {
+    const probe = await api("POST", "/containers", { json: { handle: "probe", image: {}, limits: {} } });
+    expect(probe.status, probe.text).toBe(200);
+    // the gateway is the pool's first address; the harness's pools are /22s
+    const hostIP = (await api("GET", "/containers/probe/info")).json<{ HostIP: string }>().HostIP;
+    const [a, b, c] = hostIP.split(".").map(Number) as [number, number, number];
+    const pool = `${a}.${b}.${c}.0/22`;
+
+    const ranged = await api("POST", "/containers", {
+      json: { handle: "ranged", image: {}, limits: {}, network: `${a}.${b}.${c + 3}.248/30` },
+    });
+    expect(ranged.status, ranged.text).toBe(200);
+    const rangedIP = (await api("GET", "/containers/ranged/info")).json<{ ContainerIP: string }>()
+      .ContainerIP;
+    expect([`${a}.${b}.${c + 3}.249`, `${a}.${b}.${c + 3}.250`]).toContain(rangedIP);
+
+    const exact = await api("POST", "/containers", {
+      json: { handle: "exact", image: {}, limits: {}, network: `${a}.${b}.${c + 2}.77/22` },
+    });
+    expect(exact.status, exact.text).toBe(200);
+    const exactIP = (await api("GET", "/containers/exact/info")).json<{ ContainerIP: string }>().ContainerIP;
+    expect(exactIP).toBe(`${a}.${b}.${c + 2}.77`);
+
+    const outside = await api("POST", "/containers", {
+      json: { handle: "outside", image: {}, limits: {}, network: `${a}.${b}.${c + 4}.0/30` },
+    });
+    expect(outside.status).toBe(500);
+    expect(outside.json<{ Message: string }>().Message).toContain(pool);
+    const listed = (await api("GET", "/containers", { query: { "garden.state": "all" } })).json<{
+      Handles: string[];
+    }>();
+    expect(listed.Handles).not.toContain("outside");
+  });
+
+  it("answers a NetIn port from the cell itself, on its external and its loopback address", async () => {
+    const host = stack.host;
+    if (!host) throw new Error("stack has no cell host");
+    const created = await api("POST", "/containers", { json: { handle: "selfnet", image: {}, limits: {} } });
+    expect(created.status, created.text).toBe(200);
+    const mapping = (
+      await api("POST", "/containers/selfnet/net/in", { json: { host_port: 0, container_port: 7171 } })
+    ).json<{ host_port: number }>();
+    const server = await run(stack.address, "selfnet", {
+      path: "sh",
+      args: ["-c", "while true; do echo pong | nc -l -p 7171; done"],
+    });
+    try {
+      for (const address of ["127.0.0.1", host.address]) {
+        await eventually(
+          async () => {
+            const script = `busybox nc -w 2 ${address} ${mapping.host_port} </dev/null`;
+            const stdout = await host.exec("sh", ["-c", script]).then(
+              (result) => String(result.stdout),
+              () => "",
+            );
+            return stdout.includes("pong");
+          },
+          15_000,
+          `a reply through ${address}:${mapping.host_port}`,
+        );
+      }
+    } finally {
+      server.signal(1);
+      await server.exit.catch(() => {});
+    }
+  }, 60_000);
 });

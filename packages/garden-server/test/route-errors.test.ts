@@ -1,7 +1,14 @@
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimeAvailable, type ServerStack, startServerStack } from "./harness";
-import { attach, request, run, splitResponseHead, WireError, type WireResponse } from "./wire-client";
+import {
+  attach,
+  rawExchange,
+  request,
+  run,
+  splitResponseHead,
+  WireError,
+  type WireResponse,
+} from "./wire-client";
 
 /** Every failure of every route is a Garden error response, worded as Garden words it. */
 describe.runIf(runtimeAvailable)("garden wire server: failures answer, never drop the connection", () => {
@@ -97,31 +104,18 @@ describe.runIf(runtimeAvailable)("garden wire server: failures answer, never dro
   });
 
   it("answers a malformed request head with an error response instead of closing", async () => {
-    const raw = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect({ path: (stack.address as { socketPath: string }).socketPath });
-      const chunks: Buffer[] = [];
-      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-      socket.on("error", reject);
-      socket.on("close", () => resolve(Buffer.concat(chunks)));
-      socket.write("GET /ping HTTP/1.1\r\nno colon here\r\n\r\n");
-    });
+    const raw = await rawExchange(stack.address, "GET /ping HTTP/1.1\r\nno colon here\r\n\r\n");
     const split = splitResponseHead(raw);
     expect(split?.status).toBe(400);
     expect(JSON.parse(split?.rest.toString() ?? "")).toMatchObject({ Type: "" });
   });
 
   it("answers a Run whose body never completes with an error response", async () => {
-    const raw = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect({ path: (stack.address as { socketPath: string }).socketPath });
-      const chunks: Buffer[] = [];
-      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-      socket.on("error", reject);
-      socket.on("close", () => resolve(Buffer.concat(chunks)));
-      socket.write(
-        'POST /containers/errs/processes HTTP/1.1\r\nHost: api\r\nContent-Length: 50\r\n\r\n{"path":',
-      );
-      socket.end();
-    });
+    const raw = await rawExchange(
+      stack.address,
+      'POST /containers/errs/processes HTTP/1.1\r\nHost: api\r\nContent-Length: 50\r\n\r\n{"path":',
+      { end: true },
+    );
     const split = splitResponseHead(raw);
     expect(split?.status).toBe(500);
     expect(JSON.parse(split?.rest.toString() ?? "")).toMatchObject({ Type: "" });

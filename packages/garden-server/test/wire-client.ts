@@ -41,6 +41,19 @@ function requestHead(method: string, path: string, headers: Record<string, strin
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
+/** Writes raw bytes on a fresh connection, half-closes if asked, and returns all the server sent. */
+export async function rawExchange(
+  address: Address,
+  bytes: string,
+  options: { end?: boolean } = {},
+): Promise<Buffer> {
+  const socket = await dial(address);
+  const done = readAll(socket);
+  socket.write(bytes);
+  if (options.end) socket.end();
+  return done;
+}
+
 /** Splits a response into head and what follows; null while the head is incomplete. */
 export function splitResponseHead(
   buffer: Buffer,
