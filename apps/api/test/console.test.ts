@@ -7,6 +7,9 @@ import { csrfTokenFor } from "../src/console/session";
 import { eventually, expectStatus, OPERATOR, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
 
+/** Browser tests wait on a real chromium: on a loaded machine they take a while. */
+const BROWSER = { timeout: 120_000 };
+
 /** Debian's chromium, headless, closed when the test finishes. */
 async function launchBrowser(): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true });
@@ -66,208 +69,232 @@ const spaceQuota = async (t: TestApi, token: string) =>
   };
 
 describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
-  it("a tenant admin signs in, sees usage bars, changes a space quota, sees refusals, and it fits 375 px", async ({
-    pg,
-    nats,
-    tmp,
-  }) => {
-    const t = await startTestApi(pg, nats);
-    const admin = await acme(t);
-    const url = await t.serveHttp();
-    const browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-    const page = await context.newPage();
+  it(
+    "a tenant admin signs in, sees usage bars, changes a space quota, sees refusals, and it fits 375 px",
+    BROWSER,
+    async ({ pg, nats, tmp }) => {
+      const t = await startTestApi(pg, nats);
+      const admin = await acme(t);
+      const url = await t.serveHttp();
+      const browser = await launchBrowser();
+      const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+      const page = await context.newPage();
 
-    await signIn(page, url, admin);
-    expect(page.url()).not.toContain(admin);
-    const [session] = (await context.cookies()).filter((cookie) => cookie.name === "grove_console");
-    expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/console" });
+      await signIn(page, url, admin);
+      expect(page.url()).not.toContain(admin);
+      const [session] = (await context.cookies()).filter((cookie) => cookie.name === "grove_console");
+      expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/console" });
 
-    const tenant = page.getByRole("region", { name: "Tenant acme" });
-    const memory = tenant.getByRole("meter", { name: "Memory", exact: true });
-    await expect.poll(() => memory.getAttribute("value")).toBe("512");
-    expect(await memory.getAttribute("max")).toBe("4096");
-    expect(await textOf(tenant)).toContain("512 MB of 4,096 MB (13%)");
-    expect(await textOf(tenant)).toContain("2 of 10 (20%)");
-    const dev = page.getByRole("article", { name: "Space dev" });
-    expect(await dev.getByRole("meter", { name: "Memory", exact: true }).getAttribute("max")).toBe("1024");
-    await screenshot(page, tmp, "overview");
+      const tenant = page.getByRole("region", { name: "Tenant acme" });
+      const memory = tenant.getByRole("meter", { name: "Memory", exact: true });
+      await expect.poll(() => memory.getAttribute("value")).toBe("512");
+      expect(await memory.getAttribute("max")).toBe("4096");
+      expect(await textOf(tenant)).toContain("512 MB of 4,096 MB (13%)");
+      expect(await textOf(tenant)).toContain("2 of 10 (20%)");
+      const dev = page.getByRole("article", { name: "Space dev" });
+      expect(await dev.getByRole("meter", { name: "Memory", exact: true }).getAttribute("max")).toBe("1024");
+      await screenshot(page, tmp, "overview");
 
-    // a change through the form, by keyboard-reachable controls
-    await dev.getByText("Change space dev's quota").click();
-    await dev.getByLabel("Memory (MB)", { exact: true }).fill("2048");
-    await dev.getByRole("button", { name: "Save space dev's quota" }).click();
-    await expect.poll(() => textOf(page.getByRole("status"))).toContain("Space dev's quota saved.");
-    expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(2048);
-    expect(await textOf(dev)).toContain("512 MB of 2,048 MB (25%)");
+      // a change through the form, by keyboard-reachable controls
+      await dev.getByText("Change space dev's quota").click();
+      await dev.getByLabel("Memory (MB)", { exact: true }).fill("2048");
+      await dev.getByRole("button", { name: "Save space dev's quota" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Space dev's quota saved.");
+      expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(2048);
+      expect(await textOf(dev)).toContain("512 MB of 2,048 MB (25%)");
 
-    // a bad value: the API's validation refuses it, the page says why, nothing changes
-    await dev.getByText("Change space dev's quota").click();
-    await dev.getByLabel("Memory (MB)", { exact: true }).fill("-5");
-    const refused = page.waitForResponse((res) => res.request().method() === "POST");
-    await dev.getByRole("button", { name: "Save space dev's quota" }).click();
-    expect((await refused).status()).toBe(400);
-    const alert = dev.getByRole("alert");
-    expect(await textOf(alert)).toMatch(/Invalid request:.*memory_mb/);
-    expect(await dev.getByLabel("Memory (MB)", { exact: true }).inputValue()).toBe("-5");
-    expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(2048);
-    await screenshot(page, tmp, "refused");
+      // a bad value: the API's validation refuses it, the page says why, nothing changes
+      await dev.getByText("Change space dev's quota").click();
+      await dev.getByLabel("Memory (MB)", { exact: true }).fill("-5");
+      const refused = page.waitForResponse((res) => res.request().method() === "POST");
+      await dev.getByRole("button", { name: "Save space dev's quota" }).click();
+      expect((await refused).status()).toBe(400);
+      const alert = dev.getByRole("alert");
+      expect(await textOf(alert)).toMatch(/Invalid request:.*memory_mb/);
+      expect(await dev.getByLabel("Memory (MB)", { exact: true }).inputValue()).toBe("-5");
+      expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(2048);
+      await screenshot(page, tmp, "refused");
 
-    // a stale form, by keyboard alone: someone changed the quota meanwhile, so If-Match refuses
-    await page.goto(`${url}/console`);
-    await expectStatus(
-      await t.call("/v1/spaces/dev/quota", { method: "PATCH", token: admin, json: { memory_mb: 3000 } }),
-      200,
-    );
-    await dev.getByText("Change space dev's quota").focus();
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("Tab");
-    expect(await page.evaluate("document.activeElement.id")).toBe("space-quota-dev-memory_mb");
-    await page.keyboard.press("ControlOrMeta+a");
-    await page.keyboard.type("1500");
-    await page.keyboard.press("Enter");
-    await page.waitForURL(/\/console\/spaces\/dev\/quota$/);
-    expect(await textOf(dev.getByRole("alert"))).toContain("Precondition failed");
-    expect(await page.evaluate("document.activeElement.getAttribute('role')")).toBe("alert");
-    expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(3000);
+      // a stale form, by keyboard alone: someone changed the quota meanwhile, so If-Match refuses
+      await page.goto(`${url}/console`);
+      await expectStatus(
+        await t.call("/v1/spaces/dev/quota", { method: "PATCH", token: admin, json: { memory_mb: 3000 } }),
+        200,
+      );
+      await dev.getByText("Change space dev's quota").focus();
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate("document.activeElement.id")).toBe("space-quota-dev-memory_mb");
+      await page.keyboard.press("ControlOrMeta+a");
+      await page.keyboard.type("1500");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\/console\/spaces\/dev\/quota$/);
+      expect(await textOf(dev.getByRole("alert"))).toContain("Precondition failed");
+      expect(await page.evaluate("document.activeElement.getAttribute('role')")).toBe("alert");
+      expect((await spaceQuota(t, admin)).memory_mb.limit).toBe(3000);
 
-    // phone width: nothing wider than the screen, the skip link first in the tab order
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.goto(`${url}/console`);
-    expect(await pageWidth(page)).toBeLessThanOrEqual(375);
-    await page.keyboard.press("Tab");
-    expect(await page.evaluate("document.activeElement.textContent")).toBe("Skip to content");
-    await expect.poll(() => page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
-    await screenshot(page, tmp, "phone-overview");
-    await page.getByRole("link", { name: "Apps" }).click();
-    await expect.poll(() => page.getByRole("heading", { name: "web" }).isVisible()).toBe(true);
-    expect(await textOf(page.getByRole("region", { name: "Recent events", exact: true }))).toContain(
-      "created",
-    );
-    expect(await pageWidth(page)).toBeLessThanOrEqual(375);
+      // phone width: nothing wider than the screen, the skip link first in the tab order
+      await page.setViewportSize({ width: 375, height: 812 });
+      await page.goto(`${url}/console`);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(375);
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate("document.activeElement.textContent")).toBe("Skip to content");
+      await expect.poll(() => page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+      await screenshot(page, tmp, "phone-overview");
+      await page.getByRole("link", { name: "Apps" }).click();
+      await expect.poll(() => page.getByRole("heading", { name: "web" }).isVisible()).toBe(true);
+      expect(await textOf(page.getByRole("region", { name: "Recent events", exact: true }))).toContain(
+        "created",
+      );
+      expect(await pageWidth(page)).toBeLessThanOrEqual(375);
 
-    // growth past the tenant's instances quota: the API's 422 and its message in the page
-    await page.getByLabel("Instances of web").fill("20");
-    const scaled = page.waitForResponse((res) => res.request().method() === "POST");
-    await page.getByRole("button", { name: "Scale web" }).click();
-    expect((await scaled).status()).toBe(422);
-    expect(await textOf(page.getByRole("alert"))).toContain(
-      "the tenant's instances quota is 10 instances: 2 in use, this asks for 18 more",
-    );
-    await screenshot(page, tmp, "phone-apps-refused");
-    await page.getByLabel("Instances of web").fill("3");
-    await page.getByRole("button", { name: "Scale web" }).click();
-    await expect.poll(() => textOf(page.getByRole("status"))).toContain("web scaled to 3 instances.");
-    const web = (await expectStatus(await t.call("/v1/apps/web", { token: admin }), 200)) as {
-      instances: number;
-    };
-    expect(web.instances).toBe(3);
-  });
+      // growth past the tenant's instances quota: the API's 422 and its message in the page
+      await page.getByLabel("Instances of web").fill("20");
+      const scaled = page.waitForResponse((res) => res.request().method() === "POST");
+      await page.getByRole("button", { name: "Scale web" }).click();
+      expect((await scaled).status()).toBe(422);
+      expect(await textOf(page.getByRole("alert"))).toContain(
+        "the tenant's instances quota is 10 instances: 2 in use, this asks for 18 more",
+      );
+      await screenshot(page, tmp, "phone-apps-refused");
+      await page.getByLabel("Instances of web").fill("3");
+      await page.getByRole("button", { name: "Scale web" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("web scaled to 3 instances.");
+      const web = (await expectStatus(await t.call("/v1/apps/web", { token: admin }), 200)) as {
+        instances: number;
+      };
+      expect(web.instances).toBe(3);
+    },
+  );
 
-  it("spaces and tokens: a space made, a taken name refused, a token shown once, one revoked", async ({
-    pg,
-    nats,
-    tmp,
-  }) => {
-    const t = await startTestApi(pg, nats);
-    const admin = await acme(t);
-    const url = await t.serveHttp();
-    const page = await (await launchBrowser()).newPage();
-    await signIn(page, url, admin);
+  it(
+    "spaces, tokens and roles: a space made, a taken name refused, a token shown once, given a role and revoked",
+    BROWSER,
+    async ({ pg, nats, tmp }) => {
+      const t = await startTestApi(pg, nats);
+      const admin = await acme(t);
+      const url = await t.serveHttp();
+      const page = await (await launchBrowser()).newPage();
+      await signIn(page, url, admin);
 
-    await page.locator("#new-space").getByLabel("Name").fill("prod");
-    await page.getByRole("button", { name: "Create space" }).click();
-    await expect.poll(() => textOf(page.getByRole("status"))).toContain("Space prod created.");
-    expect(await page.getByRole("article", { name: "Space prod" }).count()).toBe(1);
-    await page.locator("#new-space").getByLabel("Name").fill("prod");
-    await page.getByRole("button", { name: "Create space" }).click();
-    expect(await textOf(page.locator("#new-space").getByRole("alert"))).toContain("Conflict");
+      await page.locator("#new-space").getByLabel("Name").fill("prod");
+      await page.getByRole("button", { name: "Create space" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Space prod created.");
+      expect(await page.getByRole("article", { name: "Space prod" }).count()).toBe(1);
+      await page.locator("#new-space").getByLabel("Name").fill("prod");
+      await page.getByRole("button", { name: "Create space" }).click();
+      expect(await textOf(page.locator("#new-space").getByRole("alert"))).toContain("Conflict");
 
-    await page.getByRole("link", { name: "Tokens" }).click();
-    await page.getByLabel("Name").fill("ci");
-    await page.getByLabel("Role").selectOption("developer");
-    await page.getByRole("button", { name: "Create token" }).click();
-    const secret = (await textOf(page.locator("#new-token-secret"))).trim();
-    expect(secret).toMatch(/^grove_/);
-    await screenshot(page, tmp, "token-created");
-    await expectStatus(await t.call("/v1/apps", { token: secret }), 200);
+      await page.getByRole("link", { name: "Tokens" }).click();
+      await page.getByLabel("Name").fill("ci");
+      await page.getByLabel("Role").selectOption("developer");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const secret = (await textOf(page.locator("#new-token-secret"))).trim();
+      expect(secret).toMatch(/^grove_/);
+      await screenshot(page, tmp, "token-created");
+      await expectStatus(await t.call("/v1/apps", { token: secret }), 200);
 
-    await page.goto(`${url}/console/tokens`);
-    expect(await textOf(page.locator("body"))).not.toContain(secret);
-    await page.getByRole("button", { name: "Revoke token ci" }).click();
-    await expect.poll(() => textOf(page.getByRole("status"))).toContain("Token revoked");
-    await expectStatus(await t.call("/v1/apps", { token: secret }), 401);
+      // the developer token gets a role in space dev, then loses it
+      await page.getByRole("link", { name: "Overview" }).click();
+      const dev = page.getByRole("article", { name: "Space dev" });
+      await dev.getByLabel("Developer token").selectOption({ label: "ci" });
+      await dev.getByLabel("Role").selectOption("viewer");
+      await dev.getByRole("button", { name: "Give role in dev" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Role viewer given in space dev.");
+      expect(await textOf(page.getByRole("article", { name: "Space dev" }))).toContain("ci: viewer");
+      const roles = async () =>
+        (
+          (await expectStatus(await t.call("/v1/spaces/dev/roles", { token: admin }), 200)) as {
+            items: { token_name: string; role: string }[];
+          }
+        ).items;
+      expect(await roles()).toMatchObject([{ token_name: "ci", role: "viewer" }]);
+      await screenshot(page, tmp, "space-roles");
+      await page.getByRole("button", { name: "Remove ci's role in dev" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Role in space dev removed.");
+      expect(await roles()).toEqual([]);
 
-    // refused by the API: an expiry below its minimum
-    await page.getByLabel("Name").fill("short");
-    await page.getByLabel("Expires in days").fill("0");
-    await page.getByRole("button", { name: "Create token" }).click();
-    expect(await textOf(page.getByRole("alert"))).toContain("expires_in_seconds");
-  });
+      await page.goto(`${url}/console/tokens`);
+      expect(await textOf(page.locator("body"))).not.toContain(secret);
+      await page.getByRole("button", { name: "Revoke token ci" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Token revoked");
+      await expectStatus(await t.call("/v1/apps", { token: secret }), 401);
 
-  it("operators pick a tenant, change its quota and see cells; developers get the API's 403", async ({
-    pg,
-    nats,
-    tmp,
-  }) => {
-    const t = await startTestApi(pg, nats);
-    await acme(t);
-    const headers = { "X-Grove-Tenant": "acme" };
-    const join = (await expectStatus(
-      await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
-      201,
-    )) as {
-      token: string;
-    };
-    const cell = await joinHollowCell(t.nc, join.token, "cell-a");
-    onTestFinished(() => cell.stop());
-    await expectStatus(
-      await t.call("/v1/apps/web/bits", { method: "PUT", body: await tarOf({ "app.sh": "httpd" }), headers }),
-      200,
-    );
-    await eventually(async () => (cell.starts.length === 2 ? true : undefined));
-    for (const start of cell.starts) await cell.report(start, "RUNNING");
-    cell.heartbeat();
-    const developer = (
-      (await expectStatus(
-        await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
+      // refused by the API: an expiry below its minimum
+      await page.getByLabel("Name").fill("short");
+      await page.getByLabel("Expires in days").fill("0");
+      await page.getByRole("button", { name: "Create token" }).click();
+      expect(await textOf(page.getByRole("alert"))).toContain("expires_in_seconds");
+    },
+  );
+
+  it(
+    "operators pick a tenant, change its quota and see cells; developers get the API's 403",
+    BROWSER,
+    async ({ pg, nats, tmp }) => {
+      const t = await startTestApi(pg, nats);
+      await acme(t);
+      const headers = { "X-Grove-Tenant": "acme" };
+      const join = (await expectStatus(
+        await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
         201,
-      )) as { token: string }
-    ).token;
-    const url = await t.serveHttp();
-    const browser = await launchBrowser();
-    const page = await browser.newPage();
-    await signIn(page, url, OPERATOR);
+      )) as {
+        token: string;
+      };
+      const cell = await joinHollowCell(t.nc, join.token, "cell-a");
+      onTestFinished(() => cell.stop());
+      await expectStatus(
+        await t.call("/v1/apps/web/bits", {
+          method: "PUT",
+          body: await tarOf({ "app.sh": "httpd" }),
+          headers,
+        }),
+        200,
+      );
+      await eventually(async () => (cell.starts.length === 2 ? true : undefined));
+      for (const start of cell.starts) await cell.report(start, "RUNNING");
+      cell.heartbeat();
+      const developer = (
+        (await expectStatus(
+          await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
+          201,
+        )) as { token: string }
+      ).token;
+      const url = await t.serveHttp();
+      const browser = await launchBrowser();
+      const page = await browser.newPage();
+      await signIn(page, url, OPERATOR);
 
-    await page.getByRole("link", { name: "acme" }).click();
-    await page.getByText("Change the tenant quota").click();
-    await page.locator("#tenant-quota").getByLabel("Memory (MB)", { exact: true }).fill("8192");
-    await page.getByRole("button", { name: "Save tenant quota" }).click();
-    await expect.poll(() => textOf(page.getByRole("status"))).toContain("Tenant acme's quota saved.");
-    const quota = (await expectStatus(await t.call("/v1/tenants/acme/quota"), 200)) as {
-      memory_mb: { limit: number };
-    };
-    expect(quota.memory_mb.limit).toBe(8192);
+      await page.getByRole("link", { name: "acme" }).click();
+      await page.getByText("Change the tenant quota").click();
+      await page.locator("#tenant-quota").getByLabel("Memory (MB)", { exact: true }).fill("8192");
+      await page.getByRole("button", { name: "Save tenant quota" }).click();
+      await expect.poll(() => textOf(page.getByRole("status"))).toContain("Tenant acme's quota saved.");
+      const quota = (await expectStatus(await t.call("/v1/tenants/acme/quota"), 200)) as {
+        memory_mb: { limit: number };
+      };
+      expect(quota.memory_mb.limit).toBe(8192);
 
-    await page.getByRole("link", { name: "Apps" }).click();
-    const instances = page.getByRole("region", { name: "Instances of web" });
-    await expect.poll(() => textOf(instances)).toMatch(/RUNNING.*cell-a.*RUNNING.*cell-a/s);
-    await screenshot(page, tmp, "apps");
+      await page.getByRole("link", { name: "Apps" }).click();
+      const instances = page.getByRole("region", { name: "Instances of web" });
+      await expect.poll(() => textOf(instances)).toMatch(/RUNNING.*cell-a.*RUNNING.*cell-a/s);
+      await screenshot(page, tmp, "apps");
 
-    await page.getByRole("link", { name: "Cells" }).click();
-    const cells = page.getByRole("region", { name: "Cells" });
-    expect(await textOf(cells)).toContain("cell-a");
-    expect(await textOf(cells)).toContain("4,096 MB");
-    await screenshot(page, tmp, "cells");
+      await page.getByRole("link", { name: "Cells" }).click();
+      const cells = page.getByRole("region", { name: "Cells" });
+      expect(await textOf(cells)).toContain("cell-a");
+      expect(await textOf(cells)).toContain("4,096 MB");
+      await screenshot(page, tmp, "cells");
 
-    // a developer reads but the API refuses what their role lacks, and the page says so
-    const devPage = await (await browser.newContext()).newPage();
-    await signIn(devPage, url, developer);
-    expect(await textOf(devPage.getByRole("region", { name: "Tenant acme" }))).toContain("512 MB");
-    const answer = await devPage.goto(`${url}/console/cells`);
-    expect(answer?.status()).toBe(403);
-    expect(await textOf(devPage.getByRole("alert"))).toContain("operator");
-  });
+      // a developer reads but the API refuses what their role lacks, and the page says so
+      const devPage = await (await browser.newContext()).newPage();
+      await signIn(devPage, url, developer);
+      expect(await textOf(devPage.getByRole("region", { name: "Tenant acme" }))).toContain("512 MB");
+      const answer = await devPage.goto(`${url}/console/cells`);
+      expect(answer?.status()).toBe(403);
+      expect(await textOf(devPage.getByRole("alert"))).toContain("operator");
+    },
+  );
 
   it("refuses posts without the session's CSRF token, and shows a developer's crafted post the API's 403", async ({
     pg,

@@ -64,7 +64,7 @@ export class ConsoleApi {
 
   /** A change; returns the parsed body (undefined for 204); throws `ApiRefused` on an error status. */
   async send<T>(
-    method: "POST" | "PATCH" | "DELETE",
+    method: "POST" | "PUT" | "PATCH" | "DELETE",
     path: string,
     options: { json?: unknown; ifMatch?: string; idempotencyKey?: string } = {},
   ): Promise<T | undefined> {

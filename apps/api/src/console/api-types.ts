@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { AppEventView, AppView } from "../apps/schemas";
 import type { CellView } from "../routes/cells";
 import type { InstanceView } from "../routes/instances";
-import type { SpaceView } from "../routes/spaces";
+import type { SpaceRoleView, SpaceView } from "../routes/spaces";
 import type { TenantView } from "../routes/tenants";
 import type { TokenListView, TokenView } from "../routes/tokens";
 
@@ -16,3 +16,5 @@ export type TokenListing = z.output<typeof TokenListView>;
 export type NewToken = z.output<typeof TokenView>;
 /** An instance, with its usage as its cell last reported it (null before that). */
 export type Instance = z.output<typeof InstanceView>;
+/** A developer token's role in a space. */
+export type SpaceRole = z.output<typeof SpaceRoleView>;

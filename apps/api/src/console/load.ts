@@ -1,9 +1,9 @@
 import type { ConsoleApi } from "./api-caller";
-import type { App, AppEvent, Cell, Instance, Space, Tenant, TokenListing } from "./api-types";
+import type { App, AppEvent, Cell, Instance, Space, SpaceRole, Tenant, TokenListing } from "./api-types";
 import type { QuotaShown } from "./quota-fields";
 import type { AppsData } from "./views/apps";
 import type { OverviewData } from "./views/overview";
-import type { Viewer } from "./views/viewer";
+import { administers, type Viewer } from "./views/viewer";
 
 /** Apps shown in detail (instances, events) per page load: each costs two API requests. */
 export const APPS_SHOWN = 50;
@@ -15,14 +15,23 @@ const at = (name: string) => encodeURIComponent(name);
 /** The overview: the tenants (an operator who has not picked one), or the tenant's quota and spaces. */
 export async function loadOverview(api: ConsoleApi, viewer: Viewer): Promise<OverviewData> {
   if (!viewer.tenant) return { tenants: await api.all<Tenant>("/v1/tenants") };
-  const [quota, spaces] = await Promise.all([api.get<QuotaShown>("/v1/quota"), api.all<Space>("/v1/spaces")]);
-  const spaceQuotas = await Promise.all(
+  const [quota, spaces, developers] = await Promise.all([
+    api.get<QuotaShown>("/v1/quota"),
+    api.all<Space>("/v1/spaces"),
+    administers(viewer)
+      ? loadTokens(api, viewer).then((tokens) => tokens.filter((token) => token.role === "developer"))
+      : [],
+  ]);
+  const shown = await Promise.all(
     spaces.map(async (space) => {
-      const shown = await api.get<QuotaShown>(`/v1/spaces/${at(space.name)}/quota`);
-      return { space, quota: shown.body, etag: shown.etag };
+      const [quota, roles] = await Promise.all([
+        api.get<QuotaShown>(`/v1/spaces/${at(space.name)}/quota`),
+        api.get<{ items: SpaceRole[] }>(`/v1/spaces/${at(space.name)}/roles`),
+      ]);
+      return { space, quota: quota.body, etag: quota.etag, roles: roles.body.items };
     }),
   );
-  return { tenant: { quota: quota.body, etag: quota.etag, spaces: spaceQuotas } };
+  return { tenant: { quota: quota.body, etag: quota.etag, spaces: shown, developers } };
 }
 
 /** The first `APPS_SHOWN` apps with their instances, and the latest events across them. */

@@ -20,6 +20,7 @@ import {
 } from "./session";
 import { CONSOLE_CSP } from "./style";
 import { scaleFormOf } from "./views/apps";
+import { roleFormOf } from "./views/space-roles";
 import { consoleHref, type Viewer } from "./views/viewer";
 
 /** Form fields that steer the console, not the API's body. */
@@ -170,6 +171,27 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
   };
   app.post("/console/spaces/:name/quota", quotaChange("spaces"));
   app.post("/console/tenants/:name/quota", quotaChange("tenants"));
+
+  app.post("/console/spaces/:name/roles", async (c) => {
+    const space = c.req.param("name");
+    return action("overview", roleFormOf(space), async (s, fields) => {
+      const token = str(fields.token) ?? "";
+      const role = str(fields.role);
+      await s.api.send("PUT", `/v1/spaces/${encodeURIComponent(space)}/roles/${encodeURIComponent(token)}`, {
+        json: { role },
+      });
+      return `Role ${role} given in space ${space}.`;
+    })(c);
+  });
+
+  app.post("/console/spaces/:name/roles/:token/remove", async (c) => {
+    const space = c.req.param("name");
+    return action("overview", roleFormOf(space), async (s) => {
+      const token = encodeURIComponent(c.req.param("token"));
+      await s.api.send("DELETE", `/v1/spaces/${encodeURIComponent(space)}/roles/${token}`);
+      return `Role in space ${space} removed.`;
+    })(c);
+  });
 
   app.post("/console/apps/:name/scale", async (c) => {
     const fields = await c.req.parseBody();

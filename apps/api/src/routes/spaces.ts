@@ -84,7 +84,7 @@ const updateQuota = createRoute({
   responses: { 200: json(QuotaView, "the quota"), ...commonProblems, ...preconditionProblem },
 });
 
-const SpaceRoleView = z
+export const SpaceRoleView = z
   .object({
     token_id: z.string(),
     token_name: z.string(),

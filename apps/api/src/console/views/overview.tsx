@@ -1,7 +1,8 @@
-import type { Space, Tenant } from "../api-types";
+import type { Space, SpaceRole, Tenant, TokenListing } from "../api-types";
 import type { QuotaShown } from "../quota-fields";
 import { FormContext, ProblemNote, When } from "./parts";
 import { QuotaBars, QuotaForm } from "./quota";
+import { SpaceRoles } from "./space-roles";
 import { administers, type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 export interface ShownQuota {
@@ -13,8 +14,14 @@ export interface OverviewData {
   /** every tenant, for an operator who has not picked one */
   tenants?: Tenant[];
   /** the tenant's quota and its spaces, once there is a tenant */
-  tenant?: ShownQuota & { spaces: (ShownQuota & { space: Space })[] };
+  tenant?: ShownQuota & {
+    spaces: SpaceShown[];
+    /** the tenant's developer tokens, for tenant admins' role forms (empty for others) */
+    developers: TokenListing[];
+  };
 }
+
+export type SpaceShown = ShownQuota & { space: Space; roles: SpaceRole[] };
 
 /** The overview: for an operator a tenant picker; for a tenant its quota, its spaces and theirs. */
 export function Overview({
@@ -30,7 +37,14 @@ export function Overview({
     <>
       {data.tenants ? <TenantPicker tenants={data.tenants} /> : null}
       {data.tenant ? <TenantQuota viewer={viewer} shown={data.tenant} outcome={outcome} /> : null}
-      {data.tenant ? <Spaces viewer={viewer} spaces={data.tenant.spaces} outcome={outcome} /> : null}
+      {data.tenant ? (
+        <Spaces
+          viewer={viewer}
+          spaces={data.tenant.spaces}
+          developers={data.tenant.developers}
+          outcome={outcome}
+        />
+      ) : null}
     </>
   );
 }
@@ -89,7 +103,8 @@ function TenantQuota({
 
 function Spaces(props: {
   viewer: Viewer;
-  spaces: (ShownQuota & { space: Space })[];
+  spaces: SpaceShown[];
+  developers: TokenListing[];
   outcome: FormOutcome | undefined;
 }) {
   const { viewer, outcome } = props;
@@ -98,7 +113,7 @@ function Spaces(props: {
     <section aria-labelledby="spaces-title">
       <h2 id="spaces-title">Spaces</h2>
       <p class="hint">A space's quota and its tenant's both bind.</p>
-      {props.spaces.map(({ space, quota, etag }) => {
+      {props.spaces.map(({ space, quota, etag, roles }) => {
         const form = `space-quota-${space.name}`;
         return (
           <article aria-labelledby={`space-${space.name}`}>
@@ -118,6 +133,13 @@ function Spaces(props: {
                 />
               </details>
             ) : null}
+            <SpaceRoles
+              viewer={viewer}
+              space={space.name}
+              roles={roles}
+              developers={props.developers}
+              outcome={outcome}
+            />
           </article>
         );
       })}
