@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import { asc, eq, gt, sql } from "drizzle-orm";
+import { asc, eq, gt } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUniqueViolation } from "./pg-errors";
 import { DEFAULT_SPACE } from "./spaces";
@@ -42,14 +42,11 @@ export async function listTenants(db: Database, limit: number, afterName?: strin
 /** Creates the tenant and its `default` space unless they exist (single-node mode's `default` tenant). */
 export async function ensureTenant(db: Database, name: string): Promise<void> {
   await db.insert(tenants).values({ name }).onConflictDoNothing({ target: tenants.name });
+  const [tenant] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
+  if (!tenant) throw new NotFound(`no tenant ${name}`);
   await db
     .insert(spaces)
-    .select(
-      db
-        .select({ tenantId: tenants.id, name: sql`${DEFAULT_SPACE}`.as("name") })
-        .from(tenants)
-        .where(eq(tenants.name, name)),
-    )
+    .values({ tenantId: tenant.id, name: DEFAULT_SPACE })
     .onConflictDoNothing({ target: [spaces.tenantId, spaces.name] });
 }
 
