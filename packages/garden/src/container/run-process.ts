@@ -15,6 +15,7 @@ import type { ProcessSpec } from "../types";
 import { type ProcessRecord, readProcessRecord, removeProcessDir } from "./process-record";
 import { resolveBindMounts } from "./resolve-bind-mounts";
 
+const defaultWindowSize = { columns: 80, rows: 24 };
 const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /**
@@ -25,8 +26,13 @@ const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export async function runProcess(
   context: GardenContext,
   record: ContainerRecord,
-  spec: ProcessSpec,
+  requested: ProcessSpec,
 ): Promise<ProcessHandle> {
+  // A TTY without a window size gets Guardian's default, not a 0x0 terminal.
+  const spec =
+    requested.tty && !requested.tty.windowSize
+      ? { ...requested, tty: { ...requested.tty, windowSize: defaultWindowSize } }
+      : requested;
   const id = spec.id || randomUUID();
   if (!processIdPattern.test(id)) throw new InvalidSpec(`invalid process id "${id}"`, { processId: id });
   if (!spec.path) throw new InvalidSpec("process path is required", { handle: record.handle });
