@@ -229,9 +229,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     nats.publish(
       subjects.heartbeat(identity.cellId),
       encode(CellHeartbeat, {
-        v: 1,
+        v: 2,
         cellId: identity.cellId,
-        credential: identity.credential,
         seq,
         at: new Date().toISOString(),
         capacity: options.cell.capacity,
@@ -252,9 +251,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   async function syncState(): Promise<void> {
     const body = encode(CellStateSync, {
-      v: 1,
+      v: 2,
       cellId: identity.cellId,
-      credential: identity.credential,
       syncId: crypto.randomUUID(),
       at: new Date().toISOString(),
       ...(options.subnet ? { subnet: options.subnet } : {}),

@@ -14,7 +14,6 @@ import { connect, RequestError, TimeoutError } from "@nats-io/transport-node";
 
 export interface CellIdentity {
   cellId: string;
-  credential: string;
   /** the cell's NATS user: its nkey seed (made here, never sent) and the JWT the api signed for it */
   natsSeed: string;
   natsJwt: string;
@@ -83,7 +82,6 @@ export async function loadOrJoin(
   if (!reply.value.ok) throw new JoinRefused(reply.value.code, `join refused: ${reply.value.error}`);
   const identity = {
     cellId: reply.value.cellId,
-    credential: reply.value.credential,
     natsSeed: new TextDecoder().decode(user.getSeed()),
     natsJwt: reply.value.jwt,
     ...(reply.value.network ? { network: reply.value.network } : {}),
@@ -126,8 +124,12 @@ async function joinKey(stateDir: string): Promise<KeyPair> {
 
 export async function readIdentity(stateDir: string): Promise<CellIdentity | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as CellIdentity;
-    return parsed.cellId && parsed.credential && parsed.natsSeed ? parsed : undefined;
+    const parsed = JSON.parse(await readFile(join(stateDir, FILE), "utf8")) as CellIdentity & {
+      credential?: string;
+    };
+    if (!parsed.cellId || !parsed.natsSeed || !parsed.natsJwt) return undefined;
+    // a cell that joined before messages lost their credential may still have one stored: unused
+    return { cellId: parsed.cellId, natsSeed: parsed.natsSeed, natsJwt: parsed.natsJwt };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

@@ -4,7 +4,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { CellIdentity } from "./identity";
 
-type EventBody = Omit<InstanceEvent, "v" | "eventId" | "cellId" | "credential" | "at">;
+type EventBody = Omit<InstanceEvent, "v" | "eventId" | "cellId" | "at">;
 
 /**
  * Publishes instance events to JetStream in order, each with a unique id used as the JetStream
@@ -26,10 +26,9 @@ export class InstanceEventPublisher {
   publish(body: EventBody): void {
     const event = {
       ...body,
-      v: 1,
+      v: 2,
       eventId: randomUUID(),
       cellId: this.identity.cellId,
-      credential: this.identity.credential,
       at: new Date().toISOString(),
     } as InstanceEvent;
     this.#outbox.push(event);

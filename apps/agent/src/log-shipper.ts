@@ -35,7 +35,7 @@ export const SHIP_FLUSH_BYTES = 256 * 1024;
  */
 export function shipLines(
   nats: NatsConnection,
-  identity: Pick<CellIdentity, "cellId" | "credential">,
+  identity: Pick<CellIdentity, "cellId">,
   source: LogSource,
   stream: "stdout" | "stderr",
   readable: Readable,
@@ -74,15 +74,14 @@ export function shipLines(
 /** Publishes one line of an instance's output; returns the bytes published. */
 export function publishLogLine(
   nats: NatsConnection,
-  identity: Pick<CellIdentity, "cellId" | "credential">,
+  identity: Pick<CellIdentity, "cellId">,
   source: LogSource,
   stream: "stdout" | "stderr",
   line: string,
 ): number {
   const body = encode(LogLine, {
-    v: 1,
+    v: 2,
     cellId: identity.cellId,
-    credential: identity.credential,
     appId: source.appId,
     instanceId: source.instanceId,
     index: source.index,

@@ -31,10 +31,9 @@ describeWith(["nats"], "agent join", () => {
           if (seen.length === 1) return;
           msg.respond(
             encode(RegisterCellReply, {
-              v: 1,
+              v: 2,
               ok: true,
               cellId: "c1",
-              credential: "c".repeat(43),
               jwt: "a.b.c",
             }),
           );

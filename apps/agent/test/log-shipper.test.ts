@@ -6,7 +6,7 @@ import { eventually } from "@grove/testkit/services";
 import { expect, onTestFinished } from "vitest";
 import { shipLines } from "../src/log-shipper";
 
-const identity = { cellId: "cell-1", credential: "c".repeat(43) };
+const identity = { cellId: "cell-1" };
 
 async function shipped(nats: TestNats) {
   const source = { appId: randomUUID(), instanceId: randomUUID(), index: 0 };

@@ -18,7 +18,7 @@ export class ApiMetrics {
   });
   readonly cellMessagesRejected = new Counter({
     name: "grove_cell_messages_rejected_total",
-    help: "Messages from cells rejected: invalid, unknown cell, subject mismatch or bad credential",
+    help: "Messages from cells rejected: invalid (an old version among them), unknown cell, subject mismatch, or about an instance not on the cell",
     labelNames: ["subject_kind", "reason"] as const,
     registers: [this.registry],
   });

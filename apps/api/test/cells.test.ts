@@ -14,11 +14,10 @@ async function joinToken(t: TestApi, uses = 1): Promise<string> {
   return ((await expectStatus(res, 201)) as { token: string }).token;
 }
 
-function heartbeat(cellId: string, credential: string, seq = 1) {
+function heartbeat(cellId: string, seq = 1) {
   return encode(CellHeartbeat, {
-    v: 1,
+    v: 2,
     cellId,
-    credential,
     seq,
     at: new Date().toISOString(),
     capacity,
@@ -46,7 +45,9 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     const t = await startTestApi(pg, nats);
     const reply = await register(t.nc, await joinToken(t));
     if (!reply.ok) throw new Error(reply.error);
-    expect(reply.credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // the cell's NATS user (this JWT and the seed only its agent has) is its only credential
+    expect(reply).not.toHaveProperty("credential");
+    expect(reply.jwt.split(".")).toHaveLength(3);
     const cell = (await expectStatus(await t.call(`/v1/cells/${reply.cellId}`), 200)) as Record<
       string,
       unknown
@@ -61,7 +62,7 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
       stacks: ["busybox"],
     });
     const row = await cellById(t.db, reply.cellId);
-    expect(row.credentialHash).toBe(hashToken(reply.credential));
+    expect(Object.keys(row).filter((k) => /credential/i.test(k))).toEqual([]);
     const dev = await t.tenantWithToken("acme");
     await expectStatus(await t.call("/v1/cells", { token: dev }), 403);
     await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", token: dev, json: {} }), 403);
@@ -97,7 +98,10 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     );
   });
 
-  it("records a cell's own heartbeat and rejects one impersonating another cell", async ({ pg, nats }) => {
+  it("records a cell's own heartbeat and rejects one naming another cell, an unknown cell's, or an old version", async ({
+    pg,
+    nats,
+  }) => {
     const t = await startTestApi(pg, nats);
     const token = await joinToken(t, 2);
     const a = await register(t.nc, token, "cell-a");
@@ -105,22 +109,34 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     if (!a.ok || !b.ok) throw new Error("join failed");
     const bBefore = await cellById(t.db, b.cellId);
 
-    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(a.cellId, a.credential));
+    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(a.cellId));
     await eventually(async () => ((await cellById(t.db, a.cellId)).lastReport ? true : undefined));
     const shown = (await expectStatus(await t.call(`/v1/cells/${a.cellId}`), 200)) as Record<string, unknown>;
     expect(shown.available).toEqual({ memory_mb: 3000, disk_mb: 20_000, containers: 99 });
-    expect(JSON.stringify((await cellById(t.db, a.cellId)).lastReport)).not.toContain(a.credential);
 
-    // A claims to be B on B's subject with its own credential
-    t.nc.publish(subjects.heartbeat(b.cellId), heartbeat(b.cellId, a.credential));
-    // A claims to be B on its own subject
-    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(b.cellId, a.credential));
+    // A claims to be B on its own subject (B's subject its NATS user may not publish on)
+    t.nc.publish(subjects.heartbeat(a.cellId), heartbeat(b.cellId));
+    // a cell that never joined
+    const stranger = "00000000-0000-4000-8000-000000000000";
+    t.nc.publish(subjects.heartbeat(stranger), heartbeat(stranger));
+    // B's heartbeat as agents sent it before the credential left the messages
+    const old = {
+      ...JSON.parse(new TextDecoder().decode(heartbeat(b.cellId))),
+      v: 1,
+      credential: "c".repeat(43),
+    };
+    t.nc.publish(subjects.heartbeat(b.cellId), JSON.stringify(old));
     await eventually(async () => {
       const metrics = await t.api.metrics.registry.metrics();
-      return rejected(metrics, "bad-credential") === 1 && rejected(metrics, "subject-mismatch") === 1
+      return rejected(metrics, "subject-mismatch") === 1 &&
+        rejected(metrics, "unknown-cell") === 1 &&
+        rejected(metrics, "unsupported-version") === 1
         ? true
         : undefined;
     });
+    expect(await t.api.metrics.registry.metrics()).toContain(
+      'grove_protocol_rejected_messages_total{type="cells.heartbeat",kind="unsupported-version"} 1',
+    );
     const bAfter = await cellById(t.db, b.cellId);
     expect(bAfter.lastHeartbeatAt).toEqual(bBefore.lastHeartbeatAt);
     expect(bAfter.lastReport).toBeNull();
@@ -136,7 +152,7 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
       (await cellById(t.db, reply.cellId)).state === "lost" ? Date.now() : undefined,
     );
     expect(lostAt - started).toBeGreaterThanOrEqual(700);
-    t.nc.publish(subjects.heartbeat(reply.cellId), heartbeat(reply.cellId, reply.credential));
+    t.nc.publish(subjects.heartbeat(reply.cellId), heartbeat(reply.cellId));
     await eventually(async () =>
       (await cellById(t.db, reply.cellId)).state === "active" ? true : undefined,
     );

@@ -20,13 +20,22 @@ import { createUser } from "@nats-io/nkeys";
 import { jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 
 /**
+ * What a forged message pretends: `claim` is the cell id its body names, `subjectOf` the cell whose
+ * subject it is published on (each this cell's own unless given). NATS refuses a cell with its own
+ * user (`ownUser`) another cell's subjects; the api refuses a body that names another cell.
+ */
+export interface Forgery {
+  claim?: string;
+  subjectOf?: string;
+}
+
+/**
  * A hollow cell: a simulated agent speaking the real protocol over real NATS (as Kubernetes'
  * kubemark does). It joins, answers start commands, and publishes instance events on request.
  * It runs no containers and is never used to claim runtime figures.
  */
 export interface HollowCell {
   cellId: string;
-  credential: string;
   /** the connection it speaks on: its own NATS user's with `ownUser`, else the one it joined with */
   nc: NatsConnection;
   /** errors NATS reported on its own user's connection (permission violations), oldest first */
@@ -52,18 +61,18 @@ export interface HollowCell {
   startHeartbeats(intervalMs: number): void;
   stopHeartbeats(): void;
   /**
-   * Publishes an instance event as this cell (or with `as` overriding the claimed identity); a
+   * Publishes an instance event as this cell (or forged: see `Forgery`); a
    * RUNNING event claims `running.address` (default 127.0.0.1) and `running.hostPort` (default: a
    * new port from 61000 up).
    */
   report(
     start: StartInstance,
     state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
-    as?: { cellId: string; credential: string },
+    as?: Forgery,
     running?: { address?: string; hostPort?: number },
   ): Promise<void>;
-  /** Publishes one log line of an instance as this cell (or as `as`). */
-  log(start: StartInstance, line: string, as?: { cellId: string; credential: string }): void;
+  /** Publishes one log line of an instance as this cell (or forged: see `Forgery`). */
+  log(start: StartInstance, line: string, as?: Forgery): void;
   stop(): void;
 }
 
@@ -96,7 +105,7 @@ export async function joinHollowCell(
     (await joinNc.request(subjects.register, JSON.stringify(request), { timeout: 5_000 })).data,
   );
   if (!reply.ok) throw new Error(`hollow cell ${hostname} could not join: ${reply.error}`);
-  const { cellId, credential } = reply;
+  const { cellId } = reply;
   const violations: string[] = [];
   const nc = options.ownUser
     ? await options.ownUser.connect("api", {
@@ -145,9 +154,8 @@ export async function joinHollowCell(
     nc.publish(
       subjects.heartbeat(cellId),
       encode(CellHeartbeat, {
-        v: 1,
+        v: 2,
         cellId,
-        credential,
         seq: seq++,
         at: new Date().toISOString(),
         capacity: request.capacity,
@@ -167,7 +175,6 @@ export async function joinHollowCell(
   let containers = 2;
   return {
     cellId,
-    credential,
     nc,
     violations,
     starts,
@@ -185,11 +192,10 @@ export async function joinHollowCell(
     },
     stopHeartbeats: () => clearInterval(timer),
     async report(start, state, as, running = {}) {
-      const identity = as ?? { cellId, credential };
       const base = {
-        v: 1 as const,
+        v: 2 as const,
         eventId: randomUUID(),
-        ...identity,
+        cellId: as?.claim ?? cellId,
         instanceId: start.instanceId,
         appId: start.appId,
         revision: start.revision,
@@ -208,15 +214,14 @@ export async function joinHollowCell(
           : state === "CRASHED"
             ? { ...base, state, exitCode: 137, reason: "oom" }
             : { ...base, state };
-      await js.publish(subjects.instanceEvents(cellId), encode(InstanceEvent, event));
+      await js.publish(subjects.instanceEvents(as?.subjectOf ?? cellId), encode(InstanceEvent, event));
     },
     log(start, line, as) {
-      const identity = as ?? { cellId, credential };
       nc.publish(
-        subjects.logs(identity.cellId, start.appId, start.instanceId),
+        subjects.logs(as?.subjectOf ?? cellId, start.appId, start.instanceId),
         encode(LogLine, {
-          v: 1,
-          ...identity,
+          v: 2,
+          cellId: as?.claim ?? cellId,
           appId: start.appId,
           instanceId: start.instanceId,
           index: start.index,

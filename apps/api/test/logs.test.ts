@@ -36,7 +36,7 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     const { a, b, dev, start } = await setup(t);
     for (const n of [1, 2, 3]) a.log(start, `line ${n}`);
     b.log(start, "forged by b");
-    b.log(start, "forged with a's id", { cellId: a.cellId, credential: b.credential });
+    b.log(start, "forged with a's id", { claim: a.cellId });
     a.log(start, "line 4");
     const read = async () => readEvents(await t.call("/v1/apps/web/logs?lines=3", { token: dev }), 100);
     const { events, ended } = await eventually(async () => {
@@ -46,7 +46,6 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     expect(ended).toBe(true);
     expect(events.map((e) => e.data.line)).toEqual(["line 2", "line 3", "line 4"]);
     expect(events[0]?.data).toMatchObject({ index: 0, instance_id: start.instanceId });
-    expect(JSON.stringify(events)).not.toContain(a.credential);
     a.stop();
     b.stop();
   });

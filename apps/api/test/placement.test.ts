@@ -100,10 +100,10 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
     await eventually(async () => (a.starts.length === 1 ? true : undefined));
     const b = await joinHollowCell(t.nc, token, "hollow-b");
     const start = a.starts[0] as (typeof a.starts)[0];
-    // b reports a's instance as crashed, on its own subject with its own credential
+    // b reports a's instance as crashed, on its own subject
     await b.report(start, "CRASHED");
-    // b claims to be a, with its own credential
-    await b.report(start, "CRASHED", { cellId: a.cellId, credential: b.credential });
+    // b claims to be a, on its own subject (a's own it could not publish on: NATS permissions)
+    await b.report(start, "CRASHED", { claim: a.cellId });
     await eventually(async () => {
       const metrics = await t.api.metrics.registry.metrics();
       return metrics.includes('subject_kind="instance-event",reason="not-on-this-cell"} 1') &&

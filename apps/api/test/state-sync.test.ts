@@ -17,11 +17,10 @@ async function instancesOf(t: TestApi, token: string): Promise<Instance[]> {
   ).items;
 }
 
-function syncOf(cell: HollowCell, keep: HollowCell["starts"], as = cell) {
+function syncOf(cell: HollowCell, keep: HollowCell["starts"], claim = cell.cellId) {
   return encode(CellStateSync, {
-    v: 1,
-    cellId: as.cellId,
-    credential: cell.credential,
+    v: 2,
+    cellId: claim,
     syncId: "sync-1",
     at: new Date().toISOString(),
     capacity: { memoryMb: 4096, diskMb: 100_000, containers: 50 },
@@ -90,7 +89,7 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
     a.stop();
   });
 
-  it("refuses a state sync claiming another cell's identity", async ({ pg, nats }) => {
+  it("refuses a state sync naming another cell than its subject's", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
     const token = (
       (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } }), 201)) as {
@@ -99,8 +98,14 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
     ).token;
     const a = await joinHollowCell(t.nc, token, "a");
     const b = await joinHollowCell(t.nc, token, "b");
-    const reply = await t.nc.request(subjects.stateSync(a.cellId), syncOf(b, [], a), { timeout: 5_000 });
-    expect(decodeOrThrow(CellStateSyncReply, reply.data)).toMatchObject({ ok: false });
+    // on its own subject (NATS lets b's user publish on no other), claiming to be a
+    const reply = await t.nc.request(subjects.stateSync(b.cellId), syncOf(b, [], a.cellId), {
+      timeout: 5_000,
+    });
+    expect(decodeOrThrow(CellStateSyncReply, reply.data)).toMatchObject({
+      ok: false,
+      error: "not accepted: subject-mismatch",
+    });
     a.stop();
     b.stop();
   });

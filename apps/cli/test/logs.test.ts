@@ -25,9 +25,8 @@ async function runningApp(api: ServedApi, config: string) {
   let n = 0;
   const log = async (line: string, stream: "stdout" | "stderr" = "stdout") => {
     const message = {
-      v: 1 as const,
+      v: 2 as const,
       cellId: cell.cellId,
-      credential: cell.credential,
       appId: start.appId,
       instanceId: start.instanceId,
       index: start.index,

@@ -127,7 +127,6 @@ export const cells = pgTable(
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     stacks: text("stacks").array().notNull().default(sql`'{}'::text[]`),
     state: cellState("state").notNull().default("active"),
-    credentialHash: text("credential_hash").notNull(),
     /** the public nkey of the cell's NATS user (its agent keeps the seed); revoked when the cell is removed */
     natsPublicKey: text("nats_public_key"),
     /**

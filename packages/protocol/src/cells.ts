@@ -2,9 +2,7 @@ import { z } from "zod";
 import { CellNetwork, ipv4Cidr } from "./cell-network";
 import {
   bitsDigest,
-  cellAuth,
   count,
-  credential,
   InstanceState,
   id,
   isoTimestamp,
@@ -12,7 +10,7 @@ import {
   PortMapping,
   Resources,
 } from "./common";
-import { defineMessage, versionField } from "./message";
+import { defineMessage, versionAt, versionField } from "./message";
 
 /** agent → api on `subjects.register`: join the cluster with a join token. */
 export const RegisterCellRequest = defineMessage(
@@ -37,22 +35,25 @@ export const RegisterCellRequest = defineMessage(
 );
 export type RegisterCellRequest = z.output<typeof RegisterCellRequest.schema>;
 
-/** api → agent: the cell's id, credential and NATS user JWT, or why the join was refused. */
+/**
+ * api → agent: the cell's id and NATS user JWT, or why the join was refused. Version 2: no bearer
+ * credential any more; the cell's NATS user (this JWT and the seed only the agent has) is its
+ * identity.
+ */
 export const RegisterCellReply = defineMessage(
   "cells.register.reply",
   z.discriminatedUnion("ok", [
     z.object({
-      v: versionField,
+      v: versionAt(2),
       ok: z.literal(true),
       cellId: id,
-      credential,
       /** the NATS user JWT for the request's `publicKey` (nothing secret: it is useless without the seed) */
       jwt: z.string().min(1).max(16_384),
       /** the cell's leased container subnet and the cluster network around it (an older api sends none) */
       network: CellNetwork.optional(),
     }),
     z.object({
-      v: versionField,
+      v: versionAt(2),
       ok: z.literal(false),
       code: z.enum([
         "invalid-join-token",
@@ -64,6 +65,7 @@ export const RegisterCellReply = defineMessage(
       error: z.string().max(1024),
     }),
   ]),
+  { version: 2 },
 );
 export type RegisterCellReply = z.output<typeof RegisterCellReply.schema>;
 
@@ -92,12 +94,15 @@ export const InstanceSummary = z.object({
 });
 export type InstanceSummary = z.infer<typeof InstanceSummary>;
 
-/** agent → api on `subjects.heartbeat(cellId)` every 5 s: presence, free capacity, instance summary. */
+/**
+ * agent → api on `subjects.heartbeat(cellId)` every 5 s: presence, free capacity, instance summary.
+ * Version 2: no credential; the sender is the cell of the subject, which only it may publish on.
+ */
 export const CellHeartbeat = defineMessage(
   "cells.heartbeat",
   z.object({
-    v: versionField,
-    ...cellAuth,
+    v: versionAt(2),
+    cellId: id,
     /** Increases by one per heartbeat since the agent started; lets the api drop reordered ones. */
     seq: count,
     at: isoTimestamp,
@@ -107,6 +112,7 @@ export const CellHeartbeat = defineMessage(
     /** the ids of the volumes whose data is on this cell (absent from older agents) */
     volumes: z.array(id).max(10_000).default([]),
   }),
+  { version: 2 },
 );
 export type CellHeartbeat = z.output<typeof CellHeartbeat.schema>;
 
@@ -127,13 +133,13 @@ export type InstanceDetail = z.output<typeof InstanceDetail>;
 /**
  * agent → api on `subjects.stateSync(cellId)` (request/reply) after every agent start: the complete
  * list of instances on the cell, rebuilt from the depot and runC. The api reconciles against it;
- * instances it expected on this cell and that are absent are gone.
+ * instances it expected on this cell and that are absent are gone. Version 2: no credential.
  */
 export const CellStateSync = defineMessage(
   "cells.sync",
   z.object({
-    v: versionField,
-    ...cellAuth,
+    v: versionAt(2),
+    cellId: id,
     syncId: id,
     at: isoTimestamp,
     /** the container subnet the cell's network uses; the api keeps (or takes back) its lease on it */
@@ -144,6 +150,7 @@ export const CellStateSync = defineMessage(
     /** the ids of the volumes whose data is on this cell (absent from older agents) */
     volumes: z.array(id).max(10_000).default([]),
   }),
+  { version: 2 },
 );
 export type CellStateSync = z.output<typeof CellStateSync.schema>;
 

@@ -42,11 +42,7 @@ describe("round trips", () => {
     ["instance event", InstanceEvent, crashed],
     ["log line", LogLine, logLine],
     ["command reply", CommandReply, { v: 1, ok: false, error: "no such stack" }],
-    [
-      "register reply",
-      RegisterCellReply,
-      { v: 1, ok: true, cellId: "cell-1", credential: "x".repeat(43), jwt: "e.y.j" },
-    ],
+    ["register reply", RegisterCellReply, { v: 2, ok: true, cellId: "cell-1", jwt: "e.y.j" }],
   ] as const)("a %s decodes to what was encoded", (_name, type, message) => {
     const result = decode(type, encode(type, message as never));
     expect(result).toEqual({ ok: true, value: message });
@@ -94,7 +90,8 @@ describe("rejections", () => {
   });
 
   it.each([
-    ["a future version", { ...heartbeat, v: 2 }],
+    ["a future version", { ...heartbeat, v: 3 }],
+    ["the version before the credential left it", { ...heartbeat, v: 1, credential: "c".repeat(43) }],
     ["no version", { ...heartbeat, v: undefined }],
     ["a non-object", [1, 2]],
     ["null", null],
@@ -103,14 +100,40 @@ describe("rejections", () => {
     expect(result.ok ? "accepted" : result.error.kind).toBe("unsupported-version");
   });
 
-  it("a heartbeat missing its credential names the field", () => {
-    const { credential: _omitted, ...rest } = heartbeat;
+  it("an old message is refused by its version, with the version expected", () => {
+    const old = { ...logLine, v: 1, credential: "c".repeat(43) };
+    const result = decode(LogLine, JSON.stringify(old), "grove.v1.cells.c.logs.a.i");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.kind).toBe("unsupported-version");
+    expect(result.error.message).toBe(
+      "invalid logs.line message (unsupported-version) on grove.v1.cells.c.logs.a.i: v: expected v 2, got 1",
+    );
+  });
+
+  it.each([
+    ["heartbeat", CellHeartbeat, heartbeat],
+    ["state sync", CellStateSync, stateSync],
+    ["instance event", InstanceEvent, crashed],
+    ["log line", LogLine, logLine],
+  ] as const)(
+    "a %s carries no credential: not even an extra one survives decoding",
+    (_name, type, message) => {
+      expect(type.version).toBe(2);
+      const result = decode(type, JSON.stringify({ ...message, credential: "c".repeat(43) }));
+      expect(result.ok && "credential" in result.value).toBe(false);
+      expect(result.ok).toBe(true);
+    },
+  );
+
+  it("a heartbeat missing its cell id names the field", () => {
+    const { cellId: _omitted, ...rest } = heartbeat;
     const result = decode(CellHeartbeat, JSON.stringify(rest));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.kind).toBe("invalid-fields");
-    expect(result.error.issues.map((i) => i.path)).toContain("credential");
-    expect(result.error.message).toMatch(/^invalid cells.heartbeat message \(invalid-fields\): credential/);
+    expect(result.error.issues.map((i) => i.path)).toContain("cellId");
+    expect(result.error.message).toMatch(/^invalid cells.heartbeat message \(invalid-fields\): cellId/);
   });
 
   it.each([
@@ -159,9 +182,9 @@ describe("rejections", () => {
   });
 
   it("a refused register reply carries a code", () => {
-    const reply = { v: 1, ok: false, code: "expired-join-token", error: "join token expired" };
+    const reply = { v: 2, ok: false, code: "expired-join-token", error: "join token expired" };
     expect(decode(RegisterCellReply, JSON.stringify(reply))).toEqual({ ok: true, value: reply });
-    expect(decode(RegisterCellReply, JSON.stringify({ v: 1, ok: false })).ok).toBe(false);
+    expect(decode(RegisterCellReply, JSON.stringify({ v: 2, ok: false })).ok).toBe(false);
   });
 
   it("decode never throws, even when a rejection listener throws", () => {

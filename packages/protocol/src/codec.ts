@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { InvalidMessage, type InvalidMessageKind, type MessageIssue } from "./errors";
-import { type MessageInputOf, type MessageOf, type MessageType, PROTOCOL_VERSION } from "./message";
+import type { MessageInputOf, MessageOf, MessageType } from "./message";
 
 /** The outcome of `decode`: the typed message, or the reason it was rejected. */
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: InvalidMessage };
@@ -85,8 +85,8 @@ export function decode<M extends MessageType>(
   }
   if (type.versioned) {
     const v = typeof raw === "object" && raw !== null ? (raw as { v?: unknown }).v : undefined;
-    if (v !== PROTOCOL_VERSION) {
-      const message = `expected v ${PROTOCOL_VERSION}, got ${JSON.stringify(v) ?? "nothing"}`;
+    if (v !== type.version) {
+      const message = `expected v ${type.version}, got ${JSON.stringify(v) ?? "nothing"}`;
       return reject(invalid(type, "unsupported-version", [{ path: "v", message }], subject));
     }
   }

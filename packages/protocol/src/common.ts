@@ -32,18 +32,6 @@ export type Resources = z.infer<typeof Resources>;
 /** Tags and stack names: short lowercase words such as `gpu`, `ssd`, `busybox`. */
 export const label = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be a lowercase label");
 
-/**
- * The cell's bearer credential, sent in every message from a cell. The api stores only its SHA-256
- * (see `auth.ts`), so a leaked database does not let anyone speak as a cell.
- */
-export const credential = z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, "must be a base64url credential");
-
-/** The fields that authenticate a message as coming from one cell. */
-export const cellAuth = {
-  cellId: id,
-  credential,
-};
-
 /** Lifecycle states an instance reports. */
 export const InstanceState = z.enum(["STARTING", "RUNNING", "CRASHED", "STOPPED"]);
 export type InstanceState = z.infer<typeof InstanceState>;

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { cellAuth, count, id, isoTimestamp, PortMapping } from "./common";
-import { defineMessage, versionField } from "./message";
+import { count, id, isoTimestamp, PortMapping } from "./common";
+import { defineMessage, versionAt } from "./message";
 
 const base = {
-  v: versionField,
+  v: versionAt(2),
   /** Unique per event; the api applies an event at most once by this id (JetStream may redeliver). */
   eventId: id,
-  ...cellAuth,
+  cellId: id,
   instanceId: id,
   appId: id,
   revision: z.int().positive(),
@@ -17,7 +17,8 @@ const base = {
 /**
  * agent → api on `subjects.instanceEvents(cellId)` (JetStream): an instance changed state.
  * RUNNING carries where the instance is reachable; CRASHED carries the exit code (absent when the
- * process never started) and a reason — `"oom"` when the kernel killed it for memory.
+ * process never started) and a reason — `"oom"` when the kernel killed it for memory. Version 2:
+ * no credential; the sender is the cell of the subject (kept so in the stream, too).
  */
 export const InstanceEvent = defineMessage(
   "events.instance",
@@ -42,5 +43,6 @@ export const InstanceEvent = defineMessage(
     }),
     z.object({ ...base, state: z.literal("STOPPED"), exitCode: z.int().optional() }),
   ]),
+  { version: 2 },
 );
 export type InstanceEvent = z.output<typeof InstanceEvent.schema>;

@@ -9,7 +9,6 @@ import type {
 } from "./index";
 
 // Valid example messages shared by the tests; each test breaks one field at a time.
-export const credential = "c".repeat(43);
 export const digest = `sha256:${"a".repeat(64)}`;
 export const at = "2026-11-28T10:00:00.000Z";
 
@@ -26,9 +25,8 @@ export const registerRequest: MessageInputOf<typeof RegisterCellRequest> = {
 };
 
 export const heartbeat: MessageInputOf<typeof CellHeartbeat> = {
-  v: 1,
+  v: 2,
   cellId: "cell-1",
-  credential,
   seq: 7,
   at,
   capacity: { memoryMb: 16384, diskMb: 65536, containers: 250 },
@@ -38,9 +36,8 @@ export const heartbeat: MessageInputOf<typeof CellHeartbeat> = {
 };
 
 export const stateSync: MessageInputOf<typeof CellStateSync> = {
-  v: 1,
+  v: 2,
   cellId: "cell-1",
-  credential,
   syncId: "sync-1",
   at,
   volumes: [],
@@ -82,10 +79,9 @@ export const startCommand: MessageInputOf<typeof CellCommand> = {
 };
 
 export const crashed: MessageInputOf<typeof InstanceEvent> = {
-  v: 1,
+  v: 2,
   eventId: "ev-1",
   cellId: "cell-1",
-  credential,
   instanceId: "i-1",
   appId: "app-1",
   revision: 2,
@@ -97,9 +93,8 @@ export const crashed: MessageInputOf<typeof InstanceEvent> = {
 };
 
 export const logLine: MessageInputOf<typeof LogLine> = {
-  v: 1,
+  v: 2,
   cellId: "cell-1",
-  credential,
   appId: "app-1",
   instanceId: "i-1",
   index: 0,

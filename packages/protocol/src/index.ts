@@ -1,10 +1,3 @@
-export {
-  authenticateCellMessage,
-  type CellAuthFailure,
-  type CellAuthResult,
-  generateCellCredential,
-  hashCellCredential,
-} from "./auth";
 export { ApplyPeers, CellNetwork, ipv4Cidr, OverlayMode, PeerCell } from "./cell-network";
 export {
   CellHeartbeat,
@@ -68,6 +61,7 @@ export {
   type MessageOf,
   type MessageType,
   PROTOCOL_VERSION,
+  versionAt,
   versionField,
 } from "./message";
 export { ApplyPolicy, PolicyRule, PortRange } from "./policy";
@@ -79,7 +73,9 @@ export {
 } from "./router";
 export {
   BITS_BUCKET,
+  type CellSender,
   cellOfSubject,
+  cellSender,
   DEAD_LETTERS_STREAM,
   INSTANCE_EVENTS_STREAM,
   parseLogSubject,

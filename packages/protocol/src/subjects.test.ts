@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellOfSubject, InvalidSubjectToken, parseLogSubject, subjects } from "./index";
+import { cellOfSubject, cellSender, InvalidSubjectToken, parseLogSubject, subjects } from "./index";
 
 describe("subjects", () => {
   it("builds the cell-scoped subjects from the cell id", () => {
@@ -52,5 +52,23 @@ describe("subjects", () => {
     expect(parseLogSubject("grove.v1.cells.c1.logs.web")).toBeUndefined();
     expect(parseLogSubject("grove.v1.cells.c1.logs.web.i-3.extra")).toBeUndefined();
     expect(parseLogSubject(subjects.heartbeat("c1"))).toBeUndefined();
+  });
+
+  it("takes a cell message's sender from its subject, refusing a body that names another cell", () => {
+    expect(cellSender(subjects.heartbeat("c1"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
+    expect(cellSender(subjects.instanceEvents("c1"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
+    expect(cellSender(subjects.logs("c1", "web", "i"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
+    expect(cellSender(subjects.heartbeat("c1"), { cellId: "c2" })).toEqual({
+      ok: false,
+      reason: "subject-mismatch",
+    });
+    expect(cellSender(subjects.register, { cellId: "c1" })).toEqual({
+      ok: false,
+      reason: "subject-mismatch",
+    });
+    expect(cellSender("grove.v1.cells.c1.other", { cellId: "c1" })).toEqual({
+      ok: false,
+      reason: "subject-mismatch",
+    });
   });
 });

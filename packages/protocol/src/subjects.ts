@@ -99,3 +99,23 @@ export function parseLogSubject(
   const m = logSubject.exec(subject);
   return m?.[1] && m[2] && m[3] ? { cellId: m[1], appId: m[2], instanceId: m[3] } : undefined;
 }
+
+/** Who sent a cell message, or why it cannot be taken as any cell's. */
+export type CellSender = { ok: true; cellId: string } | { ok: false; reason: "subject-mismatch" };
+
+/**
+ * The cell a message received on `subject` comes from. NATS permissions let only cell C publish
+ * on C's subjects, so the subject's cell token is the sender's identity (no credential travels in
+ * bodies); a message whose body names another cell, or that came on a subject of no cell, is
+ * refused as `subject-mismatch`.
+ *
+ * @example
+ * const sender = cellSender(msg.subject, heartbeat);
+ * if (!sender.ok) return reject(sender.reason);
+ */
+export function cellSender(subject: string, message: { cellId: string }): CellSender {
+  const cellId = cellOfSubject(subject);
+  return cellId !== undefined && cellId === message.cellId
+    ? { ok: true, cellId }
+    : { ok: false, reason: "subject-mismatch" };
+}

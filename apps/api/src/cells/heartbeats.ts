@@ -1,41 +1,47 @@
 import type { Database } from "@grove/db";
-import { authenticateCellMessage, CellHeartbeat, cellOfSubject, decode, subjects } from "@grove/protocol";
+import { CellHeartbeat, cellSender, decode, subjects } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
-import { cellCredentialHash, recordHeartbeat } from "../repo/cells";
+import { cellExists, recordHeartbeat } from "../repo/cells";
 import { renewSubnetLease } from "../repo/subnet-leases";
 import { API_QUEUE } from "./register-responder";
+import { rejectionOf } from "./rejection";
 
 /** The outcome of one heartbeat message. */
 export type HeartbeatOutcome =
   | { accepted: true; cellId: string }
-  | { accepted: false; reason: "invalid" | "unknown-cell" | "subject-mismatch" | "bad-credential" };
+  | {
+      accepted: false;
+      reason: "invalid" | "unsupported-version" | "unknown-cell" | "subject-mismatch";
+      detail?: string;
+    };
 
-/** Validates and authenticates one heartbeat and, if it is genuine, records it and renews the cell's subnet lease. */
+/**
+ * Validates one heartbeat and, if it comes from a known cell, records it and renews the cell's
+ * subnet lease. The sender is the cell of the subject (only that cell's NATS user may publish
+ * there); the body must name the same.
+ */
 export async function handleHeartbeat(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
   leaseTtlMs?: number,
 ): Promise<HeartbeatOutcome> {
   const decoded = decode(CellHeartbeat, msg.data, msg.subject);
-  if (!decoded.ok) return { accepted: false, reason: "invalid" };
+  if (!decoded.ok)
+    return { accepted: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
   const heartbeat = decoded.value;
-  const auth = authenticateCellMessage(
-    heartbeat,
-    await cellCredentialHash(db, heartbeat.cellId),
-    cellOfSubject(msg.subject),
-  );
-  if (!auth.ok) return { accepted: false, reason: auth.reason };
-  const { credential: _secret, ...report } = heartbeat;
-  await recordHeartbeat(db, auth.cellId, report);
-  if (leaseTtlMs !== undefined) await renewSubnetLease(db, auth.cellId, leaseTtlMs);
-  return { accepted: true, cellId: auth.cellId };
+  const sender = cellSender(msg.subject, heartbeat);
+  if (!sender.ok) return { accepted: false, reason: sender.reason };
+  if (!(await cellExists(db, sender.cellId))) return { accepted: false, reason: "unknown-cell" };
+  await recordHeartbeat(db, sender.cellId, heartbeat);
+  if (leaseTtlMs !== undefined) await renewSubnetLease(db, sender.cellId, leaseTtlMs);
+  return { accepted: true, cellId: sender.cellId };
 }
 
 /**
- * Consumes every cell's heartbeats: each must carry the credential of the cell it names, on that
- * cell's subject. Rejections are counted in `grove_cell_messages_rejected_total` and never crash.
+ * Consumes every cell's heartbeats, each on its cell's subject. Rejections (an old `v` among them)
+ * are counted in `grove_cell_messages_rejected_total`, logged with the reason, and never crash.
  */
 export function consumeHeartbeats(deps: {
   db: Database;
@@ -55,7 +61,10 @@ export function consumeHeartbeats(deps: {
           deps.metrics.heartbeats.inc();
         } else {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "heartbeat", reason: outcome.reason });
-          log.warn({ subject: msg.subject, reason: outcome.reason }, "heartbeat rejected");
+          log.warn(
+            { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
+            "heartbeat rejected",
+          );
         }
       } catch (error) {
         log.error({ err: error, subject: msg.subject }, "heartbeat not recorded");

@@ -1,17 +1,12 @@
 import type { Database } from "@grove/db";
-import {
-  authenticateCellMessage,
-  cellOfSubject,
-  decode,
-  INSTANCE_EVENTS_STREAM,
-  InstanceEvent,
-} from "@grove/protocol";
+import { cellSender, decode, INSTANCE_EVENTS_STREAM, InstanceEvent } from "@grove/protocol";
 import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import type { DeadLetters } from "../nats/dead-letters";
-import { cellCredentialHash } from "../repo/cells";
+import { cellExists } from "../repo/cells";
 import { applyInstanceEvent } from "../repo/instances";
+import { rejectionOf } from "./rejection";
 
 /** What became of one instance event message. */
 export type InstanceEventOutcome =
@@ -20,38 +15,37 @@ export type InstanceEventOutcome =
       applied: false;
       reason:
         | "invalid"
+        | "unsupported-version"
         | "unknown-cell"
         | "subject-mismatch"
-        | "bad-credential"
         | "unknown-instance"
         | "not-on-this-cell"
         | "duplicate"
         | "instance-stopped";
+      detail?: string;
     };
 
-/** Validates, authenticates (as the cell of the subject) and applies one instance event. */
+/** Validates one instance event and applies it as coming from the cell of its subject. */
 export async function handleInstanceEvent(
   db: Database,
   msg: { data: Uint8Array; subject: string },
 ): Promise<InstanceEventOutcome> {
   const decoded = decode(InstanceEvent, msg.data, msg.subject);
-  if (!decoded.ok) return { applied: false, reason: "invalid" };
+  if (!decoded.ok)
+    return { applied: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
   const event = decoded.value;
-  const auth = authenticateCellMessage(
-    event,
-    await cellCredentialHash(db, event.cellId),
-    cellOfSubject(msg.subject),
-  );
-  if (!auth.ok) return { applied: false, reason: auth.reason };
-  return applyInstanceEvent(db, auth.cellId, event);
+  const sender = cellSender(msg.subject, event);
+  if (!sender.ok) return { applied: false, reason: sender.reason };
+  if (!(await cellExists(db, sender.cellId))) return { applied: false, reason: "unknown-cell" };
+  return applyInstanceEvent(db, sender.cellId, event);
 }
 
 /** Rejections that say the message itself is bad (not that it came late): kept as dead letters. */
 const BURIED: ReadonlySet<string> = new Set([
   "invalid",
+  "unsupported-version",
   "unknown-cell",
   "subject-mismatch",
-  "bad-credential",
 ]);
 
 /**
@@ -77,7 +71,10 @@ export async function consumeInstanceEvents(deps: {
         if (outcome.applied) deps.onApplied?.();
         else if (outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });
-          log.warn({ subject: msg.subject, reason: outcome.reason }, "instance event rejected");
+          log.warn(
+            { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
+            "instance event rejected",
+          );
           if (BURIED.has(outcome.reason)) {
             await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, outcome.reason);
             continue;

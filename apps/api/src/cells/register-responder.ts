@@ -1,20 +1,12 @@
 import type { Database, Transaction } from "@grove/db";
 import { type AuthoritySecrets, cellPermissions, userJwt } from "@grove/nats-auth";
-import {
-  decode,
-  encode,
-  generateCellCredential,
-  hashCellCredential,
-  RegisterCellReply,
-  RegisterCellRequest,
-  subjects,
-} from "@grove/protocol";
+import { decode, encode, RegisterCellReply, RegisterCellRequest, subjects } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { CellNetworkSettings } from "../config";
 import type { ApiMetrics } from "../metrics";
 import { formatRange } from "../network/subnet-lease";
-import { insertCell, setCellCredentialHash, unreportedCellOf } from "../repo/cells";
+import { insertCell, unreportedCellOf } from "../repo/cells";
 import { consumeJoinToken, type JoinRefusal, lockJoinToken } from "../repo/join-tokens";
 import { leaseSubnet, NoSubnet } from "../repo/subnet-leases";
 
@@ -24,13 +16,15 @@ export const API_QUEUE = "grove-api";
 type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 
 /**
- * Decides a register request: a cell row, credential, a NATS user JWT (for the agent's public
- * key, allowed only the cell's own subjects) and a leased container subnet for a valid join token,
- * a refusal otherwise (a full cluster range too: then nothing is written, the token keeps its use).
+ * Decides a register request: a cell row, a NATS user JWT (for the agent's public key, allowed
+ * only the cell's own subjects) and a leased container subnet for a valid join token, a refusal
+ * otherwise (a full cluster range too: then nothing is written, the token keeps its use). The JWT
+ * and the seed only the agent holds are the cell's whole credential: nothing secret is stored or
+ * sent.
  *
  * Idempotent per agent key: a retry with the same token and public key while the token is
  * unrevoked and unexpired, before the cell has reported (its first reply was lost), gets the same
- * cell (and subnet) with a fresh credential and JWT and spends no further use. A different key
+ * cell (and subnet) with a fresh JWT and spends no further use. A different key
  * needs a use of its own.
  */
 export async function registerCell(
@@ -40,18 +34,16 @@ export async function registerCell(
   network: CellNetworkSettings,
 ): Promise<Reply> {
   const request = decode(RegisterCellRequest, msg.data, msg.subject);
-  if (!request.ok) return { v: 1, ok: false, code: "invalid-request", error: request.error.message };
+  if (!request.ok) return { v: 2, ok: false, code: "invalid-request", error: request.error.message };
   const { value } = request;
-  const credential = generateCellCredential();
   // a full range throws NoSubnet, which rolls the cell and the token's use back
   const joined = async (tx: Transaction, cellId: string): Promise<Reply> => {
     const subnet = await leaseSubnet(tx, cellId, network);
     const jwt = await userJwt(authority, `cell-${cellId}`, value.publicKey, cellPermissions(cellId));
     return {
-      v: 1,
+      v: 2,
       ok: true,
       cellId,
-      credential,
       jwt,
       network: { subnet, range: formatRange(network.range), mode: network.mode },
     };
@@ -60,10 +52,7 @@ export async function registerCell(
     return await db.transaction(async (tx): Promise<Reply> => {
       const held = await lockJoinToken(tx, value.joinToken);
       const retried = held?.usable ? await unreportedCellOf(tx, held.id, value.publicKey) : undefined;
-      if (retried) {
-        await setCellCredentialHash(tx, retried.id, hashCellCredential(credential));
-        return joined(tx, retried.id);
-      }
+      if (retried) return joined(tx, retried.id);
       const token = await consumeJoinToken(tx, value.joinToken);
       if (!token.ok) return joinRefused(token);
       const cell = await insertCell(tx, {
@@ -75,14 +64,13 @@ export async function registerCell(
         maxContainers: value.capacity.containers,
         tags: value.tags,
         stacks: value.stacks,
-        credentialHash: hashCellCredential(credential),
         natsPublicKey: value.publicKey,
         joinTokenId: token.id,
       });
       return joined(tx, cell.id);
     });
   } catch (error) {
-    if (error instanceof NoSubnet) return { v: 1, ok: false, code: "no-free-subnet", error: error.message };
+    if (error instanceof NoSubnet) return { v: 2, ok: false, code: "no-free-subnet", error: error.message };
     throw error;
   }
 }
@@ -90,19 +78,19 @@ export async function registerCell(
 function joinRefused(refusal: { reason: JoinRefusal; expiresAt?: Date }): Reply {
   if (refusal.reason === "expired") {
     const at = refusal.expiresAt?.toISOString();
-    return { v: 1, ok: false, code: "expired-join-token", error: `join token expired at ${at}` };
+    return { v: 2, ok: false, code: "expired-join-token", error: `join token expired at ${at}` };
   }
   const error = {
     unknown: "unknown join token",
     revoked: "join token revoked",
     "used-up": "join token used up",
   }[refusal.reason];
-  return { v: 1, ok: false, code: "invalid-join-token", error };
+  return { v: 2, ok: false, code: "invalid-join-token", error };
 }
 
 /**
  * Answers `grove.v1.cells.register`: validates the join token, creates the cell and returns its id
- * and credential (stored only hashed). A bad request or token gets a refusal and writes nothing.
+ * and NATS user JWT. A bad request or token gets a refusal and writes nothing.
  */
 export function serveRegistrations(deps: {
   db: Database;
@@ -123,7 +111,7 @@ export function serveRegistrations(deps: {
         reply = await registerCell(deps.db, deps.authority, msg, deps.network);
       } catch (error) {
         log.error({ err: error }, "register failed");
-        reply = { v: 1, ok: false, code: "internal", error: "internal error" };
+        reply = { v: 2, ok: false, code: "internal", error: "internal error" };
       }
       deps.metrics.registrations.inc({ outcome: reply.ok ? "joined" : reply.code });
       if (reply.ok) {

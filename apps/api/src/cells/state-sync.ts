@@ -1,21 +1,14 @@
 import type { Database } from "@grove/db";
-import {
-  authenticateCellMessage,
-  CellStateSync,
-  CellStateSyncReply,
-  cellOfSubject,
-  decode,
-  encode,
-  subjects,
-} from "@grove/protocol";
+import { CellStateSync, CellStateSyncReply, cellSender, decode, encode, subjects } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { CellNetworkSettings } from "../config";
 import type { ApiMetrics } from "../metrics";
-import { cellCredentialHash, recordHeartbeat } from "../repo/cells";
+import { cellExists, recordHeartbeat } from "../repo/cells";
 import { reconcileCellInstances } from "../repo/state-sync";
 import { claimCellSubnet, NoSubnet } from "../repo/subnet-leases";
 import { API_QUEUE } from "./register-responder";
+import { rejectionOf } from "./rejection";
 
 type Reply = Parameters<typeof encode<typeof CellStateSyncReply>>[1];
 
@@ -30,16 +23,19 @@ export async function handleStateSync(
   network?: CellNetworkSettings,
 ): Promise<{ reply: Reply; rejected?: string }> {
   const decoded = decode(CellStateSync, msg.data, msg.subject);
-  if (!decoded.ok) return { reply: { v: 1, ok: false, error: decoded.error.message }, rejected: "invalid" };
+  if (!decoded.ok) {
+    return { reply: { v: 1, ok: false, error: decoded.error.message }, rejected: rejectionOf(decoded.error) };
+  }
   const sync = decoded.value;
-  const auth = authenticateCellMessage(
-    sync,
-    await cellCredentialHash(db, sync.cellId),
-    cellOfSubject(msg.subject),
-  );
-  if (!auth.ok) return { reply: { v: 1, ok: false, error: "not authenticated" }, rejected: auth.reason };
-  await reconcileCellInstances(db, auth.cellId, sync.instances);
-  await recordHeartbeat(db, auth.cellId, {
+  const sender = cellSender(msg.subject, sync);
+  const rejected = !sender.ok
+    ? sender.reason
+    : !(await cellExists(db, sync.cellId))
+      ? "unknown-cell"
+      : undefined;
+  if (rejected) return { reply: { v: 1, ok: false, error: `not accepted: ${rejected}` }, rejected };
+  await reconcileCellInstances(db, sync.cellId, sync.instances);
+  await recordHeartbeat(db, sync.cellId, {
     at: sync.at,
     capacity: sync.capacity,
     available: sync.available,
@@ -83,7 +79,10 @@ export function serveStateSyncs(deps: {
         reply = outcome.reply;
         if (outcome.rejected) {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "sync", reason: outcome.rejected });
-          log.warn({ subject: msg.subject, reason: outcome.rejected }, "state sync rejected");
+          log.warn(
+            { subject: msg.subject, reason: outcome.rejected, detail: outcome.reply.error },
+            "state sync rejected",
+          );
         } else deps.onSynced?.();
       } catch (error) {
         log.error({ err: error, subject: msg.subject }, "state sync failed");

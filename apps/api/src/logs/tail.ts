@@ -11,7 +11,7 @@ import { LOGS_STREAM } from "./stream";
 import type { LogLineVerifier } from "./verify";
 import { storedFrom, windowStart } from "./window-start";
 
-/** One log line as the API streams it (no cell credential). */
+/** One log line as the API streams it. */
 export interface LogEntry {
   seq: number;
   instance_id: string;

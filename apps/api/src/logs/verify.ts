@@ -1,11 +1,10 @@
 import type { Database } from "@grove/db";
 import { schema } from "@grove/db";
-import { authenticateCellMessage, type LogLine, parseLogSubject } from "@grove/protocol";
+import { type LogLine, parseLogSubject } from "@grove/protocol";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { isUuid } from "../ids";
 import type { ApiMetrics } from "../metrics";
-import { cellCredentialHash } from "../repo/cells";
 
 const { instances } = schema;
 
@@ -50,7 +49,7 @@ export class InstancePlacements {
 }
 
 /** Why a stored log line is not shown. */
-export type LogLineRefusal = "not-placed-on-cell" | "subject-mismatch" | "bad-credential";
+export type LogLineRefusal = "not-placed-on-cell" | "subject-mismatch";
 
 /**
  * Accepts a log line only when the cell it was published by (the cell token of its subject, which
@@ -59,11 +58,9 @@ export type LogLineRefusal = "not-placed-on-cell" | "subject-mismatch" | "bad-cr
  * `grove_log_lines_dropped_total` and logged once per cell and instance.
  */
 export class LogLineVerifier {
-  readonly #credentialHashes = new Map<string, string | undefined>();
   readonly #logged = new Set<string>();
 
   constructor(
-    private readonly db: Database,
     private readonly placements: InstancePlacements,
     private readonly metrics: ApiMetrics,
     private readonly log: Logger,
@@ -94,12 +91,8 @@ export class LogLineVerifier {
       return "subject-mismatch";
     }
     const placement = await this.placements.of(line.instanceId);
-    if (placement?.cellId !== from.cellId || placement.appId !== line.appId) return "not-placed-on-cell";
-    if (!this.#credentialHashes.has(line.cellId)) {
-      this.#credentialHashes.set(line.cellId, await cellCredentialHash(this.db, line.cellId));
-    }
-    return authenticateCellMessage(line, this.#credentialHashes.get(line.cellId)).ok
+    return placement?.cellId === from.cellId && placement.appId === line.appId
       ? undefined
-      : "bad-credential";
+      : "not-placed-on-cell";
   }
 }

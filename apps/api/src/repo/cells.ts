@@ -21,7 +21,6 @@ export type NewCell = Pick<
   | "maxContainers"
   | "tags"
   | "stacks"
-  | "credentialHash"
   | "natsPublicKey"
   | "joinTokenId"
 >;
@@ -68,16 +67,11 @@ export async function unreportedCellOf(
   return row;
 }
 
-/** Replaces a cell's credential hash (a retried registration gets a fresh credential). */
-export async function setCellCredentialHash(tx: Transaction, cellId: string, hash: string): Promise<void> {
-  await tx.update(cells).set({ credentialHash: hash }).where(eq(cells.id, cellId));
-}
-
-/** The stored credential hash of a cell, or undefined when there is no such cell. */
-export async function cellCredentialHash(db: Database, cellId: string): Promise<string | undefined> {
-  if (!isCellId(cellId)) return undefined;
-  const [row] = await db.select({ hash: cells.credentialHash }).from(cells).where(eq(cells.id, cellId));
-  return row?.hash;
+/** True when `cellId` names a cell that joined (removed or not). */
+export async function cellExists(db: Database, cellId: string): Promise<boolean> {
+  if (!isCellId(cellId)) return false;
+  const [row] = await db.select({ id: cells.id }).from(cells).where(eq(cells.id, cellId));
+  return row !== undefined;
 }
 
 /** Records an authenticated heartbeat; a lost cell that heartbeats again is active again (unless removed). */

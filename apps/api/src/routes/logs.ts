@@ -44,7 +44,6 @@ const logs = createRoute({
 export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, log: Logger): void {
   // one for the api's life: placements are cached across requests, refusals logged once
   const verifier = new LogLineVerifier(
-    deps.db,
     new InstancePlacements(deps.db),
     deps.metrics,
     log.child({ component: "api.logs" }),

@@ -1,6 +1,5 @@
-import { CellHeartbeat, encode, InstanceEvent, subjects } from "@grove/protocol";
+import { CellHeartbeat, encode, subjects } from "@grove/protocol";
 import { describeWith, it, type TestNats } from "@grove/testkit";
-import { jetstream } from "@nats-io/jetstream";
 import { expect, onTestFinished } from "vitest";
 import { cellById } from "../../src/repo/cells";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
@@ -70,7 +69,7 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
     // on its own subject: NATS takes it, the api sees the instance is not placed on a and drops it
     a.log(start, "forged by a");
     // on b's subject: NATS refuses it
-    a.log(start, "forged as b", { cellId: b.cellId, credential: a.credential });
+    a.log(start, "forged as b", { claim: b.cellId, subjectOf: b.cellId });
     await settled(a);
     b.log(start, "genuine 2");
     await settled(b);
@@ -97,9 +96,8 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
     });
 
     const forgedBeat = {
-      v: 1 as const,
+      v: 2 as const,
       cellId: b.cellId,
-      credential: a.credential,
       seq: 1_000_000,
       at: new Date().toISOString(),
       capacity: { memoryMb: 1, diskMb: 1, containers: 1 },
@@ -107,30 +105,10 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
       instances: [],
     };
     a.nc.publish(subjects.heartbeat(b.cellId), encode(CellHeartbeat, forgedBeat));
-    const crash = {
-      v: 1,
-      eventId: crypto.randomUUID(),
-      cellId: b.cellId,
-      credential: a.credential,
-      instanceId: start.instanceId,
-      appId: start.appId,
-      revision: start.revision,
-      index: start.index,
-      at: new Date().toISOString(),
-      state: "CRASHED",
-      exitCode: 137,
-      reason: "oom",
-    } as const;
-    const js = jetstream(a.nc);
-    await expect(
-      js.publish(subjects.instanceEvents(b.cellId), encode(InstanceEvent, crash), { timeout: 2_000 }),
-    ).rejects.toThrow();
+    await expect(a.report(start, "CRASHED", { claim: b.cellId, subjectOf: b.cellId })).rejects.toThrow();
     // on its own subject, about b's instance: NATS takes it, the api refuses it
     const refused = await counted(t, "cellMessagesRejected", "not-on-this-cell");
-    await js.publish(
-      subjects.instanceEvents(a.cellId),
-      encode(InstanceEvent, { ...crash, eventId: crypto.randomUUID(), cellId: a.cellId }),
-    );
+    await a.report(start, "CRASHED");
     await eventually(async () =>
       (await counted(t, "cellMessagesRejected", "not-on-this-cell")) > refused ? true : undefined,
     );
@@ -219,7 +197,7 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
     // a writes acme's lines into globex's app, on its own subject and on b's
     a.log({ ...acmeStart, appId: globexStart.appId }, "acme's instance under globex's app");
     a.log(globexStart, "a claims globex's instance");
-    a.log(globexStart, "a as b", { cellId: b.cellId, credential: a.credential });
+    a.log(globexStart, "a as b", { claim: b.cellId, subjectOf: b.cellId });
     await Promise.all([settled(a), settled(b)]);
     a.log(acmeStart, "acme 2");
     b.log(globexStart, "globex 2");

@@ -45,9 +45,9 @@ describeWith(["root", "postgres", "nats"], "security: a register retried after i
     const again = await request(t, body);
     expect(again).toMatchObject({ ok: true, cellId });
     if (!first.ok || !again.ok) throw new Error("unreachable");
-    // each reply is a working identity for that key: a JWT naming it, a fresh credential
+    // each reply is a working identity for that key: a JWT naming it
     expect(claims(again.jwt)).toMatchObject({ sub: body.publicKey, name: `cell-${cellId}` });
-    expect(again.credential).not.toBe(first.credential);
+    expect(claims(first.jwt)).toMatchObject({ sub: body.publicKey, name: `cell-${cellId}` });
 
     // another agent (another key) with the spent token is refused
     expect(await request(t, registerRequest(token, "cell-intruder"))).toMatchObject({
@@ -87,9 +87,8 @@ describeWith(["root", "postgres", "nats"], "security: a register retried after i
     t.nc.publish(
       subjects.heartbeat(joined.cellId),
       JSON.stringify({
-        v: 1,
+        v: 2,
         cellId: joined.cellId,
-        credential: joined.credential,
         seq: 0,
         at: new Date().toISOString(),
         capacity: body.capacity,

@@ -87,7 +87,7 @@ describeWith(["postgres", "nats"], "security: malformed instance events", () => 
     nats,
   }) => {
     const { t, cell, dev, start } = await placedInstance(pg, nats);
-    const garbage = JSON.stringify({ v: 1, cellId: cell.cellId, eventId: "x", state: "EXPLODED" });
+    const garbage = JSON.stringify({ v: 2, cellId: cell.cellId, eventId: "x", state: "EXPLODED" });
     await jetstream(t.nc).publish(subjects.instanceEvents(cell.cellId), garbage);
 
     const [letter] = await eventually(async () => {
@@ -100,6 +100,41 @@ describeWith(["postgres", "nats"], "security: malformed instance events", () => 
     expect(letter?.header.get(DEAD_LETTER_HEADERS.deliveries)).toBe("1");
     expect(await deadLetterCount(t, "invalid")).toBe(1);
     await stillProcessesEvents(t, cell, dev, start);
+    cell.stop();
+  });
+
+  it("dead-letters an event of the version before credentials left messages at once, and goes on", async ({
+    pg,
+    nats,
+  }) => {
+    const { t, cell, dev, start } = await placedInstance(pg, nats);
+    const old = JSON.stringify({
+      v: 1,
+      eventId: randomUUID(),
+      cellId: cell.cellId,
+      credential: "c".repeat(43),
+      instanceId: start.instanceId,
+      appId: start.appId,
+      revision: start.revision,
+      index: start.index,
+      at: new Date().toISOString(),
+      state: "CRASHED",
+      exitCode: 1,
+      reason: "exited",
+    });
+    await jetstream(t.nc).publish(subjects.instanceEvents(cell.cellId), old);
+
+    const [letter] = await eventually(async () => {
+      const letters = await deadLetters(t, cell);
+      return letters.length > 0 ? letters : undefined;
+    });
+    expect(letter?.header.get(DEAD_LETTER_HEADERS.reason)).toBe("unsupported-version");
+    expect(await deadLetterCount(t, "unsupported-version")).toBe(1);
+    await stillProcessesEvents(t, cell, dev, start);
+    const page = (await expectStatus(await t.call("/v1/apps/web/instances", { token: dev }), 200)) as {
+      items: { crash_count: number }[];
+    };
+    expect(page.items[0]?.crash_count).toBe(0);
     cell.stop();
   });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "cells" DROP COLUMN "credential_hash";
