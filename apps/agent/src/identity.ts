@@ -129,7 +129,8 @@ export async function readIdentity(stateDir: string): Promise<CellIdentity | und
     };
     if (!parsed.cellId || !parsed.natsSeed || !parsed.natsJwt) return undefined;
     // a cell that joined before messages lost their credential may still have one stored: unused
-    return { cellId: parsed.cellId, natsSeed: parsed.natsSeed, natsJwt: parsed.natsJwt };
+    const { credential: _unused, ...identity } = parsed;
+    return identity;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

@@ -1,15 +1,6 @@
 import { z } from "zod";
 import { CellNetwork, ipv4Cidr } from "./cell-network";
-import {
-  bitsDigest,
-  count,
-  InstanceState,
-  id,
-  isoTimestamp,
-  label,
-  PortMapping,
-  Resources,
-} from "./common";
+import { bitsDigest, count, InstanceState, id, isoTimestamp, label, PortMapping, Resources } from "./common";
 import { defineMessage, versionAt, versionField } from "./message";
 
 /** agent → api on `subjects.register`: join the cluster with a join token. */

@@ -51,7 +51,7 @@ export async function handleStateSync(
   // the subnet the cell's network runs on keeps its lease (taken back if it had expired)
   if (sync.subnet && network) {
     try {
-      await claimCellSubnet(db, auth.cellId, sync.subnet, network);
+      await claimCellSubnet(db, sync.cellId, sync.subnet, network);
     } catch (error) {
       if (!(error instanceof NoSubnet)) throw error;
       return { reply: { v: 1, ok: false, error: `instances synced, but no lease: ${error.message}` } };
