@@ -31,6 +31,13 @@ describeWith(["root", "postgres", "nats"], "grove-api process", () => {
       headers: { authorization: "Bearer smoke-operator-token-123456" },
     });
     expect(tenant.status).toBe(200);
+    // the default tenant comes with its default space
+    const spaces = await fetch(`${base}/v1/spaces`, {
+      headers: { authorization: "Bearer smoke-operator-token-123456", "x-grove-tenant": "default" },
+    });
+    expect(((await spaces.json()) as { items: { name: string }[] }).items.map((s) => s.name)).toEqual([
+      "default",
+    ]);
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
