@@ -82,6 +82,21 @@ describe.runIf(runtimeAvailable)("garden wire server: failures answer, never dro
     expect((await session.exit).exit_status).toBe(0);
   });
 
+  it("refuses bind mounts on a process spec and starts nothing", async () => {
+    const body = expectBody(
+      await runError({
+        id: "mounting",
+        path: "true",
+        bind_mounts: [{ src_path: "/etc", dst_path: "/mnt/etc", mode: 0, origin: 0 }],
+      }),
+      500,
+      { Type: "" },
+    );
+    expect(body.Message).toMatch(/bind mounts are refused on a process/);
+    const attached = await attach(stack.address, "errs", "mounting").catch((caught: unknown) => caught);
+    expect((attached as WireError).response.status).toBe(404);
+  });
+
   it("answers Attach to an unknown process and Run/Attach on an unknown handle with Garden's words", async () => {
     const unknownProcess = await attach(stack.address, "errs", "nope").catch((caught: unknown) => caught);
     expectBody((unknownProcess as WireError).response, 404, {

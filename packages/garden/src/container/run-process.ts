@@ -36,6 +36,16 @@ export async function runProcess(
   const id = spec.id || randomUUID();
   if (!processIdPattern.test(id)) throw new InvalidSpec(`invalid process id "${id}"`, { processId: id });
   if (!spec.path) throw new InvalidSpec("process path is required", { handle: record.handle });
+  if (spec.bindMounts?.length && !spec.image?.uri) {
+    // runc exec joins the container's mount namespace as it is: nothing could be mounted
+    throw new InvalidSpec(
+      "bind mounts are refused on a process; only a pea (a process with an image) has them",
+      {
+        handle: record.handle,
+        processId: id,
+      },
+    );
+  }
   const dir = context.depot.processDir(record.handle, id);
   try {
     await mkdir(dir);
