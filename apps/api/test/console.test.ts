@@ -229,7 +229,7 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
   );
 
   it(
-    "operators pick a tenant, change its quota and see cells; developers get the API's 403",
+    "operators pick a tenant, change its quota, see instances with their usage and cells; developers get the API's 403",
     BROWSER,
     async ({ pg, nats, tmp }) => {
       const t = await startTestApi(pg, nats);
@@ -253,7 +253,7 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
       );
       await eventually(async () => (cell.starts.length === 2 ? true : undefined));
       for (const start of cell.starts) await cell.report(start, "RUNNING");
-      cell.heartbeat();
+      cell.heartbeat({ cpuPercent: 12.5, memoryBytes: 64 * 1048576, diskBytes: 1048576 });
       const developer = (
         (await expectStatus(
           await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),
@@ -277,7 +277,13 @@ describeWith(["root", "postgres", "nats", "chromium"], "web console", () => {
 
       await page.getByRole("link", { name: "Apps" }).click();
       const instances = page.getByRole("region", { name: "Instances of web" });
-      await expect.poll(() => textOf(instances)).toMatch(/RUNNING.*cell-a.*RUNNING.*cell-a/s);
+      // state, cell and the usage the cell's heartbeat reported, once the api has stored it
+      await expect
+        .poll(async () => {
+          await page.reload();
+          return textOf(instances);
+        })
+        .toMatch(/RUNNING.*cell-a.*12\.5%.*64 MB.*RUNNING.*cell-a.*12\.5%.*64 MB/s);
       await screenshot(page, tmp, "apps");
 
       await page.getByRole("link", { name: "Cells" }).click();

@@ -9,6 +9,7 @@ import {
   decodeOrThrow,
   encode,
   InstanceEvent,
+  type InstanceUsage,
   LogLine,
   RegisterCellReply,
   type StartInstance,
@@ -55,8 +56,8 @@ export interface HollowCell {
   peers: ApplyPeers[];
   /** instances started and not stopped since */
   running(): StartInstance[];
-  /** Sends one heartbeat listing the running instances (as RUNNING). */
-  heartbeat(): void;
+  /** Sends one heartbeat listing the running instances (as RUNNING), each with `usage` when given. */
+  heartbeat(usage?: InstanceUsage): void;
   /** Heartbeats every `intervalMs` until `stop()` or `stopHeartbeats()`. */
   startHeartbeats(intervalMs: number): void;
   stopHeartbeats(): void;
@@ -150,7 +151,7 @@ export async function joinHollowCell(
   });
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
-  const heartbeat = () =>
+  const heartbeat = (usage?: InstanceUsage) =>
     nc.publish(
       subjects.heartbeat(cellId),
       encode(CellHeartbeat, {
@@ -166,6 +167,7 @@ export async function joinHollowCell(
           revision: s.revision,
           index: s.index,
           state: "RUNNING" as const,
+          ...(usage ? { usage } : {}),
         })),
         volumes: [...volumes],
       }),
@@ -188,7 +190,7 @@ export async function joinHollowCell(
     heartbeat,
     startHeartbeats(intervalMs) {
       clearInterval(timer);
-      timer = setInterval(heartbeat, intervalMs);
+      timer = setInterval(() => heartbeat(), intervalMs);
     },
     stopHeartbeats: () => clearInterval(timer),
     async report(start, state, as, running = {}) {
