@@ -1,5 +1,5 @@
 import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extractTar, InvalidArchive } from "@grove/images";
@@ -37,7 +37,7 @@ export async function streamInto(
     } catch (error) {
       throw asInvalidSpec(error, record.handle);
     }
-    const failure = await runFilesHelper(target, ["in", opts.path, tree]).outcome;
+    const failure = await runFilesHelper(target, ["in", inHome(target.home, opts.path), tree]).outcome;
     if (failure) throw failure;
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -53,7 +53,8 @@ export async function streamOutOf(
   record: ContainerRecord,
   opts: { user?: string; path: string },
 ): Promise<Readable> {
-  const run = runFilesHelper(await targetOf(context, record, opts.user), ["out", opts.path]);
+  const target = await targetOf(context, record, opts.user);
+  const run = runFilesHelper(target, ["out", inHome(target.home, opts.path)]);
   const reader = new ByteReader(run.stdout);
   const first = await readEntry(reader).catch(() => undefined);
   if (!first) {
@@ -102,11 +103,18 @@ export async function streamOutOf(
   return out;
 }
 
+/** As in Garden, a relative path is the user's home's; a trailing slash (contents) is kept. */
+function inHome(home: string, path: string): string {
+  if (path.startsWith("/")) return path;
+  const joined = posix.join(home || "/", path);
+  return path.endsWith("/") && !joined.endsWith("/") ? `${joined}/` : joined;
+}
+
 async function targetOf(
   context: GardenContext,
   record: ContainerRecord,
   user?: string,
-): Promise<FilesTarget> {
+): Promise<FilesTarget & { home: string }> {
   if (!record.rootfsPath) throw new InvalidSpec("container has no rootfs yet", { handle: record.handle });
   const initPid = await readPid(context.depot.initDir(record.handle));
   if (initPid === undefined)
@@ -118,6 +126,7 @@ async function targetOf(
     initPid,
     uid: resolved.uid,
     gid: resolved.gid,
+    home: resolved.home,
   };
 }
 
