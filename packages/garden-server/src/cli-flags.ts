@@ -42,6 +42,8 @@ const flagNames = {
   "allow-privileged": "boolean",
   "bind-mount-source-roots": "string",
   "log-level": "string",
+  "debug-bind-ip": "string",
+  "debug-bind-port": "string",
   help: "boolean",
 } as const;
 
@@ -111,6 +113,8 @@ const flagSchema = z
       .regex(/^\/[^,]*(,\/[^,]*)*$/, "want absolute directories separated by commas")
       .optional(),
     "log-level": z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+    "debug-bind-ip": z.ipv4().optional(),
+    "debug-bind-port": port.optional(),
   })
   .strict();
 
@@ -131,6 +135,8 @@ export interface GardenCommandConfig {
   /** host directories bind-mount sources may lie in; empty = no host bind mounts */
   bindMountSourceRoots: string[];
   logLevel: string;
+  /** where /debug/vars is served (Guardian's --debug-bind-ip/--debug-bind-port); none by default */
+  debug: { host: string; port: number } | undefined;
 }
 
 /** Reads argv into the command's settings; throws UsageError with one line on any bad flag. */
@@ -178,6 +184,10 @@ export function parseGardenFlags(argv: string[]): GardenCommandConfig | "help" {
     allowPrivileged: !deny,
     bindMountSourceRoots: f["bind-mount-source-roots"]?.split(",") ?? [],
     logLevel: f["log-level"],
+    debug:
+      f["debug-bind-port"] !== undefined
+        ? { host: f["debug-bind-ip"] ?? "127.0.0.1", port: f["debug-bind-port"] }
+        : undefined,
   };
 }
 
@@ -210,4 +220,5 @@ export const usage = `usage: grove-garden --depot DIR [--bind-socket PATH | --bi
   --port-pool-size N              number of NetIn host ports (default 4534)
   --bind-mount-source-roots D,D   host directories bind-mount sources may lie in (default: none allowed)
   --disable-privileged-containers refuse privileged containers (alias --deny-privileged)
-  --log-level LEVEL               trace|debug|info|warn|error (default info)`;
+  --log-level LEVEL               trace|debug|info|warn|error (default info)
+  --debug-bind-ip IP, --debug-bind-port PORT  serve /debug/vars (expvar-style memstats) there`;

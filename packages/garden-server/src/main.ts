@@ -34,6 +34,11 @@ async function main(args: string[]): Promise<void> {
   const garden = await createGardenRuntime(config, log);
   const server = createGardenServer({ garden, log });
   const address = await server.listen(config.listen);
+  if (config.debug) {
+    const { startDebugServer } = await import("./debug-server");
+    await startDebugServer(config.debug);
+    log.info({ debug: config.debug }, "serving /debug/vars");
+  }
   log.info({ address, depot: config.depotDir }, "grove-garden serving");
 
   let stopping = false;
