@@ -24,6 +24,9 @@ import { registerRestart } from "./commands/restart";
 import { registerScale } from "./commands/scale";
 import { registerSpacesCreate } from "./commands/spaces-create";
 import { registerSpacesList } from "./commands/spaces-list";
+import { registerSpacesRoles } from "./commands/spaces-roles";
+import { registerSpacesSetRole } from "./commands/spaces-set-role";
+import { registerSpacesUnsetRole } from "./commands/spaces-unset-role";
 import { registerStart } from "./commands/start";
 import { registerStop } from "./commands/stop";
 import { registerTarget } from "./commands/target";
@@ -96,9 +99,16 @@ export function buildProgram(version: string): Command {
   registerTenantsCreate(tenants);
   registerTenantsList(tenants);
   registerQuotaSet(registerQuota(program));
-  const spaces = noun(program, "spaces", "list and create spaces (tenant admins create)");
+  const spaces = noun(
+    program,
+    "spaces",
+    "list and create spaces, and give developer tokens roles in them (tenant admins change)",
+  );
   registerSpacesList(spaces);
   registerSpacesCreate(spaces);
+  registerSpacesRoles(spaces);
+  registerSpacesSetRole(spaces);
+  registerSpacesUnsetRole(spaces);
   const tokens = noun(program, "tokens", "issue, list and revoke API tokens");
   registerTokensCreate(tokens);
   registerTokensList(tokens);

@@ -1,43 +1,18 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import { cellName } from "@grove/garden-server";
 import { describeWith } from "@grove/testkit";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type SingleNode, startSingleNode } from "../../../infra/single-node-process";
+import { until, viaRouter } from "./single-node-tools";
 
 const root = join(import.meta.dirname, "../../..");
 
 interface Shown {
   app: { name: string; instances: number };
   instances: { id: string; index: number; state: string; crash_count: number }[];
-}
-
-function viaRouter(node: SingleNode, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: node.routerPort, path: "/", headers: { host } }, (res) => {
-      let body = "";
-      res.on("data", (c) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.setTimeout(5_000, () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 // The README's tour, on a real single node started the way `npm start` starts it.

@@ -14,7 +14,9 @@ export function registerAppsList(apps: Command): void {
       action(async (ctx, options: { space?: string }) => {
         const client = await ctx.client();
         const all = await client.listApps(options.space);
-        const instances = await Promise.all(all.map((app) => client.listInstances(app.name)));
+        const instances = await Promise.all(
+          all.map((app) => client.listInstances({ name: app.name, space: app.space })),
+        );
         if (ctx.out.json) {
           ctx.out.record(all.map((app, i) => ({ ...app, running: runningOf(app, instances[i] ?? []) })));
           return;

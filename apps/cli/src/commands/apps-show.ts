@@ -1,20 +1,21 @@
 import type { Command } from "commander";
+import { appRef, refOf, withSpaceOption } from "../app-ref";
 import { action } from "../context";
 import { appLines, INSTANCE_HEADERS, instanceRow, runningOf } from "../views";
 
 /**
- * `grove apps show NAME`: an app's settings and, like `cf app`, each instance's state, since, CPU,
- * memory and disk use against its limits (as its cell last reported), cell and address.
+ * `grove apps show NAME [--space S]`: an app's settings and, like `cf app`, each instance's state,
+ * since, CPU, memory and disk use against its limits (as its cell last reported), cell and address.
  */
 export function registerAppsShow(apps: Command): void {
-  apps
-    .command("show")
+  withSpaceOption(apps.command("show"))
     .description("show an app and its instances (state, since, cpu, memory, disk, cell, address, crashes)")
     .argument("<name>", "app name")
     .action(
-      action(async (ctx, name: string) => {
+      action(async (ctx, name: string, options: { space?: string }) => {
         const client = await ctx.client();
-        const [app, instances] = await Promise.all([client.getApp(name), client.listInstances(name)]);
+        const app = await client.getApp(appRef(name, options.space));
+        const instances = await client.listInstances(refOf(app));
         if (ctx.out.json) {
           ctx.out.record({ app, instances });
           return;

@@ -1,5 +1,6 @@
 import type { ExecSignal, GroveClient } from "@grove/client";
 import type { Command } from "commander";
+import { appRef, withSpaceOption } from "../app-ref";
 import { action } from "../context";
 import { CliError, ProcessExited, UsageError } from "../errors";
 import { parseCount } from "../units";
@@ -23,17 +24,17 @@ interface ExecOptions {
   instance: string;
   tty?: boolean;
   signal: string;
+  space?: string;
 }
 
 /**
- * `grove exec NAME [-i INDEX] [-t] [--signal SIG] -- CMD…`: runs CMD in a running instance with
+ * `grove exec NAME [-i INDEX] [-t] [--signal SIG] [--space S] -- CMD…`: runs CMD in a running instance with
  * this terminal's stdin, stdout and stderr, and exits with CMD's exit code. Ctrl-C sends `--signal`
  * (default INT) to CMD rather than stopping `grove`; a second Ctrl-C sends KILL. With `-t` on a
  * terminal, CMD gets a terminal of this size and keystrokes (Ctrl-C included) go to it raw.
  */
 export function registerExec(program: Command): void {
-  program
-    .command("exec")
+  withSpaceOption(program.command("exec"))
     .description("run a command in a running instance of an app (grove exec NAME -- CMD ARGS…)")
     .argument("<name>", "app name")
     .argument("<command...>", "the command and its arguments, after --")
@@ -48,7 +49,7 @@ export function registerExec(program: Command): void {
         const stdin = process.stdin;
         const raw = options.tty === true && stdin.isTTY === true;
         const size = () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-        const exec = await client.startExec(name, index, {
+        const exec = await client.startExec(appRef(name, options.space), index, {
           command,
           tty: options.tty ? size() : undefined,
         });

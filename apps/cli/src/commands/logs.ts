@@ -1,21 +1,21 @@
 import type { LogEntry } from "@grove/client";
 import type { Command } from "commander";
+import { appRef, withSpaceOption } from "../app-ref";
 import { action } from "../context";
 import { parseCount } from "../units";
 
 /**
- * `grove logs NAME [-f] [-n LINES]`: recent log lines; `-f` follows the API's event stream until
+ * `grove logs NAME [-f] [-n LINES] [--space S]`: recent log lines; `-f` follows the API's event stream until
  * Ctrl-C. NDJSON with --json.
  */
 export function registerLogs(program: Command): void {
-  program
-    .command("logs")
+  withSpaceOption(program.command("logs"))
     .description("show an app's recent log lines; -f follows new ones")
     .argument("<name>", "app name")
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
     .option("-n, --lines <n>", "how many recent lines", "100")
     .action(
-      action(async (ctx, name: string, options: { follow?: boolean; lines: string }) => {
+      action(async (ctx, name: string, options: { follow?: boolean; lines: string; space?: string }) => {
         const lines = parseCount(options.lines, "lines");
         const client = await ctx.client();
         const stop = new AbortController();
@@ -30,7 +30,7 @@ export function registerLogs(program: Command): void {
         process.once("SIGINT", interrupted);
         process.once("SIGTERM", interrupted);
         try {
-          for await (const entry of client.logs(name, {
+          for await (const entry of client.logs(appRef(name, options.space), {
             lines,
             follow: options.follow,
             signal: stop.signal,

@@ -8,6 +8,7 @@ import {
   type UpdateApp,
 } from "@grove/client";
 import type { Command } from "commander";
+import { appRef, refOf } from "../app-ref";
 import { action, type Context } from "../context";
 import { CliError, NotHealthy, UsageError } from "../errors";
 import { parseHealthCheck } from "../health-check-flag";
@@ -52,7 +53,7 @@ export function registerPush(program: Command): void {
     .option("--command <command>", "start command (default: the Procfile's web: line)")
     .option("--stack <stack>", "base stack, e.g. busybox or node")
     .option("--health-check <check>", "port, port:PORT, process or http:/PATH")
-    .option("--space <space>", "the space a new app goes in (default: default)")
+    .option("--space <space>", "the app's space (a new app without it goes in default)")
     .option(
       "--volume <name:/path[:ro]>",
       "mount a volume of the app's space in every instance (repeatable; replaces the app's volumes)",
@@ -83,7 +84,7 @@ async function push(ctx: Context, dirArg: string, options: PushOptions): Promise
       { ...changes, ...(command ? { command } : {}) },
       options.space,
     );
-    const bits = await sendBits(client, app.name, app.bits_digest, packed, ctx.out);
+    const bits = await sendBits(client, refOf(app), app.bits_digest, packed, ctx.out);
     if (bits.upload) app = bits.upload.app;
     ctx.out.note(bitsNote(bits.outcome, packed.sizeBytes));
     const result = {
@@ -145,7 +146,7 @@ async function createOrUpdate(
 ): Promise<App> {
   let existing: App | undefined;
   try {
-    existing = await client.getApp(name);
+    existing = await client.getApp(appRef(name, space));
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
@@ -162,9 +163,6 @@ async function createOrUpdate(
     ctx.out.note(`created app ${app.name}`);
     return app;
   }
-  if (space !== undefined && existing.space !== space) {
-    throw new CliError(`app ${name} is in space ${existing.space}, not ${space}`);
-  }
   const changed = Object.fromEntries(
     Object.entries(wanted).filter(
       ([key, value]) => JSON.stringify(existing[key as keyof App]) !== JSON.stringify(value),
@@ -172,7 +170,7 @@ async function createOrUpdate(
   ) as UpdateApp;
   if ("health_check" in changed && sameHealthCheck(existing, wanted)) delete changed.health_check;
   if (Object.keys(changed).length === 0) return existing;
-  const app = await client.updateApp(name, changed);
+  const app = await client.updateApp(refOf(existing), changed);
   ctx.out.note(`updated ${app.name}: ${Object.keys(changed).join(", ")}`);
   return app;
 }

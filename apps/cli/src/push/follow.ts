@@ -29,7 +29,9 @@ export async function followPlacement(
   const seen = new Map<string, string>();
   const unplacedSince = new Map<string, number>();
   for (;;) {
-    const ofRevision = (await client.listInstances(app.name)).filter((i) => i.revision === app.revision);
+    const ofRevision = (await client.listInstances({ name: app.name, space: app.space })).filter(
+      (i) => i.revision === app.revision,
+    );
     const current = ofRevision.filter((i) => i.state !== "STOPPED");
     for (const instance of current) {
       const key = `${instance.state} ${instance.cell?.id ?? ""}`;

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
-import type { BitsUpload, GroveClient } from "@grove/client";
+import type { AppRef, BitsUpload, GroveClient } from "@grove/client";
 import { Presets, SingleBar } from "cli-progress";
 import type { Output } from "../output";
 import type { PackedBits } from "../pack/pack-directory";
@@ -16,14 +16,14 @@ export type BitsOutcome = "uploaded" | "reused" | "unchanged";
  */
 export async function sendBits(
   client: GroveClient,
-  appName: string,
+  app: AppRef,
   currentDigest: string | null,
   packed: PackedBits,
   out: Output,
 ): Promise<{ outcome: BitsOutcome; upload: BitsUpload | undefined }> {
   if (currentDigest === packed.digest) return { outcome: "unchanged", upload: undefined };
   if (await client.hasBits(packed.digest)) {
-    return { outcome: "reused", upload: await client.uploadBits(appName, { digest: packed.digest }) };
+    return { outcome: "reused", upload: await client.uploadBits(app, { digest: packed.digest }) };
   }
   const bar = out.interactive
     ? new SingleBar(
@@ -59,7 +59,7 @@ export async function sendBits(
   file.on("error", (error) => counting.destroy(error));
   const body = Readable.toWeb(file.pipe(counting)) as ReadableStream<Uint8Array>;
   try {
-    const upload = await client.uploadBits(appName, { body, digest: packed.digest });
+    const upload = await client.uploadBits(app, { body, digest: packed.digest });
     return { outcome: "uploaded", upload };
   } finally {
     bar?.stop();
