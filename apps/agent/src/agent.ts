@@ -24,7 +24,7 @@ import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
-import { NetworkPolicyEnforcer, type SetPeerRules } from "./network-policy";
+import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
 import { UsageSampler } from "./usage-sampler";
 import type { VolumeStore } from "./volume-store";
@@ -48,8 +48,10 @@ export interface AgentOptions {
   };
   /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
   stackLayers(stack: string): Promise<string[]>;
-  /** enforces the network policy the api sends (the cell runtime's peer rules) */
-  setPeerRules: SetPeerRules;
+  /** enforces the network policy the api sends (the cell runtime's peer rules and egress) */
+  setPolicy: SetPolicy;
+  /** DNS servers the cell's containers may query (their only default egress) */
+  resolvers?: string[];
   /** the cell's volumes (opened and reattached before the agent starts) */
   volumes: VolumeStore;
   /** routes the other cells' container subnets (the cell runtime's overlay); absent without a lease */
@@ -136,7 +138,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   });
 
-  const policy = new NetworkPolicyEnforcer(options.setPeerRules, log);
+  const policy = new NetworkPolicyEnforcer(options.setPolicy, options.resolvers ?? [], log);
   const peers = new OverlayPeers(options.setRemoteSubnets, identity.network, log);
 
   const offsetsFile = join(stateDir, "log-offsets.json");

@@ -6,6 +6,7 @@ import { archiveLimitsOf } from "@grove/images/archive";
 import { pino } from "pino";
 import { joinCluster, startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
+import { cellResolvers } from "./resolvers";
 import { VolumeStore } from "./volume-store";
 
 async function main(): Promise<void> {
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     joinToken: config.GROVE_JOIN_TOKEN,
     cell,
     stackLayers: runtime.stackLayers,
-    setPeerRules: runtime.setPeerRules,
+    setPolicy: runtime.setPolicy,
+    resolvers: cellResolvers(config.GROVE_DNS_RESOLVERS),
     volumes,
     ...(network ? { setRemoteSubnets: runtime.setRemoteSubnets, subnet } : {}),
     heartbeatMs: config.GROVE_HEARTBEAT_MS,

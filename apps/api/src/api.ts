@@ -12,7 +12,7 @@ import { type Config, cellNetworkSettings } from "./config";
 import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
-import { leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
+import { leaderLoops, PLACEMENT_WAKE_SUBJECT, POLICY_CHANGED_SUBJECT } from "./leader/loops";
 import { ensureLogsStream } from "./logs/stream";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
@@ -68,9 +68,22 @@ export function createApi(options: ApiOptions): Api {
   const desiredStateChanged = () => {
     if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
   };
+  const policyChanged = () => {
+    if (!nc.isClosed()) nc.publish(POLICY_CHANGED_SUBJECT);
+  };
   const tokenWatch = new TokenWatch(db, log.child({ component: "api.token-watch" }), options.tokenRecheckMs);
   const app = createHttpApp(
-    { config, db, nc, bits, metrics, authority: options.authority, desiredStateChanged, tokenWatch },
+    {
+      config,
+      db,
+      nc,
+      bits,
+      metrics,
+      authority: options.authority,
+      desiredStateChanged,
+      policyChanged,
+      tokenWatch,
+    },
     log,
   );
   const subscriptions: Subscription[] = [];

@@ -33,6 +33,7 @@ const bodies: Record<string, { json?: unknown; tar?: true; octets?: true }> = {
   "POST /v1/execs/{id}/resize": { json: { columns: 80, rows: 24 } },
   "POST /v1/cells/tokens": { json: {} },
   "POST /v1/policies": { json: { source: "web", source_space: "dev", destination: "web", port: 9000 } },
+  "POST /v1/egress-rules": { json: { destination: "192.0.2.0/24", port: 443 } },
 };
 
 /** acme's things the requests name, made by `acme()`. */
@@ -41,6 +42,7 @@ interface Acme {
   devSpaceId: string;
   webId: string;
   policyId: string;
+  egressRuleId: string;
   volumeId: string;
   digest: string;
   admin: string;
@@ -62,6 +64,10 @@ async function acme(t: TestApi): Promise<Acme> {
   )) as { digest: string };
   const policy = (await expectStatus(
     await as({ source: "web", destination: "web", port: 8080 }, "/v1/policies"),
+    201,
+  )) as { id: string };
+  const egressRule = (await expectStatus(
+    await as({ destination: "198.51.100.0/24", port: 443 }, "/v1/egress-rules"),
     201,
   )) as { id: string };
   const volume = (await expectStatus(
@@ -89,6 +95,7 @@ async function acme(t: TestApi): Promise<Acme> {
     devSpaceId: dev.id,
     webId: web.id,
     policyId: policy.id,
+    egressRuleId: egressRule.id,
     volumeId: volume.id,
     digest: bits.digest,
     admin,
@@ -110,6 +117,7 @@ function urlOf(op: Operation, a: Acme): string {
     ["/v1/volumes/", { name: "data" }],
     ["/v1/tokens/", { id: a.tokens.developer.id }],
     ["/v1/policies/", { id: a.policyId }],
+    ["/v1/egress-rules/", { id: a.egressRuleId }],
     ["/v1/execs/", { id: randomUUID() }],
     ["/v1/cells/", { id: randomUUID() }],
   ];
@@ -137,6 +145,7 @@ async function acmeState(t: TestApi, tenantId: string): Promise<string> {
       sql`select id, role, revoked_at from api_tokens where tenant_id = ${tenantId} order by id`,
       sql`select id, name from volumes where tenant_id = ${tenantId} order by id`,
       sql`select id from network_policies where tenant_id = ${tenantId} order by id`,
+      sql`select id from egress_rules where tenant_id = ${tenantId} order by id`,
       sql`select digest from bits where tenant_id = ${tenantId} order by digest`,
       sql`select count(*)::int as n from app_events where tenant_id = ${tenantId}`,
       sql`select count(*)::int as n from tenants`,
@@ -158,7 +167,17 @@ function expected(caller: string, op: Operation, url: string, body: unknown, a: 
   if (op.path.startsWith("/v1/execs/")) return { status: 404 };
   if (caller === "globex admin") {
     const text = `${url} ${JSON.stringify(body ?? "")}`;
-    const acmeThings = ["acme", "dev", "web", "data", "developer", a.digest, a.policyId, a.volumeId];
+    const acmeThings = [
+      "acme",
+      "dev",
+      "web",
+      "data",
+      "developer",
+      a.digest,
+      a.policyId,
+      a.egressRuleId,
+      a.volumeId,
+    ];
     const namesAcme = [...acmeThings, ...Object.values(a.tokens).map((x) => x.id)].some((thing) =>
       new RegExp(`\\b${thing}\\b`).test(text),
     );
@@ -200,7 +219,7 @@ describeWith(["root", "postgres", "nats"], "access matrix", () => {
     ];
     // ids a caller must never see in an answer: all of acme's for globex, dev's for the outsider
     const hidden: Record<string, string[]> = {
-      "globex admin": [a.tenantId, a.devSpaceId, a.webId, a.policyId, a.volumeId, a.digest],
+      "globex admin": [a.tenantId, a.devSpaceId, a.webId, a.policyId, a.egressRuleId, a.volumeId, a.digest],
       outsider: [a.devSpaceId, a.webId, a.policyId, a.volumeId],
     };
     const tar = await tarOf({ "index.html": "changed" });

@@ -10,6 +10,9 @@ import { registerCellsTokensList } from "./commands/cells-tokens-list";
 import { registerCellsTokensRevoke } from "./commands/cells-tokens-revoke";
 import { registerCellsUndrain } from "./commands/cells-undrain";
 import { registerDelete } from "./commands/delete";
+import { registerEgressAdd } from "./commands/egress-add";
+import { registerEgressList } from "./commands/egress-list";
+import { registerEgressRemove } from "./commands/egress-remove";
 import { registerEvents } from "./commands/events";
 import { registerExec } from "./commands/exec";
 import { registerLogin } from "./commands/login";
@@ -76,6 +79,14 @@ export function buildProgram(version: string): Command {
   registerPoliciesAdd(policies);
   registerPoliciesList(policies);
   registerPoliciesRemove(policies);
+  const egress = noun(
+    program,
+    "egress",
+    "where containers may connect beyond the platform (default: DNS only)",
+  );
+  registerEgressAdd(egress);
+  registerEgressList(egress);
+  registerEgressRemove(egress);
   const volumes = noun(program, "volumes", "create, list, show and delete the tenant's volumes");
   registerVolumesCreate(volumes);
   registerVolumesList(volumes);
@@ -114,7 +125,7 @@ export function buildProgram(version: string): Command {
   registerTokensList(tokens);
   registerTokensRevoke(tokens);
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, policies, volumes, cells, joinTokens, tenants, tokens, spaces])
+  for (const group of [apps, policies, egress, volumes, cells, joinTokens, tenants, tokens, spaces])
     group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;

@@ -9,10 +9,12 @@ import type {
   BitsUpload,
   Cell,
   CreateApp,
+  CreateEgressRule,
   CreateExec,
   CreatePolicy,
   CreateToken,
   CreateVolume,
+  EgressRule,
   Exec,
   ExecEvent,
   ExecSignal,
@@ -128,6 +130,24 @@ export class GroveClient {
 
   async deletePolicy(id: string): Promise<void> {
     await this.call((signal) => this.http.DELETE("/v1/policies/{id}", { params: { path: { id } }, signal }));
+  }
+
+  /** Lets the tenant's (a space's, or with `platform` every) containers reach a destination. */
+  createEgressRule(body: CreateEgressRule): Promise<EgressRule> {
+    return this.call((signal) => this.http.POST("/v1/egress-rules", { body, signal }));
+  }
+
+  /** The tenant's egress rules and the platform default. */
+  listEgressRules(): Promise<EgressRule[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/egress-rules", { params: { query: { limit: PAGE, cursor } }, signal }),
+    );
+  }
+
+  async deleteEgressRule(id: string): Promise<void> {
+    await this.call((signal) =>
+      this.http.DELETE("/v1/egress-rules/{id}", { params: { path: { id } }, signal }),
+    );
   }
 
   /** Issues an API token; its secret is in the result only. */

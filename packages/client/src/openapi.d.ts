@@ -1998,7 +1998,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** List the tenant's volumes by name (of one space with ?space=) */
+    /** List the volumes of the spaces you see, by name (of one space with ?space=) */
     get: {
       parameters: {
         query?: {
@@ -3923,6 +3923,218 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/v1/egress-rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's egress rules and the platform default (operators without a tenant: the platform's) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description items per page */
+          limit?: number;
+          /** @description next_cursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description a page of egress rules */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: components["schemas"]["EgressRule"][];
+              next_cursor: string | null;
+            };
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Let the tenant's (or one space's) containers open connections to a destination; without rules they reach DNS alone */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateEgressRule"];
+        };
+      };
+      responses: {
+        /** @description created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["EgressRule"];
+          };
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/egress-rules/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove an egress rule; open connections it allowed are cut */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description invalid request */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description missing or unknown token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -4420,6 +4632,47 @@ export type components = {
       port: number;
       /** @description last port of a range starting at `port` */
       end_port?: number;
+    };
+    EgressRule: {
+      id: string;
+      /** @enum {string} */
+      scope: "platform" | "tenant" | "space";
+      tenant: string | null;
+      space: string | null;
+      destination: string;
+      /** @enum {string} */
+      protocol: "tcp" | "udp" | "icmp" | "all";
+      ports: {
+        start: number;
+        end: number;
+      } | null;
+      control_plane: boolean;
+      created_at: string;
+    };
+    CreateEgressRule: {
+      /** @description IPv4 network a.b.c.d/n (or one address) */
+      destination: string;
+      /**
+       * @default tcp
+       * @enum {string}
+       */
+      protocol?: "tcp" | "udp" | "icmp" | "all";
+      /** @description tcp/udp only; absent: every port */
+      port?: number;
+      /** @description last port of a range starting at `port` */
+      end_port?: number;
+      /** @description only this space's apps */
+      space?: string;
+      /**
+       * @description operators: the platform default, for every container of every tenant
+       * @default false
+       */
+      platform?: boolean;
+      /**
+       * @description operators, platform rules: let containers reach the control plane's services there
+       * @default false
+       */
+      control_plane?: boolean;
     };
   };
   responses: never;

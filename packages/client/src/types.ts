@@ -31,6 +31,9 @@ export type SpaceRole = Schemas["SpaceRole"];
 /** A network policy: the source app's instances may connect to these ports of the destination's. */
 export type Policy = Schemas["Policy"];
 export type CreatePolicy = Schemas["CreatePolicy"];
+/** An egress rule: where a tenant's (or space's, or with scope platform every) containers may connect. */
+export type EgressRule = Schemas["EgressRule"];
+export type CreateEgressRule = Schemas["CreateEgressRule"];
 /** Body of a token create. */
 export type CreateToken = Schemas["CreateToken"];
 /** A newly issued API token (its secret is shown once). */

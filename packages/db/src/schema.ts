@@ -488,3 +488,37 @@ export const networkPolicies = pgTable(
     check("network_policies_ports", sql`${t.portStart} between 1 and ${t.portEnd} and ${t.portEnd} <= 65535`),
   ],
 );
+
+export const egressProtocol = pgEnum("egress_protocol", ["tcp", "udp", "icmp", "all"]);
+
+/**
+ * Egress rules (Cloud Foundry's application security groups): destinations the containers of a
+ * tenant (or of one of its spaces) may open connections to. A rule of no tenant is the platform
+ * default, set by operators, for every container; only such a rule may be a `control_plane`
+ * exception (containers are refused the api, NATS and Postgres otherwise). Without rules a
+ * container reaches DNS alone.
+ */
+export const egressRules = pgTable(
+  "egress_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    spaceId: uuid("space_id").references(() => spaces.id, { onDelete: "cascade" }),
+    /** "a.b.c.d/n" */
+    network: text("network").notNull(),
+    protocol: egressProtocol("protocol").notNull(),
+    portStart: integer("port_start"),
+    portEnd: integer("port_end"),
+    controlPlane: boolean("control_plane").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("egress_rules_tenant_idx").on(t.tenantId),
+    check(
+      "egress_rules_ports",
+      sql`(${t.portStart} is null and ${t.portEnd} is null) or (${t.portStart} between 1 and ${t.portEnd} and ${t.portEnd} <= 65535)`,
+    ),
+    check("egress_rules_space_in_tenant", sql`${t.spaceId} is null or ${t.tenantId} is not null`),
+    check("egress_rules_control_plane_platform", sql`not ${t.controlPlane} or ${t.tenantId} is null`),
+  ],
+);

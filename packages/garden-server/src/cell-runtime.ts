@@ -5,6 +5,7 @@ import {
   createGarden,
   createNetworker,
   type Garden,
+  type NetworkPolicy,
   type OverlayConfig,
   type OverlayPlan,
   type PeerRules,
@@ -58,6 +59,8 @@ export interface CellRuntime {
   setPeerRules(rules: PeerRules): Promise<void>;
   /** routes the other cells' container subnets (with `overlay`), replacing the routes set before */
   setRemoteSubnets(remotes: readonly RemoteSubnet[]): Promise<OverlayPlan>;
+  /** replaces peer rules and egress in one nft transaction and cuts flows no longer allowed */
+  setPolicy(policy: NetworkPolicy): Promise<{ flowsCut: number }>;
   close(): Promise<void>;
   /** Destroys every container, the cell's network (bridge, rules) and its cgroups: removes the cell. */
   destroyAll(): Promise<void>;
@@ -117,6 +120,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
     },
     setPeerRules: (rules) => networker.setPeerRules(rules),
     setRemoteSubnets: (remotes) => networker.setRemoteSubnets(remotes),
+    setPolicy: (policy) => networker.setPolicy(policy),
     close: () => garden.close(),
     async destroyAll() {
       for (const container of await garden.containers({}, { includeIncomplete: true })) {

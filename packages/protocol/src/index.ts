@@ -64,7 +64,15 @@ export {
   versionAt,
   versionField,
 } from "./message";
-export { ApplyPolicy, PolicyRule, PortRange } from "./policy";
+export {
+  ApplyPolicy,
+  EgressProtocol,
+  EgressRule,
+  EgressSlice,
+  Ipv4Network,
+  PolicyRule,
+  PortRange,
+} from "./policy";
 export {
   ROUTE_PRUNE_THRESHOLD_SECONDS,
   ROUTE_REGISTER_INTERVAL_SECONDS,

@@ -106,3 +106,70 @@ export async function udpSend(
 s.bind(0, process.argv[1], () => s.send(process.argv[4], Number(process.argv[3]), process.argv[2], () => s.close()));`;
   await execa("nsenter", [`--net=${netns}`, "--", "node", "-e", script, source, host, String(port), text]);
 }
+
+const LINE_ECHO = `
+require("node:net").createServer((c) => c.pipe(c)).listen(Number(process.argv[1]), () => console.log("listening"));
+`;
+
+const SESSION = `
+const c = require("node:net").connect({ host: process.argv[1], port: Number(process.argv[2]) }, () => console.log("connected"));
+process.stdin.pipe(c);
+c.pipe(process.stdout);
+c.on("error", (e) => { console.log("error:" + e.code); process.exit(1); });
+`;
+
+/** A node process in `netns` whose output lines a test can wait for. */
+function nodeIn(netns: string, script: string, args: string[]) {
+  const child: ResultPromise = execa("nsenter", [`--net=${netns}`, "--", "node", "-e", script, ...args], {
+    reject: false,
+    buffer: false,
+  });
+  let out = "";
+  const waiters: (() => void)[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const w of waiters.splice(0)) w();
+  });
+  const waitFor = (needle: string, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${JSON.stringify(needle)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if (out.includes(needle)) {
+          clearTimeout(timer);
+          resolve();
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return {
+    child,
+    waitFor,
+    async stop() {
+      child.kill("SIGKILL");
+      await child;
+    },
+  };
+}
+
+/** A TCP server in `netns` echoing whatever it receives, for long-lived connections. */
+export async function echoServer(netns: string, port: number) {
+  const server = nodeIn(netns, LINE_ECHO, [String(port)]);
+  await server.waitFor("listening", 10_000);
+  return { stop: server.stop };
+}
+
+/** An open TCP connection from `netns`: `roundTrip` sends a line and waits for its echo. */
+export async function openSession(netns: string, host: string, port: number) {
+  const session = nodeIn(netns, SESSION, [host, String(port)]);
+  await session.waitFor("connected", 10_000);
+  return {
+    async roundTrip(text: string, timeoutMs = 3_000) {
+      session.child.stdin?.write(`${text}\n`);
+      await session.waitFor(`${text}\n`, timeoutMs);
+    },
+    close: session.stop,
+  };
+}

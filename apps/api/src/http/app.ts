@@ -9,6 +9,7 @@ import { registerAppRoutes } from "../routes/apps";
 import { registerBitsRoutes } from "../routes/bits";
 import { registerCellRoutes } from "../routes/cells";
 import type { RouteDeps } from "../routes/deps";
+import { registerEgressRoutes } from "../routes/egress-rules";
 import { registerExecRoutes } from "../routes/execs";
 import { registerHealthRoutes } from "../routes/health";
 import { registerInstanceRoutes } from "../routes/instances";
@@ -82,6 +83,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerJoinTokenRoutes(app, deps);
   registerCellRoutes(app, deps);
   registerPolicyRoutes(app, deps);
+  registerEgressRoutes(app, deps);
   registerConsoleRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

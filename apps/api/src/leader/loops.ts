@@ -20,6 +20,9 @@ import { runRound } from "./round";
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
 
+/** Published by any api replica when a network policy or egress rule changes; the leader pushes at once. */
+export const POLICY_CHANGED_SUBJECT = "grove.v1.api.policy.changed";
+
 /** The loops only the leader runs: presence, placement, route emission, and applying instance events. */
 export function leaderLoops(
   deps: ApiOptions & { log: Logger; metrics: ApiMetrics; network: CellNetworkSettings },
@@ -42,11 +45,24 @@ export function leaderLoops(
       const placementLog = log.child({ component: "api.placement" });
       const policyLog = log.child({ component: "api.policies" });
       const policies = new BackgroundPush(
-        () => pushPolicies({ db, nc, log: policyLog }),
+        () =>
+          pushPolicies({
+            db,
+            nc,
+            log: policyLog,
+            controlPlane: {
+              apiPort: config.GROVE_API_PORT,
+              natsUrl: config.NATS_URL,
+              databaseUrl: config.DATABASE_URL,
+            },
+          }),
         policyLog,
         "network policy",
       );
       stops.push(() => policies.stop());
+      const policyChanges = nc.subscribe(POLICY_CHANGED_SUBJECT, { callback: () => policies.request() });
+      stops.push(async () => policyChanges.unsubscribe());
+      policies.resyncEvery(30_000, 60_000);
       const peersLog = log.child({ component: "api.overlay" });
       const peers = new BackgroundPush(
         () => pushPeers({ db, nc, log: peersLog, network: deps.network }),

@@ -3,12 +3,15 @@ import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/prot
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { policyInputs } from "../repo/policies";
+import { controlPlaneOf, egressSlices } from "./egress-slices";
 import { policySlices } from "./slices";
 
 export interface PolicyPushDeps {
   db: Database;
   nc: NatsConnection;
   log: Logger;
+  /** where the control plane listens: containers are refused these (egress); absent: no egress sent */
+  controlPlane?: { apiPort: number; natsUrl: string; databaseUrl: string };
   /** how long a cell has to answer (default 5 s) */
   timeoutMs?: number;
 }
@@ -21,11 +24,24 @@ export interface PolicyPushDeps {
  * Returns how many cells took it.
  */
 export async function pushPolicies(deps: PolicyPushDeps): Promise<number> {
-  const { cellIds, policies, instances } = await policyInputs(deps.db);
+  const { cellIds, cellAddresses, policies, instances, egress } = await policyInputs(deps.db);
   const version = Date.now();
+  const egressOf = deps.controlPlane
+    ? egressSlices(cellIds, egress, instances, controlPlaneOf(deps.controlPlane, cellAddresses))
+    : new Map();
   const sent = await Promise.all(
     [...policySlices(cellIds, policies, instances)].map(([cellId, slice]) =>
-      sendCellCommand(deps, cellId, { type: "apply-policy", version, ...slice }, "network policy"),
+      sendCellCommand(
+        deps,
+        cellId,
+        {
+          type: "apply-policy",
+          version,
+          ...slice,
+          ...(egressOf.has(cellId) ? { egress: egressOf.get(cellId) } : {}),
+        },
+        "network policy",
+      ),
     ),
   );
   return sent.filter(Boolean).length;
@@ -64,12 +80,31 @@ export class BackgroundPush {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  #resync: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly push: () => Promise<unknown>,
     private readonly log: Logger,
     private readonly what: string,
   ) {}
+
+  /**
+   * A full push at a random interval between `minMs` and `maxMs`, again and again, beside the
+   * pushes a change or a round asks for: a cell that missed everything else is in step within a minute.
+   */
+  resyncEvery(minMs: number, maxMs: number): void {
+    const schedule = () => {
+      this.#resync = setTimeout(
+        () => {
+          this.request();
+          schedule();
+        },
+        minMs + Math.random() * (maxMs - minMs),
+      );
+      this.#resync.unref();
+    };
+    if (!this.#stopped) schedule();
+  }
 
   request(): void {
     if (this.#stopped) return;
@@ -93,6 +128,7 @@ export class BackgroundPush {
   /** Waits for the push under way, starting no other. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#resync);
     await this.#running;
   }
 }

@@ -4,7 +4,9 @@ import { and, asc, eq, gt, inArray, isNotNull, ne, or, type SQL } from "drizzle-
 import { alias } from "drizzle-orm/pg-core";
 import { Conflict, NotFound } from "../errors";
 import { isUuid } from "../ids";
+import type { OwnedAddress, StoredEgressRule } from "../policies/egress-slices";
 import type { InstanceAddress } from "../policies/slices";
+import { allEgressRules } from "./egress-rules";
 import { isUniqueViolation } from "./pg-errors";
 
 const { networkPolicies, apps, tenants, cells, instances, spaces } = schema;
@@ -152,11 +154,13 @@ export class TenantPolicies {
 /** What the leader cuts into slices for the cells: every policy, running addresses, cells in service. */
 export async function policyInputs(db: Database): Promise<{
   cellIds: string[];
+  cellAddresses: string[];
   policies: PolicyRule[];
-  instances: InstanceAddress[];
+  instances: (InstanceAddress & OwnedAddress)[];
+  egress: StoredEgressRule[];
 }> {
-  const [cellRows, policyRows, instanceRows] = await Promise.all([
-    db.select({ id: cells.id }).from(cells).where(ne(cells.state, "lost")),
+  const [cellRows, policyRows, instanceRows, egress] = await Promise.all([
+    db.select({ id: cells.id, address: cells.address }).from(cells).where(ne(cells.state, "lost")),
     db
       .select({
         sourceAppId: networkPolicies.sourceAppId,
@@ -167,15 +171,25 @@ export async function policyInputs(db: Database): Promise<{
       })
       .from(networkPolicies),
     db
-      .select({ appId: instances.appId, cellId: instances.cellId, containerIp: instances.containerIp })
+      .select({
+        appId: instances.appId,
+        cellId: instances.cellId,
+        containerIp: instances.containerIp,
+        tenantId: apps.tenantId,
+        spaceId: apps.spaceId,
+      })
       .from(instances)
+      .innerJoin(apps, eq(apps.id, instances.appId))
       .where(
         and(eq(instances.state, "RUNNING"), isNotNull(instances.cellId), isNotNull(instances.containerIp)),
       ),
+    allEgressRules(db),
   ]);
   return {
     cellIds: cellRows.map((c) => c.id),
+    cellAddresses: cellRows.map((c) => c.address),
     policies: policyRows.map(({ start, end, ...p }) => ({ ...p, ports: { start, end } })),
-    instances: instanceRows as InstanceAddress[],
+    instances: instanceRows as (InstanceAddress & OwnedAddress)[],
+    egress,
   };
 }

@@ -19,4 +19,6 @@ export interface RouteDeps {
   tokenWatch: TokenWatch;
   /** Tells the leader that desired state changed, so placement runs now rather than at its interval. */
   desiredStateChanged(): void;
+  /** Announces a network policy or egress change: the leader sends every cell its slice at once. */
+  policyChanged(): void;
 }

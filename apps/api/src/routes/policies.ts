@@ -115,7 +115,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
       portStart: body.port,
       portEnd: endPort,
     });
-    deps.desiredStateChanged();
+    deps.policyChanged();
     c.header("Location", `/v1/policies/${row.id}`);
     return c.json(policyView(row), 201);
   });
@@ -141,7 +141,7 @@ export function registerPolicyRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
     if (access.roleIn(policy.sourceSpaceId) === null) throw new NotFound(`no policy ${id}`);
     access.check({ id: policy.sourceSpaceId, name: policy.sourceSpace });
     await policies.delete(id);
-    deps.desiredStateChanged();
+    deps.policyChanged();
     return c.body(null, 204);
   });
 }

@@ -1,0 +1,19 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * The DNS servers containers of this cell may query (the only egress a cell allows by default):
+ * `configured` when set, else the IPv4 nameservers of the host's resolv.conf.
+ */
+export function cellResolvers(configured: readonly string[], resolvConf = "/etc/resolv.conf"): string[] {
+  if (configured.length > 0) return [...configured];
+  let text = "";
+  try {
+    text = readFileSync(resolvConf, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .map((line) => /^\s*nameserver\s+(\d{1,3}(?:\.\d{1,3}){3})\s*$/.exec(line)?.[1])
+    .filter((address): address is string => address !== undefined);
+}
