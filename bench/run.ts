@@ -6,6 +6,7 @@ export {};
 
 const benches: Record<string, () => Promise<string>> = {
   placement: () => import("./placement.ts").then((m) => m.main()),
+  policy: () => import("./policy.ts").then((m) => m.main()),
   push: () => import("./push.ts").then((m) => m.main()),
   router: () => import("./router.ts").then((m) => m.main()),
   runtime: () => import("./runtime.ts").then((m) => m.main()),

@@ -57,40 +57,13 @@ s.bind(Number(process.argv[1]), () => console.log("listening"));
 
 /** A UDP listener inside `netns` recording every datagram's text. */
 export async function udpListener(netns: string, port: number) {
-  const child: ResultPromise = execa(
-    "nsenter",
-    [`--net=${netns}`, "--", "node", "-e", UDP_LISTENER, String(port)],
-    {
-      reject: false,
-      buffer: false,
-    },
-  );
-  let out = "";
-  const waiters: (() => void)[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const w of waiters.splice(0)) w();
-  });
-  const lines = () => out.split("\n");
-  const waitFor = (line: string, timeoutMs = 5_000) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(line)} received`)), timeoutMs);
-      const check = () => {
-        if (lines().includes(line)) {
-          clearTimeout(timer);
-          resolve();
-        } else waiters.push(check);
-      };
-      check();
-    });
-  await waitFor("listening", 10_000);
+  const listener = nodeIn(netns, UDP_LISTENER, [String(port)]);
+  await listener.waitFor("listening", 10_000);
+  const lines = () => listener.output().split("\n");
   return {
     lines,
-    waitFor,
-    async stop() {
-      child.kill("SIGKILL");
-      await child;
-    },
+    waitFor: (line: string, timeoutMs = 5_000) => listener.waitFor(`\n${line}\n`, timeoutMs),
+    stop: listener.stop,
   };
 }
 
@@ -147,6 +120,7 @@ function nodeIn(netns: string, script: string, args: string[]) {
   return {
     child,
     waitFor,
+    output: () => out,
     async stop() {
       child.kill("SIGKILL");
       await child;

@@ -2,6 +2,7 @@ import { type Database, schema } from "@grove/db";
 import type { EgressProtocol } from "@grove/protocol";
 import { and, asc, eq, gt, isNull, or, type SQL } from "drizzle-orm";
 import { NotFound } from "../errors";
+import type { StoredEgressRule } from "../policies/egress-slices";
 
 const { egressRules, tenants, spaces } = schema;
 
@@ -18,16 +19,8 @@ export interface EgressRuleListing {
   createdAt: Date;
 }
 
-export interface NewEgressRule {
-  /** null: the platform default (operators) */
-  tenantId: string | null;
-  spaceId: string | null;
-  network: string;
-  protocol: EgressProtocol;
-  portStart: number | null;
-  portEnd: number | null;
-  controlPlane: boolean;
-}
+/** tenantId null: the platform default (operators) */
+export type NewEgressRule = StoredEgressRule;
 
 /**
  * Egress rules as one caller sees them: a tenant's own (tenant- and space-wide) and the platform
