@@ -362,10 +362,14 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
   function verdict(s: NetworkState, flow: Flow): boolean {
     const source = parseIPv4(flow.source);
     const destination = parseIPv4(flow.destination);
-    if (source === undefined || destination === undefined || !contains(cfg.cidr, source)) return false;
+    if (source === undefined || destination === undefined) return false;
+    const container = (address: number) =>
+      contains(cfg.cidr, address) || (cfg.overlay !== undefined && contains(cfg.overlay.cidr, address));
+    if (!container(source)) return false;
     // containers, here or (through the overlay) on other hosts, are peers; the rest is egress
-    if (contains(cfg.cidr, destination) || (cfg.overlay && contains(cfg.overlay.cidr, destination)))
+    if (container(destination))
       return !cfg.isolateContainers || peerAllows(s.peerRules ?? NO_PEER_RULES, flow);
+    if (!contains(cfg.cidr, source)) return false;
     return s.egress === undefined || egressAllows(s.egress, flow);
   }
 
