@@ -15,9 +15,8 @@ import {
 } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { APP_DIR } from "./bits-cache";
 import { CreditWindow, WindowClosed } from "./credit-window";
-import { instanceEnv } from "./instances";
+import { execPlace, instanceEnv } from "./instances";
 
 /** What survives an agent restart of an exec: enough to find its process again. */
 interface SessionRecord {
@@ -148,8 +147,8 @@ export class ExecSessions {
         id: record.processId,
         path,
         args,
-        dir: APP_DIR,
-        user: "vcap",
+        // as the start process runs: a docker app's image user and working directory
+        ...execPlace(target.spec),
         env: [...instanceEnv(target.spec), ...Object.entries(request.env).map(([k, v]) => `${k}=${v}`)],
         tty: request.tty ? { windowSize: request.tty } : undefined,
         // the process waits for its reader rather than have output rotated away unread

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { BindMount, Container, Garden, Process } from "@grove/garden";
+import type { BindMount, Container, ContainerSpec, Garden, Process, ProcessSpec } from "@grove/garden";
 import type {
   InstanceDetail,
   InstanceState,
@@ -123,17 +123,14 @@ export class InstanceManager {
     try {
       await this.deps.garden.destroy(spec.instanceId).catch(() => {});
       const bindMounts = await this.#volumeMounts(spec);
-      const layers = [
-        ...(await this.deps.stackLayers(spec.stack)),
-        await this.deps.bits.layer(spec.bitsDigest),
-      ];
       const container = await this.deps.garden.create({
         handle: spec.instanceId,
-        image: { uri: "" },
-        layers,
+        ...(await this.#rootfs(spec)),
         properties: {
           [OWNER_PROPERTY]: "agent",
-          [SPEC_PROPERTY]: JSON.stringify(spec),
+          // kept for adoption after a restart, without registry credentials (container properties
+          // are readable through Garden)
+          [SPEC_PROPERTY]: JSON.stringify(withoutCredentials(spec)),
           "grove.app": spec.appId,
           "grove.tenant": spec.tenantId,
           "grove.revision": String(spec.revision),
@@ -155,13 +152,7 @@ export class InstanceManager {
         containerPort: m.containerPort,
         hostPort: m.hostPort,
       }));
-      const process = await container.run({
-        path: "/bin/sh",
-        args: ["-c", spec.command],
-        dir: APP_DIR,
-        user: "vcap",
-        env: instanceEnv(spec),
-      });
+      const process = await container.run(startProcess(spec));
       instance.process = process;
       await container.setProperty(PROCESS_PROPERTY, process.id);
       log.info({ processId: process.id, containerIP: info.containerIP }, "instance started");
@@ -172,6 +163,20 @@ export class InstanceManager {
       await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
       throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
     }
+  }
+
+  /** A docker app's image (pulled by digest, every blob verified), or the stack with the app's bits. */
+  async #rootfs(spec: StartInstance): Promise<Pick<ContainerSpec, "image" | "layers">> {
+    if (spec.image) {
+      const { uri, username, password } = spec.image;
+      return { image: { uri, ...(username ? { username } : {}), ...(password ? { password } : {}) } };
+    }
+    if (!spec.bitsDigest) throw new Error("the start command names neither bits nor an image");
+    const layers = [
+      ...(await this.deps.stackLayers(spec.stack)),
+      await this.deps.bits.layer(spec.bitsDigest),
+    ];
+    return { image: { uri: "" }, layers };
   }
 
   /**
@@ -425,10 +430,41 @@ export class InstanceManager {
   }
 }
 
+/**
+ * The start process: a docker app runs its image's Entrypoint+Cmd (or its command through
+ * /bin/sh) as the image's user in the image's working directory; other apps run their command as
+ * vcap in the app directory.
+ */
+export function startProcess(spec: StartInstance): ProcessSpec {
+  const env = instanceEnv(spec);
+  if (!spec.image) return { path: "/bin/sh", args: ["-c", spec.command], dir: APP_DIR, user: "vcap", env };
+  const [path, ...args] = spec.image.args ?? ["/bin/sh", "-c", spec.command];
+  return {
+    path: path as string,
+    args,
+    dir: spec.image.dir ?? "/",
+    ...(spec.image.user ? { user: spec.image.user } : {}),
+    env,
+  };
+}
+
+/** Where and as whom an instance's processes run (`grove exec` too). */
+export function execPlace(spec: StartInstance): { dir: string; user?: string } {
+  const { dir, user } = startProcess(spec);
+  return { dir: dir ?? "/", ...(user ? { user } : {}) };
+}
+
+function withoutCredentials(spec: StartInstance): StartInstance {
+  if (!spec.image) return spec;
+  const { username: _u, password: _p, ...image } = spec.image;
+  return { ...spec, image };
+}
+
 /** The environment of an instance's processes: its start command's, and those `grove exec` runs. */
 export function instanceEnv(spec: StartInstance): string[] {
   return [
-    "HOME=/home/vcap",
+    // a docker app's HOME comes from its user's passwd entry (or the image's Env)
+    ...(spec.image ? [] : ["HOME=/home/vcap"]),
     `PORT=${spec.ports[0] ?? 8080}`,
     `INSTANCE_INDEX=${spec.index}`,
     `INSTANCE_GUID=${spec.instanceId}`,

@@ -101,6 +101,13 @@ export class UnsupportedMediaType extends ApiError {
   readonly title = "Unsupported media type";
 }
 
+/** A pushed image reference that cannot be resolved: bad reference, unknown tag, refused credentials. */
+export class UnusableImage extends ApiError {
+  readonly status = 422;
+  readonly slug = "unusable-image";
+  readonly title = "Unusable image";
+}
+
 /** An `Idempotency-Key` reused with a different request. */
 export class IdempotencyKeyReused extends ApiError {
   readonly status = 422;

@@ -76,12 +76,17 @@ export function appLines(app: App): [string, string][] {
     ["instances", String(app.instances)],
     ["memory", formatMegabytes(app.memory_mb)],
     ["disk", formatMegabytes(app.disk_mb)],
-    ["stack", app.stack],
+    ...(app.image
+      ? ([
+          ["image", `${app.image.ref}${app.image.private ? " (private)" : ""}`],
+          ["digest", app.image.digest],
+        ] as [string, string][])
+      : ([["stack", app.stack]] as [string, string][])),
     ["command", app.command],
     ["ports", app.ports.join(", ")],
     ["health check", check.type === "http" ? `http:${check.path}` : check.type],
     ["volumes", app.volumes.length === 0 ? "none" : app.volumes.map(formatVolumeMount).join(", ")],
-    ["bits", app.bits_digest ?? "(none uploaded)"],
+    ...(app.image ? [] : ([["bits", app.bits_digest ?? "(none uploaded)"]] as [string, string][])),
   ];
 }
 

@@ -1362,7 +1362,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); nothing changed */
+        /** @description the change would exceed a quota (`quota`), break a single-writer volume (one instance, one app) or names an image that cannot be pulled (`unusable-image`); nothing changed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -1600,7 +1600,7 @@ export type paths = {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); nothing changed */
+        /** @description the change would exceed a quota (`quota`), break a single-writer volume (one instance, one app) or names an image that cannot be pulled (`unusable-image`); nothing changed */
         422: {
           headers: {
             [name: string]: unknown;
@@ -4345,6 +4345,7 @@ export type components = {
       health_check: components["schemas"]["HealthCheck"];
       volumes: components["schemas"]["AppVolumeMount"][];
       bits_digest: string | null;
+      image: components["schemas"]["AppImage"];
       created_at: string;
       updated_at: string;
     };
@@ -4381,6 +4382,12 @@ export type components = {
       path: string;
       read_only: boolean;
     };
+    /** @description a docker app's image and the digest its revision runs */
+    AppImage: {
+      ref: string;
+      digest: string;
+      private: boolean;
+    } | null;
     CreateApp: {
       /** @example web */
       name: string;
@@ -4392,7 +4399,9 @@ export type components = {
       space?: string;
       /** @default busybox */
       stack?: string;
-      command: string;
+      /** @description required without `image`; with one, run through /bin/sh instead of its Entrypoint+Cmd */
+      command?: string;
+      image?: components["schemas"]["AppImageRef"];
       /** @default {} */
       env?: {
         [key: string]: string;
@@ -4403,11 +4412,7 @@ export type components = {
       memory_mb?: number;
       /** @default 1024 */
       disk_mb?: number;
-      /**
-       * @default [
-       *       8080
-       *     ]
-       */
+      /** @description default: an image's first exposed port, else 8080 */
       ports?: number[];
       health_check?: components["schemas"]["HealthCheck"];
       /**
@@ -4415,6 +4420,16 @@ export type components = {
        * @default []
        */
       volumes?: components["schemas"]["VolumeMount"][];
+    };
+    /** @description resolved to a digest at every push; credentials are stored sealed and never shown */
+    AppImageRef: {
+      /**
+       * @description host[:port]/repo[:tag|@sha256:…]
+       * @example registry.local:5000/team/api:1.4
+       */
+      ref: string;
+      username?: string;
+      password?: string;
     };
     VolumeMount: {
       name: string;
@@ -4436,6 +4451,7 @@ export type components = {
       health_check?: components["schemas"]["HealthCheck"];
       /** @description volumes of the app's space every instance mounts (single-writer ones: one instance) */
       volumes?: components["schemas"]["VolumeMount"][];
+      image?: components["schemas"]["AppImageRef"];
     };
     AppEvent: {
       id: number;

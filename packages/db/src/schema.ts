@@ -269,6 +269,21 @@ export interface VolumeMount {
  * Apps: the desired state. `revision` counts changes of what runs (bits, command, env, memory,
  * disk, ports, stack, health check); `version` counts every change of the row and backs the ETag.
  */
+/**
+ * The registry image an app runs (docker apps), pinned by the digest its reference named at push
+ * time. `args` is the image's Entrypoint+Cmd (absent when the app's command runs through /bin/sh).
+ */
+export interface AppImage {
+  /** the reference as pushed, e.g. 127.0.0.1:5000/team/web:1 */
+  ref: string;
+  digest: string;
+  /** docker://host/repo@sha256:… */
+  uri: string;
+  args?: string[];
+  user?: string;
+  workingDir?: string;
+}
+
 export const apps = pgTable(
   "apps",
   {
@@ -293,6 +308,10 @@ export const apps = pgTable(
     bitsDigest: text("bits_digest"),
     /** the volumes every instance mounts (part of the revision) */
     volumes: jsonb("volumes").$type<VolumeMount[]>().notNull().default([]),
+    /** the registry image of a docker app (part of the revision) */
+    image: jsonb("image").$type<AppImage>(),
+    /** registry credentials of a docker app, AES-256-GCM sealed with the api's secrets key */
+    imageCredentials: text("image_credentials"),
     state: appState("state").notNull().default("started"),
     /** bumped by restart: instances older than this are replaced */
     restartedAt: timestamp("restarted_at", { withTimezone: true }),
@@ -326,6 +345,7 @@ export const appRevisions = pgTable(
     healthCheck: jsonb("health_check").$type<Record<string, unknown>>().notNull(),
     bitsDigest: text("bits_digest"),
     volumes: jsonb("volumes").$type<VolumeMount[]>().notNull().default([]),
+    image: jsonb("image").$type<AppImage>(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.appId, t.revision] })],

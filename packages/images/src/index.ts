@@ -18,6 +18,8 @@ export { silentLogger } from "./logger";
 export { isMountPoint, loopDevicesFor } from "./mounts";
 export { ensureNodeLayer, type NodeLayer } from "./node-layer";
 export { parseOciUri } from "./oci-layout";
+export type { ImageRunConfig } from "./oci-manifest";
+export { type InspectedImage, inspectRegistryImage } from "./registry-pull";
 export { shiftedLayer, shiftOwnership } from "./shift";
 export { DigestMismatch, type ExtractOptions, type ExtractResult, extractTar } from "./tar-extract";
 export { packTar } from "./tar-pack";

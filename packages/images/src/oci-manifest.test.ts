@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidImage } from "./errors";
 import {
   imageDefaults,
+  imageRunConfig,
   isIndex,
   MANIFEST_ACCEPT,
   MEDIA_TYPES,
@@ -54,5 +55,40 @@ describe("manifest handling", () => {
       user: "vcap",
     });
     expect(imageDefaults({})).toEqual({});
+  });
+
+  it("reads Entrypoint, Cmd and the exposed TCP ports in order", () => {
+    const config = {
+      config: {
+        Entrypoint: ["/bin/web"],
+        Cmd: ["--port", "8000"],
+        ExposedPorts: { "8000/tcp": {}, "53/udp": {}, "9000/tcp": {} },
+        User: "app",
+      },
+    };
+    expect(imageRunConfig(config)).toEqual({
+      entrypoint: ["/bin/web"],
+      cmd: ["--port", "8000"],
+      exposedPorts: [8000, 9000],
+      user: "app",
+    });
+    expect(imageRunConfig({})).toEqual({ entrypoint: [], cmd: [], exposedPorts: [] });
+  });
+
+  it("refuses foreign layers, naming them", () => {
+    const manifest = (layer: Record<string, unknown>) => ({
+      schemaVersion: 2,
+      config: { digest: d("c") },
+      layers: [{ digest: d("a"), ...layer }],
+    });
+    expect(() =>
+      parseManifest(
+        "docker://r/x",
+        manifest({ mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" }),
+      ),
+    ).toThrow(/foreign layer sha256:a+ .*not supported/);
+    expect(() => parseManifest("docker://r/x", manifest({ urls: ["https://example.com/l"] }))).toThrow(
+      InvalidImage,
+    );
   });
 });

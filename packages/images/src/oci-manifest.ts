@@ -30,6 +30,14 @@ export interface ImageDefaults {
   user?: string;
 }
 
+/** What an image says about running it: its defaults plus Entrypoint, Cmd and ExposedPorts. */
+export interface ImageRunConfig extends ImageDefaults {
+  entrypoint: string[];
+  cmd: string[];
+  /** TCP ports, in the config's order */
+  exposedPorts: number[];
+}
+
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -67,10 +75,39 @@ export function parseManifest(uri: string, doc: unknown): ImageManifest {
     throw new InvalidImage(uri, "manifest layers are not valid descriptors");
   }
   for (const layer of m.layers) {
+    if (layer.mediaType?.includes("foreign") || Array.isArray((layer as { urls?: unknown }).urls)) {
+      throw new InvalidImage(
+        uri,
+        `foreign layer ${layer.digest} (${layer.mediaType ?? "with urls"}) is not supported: only layers the registry itself serves can be pulled`,
+      );
+    }
     if (layer.mediaType?.includes("zstd"))
       throw new InvalidImage(uri, `zstd layers are not supported (${layer.digest})`);
   }
   return { config: m.config, layers: m.layers };
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+
+/** Entrypoint, Cmd, ExposedPorts (tcp only) and the defaults of an image config document. */
+export function imageRunConfig(config: unknown): ImageRunConfig {
+  const c =
+    (config as { config?: { Entrypoint?: unknown; Cmd?: unknown; ExposedPorts?: unknown } }).config ?? {};
+  const exposedPorts: number[] = [];
+  if (typeof c.ExposedPorts === "object" && c.ExposedPorts !== null) {
+    for (const key of Object.keys(c.ExposedPorts)) {
+      const m = /^(\d+)(?:\/tcp)?$/.exec(key);
+      const port = m ? Number(m[1]) : 0;
+      if (port >= 1 && port <= 65535) exposedPorts.push(port);
+    }
+  }
+  return {
+    ...imageDefaults(config),
+    entrypoint: strings(c.Entrypoint),
+    cmd: strings(c.Cmd),
+    exposedPorts,
+  };
 }
 
 export function imageDefaults(config: unknown): ImageDefaults {

@@ -122,6 +122,18 @@ export class RegistryClient {
     return { doc, mediaType, digest };
   }
 
+  /** A small blob (an image config) in memory, refused unless its sha256 matches `digest`. */
+  async blob(digest: string, maxBytes = 4 * 1024 * 1024): Promise<Buffer> {
+    const res = await this.get(`/blobs/${digest}`, undefined, MANIFEST_TIMEOUT_MS);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (bytes.length > maxBytes) throw new RegistryError(`${this.base}/blobs/${digest}`, "blob too large");
+    const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (actual !== digest) {
+      throw new RegistryError(`${this.base}/blobs/${digest}`, `blob digest mismatch (got ${actual})`);
+    }
+    return bytes;
+  }
+
   /** Downloads a blob to `dest`, refusing (and deleting) it unless its sha256 matches `digest`. */
   async downloadBlob(digest: string, dest: string, tmpPath: string): Promise<void> {
     const res = await this.get(`/blobs/${digest}`);

@@ -1,11 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDockerUri, registryScheme } from "./docker-uri";
+import { parseDockerUri, type RegistryRef, registryScheme } from "./docker-uri";
 import { InvalidImage, RegistryError } from "./errors";
 import { blobPath, ensureUnpackedLayers } from "./layer-store";
-import { imageDefaults, isIndex, parseManifest, pickPlatform } from "./oci-manifest";
-import { RegistryClient } from "./registry-client";
+import {
+  type ImageRunConfig,
+  imageDefaults,
+  imageRunConfig,
+  isIndex,
+  parseManifest,
+  pickPlatform,
+} from "./oci-manifest";
+import { RegistryClient, type RegistryCredentials } from "./registry-client";
 import type { ResolveContext, ResolvedImage } from "./resolve-image";
 import type { ImageRef } from "./types";
 
@@ -20,6 +27,56 @@ async function cachedBlob(ctx: ResolveContext, client: RegistryClient, digest: s
   return path;
 }
 
+function clientFor(image: ImageRef, insecure?: string[]): { ref: RegistryRef; client: RegistryClient } {
+  const ref = parseDockerUri(image.uri);
+  const credentials: RegistryCredentials = {};
+  if (image.username) credentials.username = image.username;
+  if (image.password) credentials.password = image.password;
+  return { ref, client: new RegistryClient(ref, registryScheme(ref.registry, insecure), credentials) };
+}
+
+function notFound(uri: string, ref: RegistryRef, err: unknown): unknown {
+  if (err instanceof RegistryError && err.status === 404) {
+    return new InvalidImage(uri, `not found in registry ${ref.registry}`, { cause: err });
+  }
+  return err;
+}
+
+/** What `inspectRegistryImage` learns: the digest a reference names now and how the image runs. */
+export interface InspectedImage extends ImageRunConfig {
+  /** digest of the manifest (or index) the reference names */
+  digest: string;
+  /** the same image pinned by that digest: docker://host/repo@sha256:… */
+  pinnedUri: string;
+}
+
+/**
+ * Resolves `docker://…` (a tag or a digest) to the digest the registry serves now and reads the
+ * image's config (linux/amd64 from an index), fetching only manifests and the config blob.
+ */
+export async function inspectRegistryImage(
+  image: ImageRef,
+  options: { insecureRegistries?: string[] } = {},
+): Promise<InspectedImage> {
+  const { ref, client } = clientFor(image, options.insecureRegistries);
+  try {
+    const top = await client.manifest(ref.reference);
+    let fetched = top;
+    for (let depth = 0; isIndex(fetched.doc, fetched.mediaType) && depth < 4; depth++) {
+      fetched = await client.manifest(pickPlatform(image.uri, fetched.doc).digest);
+    }
+    const manifest = parseManifest(image.uri, fetched.doc);
+    const config: unknown = JSON.parse((await client.blob(manifest.config.digest)).toString("utf8"));
+    return {
+      ...imageRunConfig(config),
+      digest: top.digest,
+      pinnedUri: `docker://${ref.registry}/${ref.repository}@${top.digest}`,
+    };
+  } catch (err) {
+    throw notFound(image.uri, ref, err);
+  }
+}
+
 /**
  * Pulls `docker://host:port/repo#tag` over the Distribution API: manifest (choosing linux/amd64
  * from an index), config and layers, each blob verified against its digest and cached by it, then
@@ -27,11 +84,7 @@ async function cachedBlob(ctx: ResolveContext, client: RegistryClient, digest: s
  */
 export async function ensureRegistryImage(ctx: ResolveContext, image: ImageRef): Promise<ResolvedImage> {
   const uri = image.uri;
-  const ref = parseDockerUri(uri);
-  const credentials: { username?: string; password?: string } = {};
-  if (image.username) credentials.username = image.username;
-  if (image.password) credentials.password = image.password;
-  const client = new RegistryClient(ref, registryScheme(ref.registry, ctx.insecureRegistries), credentials);
+  const { ref, client } = clientFor(image, ctx.insecureRegistries);
   const log = ctx.log.child({ image: uri });
   try {
     let fetched = await client.manifest(ref.reference);
@@ -49,9 +102,6 @@ export async function ensureRegistryImage(ctx: ResolveContext, image: ImageRef):
     const rootfs = await ensureUnpackedLayers(ctx.storeDir, layers);
     return { layers: [rootfs], ...imageDefaults(config) };
   } catch (err) {
-    if (err instanceof RegistryError && err.status === 404) {
-      throw new InvalidImage(uri, `not found in registry ${ref.registry}`, { cause: err });
-    }
-    throw err;
+    throw notFound(uri, ref, err);
   }
 }

@@ -27,7 +27,14 @@ const descriptor = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, siz
 /** An OCI image (gzipped layers, lowest first) with the given config defaults. */
 export async function buildImage(
   layers: Member[][],
-  config: { Env?: string[]; WorkingDir?: string; User?: string } = {},
+  config: {
+    Env?: string[];
+    WorkingDir?: string;
+    User?: string;
+    Entrypoint?: string[];
+    Cmd?: string[];
+    ExposedPorts?: Record<string, object>;
+  } = {},
 ): Promise<BuiltImage> {
   const layerBlobs: Blob[] = [];
   const diffIds: string[] = [];

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,52 @@ export interface TestRegistry {
   /** host:port */
   host: string;
   stop(): Promise<void>;
+}
+
+/**
+ * A private view of `registry`: a loopback proxy that answers 401 with a Basic challenge unless
+ * the request carries `username`:`password` (docker-registry's own htpasswd auth needs bcrypt).
+ * Pushes go to `registry.host` directly.
+ */
+export async function basicAuthProxy(
+  registry: TestRegistry,
+  username: string,
+  password: string,
+): Promise<TestRegistry> {
+  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  const server = createHttpServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="grove-test"', "content-type": "text/plain" });
+      res.end("unauthorized");
+      return;
+    }
+    const upstream = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: Number(registry.host.split(":")[1]),
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: registry.host },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A real `docker-registry` on 127.0.0.1:<free port> with its storage in a temp dir. */

@@ -54,6 +54,24 @@ export const InstanceVolume = z.object({
 });
 export type InstanceVolume = z.output<typeof InstanceVolume>;
 
+/**
+ * The registry image a docker app runs, pinned by digest. The cell pulls it with these credentials
+ * (sent only in this command, on the cell's own TLS connection) and runs `args` (the image's
+ * Entrypoint+Cmd) or, when absent, the start command through /bin/sh, as `user` in `dir`.
+ */
+export const InstanceImage = z.object({
+  uri: z
+    .string()
+    .max(1024)
+    .regex(/^docker:\/\/[^@\s]+@sha256:[0-9a-f]{64}$/, "must be docker://host/repo@sha256:<64 hex>"),
+  username: z.string().max(1024).optional(),
+  password: z.string().max(8192).optional(),
+  args: z.array(z.string().max(65_536)).min(1).max(1024).optional(),
+  user: z.string().max(256).optional(),
+  dir: z.string().startsWith("/").max(4096).optional(),
+});
+export type InstanceImage = z.output<typeof InstanceImage>;
+
 /** Start one instance of an app revision. Idempotent per `instanceId` + `revision`. */
 export const StartInstance = z.object({
   type: z.literal("start-instance"),
@@ -62,7 +80,9 @@ export const StartInstance = z.object({
   tenantId: id,
   revision: z.int().positive(),
   index: count,
-  bitsDigest,
+  /** the app's bits (buildpack-style apps); absent for a docker app, which has `image` */
+  bitsDigest: bitsDigest.optional(),
+  image: InstanceImage.optional(),
   stack: label,
   command: z.string().min(1).max(8192),
   env: z.record(z.string().regex(envName, "must be an environment variable name"), z.string().max(65_536)),

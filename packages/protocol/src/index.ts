@@ -22,6 +22,7 @@ export {
   CommandReply,
   commandIdempotencyKey,
   HealthCheck,
+  InstanceImage,
   InstanceVolume,
   RemoveVolume,
   StartInstance,

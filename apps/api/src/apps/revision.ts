@@ -11,6 +11,7 @@ export const REVISION_FIELDS = [
   "healthCheck",
   "bitsDigest",
   "volumes",
+  "image",
 ] as const;
 export type RevisionField = (typeof REVISION_FIELDS)[number];
 

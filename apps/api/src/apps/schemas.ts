@@ -56,6 +56,24 @@ const VolumeMounts = z
   .refine((mounts) => new Set(mounts.map((m) => m.name)).size === mounts.length, {
     message: "a volume is mounted once per app",
   });
+/** A registry image to run instead of bits (a docker app), resolved to a digest when pushed. */
+export const ImageBody = z
+  .object({
+    ref: z.string().min(1).max(1024).openapi({
+      example: "registry.local:5000/team/api:1.4",
+      description: "host[:port]/repo[:tag|@sha256:…]",
+    }),
+    username: z.string().min(1).max(1024).optional(),
+    password: z.string().max(8192).optional(),
+  })
+  .strict()
+  .refine((image) => (image.username === undefined) === (image.password === undefined), {
+    message: "registry username and password go together",
+  })
+  .openapi("AppImageRef", {
+    description: "resolved to a digest at every push; credentials are stored sealed and never shown",
+  });
+
 const stack = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be a lowercase label");
 const fields = {
   stack,
@@ -80,20 +98,33 @@ export const CreateAppBody = z
       example: "default",
     }),
     stack: fields.stack.default("busybox"),
-    command: fields.command,
+    command: fields.command.optional().openapi({
+      description: "required without `image`; with one, run through /bin/sh instead of its Entrypoint+Cmd",
+    }),
+    image: ImageBody.optional(),
     env: fields.env.default({}),
     instances: fields.instances.default(1),
     memory_mb: fields.memory_mb.default(256),
     disk_mb: fields.disk_mb.default(1024),
-    ports: fields.ports.default([8080]),
+    ports: fields.ports.optional().openapi({
+      description: "default: an image's first exposed port, else 8080",
+    }),
     health_check: fields.health_check.default({ type: "port" }),
     volumes: fields.volumes.default([]),
   })
   .strict()
+  .refine((body) => body.command !== undefined || body.image !== undefined, {
+    message: "an app needs a command, or an image to run",
+    path: ["command"],
+  })
   .openapi("CreateApp");
 
 /** Body of `PATCH /v1/apps/{name}`: any subset of the settable fields. */
-export const UpdateAppBody = z.object(fields).partial().strict().openapi("UpdateApp");
+export const UpdateAppBody = z
+  .object({ ...fields, image: ImageBody })
+  .partial()
+  .strict()
+  .openapi("UpdateApp");
 
 /** An app as the API shows it. */
 export const AppView = z
@@ -115,6 +146,10 @@ export const AppView = z
       z.object({ name: z.string(), path: z.string(), read_only: z.boolean() }).openapi("AppVolumeMount"),
     ),
     bits_digest: z.string().nullable(),
+    image: z
+      .object({ ref: z.string(), digest: z.string(), private: z.boolean() })
+      .nullable()
+      .openapi("AppImage", { description: "a docker app's image and the digest its revision runs" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -138,6 +173,9 @@ export function appView(row: SpacedAppRow): AppView {
     health_check: toApiHealthCheck(row.healthCheck),
     volumes: row.volumes.map((m) => ({ name: m.name, path: m.path, read_only: m.readOnly })),
     bits_digest: row.bitsDigest,
+    image: row.image
+      ? { ref: row.image.ref, digest: row.image.digest, private: row.imageCredentials !== null }
+      : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -63,8 +63,8 @@ export const quotaProblem = { 422: problem("the change would exceed a quota; not
 /** App changes: a quota (`quota`) or a single-writer volume refused them. */
 export const appChangeProblem = {
   422: problem(
-    "the change would exceed a quota (`quota`) or break a single-writer volume (one instance, one app); " +
-      "nothing changed",
+    "the change would exceed a quota (`quota`), break a single-writer volume (one instance, one app) " +
+      "or names an image that cannot be pulled (`unusable-image`); nothing changed",
   ),
 } as const;
 export const tooLargeProblem = { 413: problem("body too large") } as const;

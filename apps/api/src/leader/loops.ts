@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ApiOptions } from "../api";
+import { SecretBox } from "../apps/secret-box";
 import { consumeInstanceEvents } from "../cells/instance-events";
 import { startPresenceLoop } from "../cells/presence";
 import type { CellNetworkSettings } from "../config";
@@ -29,6 +30,7 @@ export function leaderLoops(
 ): LeaderHooks {
   const { config, db, nc, log, metrics } = deps;
   const stops: (() => Promise<void>)[] = [];
+  const secrets = SecretBox.fromAuthority(deps.authority);
   return {
     async onAcquire() {
       metrics.isLeader.set(1);
@@ -80,6 +82,7 @@ export function leaderLoops(
             nc,
             log: placementLog,
             commandTimeoutMs: deps.commandTimeoutMs,
+            secrets,
           });
           timer();
           // a round marks stopped instances STOPPED: their routes go now

@@ -1,7 +1,16 @@
 import type { Database } from "@grove/db";
-import { CellCommand, CommandReply, decode, encode, HealthCheck, subjects } from "@grove/protocol";
+import {
+  CellCommand,
+  CommandReply,
+  decode,
+  encode,
+  HealthCheck,
+  type InstanceImage,
+  subjects,
+} from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { SecretBox } from "../apps/secret-box";
 import { planConvergence } from "../convergence/plan";
 import { actualInstances, applyPlan, desiredApps, strayInstances } from "../repo/convergence";
 import {
@@ -45,6 +54,8 @@ export interface RoundDeps {
   /** when an unanswered start command is sent again (commands are idempotent) */
   resendAfterMs?: number;
   now?: () => Date;
+  /** opens docker apps' sealed registry credentials for their start commands */
+  secrets?: SecretBox;
 }
 
 /**
@@ -139,6 +150,7 @@ async function sendStart(
         revision: start.revision,
         index: start.index,
         bitsDigest: start.bitsDigest,
+        ...(start.image ? { image: instanceImage(start, deps.secrets) } : {}),
         stack: start.stack,
         command: start.command,
         env: start.env,
@@ -158,6 +170,27 @@ async function sendStart(
     log.warn({ err: error }, "start command unanswered; will resend");
     return "unanswered";
   }
+}
+
+/**
+ * A docker app's image as its start command names it. The credentials are opened only here, for
+ * the command to the one cell that pulls (over its own TLS NATS connection); never logged.
+ */
+function instanceImage(start: PendingStart, secrets: SecretBox | undefined): InstanceImage {
+  const image = start.image as NonNullable<PendingStart["image"]>;
+  const result: InstanceImage = { uri: image.uri };
+  if (image.args) result.args = image.args;
+  if (image.user) result.user = image.user;
+  if (image.workingDir) result.dir = image.workingDir;
+  if (start.imageCredentials) {
+    if (!secrets) throw new Error("registry credentials cannot be opened without the secrets key");
+    const { username, password } = secrets.open<{ username: string; password: string }>(
+      start.imageCredentials,
+    );
+    result.username = username;
+    result.password = password;
+  }
+  return result;
 }
 
 async function sendStop(deps: RoundDeps, cellId: string, instanceId: string): Promise<void> {

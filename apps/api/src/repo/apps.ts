@@ -18,7 +18,17 @@ export type AppEventRow = typeof appEvents.$inferSelect;
 /** What a create sets. */
 export type NewApp = Pick<
   AppRow,
-  "name" | "stack" | "command" | "env" | "instances" | "memoryMb" | "diskMb" | "ports" | "healthCheck"
+  | "name"
+  | "stack"
+  | "command"
+  | "env"
+  | "instances"
+  | "memoryMb"
+  | "diskMb"
+  | "ports"
+  | "healthCheck"
+  | "image"
+  | "imageCredentials"
 >;
 /** An app's name within its space: app names are unique per space. */
 export interface AppKey {
@@ -149,6 +159,11 @@ export class TenantApps {
       checkIfMatch(options.ifMatch, appEtag(current));
       const { volumes: requestedMounts, ...rest } = changes;
       const rowChanges: Partial<AppRow> = rest;
+      if (rest.command !== undefined && rest.image === undefined && current.image?.args) {
+        // a docker app given a command runs it instead of the image's Entrypoint+Cmd
+        const { args: _args, ...image } = current.image;
+        rowChanges.image = image;
+      }
       if (requestedMounts !== undefined) {
         rowChanges.volumes = await resolveMounts(
           tx,
@@ -262,6 +277,7 @@ export class TenantApps {
       healthCheck: app.healthCheck,
       bitsDigest: app.bitsDigest,
       volumes: app.volumes,
+      image: app.image,
     });
   }
 

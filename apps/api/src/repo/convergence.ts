@@ -19,7 +19,8 @@ export async function desiredApps(db: Database): Promise<DesiredApp[]> {
       instances: apps.instances,
       revision: apps.revision,
       restartedAt: apps.restartedAt,
-      bitsDigest: apps.bitsDigest,
+      // a docker app has its image instead of bits
+      bitsDigest: sql<string | null>`coalesce(${apps.bitsDigest}, ${apps.image}->>'digest')`,
       singleWriter: sql<boolean>`exists (select 1 from jsonb_array_elements(${apps.volumes}) m
         join volumes v on v.id = (m->>'volumeId')::uuid where not v.shared)`,
       volumeCellId: sql<string | null>`(select v.cell_id from jsonb_array_elements(${apps.volumes}) m

@@ -1,4 +1,4 @@
-import type { Database } from "@grove/db";
+import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
 import { sql } from "drizzle-orm";
 
@@ -158,7 +158,11 @@ export interface PendingStart {
   diskMb: number;
   ports: number[];
   healthCheck: Record<string, unknown>;
-  bitsDigest: string;
+  /** absent for a docker app, which has `image` */
+  bitsDigest?: string;
+  image?: AppImage;
+  /** a docker app's registry credentials, sealed (`SecretBox`) */
+  imageCredentials?: string;
   /** the stricter of the tenant's and the space's log-rate limits, when either sets one */
   logLinesPerSecond?: number;
   volumes: { id: string; sizeMb: number; shared: boolean; path: string; readOnly: boolean }[];
@@ -168,7 +172,7 @@ export interface PendingStart {
 export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest,
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
       least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
       (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
           'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
@@ -178,7 +182,7 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     join apps a on a.id = x.app_id
     left join tenant_quotas tq on tq.tenant_id = x.tenant_id
     left join space_quotas sq on sq.space_id = a.space_id
-    where x.state = 'PLACED' and x.cell_id is not null and r.bits_digest is not null
+    where x.state = 'PLACED' and x.cell_id is not null and (r.bits_digest is not null or r.image is not null)
       and (x.command_sent_at is null
         or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
   return [...rows].map((r) => ({
@@ -195,7 +199,9 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     diskMb: r.disk_mb as number,
     ports: r.ports as number[],
     healthCheck: r.health_check as Record<string, unknown>,
-    bitsDigest: r.bits_digest as string,
+    bitsDigest: (r.bits_digest as string | null) ?? undefined,
+    image: (r.image as AppImage | null) ?? undefined,
+    imageCredentials: (r.image_credentials as string | null) ?? undefined,
     logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
     volumes: r.volumes as PendingStart["volumes"],
   }));

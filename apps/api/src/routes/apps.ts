@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { toProtocolHealthCheck } from "../apps/health-check";
+import { resolvePushImage } from "../apps/pushed-image";
 import {
   AppName,
   AppNameParam,
@@ -7,9 +8,11 @@ import {
   AppView,
   appView,
   CreateAppBody,
+  type ImageBody,
   UpdateAppBody,
   type VolumeMountBody,
 } from "../apps/schemas";
+import { SecretBox } from "../apps/secret-box";
 import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import {
@@ -118,21 +121,37 @@ function toRequestedMounts(mounts: z.output<typeof VolumeMountBody>[]): Requeste
 
 /** `/v1/apps` CRUD, in the spaces the caller's roles reach. */
 export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const box = SecretBox.fromAuthority(deps.authority);
+  /** The image pinned by the digest its reference names now; credentials sealed (null: public). */
+  const resolveImage = async (image: z.output<typeof ImageBody>, command: string | undefined) => {
+    const credentials =
+      image.username !== undefined ? { username: image.username, password: image.password ?? "" } : undefined;
+    const pushed = await resolvePushImage(image.ref, credentials, command);
+    return {
+      ...pushed,
+      plainCredentials: credentials,
+      credentials: credentials ? box.seal(credentials) : null,
+    };
+  };
+
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const access = await accessOf(c, deps.db);
     const space = await access.space(body.space);
+    const pushed = body.image && (await resolveImage(body.image, body.command));
     const row = await access.apps.create(
       {
         name: body.name,
         stack: body.stack,
-        command: body.command,
+        command: pushed?.command ?? (body.command as string),
         env: body.env,
         instances: body.instances,
         memoryMb: body.memory_mb,
         diskMb: body.disk_mb,
-        ports: body.ports,
+        ports: body.ports ?? [pushed?.port ?? 8080],
         healthCheck: toProtocolHealthCheck(body.health_check),
+        image: pushed?.image ?? null,
+        imageCredentials: pushed?.credentials ?? null,
       },
       space,
       c.get("principal").tokenId,
@@ -164,9 +183,22 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
   app.openapi(update, async (c) => {
     const body = c.req.valid("json");
     const changes = toChanges(body);
-    const onlyScale = Object.keys(body).every((field) => field === "instances");
     const access = await accessOf(c, deps.db);
     const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
+    if (body.image) {
+      const pushed = await resolveImage(body.image, body.command);
+      const sameCredentials =
+        JSON.stringify(found.imageCredentials && box.open(found.imageCredentials)) ===
+        JSON.stringify(pushed.plainCredentials ?? null);
+      Object.assign(changes, {
+        image: pushed.image,
+        command: pushed.command,
+        ...(sameCredentials ? {} : { imageCredentials: pushed.credentials }),
+      });
+      // the image's first exposed port is the app's port unless the change names ports
+      if (body.ports === undefined && pushed.port !== undefined) changes.ports = [pushed.port];
+    }
+    const onlyScale = Object.keys(body).every((field) => field === "instances");
     const row = await access.apps.update(found, changes, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,

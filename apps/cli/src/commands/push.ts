@@ -21,7 +21,10 @@ import { addressOf } from "../views";
 import { parseVolumeFlag } from "../volume-flag";
 
 interface PushOptions {
-  name: string;
+  name?: string;
+  image?: string;
+  registryUsername?: string;
+  registryPassword?: string;
   instances?: string;
   memory?: string;
   disk?: string;
@@ -44,9 +47,15 @@ interface PushOptions {
 export function registerPush(program: Command): void {
   program
     .command("push")
-    .description("push a directory as an app and wait until its instances run")
-    .argument("[dir]", "app directory", ".")
-    .requiredOption("--name <name>", "app name (a DNS label)")
+    .description("push a directory (or a registry image) as an app and wait until its instances run")
+    .argument("[dir]", "app directory; with --image, the app name", ".")
+    .option("--name <name>", "app name (a DNS label)")
+    .option("--image <ref>", "run a registry image, e.g. registry.local:5000/team/api:1.4 (no bits)")
+    .option("--registry-username <user>", "user for a private --image registry (env GROVE_REGISTRY_USERNAME)")
+    .option(
+      "--registry-password <password>",
+      "its password (env GROVE_REGISTRY_PASSWORD; stored sealed, never shown)",
+    )
     .option("-i, --instances <n>", "number of instances")
     .option("-m, --memory <size>", "memory per instance, e.g. 256M or 1G")
     .option("-k, --disk <size>", "disk per instance, e.g. 1G")
@@ -67,6 +76,9 @@ export function registerPush(program: Command): void {
 }
 
 async function push(ctx: Context, dirArg: string, options: PushOptions): Promise<void> {
+  if (options.image !== undefined) return pushImage(ctx, dirArg, options);
+  if (options.name === undefined) throw new CliError("pass --name NAME (or --image REF with the name)");
+  const name = options.name;
   const changes = changesFrom(options);
   const timeoutMs = parseCount(options.timeout, "timeout") * 1000;
   const dir = resolve(dirArg);
@@ -80,7 +92,7 @@ async function push(ctx: Context, dirArg: string, options: PushOptions): Promise
     let app = await createOrUpdate(
       ctx,
       client,
-      options.name,
+      name,
       { ...changes, ...(command ? { command } : {}) },
       options.space,
     );
@@ -91,33 +103,72 @@ async function push(ctx: Context, dirArg: string, options: PushOptions): Promise
       app,
       bits: { digest: packed.digest, size_bytes: packed.sizeBytes, outcome: bits.outcome },
     };
-    if (options.detach) {
-      if (ctx.out.json) ctx.out.record({ ...result, status: "submitted", instances: [] });
-      else ctx.out.line(`${app.name}: revision ${app.revision} submitted`);
-      return;
-    }
-    let instances: Instance[];
-    try {
-      instances = await followPlacement(client, app, {
-        timeoutMs,
-        unplacedGraceMs: Math.min(10_000, timeoutMs),
-        onChange: (i) => ctx.out.note(instanceNote(i)),
-      });
-    } catch (error) {
-      if (error instanceof NotHealthy && ctx.out.json) {
-        ctx.out.record({ ...result, status: "not-healthy", reason: error.message, instances: [] });
-      }
-      throw error;
-    }
-    if (ctx.out.json) ctx.out.record({ ...result, status: "running", instances });
-    else {
-      const desired = app.state === "started" ? app.instances : 0;
-      ctx.out.line(
-        `${app.name}: revision ${app.revision}, ${instances.filter((i) => i.state === "RUNNING").length}/${desired} instances running`,
-      );
-    }
+    await follow(ctx, client, app, result, options.detach === true, timeoutMs);
   } finally {
     await packed.remove();
+  }
+}
+
+/**
+ * `grove push NAME --image REF`: the api resolves REF to a digest now (so a moved tag is picked
+ * up by every push) and the cells run that digest.
+ */
+async function pushImage(ctx: Context, nameArg: string, options: PushOptions): Promise<void> {
+  const name = options.name ?? (nameArg === "." ? undefined : nameArg);
+  if (name === undefined) throw new CliError("grove push NAME --image REF: name the app");
+  const username = options.registryUsername ?? process.env.GROVE_REGISTRY_USERNAME;
+  const password = options.registryPassword ?? process.env.GROVE_REGISTRY_PASSWORD;
+  if ((username === undefined) !== (password === undefined)) {
+    throw new CliError(
+      "a registry username needs a password (--registry-password or GROVE_REGISTRY_PASSWORD)",
+    );
+  }
+  const image = {
+    ref: options.image as string,
+    ...(username !== undefined ? { username, password } : {}),
+  };
+  const timeoutMs = parseCount(options.timeout, "timeout") * 1000;
+  const changes: UpdateApp = { ...changesFrom(options), image };
+  if (options.command !== undefined) changes.command = options.command;
+  const client = await ctx.client();
+  const app = await createOrUpdate(ctx, client, name, changes, options.space);
+  if (app.image) ctx.out.note(`image ${app.image.ref} is ${app.image.digest}`);
+  await follow(ctx, client, app, { app }, options.detach === true, timeoutMs);
+}
+
+/** Waits for the app's instances to run (unless detached) and says how it went. */
+async function follow(
+  ctx: Context,
+  client: GroveClient,
+  app: App,
+  result: Record<string, unknown>,
+  detach: boolean,
+  timeoutMs: number,
+): Promise<void> {
+  if (detach) {
+    if (ctx.out.json) ctx.out.record({ ...result, status: "submitted", instances: [] });
+    else ctx.out.line(`${app.name}: revision ${app.revision} submitted`);
+    return;
+  }
+  let instances: Instance[];
+  try {
+    instances = await followPlacement(client, app, {
+      timeoutMs,
+      unplacedGraceMs: Math.min(10_000, timeoutMs),
+      onChange: (i) => ctx.out.note(instanceNote(i)),
+    });
+  } catch (error) {
+    if (error instanceof NotHealthy && ctx.out.json) {
+      ctx.out.record({ ...result, status: "not-healthy", reason: error.message, instances: [] });
+    }
+    throw error;
+  }
+  if (ctx.out.json) ctx.out.record({ ...result, status: "running", instances });
+  else {
+    const desired = app.state === "started" ? app.instances : 0;
+    ctx.out.line(
+      `${app.name}: revision ${app.revision}, ${instances.filter((i) => i.state === "RUNNING").length}/${desired} instances running`,
+    );
   }
 }
 
@@ -151,13 +202,12 @@ async function createOrUpdate(
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   if (!existing) {
-    if (!wanted.command) {
+    if (!wanted.command && !wanted.image) {
       throw new CliError("no start command: pass --command or add a Procfile with a web: line");
     }
     const app = await client.createApp({
       ...wanted,
       name,
-      command: wanted.command,
       ...(space ? { space } : {}),
     } as CreateApp);
     ctx.out.note(`created app ${app.name}`);
@@ -165,13 +215,17 @@ async function createOrUpdate(
   }
   const changed = Object.fromEntries(
     Object.entries(wanted).filter(
-      ([key, value]) => JSON.stringify(existing[key as keyof App]) !== JSON.stringify(value),
+      // an image is resolved again at every push: its tag may have moved
+      ([key, value]) =>
+        key === "image" || JSON.stringify(existing[key as keyof App]) !== JSON.stringify(value),
     ),
   ) as UpdateApp;
   if ("health_check" in changed && sameHealthCheck(existing, wanted)) delete changed.health_check;
   if (Object.keys(changed).length === 0) return existing;
   const app = await client.updateApp(refOf(existing), changed);
-  ctx.out.note(`updated ${app.name}: ${Object.keys(changed).join(", ")}`);
+  if (app.revision !== existing.revision || !("image" in changed)) {
+    ctx.out.note(`updated ${app.name}: ${Object.keys(changed).join(", ")}`);
+  }
   return app;
 }
 
