@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<string>> = {
   push: () => import("./push.ts").then((m) => m.main()),
   router: () => import("./router.ts").then((m) => m.main()),
   runtime: () => import("./runtime.ts").then((m) => m.main()),
+  volumes: () => import("./volumes.ts").then((m) => m.main()),
 };
 
 const name = process.argv[2];

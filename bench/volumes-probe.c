@@ -1,0 +1,81 @@
+/*
+ * The volumes bench's probe, compiled static and bind-mounted read-only into the container:
+ *   write FILE MB   1 MiB buffered writes, then one fsync; prints "bytes seconds"
+ *   read FILE       O_DIRECT reads of 1 MiB (page cache bypassed); prints "bytes seconds"
+ *   fsync FILE N    N times: pwrite 4 KiB, fsync; prints each latency in microseconds
+ *   evict FILE      (on the host) fsync, then drop FILE's pages from the page cache
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (1 << 20)
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+  perror(what);
+  exit(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: probe write|read|fsync|evict FILE [N]\n");
+    return 2;
+  }
+  const char *mode = argv[1], *file = argv[2];
+  void *buffer;
+  if (posix_memalign(&buffer, 4096, CHUNK) != 0) die("posix_memalign");
+  memset(buffer, 0xa5, CHUNK);
+  if (strcmp(mode, "write") == 0 && argc == 4) {
+    long mb = atol(argv[3]);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) die("open");
+    double start = now();
+    for (long i = 0; i < mb; i++)
+      if (write(fd, buffer, CHUNK) != CHUNK) die("write");
+    if (fsync(fd) != 0) die("fsync");
+    printf("%ld %.6f\n", mb * (long)CHUNK, now() - start);
+    return close(fd);
+  }
+  if (strcmp(mode, "read") == 0) {
+    int fd = open(file, O_RDONLY | O_DIRECT);
+    if (fd < 0) die("open O_DIRECT");
+    long total = 0;
+    ssize_t n;
+    double start = now();
+    while ((n = read(fd, buffer, CHUNK)) > 0) total += n;
+    if (n < 0) die("read");
+    printf("%ld %.6f\n", total, now() - start);
+    return close(fd);
+  }
+  if (strcmp(mode, "fsync") == 0 && argc == 4) {
+    long count = atol(argv[3]);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) die("open");
+    for (long i = 0; i < count; i++) {
+      double start = now();
+      if (pwrite(fd, buffer, 4096, i * 4096) != 4096) die("pwrite");
+      if (fsync(fd) != 0) die("fsync");
+      printf("%.1f\n", (now() - start) * 1e6);
+    }
+    return close(fd);
+  }
+  if (strcmp(mode, "evict") == 0) {
+    int fd = open(file, O_RDONLY);
+    if (fd < 0) die("open");
+    if (fsync(fd) != 0) die("fsync");
+    if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) die("posix_fadvise");
+    return close(fd);
+  }
+  fprintf(stderr, "unknown mode %s\n", mode);
+  return 2;
+}
