@@ -12,7 +12,7 @@ const base = {
 };
 
 describe("containerSpec", () => {
-  it("makes unprivileged containers: user namespace, 14 capabilities, seccomp, masked paths", () => {
+  it("makes unprivileged containers: user namespace, 13 capabilities (no CAP_NET_RAW), seccomp, masked paths", () => {
     const spec = containerSpec({ ...base, uidMapping: { hostId: 100000, size: 65536 } });
     expect(spec.linux.namespaces.map((ns) => ns.type)).toEqual([
       "pid",
@@ -23,7 +23,8 @@ describe("containerSpec", () => {
       "user",
     ]);
     expect(spec.linux.uidMappings).toEqual([{ containerID: 0, hostID: 100000, size: 65536 }]);
-    expect(spec.process.capabilities.bounding).toHaveLength(14);
+    expect(spec.process.capabilities.bounding).toHaveLength(13);
+    expect(spec.process.capabilities.bounding).not.toContain("CAP_NET_RAW");
     expect(spec.linux.seccomp).toBeDefined();
     expect(spec.linux.maskedPaths).toContain("/proc/kcore");
     expect(spec.mounts.find((mount) => mount.destination === "/sys")?.options).toContain("ro");
