@@ -1,6 +1,7 @@
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { expectStatus, startTestApi, type TestApi, webApp } from "./harness";
+import { hollowExecs, startedExec } from "./hollow-execs";
 
 /** A tenant `acme` with spaces dev and prod, its admin, and a developer token named `alice`. */
 async function acmeWithAlice(t: TestApi) {
@@ -171,5 +172,75 @@ describeWith(["root", "postgres", "nats"], "space roles", () => {
     expect(await expectStatus(await t.call("/v1/apps/web", { token: admin }), 200)).toMatchObject({
       space: "prod",
     });
+  });
+
+  it("a viewer reads apps without env and reads logs but cannot exec; an exec answers only its token", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    // app web in acme's default space, its instance running; `acme` is a developer there
+    const s = await hollowExecs(t);
+    await s.cell.report(s.start, "RUNNING");
+    const tokenOf = async (name: string, role?: string) => {
+      const made = (await expectStatus(
+        await t.call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme", name } }),
+        201,
+      )) as { token: string };
+      if (role) {
+        const grant = { method: "PUT", json: { role }, headers: { "x-grove-tenant": "acme" } };
+        await expectStatus(await t.call(`/v1/spaces/default/roles/${name}`, grant), 200);
+      }
+      return made.token;
+    };
+    const viewer = await tokenOf("carol", "viewer");
+    const developer = await tokenOf("dave", "developer");
+    const outsider = await tokenOf("bob");
+    // started before the env change, which replaces the instance
+    const started = await startedExec(t, s.acme, { command: ["sh"] });
+
+    const changed = await t.call("/v1/apps/web", {
+      method: "PATCH",
+      token: s.acme,
+      json: { env: { DB: "s3cret" } },
+    });
+    expect(await expectStatus(changed, 200)).toMatchObject({ env: { DB: "s3cret" } });
+    expect(await expectStatus(await t.call("/v1/apps/web", { token: developer }), 200)).toMatchObject({
+      env: { DB: "s3cret" },
+    });
+    // the viewer sees the app (and its image's credentials nobody sees) but not its env
+    const seen = await expectStatus(await t.call("/v1/apps/web", { token: viewer }), 200);
+    expect(seen).toMatchObject({ name: "web", space: "default" });
+    expect(seen).not.toHaveProperty("env");
+    const listed = (await expectStatus(await t.call("/v1/apps", { token: viewer }), 200)) as {
+      items: object[];
+    };
+    expect(listed.items).toHaveLength(1);
+    expect(listed.items[0]).not.toHaveProperty("env");
+    expect(JSON.stringify([seen, listed])).not.toContain("s3cret");
+    // logs are the viewer's to read; exec and changes are not
+    const logs = await t.call("/v1/apps/web/logs?lines=0", { token: viewer });
+    expect(logs.status).toBe(200);
+    await logs.body?.cancel();
+    const exec = (token: string) =>
+      t.call("/v1/apps/web/instances/0/exec", { method: "POST", token, json: { command: ["env"] } });
+    await expectStatus(await exec(viewer), 403);
+    await expectStatus(await exec(outsider), 404);
+    await expectStatus(
+      await t.call("/v1/apps/web", { method: "PATCH", token: viewer, json: { env: { DB: "mine" } } }),
+      403,
+    );
+
+    // an exec answers only the token that started it: same tenant, even same space, is 404
+    const signal = (token: string) =>
+      t.call(`/v1/execs/${started.exec_id}/signal`, { method: "POST", token, json: { signal: "interrupt" } });
+    for (const other of [outsider, developer, viewer]) {
+      await expectStatus(await signal(other), 404);
+      await expectStatus(await t.call(`/v1/execs/${started.exec_id}/output`, { token: other }), 404);
+    }
+    expect(s.controls).toEqual([]);
+    expect((await signal(s.acme)).status).toBe(204);
+    expect(s.controls.map((c) => c.action)).toEqual([{ type: "signal", signal: "interrupt" }]);
+    s.stop();
   });
 });

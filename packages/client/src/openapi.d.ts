@@ -2655,7 +2655,7 @@ export type paths = {
     put?: never;
     /**
      * Run a process in a running instance (as vcap, in the app's directory, with the app's env)
-     * @description Attach with `GET /v1/execs/{id}/output` (its output from the first byte, then the exit code). A process nobody attaches to within a minute is killed.
+     * @description Attach with `GET /v1/execs/{id}/output` (its output from the first byte, then the exit code). A process nobody attaches to within a minute is killed. The exec is bound to the token that started it: its output and controls answer 404 to any other token. Viewers of the space cannot exec (403).
      */
     post: {
       parameters: {
@@ -4335,7 +4335,8 @@ export type components = {
       state: "started" | "stopped";
       stack: string;
       command: string;
-      env: {
+      /** @description the app's environment; omitted for a viewer of the app's space (its values are secrets) */
+      env?: {
         [key: string]: string;
       };
       instances: number;

@@ -136,7 +136,9 @@ export const AppView = z
     state: z.enum(["started", "stopped"]),
     stack: z.string(),
     command: z.string(),
-    env: z.record(z.string(), z.string()),
+    env: z.record(z.string(), z.string()).optional().openapi({
+      description: "the app's environment; omitted for a viewer of the app's space (its values are secrets)",
+    }),
     instances: z.int(),
     memory_mb: z.int(),
     disk_mb: z.int(),
@@ -156,6 +158,7 @@ export const AppView = z
   .openapi("App");
 export type AppView = z.output<typeof AppView>;
 
+/** The whole view of an app; routes show apps through `Access.appView`, which omits env for viewers. */
 export function appView(row: SpacedAppRow): AppView {
   return {
     id: row.id,

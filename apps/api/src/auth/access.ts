@@ -1,5 +1,6 @@
 import type { Database } from "@grove/db";
 import type { Context, MiddlewareHandler } from "hono";
+import { type AppView, appView } from "../apps/schemas";
 import { Forbidden, Invalid, NotFound } from "../errors";
 import type { ApiEnv } from "../http/env";
 import { type SpacedAppRow, TenantApps } from "../repo/apps";
@@ -18,6 +19,8 @@ import { tenantIdOf } from "./tenant-scope";
  * - `space`: decided per space by `Access`: a developer token needs `developer` in the space to
  *   change (any method but GET/HEAD) and `viewer` or `developer` to read; without a role the space
  *   and all in it are 404. Tenant admins and operators may do everything.
+ *   Like Cloud Foundry's SpaceAuditor, a viewer reads apps without their env (`appView`) and
+ *   reads logs, but cannot exec (a change) into instances.
  */
 export type AccessLevel = "operator" | "tenant_admin" | "member" | "space";
 
@@ -85,6 +88,17 @@ export class Access {
     if (role === null) throw new NotFound(`no ${thing}`);
     if (need === "write" && role === "viewer")
       throw new Forbidden(`a viewer of space ${space.name} cannot change it (this needs the developer role)`);
+  }
+
+  /**
+   * An app as this caller may see it: without `env` for a viewer of its space (env values are
+   * secrets, as `cf env` is refused to a SpaceAuditor). Every route shows apps through here.
+   */
+  appView(row: SpacedAppRow): AppView {
+    const view = appView(row);
+    if (this.roleIn(row.spaceId) !== "viewer") return view;
+    const { env: _secret, ...rest } = view;
+    return rest;
   }
 
   /** A space of the tenant by name, checked. */

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   decode,
   EXEC_OUTPUT_WINDOW_BYTES,
@@ -34,37 +34,51 @@ export function cellOfExec(execId: string): string | undefined {
   return execIdPattern.exec(execId)?.[1];
 }
 
-function execCell(execId: string): string {
+/** Who acts on an exec: its tenant (which the cell checks) and its token (see `onCell`). */
+export type ExecCaller = { tenantId: string; tokenId: string };
+
+/**
+ * Where an exec the caller names lives: its cell and the id that cell knows it by, which is the
+ * public id hashed with the caller's token. So only the token that started an exec reaches it;
+ * any other token (even a developer of the same space) names an exec no cell has: 404. No state
+ * is kept here, so any api replica serves the exec.
+ */
+function onCell(execId: string, tokenId: string): { cellId: string; cellExecId: string } {
   const cellId = cellOfExec(execId);
   if (cellId === undefined) throw new NotFound(`exec ${execId} not found`);
-  return cellId;
+  const hex = createHash("sha256").update(`${execId}\n${tokenId}`).digest("hex");
+  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return { cellId, cellExecId: `${cellId}_${uuid}` };
 }
 
 /**
- * Asks the cell holding an instance to run a process in it. The exec id names the cell and is
- * otherwise random, and the cell binds it to `tenantId`, so no state is kept here and any api
- * replica can serve the exec after.
+ * Asks the cell holding an instance to run a process in it, bound to `caller`: the cell binds it
+ * to the tenant, the id it gets binds it to the token (`onCell`). Returns the exec's public id,
+ * which names the cell and is otherwise random.
  */
 export async function startExec(
   nc: NatsConnection,
   cellId: string,
-  request: Omit<MessageInputOf<typeof ExecRequest>, "v" | "execId">,
+  caller: ExecCaller,
+  request: Omit<MessageInputOf<typeof ExecRequest>, "v" | "execId" | "tenantId">,
 ): Promise<string> {
   const execId = `${cellId}_${randomUUID()}`;
-  const body = encode(ExecRequest, { v: 1, execId, ...request });
+  const { cellExecId } = onCell(execId, caller.tokenId);
+  const body = encode(ExecRequest, { v: 1, execId: cellExecId, tenantId: caller.tenantId, ...request });
   await ask(nc, subjects.exec(cellId), body, `instance ${request.instanceId}`);
   return execId;
 }
 
-/** Sends a control (stdin, signal, resize) to an exec of `tenantId`; another tenant's exec is NotFound. */
+/** Sends a control (stdin, signal, resize) to an exec the caller started; any other is NotFound. */
 export async function controlExec(
   nc: NatsConnection,
   execId: string,
-  tenantId: string,
+  caller: ExecCaller,
   action: ControlAction,
 ): Promise<void> {
-  const body = encode(ExecControl, { v: 1, tenantId, action });
-  await ask(nc, subjects.execControl(execCell(execId), execId), body, `exec ${execId}`);
+  const { cellId, cellExecId } = onCell(execId, caller.tokenId);
+  const body = encode(ExecControl, { v: 1, tenantId: caller.tenantId, action });
+  await ask(nc, subjects.execControl(cellId, cellExecId), body, `exec ${execId}`);
 }
 
 /**
@@ -79,24 +93,24 @@ export async function controlExec(
 export async function attachExec(
   nc: NatsConnection,
   execId: string,
-  tenantId: string,
+  caller: ExecCaller,
   window = EXEC_OUTPUT_WINDOW_BYTES,
 ): Promise<{ events: AsyncIterable<ExecEvent>; close(): void }> {
-  const cellId = execCell(execId);
+  const { cellId, cellExecId } = onCell(execId, caller.tokenId);
   const attachId = randomUUID();
   // subscribed before the attach, so nothing the cell sends right after accepting it is missed;
   // only the exec's own cell may publish on its output subjects
-  const sub = nc.subscribe(subjects.execOutput(cellId, execId, attachId));
+  const sub = nc.subscribe(subjects.execOutput(cellId, cellExecId, attachId));
   try {
-    await controlExec(nc, execId, tenantId, { type: "attach", attachId, window });
+    await controlExec(nc, execId, caller, { type: "attach", attachId, window });
   } catch (error) {
     sub.unsubscribe();
     throw error;
   }
   const grant = (bytes: number) =>
     nc.publish(
-      subjects.execControl(cellId, execId),
-      encode(ExecControl, { v: 1, tenantId, action: { type: "credit", attachId, bytes } }),
+      subjects.execControl(cellId, cellExecId),
+      encode(ExecControl, { v: 1, tenantId: caller.tenantId, action: { type: "credit", attachId, bytes } }),
     );
   async function* events(): AsyncGenerator<ExecEvent> {
     let taken = 0;

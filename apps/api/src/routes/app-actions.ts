@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { AppEventView, AppNameParam, AppSpaceQuery, AppView, appEventView, appView } from "../apps/schemas";
+import { AppEventView, AppNameParam, AppSpaceQuery, AppView, appEventView } from "../apps/schemas";
 import { accessOf, guard } from "../auth/access";
 import type { ApiEnv } from "../http/env";
 import {
@@ -67,7 +67,7 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
       await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
       deps.desiredStateChanged();
       c.header("ETag", appEtag(row));
-      return c.json(appView(row), 200);
+      return c.json(access.appView(row), 200);
     });
   }
 

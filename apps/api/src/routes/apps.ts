@@ -6,7 +6,6 @@ import {
   AppNameParam,
   AppSpaceQuery,
   AppView,
-  appView,
   CreateAppBody,
   type ImageBody,
   UpdateAppBody,
@@ -160,7 +159,7 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
     c.header("Location", appLocation(row.name, row.spaceName));
-    return c.json(appView(row), 201);
+    return c.json(access.appView(row), 201);
   });
 
   app.openapi(list, async (c) => {
@@ -170,14 +169,17 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     const spaceIds = space === undefined ? access.visibleSpaceIds : [(await access.space(space)).id];
     const rows = await access.apps.list(limit + 1, after as [string, string] | undefined, spaceIds);
     const page = paginate(rows, limit, (row) => [row.name, row.spaceId]);
-    return c.json({ items: page.items.map(appView), next_cursor: page.next_cursor }, 200);
+    return c.json(
+      { items: page.items.map((row) => access.appView(row)), next_cursor: page.next_cursor },
+      200,
+    );
   });
 
   app.openapi(show, async (c) => {
     const access = await accessOf(c, deps.db);
     const row = await access.app(c.req.valid("param").name, c.req.valid("query").space);
     c.header("ETag", appEtag(row));
-    return c.json(appView(row), 200);
+    return c.json(access.appView(row), 200);
   });
 
   app.openapi(update, async (c) => {
@@ -211,7 +213,7 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     }
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
-    return c.json(appView(row), 200);
+    return c.json(access.appView(row), 200);
   });
 
   app.openapi(remove, async (c) => {

@@ -2,7 +2,7 @@ import { archiveLimitsOf } from "@grove/images/archive";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { validateArchive } from "../apps/archive";
 import { receiveBits } from "../apps/receive-bits";
-import { AppNameParam, AppSpaceQuery, appView, BitsUploadView, Digest } from "../apps/schemas";
+import { AppNameParam, AppSpaceQuery, BitsUploadView, Digest } from "../apps/schemas";
 import { accessOf, guard } from "../auth/access";
 import { Invalid, NotFound, PayloadTooLarge } from "../errors";
 import type { ApiEnv } from "../http/env";
@@ -106,7 +106,7 @@ export function registerBitsRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     );
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
-    return c.json({ digest, size_bytes: sizeBytes, uploaded: !known, app: appView(row) }, 200);
+    return c.json({ digest, size_bytes: sizeBytes, uploaded: !known, app: access.appView(row) }, 200);
   });
 
   app.openapi(lookup, async (c) => {

@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { AppName, AppSpaceQuery } from "../apps/schemas";
 import { accessOf, guard } from "../auth/access";
 import { Conflict, NotFound } from "../errors";
-import { attachExec, controlExec, startExec } from "../exec/cell-exec";
+import { attachExec, controlExec, type ExecCaller, startExec } from "../exec/cell-exec";
 import type { ApiEnv } from "../http/env";
 import { bearerSecurity, commonProblems, conflictProblem, json } from "../http/openapi";
 import { whileTokenHolds } from "../http/token-bound-stream";
@@ -42,7 +43,8 @@ const create = createRoute({
   summary: "Run a process in a running instance (as vcap, in the app's directory, with the app's env)",
   description:
     "Attach with `GET /v1/execs/{id}/output` (its output from the first byte, then the exit code). " +
-    "A process nobody attaches to within a minute is killed.",
+    "A process nobody attaches to within a minute is killed. The exec is bound to the token that started it: " +
+    "its output and controls answer 404 to any other token. Viewers of the space cannot exec (403).",
   security: bearerSecurity,
   request: {
     params: z.object({
@@ -132,9 +134,15 @@ const resize = createRoute({
 
 /**
  * `grove exec`: start a process in an instance, read its output, write its stdin, signal and
- * resize it. The cell running the process binds the exec id to the tenant that started it.
+ * resize it. An exec is bound to the token that started it (another token, even of the same
+ * tenant and space, finds no such exec: 404), and the cell binds it to the tenant.
  */
 export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
+  const execCaller = async (c: Context<ApiEnv>): Promise<ExecCaller> => ({
+    tenantId: (await accessOf(c, deps.db)).tenantId,
+    tokenId: c.get("principal").tokenId,
+  });
+
   app.openapi(create, async (c) => {
     const access = await accessOf(c, deps.db);
     const tenantId = access.tenantId;
@@ -148,8 +156,8 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
       throw new Conflict(`instance ${index} of ${name} is ${atIndex[0]?.state ?? "gone"}, not RUNNING`);
     }
     const body = c.req.valid("json");
-    const execId = await startExec(deps.nc, running.cellId, {
-      tenantId,
+    const caller = { tenantId, tokenId: c.get("principal").tokenId };
+    const execId = await startExec(deps.nc, running.cellId, caller, {
       instanceId: running.id,
       command: body.command,
       env: body.env,
@@ -159,16 +167,16 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(output, async (c) => {
-    const { tenantId } = await accessOf(c, deps.db);
+    const caller = await execCaller(c);
     const execId = c.req.valid("param").id;
-    const attached = await attachExec(deps.nc, execId, tenantId);
+    const attached = await attachExec(deps.nc, execId, caller);
     return streamSSE(c, async (stream) => {
       let exited = false;
       // the process lives only as long as its reader: a closed stream or a lapsed token kills it
       const end = () => {
         attached.close();
         if (!exited)
-          void controlExec(deps.nc, execId, tenantId, { type: "signal", signal: "kill" }).catch(() => {});
+          void controlExec(deps.nc, execId, caller, { type: "signal", signal: "kill" }).catch(() => {});
       };
       stream.onAbort(end);
       const relay = async () => {
@@ -194,7 +202,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(stdin, async (c) => {
-    const { tenantId } = await accessOf(c, deps.db);
+    const caller = await execCaller(c);
     const execId = c.req.valid("param").id;
     const { eof } = c.req.valid("query");
     const data = Buffer.from(await c.req.arrayBuffer());
@@ -202,7 +210,7 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
     do {
       const chunk = data.subarray(at, at + STDIN_CHUNK_BYTES);
       at += STDIN_CHUNK_BYTES;
-      await controlExec(deps.nc, execId, tenantId, {
+      await controlExec(deps.nc, execId, caller, {
         type: "stdin",
         data: chunk.toString("base64"),
         eof: eof && at >= data.length,
@@ -212,8 +220,8 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(signal, async (c) => {
-    const { tenantId } = await accessOf(c, deps.db);
-    await controlExec(deps.nc, c.req.valid("param").id, tenantId, {
+    const caller = await execCaller(c);
+    await controlExec(deps.nc, c.req.valid("param").id, caller, {
       type: "signal",
       signal: c.req.valid("json").signal,
     });
@@ -221,8 +229,8 @@ export function registerExecRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): v
   });
 
   app.openapi(resize, async (c) => {
-    const { tenantId } = await accessOf(c, deps.db);
-    await controlExec(deps.nc, c.req.valid("param").id, tenantId, { type: "resize", ...c.req.valid("json") });
+    const caller = await execCaller(c);
+    await controlExec(deps.nc, c.req.valid("param").id, caller, { type: "resize", ...c.req.valid("json") });
     return c.body(null, 204);
   });
 }
