@@ -55,7 +55,7 @@ describeWith(["root", "postgres", "nats"], "tenant quotas", () => {
       instances: { limit: null, usage: 2 },
       apps: { limit: null, usage: 2 },
       disk_mb: { limit: null, usage: 2048 },
-      routes: { limit: null, usage: null },
+      routes: { limit: null, usage: 2 },
       log_lines_per_second: { limit: null, usage: null },
       volumes: { limit: null, usage: 0 },
       volume_mb: { limit: null, usage: 0 },
@@ -76,7 +76,7 @@ describeWith(["root", "postgres", "nats"], "tenant quotas", () => {
     expect(await expectStatus(set, 200)).toMatchObject({
       memory_mb: { limit: 1024, usage: 256 },
       instances: { limit: 10, usage: 2 },
-      routes: { limit: 5, usage: null },
+      routes: { limit: 5, usage: 2 },
       log_lines_per_second: { limit: 100, usage: null },
       apps: { limit: null },
     });
@@ -149,6 +149,35 @@ describeWith(["root", "postgres", "nats"], "tenant quotas", () => {
       await t.call("/v1/apps/web", { method: "PATCH", token: dev, json: { instances: 4 } }),
       200,
     );
+  });
+
+  it("counts each app's default route: a routes quota refuses a new app, not a scale", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const dev = await t.tenantWithToken("acme");
+    await expectStatus(await setQuota(t, "acme", { routes: 1 }), 200);
+    await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("one") }), 201);
+    const refused = await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("two") });
+    expect(((await expectStatus(refused, 422)) as { quota: unknown }).quota).toEqual({
+      scope: "tenant",
+      field: "routes",
+      limit: 1,
+      usage: 1,
+      asked: 1,
+    });
+    await expectStatus(await t.call("/v1/apps/two", { token: dev }), 404);
+    await expectStatus(
+      await t.call("/v1/apps/one", { method: "PATCH", token: dev, json: { instances: 2 } }),
+      200,
+    );
+    expect(
+      ((await expectStatus(await t.call("/v1/quota", { token: dev }), 200)) as QuotaBody).routes,
+    ).toEqual({
+      limit: 1,
+      usage: 1,
+    });
   });
 
   it("a quota lowered below usage stops nothing, blocks growth, and always allows scaling down", async ({

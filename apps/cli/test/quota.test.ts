@@ -38,7 +38,7 @@ describeWith(["root", "postgres", "nats"], "grove quota", () => {
     expect(shown.stdout).toMatch(/^memory\s+768M\s+1G$/m);
     expect(shown.stdout).toMatch(/^instances\s+3\s+3$/m);
     expect(shown.stdout).toMatch(/^apps\s+1\s+unlimited$/m);
-    expect(shown.stdout).toMatch(/^routes\s+-\s+unlimited$/m);
+    expect(shown.stdout).toMatch(/^routes\s+1\s+unlimited$/m);
     const asOperator = await grove(["quota", "--tenant", "acme", "--json"], { config: ops });
     expect(asOperator.json<Quota>()).toMatchObject({ tenant: "acme", instances: { limit: 3, usage: 3 } });
 

@@ -4222,7 +4222,7 @@ export type components = {
         /** @description null when not counted */
         usage: number | null;
       };
-      /** @description not counted yet */
+      /** @description routes: each app has its default route, started or stopped */
       routes: {
         /** @description null = unlimited */
         limit: number | null;
@@ -4263,7 +4263,7 @@ export type components = {
       apps?: number | null;
       /** @description total disk of started instances, MB */
       disk_mb?: number | null;
-      /** @description stored and shown; not counted until routes are their own objects */
+      /** @description routes: each app has its default route, started or stopped */
       routes?: number | null;
       /** @description per instance; agents drop the excess (set when an instance starts) */
       log_lines_per_second?: number | null;

@@ -37,7 +37,7 @@ const quotaLimits = () => ({
   instances: integer("instances"),
   apps: integer("apps"),
   diskMb: integer("disk_mb"),
-  /** stored and shown; not counted until routes are their own objects */
+  /** routes: every app has its one default route, so they count like apps */
   routes: integer("routes"),
   /** sent with start commands (the stricter of tenant and space); agents drop the excess */
   logLinesPerSecond: integer("log_lines_per_second"),

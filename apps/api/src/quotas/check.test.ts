@@ -7,6 +7,7 @@ const unlimited: QuotaLimits = {
   instances: null,
   apps: null,
   diskMb: null,
+  routes: null,
   volumes: null,
   volumeMb: null,
 };
@@ -15,6 +16,7 @@ const usage = (u: Partial<Usage> = {}): Usage => ({
   instances: 0,
   apps: 0,
   diskMb: 0,
+  routes: 0,
   volumes: 0,
   volumeMb: 0,
   instanceMemoryMb: 0,
@@ -34,6 +36,7 @@ describe("askedBy", () => {
       instances: 2,
       apps: 1,
       diskMb: 200,
+      routes: 1,
       volumes: 0,
       volumeMb: 0,
       instanceMemoryMb: 256,
@@ -46,6 +49,7 @@ describe("askedBy", () => {
       instances: 0,
       apps: 1,
       diskMb: 0,
+      routes: 1,
       volumes: 0,
       volumeMb: 0,
       instanceMemoryMb: null,
@@ -90,6 +94,7 @@ describe("checkQuota", () => {
       instances: 1,
       apps: 0,
       diskMb: 10,
+      routes: 0,
       volumes: 0,
       volumeMb: 0,
     };
@@ -173,5 +178,17 @@ describe("checkQuota", () => {
       asked: 25,
     });
     expect(checkQuota(limits, usage({ volumes: 9, volumeMb: 9999 }), askedBy(null, app(1)))).toBeNull();
+  });
+
+  it("counts each app's default route: a new app asks for one, a scale or stop for none", () => {
+    const limits = { ...unlimited, routes: 2 };
+    expect(checkQuota(limits, usage({ apps: 2, routes: 2 }), askedBy(null, app(1)))).toEqual({
+      field: "routes",
+      limit: 2,
+      usage: 2,
+      asked: 1,
+    });
+    expect(checkQuota(limits, usage({ apps: 2, routes: 2 }), askedBy(app(1), app(3)))).toBeNull();
+    expect(askedBy(app(1), null).routes).toBe(-1);
   });
 });

@@ -6,7 +6,8 @@
  * Rules: a field is refused only when the request grows it (`asked > 0`) past its limit, so a
  * quota lowered below usage blocks growth but never scaling down, stopping or deleting. Stopped
  * apps count only as apps (their memory, disk and instances are free). Volumes count while they
- * exist, mounted or not: their number and their total size.
+ * exist, mounted or not: their number and their total size. Every app has its one default route, so
+ * routes count like apps (started or stopped) until routes are objects of their own.
  */
 
 /** The limits a quota sets; null = unlimited. */
@@ -16,6 +17,7 @@ export interface QuotaLimits {
   instances: number | null;
   apps: number | null;
   diskMb: number | null;
+  routes: number | null;
   volumes: number | null;
   volumeMb: number | null;
 }
@@ -26,6 +28,7 @@ export interface Usage {
   instances: number;
   apps: number;
   diskMb: number;
+  routes: number;
   volumes: number;
   volumeMb: number;
   /** the largest memory per instance of a started app (0 when none) */
@@ -38,6 +41,7 @@ export interface Asked {
   instances: number;
   apps: number;
   diskMb: number;
+  routes: number;
   volumes: number;
   volumeMb: number;
   /** memory per instance of instances this change adds or enlarges; null when it adds none */
@@ -69,15 +73,22 @@ const ORDER: readonly QuotaField[] = [
   "instances",
   "memoryMb",
   "diskMb",
+  "routes",
   "volumes",
   "volumeMb",
 ];
 
-/** An app's share of usage: started apps count their instances, memory and disk; every app counts as one. */
+/** An app's share of usage: started apps count their instances, memory and disk; every app counts as one app with one route. */
 export function usageOf(app: Countable | null): Omit<Usage, "instanceMemoryMb" | "volumes" | "volumeMb"> {
-  if (!app) return { memoryMb: 0, instances: 0, apps: 0, diskMb: 0 };
+  if (!app) return { memoryMb: 0, instances: 0, apps: 0, diskMb: 0, routes: 0 };
   const running = app.state === "started" ? app.instances : 0;
-  return { memoryMb: running * app.memoryMb, instances: running, apps: 1, diskMb: running * app.diskMb };
+  return {
+    memoryMb: running * app.memoryMb,
+    instances: running,
+    apps: 1,
+    diskMb: running * app.diskMb,
+    routes: 1,
+  };
 }
 
 /**
@@ -96,6 +107,7 @@ export function askedBy(before: Countable | null, after: Countable | null): Aske
     instances: to.instances - from.instances,
     apps: to.apps - from.apps,
     diskMb: to.diskMb - from.diskMb,
+    routes: to.routes - from.routes,
     volumes: 0,
     volumeMb: 0,
     instanceMemoryMb: grows ? after.memoryMb : null,
@@ -109,6 +121,7 @@ export function askedByVolume(sizeMb: number): Asked {
     instances: 0,
     apps: 0,
     diskMb: 0,
+    routes: 0,
     volumes: 1,
     volumeMb: sizeMb,
     instanceMemoryMb: null,

@@ -13,7 +13,7 @@ export const QuotaChangesBody = z
     apps: limit.openapi({ description: "apps, started or stopped" }),
     disk_mb: limit.openapi({ description: "total disk of started instances, MB" }),
     routes: limit.openapi({
-      description: "stored and shown; not counted until routes are their own objects",
+      description: "routes: each app has its default route, started or stopped",
     }),
     log_lines_per_second: limit.openapi({
       description: "per instance; agents drop the excess (set when an instance starts)",
@@ -43,7 +43,7 @@ export const QuotaView = z
     instances: field("instances of started apps"),
     apps: field("apps, started or stopped"),
     disk_mb: field("total disk of started instances, MB"),
-    routes: field("not counted yet"),
+    routes: field("routes: each app has its default route, started or stopped"),
     log_lines_per_second: field("per instance, enforced by agents; usage not counted"),
     volumes: field("volumes, mounted or not"),
     volume_mb: field("total size of the volumes, MB"),
@@ -63,7 +63,7 @@ export function quotaView(
     instances: { limit: quota.instances, usage: usage.instances },
     apps: { limit: quota.apps, usage: usage.apps },
     disk_mb: { limit: quota.diskMb, usage: usage.diskMb },
-    routes: { limit: quota.routes, usage: null },
+    routes: { limit: quota.routes, usage: usage.routes },
     log_lines_per_second: { limit: quota.logLinesPerSecond, usage: null },
     volumes: { limit: quota.volumes, usage: usage.volumes },
     volume_mb: { limit: quota.volumeMb, usage: usage.volumeMb },

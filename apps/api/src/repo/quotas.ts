@@ -41,6 +41,7 @@ const FIELD_NAMES: Record<QuotaField, { name: string; unit: string }> = {
   instances: { name: "instances", unit: " instances" },
   apps: { name: "apps", unit: " apps" },
   diskMb: { name: "disk_mb", unit: " MB" },
+  routes: { name: "routes", unit: " routes" },
   volumes: { name: "volumes", unit: " volumes" },
   volumeMb: { name: "volume_mb", unit: " MB" },
 };
@@ -121,6 +122,8 @@ export class Quota {
     const [row] = await q
       .select({
         apps: sql`count(*)`.mapWith(Number),
+        // every app has its one default route
+        routes: sql`count(*)`.mapWith(Number),
         instances: sum(sql`${apps.instances}`),
         memoryMb: sum(sql`${apps.instances}::bigint * ${apps.memoryMb}`),
         diskMb: sum(sql`${apps.instances}::bigint * ${apps.diskMb}`),
@@ -205,6 +208,7 @@ function hasLimits(quota: QuotaRow): boolean {
     quota.instances,
     quota.apps,
     quota.diskMb,
+    quota.routes,
     quota.volumes,
     quota.volumeMb,
   ].some((limit) => limit !== null);

@@ -28,7 +28,7 @@ const FLAGS = [
     key: "routes",
     field: "routes",
     size: false,
-    help: "routes (stored; not counted yet)",
+    help: "routes (each app has its default route)",
   },
   {
     flag: "--log-rate <n>",
