@@ -147,4 +147,42 @@ describeWith(["postgres", "nats", "registry"], "docker apps", () => {
     const after = (await expectStatus(await t.call("/v1/apps/web", { token: dev }), 200)) as AppBody;
     expect(after).toMatchObject({ revision: 1, image: { ref } });
   });
+
+  it("crashes an instance whose sealed credentials cannot be opened, saying what to do, instead of resending", async ({
+    pg,
+    nats,
+  }) => {
+    const registry = await startRegistry();
+    onTestFinished(() => registry.stop());
+    const image = await webImage("sealed");
+    await pushImage(registry.host, "team/private", "1", [image]);
+    const guarded = await basicAuthProxy(registry, "robot", "s3cret-pass");
+    onTestFinished(() => guarded.stop());
+    const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "500" });
+    const dev = await t.tenantWithToken("acme");
+    const ref = `${guarded.host}/team/private:1`;
+    await expectStatus(
+      await t.call("/v1/apps", {
+        method: "POST",
+        token: dev,
+        json: { name: "web", image: { ref, username: "robot", password: "s3cret-pass" } },
+      }),
+      201,
+    );
+    // as if sealed under another key (a NATS authority made anew): the tag no longer verifies
+    await t.db.execute(
+      sql`update apps set image_credentials = 'v1.' || encode(convert_to(md5(random()::text) || md5(random()::text), 'UTF8'), 'base64')`,
+    );
+    const cell = await joinHollowCell(t.nc, await joinToken(t), "hollow-sealed");
+    onTestFinished(() => cell.stop());
+    const crashed = await eventually(async () => {
+      const [row] = await t.db.execute<{ state: string; reason: string | null }>(
+        sql`select state, reason from instances where state = 'CRASHED'`,
+      );
+      return row;
+    });
+    expect(crashed.reason).toMatch(/registry credentials of this app cannot be opened/);
+    expect(crashed.reason).toMatch(/--registry-username/);
+    expect(cell.starts).toEqual([]);
+  });
 });

@@ -139,6 +139,17 @@ async function sendStart(
   start: PendingStart,
 ): Promise<"started" | "refused" | "unanswered"> {
   const log = deps.log.child({ instanceId: start.instanceId, cellId: start.cellId });
+  let image: InstanceImage | undefined;
+  try {
+    image = start.image ? instanceImage(start, deps.secrets) : undefined;
+  } catch (error) {
+    // a key that changed (a new NATS authority) cannot open credentials sealed before: resending
+    // would fail the same way for ever, so the instance crashes with what to do
+    const reason = `registry credentials of this app cannot be opened (${(error as Error).message}): push it again with --registry-username and --registry-password`;
+    log.warn({ reason }, "start not sent");
+    await markStartRefused(deps.db, start.instanceId, reason);
+    return "refused";
+  }
   try {
     const reply = await request(deps, start.cellId, {
       v: 1,
@@ -150,7 +161,7 @@ async function sendStart(
         revision: start.revision,
         index: start.index,
         bitsDigest: start.bitsDigest,
-        ...(start.image ? { image: instanceImage(start, deps.secrets) } : {}),
+        ...(image ? { image } : {}),
         stack: start.stack,
         command: start.command,
         env: start.env,
