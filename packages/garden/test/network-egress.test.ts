@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type CniNetworker, createNetworker, type EgressRules, type NetworkPolicy } from "../src/network";
+import type { CniNetworker, EgressRules, NetworkPolicy } from "../src/network";
 import type { ContainerNetwork } from "../src/seams";
 import {
-  createTopology,
-  deleteNetnsWithPrefix,
-  type EchoServer,
+  type IsolatedCell,
+  isolatedCell,
   networkPrerequisites,
   openSession,
   shortRunId,
@@ -22,10 +17,9 @@ const refused = { timeoutMs: 800 };
 
 describe.skipIf(missing !== undefined)("egress of isolated containers, and cut flows", () => {
   const prefix = `ge${shortRunId()}`;
+  let cell: IsolatedCell;
   let topo: Topology;
-  let stateDir: string;
   let net: CniNetworker;
-  const servers: EchoServer[] = [];
   let a: ContainerNetwork;
   let b: ContainerNetwork;
 
@@ -42,31 +36,18 @@ describe.skipIf(missing !== undefined)("egress of isolated containers, and cut f
   });
 
   beforeAll(async () => {
-    topo = await createTopology(prefix);
-    stateDir = await mkdtemp(join(tmpdir(), "grove-egress-"));
-    net = createNetworker({
-      stateDir,
-      bridge: `${prefix}br`,
-      subnet: "10.252.0.0/24",
-      name: prefix,
-      externalIP: topo.hostIP,
-      hostNetns: topo.hostNetns,
-      isolateContainers: true,
-      log: pino({ level: "silent" }),
-    });
+    cell = await isolatedCell(prefix, "10.252.0.0/24");
+    ({ topo, net } = cell);
     a = await net.up(`${prefix}-a`, {});
     b = await net.up(`${prefix}-b`, {});
     for (const port of [53, 4222, 7700, 7701]) {
-      servers.push(await startEchoServer(topo.outsideNetns, "0.0.0.0", port));
+      cell.servers.push(await startEchoServer(topo.outsideNetns, "0.0.0.0", port));
     }
-    servers.push(await startEchoServer(b.netnsPath, "0.0.0.0", 7800));
+    cell.servers.push(await startEchoServer(b.netnsPath, "0.0.0.0", 7800));
   }, 60_000);
 
   afterAll(async () => {
-    for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
-    await net?.destroyAll().catch(() => undefined);
-    await deleteNetnsWithPrefix(prefix);
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    await cell?.cleanup();
   });
 
   test("a container reaches DNS and what its tenant's rules allow, nothing else", async () => {

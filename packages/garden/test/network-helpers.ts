@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { pino } from "pino";
+import { type CniNetworker, createNetworker, type NetworkerConfig } from "../src/network";
 
 /** Root, nsenter and the CNI plugins: without them the network tests cannot run (and under CI must fail). */
 /** Why the network tests cannot run here, if they cannot; under CI=true that is a failure, not a skip. */
@@ -227,6 +232,49 @@ export async function openSession(netns: string, host: string, port: number): Pr
     async close() {
       child.kill("SIGKILL");
       await child;
+    },
+  };
+}
+
+/**
+ * An isolating cell network of its own: a topology, a networker on `subnet` in its cell host (the
+ * config, to start it again as after a restart) and one cleanup for the servers, containers,
+ * namespaces and state it made, run even when a test failed.
+ */
+export interface IsolatedCell {
+  topo: Topology;
+  config: NetworkerConfig;
+  net: CniNetworker;
+  /** echo servers to stop at cleanup */
+  servers: EchoServer[];
+  cleanup(): Promise<void>;
+}
+
+export async function isolatedCell(prefix: string, subnet: string): Promise<IsolatedCell> {
+  const topo = await createTopology(prefix);
+  const stateDir = await mkdtemp(join(tmpdir(), `grove-${prefix}-`));
+  const config: NetworkerConfig = {
+    stateDir,
+    bridge: `${prefix}br`,
+    subnet,
+    name: prefix,
+    externalIP: topo.hostIP,
+    hostNetns: topo.hostNetns,
+    isolateContainers: true,
+    log: pino({ level: "silent" }),
+  };
+  const net = createNetworker(config);
+  const servers: EchoServer[] = [];
+  return {
+    topo,
+    config,
+    net,
+    servers,
+    async cleanup() {
+      for (const server of servers.splice(0)) await server.stop().catch(() => undefined);
+      await net.destroyAll().catch(() => undefined);
+      await deleteNetnsWithPrefix(prefix);
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,15 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execa } from "execa";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type CniNetworker, createNetworker, type PeerRules } from "../src/network";
 import type { ContainerNetwork } from "../src/seams";
 import {
-  createTopology,
-  deleteNetnsWithPrefix,
-  type EchoServer,
+  type IsolatedCell,
+  isolatedCell,
   networkPrerequisites,
   nsRun,
   openSession,
@@ -23,10 +18,9 @@ const missing = networkPrerequisites();
 
 describe.skipIf(missing !== undefined)("isolated containers on one cell bridge", () => {
   const prefix = `gi${shortRunId()}`;
+  let cell: IsolatedCell;
   let topo: Topology;
-  let stateDir: string;
   let net: CniNetworker;
-  const servers: EchoServer[] = [];
   let a: ContainerNetwork;
   let b: ContainerNetwork;
   let c: ContainerNetwork;
@@ -37,30 +31,17 @@ describe.skipIf(missing !== undefined)("isolated containers on one cell bridge",
   });
 
   beforeAll(async () => {
-    topo = await createTopology(prefix);
-    stateDir = await mkdtemp(join(tmpdir(), "grove-iso-"));
-    net = createNetworker({
-      stateDir,
-      bridge: `${prefix}br`,
-      subnet: "10.253.0.0/24",
-      name: prefix,
-      externalIP: topo.hostIP,
-      hostNetns: topo.hostNetns,
-      isolateContainers: true,
-      log: pino({ level: "silent" }),
-    });
+    cell = await isolatedCell(prefix, "10.253.0.0/24");
+    ({ topo, net } = cell);
     a = await net.up(`${prefix}-a`, {});
     b = await net.up(`${prefix}-b`, {});
     c = await net.up(`${prefix}-c`, {});
-    for (const port of [7500, 7501]) servers.push(await startEchoServer(b.netnsPath, "0.0.0.0", port));
-    servers.push(await startEchoServer(a.netnsPath, "0.0.0.0", 7500));
+    for (const port of [7500, 7501]) cell.servers.push(await startEchoServer(b.netnsPath, "0.0.0.0", port));
+    cell.servers.push(await startEchoServer(a.netnsPath, "0.0.0.0", 7500));
   });
 
   afterAll(async () => {
-    for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
-    await net?.destroyAll().catch(() => undefined);
-    await deleteNetnsWithPrefix(prefix);
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    await cell?.cleanup();
   });
 
   test("without rules no container reaches another, while NetIn and egress work", async () => {
@@ -79,7 +60,7 @@ describe.skipIf(missing !== undefined)("isolated containers on one cell bridge",
     // a container may still use another's public face (the cell's NetIn port), as the router does
     expect((await tcpConnect(a.netnsPath, topo.hostIP, mapping.hostPort)).ok).toBe(true);
     const outside = await startEchoServer(topo.outsideNetns, "0.0.0.0", 7502);
-    servers.push(outside);
+    cell.servers.push(outside);
     expect((await tcpConnect(a.netnsPath, topo.outsideIP, 7502)).ok).toBe(true);
   });
 
@@ -135,16 +116,7 @@ describe.skipIf(missing !== undefined)("isolated containers on one cell bridge",
 
   test("the rules survive a restart of the networker", async () => {
     await net.setPeerRules(aToB(7500));
-    const again = createNetworker({
-      stateDir,
-      bridge: `${prefix}br`,
-      subnet: "10.253.0.0/24",
-      name: prefix,
-      externalIP: topo.hostIP,
-      hostNetns: topo.hostNetns,
-      isolateContainers: true,
-      log: pino({ level: "silent" }),
-    });
+    const again = createNetworker(cell.config);
     await again.restore();
     expect((await tcpConnect(a.netnsPath, b.containerIP, 7500)).ok).toBe(true);
     expect(await tcpConnect(a.netnsPath, b.containerIP, 7501, { timeoutMs: 800 })).toMatchObject({
