@@ -90,6 +90,7 @@ struct output {
 static struct output outputs[2] = {{-1, -1, "stdout", 0, 0, 0}, {-1, -1, "stderr", 0, 0, 0}};
 static size_t output_cap = 16u << 20;
 static int hold_output = 0; /* <process-dir>/hold-output: copy no further than CAP past the reader */
+static int finishing = 0;   /* the process is gone: the last output is being drained */
 #define COPY_CHUNK 65536
 
 /*
@@ -286,7 +287,9 @@ static int read_client(struct client *c) {
 
 static void emit(struct output *o, const uint8_t *buf, size_t n) {
   if (o->file < 0) return;
-  if (o->size > 0 && o->size + n > output_cap) {
+  /* Held output is not rotated by the last drain at exit (no reader could be waited for any
+   * more): the file may pass the cap by what the pipe still held, never lose what is unread. */
+  if (o->size > 0 && o->size + n > output_cap && !(hold_output && finishing)) {
     char rotated[32];
     snprintf(rotated, sizeof rotated, "%s.1", o->name);
     close(o->file);
@@ -548,6 +551,7 @@ static int exit_status_from(int init) {
 }
 
 static void finish(int status) {
+  finishing = 1;
   if (master_fd >= 0) copy_master(1);
   for (int i = 0; i < 2; i++) copy_output(&outputs[i], 1);
   if (outputs[0].file >= 0) fsync(outputs[0].file);

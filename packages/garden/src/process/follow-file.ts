@@ -62,6 +62,14 @@ export function followFile(
         return Buffer.from(buffer.subarray(0, bytesRead));
       }
       if (await replaced(file, path)) {
+        // The writer may have added to the old file between that read and its move: read it to
+        // its end once more (nothing writes to it once the new one exists) before going on.
+        const { bytesRead: last } = await file.read(buffer, 0, buffer.length, position);
+        if (last > 0) {
+          position += last;
+          onRead?.(last);
+          return Buffer.from(buffer.subarray(0, last));
+        }
         await file.close().catch(() => {});
         file = undefined;
         position = 0;
