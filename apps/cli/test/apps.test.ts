@@ -89,7 +89,7 @@ describeWith(["root", "postgres", "nats"], "grove apps, scale, start/stop, delet
       [["apps", "show", "nope"], /^grove: no app nope \(404 Not found\)$/],
       [["scale", "nope", "-i", "2"], /^grove: no app nope \(404 Not found\)$/],
       [["scale", "web", "-m", "12Q"], /^grove: invalid memory "12Q": use a size like 256M or 1G$/],
-      [["push", "."], /^grove: required option '--name <name>' not specified$/],
+      [["push", "."], /^grove: pass --name NAME \(or --image REF with the name\)$/],
       [["push", "/nonexistent-dir", "--name", "x"], /^grove: \/nonexistent-dir is not a directory$/],
       [["push", ".", "--name", "x", "--health-check", "tcp"], /^grove: invalid health check "tcp"/],
       [

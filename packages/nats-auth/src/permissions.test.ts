@@ -68,7 +68,9 @@ describe("NATS user permissions", () => {
     );
     for (const pattern of [...(mine.pub?.allow ?? []), ...(mine.sub?.allow ?? [])]) {
       if (pattern.startsWith("grove."))
-        expect(pattern).toMatch(/^grove\.v1\.(cells|events\.instances)\.cell-a(\.|$)/);
+        expect(pattern).toMatch(
+          /^grove\.v1\.((cells|events\.instances)\.cell-a(\.|$)|logs\.\*\.cell-a\.\*$)/,
+        );
     }
   });
 

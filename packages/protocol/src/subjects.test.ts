@@ -8,10 +8,10 @@ describe("subjects", () => {
     expect(subjects.stateSync("c1")).toBe("grove.v1.cells.c1.sync");
     expect(subjects.commands("c1")).toBe("grove.v1.cells.c1.commands");
     expect(subjects.instanceEvents("c1")).toBe("grove.v1.events.instances.c1");
-    expect(subjects.logs("c1", "web", "i-3")).toBe("grove.v1.cells.c1.logs.web.i-3");
-    expect(subjects.cellLogs("c1")).toBe("grove.v1.cells.c1.logs.*.*");
-    expect(subjects.appLogs("web")).toBe("grove.v1.cells.*.logs.web.*");
-    expect(subjects.allLogs).toBe("grove.v1.cells.*.logs.*.*");
+    expect(subjects.logs("c1", "web", "i-3")).toBe("grove.v1.logs.web.c1.i-3");
+    expect(subjects.cellLogs("c1")).toBe("grove.v1.logs.*.c1.*");
+    expect(subjects.appLogs("web")).toBe("grove.v1.logs.web.*.*");
+    expect(subjects.allLogs).toBe("grove.v1.logs.*.*.*");
   });
 
   it.each(["", "a.b", "*", ">", "a b", "tab\t"])(
@@ -36,7 +36,7 @@ describe("subjects", () => {
     expect(cellOfSubject(subjects.exec("c5"))).toBe("c5");
     expect(cellOfSubject(subjects.execControl("c6", "e1"))).toBe("c6");
     expect(cellOfSubject(subjects.execOutput("c7", "e1", "a1"))).toBe("c7");
-    expect(cellOfSubject("grove.v1.cells.c1.logs.web")).toBeUndefined();
+    expect(cellOfSubject("grove.v1.logs.web.c1")).toBeUndefined();
     expect(cellOfSubject("grove.v1.cells.c1.exec.e1.out")).toBeUndefined();
     expect(cellOfSubject(subjects.register)).toBeUndefined();
     expect(cellOfSubject("grove.v1.cells.c1.other")).toBeUndefined();
@@ -49,8 +49,8 @@ describe("subjects", () => {
       instanceId: "i-3",
     });
     expect(parseLogSubject("grove.v1.logs.web.i-3")).toBeUndefined();
-    expect(parseLogSubject("grove.v1.cells.c1.logs.web")).toBeUndefined();
-    expect(parseLogSubject("grove.v1.cells.c1.logs.web.i-3.extra")).toBeUndefined();
+    expect(parseLogSubject("grove.v1.logs.web.c1")).toBeUndefined();
+    expect(parseLogSubject("grove.v1.logs.web.c1.i-3.extra")).toBeUndefined();
     expect(parseLogSubject(subjects.heartbeat("c1"))).toBeUndefined();
   });
 

@@ -44,15 +44,19 @@ export const subjects = {
   instanceEvents: (cellId: string) => `${PREFIX}.events.instances.${token("cellId", cellId)}`,
   /** The filter of the instance events stream and its consumers. */
   allInstanceEvents: `${PREFIX}.events.instances.>`,
-  /** agent → subscribers: `LogLine` of one instance, on the subject of the cell running it. */
+  /**
+   * agent → subscribers: `LogLine` of one instance, naming the cell running it. The app comes
+   * before the cell so an app's filter has no wildcard in the middle: NATS 2.9 miscounts a
+   * consumer's pending messages for such filters, and log tails find their window by counting.
+   */
   logs: (cellId: string, appId: string, instanceId: string) =>
-    `${PREFIX}.cells.${token("cellId", cellId)}.logs.${token("appId", appId)}.${token("instanceId", instanceId)}`,
+    `${PREFIX}.logs.${token("appId", appId)}.${token("cellId", cellId)}.${token("instanceId", instanceId)}`,
   /** Every log line of one app, from whichever cell (the api checks the cell against the placement). */
-  appLogs: (appId: string) => `${PREFIX}.cells.*.logs.${token("appId", appId)}.*`,
+  appLogs: (appId: string) => `${PREFIX}.logs.${token("appId", appId)}.*.*`,
   /** Every log line one cell may publish. */
-  cellLogs: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.logs.*.*`,
+  cellLogs: (cellId: string) => `${PREFIX}.logs.*.${token("cellId", cellId)}.*`,
   /** Every log line of every app (the logs stream). */
-  allLogs: `${PREFIX}.cells.*.logs.*.*`,
+  allLogs: `${PREFIX}.logs.*.*.*`,
   /** Request/reply, api → agent: `ExecRequest` → `ExecReply`. */
   exec: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec`,
   /** Request/reply, api → the agent running the exec: `ExecControl` → `ExecReply`. */
@@ -80,16 +84,16 @@ export const subjects = {
 } as const;
 
 const cellSubject =
-  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|exec|logs\.[^.]+\.[^.]+|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
+  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
 const eventSubject = /^grove\.v1\.events\.instances\.([^.]+)$/;
-const logSubject = /^grove\.v1\.cells\.([^.]+)\.logs\.([^.]+)\.([^.]+)$/;
+const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)$/;
 
 /**
  * The cell id embedded in a cell-scoped subject (heartbeat, sync, commands, exec, logs, exec
  * control and output, instance events), if any.
  */
 export function cellOfSubject(subject: string): string | undefined {
-  return cellSubject.exec(subject)?.[1] ?? eventSubject.exec(subject)?.[1];
+  return cellSubject.exec(subject)?.[1] ?? eventSubject.exec(subject)?.[1] ?? logSubject.exec(subject)?.[2];
 }
 
 /** The publishing cell, app and instance ids of a log subject, if it is one. */
@@ -97,7 +101,7 @@ export function parseLogSubject(
   subject: string,
 ): { cellId: string; appId: string; instanceId: string } | undefined {
   const m = logSubject.exec(subject);
-  return m?.[1] && m[2] && m[3] ? { cellId: m[1], appId: m[2], instanceId: m[3] } : undefined;
+  return m?.[1] && m[2] && m[3] ? { cellId: m[2], appId: m[1], instanceId: m[3] } : undefined;
 }
 
 /** Who sent a cell message, or why it cannot be taken as any cell's. */

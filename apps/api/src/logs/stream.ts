@@ -3,7 +3,7 @@ import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType } from "@
 import type { NatsConnection } from "@nats-io/transport-node";
 
 /**
- * The JetStream stream that keeps recent log lines (`grove.v1.cells.*.logs.*.*`), so `grove logs`
+ * The JetStream stream that keeps recent log lines (`grove.v1.logs.<app>.<cell>.<instance>`), so `grove logs`
  * can show lines written before it connected. Agents publish plain NATS messages, each cell on its
  * own subjects; the stream captures them.
  */
@@ -12,8 +12,8 @@ export const LOGS_STREAM = "GROVE_LOGS";
 /** Lines kept per instance. */
 export const LOG_LINES_PER_INSTANCE = 1000;
 
-/** Where log lines were published before they moved under their cell's subjects. */
-const OLD_LOG_SUBJECTS = "grove.v1.logs.>";
+/** Shapes of log subjects before this one: no cell (`logs.<app>.<instance>`), cell first. */
+const OLD_LOG_SUBJECTS = ["grove.v1.logs.*.*", "grove.v1.cells.*.logs.*.*"];
 
 /**
  * Creates the logs stream unless it exists. A stream made before log subjects carried the cell is
@@ -38,10 +38,8 @@ export async function ensureLogsStream(nc: NatsConnection): Promise<void> {
     });
     return;
   }
-  if (existing.config.subjects?.includes(OLD_LOG_SUBJECTS)) {
-    await jsm.streams.purge(LOGS_STREAM, { filter: OLD_LOG_SUBJECTS });
-  }
   if (existing.config.subjects?.join() !== subjects.allLogs) {
+    for (const filter of OLD_LOG_SUBJECTS) await jsm.streams.purge(LOGS_STREAM, { filter });
     await jsm.streams.update(LOGS_STREAM, { ...existing.config, subjects: [subjects.allLogs] });
   }
 }
