@@ -136,7 +136,7 @@ function buildWork(apps: number, total: number, rand: () => number): Work[] {
 }
 
 /**
- * Same filter and score as the scheduler, written the obvious way: new arrays on every decision.
+ * Same filter, zone rule and score as the scheduler, written the obvious way: new arrays on every decision.
  * It keeps each cell's balance score with the same floating-point steps, so ties break identically.
  */
 function naivePlace(cells: CellSnapshot[], work: readonly Work[], limit: number): (string | undefined)[] {
@@ -168,13 +168,13 @@ function naivePlace(cells: CellSnapshot[], work: readonly Work[], limit: number)
           c.base +
           w.memoryMb * c.mw +
           w.diskMb * c.dw +
-          DEFAULT_WEIGHTS.sameAppOnCell * (c.apps.get(w.appId) ?? 0) +
-          DEFAULT_WEIGHTS.sameAppInZone * (zoneApps.get(`${w.appId}/${c.zone}`) ?? 0),
+          DEFAULT_WEIGHTS.sameAppOnCell * (c.apps.get(w.appId) ?? 0),
       }));
-    const best = scored.reduce<(typeof scored)[number] | undefined>(
-      (b, s) => (!b || s.score < b.score ? s : b),
-      undefined,
-    );
+    const zoneCount = (zone: string) => zoneApps.get(`${w.appId}/${zone}`) ?? 0;
+    const fewest = Math.min(...scored.map((s) => zoneCount(s.c.zone)));
+    const best = scored
+      .filter((s) => zoneCount(s.c.zone) === fewest)
+      .reduce<(typeof scored)[number] | undefined>((b, s) => (!b || s.score < b.score ? s : b), undefined);
     if (!best) return undefined;
     const c = best.c;
     c.used.memoryMb += w.memoryMb;

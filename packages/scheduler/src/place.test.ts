@@ -52,14 +52,47 @@ describe("spreading", () => {
     expect(zones).toEqual(["za", "zb", "zc"]);
   });
 
-  it("prefers an empty cell in a busier zone over doubling up on a cell of an emptier zone", () => {
+  it("keeps zones within one instance of each other, doubling up on the one cell of a small zone", () => {
     const cells = [
       cell("a1", { zone: "za" }),
       cell("b1", { zone: "zb" }),
       cell("b2", { zone: "zb" }),
       cell("b3", { zone: "zb" }),
     ];
-    expect(perCell(place({ cells }, instances("web", 4)))).toEqual({ a1: 1, b1: 1, b2: 1, b3: 1 });
+    expect(perCell(place({ cells }, instances("web", 4)))).toEqual({ a1: 2, b1: 1, b2: 1 });
+  });
+
+  it("differs by at most one instance between zones with room (maxSkew 1), whatever the zones' sizes", () => {
+    const zoneSizes = { za: 1, zb: 6, zc: 3 };
+    const cells = Object.entries(zoneSizes).flatMap(([zone, n]) =>
+      Array.from({ length: n }, (_, i) => cell(`${zone}-${i}`, { zone })),
+    );
+    const existing = { ...cells[4], appInstances: { web: 3, api: 2 } } as CellSnapshot;
+    cells[4] = existing;
+    const result = place({ cells }, [
+      ...instances("web", 40, { diskMb: 64 }),
+      ...instances("api", 13, { memoryMb: 64, diskMb: 64 }),
+    ]);
+    expect(result.unplaced).toEqual([]);
+    for (const app of ["web", "api"]) {
+      const inZone: Record<string, number> = { za: 0, zb: 0, zc: 0 };
+      for (const c of cells) inZone[c.zone] = (inZone[c.zone] ?? 0) + (c.appInstances[app] ?? 0);
+      for (const p of result.placements.filter((p) => p.work.appId === app))
+        inZone[p.cellId.slice(0, 2)] = (inZone[p.cellId.slice(0, 2)] ?? 0) + 1;
+      const counts = Object.values(inZone);
+      expect(Math.max(...counts) - Math.min(...counts), app).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("fills the other zones evenly once a zone has no room left", () => {
+    const cells = [
+      cell("a1", { zone: "za", capacity: { memoryMb: 512, diskMb: 16384, containers: 100 } }),
+      cell("b1", { zone: "zb" }),
+      cell("c1", { zone: "zc" }),
+    ];
+    const result = place({ cells }, instances("web", 8));
+    expect(result.unplaced).toEqual([]);
+    expect(perCell(result)).toEqual({ a1: 2, b1: 3, c1: 3 });
   });
 
   it("gives every cell one instance of an app before any cell gets a second", () => {

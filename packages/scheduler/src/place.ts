@@ -29,8 +29,9 @@ export function placementOrder(a: Work, b: Work): number {
  * cannot be placed, a reason for people. The same input always gives the same output.
  *
  * Filter: active cells with the stack, all required tags, and free memory, disk and a container
- * slot. Score (lower wins, Diego's auction): balance of used resources after placing + a large
- * penalty per instance of the same app on the cell + a penalty per instance of the app in the zone.
+ * slot. Zones: only the zones holding the fewest instances of the app among those with such a cell
+ * (Kubernetes' topology spread, maxSkew 1). Score (lower wins, Diego's auction): balance of used
+ * resources after placing + a large penalty per instance of the same app on the cell.
  *
  * @example
  * const { placements, unplaced } = place({ cells }, [

@@ -31,7 +31,6 @@ export function createPlacer(snapshot: ClusterSnapshot, weights: Weights = DEFAU
     weights,
     eligibility: new EligibilityCache(table),
     spreads: new AppSpreads(table),
-    zonePenalty: new Float64Array(table.zoneCount),
     zoneOrder: new Uint16Array(table.zoneCount),
   };
   return { place: (work) => decide(scan, work) };
@@ -43,7 +42,6 @@ interface ScanState {
   weights: Weights;
   eligibility: EligibilityCache;
   spreads: AppSpreads;
-  zonePenalty: Float64Array;
   zoneOrder: Uint16Array;
 }
 
@@ -59,7 +57,7 @@ function decide(state: ScanState, work: Work): Decision {
   const spread = spreads.of(work.appId);
   orderZones(state, spread.inZone);
   spreads.load(spread);
-  const best = bestCell(state, eligible, work.memoryMb, work.diskMb);
+  const best = bestCell(state, spread.inZone, eligible, work.memoryMb, work.diskMb);
   spreads.clear(spread);
   if (best < 0) {
     const reason = unplacedReason(table, eligible, work);
@@ -102,14 +100,13 @@ function pinToVolumeCell(state: ScanState, eligible: Uint8Array, cellId: string)
   return only;
 }
 
-/** Sets each zone's spreading penalty for this app and orders zones from lowest penalty up. */
+/** Orders zones by how many instances of this app they hold, fewest first (ties in zone order). */
 function orderZones(state: ScanState, inZone: Uint32Array): void {
-  const { zonePenalty, zoneOrder } = state;
-  for (let z = 0; z < zonePenalty.length; z++) {
-    zonePenalty[z] = state.weights.sameAppInZone * (inZone[z] as number);
+  const { zoneOrder } = state;
+  for (let z = 0; z < zoneOrder.length; z++) {
     // insertion sort: there are only a handful of zones
     let j = z;
-    while (j > 0 && (zonePenalty[zoneOrder[j - 1] as number] as number) > (zonePenalty[z] as number)) {
+    while (j > 0 && (inZone[zoneOrder[j - 1] as number] as number) > (inZone[z] as number)) {
       zoneOrder[j] = zoneOrder[j - 1] as number;
       j--;
     }
@@ -118,22 +115,30 @@ function orderZones(state: ScanState, inZone: Uint32Array): void {
 }
 
 /**
- * Diego's auction score, lowest wins: mean fraction of memory, disk and containers used after
- * placing, plus the spreading penalties. A zone is skipped once its penalty alone is no better than
- * the best score so far (the balance term is always positive). Ties go to the lowest cell id.
+ * Zones are spread first, as Kubernetes' topology spread with maxSkew 1: the work goes to a zone
+ * holding the fewest instances of its app among the zones with a cell that can take it, so an app's
+ * zones differ by at most one wherever there is room. Within those zones, Diego's auction score
+ * decides, lowest wins: mean fraction of memory, disk and containers used after placing, plus a
+ * penalty per instance of the app already on the cell. Ties go to the lowest cell id.
  */
-function bestCell(state: ScanState, eligible: Uint8Array, memoryMb: number, diskMb: number): number {
-  const { table, zonePenalty, zoneOrder } = state;
+function bestCell(
+  state: ScanState,
+  inZone: Uint32Array,
+  eligible: Uint8Array,
+  memoryMb: number,
+  diskMb: number,
+): number {
+  const { table, zoneOrder, spreads } = state;
   const { freeMemory, freeDisk, freeContainers, baseScore, memoryWeight, diskWeight, idRank, zoneStart } =
     table;
-  const onCell = state.spreads.scratch;
+  const onCell = spreads.scratch;
   const cellPenalty = state.weights.sameAppOnCell;
   let best = -1;
   let bestScore = Number.POSITIVE_INFINITY;
   for (let k = 0; k < zoneOrder.length; k++) {
     const zone = zoneOrder[k] as number;
-    const penalty = zonePenalty[zone] as number;
-    if (penalty >= bestScore) break;
+    // a zone holding more than the one found is never used while that one has room
+    if (best >= 0 && (inZone[zone] as number) > (inZone[table.zoneOf[best] as number] as number)) break;
     const end = zoneStart[zone + 1] as number;
     for (let i = zoneStart[zone] as number; i < end; i++) {
       if (eligible[i] === 0) continue;
@@ -143,8 +148,7 @@ function bestCell(state: ScanState, eligible: Uint8Array, memoryMb: number, disk
         (baseScore[i] as number) +
         memoryMb * (memoryWeight[i] as number) +
         diskMb * (diskWeight[i] as number) +
-        cellPenalty * (onCell[i] as number) +
-        penalty;
+        cellPenalty * (onCell[i] as number);
       if (score < bestScore || (score === bestScore && (idRank[i] as number) < (idRank[best] as number))) {
         bestScore = score;
         best = i;

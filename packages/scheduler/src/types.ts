@@ -59,17 +59,13 @@ export interface PlacementResult<W extends Work = Work> {
 }
 
 /**
- * Score weights (lower score wins). The balance term is in [0, 1]; the penalties are per instance of
- * the same app already on the cell / in the cell's zone, so they dominate balance.
+ * Score weights (lower score wins). The balance term is in [0, 1]; the penalty is per instance of
+ * the same app already on the cell, so it dominates balance. Zones are not weighed: they are kept
+ * within one instance of each other (see `place`).
  */
 export interface Weights {
   sameAppOnCell: number;
-  sameAppInZone: number;
 }
 
-/**
- * Defaults: a cell never gets a second instance of an app while a cell without one is eligible —
- * unless that cell's zone already holds 10 more of the app than the doubled-up cell's zone, because
- * losing a zone hurts more than losing a cell.
- */
-export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ sameAppOnCell: 1000, sameAppInZone: 100 });
+/** Defaults: a cell never gets a second instance of an app while a cell without one in a zone as spread is eligible. */
+export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ sameAppOnCell: 1000 });
