@@ -81,8 +81,6 @@ export function parseManifest(uri: string, doc: unknown): ImageManifest {
         `foreign layer ${layer.digest} (${layer.mediaType ?? "with urls"}) is not supported: only layers the registry itself serves can be pulled`,
       );
     }
-    if (layer.mediaType?.includes("zstd"))
-      throw new InvalidImage(uri, `zstd layers are not supported (${layer.digest})`);
   }
   return { config: m.config, layers: m.layers };
 }

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createImages, type Images, InvalidImage } from "../src/index";
+import { createImages, type Images, InvalidArchive, InvalidImage } from "../src/index";
 import { requireRoot, tempStore } from "./helpers";
-import { type BuiltImage, buildImage, buildIndex, writeOciLayout } from "./oci-fixture";
+import { type BuiltImage, blobOf, buildImage, buildIndex, writeOciLayout } from "./oci-fixture";
 import { pushImage, startRegistry, type TestRegistry } from "./registry-fixture";
 import type { Member } from "./tar-fixtures";
 import { tarOf } from "./tar-fixtures";
@@ -203,6 +203,48 @@ describe.runIf(isRoot)("image sources", () => {
         uidMapping: null,
       });
       await expectFixtureRootfs(info.path, false);
+    });
+
+    it("pulls zstd layers (decoded by Debian's zstd) beside gzip ones, whiteouts applied", async () => {
+      const mixed = await buildImage([LOWER, UPPER], CONFIG, ["zstd", "gzip"]);
+      expect(mixed.layers[0]?.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+zstd");
+      expect(mixed.layers[0]?.bytes.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+      await pushImage(registry.host, "grove/zstd", "v1", [mixed]);
+      const info = await images.create({
+        handle: handle(),
+        image: { uri: `docker://${registry.host}/grove/zstd#v1` },
+        uidMapping: MAPPING,
+      });
+      await expectFixtureRootfs(info.path, true);
+    });
+
+    it("refuses a corrupt zstd layer, saying what zstd said, and leaves no half-unpacked rootfs", async () => {
+      const good = await buildImage([[{ name: "f", body: "x".repeat(4096) }]], {}, ["zstd"]);
+      const layer = good.layers[0];
+      if (!layer) throw new Error("no layer");
+      const bytes = Buffer.from(layer.bytes);
+      bytes.writeUInt32LE(~bytes.readUInt32LE(bytes.length - 4) >>> 0, bytes.length - 4); // a wrong content checksum
+      const broken = blobOf(bytes, layer.mediaType);
+      const manifest = JSON.parse(good.manifest.bytes.toString()) as { layers: object[] };
+      manifest.layers = [{ mediaType: broken.mediaType, digest: broken.digest, size: bytes.length }];
+      const image: BuiltImage = {
+        config: good.config,
+        layers: [broken],
+        manifest: blobOf(Buffer.from(JSON.stringify(manifest)), good.manifest.mediaType),
+      };
+      await pushImage(registry.host, "grove/zstd-bad", "v1", [image]);
+      const before = await readdir(join(store.dir, "images")).catch(() => []);
+      const err = await images
+        .create({
+          handle: handle(),
+          image: { uri: `docker://${registry.host}/grove/zstd-bad#v1` },
+          uidMapping: null,
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArchive);
+      expect(String(err)).toMatch(/zstd: .+/);
+      expect(await readdir(join(store.dir, "images")).catch(() => [])).toEqual(before);
+      expect((await readdir(join(store.dir, "tmp"))).filter((n) => n.startsWith("unpack-"))).toEqual([]);
     });
 
     it("reports an unknown tag as an invalid image", async () => {

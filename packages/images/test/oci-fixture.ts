@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { type Member, tarOf } from "./tar-fixtures";
 
 export interface Blob {
@@ -24,7 +25,18 @@ export function blobOf(bytes: Buffer, mediaType: string): Blob {
 
 const descriptor = (b: Blob) => ({ mediaType: b.mediaType, digest: b.digest, size: b.bytes.length });
 
-/** An OCI image (gzipped layers, lowest first) with the given config defaults. */
+/** A tar compressed by Debian's zstd, as `skopeo --dest-compress-format zstd` would make it. */
+export async function zstdOf(tar: Buffer): Promise<Buffer> {
+  const { stdout } = await execa("zstd", ["-q", "-c", "-3"], { input: tar, encoding: "buffer" });
+  return Buffer.from(stdout);
+}
+
+const LAYER_TYPES = {
+  gzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+  zstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+} as const;
+
+/** An OCI image (layers lowest first, gzip unless `compression` says otherwise per layer) with the given config defaults. */
 export async function buildImage(
   layers: Member[][],
   config: {
@@ -35,15 +47,16 @@ export async function buildImage(
     Cmd?: string[];
     ExposedPorts?: Record<string, object>;
   } = {},
+  compression: Array<keyof typeof LAYER_TYPES> = [],
 ): Promise<BuiltImage> {
   const layerBlobs: Blob[] = [];
   const diffIds: string[] = [];
-  for (const members of layers) {
+  for (const [i, members] of layers.entries()) {
     const tar = await tarOf(members);
     diffIds.push(blobOf(tar, "").digest);
-    layerBlobs.push(
-      blobOf(await tarOf(members, { gzip: true }), "application/vnd.oci.image.layer.v1.tar+gzip"),
-    );
+    const kind = compression[i] ?? "gzip";
+    const bytes = kind === "zstd" ? await zstdOf(tar) : await tarOf(members, { gzip: true });
+    layerBlobs.push(blobOf(bytes, LAYER_TYPES[kind]));
   }
   const configDoc = {
     architecture: "amd64",

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setImmediate as turn } from "node:timers/promises";
-import { createGunzip } from "node:zlib";
 import { type Extract, extract } from "tar-stream";
+import { compressionOf, decoderFor } from "./decompress";
 import { ArchiveLimitExceeded } from "./errors";
 
 /** One member of an archive: its header plus a readable body. */
@@ -41,17 +41,6 @@ export async function spoolArchive(source: Readable | string, spoolDir = tmpdir(
   return { path, digest: `sha256:${hash.digest("hex")}`, dispose: () => rm(path, { force: true }) };
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, "r");
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Counts the uncompressed tar stream and stops it (and so the decompressor) past `max` bytes. */
 function byteCap(max: number, counted: { bytes: number }): Transform {
   return new Transform({
@@ -75,7 +64,7 @@ export interface TarReadOptions {
 }
 
 /**
- * Iterates the entries of a tar (or gzipped tar) file, decompressing no more than
+ * Iterates the entries of a tar file (plain, gzip or zstd, told by its first bytes), decompressing no more than
  * `maxUnpackedBytes` and yielding to the event loop every few milliseconds. Each entry's body must
  * be consumed (or resumed) before the next is produced, as tar-stream requires.
  */
@@ -84,9 +73,8 @@ export async function* tarEntries(path: string, options: TarReadOptions): AsyncG
   const parser = extract();
   const input: Readable = createReadStream(path);
   const cap = byteCap(options.maxUnpackedBytes, counted);
-  const feed = (await isGzip(path))
-    ? pipeline(input, createGunzip(), cap, parser)
-    : pipeline(input, cap, parser);
+  const decoder = decoderFor(await compressionOf(path));
+  const feed = decoder ? pipeline(input, decoder, cap, parser) : pipeline(input, cap, parser);
   let feedError: unknown;
   const fed = feed.catch((err) => {
     feedError = err;
