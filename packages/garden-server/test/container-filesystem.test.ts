@@ -22,7 +22,12 @@ describe.runIf(runtimeAvailable)("garden wire server: the container filesystem",
     for (const privileged of [false, true]) {
       const handle = privileged ? "privileged" : "unprivileged";
       const res = await request(stack.address, "POST", "/containers", {
-        json: { handle, image: {}, limits: {}, privileged },
+        json: {
+          handle,
+          image: {},
+          limits: { memory_limits: { limit_in_bytes: 64 * 1024 * 1024 } },
+          privileged,
+        },
       });
       expect(res.status, res.text).toBe(200);
     }
@@ -40,6 +45,43 @@ describe.runIf(runtimeAvailable)("garden wire server: the container filesystem",
       expect(links).toBe("/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\n/proc/self/fd\n");
     },
   );
+
+  it.each(["unprivileged", "privileged"])(
+    "%s: /tmp is the rootfs's own (as in Guardian, not a tmpfs), holds the init binary and anyone may write it",
+    async (handle) => {
+      const tmp = await output(
+        handle,
+        "awk '$2 == \"/tmp\"' /proc/mounts | wc -l; stat -c %a /tmp; test -x /tmp/garden-init && echo init",
+      );
+      expect(tmp.split("\n").map((line) => line.trim())).toEqual(["0", "1777", "init", ""]);
+      expect(await output(handle, "echo hi > /tmp/mine && cat /tmp/mine", { user: "nobody" })).toBe("hi\n");
+    },
+  );
+
+  it.each(["unprivileged", "privileged"])(
+    "%s: the cgroup filesystems are the container's own and read-only",
+    async (handle) => {
+      const mounts = await output(
+        handle,
+        'awk \'$2 ~ "^/sys/fs/cgroup/" && $3 == "cgroup" { split($4, o, ","); print o[1] }\' /proc/mounts | sort -u',
+      );
+      expect(mounts).toBe("ro\n");
+      const limit = await output(handle, "cat /sys/fs/cgroup/memory/memory.limit_in_bytes");
+      expect(limit).toBe(`${64 * 1024 * 1024}\n`);
+      const write = await run(stack.address, handle, {
+        path: "sh",
+        args: ["-c", "echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes"],
+      });
+      expect((await write.exit).exit_status).not.toBe(0);
+    },
+  );
+
+  it("gives privileged containers the fuse device, and unprivileged ones none", async () => {
+    expect(await output("privileged", "exec 3<>/dev/fuse && stat -c '%t:%T %a' /dev/fuse")).toBe(
+      "a:e5 666\n",
+    );
+    expect(await output("unprivileged", "test -e /dev/fuse || echo absent")).toBe("absent\n");
+  });
 
   it("masks files and directories of /proc and /sys in an unprivileged container", async () => {
     const masked = await output(

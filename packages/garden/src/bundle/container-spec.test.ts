@@ -63,6 +63,7 @@ describe("containerSpec", () => {
       memory: { limit: 1 << 20 },
       cpu: { shares: 256 },
       pids: { limit: 7 },
+      devices: [{ allow: true, type: "c", major: 10, minor: 229, access: "rwm" }],
     });
     expect(spec.mounts.slice(-2)).toEqual([
       { destination: "/a", type: "bind", source: "/host", options: ["rbind", "nosuid", "nodev", "ro"] },

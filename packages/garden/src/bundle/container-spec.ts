@@ -1,6 +1,6 @@
 import type { BindMount, Limits } from "../types";
 import { capabilitiesFor } from "./capabilities";
-import type { OciIdMapping, OciMount, OciNamespace, OciSpec } from "./oci-types";
+import type { OciDevice, OciIdMapping, OciMount, OciNamespace, OciSpec } from "./oci-types";
 import { defaultSeccompProfile } from "./seccomp-profile";
 
 /** Where the init binary appears inside every container (Guardian uses the same place). */
@@ -20,6 +20,17 @@ const maskedPaths = [
   "/proc/scsi",
   "/sys/firmware",
 ];
+
+/** Privileged containers get the fuse device, as in Guardian (FUSE filesystems need CAP_SYS_ADMIN). */
+const fuseDevice: OciDevice = {
+  path: "/dev/fuse",
+  type: "c",
+  major: 10,
+  minor: 229,
+  fileMode: 0o666,
+  uid: 0,
+  gid: 0,
+};
 
 const readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
@@ -84,8 +95,9 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
       uidMappings: maps,
       gidMappings: maps,
       namespaces,
+      devices: privileged ? [fuseDevice] : undefined,
       cgroupsPath: input.cgroupsPath,
-      resources: resources(input.limits),
+      resources: resources(input.limits, privileged),
       maskedPaths: privileged ? [] : maskedPaths,
       readonlyPaths: privileged ? [] : readonlyPaths,
       seccomp: privileged ? undefined : defaultSeccompProfile(),
@@ -129,6 +141,13 @@ function systemMounts(mountSysfs: boolean): OciMount[] {
           source: "/sys",
           options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
         },
+    // the container's own cgroups, read-only (also hides the host's under a bind-mounted /sys)
+    {
+      destination: "/sys/fs/cgroup",
+      type: "cgroup",
+      source: "cgroup",
+      options: ["nosuid", "noexec", "nodev", "ro"],
+    },
   ];
 }
 
@@ -144,8 +163,12 @@ function bindMount(rootfsPath: string) {
   });
 }
 
-function resources(limits: Limits | undefined): OciSpec["linux"]["resources"] {
+function resources(limits: Limits | undefined, privileged: boolean): OciSpec["linux"]["resources"] {
   const result: OciSpec["linux"]["resources"] = {};
+  if (privileged)
+    result.devices = [
+      { allow: true, type: "c", major: fuseDevice.major, minor: fuseDevice.minor, access: "rwm" },
+    ];
   const memory = limits?.memory?.limitInBytes;
   if (memory) result.memory = { limit: memory };
   const shares = limits?.cpu?.weight || limits?.cpu?.limitInShares;

@@ -23,6 +23,16 @@ export interface OciNamespace {
   path?: string;
 }
 
+export interface OciDevice {
+  path: string;
+  type: "c" | "b";
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
 export interface OciIdMapping {
   containerID: number;
   hostID: number;
@@ -39,11 +49,13 @@ export interface OciSpec {
     uidMappings?: OciIdMapping[];
     gidMappings?: OciIdMapping[];
     namespaces: OciNamespace[];
+    devices?: OciDevice[];
     cgroupsPath: string;
     resources: {
       memory?: { limit?: number };
       cpu?: { shares?: number };
       pids?: { limit: number };
+      devices?: Array<{ allow: boolean; type?: string; major?: number; minor?: number; access?: string }>;
     };
     maskedPaths: string[];
     readonlyPaths: string[];
