@@ -83,6 +83,24 @@ describe.runIf(runtimeAvailable)("garden wire server: the container filesystem",
     expect(await output("unprivileged", "test -e /dev/fuse || echo absent")).toBe("absent\n");
   });
 
+  it("runs a process as uid 1000000000 (OpenShift-style images) while the rootfs keeps its owners", async () => {
+    const high = await output(
+      "unprivileged",
+      "id -u; id -g; touch /tmp/high && stat -c '%u:%g' /tmp/high; cat /proc/self/uid_map",
+      { user: "1000000000" },
+    );
+    const [uid, gid, owner, map] = high.split("\n");
+    expect([uid, gid, owner]).toEqual(["1000000000", "1000000000", "1000000000:1000000000"]);
+    expect(map?.trim().split(/\s+/)).toEqual(["0", "100000", "4294867295"]);
+    // files of root and of the image's users keep their owners inside
+    expect(await output("unprivileged", "stat -c '%u:%g' / /bin /etc/passwd /tmp/high")).toBe(
+      "0:0\n0:0\n0:0\n1000000000:1000000000\n",
+    );
+    expect(await output("unprivileged", "echo root-writes > /root-file && cat /root-file")).toBe(
+      "root-writes\n",
+    );
+  });
+
   it("masks files and directories of /proc and /sys in an unprivileged container", async () => {
     const masked = await output(
       "unprivileged",

@@ -3,8 +3,15 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { InvalidSpec } from "./errors";
 
-/** Container uid/gid 0 maps to host 100000 for 65536 ids unless `uidMapping` says otherwise. */
-export const DEFAULT_UID_MAPPING = { hostId: 100000, size: 65536 } as const;
+/** The highest id a user namespace can map to (2^32 - 2: -1 means "no id"). */
+const MAX_HOST_ID = 4_294_967_294;
+
+/**
+ * Container uid/gid 0 maps to host 100000, and the mapping reaches the highest host id, so an
+ * image that runs as a high uid (OpenShift-style images use ids around 10^9) has it mapped
+ * unless `uidMapping` says otherwise.
+ */
+export const DEFAULT_UID_MAPPING = { hostId: 100000, size: MAX_HOST_ID - 100000 + 1 } as const;
 
 /** Settings of one garden instance. Everything that could collide between instances is here. */
 export interface GardenConfig {
@@ -55,6 +62,8 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
   const uidMapping = config.uidMapping ?? { ...DEFAULT_UID_MAPPING };
   if (uidMapping.hostId <= 0 || uidMapping.size <= 0)
     throw new InvalidSpec("config.uidMapping must be positive");
+  if (uidMapping.hostId + uidMapping.size - 1 > MAX_HOST_ID)
+    throw new InvalidSpec(`config.uidMapping must end at host id ${MAX_HOST_ID} or below`);
   return {
     depotDir: config.depotDir,
     runtimePath: config.runtimePath ?? "runc",

@@ -15,6 +15,7 @@ import { OciRuntime } from "./runtime/oci-runtime";
 import type { Networker, Volumizer } from "./seams";
 import type { Capacity, ContainerInfo, ContainerMetrics, ContainerSpec } from "./types";
 import { UsageTracker } from "./usage-tracker";
+import { readSubordinateIds, warnOfSharedIds } from "./userns/subordinate-ids";
 
 export interface GardenSeams {
   volumizer: Volumizer;
@@ -38,6 +39,7 @@ export interface GardenSeams {
 export async function createGarden(config: GardenConfig, seams: GardenSeams): Promise<Garden> {
   const resolved = resolveConfig(config);
   const logger = resolved.logger.child({ component: "garden" });
+  warnOfSharedIds(resolved.uidMapping, await readSubordinateIds(), logger);
   await mkdir(resolved.runtimeRoot, { recursive: true });
   const depot = new Depot(resolved.depotDir);
   await depot.init();

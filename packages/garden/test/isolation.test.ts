@@ -18,10 +18,10 @@ describe.runIf(runtimeAvailable)("isolation and limits", () => {
     expect(result.stdout.split(/\s+/).filter(Boolean)).toEqual([
       "0",
       "100000",
-      "65536",
+      "4294867295",
       "0",
       "100000",
-      "65536",
+      "4294867295",
     ]);
   });
 
