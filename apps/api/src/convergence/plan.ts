@@ -90,8 +90,16 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
     const stopsBefore = plan.stop.length;
     const createsBefore = plan.create.length;
     const wanted = app.state === "started" && app.hasBits ? app.instances : 0;
-    for (let index = 0; index < Math.max(wanted, ...mine.map((i) => i.index + 1)); index++) {
-      const atIndex = mine.filter((i) => i.index === index);
+    const byIndex = new Map<number, ActualInstance[]>();
+    let end = wanted;
+    for (const instance of mine) {
+      const list = byIndex.get(instance.index);
+      if (list) list.push(instance);
+      else byIndex.set(instance.index, [instance]);
+      end = Math.max(end, instance.index + 1);
+    }
+    for (let index = 0; index < end; index++) {
+      const atIndex = byIndex.get(index) ?? [];
       if (index >= wanted) {
         for (const instance of atIndex)
           stop(instance, app.state === "stopped" ? "app stopped" : "scaled down");
