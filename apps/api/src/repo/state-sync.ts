@@ -1,49 +1,65 @@
-import { type Database, schema } from "@grove/db";
+import type { Database } from "@grove/db";
 import type { InstanceDetail } from "@grove/protocol";
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { isUuid } from "../ids";
 
-const { instances } = schema;
+/** One reported instance as the reconciling statement reads it. */
+interface ReportedRow {
+  id: string;
+  state: string;
+  handle: string;
+  address: string | null;
+  containerIp: string | null;
+  ports: unknown;
+  reason: string | null;
+  since: string;
+}
+
+function reportedRow(instance: InstanceDetail): ReportedRow {
+  return {
+    id: instance.instanceId,
+    state: instance.state,
+    handle: instance.containerHandle,
+    address: instance.address ?? null,
+    containerIp: instance.containerIP ?? null,
+    ports: instance.ports,
+    reason:
+      instance.state === "CRASHED"
+        ? (instance.reason ??
+          `exited${instance.exitCode === undefined ? "" : ` (exit ${instance.exitCode})`}`)
+        : null,
+    since: instance.since,
+  };
+}
 
 /**
  * Reconciles the instances placed on `cellId` with the complete list the cell reports: reported
  * ones take the reported state, handle, address and ports; placed-but-absent ones are marked
- * CRASHED ("gone"), so convergence replaces them. Rows of other cells are never touched.
+ * CRASHED ("gone"), so convergence replaces them. Rows of other cells are never touched. Two
+ * statements whatever the number of instances, both matching on the uuid primary key (an id that
+ * is no uuid names no instance).
  */
 export async function reconcileCellInstances(
   db: Database,
   cellId: string,
   reported: readonly InstanceDetail[],
 ): Promise<void> {
+  const rows = reported.filter((i) => isUuid(i.instanceId)).map(reportedRow);
+  const ids = JSON.stringify(rows.map((r) => r.id));
   await db.transaction(async (tx) => {
-    for (const instance of reported) {
-      const reason =
-        instance.state === "CRASHED"
-          ? (instance.reason ??
-            `exited${instance.exitCode === undefined ? "" : ` (exit ${instance.exitCode})`}`)
-          : null;
+    if (rows.length > 0)
       await tx.execute(sql`
-        update instances set state = ${instance.state}, container_handle = ${instance.containerHandle},
-          address = ${instance.address ?? null}, container_ip = ${instance.containerIP ?? null},
-          ports = ${JSON.stringify(instance.ports)}::jsonb,
-          reason = ${reason},
-          since = case when state::text = ${instance.state} then since else ${instance.since}::timestamptz end
-        where id::text = ${instance.instanceId} and cell_id = ${cellId} and state <> 'STOPPED'`);
-    }
-    const ids = reported.map((i) => i.instanceId);
-    await tx
-      .update(instances)
-      .set({
-        state: "CRASHED",
-        crashCount: sql`${instances.crashCount} + 1`,
-        reason: "gone from its cell after the agent restarted",
-        since: new Date(),
-      })
-      .where(
-        and(
-          eq(instances.cellId, cellId),
-          inArray(instances.state, ["STARTING", "RUNNING"]),
-          ids.length > 0 ? notInArray(sql`${instances.id}::text`, ids) : undefined,
-        ),
-      );
+        update instances x set state = p.state::instance_state, container_handle = p.handle,
+          address = p.address, container_ip = p."containerIp", ports = coalesce(p.ports, '[]'::jsonb),
+          reason = p.reason,
+          since = case when x.state::text = p.state then x.since else p.since end
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(id uuid, state text, handle text,
+          address text, "containerIp" text, ports jsonb, reason text, since timestamptz)
+        where x.id = p.id and x.cell_id = ${cellId} and x.state <> 'STOPPED'`);
+    await tx.execute(sql`
+      update instances set state = 'CRASHED', crash_count = crash_count + 1,
+        reason = 'gone from its cell after the agent restarted', since = now()
+      where cell_id = ${cellId} and state in ('STARTING', 'RUNNING')
+        and id <> all (select value::uuid from jsonb_array_elements_text(${ids}::jsonb))`);
   });
 }
