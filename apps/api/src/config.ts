@@ -30,6 +30,10 @@ export const ConfigSchema = z.object({
   GROVE_PRESENCE_TTL_MS: positiveInt.default(15_000),
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
+  /** Start commands one leader round sends at most; more due ones go in the round that follows at once. */
+  GROVE_STARTS_PER_ROUND: positiveInt.default(5_000),
+  /** Commands (start, stop, remove volume) the leader has in flight at once. */
+  GROVE_COMMAND_CONCURRENCY: positiveInt.default(256),
   /** Deliveries of a JetStream message whose processing keeps failing before it is dead-lettered. */
   GROVE_DEAD_LETTER_AFTER_DELIVERIES: positiveInt.default(5),
   /** First redelivery delay of a message whose processing failed; doubles per delivery up to 30 s. */

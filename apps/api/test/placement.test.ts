@@ -91,6 +91,23 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
     cell.stop();
   });
 
+  it("sends at most GROVE_STARTS_PER_ROUND starts a round and runs the next round at once for the rest", async ({
+    pg,
+    nats,
+  }) => {
+    // no timed rounds: only the rounds the leader chains itself can send the rest
+    const t = await startTestApi(pg, nats, {
+      GROVE_STARTS_PER_ROUND: "2",
+      GROVE_CONVERGENCE_INTERVAL_MS: "600000",
+    });
+    const cell = await joinHollowCell(t.nc, await joinToken(t), "hollow-bound");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web", { instances: 7 }));
+    await eventually(async () => (cell.starts.length === 7 ? true : undefined));
+    expect(new Set(cell.starts.map((s) => s.index))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6]));
+    cell.stop();
+  });
+
   it("rejects an instance event from a cell the instance is not on", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
     const token = await joinToken(t);

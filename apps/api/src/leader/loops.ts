@@ -82,13 +82,16 @@ export function leaderLoops(
             nc,
             log: placementLog,
             commandTimeoutMs: deps.commandTimeoutMs,
+            commandConcurrency: config.GROVE_COMMAND_CONCURRENCY,
+            startsPerRound: config.GROVE_STARTS_PER_ROUND,
             secrets,
           });
           timer();
           // a round marks stopped instances STOPPED: their routes go now
           if (result.stopped > 0) routes.wake();
-          // a single-writer volume's new instance is made once the old one has stopped: next round
-          if (result.deferred > 0) placement.wake();
+          // a single-writer volume's new instance is made once the old one has stopped (next round),
+          // and starts beyond one round's share go next round
+          if (result.deferred > 0 || result.startsLeft > 0) placement.wake();
           policies.request();
           peers.request();
           metrics.unplacedInstances.set(result.unplaced);

@@ -27,7 +27,13 @@ import {
 } from "../repo/placement";
 import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports";
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
+import { mapBounded } from "./bounded";
 import { placeWithVolumes } from "./place-with-volumes";
+
+/** Commands in flight at once from one round, so a burst of placements cannot flood NATS or the cells. */
+const DEFAULT_COMMAND_CONCURRENCY = 256;
+/** Start commands one round sends at most; the rest are due next round, which follows at once. */
+const DEFAULT_STARTS_PER_ROUND = 5_000;
 
 /** What one round did. */
 export interface RoundResult {
@@ -43,6 +49,8 @@ export interface RoundResult {
   deferred: number;
   /** volumes removed from cells because they no longer exist */
   strayVolumes: number;
+  /** 1 when more start commands were due than one round sends (the loop runs again at once) */
+  startsLeft: number;
 }
 
 export interface RoundDeps {
@@ -56,6 +64,10 @@ export interface RoundDeps {
   now?: () => Date;
   /** opens docker apps' sealed registry credentials for their start commands */
   secrets?: SecretBox;
+  /** commands in flight at once (default `DEFAULT_COMMAND_CONCURRENCY`) */
+  commandConcurrency?: number;
+  /** start commands per round (default `DEFAULT_STARTS_PER_ROUND`) */
+  startsPerRound?: number;
 }
 
 /**
@@ -78,6 +90,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     strays: 0,
     deferred: plan.deferred.length,
     strayVolumes: 0,
+    startsLeft: 0,
   };
   await recordReportedVolumeCells(deps.db);
   const work = await unplacedInstances(deps.db);
@@ -93,31 +106,33 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     await recordUnplaced(deps.db, decision.unplaced);
     result.unplaced = decision.unplaced.length;
   }
-  const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000);
+  const startsPerRound = deps.startsPerRound ?? DEFAULT_STARTS_PER_ROUND;
+  const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
+  const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000, startsPerRound);
+  result.startsLeft = due.length >= startsPerRound ? 1 : 0;
   await markCommandsSent(
     deps.db,
     due.map((start) => start.instanceId),
   );
-  for (const outcome of await Promise.all(due.map((start) => sendStart(deps, start)))) result[outcome]++;
+  for (const outcome of await mapBounded(due, concurrency, (start) => sendStart(deps, start)))
+    result[outcome]++;
   const stops = plan.stop.filter((s) => s.command && s.cellId !== null) as {
     instanceId: string;
     cellId: string;
   }[];
   const strays = await strayInstances(deps.db);
   result.strays = strays.length;
-  await Promise.all([...stops, ...strays].map((s) => sendStop(deps, s.cellId, s.instanceId)));
+  await mapBounded([...stops, ...strays], concurrency, (s) => sendStop(deps, s.cellId, s.instanceId));
   const goneVolumes = await strayVolumes(deps.db);
   result.strayVolumes = goneVolumes.length;
-  await Promise.all(
-    goneVolumes.map(async ({ cellId, volumeId }) => {
-      const outcome = await removeVolumeOnCell(deps.nc, cellId, volumeId, deps.commandTimeoutMs);
-      if (!outcome.removed)
-        deps.log.warn(
-          { cellId, volumeId, reason: outcome.error },
-          "deleted volume not removed from its cell yet",
-        );
-    }),
-  );
+  await mapBounded(goneVolumes, concurrency, async ({ cellId, volumeId }) => {
+    const outcome = await removeVolumeOnCell(deps.nc, cellId, volumeId, deps.commandTimeoutMs);
+    if (!outcome.removed)
+      deps.log.warn(
+        { cellId, volumeId, reason: outcome.error },
+        "deleted volume not removed from its cell yet",
+      );
+  });
   return result;
 }
 

@@ -168,8 +168,15 @@ export interface PendingStart {
   volumes: { id: string; sizeMb: number; shared: boolean; path: string; readOnly: boolean }[];
 }
 
-/** Placed instances never sent a start command, or whose last one is older than `resendAfterMs`. */
-export async function pendingStarts(db: Database, resendAfterMs: number): Promise<PendingStart[]> {
+/**
+ * Placed instances never sent a start command, or whose last one is older than `resendAfterMs`;
+ * at most `limit`, those waiting longest first.
+ */
+export async function pendingStarts(
+  db: Database,
+  resendAfterMs: number,
+  limit: number,
+): Promise<PendingStart[]> {
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
       r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
@@ -184,7 +191,9 @@ export async function pendingStarts(db: Database, resendAfterMs: number): Promis
     left join space_quotas sq on sq.space_id = a.space_id
     where x.state = 'PLACED' and x.cell_id is not null and (r.bits_digest is not null or r.image is not null)
       and (x.command_sent_at is null
-        or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))`);
+        or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))
+    order by x.command_sent_at nulls first, x.since
+    limit ${limit}`);
   return [...rows].map((r) => ({
     instanceId: r.id as string,
     tenantId: r.tenant_id as string,
