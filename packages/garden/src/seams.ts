@@ -32,6 +32,8 @@ export interface RootfsInfo {
   path: string;
   /** image config defaults (OCI images): env, working dir, user */
   env?: string[];
+  workingDir?: string;
+  user?: string;
 }
 
 /** Network namespaces, addresses, NetIn/NetOut. */

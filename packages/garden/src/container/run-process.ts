@@ -11,9 +11,10 @@ import { initRequest } from "../process/init-request";
 import { launchUnderMonitor } from "../process/launch";
 import { ProcessHandle, readPid } from "../process/process-handle";
 import { type ResolvedUser, resolveUser } from "../process/users";
-import type { ProcessSpec } from "../types";
+import type { BindMount, ProcessSpec } from "../types";
 import { type ProcessRecord, readProcessRecord, removeProcessDir } from "./process-record";
 import { resolveBindMounts } from "./resolve-bind-mounts";
+import { resolveInRoot } from "./resolve-in-root";
 
 const defaultWindowSize = { columns: 80, rows: 24 };
 const processIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -137,8 +138,10 @@ async function startPea(
     image: spec.image ?? { uri: "" },
     uidMapping,
   });
-  const user = await homeOrRoot(rootfs.path, await resolveUser(rootfs.path, spec.user));
+  // the pea's own image names its user (config User, else root) and /etc/passwd
+  const user = await homeOrRoot(rootfs.path, await resolveUser(rootfs.path, spec.user || rootfs.user));
   const ns = (name: string) => `/proc/${initPid}/ns/${name}`;
+  const containerRootfs = record.rootfsPath as string;
   const config = containerSpec({
     handle: peaId,
     rootfsPath: rootfs.path,
@@ -146,11 +149,10 @@ async function startPea(
     cgroupsPath: `${cgroupsPathOf(context, record.handle)}/pea-${id}`,
     limits: spec.limits,
     // a "container" origin names a path in the container the pea belongs to
-    bindMounts: await resolveBindMounts(
-      spec.bindMounts,
-      context.config.bindMountSourceRoots,
-      record.rootfsPath as string,
-    ),
+    bindMounts: [
+      ...(await sharedResolvConf(containerRootfs)),
+      ...(await resolveBindMounts(spec.bindMounts, context.config.bindMountSourceRoots, containerRootfs)),
+    ],
     env: [],
     initBinary: context.initBinary,
     hostsFile: join(context.depot.dir(record.handle), "hosts"),
@@ -162,11 +164,15 @@ async function startPea(
       ...(uidMapping ? { user: ns("user") } : {}),
     },
   });
-  config.process = processSpec(spec, {
-    user,
-    containerEnv: [...(rootfs.env ?? []), ...(record.spec.env ?? [])],
-    privileged: record.privileged,
-  });
+  // as in Guardian, a pea starts in / unless told otherwise (not in its user's home)
+  config.process = processSpec(
+    { ...spec, dir: spec.dir || "/" },
+    {
+      user,
+      containerEnv: [...(rootfs.env ?? []), ...(record.spec.env ?? [])],
+      privileged: record.privileged,
+    },
+  );
   // The process directory is the bundle: the runtime then finds config.json and console.sock
   // relative to the monitor's working directory, whatever the depot path's length.
   await writeFile(join(dir, "config.json"), JSON.stringify(config));
@@ -188,6 +194,14 @@ async function startPea(
     operation: "runtime run (pea)",
     binary: spec.path,
   });
+}
+
+/** The container's /etc/resolv.conf (resolved inside its rootfs), read-only for a pea; none if it has none. */
+async function sharedResolvConf(containerRootfs: string): Promise<BindMount[]> {
+  const source = await resolveInRoot(containerRootfs, "/etc/resolv.conf");
+  const info = await lstat(source).catch(() => undefined);
+  if (!info?.isFile()) return [];
+  return [{ srcPath: source, dstPath: "/etc/resolv.conf", mode: "ro", origin: "host" }];
 }
 
 /** A home directory that does not exist (e.g. nobody's /nonexistent) would fail as working directory. */
