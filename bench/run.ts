@@ -5,6 +5,7 @@
 export {};
 
 const benches: Record<string, () => Promise<string>> = {
+  cli: () => import("./cli.ts").then((m) => m.main()),
   placement: () => import("./placement.ts").then((m) => m.main()),
   policy: () => import("./policy.ts").then((m) => m.main()),
   push: () => import("./push.ts").then((m) => m.main()),

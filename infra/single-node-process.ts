@@ -8,8 +8,11 @@ import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort, makeTempDir, stopChild, waitForOutput } from "@grove/testkit/services";
 import { execa } from "execa";
+import { nodeArgsFor } from "./bin-entry.mjs";
 
 export interface SingleNode {
+  /** the supervisor's pid: postgres, NATS, the api, the agent and the router are its descendants */
+  pid: number;
   home: string;
   apiPort: number;
   routerPort: number;
@@ -45,15 +48,11 @@ export async function startSingleNode(): Promise<SingleNode> {
     NO_COLOR: "1",
   };
   let output = "";
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", join(root, "infra/single-node.ts")],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, nodeArgsFor("infra/single-node.ts"), {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout?.on("data", (d) => {
     output += d;
   });
@@ -71,6 +70,7 @@ export async function startSingleNode(): Promise<SingleNode> {
     throw error;
   }
   return {
+    pid: child.pid as number,
     home: env.GROVE_HOME as string,
     apiPort,
     routerPort,

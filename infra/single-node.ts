@@ -23,6 +23,7 @@ import {
 } from "@grove/services";
 import { execa } from "execa";
 import { pino } from "pino";
+import { nodeArgsFor } from "./bin-entry.mjs";
 import { singleNodeStateDir } from "./single-node-state";
 
 const root = resolve(import.meta.dirname, "..");
@@ -187,7 +188,7 @@ async function launch(
   env: Record<string, string>,
 ): Promise<void> {
   await mkdir(join(home, "logs"), { recursive: true });
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], {
+  const child = spawn(process.execPath, nodeArgsFor(entry), {
     cwd: root,
     env: { ...process.env, GROVE_LOG_LEVEL: process.env.GROVE_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

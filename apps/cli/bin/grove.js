@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `grove`: runs the TypeScript sources through tsx (the workspace has no build step).
-import { register } from "tsx/esm/api";
+// `grove`: runs the bundle from `npm run build` when it is current, else the sources through tsx.
+import { start } from "../../../infra/bin-entry.mjs";
 
-register();
-await import("../src/main.ts");
+await start(
+  new URL("../dist/grove.js", import.meta.url).pathname,
+  new URL("../src/main.ts", import.meta.url).pathname,
+);

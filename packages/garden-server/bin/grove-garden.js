@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the command works without a build step.
-import { register } from "tsx/esm/api";
+// `grove-garden`: runs the bundle from `npm run build` when it is current, else the sources through tsx.
+import { start } from "../../../infra/bin-entry.mjs";
 
-register();
-await import("../src/main.ts");
+await start(
+  new URL("../dist/main.js", import.meta.url).pathname,
+  new URL("../src/main.ts", import.meta.url).pathname,
+);

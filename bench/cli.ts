@@ -1,0 +1,124 @@
+/**
+ * The cost of Grove's processes themselves, built (`npm run build`) vs run from sources through tsx
+ * in the same run:
+ * - `grove apps list` against a running single node, p50/p99 wall over BENCH_CLI_RUNS runs, with
+ *   `node -e 0` as the floor (target: built p50 ≤ 150 ms);
+ * - the single node's total RSS at rest (its supervisor, postgres, NATS, api, agent, router and
+ *   router workers; app containers apart), after the example app is up (target: built ≤ 400 MB).
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { type SingleNode, startSingleNode } from "../infra/single-node-process";
+import { percentile, report } from "./lib";
+
+const RUNS = Math.max(5, Number(process.env.BENCH_CLI_RUNS ?? 20));
+const root = join(import.meta.dirname, "..");
+
+async function wallTimes(command: string[], env: Record<string, string>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await execa(process.execPath, command, { env: { ...process.env, ...env } });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** pid → [ppid, rss kB, command name] of every process */
+function processTable(): Map<number, { ppid: number; rssKb: number; comm: string }> {
+  const table = new Map<number, { ppid: number; rssKb: number; comm: string }>();
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      const rssKb = Number(
+        readFileSync(`/proc/${name}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0,
+      );
+      table.set(Number(name), { ppid, rssKb, comm });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return table;
+}
+
+/** RSS in MB of `pid` and its descendants, by command name, without containers (runc's children) */
+function treeRss(pid: number): { totalMb: number; byCommand: Record<string, number> } {
+  const table = processTable();
+  const inTree = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [p, info] of table) {
+      if (!inTree.has(p) && inTree.has(info.ppid) && !["runc", "grove-monitor"].includes(info.comm)) {
+        inTree.add(p);
+        grew = true;
+      }
+    }
+  }
+  const byCommand: Record<string, number> = {};
+  let total = 0;
+  for (const p of inTree) {
+    const info = table.get(p);
+    if (!info) continue;
+    byCommand[info.comm] = (byCommand[info.comm] ?? 0) + info.rssKb / 1024;
+    total += info.rssKb / 1024;
+  }
+  return { totalMb: total, byCommand };
+}
+
+async function measure(fromSource: boolean): Promise<{ list: number[]; rss: ReturnType<typeof treeRss> }> {
+  if (fromSource) process.env.GROVE_FROM_SOURCE = "1";
+  else delete process.env.GROVE_FROM_SOURCE;
+  let node: SingleNode | undefined;
+  try {
+    node = await startSingleNode();
+    const env = { ...node.env, ...(fromSource ? { GROVE_FROM_SOURCE: "1" } : {}) };
+    const list = await wallTimes([join(root, "apps/cli/bin/grove.js"), "apps", "list"], env);
+    // at rest: the example app is running and nothing is asked of the node
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    return { list, rss: treeRss(node.pid) };
+  } finally {
+    await node?.stop();
+    delete process.env.GROVE_FROM_SOURCE;
+  }
+}
+
+export async function main(): Promise<string> {
+  execFileSync(process.execPath, [join(root, "infra/build.mjs")], { stdio: "inherit" });
+  const floor = await wallTimes(["-e", "0"], {});
+  const built = await measure(false);
+  const source = await measure(true);
+  const p50 = (v: number[]) => percentile(v, 50);
+  const p99 = (v: number[]) => percentile(v, 99);
+  return report(
+    "cli",
+    [
+      ["node -e 0 p50 (ms)", p50(floor)],
+      ["grove apps list, built p50 (ms)", p50(built.list)],
+      ["grove apps list, built p99 (ms)", p99(built.list)],
+      ["grove apps list, tsx p50 (ms)", p50(source.list)],
+      ["target built p50 ≤ 150 ms", p50(built.list) <= 150 ? "met" : "not met"],
+      ["single node RSS at rest, built (MB)", built.rss.totalMb],
+      ["single node RSS at rest, tsx (MB)", source.rss.totalMb],
+      ["target built RSS ≤ 400 MB", built.rss.totalMb <= 400 ? "met" : "not met"],
+    ],
+    {
+      runs: RUNS,
+      node_floor_ms: { p50: p50(floor), p99: p99(floor) },
+      apps_list_ms: {
+        built: { p50: p50(built.list), p99: p99(built.list) },
+        tsx: { p50: p50(source.list), p99: p99(source.list) },
+      },
+      rss_at_rest_mb: {
+        built: built.rss,
+        tsx: source.rss,
+      },
+      targets: { apps_list_p50_ms: 150, rss_at_rest_mb: 400 },
+    },
+  );
+}

@@ -1,0 +1,15 @@
+// Every process Grove runs, its TypeScript entry point and where `npm run build` puts its bundle.
+// `self`: the bundle carries its third-party dependencies too (the CLI starts once per command, and
+// resolving and parsing dozens of CommonJS files from node_modules is most of a cold start).
+export const bundles = [
+  { name: "grove", from: "apps/cli/src/main.ts", to: "apps/cli/dist/grove.js", self: true },
+  { name: "api", from: "apps/api/src/main.ts", to: "apps/api/dist/main.js" },
+  { name: "agent", from: "apps/agent/src/main.ts", to: "apps/agent/dist/main.js" },
+  { name: "router", from: "apps/router/src/main.ts", to: "apps/router/dist/main.js" },
+  { name: "single-node", from: "infra/single-node.ts", to: "infra/dist/single-node.js" },
+  {
+    name: "grove-garden",
+    from: "packages/garden-server/src/main.ts",
+    to: "packages/garden-server/dist/main.js",
+  },
+];
