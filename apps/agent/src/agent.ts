@@ -28,6 +28,7 @@ import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
 import { UsageSampler } from "./usage-sampler";
 import type { VolumeStore } from "./volume-store";
+import { VolumeTransfers } from "./volume-transfers";
 
 /** The JetStream object store bucket holding app bits by digest (written by the api). */
 export const BITS_BUCKET = "grove-bits";
@@ -208,6 +209,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (restoredExecs > 0) log.info({ execs: restoredExecs }, "took up running execs");
   execs.listen();
 
+  const transfers = new VolumeTransfers({
+    nats,
+    cellId: identity.cellId,
+    volumes: options.volumes,
+    mounting: (volumeId) => instances.mounting(volumeId),
+    dir: join(stateDir, "volume-transfers"),
+    log: log.child({ component: "agent.volumes" }),
+  });
+  await transfers.listen();
+
   const usage = new UsageSampler(garden);
   const withContainers = () =>
     instances
@@ -281,6 +292,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(sampling);
       clearInterval(saveOffsets);
       commands.unsubscribe();
+      transfers.close();
       execs.close();
       await instances.close();
       await writeJson(offsetsFile, instances.logOffsets());

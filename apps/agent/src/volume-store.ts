@@ -1,6 +1,7 @@
 import { chmod, chown, mkdir, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { mountLimitedScratch, releaseLimitedScratch, remountLimitedScratch } from "@grove/images";
+import { execa } from "execa";
 import type { Logger } from "pino";
 
 /** What `<id>` of a volume may look like on disk: a uuid or a DNS label. */
@@ -74,10 +75,52 @@ export class VolumeStore {
     return mountDir;
   }
 
+  /**
+   * Runs `work` on the mounted directory of volume `id` (which must be on this cell) with its
+   * filesystem frozen: writes wait (inside containers too), reads go on, so what `work` reads is one
+   * point in time. Thawed whatever `work` does.
+   */
+  async frozen<T>(id: string, work: (dir: string) => Promise<T>): Promise<T> {
+    checkId(id);
+    return this.oneAtATime(id, async () => {
+      if (!(await this.ids()).includes(id)) throw new VolumeNotHere(id);
+      const mountDir = join(this.mountsDir, id);
+      await remountLimitedScratch(this.imagePath(id), mountDir);
+      await execa("fsfreeze", ["--freeze", mountDir]);
+      try {
+        return await work(mountDir);
+      } finally {
+        await thaw(mountDir);
+      }
+    });
+  }
+
+  /**
+   * Makes volume `id` afresh (any data it had here is gone) and lets `fill` write its files into
+   * the mounted directory; when `fill` fails the volume is removed again, never left half full.
+   */
+  async replace(id: string, sizeMb: number, fill: (dir: string) => Promise<void>): Promise<void> {
+    checkId(id);
+    return this.oneAtATime(id, async () => {
+      await this.discard(id);
+      const dir = await this.make(id, sizeMb);
+      try {
+        await fill(dir);
+      } catch (error) {
+        await this.discard(id);
+        throw error;
+      }
+    });
+  }
+
   /** Mounts every volume this cell has again (on agent start); returns their ids. */
   async reattach(): Promise<string[]> {
     const ids = await this.ids();
-    for (const id of ids) await remountLimitedScratch(this.imagePath(id), join(this.mountsDir, id));
+    for (const id of ids) {
+      await remountLimitedScratch(this.imagePath(id), join(this.mountsDir, id));
+      // an agent killed while a snapshot was read leaves the filesystem frozen: its writers wait
+      await thaw(join(this.mountsDir, id));
+    }
     if (ids.length > 0) this.options.log.info({ volumes: ids.length }, "volumes reattached");
     return ids;
   }
@@ -132,6 +175,21 @@ export class VolumeStore {
   private imagePath(id: string): string {
     return join(this.imagesDir, `${id}.ext4`);
   }
+}
+
+/** The volume is not on this cell. */
+export class VolumeNotHere extends Error {
+  constructor(id: string) {
+    super(`volume ${id} is not on this cell`);
+    this.name = "VolumeNotHere";
+  }
+}
+
+/** Thaws a frozen filesystem; one that is not frozen is fine. */
+async function thaw(mountDir: string): Promise<void> {
+  const result = await execa("fsfreeze", ["--unfreeze", mountDir], { reject: false });
+  if (result.exitCode !== 0 && !/Invalid argument/.test(result.stderr))
+    throw new Error(`fsfreeze --unfreeze ${mountDir}: ${result.stderr}`);
 }
 
 function checkId(id: string): void {

@@ -3,3 +3,10 @@ export { API_QUEUE } from "./cells/register-responder";
 export { type Config, ConfigSchema, InvalidConfig, loadConfig } from "./config";
 export * from "./errors";
 export { BITS_BUCKET } from "./nats/bits-store";
+export {
+  exportVolume,
+  importVolume,
+  openVolumeData,
+  type StoredArchive,
+  VolumeTransferFailed,
+} from "./volumes/transfer";

@@ -443,6 +443,8 @@ export const appliedEvents = pgTable("applied_events", {
  * null until placement puts the first instance mounting it on a cell (whose agent makes it there);
  * from then on it lives there.
  */
+export const volumeState = pgEnum("volume_state", ["ready", "moving", "restoring"]);
+
 export const volumes = pgTable(
   "volumes",
   {
@@ -458,12 +460,46 @@ export const volumes = pgTable(
     /** several instances (on its cell) may mount it; otherwise one at a time */
     shared: boolean("shared").notNull().default(false),
     cellId: uuid("cell_id").references(() => cells.id, { onDelete: "set null" }),
+    /** ready; moving (off a draining cell, then onto a new one); restoring (a snapshot, onto a cell) */
+    state: volumeState("state").notNull().default("ready"),
+    /**
+     * the archive (in the volume data object store) its data must come from before an instance
+     * starts: a move's copy or a snapshot being restored; null when the data on its cell is current
+     */
+    sourceObject: text("source_object"),
+    /** why the last copy of its data failed (retried), cleared when one succeeds */
+    reason: text("reason"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("volumes_tenant_name_key").on(t.tenantId, t.name),
     check("volumes_size_positive", sql`${t.sizeMb} > 0`),
   ],
+);
+
+/**
+ * A point-in-time copy of a volume's files, an archive in the volume data object store (object
+ * `snapshot-<id>`). It counts its volume's size against the `volume_mb` quotas while it exists.
+ */
+export const volumeSnapshots = pgTable(
+  "volume_snapshots",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    volumeId: uuid("volume_id")
+      .notNull()
+      .references(() => volumes.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** what it counts against the volume storage quota: its volume's size when taken */
+    sizeMb: integer("size_mb").notNull(),
+    /** the archive's size */
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("volume_snapshots_volume_name_key").on(t.volumeId, t.name)],
 );
 
 export const policyProtocol = pgEnum("policy_protocol", ["tcp", "udp"]);

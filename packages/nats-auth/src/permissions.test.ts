@@ -1,4 +1,4 @@
-import { subjects } from "@grove/protocol";
+import { subjects, VOLUME_DATA_BUCKET } from "@grove/protocol";
 import { describe, expect, it } from "vitest";
 import { cellPermissions, joinPermissions, routerPermissions } from "./permissions";
 
@@ -64,7 +64,12 @@ describe("NATS user permissions", () => {
       ].sort(),
     );
     expect(grove(mine.sub?.allow).sort()).toEqual(
-      [subjects.commands("cell-a"), subjects.exec("cell-a"), subjects.cellExecControls("cell-a")].sort(),
+      [
+        subjects.commands("cell-a"),
+        subjects.volumeTransfers("cell-a"),
+        subjects.exec("cell-a"),
+        subjects.cellExecControls("cell-a"),
+      ].sort(),
     );
     for (const pattern of [...(mine.pub?.allow ?? []), ...(mine.sub?.allow ?? [])]) {
       if (pattern.startsWith("grove."))
@@ -82,6 +87,12 @@ describe("NATS user permissions", () => {
     expect(allowed(mine.sub, subjects.commands("cell-a"))).toBe(true);
     expect(allowed(mine.sub, subjects.commands("cell-b"))).toBe(false);
     expect(allowed(mine.sub, subjects.exec("cell-b"))).toBe(false);
+    // volume data: a cell hears only transfers of its own volumes and never reads the object store
+    expect(allowed(mine.sub, subjects.volumeTransfers("cell-b"))).toBe(false);
+    expect(allowed(mine.pub, subjects.volumeTransfers("cell-a"))).toBe(false);
+    for (const api of ["CONSUMER.CREATE", "STREAM.INFO", "STREAM.MSG.GET"])
+      expect(allowed(mine.pub, `$JS.API.${api}.OBJ_${VOLUME_DATA_BUCKET}`)).toBe(false);
+    expect(allowed(mine.pub, `$O.${VOLUME_DATA_BUCKET}.C.x`)).toBe(false);
   });
 
   it("lets the join user only ask to register, and the router only speak route messages", () => {

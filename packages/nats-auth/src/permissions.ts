@@ -31,7 +31,7 @@ const readBits = [
 
 /**
  * A cell's user: it publishes (heartbeat, sync, instance events, log lines, exec output) and
- * subscribes (commands, exec requests and controls, its inbox) only subjects that carry its own
+ * subscribes (commands, volume transfers, exec requests and controls, its inbox) only subjects that carry its own
  * cell id, so the api knows the sender from the subject; it reads bits and answers the requests it
  * receives.
  */
@@ -50,6 +50,7 @@ export function cellPermissions(cellId: string): UserPermissions {
     sub: {
       allow: [
         subjects.commands(cellId),
+        subjects.volumeTransfers(cellId),
         subjects.exec(cellId),
         subjects.cellExecControls(cellId),
         `${cellInboxPrefix(cellId)}.>`,

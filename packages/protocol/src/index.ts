@@ -90,3 +90,9 @@ export {
   parseLogSubject,
   subjects,
 } from "./subjects";
+export {
+  MAX_VOLUME_CHUNK_BYTES,
+  VOLUME_DATA_BUCKET,
+  VolumeTransferReply,
+  VolumeTransferRequest,
+} from "./volume-transfer";

@@ -69,6 +69,8 @@ export const subjects = {
     `${PREFIX}.cells.${token("cellId", cellId)}.exec.${token("execId", execId)}.out.${token("attachId", attachId)}`,
   /** The output of every exec on one cell (what the cell may publish). */
   cellExecOutputs: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec.*.out.*`,
+  /** Request/reply, api → agent: `VolumeTransferRequest` → `VolumeTransferReply` (volume data in and out). */
+  volumeTransfers: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.volumes`,
   /** JetStream, api only: a message of stream `stream` that could not be processed, as it came. */
   deadLetters: (stream: string) => `${PREFIX}.deadletters.${token("stream", stream)}`,
   /** The filter of the dead letters stream. */
@@ -84,7 +86,7 @@ export const subjects = {
 } as const;
 
 const cellSubject =
-  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
+  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|volumes|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
 const eventSubject = /^grove\.v1\.events\.instances\.([^.]+)$/;
 const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)$/;
 
