@@ -12,9 +12,10 @@
  * host), enters the container's user namespace (unless the container shares the host's) and mount
  * namespace (which moves its root to the container's) as the container's root, and becomes uid:gid
  * as the container knows them before it reads or writes anything of the user's.
- *   in:  creates <path> like `mkdir -p` (as root; the directories it makes are given to the user),
- *        then, as the user, copies the tree under <source dir> (a private host directory the
- *        caller extracted and checked the archive into, owned by the same user) into it:
+ *   in:  as the user, creates <path> like `mkdir -p` (so a user who may not create it there,
+ *        e.g. nobody under /root, is refused with "Permission denied", as Garden refuses a user
+ *        without permission), then copies the tree under <source dir> (a private host directory
+ *        the caller extracted and checked the archive into, owned by the same user) into it:
  *        directories are merged, anything else at a name is replaced. Hard links arrive as
  *        separate files. Symlinks are copied, never followed.
  *   out: writes <path> (with a trailing slash: what it holds, named "./…") as entries on stdout,
@@ -104,10 +105,9 @@ static void enter(const char *pid) {
 
 /* ---- in ---- */
 
-/* `mkdir -p` as the container's root, then chdir there: directories it creates are given to
- * uid:gid (through a descriptor opened without following links, so a directory swapped for a link
- * fails instead of handing its target over); existing links on the way resolve in the container. */
-static void make_dirs(char *path, uid_t uid, gid_t gid) {
+/* `mkdir -p` as the user, then chdir there: a directory it creates is opened without following
+ * links (one swapped for a link fails); existing links on the way resolve in the container. */
+static void make_dirs(char *path) {
   int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) die(1, "open", "/", errno);
   for (char *part = strtok(path, "/"); part; part = strtok(NULL, "/")) {
@@ -115,7 +115,6 @@ static void make_dirs(char *path, uid_t uid, gid_t gid) {
     if (!created && errno != EEXIST) fail("mkdir", part);
     int next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (created ? O_NOFOLLOW : 0));
     if (next < 0) fail("open", part);
-    if (created && fchown(next, uid, gid) < 0) fail("chown", part);
     close(dir);
     dir = next;
   }
@@ -218,8 +217,8 @@ static void copy_tree(int source, char *path, size_t length) {
 }
 
 static int stream_in(char *destination, int source, uid_t uid, gid_t gid) {
-  make_dirs(destination, uid, gid);
   become(uid, gid);
+  make_dirs(destination);
   char path[PATH_MAX] = ".";
   copy_tree(source, path, 1);
   return 0;

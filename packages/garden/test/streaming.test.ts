@@ -194,9 +194,19 @@ describe.runIf(runtimeAvailable)("stream in and out", () => {
   it("streams in and out of a privileged container (no user namespace)", async () => {
     const privileged = await fixture.garden.create({ handle: "files-root", privileged: true });
     try {
-      await privileged.streamIn({ path: "/p", user: "vcap", tar: tarOf([{ name: "f", body: "in" }]) });
-      expect((await sh(privileged, "cat /p/f; stat -c '%u' /p/f")).stdout).toBe("in2000\n");
-      expect(await untar(await privileged.streamOut({ path: "/p/f" }))).toEqual({ f: "in" });
+      await privileged.streamIn({
+        path: "/home/vcap/p",
+        user: "vcap",
+        tar: tarOf([{ name: "f", body: "in" }]),
+      });
+      expect((await sh(privileged, "cat /home/vcap/p/f; stat -c '%u' /home/vcap/p/f")).stdout).toBe(
+        "in2000\n",
+      );
+      expect(await untar(await privileged.streamOut({ path: "/home/vcap/p/f" }))).toEqual({ f: "in" });
+      // as in an unprivileged one, a user creates directories only where it may
+      await expect(
+        privileged.streamIn({ path: "/p", user: "vcap", tar: tarOf([{ name: "f", body: "in" }]) }),
+      ).rejects.toThrow(/Permission denied/);
     } finally {
       await fixture.garden.destroy("files-root");
     }
