@@ -37,6 +37,7 @@ export async function serveHijacked(
         socket,
         streams: ctx.streams,
         handle,
+        processId: route.params.pid ?? "",
         streamId: route.params.streamid ?? "",
         which: route.name === "Stdout" ? "stdout" : "stderr",
         log,

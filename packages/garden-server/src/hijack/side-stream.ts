@@ -5,19 +5,20 @@ import type { StreamRegistry } from "./streams";
 
 /**
  * Serves one stdout/stderr side connection: a 200 head, then the raw bytes of the stream, and
- * the connection closes when the stream ends. An unknown stream id gets the reference's answer:
- * 200 and an immediate close.
+ * the connection closes when the stream ends. An unknown stream id (or one handed out for another
+ * process) gets the reference's answer: 200 and an immediate close.
  */
 export function serveSideStream(opts: {
   socket: Socket;
   streams: StreamRegistry;
   handle: string;
+  processId: string;
   streamId: string;
   which: "stdout" | "stderr";
   log: Logger;
 }): Promise<void> {
   const { socket, log } = opts;
-  const process = opts.streams.lookup(opts.streamId, opts.handle);
+  const process = opts.streams.lookup(opts.streamId, opts.handle, opts.processId);
   socket.setNoDelay(true);
   socket.write(hijackedHead(200));
   if (!process) {

@@ -24,9 +24,10 @@ export class StreamRegistry {
     return id;
   }
 
-  lookup(streamId: string, handle: string): Process | undefined {
+  /** The process of a stream id, if the id was handed out for this handle and process. */
+  lookup(streamId: string, handle: string, processId: string): Process | undefined {
     const entry = this.entries.get(streamId);
-    return entry && entry.handle === handle ? entry.process : undefined;
+    return entry && entry.handle === handle && entry.process.id === processId ? entry.process : undefined;
   }
 
   /** The main connection ended; forget the id after the linger time. */
