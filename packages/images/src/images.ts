@@ -13,10 +13,13 @@ import { mountOverlay } from "./overlay";
 import { directoryLayer, type ResolveContext, type ResolvedLayer, resolveImage } from "./resolve-image";
 import { ensureSearchableStore } from "./searchable";
 import { shiftedLayer } from "./shift";
+import { chooseEvictions, entryOfLowerDir, evict, storeEntries } from "./store-gc";
 import { handleDirName } from "./store-paths";
 import { treeUsage } from "./tree-walk";
 import type {
+  ImageRef,
   ImagesLogger,
+  PullProgress,
   RootfsInfo,
   RootfsRequest,
   UidMapping,
@@ -32,6 +35,13 @@ export interface ImagesOptions {
   busyboxPath?: string;
   /** registries (host:port) spoken to over plain HTTP; loopback hosts always are */
   insecureRegistries?: string[];
+  /**
+   * unpacked images, shifted copies and blobs past this many bytes are removed, least recently used
+   * first, whenever no build is under way; what a container uses stays (default: no limit)
+   */
+  maxStoreBytes?: number;
+  /** layers of one image downloaded at once (default 3) */
+  pullConcurrency?: number;
 }
 
 /** What the store keeps about one container's rootfs; the depot entry that survives restarts. */
@@ -58,6 +68,22 @@ export interface Images extends Volumizer {
   inspect(handle: string): Promise<RootfsRecord | undefined>;
   /** Handles that have a rootfs in the store (e.g. to reconcile after a restart). */
   handles(): Promise<string[]>;
+  /**
+   * Fetches and unpacks an image ahead of `create` (which then finds it cached), telling how far a
+   * registry pull is. An interrupted pull leaves its downloaded bytes for the next one to continue.
+   */
+  pull(image: ImageRef, onProgress?: (progress: PullProgress) => void): Promise<void>;
+  /**
+   * Removes unused entries (least recently used first) until the store fits `maxStoreBytes`; waits
+   * for builds under way to finish first. Answers what was removed.
+   */
+  collect(): Promise<Collected>;
+}
+
+/** What a collection removed: store entries (`images/…`, `shifted/…`, `blobs/…`) and their bytes. */
+export interface Collected {
+  removed: string[];
+  bytes: number;
 }
 
 function infoOf(record: RootfsRecord): RootfsInfo {
@@ -82,8 +108,63 @@ export function createImages(options: ImagesOptions): Images {
   const ctx: ResolveContext = { storeDir, log };
   if (options.busyboxPath) ctx.busyboxPath = options.busyboxPath;
   if (options.insecureRegistries) ctx.insecureRegistries = options.insecureRegistries;
+  if (options.pullConcurrency) ctx.pullConcurrency = options.pullConcurrency;
   const containersDir = join(storeDir, "containers");
   const inFlight = new Map<string, Promise<unknown>>();
+
+  // Builds (pulls, unpacks, shifted copies, mounts) run side by side; a collection runs only when
+  // none is under way and holds new ones back while it moves its victims out, so it can never
+  // remove what a build is about to use.
+  let building = 0;
+  let collecting: Promise<Collected & { dispose: () => Promise<void> }> | undefined;
+  const idle: Array<() => void> = [];
+
+  async function asBuild<T>(op: () => Promise<T>): Promise<T> {
+    while (collecting) await collecting.catch(() => undefined);
+    building++;
+    try {
+      return await op();
+    } finally {
+      building--;
+      if (building === 0) {
+        for (const wake of idle.splice(0)) wake();
+        collectLater();
+      }
+    }
+  }
+
+  function collectLater(): void {
+    if (options.maxStoreBytes === undefined) return;
+    collect().catch((err: unknown) => log.warn({ err }, "image store collection failed"));
+  }
+
+  /** Moves the victims out of the store once no build is under way; deleting them comes after. */
+  async function moveOutVictims(): Promise<Collected & { dispose: () => Promise<void> }> {
+    while (building > 0) await new Promise<void>((wake) => idle.push(wake));
+    const maxBytes = options.maxStoreBytes;
+    if (maxBytes === undefined) return { removed: [], bytes: 0, dispose: async () => {} };
+    const inUse = new Set<string>();
+    for (const handle of await listHandles()) {
+      for (const dir of (await readRecord(handle))?.lowerDirs ?? []) {
+        const entry = entryOfLowerDir(storeDir, dir);
+        if (entry) inUse.add(entry);
+      }
+    }
+    const victims = chooseEvictions(await storeEntries(storeDir), inUse, maxBytes);
+    const dispose = await evict(storeDir, victims);
+    const bytes = victims.reduce((sum, v) => sum + v.bytes, 0);
+    if (victims.length > 0) log.info({ removed: victims.length, bytes }, "image store collected");
+    return { removed: victims.map((v) => v.key), bytes, dispose };
+  }
+
+  async function collect(): Promise<Collected> {
+    collecting ??= moveOutVictims().finally(() => {
+      collecting = undefined;
+    });
+    const { dispose, ...collected } = await collecting;
+    await dispose();
+    return collected;
+  }
 
   /** Serialises operations on one handle so create and destroy never interleave. */
   function exclusive<T>(handle: string, op: () => Promise<T>): Promise<T> {
@@ -98,6 +179,26 @@ export function createImages(options: ImagesOptions): Images {
   }
 
   const dirOf = (handle: string) => join(containersDir, handleDirName(handle));
+
+  /** Handles whose record is in the store. */
+  async function listHandles(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(containersDir);
+    } catch {
+      return [];
+    }
+    const handles: string[] = [];
+    for (const name of names) {
+      try {
+        const record = JSON.parse(
+          await readFile(join(containersDir, name, "record.json"), "utf8"),
+        ) as RootfsRecord;
+        handles.push(record.handle);
+      } catch {}
+    }
+    return handles;
+  }
 
   async function readRecord(handle: string): Promise<RootfsRecord | undefined> {
     try {
@@ -187,7 +288,7 @@ export function createImages(options: ImagesOptions): Images {
         await teardown(req.handle);
         const started = Date.now();
         try {
-          const record = await build(req);
+          const record = await asBuild(() => build(req));
           log.info(
             {
               handle: req.handle,
@@ -231,23 +332,13 @@ export function createImages(options: ImagesOptions): Images {
 
     inspect: readRecord,
 
-    async handles() {
-      let names: string[];
-      try {
-        names = await readdir(containersDir);
-      } catch {
-        return [];
-      }
-      const handles: string[] = [];
-      for (const name of names) {
-        try {
-          const record = JSON.parse(
-            await readFile(join(containersDir, name, "record.json"), "utf8"),
-          ) as RootfsRecord;
-          handles.push(record.handle);
-        } catch {}
-      }
-      return handles;
-    },
+    handles: listHandles,
+
+    pull: (image, onProgress) =>
+      asBuild(async () => {
+        await resolveImage(ctx, image, onProgress);
+      }),
+
+    collect,
   };
 }

@@ -13,7 +13,7 @@ export {
 } from "./disk-limit";
 export { parseDockerUri, type RegistryRef } from "./docker-uri";
 export * from "./errors";
-export { createImages, type Images, type ImagesOptions, type RootfsRecord } from "./images";
+export { type Collected, createImages, type Images, type ImagesOptions, type RootfsRecord } from "./images";
 export { silentLogger } from "./logger";
 export { isMountPoint, loopDevicesFor } from "./mounts";
 export { ensureNodeLayer, type NodeLayer } from "./node-layer";

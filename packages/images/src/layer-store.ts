@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "./archive/index";
 import type { ResolvedLayer } from "./resolve-image";
+import { markUsed } from "./store-gc";
 import { buildOnce, shortHash } from "./store-paths";
 import { extractTar } from "./tar-extract";
 
@@ -27,6 +28,11 @@ export function blobPath(storeDir: string, digest: string): string {
   return join(storeDir, "blobs", digest.replace(":", "/"));
 }
 
+/** Where the bytes of an unfinished download of that blob are kept, for the next pull to continue. */
+export function partialBlobPath(storeDir: string, digest: string): string {
+  return join(storeDir, "blobs", "partial", digest.replace(/^sha256:/, ""));
+}
+
 /**
  * Unpacks image layers (tar or tar+gzip files, lowest first) into one directory, applying each
  * layer's whiteouts to the ones below, once per distinct layer chain. The result is a single
@@ -41,6 +47,7 @@ export async function ensureUnpackedLayers(
   const key = `img-${shortHash(layers.map((l) => l.digest).join(","))}`;
   const finalDir = join(storeDir, "images", key);
   const rootfs = join(finalDir, "rootfs");
+  await markUsed(finalDir);
   await buildOnce(storeDir, "unpack", finalDir, async (scratch) => {
     await mkdir(join(scratch, "rootfs"), { mode: 0o755 });
     for (const layer of layers) {

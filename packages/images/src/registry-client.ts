@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -76,10 +76,15 @@ export class RegistryClient {
     return true;
   }
 
-  private async get(path: string, accept?: string, timeoutMs?: number): Promise<Response> {
+  private async get(
+    path: string,
+    accept?: string,
+    timeoutMs?: number,
+    extra: Record<string, string> = {},
+  ): Promise<Response> {
     const url = `${this.base}${path}`;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...extra };
       if (accept) headers.accept = accept;
       if (this.authorization) headers.authorization = this.authorization;
       let res: Response;
@@ -134,32 +139,107 @@ export class RegistryClient {
     return bytes;
   }
 
-  /** Downloads a blob to `dest`, refusing (and deleting) it unless its sha256 matches `digest`. */
-  async downloadBlob(digest: string, dest: string, tmpPath: string): Promise<void> {
-    const res = await this.get(`/blobs/${digest}`);
-    if (!res.body) throw new RegistryError(`${this.base}/blobs/${digest}`, "empty response");
+  /**
+   * Downloads a blob to `dest` through `partial`, refusing it (and deleting the partial) unless its
+   * sha256 matches `digest`. Bytes that a failed or killed earlier download left in `partial` are
+   * kept and continued with an HTTP Range request; when the result does not match, the blob is
+   * fetched once more from its first byte (the kept part may have been what was wrong). The body
+   * streams to disk; `onBytes` hears how many bytes of the blob are there so far.
+   */
+  async downloadBlob(
+    digest: string,
+    dest: string,
+    partial: string,
+    options: { size?: number; onBytes?: (bytes: number) => void } = {},
+  ): Promise<void> {
+    await mkdir(dirname(partial), { recursive: true });
+    for (let pass = 0; pass < 2; pass++) {
+      const kept = pass === 0 ? await sizeOf(partial) : 0;
+      const outcome = await this.fetchInto(digest, partial, kept, options);
+      if (outcome.digest === digest) {
+        await mkdir(dirname(dest), { recursive: true });
+        await rename(partial, dest);
+        return;
+      }
+      await rm(partial, { force: true });
+      if (!outcome.resumed) {
+        throw new RegistryError(
+          `${this.base}/blobs/${digest}`,
+          `blob digest mismatch (got ${outcome.digest})`,
+        );
+      }
+    }
+  }
+
+  /** Appends the rest of the blob to the `kept` bytes of `partial` (or writes it anew) and hashes it all. */
+  private async fetchInto(
+    digest: string,
+    partial: string,
+    kept: number,
+    options: { size?: number; onBytes?: (bytes: number) => void },
+  ): Promise<{ digest: string; resumed: boolean }> {
+    const report = options.onBytes ?? (() => {});
     const hash = createHash("sha256");
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
+    if (kept > 0) {
+      for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
+      report(kept);
+      if (options.size !== undefined && kept >= options.size)
+        return { digest: `sha256:${hash.digest("hex")}`, resumed: true };
+    }
+    let res: Response;
+    try {
+      res = await this.get(
+        `/blobs/${digest}`,
+        undefined,
+        undefined,
+        kept > 0 ? { range: `bytes=${kept}-` } : {},
+      );
+    } catch (err) {
+      // 416: the kept bytes are no prefix of this blob
+      if (kept > 0 && err instanceof RegistryError && err.status === 416)
+        return { digest: "", resumed: true };
+      throw err;
+    }
+    if (!res.body) throw new RegistryError(`${this.base}/blobs/${digest}`, "empty response");
+    const resumed = kept > 0 && res.status === 206 && rangeStart(res) === kept;
+    const sink = resumed ? hash : createHash("sha256");
+    let done = resumed ? kept : 0;
+    if (!resumed) report(0);
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, next) {
+        sink.update(chunk);
+        done += chunk.length;
+        report(done);
+        next(null, chunk);
       },
     });
-    await mkdir(dirname(tmpPath), { recursive: true });
     try {
       await pipeline(
         Readable.fromWeb(res.body as never),
-        hasher,
-        createWriteStream(tmpPath, { mode: 0o644 }),
+        counter,
+        createWriteStream(partial, { mode: 0o644, flags: resumed ? "a" : "w" }),
       );
-      const actual = `sha256:${hash.digest("hex")}`;
-      if (actual !== digest) {
-        throw new RegistryError(`${this.base}/blobs/${digest}`, `blob digest mismatch (got ${actual})`);
-      }
-      await mkdir(dirname(dest), { recursive: true });
-      await rename(tmpPath, dest);
-    } finally {
-      await rm(tmpPath, { force: true });
+    } catch (err) {
+      // what arrived stays in `partial` for the next pull to continue
+      throw new RegistryError(
+        `${this.base}/blobs/${digest}`,
+        `download stopped after ${done} bytes: ${(err as Error).message}`,
+      );
     }
+    return { digest: `sha256:${sink.digest("hex")}`, resumed };
   }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first byte a 206 answer holds (`Content-Range: bytes 100-199/200`). */
+function rangeStart(res: Response): number | undefined {
+  const m = /^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "");
+  return m ? Number(m[1]) : undefined;
 }

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { parseDockerUri, type RegistryRef, registryScheme } from "./docker-uri";
 import { InvalidImage, RegistryError } from "./errors";
-import { blobPath, ensureUnpackedLayers } from "./layer-store";
+import { blobPath, ensureUnpackedLayers, partialBlobPath } from "./layer-store";
 import {
+  type Descriptor,
   type ImageRunConfig,
   imageDefaults,
   imageRunConfig,
@@ -14,17 +13,69 @@ import {
 } from "./oci-manifest";
 import { RegistryClient, type RegistryCredentials } from "./registry-client";
 import type { ResolveContext, ResolvedImage } from "./resolve-image";
-import type { ImageRef } from "./types";
+import { markUsed } from "./store-gc";
+import type { ImageRef, PullProgress } from "./types";
 
-async function cachedBlob(ctx: ResolveContext, client: RegistryClient, digest: string): Promise<string> {
-  const path = blobPath(ctx.storeDir, digest);
-  try {
-    await stat(path);
-    return path;
-  } catch {}
-  const tmp = join(ctx.storeDir, "tmp", `blob-${process.pid}-${randomBytes(6).toString("hex")}`);
-  await client.downloadBlob(digest, path, tmp);
+/** Downloads under way in this process, by blob path: a second pull of the blob joins the first. */
+const downloads = new Map<string, Promise<void>>();
+
+/** The blob's path in the store, downloading it (or the rest of an earlier partial download) first. */
+async function cachedBlob(
+  ctx: ResolveContext,
+  client: RegistryClient,
+  blob: Descriptor,
+  onBytes: (bytes: number) => void = () => {},
+): Promise<string> {
+  const path = blobPath(ctx.storeDir, blob.digest);
+  if (!(await markUsed(path))) {
+    let running = downloads.get(path);
+    if (!running) {
+      const options = { onBytes, ...(blob.size !== undefined ? { size: blob.size } : {}) };
+      running = client
+        .downloadBlob(blob.digest, path, partialBlobPath(ctx.storeDir, blob.digest), options)
+        .finally(() => downloads.delete(path));
+      downloads.set(path, running);
+    }
+    await running;
+  }
+  onBytes(blob.size ?? (await stat(path)).size);
   return path;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping their order in the answer. */
+async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Sums each blob's bytes into one figure for the whole pull, told at most every `everyMs`. */
+function progressOf(total: number, report: ((p: PullProgress) => void) | undefined, everyMs = 250) {
+  const done = new Map<string, number>();
+  let told = 0;
+  let sum = 0;
+  return {
+    blob(digest: string) {
+      return (bytes: number) => {
+        sum += bytes - (done.get(digest) ?? 0);
+        done.set(digest, bytes);
+        if (report && Date.now() - told >= everyMs) {
+          told = Date.now();
+          report({ bytes: sum, total });
+        }
+      };
+    },
+    finish() {
+      report?.({ bytes: total, total });
+    },
+  };
 }
 
 function clientFor(image: ImageRef, insecure?: string[]): { ref: RegistryRef; client: RegistryClient } {
@@ -82,7 +133,11 @@ export async function inspectRegistryImage(
  * from an index), config and layers, each blob verified against its digest and cached by it, then
  * unpacked once per layer chain.
  */
-export async function ensureRegistryImage(ctx: ResolveContext, image: ImageRef): Promise<ResolvedImage> {
+export async function ensureRegistryImage(
+  ctx: ResolveContext,
+  image: ImageRef,
+  onProgress?: (progress: PullProgress) => void,
+): Promise<ResolvedImage> {
   const uri = image.uri;
   const { ref, client } = clientFor(image, ctx.insecureRegistries);
   const log = ctx.log.child({ image: uri });
@@ -92,13 +147,21 @@ export async function ensureRegistryImage(ctx: ResolveContext, image: ImageRef):
       fetched = await client.manifest(pickPlatform(uri, fetched.doc).digest);
     }
     const manifest = parseManifest(uri, fetched.doc);
-    const configPath = await cachedBlob(ctx, client, manifest.config.digest);
+    const blobs = [manifest.config, ...manifest.layers];
+    const progress = progressOf(
+      blobs.reduce((sum, b) => sum + (b.size ?? 0), 0),
+      onProgress,
+    );
+    const started = Date.now();
+    const configPath = await cachedBlob(ctx, client, manifest.config, progress.blob(manifest.config.digest));
     const config: unknown = JSON.parse(await readFile(configPath, "utf8"));
-    const layers: Array<{ digest: string; path: string }> = [];
-    for (const layer of manifest.layers) {
-      layers.push({ digest: layer.digest, path: await cachedBlob(ctx, client, layer.digest) });
-    }
-    log.info({ manifest: fetched.digest, layers: layers.length }, "image pulled");
+    // layers stream to disk side by side (containerd also fetches 3 at a time)
+    const paths = await mapLimit(manifest.layers, ctx.pullConcurrency ?? 3, (layer) =>
+      cachedBlob(ctx, client, layer, progress.blob(layer.digest)),
+    );
+    const layers = manifest.layers.map((layer, i) => ({ digest: layer.digest, path: paths[i] as string }));
+    progress.finish();
+    log.info({ manifest: fetched.digest, layers: layers.length, ms: Date.now() - started }, "image pulled");
     const rootfs = await ensureUnpackedLayers(ctx.storeDir, layers);
     return { layers: [rootfs], ...imageDefaults(config) };
   } catch (err) {

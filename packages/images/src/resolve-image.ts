@@ -6,7 +6,7 @@ import { ensureOciLayoutImage } from "./oci-layout";
 import { ensureRegistryImage } from "./registry-pull";
 import { shortHash } from "./store-paths";
 import { ensureTarballImage } from "./tarball-image";
-import type { ImageRef, ImagesLogger } from "./types";
+import type { ImageRef, ImagesLogger, PullProgress } from "./types";
 
 /** A read-only directory plus a key that changes whenever its contents do. */
 export interface ResolvedLayer {
@@ -28,6 +28,8 @@ export interface ResolveContext {
   busyboxPath?: string;
   /** registries (host:port) spoken to over plain HTTP; loopback hosts always are */
   insecureRegistries?: string[];
+  /** layers of one image downloaded at once (default 3) */
+  pullConcurrency?: number;
 }
 
 /**
@@ -48,14 +50,18 @@ export async function directoryLayer(path: string, uri = path): Promise<Resolved
 }
 
 /** Turns an image URI into layers on local disk, fetching and unpacking what is not cached yet. */
-export async function resolveImage(ctx: ResolveContext, image: ImageRef): Promise<ResolvedImage> {
+export async function resolveImage(
+  ctx: ResolveContext,
+  image: ImageRef,
+  onProgress?: (progress: PullProgress) => void,
+): Promise<ResolvedImage> {
   const uri = image.uri;
   if (uri === "") {
     const stack = await ensureBusyboxStack(ctx.storeDir, ctx.busyboxPath);
     return { layers: [{ key: stack.version, dir: stack.rootfs }] };
   }
   if (uri.startsWith("oci://")) return ensureOciLayoutImage(ctx, uri);
-  if (uri.startsWith("docker://")) return ensureRegistryImage(ctx, image);
+  if (uri.startsWith("docker://")) return ensureRegistryImage(ctx, image, onProgress);
   const path = uri.startsWith("file://") ? uri.slice("file://".length) : uri;
   if (/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new InvalidImage(uri, "unknown scheme");
   if (!isAbsolute(path)) throw new InvalidImage(uri, "a rootfs path must be absolute");

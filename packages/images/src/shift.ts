@@ -1,6 +1,7 @@
 import { chmod, lchown } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "./run";
+import { markUsed } from "./store-gc";
 import { buildOnce } from "./store-paths";
 import { walkTree } from "./tree-walk";
 import type { UidMapping } from "./types";
@@ -35,6 +36,7 @@ export async function shiftedLayer(
   if (mapping === null || mapping.hostId === 0) return layerDir;
   const finalDir = join(storeDir, "shifted", `${layerKey}-${mapping.hostId}-${mapping.size}`);
   const copy = join(finalDir, "rootfs");
+  await markUsed(finalDir);
   await buildOnce(storeDir, "shift", finalDir, async (scratch) => {
     // cp -a keeps modes, times, hard links and symlinks exactly; only ownership is then changed.
     await run(

@@ -11,6 +11,12 @@ export interface ImageRef {
   password?: string;
 }
 
+/** How far a registry pull is: bytes of its blobs on disk (cached ones included) of their total. */
+export interface PullProgress {
+  bytes: number;
+  total: number;
+}
+
 /** Container root mapped to host uid/gid `hostId` for `size` ids; null = privileged (no user namespace). */
 export type UidMapping = { hostId: number; size: number } | null;
 

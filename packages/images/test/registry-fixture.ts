@@ -141,3 +141,85 @@ export async function pushImage(host: string, repo: string, tag: string, images:
   }
   if (index) await pushManifest(host, repo, tag, index);
 }
+
+/** What a `watchingProxy` saw of blob downloads. */
+export interface BlobTraffic {
+  /** every blob GET: its digest and the Range header it carried, if any */
+  requests: Array<{ digest: string; range: string | undefined }>;
+  /** body bytes sent per digest */
+  sent: Map<string, number>;
+  /** most blob downloads open at once */
+  maxConcurrent: number;
+}
+
+/**
+ * A loopback proxy in front of `registry` that records blob downloads and, while `slow` is set,
+ * sends blob bodies in 64 KiB pieces every `slow` ms, so a test can stop a pull halfway.
+ */
+export async function watchingProxy(
+  registry: TestRegistry,
+): Promise<TestRegistry & { traffic: BlobTraffic; slow: number }> {
+  const traffic: BlobTraffic = { requests: [], sent: new Map(), maxConcurrent: 0 };
+  let open = 0;
+  const control = { slow: 0 };
+  const server = createHttpServer((req, res) => {
+    const blob = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(req.url ?? "")?.[1];
+    if (blob && req.method === "GET") {
+      const range = req.headers.range;
+      traffic.requests.push({ digest: blob, range: typeof range === "string" ? range : undefined });
+      open++;
+      traffic.maxConcurrent = Math.max(traffic.maxConcurrent, open);
+      res.once("close", () => open--);
+    }
+    const upstream = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: Number(registry.host.split(":")[1]),
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: registry.host },
+      },
+      async (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (!blob) {
+          up.pipe(res);
+          return;
+        }
+        try {
+          for await (const chunk of up as AsyncIterable<Buffer>) {
+            for (let at = 0; at < chunk.length; at += 64 * 1024) {
+              const piece = chunk.subarray(at, at + 64 * 1024);
+              if (control.slow > 0) await new Promise((resolve) => setTimeout(resolve, control.slow));
+              if (res.destroyed) return;
+              res.write(piece);
+              traffic.sent.set(blob, (traffic.sent.get(blob) ?? 0) + piece.length);
+            }
+          }
+          res.end();
+        } catch {
+          res.destroy();
+        }
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    traffic,
+    get slow() {
+      return control.slow;
+    },
+    set slow(ms: number) {
+      control.slow = ms;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
