@@ -1,5 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,39 +29,35 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/**
- * A private view of `registry`: a loopback proxy that answers 401 with a Basic challenge unless
- * the request carries `username`:`password` (docker-registry's own htpasswd auth needs bcrypt).
- * Pushes go to `registry.host` directly.
- */
-export async function basicAuthProxy(
+/** Forwards a request to `registry`; `respond` writes the answer (default: as it came). */
+function forward(
   registry: TestRegistry,
-  username: string,
-  password: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  respond: (up: IncomingMessage) => void = (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  },
+): void {
+  const upstream = httpRequest(
+    {
+      host: "127.0.0.1",
+      port: Number(registry.host.split(":")[1]),
+      path: req.url,
+      method: req.method,
+      headers: { ...req.headers, host: registry.host },
+    },
+    respond,
+  );
+  upstream.on("error", () => res.destroy());
+  req.pipe(upstream);
+}
+
+/** An HTTP server on a free loopback port, as a registry host. */
+async function serveLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<TestRegistry> {
-  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-  const server = createHttpServer((req, res) => {
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { "www-authenticate": 'Basic realm="grove-test"', "content-type": "text/plain" });
-      res.end("unauthorized");
-      return;
-    }
-    const upstream = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: Number(registry.host.split(":")[1]),
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: registry.host },
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
+  const server = createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -68,6 +69,27 @@ export async function basicAuthProxy(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A private view of `registry`: a loopback proxy that answers 401 with a Basic challenge unless
+ * the request carries `username`:`password` (docker-registry's own htpasswd auth needs bcrypt).
+ * Pushes go to `registry.host` directly.
+ */
+export function basicAuthProxy(
+  registry: TestRegistry,
+  username: string,
+  password: string,
+): Promise<TestRegistry> {
+  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  return serveLoopback((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="grove-test"', "content-type": "text/plain" });
+      res.end("unauthorized");
+      return;
+    }
+    forward(registry, req, res);
+  });
 }
 
 /** A real `docker-registry` on 127.0.0.1:<free port> with its storage in a temp dir. */
@@ -162,53 +184,37 @@ export async function watchingProxy(
   const traffic: BlobTraffic = { requests: [], sent: new Map(), maxConcurrent: 0 };
   let open = 0;
   const control = { slow: 0 };
-  const server = createHttpServer((req, res) => {
+  const proxy = await serveLoopback((req, res) => {
     const blob = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(req.url ?? "")?.[1];
-    if (blob && req.method === "GET") {
-      const range = req.headers.range;
-      traffic.requests.push({ digest: blob, range: typeof range === "string" ? range : undefined });
-      open++;
-      traffic.maxConcurrent = Math.max(traffic.maxConcurrent, open);
-      res.once("close", () => open--);
+    if (!blob || req.method !== "GET") {
+      forward(registry, req, res);
+      return;
     }
-    const upstream = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: Number(registry.host.split(":")[1]),
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: registry.host },
-      },
-      async (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (!blob) {
-          up.pipe(res);
-          return;
-        }
-        try {
-          for await (const chunk of up as AsyncIterable<Buffer>) {
-            for (let at = 0; at < chunk.length; at += 64 * 1024) {
-              const piece = chunk.subarray(at, at + 64 * 1024);
-              if (control.slow > 0) await new Promise((resolve) => setTimeout(resolve, control.slow));
-              if (res.destroyed) return;
-              res.write(piece);
-              traffic.sent.set(blob, (traffic.sent.get(blob) ?? 0) + piece.length);
-            }
+    const range = req.headers.range;
+    traffic.requests.push({ digest: blob, range: typeof range === "string" ? range : undefined });
+    open++;
+    traffic.maxConcurrent = Math.max(traffic.maxConcurrent, open);
+    res.once("close", () => open--);
+    forward(registry, req, res, async (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      try {
+        for await (const chunk of up as AsyncIterable<Buffer>) {
+          for (let at = 0; at < chunk.length; at += 64 * 1024) {
+            const piece = chunk.subarray(at, at + 64 * 1024);
+            if (control.slow > 0) await new Promise((resolve) => setTimeout(resolve, control.slow));
+            if (res.destroyed) return;
+            res.write(piece);
+            traffic.sent.set(blob, (traffic.sent.get(blob) ?? 0) + piece.length);
           }
-          res.end();
-        } catch {
-          res.destroy();
         }
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+        res.end();
+      } catch {
+        res.destroy();
+      }
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
   return {
-    host: `127.0.0.1:${port}`,
+    host: proxy.host,
     traffic,
     get slow() {
       return control.slow;
@@ -216,10 +222,6 @@ export async function watchingProxy(
     set slow(ms: number) {
       control.slow = ms;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: proxy.stop,
   };
 }
