@@ -111,7 +111,14 @@ export function createApi(options: ApiOptions): Api {
           metrics,
           onJoined: desiredStateChanged,
         }),
-        consumeHeartbeats({ db, nc, log, metrics, leaseTtlMs: network.ttlMs }),
+        consumeHeartbeats({
+          db,
+          nc,
+          log,
+          metrics,
+          refreshMs: config.GROVE_HEARTBEAT_REFRESH_MS,
+          leaseTtlMs: network.ttlMs,
+        }),
         serveStateSyncs({ db, nc, log, metrics, network, onSynced: desiredStateChanged }),
       );
       await ensureLogsStream(nc);

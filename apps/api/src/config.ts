@@ -28,6 +28,11 @@ export const ConfigSchema = z.object({
     .optional(),
   /** A cell whose heartbeats stop for this long is marked lost (Diego: 15 s). */
   GROVE_PRESENCE_TTL_MS: positiveInt.default(15_000),
+  /**
+   * A heartbeat that changes nothing (same instances, states, capacity) is stored only once the
+   * stored one is this old; liveness is kept in the leader's memory from every heartbeat.
+   */
+  GROVE_HEARTBEAT_REFRESH_MS: positiveInt.default(60_000),
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
   /** Start commands one leader round sends at most; more due ones go in the round that follows at once. */

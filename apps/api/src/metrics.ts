@@ -47,7 +47,8 @@ export class ApiMetrics {
   });
   readonly heartbeats = new Counter({
     name: "grove_cell_heartbeats_total",
-    help: "Cell heartbeats accepted",
+    help: "Cell heartbeats accepted, by whether they were stored (only changes and periodic refreshes are)",
+    labelNames: ["stored"] as const,
     registers: [this.registry],
   });
   readonly registrations = new Counter({

@@ -158,6 +158,39 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     );
   });
 
+  it("stores a heartbeat only when it changes something, and keeps a cell that beats unchanged alive", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_PRESENCE_TTL_MS: "600" });
+    const reply = await register(t.nc, await joinToken(t));
+    if (!reply.ok) throw new Error(reply.error);
+    const stored = async () => (await cellById(t.db, reply.cellId)).lastReport as { seq: number } | null;
+    t.nc.publish(subjects.heartbeat(reply.cellId), heartbeat(reply.cellId, 1));
+    await eventually(async () => ((await stored())?.seq === 1 ? true : undefined));
+    const writtenAt = (await cellById(t.db, reply.cellId)).lastHeartbeatAt;
+    // beats that change nothing for three TTLs: not stored, and the cell stays active
+    const started = Date.now();
+    for (let seq = 2; Date.now() - started < 1_800; seq++) {
+      t.nc.publish(subjects.heartbeat(reply.cellId), heartbeat(reply.cellId, seq));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await t.nc.flush();
+    const metrics = await t.api.metrics.registry.metrics();
+    expect(metrics).toContain('grove_cell_heartbeats_total{stored="no"}');
+    const after = await cellById(t.db, reply.cellId);
+    expect(after.state).toBe("active");
+    expect(after.lastHeartbeatAt).toEqual(writtenAt);
+    expect((after.lastReport as { seq: number }).seq).toBe(1);
+    // a beat that says something new is stored at once
+    const changed = encode(CellHeartbeat, {
+      ...decodeOrThrow(CellHeartbeat, heartbeat(reply.cellId, 99)),
+      available: { memoryMb: 2000, diskMb: 20_000, containers: 98 },
+    });
+    t.nc.publish(subjects.heartbeat(reply.cellId), changed);
+    await eventually(async () => ((await stored())?.seq === 99 ? true : undefined));
+  });
+
   it("undrains a drained cell so placement uses it again; an active cell is a no-op, a lost or unknown one an error", async ({
     pg,
     nats,

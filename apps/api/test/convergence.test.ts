@@ -13,11 +13,16 @@ interface Instance {
   crash_count: number;
 }
 
-async function setup(t: TestApi, cellNames: string[], app: Record<string, unknown>) {
+/** Joins the cells (each heartbeating from its join when `heartbeatMs` is given) and pushes the app. */
+async function setup(t: TestApi, cellNames: string[], app: Record<string, unknown>, heartbeatMs?: number) {
   const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: cellNames.length } });
   const token = ((await expectStatus(res, 201)) as { token: string }).token;
   const cells: HollowCell[] = [];
-  for (const name of cellNames) cells.push(await joinHollowCell(t.nc, token, name));
+  for (const name of cellNames) {
+    const cell = await joinHollowCell(t.nc, token, name);
+    if (heartbeatMs !== undefined) cell.startHeartbeats(heartbeatMs);
+    cells.push(cell);
+  }
   const dev = await t.tenantWithToken("acme");
   await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: app }), 201);
   await expectStatus(
@@ -99,10 +104,9 @@ describeWith(["root", "postgres", "nats"], "convergence (hollow cells)", () => {
       GROVE_PRESENCE_TTL_MS: "1000",
       GROVE_CONVERGENCE_INTERVAL_MS: "200",
     });
-    const { cells, dev } = await setup(t, ["a", "b"], webApp("web", { instances: 2 }));
+    // the cells beat from their join: one silent for a TTL while the app is pushed would be lost
+    const { cells, dev } = await setup(t, ["a", "b"], webApp("web", { instances: 2 }), 200);
     const [a, b] = cells as [HollowCell, HollowCell];
-    a.startHeartbeats(200);
-    b.startHeartbeats(200);
     await eventually(async () => (a.running().length === 1 && b.running().length === 1 ? true : undefined));
     const lostInstance = b.running()[0]?.instanceId;
     b.stopHeartbeats();

@@ -139,6 +139,11 @@ export const cells = pgTable(
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
     /** the last heartbeat's free capacity and instance summary, as the agent reported it */
     lastReport: jsonb("last_report"),
+    /**
+     * digest of the report without its time and usage figures: a heartbeat that changes nothing
+     * else is written only once the row is older than the refresh interval
+     */
+    reportDigest: text("report_digest"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("cells_name_key").on(t.name), index("cells_state_idx").on(t.state)],

@@ -3,29 +3,37 @@ import { CellHeartbeat, cellSender, decode, subjects } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
-import { cellExists, recordHeartbeat } from "../repo/cells";
-import { renewSubnetLease } from "../repo/subnet-leases";
+import { recordHeartbeatIfChanged } from "../repo/cells";
 import { API_QUEUE } from "./register-responder";
 import { rejectionOf } from "./rejection";
+import { reportDigest } from "./report-digest";
 
 /** The outcome of one heartbeat message. */
 export type HeartbeatOutcome =
-  | { accepted: true; cellId: string }
+  | { accepted: true; cellId: string; written: boolean }
   | {
       accepted: false;
       reason: "invalid" | "unsupported-version" | "unknown-cell" | "subject-mismatch";
       detail?: string;
     };
 
+/** How heartbeats are stored. */
+export interface HeartbeatStorage {
+  /** an unchanged heartbeat is stored again once the stored one is this old */
+  refreshMs: number;
+  /** each stored heartbeat extends the cell's subnet lease to this long from now */
+  leaseTtlMs?: number;
+}
+
 /**
- * Validates one heartbeat and, if it comes from a known cell, records it and renews the cell's
- * subnet lease. The sender is the cell of the subject (only that cell's NATS user may publish
- * there); the body must name the same.
+ * Validates one heartbeat and, if it comes from a known cell and says something new (or the stored
+ * one is due for a refresh), stores it and renews the cell's subnet lease. The sender is the cell
+ * of the subject (only that cell's NATS user may publish there); the body must name the same.
  */
 export async function handleHeartbeat(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
-  leaseTtlMs?: number,
+  storage: HeartbeatStorage,
 ): Promise<HeartbeatOutcome> {
   const decoded = decode(CellHeartbeat, msg.data, msg.subject);
   if (!decoded.ok)
@@ -33,10 +41,20 @@ export async function handleHeartbeat(
   const heartbeat = decoded.value;
   const sender = cellSender(msg.subject, heartbeat);
   if (!sender.ok) return { accepted: false, reason: sender.reason };
-  if (!(await cellExists(db, sender.cellId))) return { accepted: false, reason: "unknown-cell" };
-  await recordHeartbeat(db, sender.cellId, heartbeat);
-  if (leaseTtlMs !== undefined) await renewSubnetLease(db, sender.cellId, leaseTtlMs);
-  return { accepted: true, cellId: sender.cellId };
+  const write = await recordHeartbeatIfChanged(db, sender.cellId, heartbeat, {
+    digest: reportDigest(heartbeat),
+    ...storage,
+  });
+  if (write === "unknown-cell") return { accepted: false, reason: "unknown-cell" };
+  return { accepted: true, cellId: sender.cellId, written: write === "written" };
+}
+
+/**
+ * The interval an unchanged heartbeat is stored again: `refreshMs`, but often enough that the
+ * subnet lease it renews never runs out while the cell beats.
+ */
+export function heartbeatRefreshMs(refreshMs: number, leaseTtlMs?: number): number {
+  return leaseTtlMs === undefined ? refreshMs : Math.min(refreshMs, Math.floor(leaseTtlMs / 3));
 }
 
 /**
@@ -48,17 +66,23 @@ export function consumeHeartbeats(deps: {
   nc: NatsConnection;
   log: Logger;
   metrics: ApiMetrics;
-  /** each heartbeat extends the cell's subnet lease to this long from now */
+  /** an unchanged heartbeat is stored again once the stored one is this old */
+  refreshMs: number;
+  /** each stored heartbeat extends the cell's subnet lease to this long from now */
   leaseTtlMs?: number;
 }): Subscription {
+  const storage: HeartbeatStorage = {
+    refreshMs: heartbeatRefreshMs(deps.refreshMs, deps.leaseTtlMs),
+    leaseTtlMs: deps.leaseTtlMs,
+  };
   const log = deps.log.child({ component: "api.cells.heartbeats" });
   const sub = deps.nc.subscribe(subjects.allHeartbeats, { queue: API_QUEUE });
   (async () => {
     for await (const msg of sub) {
       try {
-        const outcome = await handleHeartbeat(deps.db, msg, deps.leaseTtlMs);
+        const outcome = await handleHeartbeat(deps.db, msg, storage);
         if (outcome.accepted) {
-          deps.metrics.heartbeats.inc();
+          deps.metrics.heartbeats.inc({ stored: outcome.written ? "yes" : "no" });
         } else {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "heartbeat", reason: outcome.reason });
           log.warn(

@@ -1,15 +1,20 @@
 import type { Database } from "@grove/db";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { type Loop, startLoop } from "../loop";
 import type { ApiMetrics } from "../metrics";
 import { markSilentCellsLost } from "../repo/cells";
+import { CellLiveness } from "./liveness";
 
 /**
  * Marks cells lost when their heartbeats have stopped for `ttlMs` (Diego's presence TTL), checking
- * several times per TTL so a cell is declared lost at most a third of a TTL late.
+ * several times per TTL so a cell is declared lost at most a third of a TTL late. Liveness is kept in
+ * memory from the heartbeats themselves (stored heartbeats are only refreshed now and then); a new
+ * leader declares nothing lost before it has listened for a TTL.
  */
 export function startPresenceLoop(deps: {
   db: Database;
+  nc: NatsConnection;
   log: Logger;
   metrics: ApiMetrics;
   ttlMs: number;
@@ -18,15 +23,24 @@ export function startPresenceLoop(deps: {
 }): Loop {
   const log = deps.log.child({ component: "api.cells.presence" });
   const interval = Math.max(50, Math.min(5_000, Math.floor(deps.ttlMs / 3)));
-  return startLoop(
+  const liveness = new CellLiveness().listen(deps.nc);
+  const loop = startLoop(
     "presence",
     interval,
     async () => {
-      const lost = await markSilentCellsLost(deps.db, deps.ttlMs);
+      if (!liveness.knowsSilence(deps.ttlMs)) return;
+      const lost = await markSilentCellsLost(deps.db, deps.ttlMs, liveness.alive(deps.ttlMs));
       for (const cellId of lost) log.warn({ cellId, ttlMs: deps.ttlMs }, "cell lost: heartbeats stopped");
       deps.metrics.cellsLost.inc(lost.length);
       if (lost.length > 0) deps.onLost?.();
     },
     log,
   );
+  return {
+    wake: () => loop.wake(),
+    async stop() {
+      liveness.stop();
+      await loop.stop();
+    },
+  };
 }

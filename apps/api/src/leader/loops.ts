@@ -102,6 +102,7 @@ export function leaderLoops(
       stops.push(() => placement.stop());
       const presence = startPresenceLoop({
         db,
+        nc,
         log,
         metrics,
         ttlMs: config.GROVE_PRESENCE_TTL_MS,

@@ -74,25 +74,76 @@ export async function cellExists(db: Database, cellId: string): Promise<boolean>
   return row !== undefined;
 }
 
-/** Records an authenticated heartbeat; a lost cell that heartbeats again is active again (unless removed). */
+/**
+ * Records an authenticated full report (a state sync); a lost cell that reports again is active again
+ * (unless removed). The digest is cleared, so the cell's next heartbeat is written too.
+ */
 export async function recordHeartbeat(db: Database, cellId: string, report: unknown): Promise<void> {
   await db
     .update(cells)
     .set({
       lastHeartbeatAt: new Date(),
       lastReport: report,
+      reportDigest: null,
       state: sql`case when ${cells.state} = 'lost' and ${cells.removedAt} is null then 'active'::cell_state else ${cells.state} end`,
     })
     .where(eq(cells.id, cellId));
 }
 
-/** Marks lost every active or draining cell silent for longer than `ttlMs`; returns their ids. */
-export async function markSilentCellsLost(db: Database, ttlMs: number): Promise<string[]> {
+/** What became of a heartbeat: stored, not needed (nothing changed), or from no known cell. */
+export type HeartbeatWrite = "written" | "unchanged" | "unknown-cell";
+
+/**
+ * Stores a heartbeat only when it says something new (its `digest` differs from the stored one), the
+ * cell is lost (it is active again, unless removed), or the stored one is older than `refreshMs`;
+ * a write also renews the cell's subnet lease by `leaseTtlMs`. One statement, which writes no row
+ * for a heartbeat that changes nothing: liveness is the leader's, in memory (`CellLiveness`).
+ */
+export async function recordHeartbeatIfChanged(
+  db: Database,
+  cellId: string,
+  report: unknown,
+  options: { digest: string; refreshMs: number; leaseTtlMs?: number },
+): Promise<HeartbeatWrite> {
+  if (!isCellId(cellId)) return "unknown-cell";
+  const [row] = await db.execute<{ known: boolean; written: boolean }>(sql`
+    with beat as (
+      update cells set last_heartbeat_at = now(), last_report = ${JSON.stringify(report)}::jsonb,
+        report_digest = ${options.digest},
+        state = case when state = 'lost' and removed_at is null then 'active'::cell_state else state end
+      where id = ${cellId} and (report_digest is distinct from ${options.digest} or state = 'lost'
+        or last_heartbeat_at is null
+        or last_heartbeat_at < now() - make_interval(secs => ${options.refreshMs / 1000}))
+      returning id
+    ), lease as (
+      update subnet_leases set expires_at = now() + make_interval(secs => ${(options.leaseTtlMs ?? 0) / 1000})
+      where ${options.leaseTtlMs !== undefined} and cell_id in (select id from beat)
+    )
+    select exists (select 1 from cells where id = ${cellId}) as known, exists (select 1 from beat) as written`);
+  if (!row?.known) return "unknown-cell";
+  return row.written ? "written" : "unchanged";
+}
+
+/**
+ * Marks lost every active or draining cell silent for longer than `ttlMs`: neither stored a heartbeat
+ * in that time nor is in `alive` (the cells the leader heard from within it); returns their ids.
+ */
+export async function markSilentCellsLost(
+  db: Database,
+  ttlMs: number,
+  alive: readonly string[] = [],
+): Promise<string[]> {
   const cutoff = new Date(Date.now() - ttlMs);
   const rows = await db
     .update(cells)
     .set({ state: "lost" })
-    .where(and(inArray(cells.state, ["active", "draining"]), lt(cells.lastHeartbeatAt, cutoff)))
+    .where(
+      and(
+        inArray(cells.state, ["active", "draining"]),
+        lt(cells.lastHeartbeatAt, cutoff),
+        sql`${cells.id} <> all (select value::uuid from jsonb_array_elements_text(${JSON.stringify(alive.filter(isCellId))}::jsonb))`,
+      ),
+    )
     .returning({ id: cells.id });
   return rows.map((row) => row.id);
 }

@@ -1,0 +1,53 @@
+import { cellOfSubject, subjects } from "@grove/protocol";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+
+/**
+ * Which cells the leader heard from lately, kept in memory from every heartbeat (NATS lets a cell's
+ * user publish only its own heartbeat subject, so the subject names the sender). Heartbeats are
+ * stored only when they change something; this is what tells a live cell from a silent one.
+ */
+export class CellLiveness {
+  private readonly lastSeen = new Map<string, number>();
+  private subscription: Subscription | undefined;
+  /** when this leader started listening: before a TTL has passed, its memory cannot tell silence */
+  readonly since: number;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.since = now();
+  }
+
+  /** Listens to every cell's heartbeats on `nc` (not in the api's queue group: the leader hears all). */
+  listen(nc: NatsConnection): this {
+    this.subscription = nc.subscribe(subjects.allHeartbeats, {
+      callback: (_error, msg) => {
+        const cellId = cellOfSubject(msg.subject);
+        if (cellId !== undefined) this.seen(cellId);
+      },
+    });
+    return this;
+  }
+
+  seen(cellId: string): void {
+    this.lastSeen.set(cellId, this.now());
+  }
+
+  /** Cells heard from within `ttlMs`. */
+  alive(ttlMs: number): string[] {
+    const cutoff = this.now() - ttlMs;
+    const alive: string[] = [];
+    for (const [cellId, at] of this.lastSeen) {
+      if (at >= cutoff) alive.push(cellId);
+      else this.lastSeen.delete(cellId);
+    }
+    return alive;
+  }
+
+  /** True once this leader has listened for `ttlMs`, so a cell it never heard from is silent. */
+  knowsSilence(ttlMs: number): boolean {
+    return this.now() - this.since >= ttlMs;
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "cells" ADD COLUMN "report_digest" text;
