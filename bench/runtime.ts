@@ -5,11 +5,14 @@
  * same namespaces, mounts, capabilities and seccomp filter), in the same run (and, for reference,
  * of a minimal bundle without seccomp, capabilities or extra mounts); containers/s with 8 in
  * parallel; host memory per idle container with 100 running (monitors included). Garden runs
- * without a networker here so both sides get a loopback-only netns; the CNI cost is reported on
- * its own line.
+ * without a networker here so both sides get a loopback-only netns; a container's network (up +
+ * down through the networker: netns, veth, address, route, nft rules, saved state) is reported on
+ * its own lines, beside the same wiring done the way it was before grove-net (ip/nsenter/sysctl
+ * execs and the CNI bridge plugin, when installed) for reference, and a garden container with a
+ * network for the whole picture.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -58,7 +61,8 @@ export async function main(): Promise<string> {
       gardenMs.push(await gardenOnce(garden, `g${i}`));
     }
     const parallelPerSecond = await parallel(garden);
-    const cniMs = await cniCost(temp.path, log, id);
+    const network = await networkCost(temp.path, log, id);
+    const cniMs = await execWiringCost(temp.path, id);
     const memKb = await idleMemory(garden, join(temp.path, "depot"), cgroupParent);
     const p50 = percentile(gardenMs, 50);
     const rawP50 = percentile(rawMs, 50);
@@ -76,7 +80,13 @@ export async function main(): Promise<string> {
         ["raw runc run p50 ms, minimal bundle (no seccomp, caps, extra mounts)", minimalP50],
         ["ratio p50 vs the minimal bundle (for reference)", p50 / minimalP50],
         [`containers/s, ${PARALLEL} in parallel`, parallelPerSecond],
-        ["CNI network up+down ms (extra, p50)", cniMs],
+        ["network up+down p50 ms (extra, target <= 20)", percentile(network.upDown, 50)],
+        ["network up+down p99 ms", percentile(network.upDown, 99)],
+        [
+          "the wiring by execs + CNI bridge plugin, no nft, p50 ms (before; reference)",
+          cniMs ?? "not installed",
+        ],
+        ["garden p50 ms with a network", percentile(network.garden, 50)],
         [`host memory per idle container (${IDLE} running), KiB`, memKb],
         ["idle containers that fit in MemAvailable", Math.floor(memAvailableKb / memKb)],
       ],
@@ -90,7 +100,10 @@ export async function main(): Promise<string> {
         raw_minimal_p50_ms: minimalP50,
         ratio_vs_minimal_p50: p50 / minimalP50,
         parallel_per_s: parallelPerSecond,
-        cni_up_down_p50_ms: cniMs,
+        network_up_down_p50_ms: percentile(network.upDown, 50),
+        network_up_down_p99_ms: percentile(network.upDown, 99),
+        exec_cni_up_down_p50_ms: cniMs ?? null,
+        garden_networked_p50_ms: percentile(network.garden, 50),
         mem_per_container_kb: memKb,
         idle_containers: IDLE,
       },
@@ -219,7 +232,11 @@ async function parallel(garden: Garden): Promise<number> {
   return total / ((performance.now() - started) / 1000);
 }
 
-async function cniCost(dir: string, log: pino.Logger, id: string): Promise<number> {
+/**
+ * Network up + down through the networker alone (RUNS times), then garden containers with it
+ * (create → run → first output → destroy).
+ */
+async function networkCost(dir: string, log: pino.Logger, id: string) {
   const networker = createNetworker({
     stateDir: join(dir, "net"),
     bridge: `gb${id}`,
@@ -228,16 +245,90 @@ async function cniCost(dir: string, log: pino.Logger, id: string): Promise<numbe
     externalIP: "127.0.0.1",
     log,
   });
-  const times: number[] = [];
+  const upDown: number[] = [];
+  const gardenMs: number[] = [];
+  const garden = await createGarden(
+    {
+      depotDir: join(dir, "depot-net"),
+      runtimeRoot: join(dir, "runc-net"),
+      cgroupParent: `grove-bench-${id}-net`,
+      logger: log,
+    },
+    { volumizer: createImages({ storeDir: join(dir, "images") }), networker },
+  );
   try {
-    for (let i = 0; i < 10; i++) {
+    await networker.up("warm", {});
+    await networker.down("warm");
+    for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
       await networker.up(`n${i}`, {});
       await networker.down(`n${i}`);
+      upDown.push(performance.now() - started);
+    }
+    await gardenOnce(garden, "netwarm");
+    for (let i = 0; i < Math.min(RUNS, 20); i++) gardenMs.push(await gardenOnce(garden, `gn${i}`));
+  } finally {
+    for (const c of await garden.containers({}, { includeIncomplete: true }))
+      await garden.destroy(c.handle).catch(() => {});
+    await garden.close();
+    await new CgroupV1(`/grove-bench-${id}-net`).remove();
+    await networker.destroyAll();
+  }
+  return { upDown, garden: gardenMs };
+}
+
+/**
+ * The same wiring as before grove-net, by execs: `ip netns add`, lo up and IPv6 off through
+ * nsenter, the CNI `bridge` plugin's ADD (which runs host-local) and DEL, `ip netns delete`.
+ * Undefined when the CNI plugins are not installed.
+ */
+async function execWiringCost(dir: string, id: string): Promise<number | undefined> {
+  const plugins = "/usr/lib/cni";
+  if (!existsSync(join(plugins, "bridge"))) return undefined;
+  const config = JSON.stringify({
+    cniVersion: "1.0.0",
+    name: `gcni${id}`,
+    type: "bridge",
+    bridge: `gc${id}`,
+    isGateway: true,
+    isDefaultGateway: true,
+    ipMasq: false,
+    ipam: { type: "host-local", ranges: [[{ subnet: "10.253.1.0/24" }]], dataDir: join(dir, "ipam") },
+  });
+  const cni = (command: string, netns: string, name: string) =>
+    execa(join(plugins, "bridge"), [], {
+      input: config,
+      env: {
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: name,
+        CNI_NETNS: netns,
+        CNI_IFNAME: "eth0",
+        CNI_PATH: plugins,
+      },
+    });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const name = `gcni${id}-${i}`;
+      const netns = `/run/netns/${name}`;
+      const started = performance.now();
+      await execa("ip", ["netns", "add", name]);
+      await execa("nsenter", [`--net=${netns}`, "--", "ip", "link", "set", "lo", "up"]);
+      await execa("nsenter", [
+        `--net=${netns}`,
+        "--",
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv6.conf.all.disable_ipv6=1",
+      ]);
+      await cni("ADD", netns, name);
+      await cni("DEL", netns, name);
+      await execa("ip", ["netns", "delete", name]);
       times.push(performance.now() - started);
     }
   } finally {
-    await networker.destroyAll();
+    await execa("ip", ["link", "delete", `gc${id}`], { reject: false });
   }
   return percentile(times, 50);
 }

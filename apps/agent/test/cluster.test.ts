@@ -14,7 +14,7 @@ import {
   startCluster,
 } from "./cluster-harness";
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "a cluster of two real cells", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two real cells", () => {
   it("places 4 instances 2/2, serves them directly and through the router, keeps them across an agent kill -9, and stops routing at once on delete", async ({
     pg,
     nats,

@@ -41,7 +41,7 @@ async function exec(c: Cluster, body: Record<string, unknown>): Promise<string> 
   return created.exec_id;
 }
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "grove exec on a real cell", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "grove exec on a real cell", () => {
   it("runs a command as vcap in the app's directory with stdin, separate stdout/stderr and its exit code", async ({
     pg,
     nats,

@@ -40,7 +40,7 @@ async function storedLogs(
     .map((line) => JSON.parse(line.slice(5)));
 }
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "fair shares on a real cell", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "fair shares on a real cell", () => {
   it("gives containers CPU weight in proportion to their memory, in the real cgroup files", async ({
     pg,
     nats,

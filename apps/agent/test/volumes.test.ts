@@ -52,7 +52,7 @@ function replacement(c: Cluster, app: string, previous?: string): Promise<Instan
   }, 90_000);
 }
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "volumes on a real cell", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real cell", () => {
   it("keeps a visit count across a crash, scaling to 0 and back, an agent kill -9 and a drain; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
     timeout: 300_000,
   }, async ({ pg, nats }) => {

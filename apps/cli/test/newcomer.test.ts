@@ -24,7 +24,7 @@ interface Started {
  * several moments of the first push — leaving nothing behind.
  */
 describeWith(
-  ["root", "runc", "postgres", "nats", "cni"],
+  ["root", "runc", "postgres", "nats", "network"],
   "a newcomer's npm start from a private directory",
   () => {
     let dir: TempDir;

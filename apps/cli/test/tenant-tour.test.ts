@@ -30,7 +30,7 @@ function person(node: SingleNode, config: string) {
 }
 
 // The README's tenancy tour: operator, tenant admin and developer, each with their own login.
-describeWith(["root", "runc", "postgres", "nats", "cni"], "the tenancy tour on a single node", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "the tenancy tour on a single node", () => {
   let node: SingleNode;
   let configs: Awaited<ReturnType<typeof makeTempDir>>;
 

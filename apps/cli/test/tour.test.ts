@@ -16,7 +16,7 @@ interface Shown {
 }
 
 // The README's tour, on a real single node started the way `npm start` starts it.
-describeWith(["root", "runc", "postgres", "nats", "cni"], "the README tour on a single node", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "the README tour on a single node", () => {
   let node: SingleNode;
   const show = async (app: string) =>
     JSON.parse(String((await node.grove(["apps", "show", app, "--json"])).stdout)) as Shown;

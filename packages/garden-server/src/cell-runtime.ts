@@ -24,7 +24,7 @@ export interface CellRuntimeOptions {
   bridge: string;
   /** the cell's container subnet, e.g. 10.254.0.0/22 */
   subnet: string;
-  /** names nft tables, the CNI network and netns; unique per cell */
+  /** names nft tables and netns; unique per cell */
   name: string;
   /** the cell's address, where NetIn ports are reachable */
   externalIP: string;
@@ -66,13 +66,13 @@ export interface CellRuntime {
   destroyAll(): Promise<void>;
 }
 
-/** The name of a cell's nft tables, CNI network and cgroup parent, derived from its bridge. */
+/** The name of a cell's nft tables, netns and cgroup parent, derived from its bridge. */
 export function cellName(bridge: string): string {
   return `grove-${bridge.replace(/[^a-z0-9]/g, "")}`.slice(0, 20);
 }
 
 /**
- * One cell's runtime: garden over runc with the image store as volumizer and the CNI networker,
+ * One cell's runtime: garden over runc with the image store as volumizer and the networker,
  * the pieces the agent and `grove-garden` both serve.
  */
 export async function createCellRuntime(options: CellRuntimeOptions): Promise<CellRuntime> {

@@ -7,7 +7,7 @@ import type { GardenCommandConfig } from "./cli-flags";
 
 /**
  * Builds the runtime `grove-garden` serves: runc containers, rootfs from @grove/images (the
- * default busybox stack for an empty image URI) and CNI networking.
+ * default busybox stack for an empty image URI) and the networker.
  */
 export async function createGardenRuntime(config: GardenCommandConfig, log: Logger): Promise<Garden> {
   return (await cellRuntimeOf(config, log)).garden;

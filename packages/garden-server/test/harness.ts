@@ -16,7 +16,7 @@ import { createGardenServer, type GardenServer } from "../src/server";
 import type { Address } from "./wire-client";
 
 /** Root, runc and the CNI plugins; under CI=true their absence fails the run instead of skipping. */
-export const runtimeAvailable = canRun(["root", "runc", "cni"]);
+export const runtimeAvailable = canRun(["root", "runc", "network"]);
 
 const log = pino({ level: process.env.GROVE_LOG_LEVEL ?? "silent" });
 let counter = 0;

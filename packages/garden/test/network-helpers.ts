@@ -3,19 +3,14 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { missingRequirements } from "@grove/testkit/services";
 import { execa, type ResultPromise } from "execa";
 import { pino } from "pino";
 import { type CniNetworker, createNetworker, type NetworkerConfig } from "../src/network";
 
-/** Root, nsenter and the CNI plugins: without them the network tests cannot run (and under CI must fail). */
 /** Why the network tests cannot run here, if they cannot; under CI=true that is a failure, not a skip. */
 export function networkPrerequisites(): string | undefined {
-  const missing =
-    process.getuid?.() !== 0
-      ? "network tests need root"
-      : existsSync("/usr/lib/cni/bridge")
-        ? undefined
-        : "CNI plugins missing in /usr/lib/cni";
+  const missing = process.getuid?.() !== 0 ? "network tests need root" : missingRequirements(["network"])[0];
   if (missing && process.env.CI === "true")
     throw new Error(`CI=true and the network tests cannot run: ${missing}`);
   return missing;

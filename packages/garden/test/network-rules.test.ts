@@ -192,7 +192,7 @@ describe("networker config", () => {
   test("fills defaults", () => {
     const cfg = resolveNetworkerConfig(base);
     expect(cfg.portPool).toEqual({ start: 61001, end: 65000 });
-    expect(cfg.cniPluginDir).toBe("/usr/lib/cni");
+    expect(cfg.helperDir).toBe("/tmp/x/bin");
     expect(formatIPv4(cfg.gateway)).toBe("10.254.0.1");
   });
   test("refuses names the kernel or nft would refuse and overlapping addresses", () => {

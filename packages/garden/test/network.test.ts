@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -18,11 +18,12 @@ import {
   type Topology,
   tcpConnect,
 } from "./network-helpers";
+import { eventually } from "./support";
 
 const missing = networkPrerequisites();
 if (missing !== undefined && process.env.CI === "true") throw new Error(missing);
 
-describe.skipIf(missing !== undefined)("CNI networker, cell host in its own network namespace", () => {
+describe.skipIf(missing !== undefined)("networker, cell host in its own network namespace", () => {
   const prefix = `gn${shortRunId()}`;
   const bridge = `${prefix}br`;
   const gateway = "10.254.0.1";
@@ -196,7 +197,12 @@ describe.skipIf(missing !== undefined)("CNI networker, cell host in its own netw
 
     await net.down(c.handle);
     expect(existsSync(c.netnsPath)).toBe(false);
-    expect(await hostLinks()).toEqual(linksBefore);
+    // the veth pair is deleted in the background (cut off the bridge at once)
+    await eventually(
+      async () => JSON.stringify(await hostLinks()) === JSON.stringify(linksBefore),
+      10_000,
+      "the veth deleted",
+    );
     expect(await leases()).not.toContain(c.containerIP);
     const rules = await hostRuleset();
     expect(rules).not.toContain(c.containerIP);
@@ -309,8 +315,13 @@ describe.skipIf(missing !== undefined)("CNI networker, cell host in its own netw
     return nsRun(topo.hostNetns, "nft", ["list", "ruleset"]);
   }
 
+  /** The addresses the saved state holds for containers. */
   async function leases(): Promise<string[]> {
-    const dir = join(stateDir, "ipam", prefix);
-    return existsSync(dir) ? readdir(dir) : [];
+    const file = join(stateDir, "network.json");
+    if (!existsSync(file)) return [];
+    const saved = JSON.parse(await readFile(file, "utf8")) as {
+      containers: Record<string, { containerIP?: string }>;
+    };
+    return Object.values(saved.containers).flatMap((c) => (c.containerIP ? [c.containerIP] : []));
   }
 });

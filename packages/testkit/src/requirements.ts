@@ -2,7 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { postgresBinDir as POSTGRES_BIN } from "@grove/services";
 
-export type Requirement = "root" | "runc" | "postgres" | "nats" | "cni" | "registry" | "chromium";
+export type Requirement = "root" | "runc" | "postgres" | "nats" | "network" | "registry" | "chromium";
 
 /** Debian's chromium, which browser tests drive with playwright-core (never a downloaded browser). */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -28,8 +28,11 @@ const checks: Record<Requirement, () => string | undefined> = {
       ? undefined
       : "PostgreSQL 15 is not installed (run: npm run setup)",
   nats: () => (onPath("nats-server") ? undefined : "nats-server is not installed (run: npm run setup)"),
-  cni: () =>
-    isExecutable("/usr/lib/cni/bridge") ? undefined : "CNI plugins are not installed (run: npm run setup)",
+  // the networker's grove-net is compiled on first use and loads libnftables (nftables' library)
+  network: () =>
+    onPath("nft") && onPath("cc")
+      ? undefined
+      : "nftables or a C compiler is not installed (run: npm run setup)",
   registry: () =>
     onPath("docker-registry") ? undefined : "docker-registry is not installed (run: npm run setup)",
   chromium: () =>

@@ -49,7 +49,7 @@ async function cellInfo(c: Cluster, cell: CellProcess | undefined) {
 const refused = { ok: false, code: "TIMEOUT" };
 
 describeWith(
-  ["root", "runc", "postgres", "nats", "cni"],
+  ["root", "runc", "postgres", "nats", "network"],
   "container networking across cells on separate hosts",
   () => {
     it("containers reach other cells' containers by address only where a policy allows, forged sources are dropped, and routes follow cells joining and leaving", async ({

@@ -33,7 +33,7 @@ async function addPolicy(c: Cluster, tenant: string, body: Record<string, unknow
 }
 
 describeWith(
-  ["root", "runc", "postgres", "nats", "cni"],
+  ["root", "runc", "postgres", "nats", "network"],
   "network isolation between apps and tenants on a cell",
   () => {
     it("a container cannot reach another tenant's container, nor another app of its tenant, by IP until a policy allows it", async ({

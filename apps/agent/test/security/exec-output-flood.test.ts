@@ -30,7 +30,7 @@ function seqChecker() {
   };
 }
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "security: exec output flood", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "security: exec output flood", () => {
   it("a process writing ~200 MB as fast as it can to a slow reader keeps the api's NATS connection up, its memory bounded and every byte in order", {
     timeout: 300_000,
   }, async ({ pg, nats }) => {

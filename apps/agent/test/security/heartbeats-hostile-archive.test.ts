@@ -6,7 +6,7 @@ import { zeroFiles } from "@grove/testkit/archives";
 import { expect } from "vitest";
 import { eventually, expectStatus, startCluster } from "../cluster-harness";
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "a cell unpacking a hostile archive", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "a cell unpacking a hostile archive", () => {
   it("keeps its heartbeat rhythm while it decompresses up to its limit, then refuses the archive", async ({
     pg,
     nats,

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { eventually, expectStatus, startCluster } from "../cluster-harness";
 import { echoServer, getFrom, instanceNetns, openSession } from "./netns-probe";
 
-describeWith(["root", "runc", "postgres", "nats", "cni"], "network policy changes on a cell", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "network policy changes on a cell", () => {
   it("a new policy takes effect within 2 s of the API call, and removing it cuts the open connection", async ({
     pg,
     nats,

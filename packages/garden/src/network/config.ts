@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { InvalidNetworkerConfig } from "./errors";
 import { broadcastOf, type Cidr, contains, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
@@ -5,14 +6,14 @@ import { type OverlayConfig, type ResolvedOverlay, resolveOverlay } from "./over
 
 /** Settings of one cell's networker. Every name in it must be unique per cell on a machine. */
 export interface NetworkerConfig {
-  /** allocations and mappings are persisted here (network.json) and host-local IPAM keeps its leases here */
+  /** addresses, mappings and rules are persisted here (network.json) */
   stateDir: string;
   /** Linux bridge all containers of the cell hang off (<= 15 chars) */
   bridge: string;
   /** IPv4 subnet of the cell, e.g. "10.254.0.0/22"; the first address is the gateway on the bridge */
   subnet: string;
   /**
-   * Names the nft tables, the CNI network and prefixes the container netns names (/run/netns/<name>-…).
+   * Names the nft tables and prefixes the container netns names (/run/netns/<name>-…).
    * A lower-case letter, then [a-z0-9_-], at most 20 characters.
    */
   name: string;
@@ -36,8 +37,8 @@ export interface NetworkerConfig {
    * traffic to and from them passes only where the peer rules allow. Unset: none (Garden's bridge).
    */
   overlay?: OverlayConfig;
-  /** directory of the CNI plugins; default /usr/lib/cni */
-  cniPluginDir?: string;
+  /** where the `grove-net` helper is compiled to (once per source version); default <stateDir>/bin */
+  helperDir?: string;
   log: Logger;
 }
 
@@ -95,7 +96,7 @@ export function resolveNetworkerConfig(config: NetworkerConfig): ResolvedNetwork
     portPool,
     hostNetns: config.hostNetns,
     overlay: config.overlay ? resolveOverlay(config.overlay, cidr) : undefined,
-    cniPluginDir: config.cniPluginDir ?? "/usr/lib/cni",
+    helperDir: config.helperDir ?? join(config.stateDir, "bin"),
     isolateContainers: config.isolateContainers ?? false,
     cidr,
     gateway,

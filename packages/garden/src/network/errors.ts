@@ -2,8 +2,9 @@ import type { ChildFailed } from "@grove/child";
 import { GardenError, InvalidSpec } from "../errors";
 
 /**
- * The network layer could not do what was asked (a CNI plugin, `ip` or `nft` failed: then `cause`
- * is the ChildFailed with the tool's own last lines and what to do).
+ * The network layer could not do what was asked (the kernel refused a step, or `nft`, `ip` or a
+ * sysctl failed: the message quotes what they said and what to check; `cause` is the ChildFailed of
+ * a tool that was run).
  */
 export class NetworkSetupFailed extends GardenError {
   readonly toolMessage: string;
@@ -33,6 +34,13 @@ export class PortInUse extends InvalidSpec {
 export class PortPoolExhausted extends GardenError {
   constructor(readonly pool: { start: number; end: number }) {
     super(`no free host port in ${pool.start}-${pool.end}`);
+  }
+}
+
+/** Every address of the cell subnet (or of the range a container asked for) is taken. */
+export class AddressesExhausted extends GardenError {
+  constructor(readonly range: string) {
+    super(`no free container address in ${range}`);
   }
 }
 

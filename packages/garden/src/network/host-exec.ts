@@ -44,11 +44,6 @@ export class HostExec {
     return result.stdout;
   }
 
-  /** Applies an nft script as one transaction. */
-  async nft(operation: string, script: string): Promise<void> {
-    await this.run(operation, "nft", ["-f", "-"], { input: script });
-  }
-
   async sysctl(key: string, value: string): Promise<void> {
     await this.run(`sysctl ${key}`, "sysctl", ["-q", "-w", `${key}=${value}`]);
   }

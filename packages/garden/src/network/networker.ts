@@ -1,16 +1,17 @@
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ContainerNotFound, InvalidSpec } from "../errors";
 import type { ContainerNetwork, Networker } from "../seams";
 import type { NetInMapping, NetOutRule } from "../types";
-import { type CniNetwork, type CniRequest, cniAdd, cniDel } from "./cni";
 import { type NetworkerConfig, type ResolvedNetworkerConfig, resolveNetworkerConfig } from "./config";
 import { cutFlows } from "./conntrack";
 import { type EgressRules, egressAllows, type Flow, validateEgressRules } from "./egress-rules";
-import { HostExec, runInNetns } from "./host-exec";
+import { HostExec } from "./host-exec";
+import { allocateAddress } from "./ipam";
 import { contains, formatCidr, formatIPv4, parseIPv4 } from "./ipv4";
-import { NETNS_DIR, netnsNameFor, networkId } from "./names";
+import { NETNS_DIR, netnsNameFor, networkId, vethNameFor } from "./names";
+import { NetHelper } from "./net-helper";
 import { validateNetOutRules } from "./netout";
 import { OverlayRouting } from "./overlay";
 import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
@@ -59,13 +60,16 @@ export interface NetworkPolicy {
 }
 
 /**
- * A Networker on the CNI `bridge` + `host-local` plugins and one nft table pair per cell.
+ * A Networker wired in-process, as Guardian's is: a long-lived `grove-net` helper makes namespaces
+ * and veths over rtnetlink and applies the cell's nft table pair through libnftables, so a
+ * container's network costs no process start (see net-helper.ts).
  *
  * Each container gets one address of the cell subnet on a shared bridge whose first address is the
- * gateway (rather than a /30 per container): host-local allocates that natively, no address is wasted
- * on per-container network/broadcast/gateway, and one bridge keeps container↔container traffic L2.
- * Operations are serialized; state is saved before the rules are applied, so after a crash restore()
- * re-applies the rules the saved state describes.
+ * gateway (rather than a /30 per container): no address is wasted on per-container
+ * network/broadcast/gateway, and one bridge keeps container↔container traffic L2. Addresses are
+ * allocated from the saved state (ipam.ts). Operations are serialized; state is saved before
+ * anything is wired (so a crash mid-way leaves a record restore() cleans up) and before the rules
+ * are applied, so after a crash restore() re-applies the rules the saved state describes.
  *
  * @example
  * const net = createNetworker({ stateDir, bridge: "grove0", subnet: "10.254.0.0/22", name: "grove",
@@ -77,14 +81,11 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
   const cfg: ResolvedNetworkerConfig = resolveNetworkerConfig(config);
   const log = cfg.log.child({ component: "garden.network", network: cfg.name });
   const host = new HostExec(cfg.hostNetns);
-  const cni: CniNetwork = {
-    name: cfg.name,
-    bridge: cfg.bridge,
-    subnet: formatCidr(cfg.cidr),
-    gateway: formatIPv4(cfg.gateway),
-    ipamDataDir: join(cfg.stateDir, "ipam"),
-    pluginDir: cfg.cniPluginDir,
-  };
+  const helper = new NetHelper(cfg.helperDir, cfg.hostNetns);
+  const subnet = formatCidr(cfg.cidr);
+  const gateway = formatIPv4(cfg.gateway);
+  /** the containers' (and so the bridge's) MTU; undefined: the kernel's default (asked once) */
+  let mtu: Promise<number | undefined> | undefined;
   const overlay = cfg.overlay
     ? new OverlayRouting(host, {
         overlay: cfg.overlay,
@@ -116,7 +117,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       handle: record.handle,
       netnsPath: record.netnsPath,
       containerIP: record.containerIP ?? "",
-      hostIP: cni.gateway,
+      hostIP: gateway,
       externalIP: cfg.externalIP,
       mappedPorts: record.mappedPorts.map((m) => ({ ...m })),
     };
@@ -132,7 +133,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     const script = renderRuleset({
       table: cfg.name,
       bridge: cfg.bridge,
-      subnet: cni.subnet,
+      subnet,
       externalIP: cfg.externalIP,
       containers: Object.values(s.containers),
       isolateContainers: cfg.isolateContainers,
@@ -140,7 +141,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       ...(s.egress ? { egress: s.egress } : {}),
       overlay: cfg.overlay ? formatCidr(cfg.overlay.cidr) : undefined,
     });
-    await host.nft("apply nft ruleset", script);
+    await helper.nft("apply nft ruleset", script);
   }
 
   /** Saves `next`, applies its rules, and only then makes it current; on failure the old state stays. */
@@ -176,43 +177,9 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     conntrackStrict = true;
   }
 
-  function cniRequest(record: ContainerRecord, want?: CniRequest["want"]): CniRequest {
-    const netnsPath = existsSync(record.netnsPath) ? record.netnsPath : "";
-    return want === undefined
-      ? { containerId: record.netnsName, netnsPath }
-      : { containerId: record.netnsName, netnsPath, want };
-  }
-
-  /** Releases the address, removes the veth and the netns; each step tolerates a missing piece. */
+  /** Removes the veth and the netns name; each step tolerates a missing piece. */
   async function teardown(record: ContainerRecord): Promise<void> {
-    await cniDel(host, cni, cniRequest(record), record.handle);
-    if (existsSync(record.netnsPath)) {
-      await host.run("delete netns", "ip", ["netns", "delete", record.netnsName], { handle: record.handle });
-    }
-  }
-
-  /**
-   * Names the container's network namespace under /run/netns: a fresh one, or — when the runtime made
-   * it (`adopt`, e.g. /proc/<init pid>/ns/net of a user-namespaced container, which runc must create
-   * itself so the runtime may join peas to it) — a bind mount of that one. `ip netns delete` undoes either.
-   */
-  async function createNetns(record: ContainerRecord, adopt?: string): Promise<void> {
-    if (adopt) {
-      await mkdir(NETNS_DIR, { recursive: true });
-      await writeFile(record.netnsPath, "", { flag: "a" });
-      await host.run("name netns", "mount", ["--bind", adopt, record.netnsPath], { handle: record.handle });
-    } else {
-      // `ip netns` works on /run/netns (a mount-namespace thing); the new netns is fresh either way.
-      await host.run("create netns", "ip", ["netns", "add", record.netnsName], { handle: record.handle });
-    }
-    await runInNetns(record.netnsPath, "ip", ["link", "set", "lo", "up"]);
-    // The cell's filtering is IPv4-only, so the container gets no IPv6 to go around it.
-    await runInNetns(record.netnsPath, "sysctl", [
-      "-q",
-      "-w",
-      "net.ipv6.conf.all.disable_ipv6=1",
-      "net.ipv6.conf.default.disable_ipv6=1",
-    ]);
+    await helper.down(record.netnsPath, record.hostVeth, record.handle);
   }
 
   async function up(
@@ -230,42 +197,49 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
         await teardown(existing);
       }
       const netnsName = netnsNameFor(cfg.name, handle);
+      const creating = cloneState(existing ? withoutRecord(s, handle) : s);
       const record: ContainerRecord = {
         handle,
         id: networkId(handle),
         netnsName,
         netnsPath: join(NETNS_DIR, netnsName),
         status: "creating",
+        containerIP: allocateAddress(creating, cfg.cidr, cfg.gateway, want),
+        hostVeth: vethNameFor(cfg.name, handle),
         mappedPorts: [],
         netOut: [],
       };
-      const creating = cloneState(s);
       creating.containers[handle] = record;
       await saveState(cfg.stateDir, creating);
       state = creating;
       try {
-        await createNetns(record, opts.netnsPath);
-        if (overlay && cni.mtu === undefined) {
-          const mtu = await overlay.containerMtu();
-          if (mtu !== undefined) cni.mtu = mtu;
-        }
-        const added = await cniAdd(host, cni, cniRequest(record, want), handle);
+        mtu ??= overlay ? overlay.containerMtu() : Promise.resolve(undefined);
+        await helper.up(
+          {
+            netnsPath: record.netnsPath,
+            adopt: opts.netnsPath,
+            bridge: cfg.bridge,
+            veth: record.hostVeth as string,
+            address: record.containerIP as string,
+            prefix: cfg.cidr.prefix,
+            gateway,
+            mtu: await mtu.catch((err: unknown) => {
+              mtu = undefined;
+              throw err;
+            }),
+          },
+          handle,
+        );
         await prepareHost();
         const next = cloneState(creating);
-        next.containers[handle] = {
-          ...record,
-          status: "up",
-          containerIP: added.containerIP,
-          hostVeth: added.hostVeth,
-        };
+        next.containers[handle] = { ...record, status: "up" };
         await commit(next);
-        l.info({ containerIP: added.containerIP, netns: record.netnsPath }, "network up");
+        l.info({ containerIP: record.containerIP, netns: record.netnsPath }, "network up");
         return toNetwork(next.containers[handle] as ContainerRecord);
       } catch (err) {
         l.error({ err }, "network up failed; rolling back");
         await teardown(record).catch((e) => l.error({ err: e }, "rollback failed"));
-        const rolledBack = cloneState(await current());
-        delete rolledBack.containers[handle];
+        const rolledBack = withoutRecord(await current(), handle);
         await saveState(cfg.stateDir, rolledBack);
         state = rolledBack;
         throw err;
@@ -315,9 +289,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       const record = s.containers[handle];
       if (record === undefined) return;
       await teardown(record);
-      const next = cloneState(s);
-      delete next.containers[handle];
-      await commit(next);
+      await commit(withoutRecord(s, handle));
       log.info({ handle }, "network down");
     });
   }
@@ -415,11 +387,14 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     await serialize(async () => {
       const s = await current();
       for (const record of Object.values(s.containers)) await teardown(record);
-      await host.nft("delete nft tables", renderTeardown(cfg.name));
+      await helper.settle();
+      await helper.nft("delete nft tables", renderTeardown(cfg.name));
       const link = await host.tryRun("ip", ["link", "show", "dev", cfg.bridge]);
       if (link.exitCode === 0) await host.run("delete bridge", "ip", ["link", "delete", "dev", cfg.bridge]);
-      await rm(join(cni.ipamDataDir, cni.name), { recursive: true, force: true });
+      // host-local's leases of networks wired by the CNI plugins before grove-net
+      await rm(join(cfg.stateDir, "ipam"), { recursive: true, force: true });
       await removeState(cfg.stateDir);
+      helper.close();
       state = undefined;
       hostPrepared = false;
       log.info("network destroyed");
@@ -438,4 +413,11 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     setPolicy,
     setRemoteSubnets,
   };
+}
+
+/** A copy of `s` without the handle's record. */
+function withoutRecord(s: NetworkState, handle: string): NetworkState {
+  const next = cloneState(s);
+  delete next.containers[handle];
+  return next;
 }

@@ -1,5 +1,5 @@
-import type { CniRequest } from "./cni";
 import { InvalidNetwork } from "./errors";
+import type { AddressRequest } from "./ipam";
 import { broadcastOf, type Cidr, contains, formatIPv4, networkOf, parseAddressWithPrefix } from "./ipv4";
 
 /**
@@ -12,7 +12,7 @@ export function requestedAddress(
   network: string | undefined,
   cell: Cidr,
   gateway: number,
-): CniRequest["want"] {
+): AddressRequest | undefined {
   if (network === undefined || network === "") return undefined;
   const parsed = parseAddressWithPrefix(network);
   if (parsed === undefined) throw new InvalidNetwork(`network ${JSON.stringify(network)}: want a.b.c.d/n`);

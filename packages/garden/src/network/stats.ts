@@ -1,6 +1,6 @@
-import { CONTAINER_IFNAME } from "./cni";
 import { NetworkSetupFailed } from "./errors";
 import { runInNetns } from "./host-exec";
+import { CONTAINER_IFNAME } from "./names";
 
 /** Byte counters of the container's interface, as seen from inside its network namespace. */
 export async function readInterfaceStats(netnsPath: string): Promise<{ rxBytes: number; txBytes: number }> {
