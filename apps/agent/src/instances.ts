@@ -139,7 +139,8 @@ export class InstanceManager {
         limits: {
           memory: { limitInBytes: spec.memoryMb * MiB },
           cpu: { weight: cpuSharesFor(spec.memoryMb) },
-          disk: { byteHard: spec.diskMb * MiB },
+          // the app's disk quota counts what the instance writes, not its stack or image
+          disk: { byteHard: spec.diskMb * MiB, scope: "exclusive" },
           pid: { max: 1024 },
         },
         netIn: spec.ports.map((port) => ({ hostPort: 0, containerPort: port })),

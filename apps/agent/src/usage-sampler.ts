@@ -60,7 +60,8 @@ export class UsageSampler {
         this.#latest.set(handle, {
           cpuPercent: cpuPercent(metrics, this.#cpu.get(handle), atNs),
           memoryBytes: memoryTowardLimit(metrics.memoryStat),
-          diskBytes: metrics.diskStat.totalBytesUsed,
+          // what counts toward the instance's disk quota (scope exclusive: not the image)
+          diskBytes: metrics.diskStat.exclusiveBytesUsed,
         });
         this.#cpu.set(handle, { usageNs: metrics.cpuStat.usage, atNs });
       }

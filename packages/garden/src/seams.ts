@@ -12,8 +12,15 @@ export interface Volumizer {
   create(req: RootfsRequest): Promise<RootfsInfo>;
   /** Unmounts and deletes everything create made; a missing handle is not an error. */
   destroy(handle: string): Promise<void>;
-  /** Disk use of the container's writable layer. */
-  metrics(handle: string): Promise<{ bytesUsed: number; inodesUsed: number }>;
+  /**
+   * Disk use of the container's writable layer, and of its image's read-only layers beneath
+   * (Garden's total = image + writable, exclusive = writable).
+   */
+  metrics(handle: string): Promise<{
+    bytesUsed: number;
+    inodesUsed: number;
+    image?: { bytesUsed: number; inodesUsed: number };
+  }>;
 }
 
 export interface RootfsRequest {
@@ -23,8 +30,10 @@ export interface RootfsRequest {
   layers?: string[];
   /** null = privileged (no user namespace); otherwise container root maps to hostId */
   uidMapping: { hostId: number; size: number } | null;
-  /** hard limit on bytes written into the writable layer */
+  /** hard limit on the container's disk (ENOSPC past it) */
   diskLimitBytes?: number;
+  /** "total" counts the image's layers against the limit (Garden's default), "exclusive" only what the container writes */
+  diskLimitScope?: "total" | "exclusive";
 }
 
 export interface RootfsInfo {

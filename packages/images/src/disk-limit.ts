@@ -7,16 +7,30 @@ import { run } from "./run";
 export const MIN_DISK_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * Makes a sparse ext4 image of `limitBytes` (metadata takes a few percent of it, so the writable
- * space is slightly less than the limit) and mounts it at `mountDir` through a loop device that is
- * released when the filesystem is unmounted (util-linux sets autoclear for `-o loop`).
+ * Makes a sparse ext4 image whose free space is `limitBytes` and mounts it at `mountDir` through a
+ * loop device that is released when the filesystem is unmounted (util-linux sets autoclear for
+ * `-o loop`). ext4's own metadata (journal, inode tables) would take a third of a 4 MiB image and
+ * a few percent of a big one, so the image is made larger by what mkfs reports it took: a write
+ * gets ENOSPC once `limitBytes` are used, as with a quota, not before.
  */
 export async function mountLimitedScratch(
   imageFile: string,
   mountDir: string,
   limitBytes: number,
 ): Promise<void> {
-  const size = Math.max(MIN_DISK_LIMIT_BYTES, Math.ceil(limitBytes / 4096) * 4096);
+  const wanted = Math.max(MIN_DISK_LIMIT_BYTES, Math.ceil(limitBytes / 4096) * 4096);
+  let size = wanted;
+  // a bigger image has a little more metadata: a second round nearly always settles it
+  for (let round = 0; round < 4; round++) {
+    const free = await makeExt4(imageFile, size);
+    if (free >= wanted) break;
+    size += Math.ceil((wanted - free) / 4096) * 4096;
+  }
+  await remountLimitedScratch(imageFile, mountDir);
+}
+
+/** Formats a sparse image of `size` bytes; returns the bytes free on the new filesystem. */
+async function makeExt4(imageFile: string, size: number): Promise<number> {
   const handle = await open(imageFile, "w", 0o600);
   try {
     await handle.truncate(size);
@@ -29,7 +43,14 @@ export async function mountLimitedScratch(
     ["-q", "-F", "-m", "0", "-E", "nodiscard", imageFile],
     "Check the free space where the image store is and that e2fsprogs is installed (npm run setup).",
   );
-  await remountLimitedScratch(imageFile, mountDir);
+  const header = await run(
+    "dumpe2fs",
+    "dumpe2fs",
+    ["-h", imageFile],
+    "Check that e2fsprogs is installed (npm run setup).",
+  );
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(header)?.[1] ?? 0);
+  return field("Free blocks") * field("Block size");
 }
 
 /** Mounts an existing scratch image again (after a host reboot); a no-op when already mounted. */

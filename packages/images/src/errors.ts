@@ -53,6 +53,18 @@ export class MountFailed extends ImagesError {
   }
 }
 
+/** A disk limit of scope "total" leaves nothing to write: the image alone takes more. */
+export class DiskLimitTooSmall extends ImagesError {
+  constructor(
+    readonly limitBytes: number,
+    readonly imageBytes: number,
+  ) {
+    super(
+      `disk limit is smaller than volume size: the image takes ${imageBytes} bytes, the limit is ${limitBytes} (scope total counts the image; scope exclusive counts only what the container writes)`,
+    );
+  }
+}
+
 /** A handle that cannot name a directory (empty or too long). */
 export class InvalidHandle extends ImagesError {}
 

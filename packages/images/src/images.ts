@@ -7,6 +7,8 @@ import {
   remountLimitedScratch,
   scratchUsage,
 } from "./disk-limit";
+import { DiskLimitTooSmall } from "./errors";
+import { layersUsage } from "./image-usage";
 import { silentLogger } from "./logger";
 import { unmountIfMounted } from "./mounts";
 import { mountOverlay } from "./overlay";
@@ -22,6 +24,7 @@ import type {
   PullProgress,
   RootfsInfo,
   RootfsRequest,
+  RootfsUsage,
   UidMapping,
   Volumizer,
   WritableLayerUsage,
@@ -56,7 +59,11 @@ export interface RootfsRecord {
   uidMapping: UidMapping;
   /** sparse ext4 image holding upper and work, when a disk limit is set */
   diskImage?: string;
+  /** the limit as asked for, and what it counts ("total": the image too) */
   diskLimitBytes?: number;
+  diskLimitScope?: "total" | "exclusive";
+  /** the read-only layers' usage when the rootfs was made (Garden's initial total usage) */
+  imageUsage?: WritableLayerUsage;
   env?: string[];
   workingDir?: string;
   user?: string;
@@ -242,8 +249,15 @@ export function createImages(options: ImagesOptions): Images {
     const image = await resolveImage(ctx, req.image);
     const extra: ResolvedLayer[] = [];
     for (const layer of req.layers ?? []) extra.push(await directoryLayer(layer));
+    const layers = [...image.layers, ...extra];
+    const imageUsage = await layersUsage(storeDir, layers);
+    const scope = req.diskLimitScope ?? "exclusive";
+    const limit = req.diskLimitBytes ?? 0;
+    // Guardian (grootfs) gives the writable layer the limit less the image under scope total
+    const writableLimit = limit > 0 && scope === "total" ? limit - imageUsage.bytesUsed : limit;
+    if (limit > 0 && writableLimit <= 0) throw new DiskLimitTooSmall(limit, imageUsage.bytesUsed);
     const lowerDirs: string[] = [];
-    for (const layer of [...image.layers, ...extra]) {
+    for (const layer of layers) {
       lowerDirs.push(await shiftedLayer(storeDir, layer.key, layer.dir, req.uidMapping));
     }
     await mkdir(dir, { recursive: true });
@@ -256,11 +270,13 @@ export function createImages(options: ImagesOptions): Images {
       upperDir: join(scratch, "upper"),
       workDir: join(scratch, "work"),
       uidMapping: req.uidMapping,
+      imageUsage,
     };
-    if (req.diskLimitBytes !== undefined && req.diskLimitBytes > 0) {
+    if (limit > 0) {
       record.diskImage = join(dir, "disk.img");
-      record.diskLimitBytes = req.diskLimitBytes;
-      await mountLimitedScratch(record.diskImage, scratch, req.diskLimitBytes);
+      record.diskLimitBytes = limit;
+      record.diskLimitScope = scope;
+      await mountLimitedScratch(record.diskImage, scratch, writableLimit);
     }
     await makeWritableDirs(scratch, req.uidMapping?.hostId ?? 0);
     if (image.env) record.env = image.env;
@@ -316,18 +332,21 @@ export function createImages(options: ImagesOptions): Images {
       });
     },
 
-    async metrics(handle): Promise<WritableLayerUsage> {
+    async metrics(handle): Promise<RootfsUsage> {
       const record = await readRecord(handle);
-      if (!record) return { bytesUsed: 0, inodesUsed: 0 };
+      const image = record?.imageUsage ?? { bytesUsed: 0, inodesUsed: 0 };
+      if (!record) return { bytesUsed: 0, inodesUsed: 0, image };
       try {
         await stat(record.upperDir);
       } catch {
-        return { bytesUsed: 0, inodesUsed: 0 };
+        return { bytesUsed: 0, inodesUsed: 0, image };
       }
       // A disk-limited layer has a filesystem of its own: its counters answer at once, where a
       // walk costs a stat per file (agents sample every container every few seconds).
-      if (record.diskImage) return scratchUsage(join(record.upperDir, ".."));
-      return treeUsage(record.upperDir);
+      const written = record.diskImage
+        ? await scratchUsage(join(record.upperDir, ".."))
+        : await treeUsage(record.upperDir);
+      return { ...written, image };
     },
 
     inspect: readRecord,

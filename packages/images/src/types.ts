@@ -26,8 +26,14 @@ export interface RootfsRequest {
   /** read-only directories stacked on top of the image, lowest first (e.g. app bits); treated as immutable */
   layers?: string[];
   uidMapping: UidMapping;
-  /** hard limit on bytes written into the writable layer */
+  /** hard limit on the container's disk, in bytes (ENOSPC past it) */
   diskLimitBytes?: number;
+  /**
+   * What the limit counts, as Garden's DiskLimitScope: "total" the image's layers and what the
+   * container writes, so the writable layer gets the limit less the image; "exclusive" (the
+   * default here; Garden's runtime always says which) only what the container writes.
+   */
+  diskLimitScope?: "total" | "exclusive";
 }
 
 export interface RootfsInfo {
@@ -46,11 +52,17 @@ export interface WritableLayerUsage {
   inodesUsed: number;
 }
 
+/** A container's disk use: its writable layer, and its image's read-only layers beneath. */
+export interface RootfsUsage extends WritableLayerUsage {
+  /** the image's layers as measured when the rootfs was made (zero for rootfs made before that) */
+  image: WritableLayerUsage;
+}
+
 /** Structurally the runtime's `Volumizer` seam. */
 export interface Volumizer {
   create(req: RootfsRequest): Promise<RootfsInfo>;
   destroy(handle: string): Promise<void>;
-  metrics(handle: string): Promise<WritableLayerUsage>;
+  metrics(handle: string): Promise<RootfsUsage>;
 }
 
 /** The subset of a pino logger this package uses (a pino logger fits as is). */

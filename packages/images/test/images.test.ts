@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createImages, type Images, InvalidImage, StoreNotReachable } from "../src/index";
+import { createImages, DiskLimitTooSmall, type Images, InvalidImage, StoreNotReachable } from "../src/index";
 import { loopDevicesUnder, mountedUnder, requireRoot, tempStore } from "./helpers";
 
 const isRoot = requireRoot();
@@ -201,15 +201,53 @@ describe.runIf(isRoot)("createImages: overlay rootfs per container", () => {
     expect(await loopDevicesUnder(store.dir)).toEqual([]);
   });
 
-  it("reports bytes and inodes written into the writable layer", async () => {
+  it("reports bytes and inodes written into the writable layer, and the image's beneath", async () => {
     const h = handle();
     const { path } = await images.create({ handle: h, image: { uri: "" }, uidMapping: null });
-    expect(await images.metrics(h)).toEqual({ bytesUsed: 0, inodesUsed: 0 });
+    const fresh = await images.metrics(h);
+    expect(fresh).toMatchObject({ bytesUsed: 0, inodesUsed: 0 });
+    // the default stack's busybox alone is over a MiB
+    expect(fresh.image.bytesUsed).toBeGreaterThan(1024 * 1024);
+    expect(fresh.image.inodesUsed).toBeGreaterThan(10);
     await writeFile(join(path, "tmp/one-mib"), Buffer.alloc(1024 * 1024, 1));
     const usage = await images.metrics(h);
     expect(usage.bytesUsed).toBeGreaterThanOrEqual(1024 * 1024);
     expect(usage.inodesUsed).toBe(2);
-    expect(await images.metrics("no-such-handle")).toEqual({ bytesUsed: 0, inodesUsed: 0 });
+    expect(usage.image).toEqual(fresh.image);
+    expect(await images.metrics("no-such-handle")).toMatchObject({ bytesUsed: 0, inodesUsed: 0 });
+  });
+
+  it("counts the image against a limit of scope total, and refuses one the image alone fills", async () => {
+    const h = handle();
+    const imageBytes = (await images.metrics(h)).image.bytesUsed;
+    const probe = handle();
+    await images.create({ handle: probe, image: { uri: "" }, uidMapping: null });
+    const stackBytes = (await images.metrics(probe)).image.bytesUsed;
+    expect(imageBytes).toBe(0);
+    await expect(
+      images.create({
+        handle: h,
+        image: { uri: "" },
+        uidMapping: null,
+        diskLimitBytes: stackBytes,
+        diskLimitScope: "total",
+      }),
+    ).rejects.toBeInstanceOf(DiskLimitTooSmall);
+    expect(await images.inspect(h)).toBeUndefined();
+    const { path } = await images.create({
+      handle: h,
+      image: { uri: "" },
+      uidMapping: null,
+      diskLimitBytes: stackBytes + 4 * 1024 * 1024,
+      diskLimitScope: "total",
+    });
+    const dd = await execa("dd", ["if=/dev/zero", `of=${join(path, "tmp/big")}`, "bs=64k", "count=160"], {
+      reject: false,
+    });
+    expect(dd.stderr).toMatch(/No space left on device/);
+    const { bytesUsed } = await images.metrics(h);
+    expect(bytesUsed).toBeGreaterThan(3 * 1024 * 1024);
+    expect(bytesUsed).toBeLessThanOrEqual(4 * 1024 * 1024);
   });
 
   it("survives a restart: a new instance returns the existing rootfs and can destroy it", async () => {

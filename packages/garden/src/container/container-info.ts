@@ -48,7 +48,9 @@ export async function containerMetrics(
     cgroup.cpuStat(),
     cgroup.pidStat(),
     cgroup.cpuShares(),
-    context.volumizer.metrics(handle).catch(() => ({ bytesUsed: 0, inodesUsed: 0 })),
+    context.volumizer
+      .metrics(handle)
+      .catch(() => ({ bytesUsed: 0, inodesUsed: 0, image: { bytesUsed: 0, inodesUsed: 0 } })),
     context.networker ? context.networker.stats(handle).catch(() => ({ rxBytes: 0, txBytes: 0 })) : undefined,
   ]);
   const ageNs = Math.max(
@@ -58,9 +60,11 @@ export async function containerMetrics(
   return {
     memoryStat,
     cpuStat,
+    // as grootfs reports it: total counts the image's layers (so a new container starts at the
+    // image's size), exclusive only what the container wrote
     diskStat: {
-      totalBytesUsed: disk.bytesUsed,
-      totalInodesUsed: disk.inodesUsed,
+      totalBytesUsed: (disk.image?.bytesUsed ?? 0) + disk.bytesUsed,
+      totalInodesUsed: (disk.image?.inodesUsed ?? 0) + disk.inodesUsed,
       exclusiveBytesUsed: disk.bytesUsed,
       exclusiveInodesUsed: disk.inodesUsed,
     },

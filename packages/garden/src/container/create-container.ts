@@ -65,6 +65,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
     layers: spec.layers,
     uidMapping,
     diskLimitBytes: spec.limits?.disk?.byteHard,
+    diskLimitScope: spec.limits?.disk?.scope ?? "total",
   });
   record.rootfsPath = rootfs.path;
   // Image defaults come first so the container spec's env overrides them.
