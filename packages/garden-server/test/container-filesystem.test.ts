@@ -1,5 +1,8 @@
+import { chown, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimeAvailable, type ServerStack, startServerStack } from "./harness";
+import { busyboxImage } from "./oci-image";
 import { request, run } from "./wire-client";
 
 /** The container filesystem as Guardian sets it up, seen from inside through a stock-shaped client. */
@@ -99,6 +102,31 @@ describe.runIf(runtimeAvailable)("garden wire server: the container filesystem",
     expect(await output("unprivileged", "echo root-writes > /root-file && cat /root-file")).toBe(
       "root-writes\n",
     );
+  });
+
+  it("runs an image whose files and user are uid 1000000000 as that user, owning its files", async () => {
+    const uri = await busyboxImage(join(stack.dir, "high-uid-image"), {
+      user: "1000000000",
+      fill: async (rootfs) => {
+        await mkdir(join(rootfs, "data"));
+        await writeFile(join(rootfs, "data/state"), "from the image\n");
+        for (const path of ["data", "data/state"])
+          await chown(join(rootfs, path), 1_000_000_000, 1_000_000_000);
+      },
+    });
+    const created = await request(stack.address, "POST", "/containers", {
+      json: { handle: "openshift", image: { uri }, limits: {} },
+    });
+    expect(created.status, created.text).toBe(200);
+    expect(
+      await output(
+        "openshift",
+        "stat -c '%u:%g' /data /data/state; echo more >> /data/state && cat /data/state",
+        {
+          user: "1000000000",
+        },
+      ),
+    ).toBe("1000000000:1000000000\n1000000000:1000000000\nfrom the image\nmore\n");
   });
 
   it("masks files and directories of /proc and /sys in an unprivileged container", async () => {

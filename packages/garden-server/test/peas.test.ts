@@ -1,8 +1,8 @@
-import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, runtimeAvailable, type ServerStack, startServerStack } from "./harness";
+import { busyboxImage } from "./oci-image";
 import { request, run } from "./wire-client";
 
 const MiB = 1024 * 1024;
@@ -107,25 +107,17 @@ describe.runIf(runtimeAvailable)("garden wire server: peas", () => {
   }, 60_000);
 });
 
-/** An OCI layout (umoci) of busybox with a `peauser` that the image config names as its user. */
-async function peaImageLayout(dir: string): Promise<string> {
-  const layout = join(dir, "layout");
-  const bundle = join(dir, "bundle");
-  await execa("umoci", ["init", "--layout", layout]);
-  await execa("umoci", ["new", "--image", `${layout}:v1`]);
-  await execa("umoci", ["unpack", "--image", `${layout}:v1`, bundle]);
-  const rootfs = join(bundle, "rootfs");
-  for (const sub of ["bin", "etc", "tmp", "home/peauser", "proc", "dev", "sys"])
-    await mkdir(join(rootfs, sub), { recursive: true });
-  await copyFile("/bin/busybox", join(rootfs, "bin/busybox"));
-  for (const applet of ["sh", "id", "pwd", "cat", "nc", "dd", "sleep", "echo", "true"])
-    await symlink("busybox", join(rootfs, "bin", applet));
-  await writeFile(
-    join(rootfs, "etc/passwd"),
-    "root:x:0:0:root:/root:/bin/sh\npeauser:x:4242:4242::/home/peauser:/bin/sh\n",
-  );
-  await writeFile(join(rootfs, "who"), "pea\n");
-  await execa("umoci", ["repack", "--image", `${layout}:v1`, bundle]);
-  await execa("umoci", ["config", "--image", `${layout}:v1`, "--config.user", "peauser"]);
-  return `oci://${layout}#v1`;
+/** A busybox image with a `peauser` that the image config names as its user. */
+function peaImageLayout(dir: string): Promise<string> {
+  return busyboxImage(dir, {
+    user: "peauser",
+    fill: async (rootfs) => {
+      await mkdir(join(rootfs, "home/peauser"), { recursive: true });
+      await writeFile(
+        join(rootfs, "etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\npeauser:x:4242:4242::/home/peauser:/bin/sh\n",
+      );
+      await writeFile(join(rootfs, "who"), "pea\n");
+    },
+  });
 }

@@ -125,6 +125,19 @@ export async function extractTar(
   }
 }
 
+/** The largest id a file can have (2^32 - 2: -1 means "unchanged" to chown). */
+const MAX_ID = 4_294_967_294;
+
+/**
+ * A member's uid or gid. Ids past the octal field's 2097151 (OpenShift-style images use ~10^9)
+ * are written by Go's and GNU's tar as PAX records, which tar-stream leaves in `pax`.
+ */
+function memberId(header: TarEntry["header"] | undefined, field: "uid" | "gid"): number {
+  const pax = (header?.pax as Record<string, string> | undefined)?.[field];
+  if (pax !== undefined && /^\d{1,10}$/.test(pax) && Number(pax) <= MAX_ID) return Number(pax);
+  return header?.[field] ?? 0;
+}
+
 async function applyArchive(
   archivePath: string,
   destDir: string,
@@ -133,7 +146,8 @@ async function applyArchive(
 ): Promise<void> {
   const shift = options.uidShift ?? 0;
   const modeMask = options.modeMask ?? 0o7777;
-  const ownerOf = (uid = 0, gid = 0) => options.owner ?? { uid: uid + shift, gid: gid + shift };
+  const ownerOf = (header?: TarEntry["header"]) =>
+    options.owner ?? { uid: memberId(header, "uid") + shift, gid: memberId(header, "gid") + shift };
   /** paths written by this archive, and every directory above one (so a lookup is one step) */
   const written = new Set<string>();
   const writtenAbove = new Set<string>();
@@ -175,7 +189,7 @@ async function applyArchive(
     try {
       // plain iteration: stream.pipeline would destroy the tar-stream entry and stall the parser
       for await (const chunk of entry) await handle.write(chunk as Uint8Array);
-      const owner = ownerOf(entry.header.uid, entry.header.gid);
+      const owner = ownerOf(entry.header);
       await handle.chown(owner.uid, owner.gid);
       await handle.chmod((entry.header.mode ?? 0o644) & modeMask);
       const mtime = entry.header.mtime ?? new Date();
@@ -215,7 +229,7 @@ async function applyArchive(
       continue;
     }
     await ensureDirChain(name, parent);
-    const owner = ownerOf(header.uid, header.gid);
+    const owner = ownerOf(header);
     const mtime = header.mtime ?? new Date();
     switch (type) {
       case "directory": {

@@ -196,6 +196,27 @@ describe("extractTar writes what a well-formed archive holds", () => {
     expect((await stat(join(dest, "home"))).uid).toBe(100000);
   });
 
+  it.runIf(isRoot)("keeps ids past the octal field that Go and GNU tar write as PAX records", async () => {
+    const source = join(base, "source");
+    await mkdir(source);
+    await writeFile(join(source, "high"), "h");
+    const archive = join(base, "pax.tar");
+    await execa("tar", [
+      "-cf",
+      archive,
+      "--format=pax",
+      "--numeric-owner",
+      "--owner=1000000000",
+      "--group=1000000001",
+      "-C",
+      source,
+      "high",
+    ]);
+    await extractTar(archive, dest, { uidShift: 100000 });
+    const high = await stat(join(dest, "high"));
+    expect([high.uid, high.gid]).toEqual([1000100000, 1000100001]);
+  });
+
   it("drops setuid/setgid and world access with a mode mask (app bits)", async () => {
     const members: Member[] = [
       { name: "dir/", type: "directory", mode: 0o2777 },
