@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createNetworker } from "@grove/garden";
-import type { ApplyPolicy } from "@grove/protocol";
+import type { PolicySlice } from "@grove/protocol";
 import { createTestNetwork, makeTempDir } from "@grove/testkit/services";
 import { execa, type ResultPromise } from "execa";
 import { pino } from "pino";
@@ -78,7 +78,7 @@ async function connectionsPerSecond(
 }
 
 /** 500 apps × 4 addresses (synthetic) and 1,000 policies among them; `extra` policies appended. */
-function bigSlice(real: { client: string; server: string }, version: number, extra: number): ApplyPolicy {
+function bigSlice(real: { client: string; server: string }, revision: number, extra: number): PolicySlice {
   const apps = Array.from({ length: APPS }, (_, i) => ({
     appId: `app-${i}`,
     addresses: Array.from(
@@ -87,7 +87,7 @@ function bigSlice(real: { client: string; server: string }, version: number, ext
     ),
   }));
   apps.push({ appId: "client", addresses: [real.client] }, { appId: "server", addresses: [real.server] });
-  const rules: ApplyPolicy["rules"] = Array.from({ length: POLICIES - 1 }, (_, i) => ({
+  const rules: PolicySlice["rules"] = Array.from({ length: POLICIES - 1 }, (_, i) => ({
     sourceAppId: `app-${i % APPS}`,
     destinationAppId: `app-${(i * 7 + 1) % APPS}`,
     protocol: i % 5 === 0 ? ("udp" as const) : ("tcp" as const),
@@ -117,7 +117,7 @@ function bigSlice(real: { client: string; server: string }, version: number, ext
     })),
     controlPlane: [{ network: "10.0.0.1", ports: { start: 4222, end: 4222 } }],
   };
-  return { type: "apply-policy", version, apps, rules, egress };
+  return { revision, apps, rules, egress };
 }
 
 export async function main(): Promise<string> {

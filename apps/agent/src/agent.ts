@@ -26,6 +26,7 @@ import { CommandFailed, InstanceManager } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
 import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
+import { PolicyPuller } from "./policy-pull";
 import { UsageSampler } from "./usage-sampler";
 import type { VolumeStore } from "./volume-store";
 import { VolumeTransfers } from "./volume-transfers";
@@ -139,7 +140,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   });
 
-  const policy = new NetworkPolicyEnforcer(options.setPolicy, options.resolvers ?? [], log);
+  const policy = new PolicyPuller({
+    nats,
+    cellId: identity.cellId,
+    enforcer: new NetworkPolicyEnforcer(options.setPolicy, options.resolvers ?? [], log),
+    log,
+  });
   const peers = new OverlayPeers(options.setRemoteSubnets, identity.network, log);
 
   const offsetsFile = join(stateDir, "log-offsets.json");
@@ -175,9 +181,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
             ? instances.stop(command)
             : command.type === "remove-volume"
               ? removeVolume(command.volumeId)
-              : command.type === "apply-policy"
-                ? policy.apply(command)
-                : peers.apply(command);
+              : peers.apply(command);
       run.then(
         (result) => reply({ ok: true, duplicate: result.duplicate }),
         (err: Error) => {
@@ -236,6 +240,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const sampling = setInterval(sampleUsage, options.heartbeatMs ?? 5_000);
 
   await syncState();
+  // after the sync: the slice then names this cell's containers as the api now knows them
+  policy.start();
   let seq = 0;
   const heartbeat = setInterval(() => {
     seq += 1;
@@ -293,6 +299,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(saveOffsets);
       commands.unsubscribe();
       transfers.close();
+      await policy.close();
       execs.close();
       await instances.close();
       await writeJson(offsetsFile, instances.logOffsets());

@@ -1,13 +1,13 @@
 import type { EgressRules, NetworkPolicy, PeerRules } from "@grove/garden";
-import type { ApplyPolicy, EgressSlice } from "@grove/protocol";
+import type { EgressSlice, PolicySlice } from "@grove/protocol";
 import type { Logger } from "pino";
 import { VersionedApply } from "./versioned-apply";
 
 /** The cell's runtime capability the policy is enforced with (garden's networker setPolicy). */
 export type SetPolicy = (policy: NetworkPolicy) => Promise<{ flowsCut: number }>;
 
-/** An apply-policy command as the networker's peer rules: one address group per app. */
-export function peerRulesOf(policy: Pick<ApplyPolicy, "apps" | "rules">): PeerRules {
+/** A policy slice as the networker's peer rules: one address group per app. */
+export function peerRulesOf(policy: Pick<PolicySlice, "apps" | "rules">): PeerRules {
   const groups: Record<string, string[]> = {};
   for (const app of policy.apps) groups[app.appId] = [...app.addresses];
   for (const rule of policy.rules) {
@@ -47,34 +47,31 @@ export function egressRulesOf(slice: EgressSlice, resolvers: readonly string[]):
 }
 
 /**
- * Applies the api's apply-policy commands to the cell's network, one at a time: an older version
- * than the last applied (a late retry) and a slice equal to the one enforced change nothing. Peer
- * rules and egress go to the kernel in one nft transaction, and open connections the new policy no
- * longer allows are cut. The rules live in the kernel and the networker's state, so they stay while
- * the agent is down; after a restart the first command from the api brings them up to date.
+ * Enforces the cell's policy slices, one at a time: a slice of an older revision than the one
+ * enforced (a late answer) and a slice equal to the one enforced change nothing. Peer rules and
+ * egress go to the kernel in one nft transaction, and open connections the new policy no longer
+ * allows are cut. The rules live in the kernel and the networker's state, so they stay while the
+ * agent is down; after a restart the first slice pulled brings them up to date.
  */
 export class NetworkPolicyEnforcer {
-  readonly #applier: VersionedApply<ApplyPolicy>;
-  /** the last egress applied: a command without egress (an older api) keeps it */
-  #egress: EgressRules | undefined;
+  readonly #applier: VersionedApply<{ version: number; slice: PolicySlice }>;
 
   constructor(setPolicy: SetPolicy, resolvers: readonly string[], log: Logger) {
     const l = log.child({ component: "agent.policy" });
-    const policyOf = (command: ApplyPolicy): NetworkPolicy => {
-      const egress = command.egress ? egressRulesOf(command.egress, resolvers) : this.#egress;
-      return { peers: peerRulesOf(command), ...(egress ? { egress } : {}) };
-    };
+    const policyOf = (slice: PolicySlice): NetworkPolicy => ({
+      peers: peerRulesOf(slice),
+      egress: egressRulesOf(slice.egress, resolvers),
+    });
     this.#applier = new VersionedApply(
-      (command) => JSON.stringify(policyOf(command)),
-      async (command) => {
-        const policy = policyOf(command);
+      ({ slice }) => JSON.stringify(policyOf(slice)),
+      async ({ slice }) => {
+        const policy = policyOf(slice);
         const { flowsCut } = await setPolicy(policy);
-        this.#egress = policy.egress;
         l.info(
           {
-            version: command.version,
-            rules: command.rules.length,
-            apps: command.apps.length,
+            revision: slice.revision,
+            rules: slice.rules.length,
+            apps: slice.apps.length,
             egressRules: policy.egress?.allow.length,
             flowsCut,
           },
@@ -84,7 +81,12 @@ export class NetworkPolicyEnforcer {
     );
   }
 
-  apply(command: ApplyPolicy): Promise<{ duplicate: boolean }> {
-    return this.#applier.apply(command);
+  /** The revision enforced (-1: none since the agent started). */
+  get revision(): number {
+    return this.#applier.version;
+  }
+
+  apply(slice: PolicySlice): Promise<{ duplicate: boolean }> {
+    return this.#applier.apply({ version: slice.revision, slice });
   }
 }

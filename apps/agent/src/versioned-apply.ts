@@ -1,5 +1,5 @@
 /**
- * Applies the api's versioned, idempotent "replace everything" commands (apply-policy, apply-peers)
+ * Applies the api's versioned, idempotent "replace everything" states (policy slices, apply-peers)
  * one at a time: an older version than the last applied (a late retry) and content equal to what is
  * in force change nothing.
  */
@@ -13,6 +13,11 @@ export class VersionedApply<C extends { version: number }> {
     private readonly keyOf: (command: C) => string,
     private readonly enforce: (command: C) => Promise<void>,
   ) {}
+
+  /** the version last applied (or found equal to what is in force); -1 before the first */
+  get version(): number {
+    return this.#version;
+  }
 
   apply(command: C): Promise<{ duplicate: boolean }> {
     const run = this.#queue.then(() => this.#apply(command));

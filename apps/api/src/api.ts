@@ -12,12 +12,14 @@ import { type Config, cellNetworkSettings } from "./config";
 import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
-import { leaderLoops, PLACEMENT_WAKE_SUBJECT, POLICY_CHANGED_SUBJECT } from "./leader/loops";
+import { leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
 import { ensureLogsStream } from "./logs/stream";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
 import { ensureDeadLettersStream } from "./nats/dead-letters";
 import { ensureInstanceEventsStream } from "./nats/instance-events-stream";
+import { announcePolicyChange } from "./policies/announce";
+import { servePolicySlices } from "./policies/slice-responder";
 import { ensureTenant } from "./repo/tenants";
 import { upsertBootstrapToken } from "./repo/tokens";
 
@@ -69,7 +71,7 @@ export function createApi(options: ApiOptions): Api {
     if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
   };
   const policyChanged = () => {
-    if (!nc.isClosed()) nc.publish(POLICY_CHANGED_SUBJECT);
+    announcePolicyChange(db, nc).catch((err) => log.warn({ err }, "policy change not announced"));
   };
   const tokenWatch = new TokenWatch(db, log.child({ component: "api.token-watch" }), options.tokenRecheckMs);
   const app = createHttpApp(
@@ -120,6 +122,17 @@ export function createApi(options: ApiOptions): Api {
           leaseTtlMs: network.ttlMs,
         }),
         serveStateSyncs({ db, nc, log, metrics, network, onSynced: desiredStateChanged }),
+        servePolicySlices({
+          db,
+          nc,
+          log,
+          metrics,
+          controlPlane: {
+            apiPort: config.GROVE_API_PORT,
+            natsUrl: config.NATS_URL,
+            databaseUrl: config.DATABASE_URL,
+          },
+        }),
       );
       await ensureLogsStream(nc);
       await ensureInstanceEventsStream(nc);

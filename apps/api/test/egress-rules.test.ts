@@ -1,4 +1,4 @@
-import type { ApplyPolicy } from "@grove/protocol";
+import type { PolicySlice } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
@@ -28,8 +28,8 @@ async function push(t: TestApi, token: string, name: string): Promise<string> {
 /** Resolves with the first slice the cell receives after now that passes `check`, and how long it took. */
 async function nextSlice(
   cell: HollowCell,
-  check: (slice: ApplyPolicy) => boolean,
-): Promise<{ slice: ApplyPolicy; ms: number }> {
+  check: (slice: PolicySlice) => boolean,
+): Promise<{ slice: PolicySlice; ms: number }> {
   const from = cell.policies.length;
   const started = performance.now();
   for (;;) {

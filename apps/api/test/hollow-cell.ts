@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { cellInboxPrefix } from "@grove/nats-auth";
 import {
   type ApplyPeers,
-  type ApplyPolicy,
   CellCommand,
   CellHeartbeat,
   CommandReply,
@@ -11,6 +10,10 @@ import {
   InstanceEvent,
   type InstanceUsage,
   LogLine,
+  PolicyChanged,
+  type PolicySlice,
+  PolicySliceReply,
+  PolicySliceRequest,
   RegisterCellReply,
   type StartInstance,
   subjects,
@@ -44,8 +47,8 @@ export interface HollowCell {
   starts: StartInstance[];
   /** ids of stop commands received */
   stops: string[];
-  /** apply-policy commands received, oldest first */
-  policies: ApplyPolicy[];
+  /** policy slices pulled (on joining and on every announcement), oldest first */
+  policies: PolicySlice[];
   /** ids of the volumes start commands "made" here and no remove-volume removed (heartbeats report them) */
   volumes: Set<string>;
   /** ids of remove-volume commands received */
@@ -121,7 +124,7 @@ export async function joinHollowCell(
     })();
   const starts: StartInstance[] = [];
   const stops: string[] = [];
-  const policies: ApplyPolicy[] = [];
+  const policies: PolicySlice[] = [];
   const volumes = new Set<string>();
   const removedVolumes: string[] = [];
   const commands: string[] = [];
@@ -144,11 +147,27 @@ export async function joinHollowCell(
       } else if (command.type === "remove-volume") {
         removedVolumes.push(command.volumeId);
         volumes.delete(command.volumeId);
-      } else if (command.type === "apply-policy") policies.push(command);
-      else peers.push(command);
+      } else peers.push(command);
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
   });
+  // as an agent does: pull the slice on joining and whenever a revision is announced
+  const pull = async () => {
+    const msg = await nc.request(
+      subjects.policySlice(cellId),
+      encode(PolicySliceRequest, { v: 1, cellId, enforced: -1 }),
+      { timeout: 5_000 },
+    );
+    const reply = decodeOrThrow(PolicySliceReply, msg.data, msg.subject);
+    if (reply.ok) policies.push(reply.slice);
+  };
+  const announcements = nc.subscribe(subjects.policyChanged, {
+    callback: (_err, msg) => {
+      decodeOrThrow(PolicyChanged, msg.data, msg.subject);
+      void pull().catch(() => undefined);
+    },
+  });
+  void pull().catch(() => undefined);
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
   const heartbeat = (usage?: InstanceUsage) =>
@@ -236,6 +255,7 @@ export async function joinHollowCell(
     stop() {
       clearInterval(timer);
       sub.unsubscribe();
+      announcements.unsubscribe();
       if (nc !== joinNc) void nc.close();
     },
   };

@@ -150,7 +150,7 @@ describeWith(["root", "postgres", "nats"], "network policies", () => {
       return last?.rules.length === 1 ? last : undefined;
     });
     expect(after.rules[0]).toMatchObject({ sourceAppId: web, destinationAppId: db, protocol: "udp" });
-    expect(after.version).toBeGreaterThan(applied.version);
+    expect(after.revision).toBeGreaterThan(applied.revision);
     cell.stop();
   });
 });

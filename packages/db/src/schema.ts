@@ -550,6 +550,20 @@ export const networkPolicies = pgTable(
   ],
 );
 
+/**
+ * The revision of the cluster's network policy: one row, bumped by triggers in the same transaction
+ * as every change of `network_policies` or `egress_rules` (cascaded deletes too, migration 0018). A
+ * cell's slice carries the revision it was read at, so a cell skips a slice older than its own.
+ */
+export const policyRevision = pgTable(
+  "policy_revision",
+  {
+    id: integer("id").primaryKey().default(1),
+    revision: bigint("revision", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [check("policy_revision_one_row", sql`${t.id} = 1`)],
+);
+
 export const egressProtocol = pgEnum("egress_protocol", ["tcp", "udp", "icmp", "all"]);
 
 /**

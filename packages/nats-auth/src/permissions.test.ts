@@ -61,6 +61,7 @@ describe("NATS user permissions", () => {
         subjects.instanceEvents("cell-a"),
         subjects.cellLogs("cell-a"),
         subjects.cellExecOutputs("cell-a"),
+        subjects.policySlice("cell-a"),
       ].sort(),
     );
     expect(grove(mine.sub?.allow).sort()).toEqual(
@@ -69,10 +70,11 @@ describe("NATS user permissions", () => {
         subjects.volumeTransfers("cell-a"),
         subjects.exec("cell-a"),
         subjects.cellExecControls("cell-a"),
+        subjects.policyChanged,
       ].sort(),
     );
     for (const pattern of [...(mine.pub?.allow ?? []), ...(mine.sub?.allow ?? [])]) {
-      if (pattern.startsWith("grove."))
+      if (pattern.startsWith("grove.") && pattern !== subjects.policyChanged)
         expect(pattern).toMatch(
           /^grove\.v1\.((cells|events\.instances)\.cell-a(\.|$)|logs\.\*\.cell-a\.\*$)/,
         );
@@ -93,6 +95,14 @@ describe("NATS user permissions", () => {
     for (const api of ["CONSUMER.CREATE", "STREAM.INFO", "STREAM.MSG.GET"])
       expect(allowed(mine.pub, `$JS.API.${api}.OBJ_${VOLUME_DATA_BUCKET}`)).toBe(false);
     expect(allowed(mine.pub, `$O.${VOLUME_DATA_BUCKET}.C.x`)).toBe(false);
+  });
+
+  it("lets a cell ask only for its own policy slice, and hear the revision every cell hears", () => {
+    expect(allowed(mine.pub, subjects.policySlice("cell-a"))).toBe(true);
+    expect(allowed(mine.pub, subjects.policySlice("cell-b"))).toBe(false);
+    expect(allowed(mine.sub, subjects.policySlice("cell-b"))).toBe(false);
+    expect(allowed(mine.sub, subjects.policyChanged)).toBe(true);
+    expect(allowed(mine.pub, subjects.policyChanged)).toBe(false);
   });
 
   it("lets the join user only ask to register, and the router only speak route messages", () => {

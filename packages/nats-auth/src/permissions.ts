@@ -30,10 +30,11 @@ const readBits = [
 ];
 
 /**
- * A cell's user: it publishes (heartbeat, sync, instance events, log lines, exec output) and
- * subscribes (commands, volume transfers, exec requests and controls, its inbox) only subjects that carry its own
- * cell id, so the api knows the sender from the subject; it reads bits and answers the requests it
- * receives.
+ * A cell's user: it publishes (heartbeat, sync, instance events, log lines, exec output, policy
+ * slice requests) and subscribes (commands, volume transfers, exec requests and controls, its inbox)
+ * only subjects that carry its own cell id, so the api knows the sender from the subject — and so a
+ * cell can ask only for its own policy slice; it hears the policy revision every cell hears, reads
+ * bits and answers the requests it receives.
  */
 export function cellPermissions(cellId: string): UserPermissions {
   return {
@@ -44,6 +45,7 @@ export function cellPermissions(cellId: string): UserPermissions {
         subjects.instanceEvents(cellId),
         subjects.cellLogs(cellId),
         subjects.cellExecOutputs(cellId),
+        subjects.policySlice(cellId),
         ...readBits,
       ],
     },
@@ -53,6 +55,8 @@ export function cellPermissions(cellId: string): UserPermissions {
         subjects.volumeTransfers(cellId),
         subjects.exec(cellId),
         subjects.cellExecControls(cellId),
+        // the same for every cell, and carries only a revision number
+        subjects.policyChanged,
         `${cellInboxPrefix(cellId)}.>`,
       ],
     },

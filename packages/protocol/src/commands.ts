@@ -2,7 +2,6 @@ import { z } from "zod";
 import { ApplyPeers } from "./cell-network";
 import { bitsDigest, count, id, label, port } from "./common";
 import { defineMessage, versionField } from "./message";
-import { ApplyPolicy } from "./policy";
 
 const timing = {
   /** One probe's timeout. */
@@ -129,13 +128,7 @@ export const CellCommand = defineMessage(
     v: versionField,
     /** Correlates the api's and the agent's logs of one command; not used for deduplication. */
     requestId: id.optional(),
-    command: z.discriminatedUnion("type", [
-      StartInstance,
-      StopInstance,
-      ApplyPolicy,
-      RemoveVolume,
-      ApplyPeers,
-    ]),
+    command: z.discriminatedUnion("type", [StartInstance, StopInstance, RemoveVolume, ApplyPeers]),
   }),
 );
 export type CellCommand = z.output<typeof CellCommand.schema>;
@@ -158,11 +151,10 @@ export type CommandReply = z.output<typeof CommandReply.schema>;
  * must never create a second container, and a retried stop is harmless.
  */
 export function commandIdempotencyKey(
-  command: StartInstance | StopInstance | ApplyPolicy | RemoveVolume | ApplyPeers,
+  command: StartInstance | StopInstance | RemoveVolume | ApplyPeers,
 ): string {
   if (command.type === "start-instance") return `start:${command.instanceId}:${command.revision}`;
   if (command.type === "stop-instance") return `stop:${command.instanceId}`;
   if (command.type === "remove-volume") return `remove-volume:${command.volumeId}`;
-  if (command.type === "apply-peers") return `peers:${command.version}`;
-  return `policy:${command.version}`;
+  return `peers:${command.version}`;
 }

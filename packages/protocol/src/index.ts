@@ -66,12 +66,15 @@ export {
   versionField,
 } from "./message";
 export {
-  ApplyPolicy,
   EgressProtocol,
   EgressRule,
   EgressSlice,
   Ipv4Network,
+  PolicyChanged,
   PolicyRule,
+  PolicySlice,
+  PolicySliceReply,
+  PolicySliceRequest,
   PortRange,
 } from "./policy";
 export {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { id, port } from "./common";
+import { defineMessage, versionField } from "./message";
 
 /** A port or an inclusive range of ports. */
 export const PortRange = z
@@ -57,17 +58,49 @@ export const EgressSlice = z.object({
 export type EgressSlice = z.infer<typeof EgressSlice>;
 
 /**
- * api → agent (a cell command): the whole of the network policy this cell enforces, replacing what
- * it enforced before. `rules` are the policies whose destination app has instances on the cell;
- * `apps` give the container addresses of every app a rule names. Idempotent; a cell ignores a
- * version lower than the one it applied last. Between apps no rule names, nothing passes.
+ * The whole of the network policy one cell enforces, replacing what it enforced before: `rules` are
+ * the policies whose source or destination app has instances on the cell; `apps` give the container
+ * addresses of every app a rule names; `egress` what its containers may reach outside. Between apps
+ * no rule names, nothing passes. `revision` is Postgres's policy revision it was read at: a cell
+ * ignores a slice older than the one it enforces.
  */
-export const ApplyPolicy = z.object({
-  type: z.literal("apply-policy"),
-  version: z.int().nonnegative(),
+export const PolicySlice = z.object({
+  revision: z.int().nonnegative(),
   apps: z.array(z.object({ appId: id, addresses: z.array(z.ipv4()).max(10_000) })).max(10_000),
   rules: z.array(PolicyRule).max(50_000),
-  /** absent (an older api): egress stays as it is */
-  egress: EgressSlice.optional(),
+  egress: EgressSlice,
 });
-export type ApplyPolicy = z.output<typeof ApplyPolicy>;
+export type PolicySlice = z.output<typeof PolicySlice>;
+
+/** agent → api on `subjects.policySlice(cellId)` (request/reply): the slice this cell enforces, please. */
+export const PolicySliceRequest = defineMessage(
+  "policy.slice.request",
+  z.object({
+    v: versionField,
+    cellId: id,
+    /** the revision the cell enforces (-1: none yet), for the api's logs */
+    enforced: z.int().min(-1),
+  }),
+);
+export type PolicySliceRequest = z.output<typeof PolicySliceRequest.schema>;
+
+/** api → agent: the cell's slice, or why there is none. */
+export const PolicySliceReply = defineMessage(
+  "policy.slice.reply",
+  z.discriminatedUnion("ok", [
+    z.object({ v: versionField, ok: z.literal(true), slice: PolicySlice }),
+    z.object({ v: versionField, ok: z.literal(false), error: z.string().max(1024) }),
+  ]),
+);
+export type PolicySliceReply = z.output<typeof PolicySliceReply.schema>;
+
+/**
+ * api → every cell on `subjects.policyChanged`: the network policy (or the addresses it names)
+ * changed at `revision`; each cell pulls its slice unless it enforces a newer one. Carries nothing
+ * else, so every cell may hear it.
+ */
+export const PolicyChanged = defineMessage(
+  "policy.changed",
+  z.object({ v: versionField, revision: z.int().nonnegative() }),
+);
+export type PolicyChanged = z.output<typeof PolicyChanged.schema>;

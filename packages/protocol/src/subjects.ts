@@ -38,6 +38,12 @@ export const subjects = {
   stateSync: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.sync`,
   /** All state syncs, for the api's subscription. */
   allStateSyncs: `${PREFIX}.cells.*.sync`,
+  /** Request/reply, agent → api: `PolicySliceRequest` → `PolicySliceReply` (the cell's network policy). */
+  policySlice: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.policy`,
+  /** All policy slice requests, for the api's subscription. */
+  allPolicySlices: `${PREFIX}.cells.*.policy`,
+  /** api → every cell: `PolicyChanged` (a revision to pull). */
+  policyChanged: `${PREFIX}.policy.changed`,
   /** Request/reply, api → agent: `CellCommand` → `CommandReply`. */
   commands: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.commands`,
   /** JetStream, agent → api: `InstanceEvent`. */
@@ -86,7 +92,7 @@ export const subjects = {
 } as const;
 
 const cellSubject =
-  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|commands|volumes|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
+  /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|policy|commands|volumes|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
 const eventSubject = /^grove\.v1\.events\.instances\.([^.]+)$/;
 const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)$/;
 

@@ -155,7 +155,7 @@ describeWith(
         const [r1, r2] = [await groveRoutes(one), await groveRoutes(two)];
         return !r1.includes(third.subnet) && !r2.includes(third.subnet) ? true : undefined;
       }, 5_000);
-    });
+    }, 240_000);
 
     it("with VXLAN, cells reach each other's containers through a VXLAN device of MTU 1450 with static FDB entries", async ({
       pg,

@@ -10,7 +10,8 @@ import type { ApiMetrics } from "../metrics";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { pushPeers } from "../network/peers-push";
-import { BackgroundPush, pushPolicies } from "../policies/push";
+import { policyAnnouncer } from "../policies/announce";
+import { BackgroundPush } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
@@ -20,9 +21,6 @@ import { runRound } from "./round";
  * Internal to the api (not part of the agent protocol).
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
-
-/** Published by any api replica when a network policy or egress rule changes; the leader pushes at once. */
-export const POLICY_CHANGED_SUBJECT = "grove.v1.api.policy.changed";
 
 /** The loops only the leader runs: presence, placement, route emission, and applying instance events. */
 export function leaderLoops(
@@ -46,25 +44,10 @@ export function leaderLoops(
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
       const policyLog = log.child({ component: "api.policies" });
-      const policies = new BackgroundPush(
-        () =>
-          pushPolicies({
-            db,
-            nc,
-            log: policyLog,
-            controlPlane: {
-              apiPort: config.GROVE_API_PORT,
-              natsUrl: config.NATS_URL,
-              databaseUrl: config.DATABASE_URL,
-            },
-          }),
-        policyLog,
-        "network policy",
-      );
+      // cells pull their slices when told; the leader tells them when addresses or cells change
+      const policies = new BackgroundPush(policyAnnouncer(db, nc), policyLog, "policy announcement");
       stops.push(() => policies.stop());
-      const policyChanges = nc.subscribe(POLICY_CHANGED_SUBJECT, { callback: () => policies.request() });
-      stops.push(async () => policyChanges.unsubscribe());
-      policies.resyncEvery(30_000, 60_000);
+      policies.request();
       const peersLog = log.child({ component: "api.overlay" });
       const peers = new BackgroundPush(
         () => pushPeers({ db, nc, log: peersLog, network: deps.network }),

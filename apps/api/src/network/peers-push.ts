@@ -1,5 +1,5 @@
 import type { CellNetworkSettings } from "../config";
-import { type PolicyPushDeps, sendCellCommand } from "../policies/push";
+import { type CellPushDeps, sendCellCommand } from "../policies/push";
 import { overlayPeers } from "../repo/subnet-leases";
 import { formatRange } from "./subnet-lease";
 
@@ -8,7 +8,7 @@ import { formatRange } from "./subnet-lease";
  * so each routes exactly those. The leader does this every round (a cell joining or leaving wakes
  * one), so every cell's routes follow within a round. Returns how many cells took it.
  */
-export async function pushPeers(deps: PolicyPushDeps & { network: CellNetworkSettings }): Promise<number> {
+export async function pushPeers(deps: CellPushDeps & { network: CellNetworkSettings }): Promise<number> {
   const cells = await overlayPeers(deps.db);
   const version = Date.now();
   const range = formatRange(deps.network.range);

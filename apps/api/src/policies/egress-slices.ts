@@ -82,12 +82,19 @@ function spaceGroup(spaceId: string): string {
   return `space-${spaceId}`;
 }
 
+/** Where the control plane listens: the api's port, and the URLs it reaches NATS and Postgres at. */
+export interface ControlPlaneUrls {
+  apiPort: number;
+  natsUrl: string;
+  databaseUrl: string;
+}
+
 /**
  * The control plane's services containers are refused: the api, NATS and Postgres ports on every
  * cell's address and on the IPv4 hosts the api itself reaches NATS and Postgres at.
  */
 export function controlPlaneOf(
-  urls: { apiPort: number; natsUrl: string; databaseUrl: string },
+  urls: ControlPlaneUrls,
   cellAddresses: readonly string[],
 ): EgressSlice["controlPlane"] {
   const endpoints = [

@@ -2,49 +2,13 @@ import type { Database } from "@grove/db";
 import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { policyInputs } from "../repo/policies";
-import { controlPlaneOf, egressSlices } from "./egress-slices";
-import { policySlices } from "./slices";
 
-export interface PolicyPushDeps {
+export interface CellPushDeps {
   db: Database;
   nc: NatsConnection;
   log: Logger;
-  /** where the control plane listens: containers are refused these (egress); absent: no egress sent */
-  controlPlane?: { apiPort: number; natsUrl: string; databaseUrl: string };
   /** how long a cell has to answer (default 5 s) */
   timeoutMs?: number;
-}
-
-/**
- * Sends every cell in service the policy slice it enforces, as one `apply-policy` command per
- * cell. The leader does this on every round (after a policy change, an instance event, and at the
- * convergence interval), so a cell that missed one catches up on the next; cells skip a slice equal
- * to what they enforce. The version is the leader's clock: a cell ignores an older one that arrives late.
- * Returns how many cells took it.
- */
-export async function pushPolicies(deps: PolicyPushDeps): Promise<number> {
-  const { cellIds, cellAddresses, policies, instances, egress } = await policyInputs(deps.db);
-  const version = Date.now();
-  const egressOf = deps.controlPlane
-    ? egressSlices(cellIds, egress, instances, controlPlaneOf(deps.controlPlane, cellAddresses))
-    : new Map();
-  const sent = await Promise.all(
-    [...policySlices(cellIds, policies, instances)].map(([cellId, slice]) =>
-      sendCellCommand(
-        deps,
-        cellId,
-        {
-          type: "apply-policy",
-          version,
-          ...slice,
-          ...(egressOf.has(cellId) ? { egress: egressOf.get(cellId) } : {}),
-        },
-        "network policy",
-      ),
-    ),
-  );
-  return sent.filter(Boolean).length;
 }
 
 /**
@@ -52,7 +16,7 @@ export async function pushPolicies(deps: PolicyPushDeps): Promise<number> {
  * refusal is logged as a warning, silence only at debug (the next round sends it again).
  */
 export async function sendCellCommand(
-  deps: PolicyPushDeps,
+  deps: CellPushDeps,
   cellId: string,
   command: CellCommand["command"],
   what: string,
@@ -72,7 +36,7 @@ export async function sendCellCommand(
 }
 
 /**
- * Runs a push (`pushPolicies`, `pushPeers`) in the background, one at a time: a request while one is
+ * Runs a push (`pushPeers`, the policy announcement) in the background, one at a time: a request while one is
  * under way makes one more push after it (with the state as it is then), so the leader's round never
  * waits for a slow or silent cell.
  */
@@ -80,31 +44,12 @@ export class BackgroundPush {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  #resync: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly push: () => Promise<unknown>,
     private readonly log: Logger,
     private readonly what: string,
   ) {}
-
-  /**
-   * A full push at a random interval between `minMs` and `maxMs`, again and again, beside the
-   * pushes a change or a round asks for: a cell that missed everything else is in step within a minute.
-   */
-  resyncEvery(minMs: number, maxMs: number): void {
-    const schedule = () => {
-      this.#resync = setTimeout(
-        () => {
-          this.request();
-          schedule();
-        },
-        minMs + Math.random() * (maxMs - minMs),
-      );
-      this.#resync.unref();
-    };
-    if (!this.#stopped) schedule();
-  }
 
   request(): void {
     if (this.#stopped) return;
@@ -128,7 +73,6 @@ export class BackgroundPush {
   /** Waits for the push under way, starting no other. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#resync);
     await this.#running;
   }
 }

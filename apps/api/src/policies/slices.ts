@@ -1,4 +1,4 @@
-import type { ApplyPolicy, PolicyRule } from "@grove/protocol";
+import type { PolicySlice as CellPolicySlice, PolicyRule } from "@grove/protocol";
 
 /** A running instance's address on its cell. */
 export interface InstanceAddress {
@@ -7,8 +7,8 @@ export interface InstanceAddress {
   containerIp: string;
 }
 
-/** What one cell enforces: the `apply-policy` command without its type and version. */
-export type PolicySlice = Pick<ApplyPolicy, "apps" | "rules">;
+/** The peer rules one cell enforces: its policy slice without revision and egress. */
+export type PolicySlice = Pick<CellPolicySlice, "apps" | "rules">;
 
 /**
  * Cuts the cluster's policies into what each cell needs: the policies whose source or destination

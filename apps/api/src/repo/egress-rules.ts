@@ -1,4 +1,4 @@
-import { type Database, schema } from "@grove/db";
+import { type Database, schema, type Transaction } from "@grove/db";
 import type { EgressProtocol } from "@grove/protocol";
 import { and, asc, eq, gt, isNull, or, type SQL } from "drizzle-orm";
 import { NotFound } from "../errors";
@@ -85,7 +85,7 @@ export class EgressRules {
 }
 
 /** Every egress rule, for the leader to cut into cell slices. */
-export function allEgressRules(db: Database) {
+export function allEgressRules(db: Database | Transaction) {
   return db
     .select({
       tenantId: egressRules.tenantId,

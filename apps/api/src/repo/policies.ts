@@ -1,4 +1,4 @@
-import { type Database, schema } from "@grove/db";
+import { type Database, schema, type Transaction } from "@grove/db";
 import type { PolicyRule } from "@grove/protocol";
 import { and, asc, eq, gt, inArray, isNotNull, ne, or, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
@@ -9,7 +9,7 @@ import type { InstanceAddress } from "../policies/slices";
 import { allEgressRules } from "./egress-rules";
 import { isUniqueViolation } from "./pg-errors";
 
-const { networkPolicies, apps, tenants, cells, instances, spaces } = schema;
+const { networkPolicies, apps, tenants, cells, instances, spaces, policyRevision } = schema;
 
 /** A policy with the names people use. */
 export interface PolicyListing {
@@ -151,45 +151,92 @@ export class TenantPolicies {
   }
 }
 
-/** What the leader cuts into slices for the cells: every policy, running addresses, cells in service. */
-export async function policyInputs(db: Database): Promise<{
+/** What the slices of the cells are cut from, as of one policy revision. */
+export interface PolicyInputs {
+  /** Postgres's policy revision these were read at */
+  revision: number;
+  /** cells in service (not lost) */
   cellIds: string[];
   cellAddresses: string[];
   policies: PolicyRule[];
   instances: (InstanceAddress & OwnedAddress)[];
   egress: StoredEgressRule[];
-}> {
-  const [cellRows, policyRows, instanceRows, egress] = await Promise.all([
-    db.select({ id: cells.id, address: cells.address }).from(cells).where(ne(cells.state, "lost")),
-    db
-      .select({
-        sourceAppId: networkPolicies.sourceAppId,
-        destinationAppId: networkPolicies.destinationAppId,
-        protocol: networkPolicies.protocol,
-        start: networkPolicies.portStart,
-        end: networkPolicies.portEnd,
-      })
-      .from(networkPolicies),
-    db
-      .select({
-        appId: instances.appId,
-        cellId: instances.cellId,
-        containerIp: instances.containerIp,
-        tenantId: apps.tenantId,
-        spaceId: apps.spaceId,
-      })
-      .from(instances)
-      .innerJoin(apps, eq(apps.id, instances.appId))
-      .where(
-        and(eq(instances.state, "RUNNING"), isNotNull(instances.cellId), isNotNull(instances.containerIp)),
-      ),
-    allEgressRules(db),
-  ]);
-  return {
-    cellIds: cellRows.map((c) => c.id),
-    cellAddresses: cellRows.map((c) => c.address),
-    policies: policyRows.map(({ start, end, ...p }) => ({ ...p, ports: { start, end } })),
-    instances: instanceRows as (InstanceAddress & OwnedAddress)[],
-    egress,
-  };
+}
+
+/** The policy revision now (bumped by triggers with every policy or egress rule change). */
+export async function currentPolicyRevision(db: Database | Transaction): Promise<number> {
+  const [row] = await db.select({ revision: policyRevision.revision }).from(policyRevision);
+  return row?.revision ?? 0;
+}
+
+/**
+ * Every policy, running address and cell in service, read in one snapshot (repeatable read) with
+ * the policy revision, so a slice never claims a revision whose change it lacks.
+ */
+export function policyInputs(db: Database): Promise<PolicyInputs> {
+  return db.transaction(
+    async (tx) => {
+      const revision = await currentPolicyRevision(tx);
+      const cellRows = await tx
+        .select({ id: cells.id, address: cells.address })
+        .from(cells)
+        .where(ne(cells.state, "lost"));
+      const policyRows = await tx
+        .select({
+          sourceAppId: networkPolicies.sourceAppId,
+          destinationAppId: networkPolicies.destinationAppId,
+          protocol: networkPolicies.protocol,
+          start: networkPolicies.portStart,
+          end: networkPolicies.portEnd,
+        })
+        .from(networkPolicies);
+      const instanceRows = await runningAddresses(tx);
+      const egress = await allEgressRules(tx);
+      return {
+        revision,
+        cellIds: cellRows.map((c) => c.id),
+        cellAddresses: cellRows.map((c) => c.address),
+        policies: policyRows.map(({ start, end, ...p }) => ({ ...p, ports: { start, end } })),
+        instances: instanceRows as (InstanceAddress & OwnedAddress)[],
+        egress,
+      };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+}
+
+function runningAddresses(db: Database | Transaction) {
+  return db
+    .select({
+      appId: instances.appId,
+      cellId: instances.cellId,
+      containerIp: instances.containerIp,
+      tenantId: apps.tenantId,
+      spaceId: apps.spaceId,
+    })
+    .from(instances)
+    .innerJoin(apps, eq(apps.id, instances.appId))
+    .where(and(eq(instances.state, "RUNNING"), isNotNull(instances.cellId), isNotNull(instances.containerIp)))
+    .orderBy(asc(instances.containerIp));
+}
+
+/**
+ * What every cell's slice depends on besides the rules, as one string: the policy revision, the
+ * running addresses with their app, cell and owners, and the cells in service with their addresses.
+ * When it changes, cells pull their slices again.
+ */
+export async function policyFingerprint(db: Database): Promise<{ revision: number; fingerprint: string }> {
+  const inputs = await db.transaction(
+    async (tx) => ({
+      revision: await currentPolicyRevision(tx),
+      addresses: await runningAddresses(tx),
+      cells: await tx
+        .select({ id: cells.id, address: cells.address })
+        .from(cells)
+        .where(ne(cells.state, "lost"))
+        .orderBy(asc(cells.id)),
+    }),
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+  return { revision: inputs.revision, fingerprint: JSON.stringify(inputs) };
 }

@@ -1,4 +1,11 @@
-import { CellHeartbeat, encode, subjects } from "@grove/protocol";
+import {
+  CellHeartbeat,
+  decodeOrThrow,
+  encode,
+  PolicySliceReply,
+  PolicySliceRequest,
+  subjects,
+} from "@grove/protocol";
 import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { cellById } from "../../src/repo/cells";
@@ -79,6 +86,41 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
       `Permissions Violation for Publish to "${subjects.logs(b.cellId, start.appId, start.instanceId)}"`,
     );
     expect(await counted(t, "logLinesDropped", "not-placed-on-cell")).toBeGreaterThan(dropped);
+    expect(b.violations).toEqual([]);
+  });
+
+  it("pulls only its own policy slice: another cell's subject is refused by NATS, another cell's id by the api", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b, acme, start } = await twoCells(t, nats);
+    // b's own slice names web's address (its instance runs there) once a policy names web
+    await push(t, acme, "api");
+    await expectStatus(
+      await t.call("/v1/policies", {
+        method: "POST",
+        token: acme,
+        json: { source: "web", destination: "api", port: 80 },
+      }),
+      201,
+    );
+    const mine = await eventually(async () => b.policies.find((s) => s.rules.length === 1));
+    expect(mine.apps.map((x) => x.appId)).toContain(start.appId);
+    // a's slice: a runs nothing, so no rule concerns it
+    expect(a.policies.at(-1)?.rules).toEqual([]);
+
+    const ask = (subject: string, cellId: string) =>
+      a.nc.request(subject, encode(PolicySliceRequest, { v: 1, cellId, enforced: -1 }), { timeout: 1_000 });
+    await expect(ask(subjects.policySlice(b.cellId), b.cellId)).rejects.toThrow();
+    expect(a.violations.join(" ")).toContain(
+      `Permissions Violation for Publish to "${subjects.policySlice(b.cellId)}"`,
+    );
+    const refused = decodeOrThrow(
+      PolicySliceReply,
+      (await ask(subjects.policySlice(a.cellId), b.cellId)).data,
+    );
+    expect(refused).toMatchObject({ ok: false, error: expect.stringContaining("subject-mismatch") });
     expect(b.violations).toEqual([]);
   });
 
