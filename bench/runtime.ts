@@ -83,6 +83,10 @@ export async function main(): Promise<string> {
         ["network up+down p50 ms (extra, target <= 20)", percentile(network.upDown, 50)],
         ["network up+down p99 ms", percentile(network.upDown, 99)],
         [
+          "network up+down / garden container, p50 (a busy machine slows both)",
+          percentile(network.upDown, 50) / p50,
+        ],
+        [
           "the wiring by execs + CNI bridge plugin, no nft, p50 ms (before; reference)",
           cniMs ?? "not installed",
         ],
@@ -102,6 +106,7 @@ export async function main(): Promise<string> {
         parallel_per_s: parallelPerSecond,
         network_up_down_p50_ms: percentile(network.upDown, 50),
         network_up_down_p99_ms: percentile(network.upDown, 99),
+        network_vs_container_p50: percentile(network.upDown, 50) / p50,
         exec_cni_up_down_p50_ms: cniMs ?? null,
         garden_networked_p50_ms: percentile(network.garden, 50),
         mem_per_container_kb: memKb,

@@ -8,22 +8,25 @@
  *   Enters the host network namespace (the cell's; default: its own) and stays there; container
  *   namespaces are entered only for the steps that must happen inside them.
  *
- * Requests arrive on stdin, one line of space-separated fields each ("-" for an absent field):
- *   up <netns path> <adopt path|-> <bridge> <veth> <address> <prefix> <gateway> <mtu|0>
+ * Requests arrive on stdin, one line of space-separated fields each ("-" for an absent field),
+ * the last a length: that many bytes follow the line, an nft script run as one transaction in the
+ * host namespace once the request's own work succeeded (so wiring a container and the rules that
+ * go with it take one round trip):
+ *   up <netns path> <adopt path|-> <bridge> <veth> <address> <prefix> <gateway> <mtu|0> <length>
  *       names a network namespace at <netns path> (a bind mount of <adopt path>, or a new one),
  *       disables IPv6 and brings lo up in it, makes sure <bridge> exists with <gateway>/<prefix>
  *       on it and is up, and creates the veth pair <veth> (host side, on the bridge) / eth0
  *       (inside) with <address>/<prefix> and a default route via <gateway>. A link left with the
  *       name <veth> is replaced. Nothing is undone on failure: `down` cleans up whatever exists.
- *   down <netns path> <veth|->
+ *   down <netns path> <veth|-> <length>
  *       cuts the veth off the bridge (its port disabled: no frame passes either way) and removes
  *       the namespace's name at once, then deletes the veth pair in the background (the kernel
  *       takes 20-30 ms to delete a device, mostly waiting for RCU grace periods). With the host
  *       name unknown, eth0 inside is deleted instead, in the foreground. What is gone is fine.
- *   settle
- *       answers once the background deletions are done.
+ *   settle <length>
+ *       waits until the background deletions are done.
  *   nft <length>
- *       followed by <length> bytes: an nft script, run as one transaction in the host namespace.
+ *       only the script.
  * Each answer is a line "ok <length>" or "err <length>" followed by <length> bytes (the error's
  * text). The process ends at the end of stdin.
  */
@@ -516,31 +519,36 @@ int main(int argc, char **argv) {
   }
   char line[4096];
   while (fgets(line, sizeof line, stdin)) {
-    char *f[10];
+    char *f[11];
     int n = 0;
-    for (char *save, *t = strtok_r(line, " \n", &save); t && n < 10; t = strtok_r(NULL, " \n", &save)) f[n++] = t;
+    for (char *save, *t = strtok_r(line, " \n", &save); t && n < 11; t = strtok_r(NULL, " \n", &save)) f[n++] = t;
+    size_t length = n > 1 ? strtoul(f[n - 1], NULL, 10) : 0;
+    char *script = malloc(length + 1);
+    if (!script || fread(script, 1, length, stdin) != length) {
+      fprintf(stderr, "grove-net: short request\n");
+      return 1;
+    }
+    script[length] = 0;
     failure[0] = 0;
     int result;
-    if (n == 9 && !strcmp(f[0], "up")) {
+    if (n == 10 && !strcmp(f[0], "up")) {
       result = up(f);
-    } else if (n == 3 && !strcmp(f[0], "down")) {
+    } else if (n == 4 && !strcmp(f[0], "down")) {
       result = down(f);
-    } else if (n == 1 && !strcmp(f[0], "settle")) {
+    } else if (n == 2 && !strcmp(f[0], "settle")) {
       settle();
       result = 0;
     } else if (n == 2 && !strcmp(f[0], "nft")) {
-      size_t length = strtoul(f[1], NULL, 10);
-      char *script = malloc(length + 1);
-      if (!script || fread(script, 1, length, stdin) != length) {
-        fprintf(stderr, "grove-net: short nft script\n");
-        return 1;
-      }
-      script[length] = 0;
-      result = nft_script(script);
-      free(script);
+      result = 0;
     } else {
       result = failf("unknown request");
     }
+    if (result == 0 && length > 0 && (result = nft_script(script)) && strcmp(f[0], "nft")) {
+      char said[sizeof failure];
+      snprintf(said, sizeof said, "%s", failure);
+      failf("apply the rules: %s", said);
+    }
+    free(script);
     answer(result == 0, result == 0 ? "" : failure);
   }
   return 0;

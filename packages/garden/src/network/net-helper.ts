@@ -49,7 +49,8 @@ export class NetHelper {
     private readonly hostNetns: string | undefined,
   ) {}
 
-  up(req: VethRequest, handle: string): Promise<void> {
+  /** Wires the container, then applies `rules` (an nft script, if any) in the same round trip. */
+  up(req: VethRequest, handle: string, rules = ""): Promise<void> {
     const fields = [
       "up",
       req.netnsPath,
@@ -61,15 +62,17 @@ export class NetHelper {
       req.gateway,
       String(req.mtu ?? 0),
     ];
-    return this.#request("wire the container network", handle, fields, LINK_HINT);
+    return this.#request("wire the container network", handle, fields, LINK_HINT, rules);
   }
 
   /**
-   * Cuts the veth off the bridge and removes the namespace's name; the veth pair itself is
-   * deleted in the background (see `settle`), or at once (eth0 inside) when its name is unknown.
+   * Cuts the veth off the bridge and removes the namespace's name, then applies `rules` (an nft
+   * script, if any); the veth pair itself is deleted in the background (see `settle`), or at once
+   * (eth0 inside) when its name is unknown.
    */
-  down(netnsPath: string, veth: string | undefined, handle: string): Promise<void> {
-    return this.#request("remove the container network", handle, ["down", netnsPath, veth ?? "-"], LINK_HINT);
+  down(netnsPath: string, veth: string | undefined, handle: string, rules = ""): Promise<void> {
+    const fields = ["down", netnsPath, veth ?? "-"];
+    return this.#request("remove the container network", handle, fields, LINK_HINT, rules);
   }
 
   /** Resolves once every veth `down` left to delete in the background is deleted. */
@@ -79,7 +82,7 @@ export class NetHelper {
 
   /** Applies an nft script as one transaction in the host namespace. */
   nft(operation: string, script: string): Promise<void> {
-    return this.#request(operation, undefined, ["nft", String(Buffer.byteLength(script))], NFT_HINT, script);
+    return this.#request(operation, undefined, ["nft"], NFT_HINT, script);
   }
 
   /** Ends the process (it finishes what it was asked first). */
@@ -99,6 +102,7 @@ export class NetHelper {
       if (!FIELD.test(field))
         throw new NetworkSetupFailed(operation, `bad field ${JSON.stringify(field)}`, handle);
     }
+    const line = [...fields, String(Buffer.byteLength(payload))].join(" ");
     const child = await this.#start();
     await new Promise<void>((resolve, reject) => {
       this.#pending.push({
@@ -108,10 +112,12 @@ export class NetHelper {
         reject: (error) => reject(error),
       });
       this.#ref(child, true);
-      child.stdin.write(`${fields.join(" ")}\n${payload}`);
+      child.stdin.write(`${line}\n${payload}`);
     }).catch((error: unknown) => {
-      if (error instanceof HelperSaid)
-        throw new NetworkSetupFailed(operation, `${error.message}\n${hint}`, handle);
+      if (error instanceof HelperSaid) {
+        const what = error.message.startsWith("apply the rules: ") ? NFT_HINT : hint;
+        throw new NetworkSetupFailed(operation, `${error.message}\n${what}`, handle);
+      }
       throw error;
     });
   }

@@ -129,8 +129,9 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     return record;
   }
 
-  async function applyRules(s: NetworkState): Promise<void> {
-    const script = renderRuleset({
+  /** The nft script of the cell's tables for state `s`. */
+  function rulesOf(s: NetworkState): string {
+    return renderRuleset({
       table: cfg.name,
       bridge: cfg.bridge,
       subnet,
@@ -141,7 +142,10 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       ...(s.egress ? { egress: s.egress } : {}),
       overlay: cfg.overlay ? formatCidr(cfg.overlay.cidr) : undefined,
     });
-    await helper.nft("apply nft ruleset", script);
+  }
+
+  async function applyRules(s: NetworkState): Promise<void> {
+    await helper.nft("apply nft ruleset", rulesOf(s));
   }
 
   /** Saves `next`, applies its rules, and only then makes it current; on failure the old state stays. */
@@ -177,9 +181,12 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     conntrackStrict = true;
   }
 
-  /** Removes the veth and the netns name; each step tolerates a missing piece. */
-  async function teardown(record: ContainerRecord): Promise<void> {
-    await helper.down(record.netnsPath, record.hostVeth, record.handle);
+  /**
+   * Removes the veth and the netns name (each step tolerates a missing piece), then applies
+   * `rules` when given, in the same round trip to grove-net.
+   */
+  async function teardown(record: ContainerRecord, rules?: string): Promise<void> {
+    await helper.down(record.netnsPath, record.hostVeth, record.handle, rules);
   }
 
   async function up(
@@ -212,8 +219,11 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       creating.containers[handle] = record;
       await saveState(cfg.stateDir, creating);
       state = creating;
+      const next = cloneState(creating);
+      next.containers[handle] = { ...record, status: "up" };
       try {
         mtu ??= overlay ? overlay.containerMtu() : Promise.resolve(undefined);
+        // wiring and the rules naming it in one round trip; the state says "up" only after both
         await helper.up(
           {
             netnsPath: record.netnsPath,
@@ -229,17 +239,18 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
             }),
           },
           handle,
+          rulesOf(next),
         );
         await prepareHost();
-        const next = cloneState(creating);
-        next.containers[handle] = { ...record, status: "up" };
-        await commit(next);
+        await saveState(cfg.stateDir, next);
+        state = next;
         l.info({ containerIP: record.containerIP, netns: record.netnsPath }, "network up");
         return toNetwork(next.containers[handle] as ContainerRecord);
       } catch (err) {
         l.error({ err }, "network up failed; rolling back");
-        await teardown(record).catch((e) => l.error({ err: e }, "rollback failed"));
         const rolledBack = withoutRecord(await current(), handle);
+        // the rules may name it already (a failure after grove-net applied them)
+        await teardown(record, rulesOf(rolledBack)).catch((e) => l.error({ err: e }, "rollback failed"));
         await saveState(cfg.stateDir, rolledBack);
         state = rolledBack;
         throw err;
@@ -288,8 +299,10 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       const s = await current();
       const record = s.containers[handle];
       if (record === undefined) return;
-      await teardown(record);
-      await commit(withoutRecord(s, handle));
+      const next = withoutRecord(s, handle);
+      await teardown(record, rulesOf(next));
+      await saveState(cfg.stateDir, next);
+      state = next;
       log.info({ handle }, "network down");
     });
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { NetInMapping, NetOutRule } from "../types";
 import type { EgressRules } from "./egress-rules";
@@ -57,17 +58,19 @@ export async function loadState(stateDir: string, firstPort: number): Promise<Ne
  * Write-to-temp, rename: a reader (or a restarted process) sees the old or the new file, never
  * half. No fsync: the file describes namespaces, veths and rules that live in the kernel, which a
  * process restart keeps (and the page cache with them) and a machine crash loses anyway — while
- * an fsync per change cost 3–125 ms here under load, more than all the wiring.
+ * an fsync per change cost 3–125 ms here under load, more than all the wiring. Synchronous calls
+ * (tens of microseconds into the page cache): three trips through libuv's thread pool cost
+ * milliseconds each on a busy machine, and a container's network saves the state three times.
  */
 export async function saveState(stateDir: string, state: NetworkState): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   const target = join(stateDir, FILE);
   const temp = `${target}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   try {
-    await rename(temp, target);
+    renameSync(temp, target);
   } catch (err) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw err;
   }
 }
