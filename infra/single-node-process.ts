@@ -28,7 +28,8 @@ export interface SingleNode {
 
 const root = join(import.meta.dirname, "..");
 
-export async function startSingleNode(): Promise<SingleNode> {
+/** `args`: what `npm start -- …` would pass (`--cells 3`) */
+export async function startSingleNode(args: string[] = []): Promise<SingleNode> {
   const home = await makeTempDir("gsn-");
   await chmod(home.path, 0o755); // postgres and user-namespaced containers traverse it
   const id = randomInt(0, 1 << 20).toString(36);
@@ -42,13 +43,14 @@ export async function startSingleNode(): Promise<SingleNode> {
     GROVE_NATS_PORT: String(await freePort()),
     GROVE_BRIDGE: `gsn${id}`.slice(0, 15),
     GROVE_SUBNET: `10.${randomInt(200, 250)}.${randomInt(0, 64) * 4}.0/22`,
+    GROVE_HOSTS_SUBNET: `10.${randomInt(200, 250)}.${randomInt(0, 256)}.0/24`,
     GROVE_PORT_POOL_START: String(30_000 + randomInt(0, 50) * 100),
     GROVE_PORT_POOL_SIZE: "100",
     XDG_CONFIG_HOME: join(home.path, "config"),
     NO_COLOR: "1",
   };
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, nodeArgsFor("infra/single-node.ts"), {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgsFor("infra/single-node.ts"), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

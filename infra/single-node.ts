@@ -15,6 +15,7 @@ import { cellName, createCellRuntime } from "@grove/garden-server";
 import {
   ensureNatsSecurity,
   exists,
+  forwardLoopbackPort,
   postgresBinDir,
   startNatsServer,
   startPostgresServer,
@@ -24,6 +25,7 @@ import {
 import { execa } from "execa";
 import { pino } from "pino";
 import { nodeArgsFor } from "./bin-entry.mjs";
+import { type CellHost, createCellHosts } from "./single-node-hosts";
 import { singleNodeStateDir } from "./single-node-state";
 
 const root = resolve(import.meta.dirname, "..");
@@ -37,6 +39,10 @@ const cell = {
   portStart: Number(process.env.GROVE_PORT_POOL_START ?? 61001),
   portSize: Number(process.env.GROVE_PORT_POOL_SIZE ?? 4000),
 };
+/** `--cells N`: N agents, each on its own netns host (its own address, zone z1…zN) of one private L2 */
+const cellCount = cellsArgument(process.argv.slice(2));
+const hostsSubnet = process.env.GROVE_HOSTS_SUBNET ?? "10.253.0.0/24";
+const api = `http://127.0.0.1:${apiPort}`;
 const say = (line: string) => process.stderr.write(`grove: ${line}\n`);
 const children: ChildProcess[] = [];
 /** how to undo each step main took, undone last first */
@@ -93,27 +99,50 @@ async function main(): Promise<void> {
     GROVE_BOOTSTRAP_TOKEN: secrets.operatorToken,
     GROVE_DEFAULT_TENANT: "default",
     GROVE_DOMAIN: domain,
-    // the one cell leases the first /24 of GROVE_SUBNET
+    // each cell leases a /24 of GROVE_SUBNET (a /22: up to four cells)
     GROVE_CELL_NETWORK: process.env.GROVE_CELL_NETWORK ?? cell.subnet,
   });
-  const api = `http://127.0.0.1:${apiPort}`;
-  const agentDir = join(state, "agent");
-  const joinToken = (await hasCellIdentity(agentDir))
-    ? undefined
-    : await createJoinToken(api, secrets.operatorToken);
-  // stops run in reverse: the containers are removed only after the agent has stopped
-  undoWith(removeContainers);
-  await launch("agent", "apps/agent/src/main.ts", /"agent running"/, {
-    ...natsEnv("join"),
-    GROVE_STATE_DIR: agentDir,
-    GROVE_CELL_NAME: hostname(),
-    GROVE_CELL_ADDRESS: "127.0.0.1",
-    GROVE_BRIDGE: cell.bridge,
-    GROVE_SUBNET: cell.subnet,
-    GROVE_PORT_POOL_START: String(cell.portStart),
-    GROVE_PORT_POOL_SIZE: String(cell.portSize),
-    ...(joinToken ? { GROVE_JOIN_TOKEN: joinToken } : {}),
-  });
+  // stops run in reverse: the containers are removed only after the agents have stopped
+  if (cellCount === 1) {
+    undoWith(() => removeContainers(join(state, "agent"), cell.bridge));
+    await launchAgent(
+      "agent",
+      join(state, "agent"),
+      {
+        ...natsEnv("join"),
+        GROVE_CELL_NAME: hostname(),
+        GROVE_CELL_ADDRESS: "127.0.0.1",
+        GROVE_BRIDGE: cell.bridge,
+      },
+      secrets.operatorToken,
+    );
+  } else {
+    const hosts = await createCellHosts({ prefix: cell.bridge, count: cellCount, subnet: hostsSubnet });
+    undoWith(() => hosts.remove());
+    say(
+      `${cellCount} cell hosts on ${hosts.bridge} (${hostsSubnet}): ${hosts.hosts.map((h) => h.address).join(", ")}`,
+    );
+    for (const [i, host] of hosts.hosts.entries()) {
+      // NATS listens on this machine's loopback: each host gets it at the same 127.0.0.1 address
+      const forwarder = await forwardLoopbackPort(host, nats.port);
+      undoWith(() => forwarder.close());
+      const bridge = `${cell.bridge}c${i + 1}`.slice(0, 15);
+      undoWith(() => removeContainers(join(state, `agent-${i + 1}`), bridge, host));
+      await launchAgent(
+        `agent-${i + 1}`,
+        join(state, `agent-${i + 1}`),
+        {
+          ...natsEnv("join"),
+          GROVE_CELL_NAME: `${hostname()}-${i + 1}`,
+          GROVE_CELL_ADDRESS: host.address,
+          GROVE_CELL_ZONE: `z${i + 1}`,
+          GROVE_BRIDGE: bridge,
+        },
+        secrets.operatorToken,
+        host,
+      );
+    }
+  }
   await launch("router", "apps/router/src/main.ts", /"router listening"/, {
     ...natsEnv("router"),
     GROVE_ROUTER_HOST: "127.0.0.1",
@@ -138,6 +167,12 @@ async function main(): Promise<void> {
       "  npx grove apps show hello",
       "  npx grove scale hello -i 3",
       "  npx grove push examples/hello-node --name hello-node --stack node",
+      ...(cellCount > 1
+        ? [
+            "  npx grove cells list",
+            `  npx grove cells drain ${hostname()}-1    # its instances move to the other cells`,
+          ]
+        : []),
       "",
       "Ctrl-C stops Grove (apps come back on the next npm start).",
       "",
@@ -152,6 +187,13 @@ async function loadSecrets(): Promise<{ operatorToken: string }> {
   const secrets = { operatorToken: `grove-op-${randomBytes(24).toString("base64url")}` };
   await writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
+}
+
+/** the container network the api leased to the agent when it joined */
+async function joinedNetwork(agentDir: string): Promise<{ subnet: string } | undefined> {
+  const file = join(agentDir, "identity.json");
+  if (!(await exists(file))) return undefined;
+  return (JSON.parse(await readFile(file, "utf8")) as { network?: { subnet: string } }).network;
 }
 
 /** The agent has joined already (an identity from before cells had their own NATS user joins again). */
@@ -171,6 +213,18 @@ async function ensureDatabase(url: string): Promise<string> {
   return url.replace(/\/postgres$/, "/grove");
 }
 
+function cellsArgument(args: string[]): number {
+  const at = args.findIndex((a) => a === "--cells" || a.startsWith("--cells="));
+  if (at < 0) return 1;
+  const value = args[at]?.includes("=") ? args[at]?.split("=")[1] : args[at + 1];
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 4) {
+    process.stderr.write(`grove: --cells takes a number of cells from 1 to 4, not ${value ?? "nothing"}\n`);
+    process.exit(2);
+  }
+  return count;
+}
+
 async function createJoinToken(api: string, operatorToken: string): Promise<string> {
   const res = await fetch(`${api}/v1/cells/tokens`, {
     method: "POST",
@@ -186,9 +240,13 @@ async function launch(
   entry: string,
   ready: RegExp,
   env: Record<string, string>,
+  host?: CellHost,
 ): Promise<void> {
   await mkdir(join(home, "logs"), { recursive: true });
-  const child = spawn(process.execPath, nodeArgsFor(entry), {
+  const [file, args] = host
+    ? ["nsenter", [`--net=${host.netnsPath}`, "--", process.execPath, ...nodeArgsFor(entry)]]
+    : [process.execPath, nodeArgsFor(entry)];
+  const child = spawn(file, args, {
     cwd: root,
     env: { ...process.env, GROVE_LOG_LEVEL: process.env.GROVE_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -230,14 +288,41 @@ async function grove(args: string[], options: { show?: boolean } = {}): Promise<
   );
 }
 
-/** After the agent stopped: remove the app containers and the cell network (desired state stays). */
-async function removeContainers(): Promise<void> {
+/** One agent, joining with a new token unless it has joined before. */
+async function launchAgent(
+  name: string,
+  stateDir: string,
+  env: Record<string, string>,
+  operatorToken: string,
+  host?: CellHost,
+): Promise<void> {
+  const joinToken = (await hasCellIdentity(stateDir)) ? undefined : await createJoinToken(api, operatorToken);
+  await launch(
+    name,
+    "apps/agent/src/main.ts",
+    /"agent running"/,
+    {
+      ...env,
+      GROVE_STATE_DIR: stateDir,
+      GROVE_SUBNET: cell.subnet,
+      GROVE_PORT_POOL_START: String(cell.portStart),
+      GROVE_PORT_POOL_SIZE: String(cell.portSize),
+      ...(joinToken ? { GROVE_JOIN_TOKEN: joinToken } : {}),
+    },
+    host,
+  );
+}
+
+/** After an agent stopped: remove its app containers and cell network (desired state stays). */
+async function removeContainers(stateDir: string, bridge: string, host?: CellHost): Promise<void> {
   const runtime = await createCellRuntime({
-    stateDir: join(state, "agent"),
-    bridge: cell.bridge,
-    subnet: cell.subnet,
-    name: cellName(cell.bridge),
-    externalIP: "127.0.0.1",
+    ...(host ? { hostNetns: host.netnsPath } : {}),
+    stateDir,
+    bridge,
+    // the subnet the cell leased: the other cells' are routed beside it
+    subnet: (await joinedNetwork(stateDir))?.subnet ?? cell.subnet,
+    name: cellName(bridge),
+    externalIP: host?.address ?? "127.0.0.1",
     portPool: { start: cell.portStart, end: cell.portStart + cell.portSize - 1 },
     log: pino({ level: "silent" }),
   });

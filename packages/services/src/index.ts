@@ -1,6 +1,7 @@
 export * from "./child";
 export * from "./nats-security";
 export * from "./nats-server";
+export * from "./netns-forwarder";
 export * from "./postgres-server";
 export * from "./reachable";
 export * from "./system-user";

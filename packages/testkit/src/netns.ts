@@ -1,8 +1,4 @@
 import { randomInt } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { execa } from "execa";
 import { uniqueName } from "./run-id";
 
@@ -108,65 +104,4 @@ async function deleteNetns(name: string): Promise<void> {
 
 async function ip(args: string[]): Promise<void> {
   await execa("ip", args);
-}
-
-const INNER_FORWARDER = `
-const net = require("node:net");
-const [socketPath, port] = process.argv.slice(1);
-const server = net.createServer((inbound) => {
-  const outbound = net.connect(socketPath);
-  inbound.pipe(outbound).pipe(inbound);
-  inbound.on("error", () => outbound.destroy());
-  outbound.on("error", () => inbound.destroy());
-});
-server.listen(Number(port), "127.0.0.1", () => console.log("forwarding"));
-`;
-
-/**
- * Makes a loopback service of this machine (e.g. the test's NATS on 127.0.0.1:`port`) reachable
- * inside a netns host at the same 127.0.0.1:`port`, so a process run in the host (an agent) uses the
- * same URL and TLS name. A unix socket carries the bytes across (paths are not per network
- * namespace): a listener in the host pipes each connection to it, and this process pipes it on to
- * the service. Nothing is opened on any network; `close()` stops both ends.
- */
-export async function forwardLoopbackPort(
-  host: Pick<TestHost, "netnsPath" | "name">,
-  port: number,
-): Promise<{ close(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "gfw-"));
-  const socketPath = join(dir, "s");
-  const server = createServer((inbound) => {
-    const outbound = connect(port, "127.0.0.1");
-    inbound.pipe(outbound).pipe(inbound);
-    inbound.on("error", () => outbound.destroy());
-    outbound.on("error", () => inbound.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  const inner = execa(
-    "nsenter",
-    [`--net=${host.netnsPath}`, "--", process.execPath, "-e", INNER_FORWARDER, socketPath, String(port)],
-    { reject: false, buffer: false },
-  );
-  const close = async () => {
-    inner.kill("SIGKILL");
-    await inner;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`forwarder in ${host.name} did not start`)), 30_000);
-      inner.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("forwarding")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void inner.then((ended) => reject(new Error(`forwarder in ${host.name} ended: ${ended.stderr ?? ""}`)));
-    });
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { close };
 }
