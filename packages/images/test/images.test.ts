@@ -1,9 +1,16 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createImages, DiskLimitTooSmall, type Images, InvalidImage, StoreNotReachable } from "../src/index";
+import {
+  createImages,
+  DiskLimitTooSmall,
+  type Images,
+  InvalidImage,
+  loopDevicesFor,
+  StoreNotReachable,
+} from "../src/index";
 import { loopDevicesUnder, mountedUnder, requireRoot, tempStore } from "./helpers";
 
 const isRoot = requireRoot();
@@ -159,6 +166,12 @@ describe.runIf(isRoot)("createImages: overlay rootfs per container", () => {
     const record = await images.inspect(h);
     expect(record?.diskImage).toBeDefined();
     expect(await loopDevicesUnder(store.dir)).toHaveLength(1);
+    // the loop device reads its image with direct I/O (no second copy in the host's page cache),
+    // and ext4 makes fsyncs fast commits
+    const [device] = await loopDevicesFor(record?.diskImage ?? "");
+    expect(await readFile(`/sys/block/${basename(device ?? "")}/loop/dio`, "utf8")).toBe("1\n");
+    const { stdout: header } = await execa("dumpe2fs", ["-h", record?.diskImage ?? ""]);
+    expect(header).toMatch(/^Filesystem features:.*\bfast_commit\b/m);
     // read from the scratch filesystem's own counters: an empty one shows next to nothing used
     expect((await images.metrics(h)).bytesUsed).toBeLessThan(256 * 1024);
     const dd = await execa("dd", ["if=/dev/zero", `of=${join(path, "tmp/big")}`, "bs=1M", "count=20"], {
