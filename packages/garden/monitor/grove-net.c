@@ -58,7 +58,7 @@
 static int host_ns = -1;   /* the host namespace, to come back to */
 static int host_nl = -1;   /* rtnetlink socket of the host namespace */
 static char failure[4096]; /* what the last failed step said */
-static char nl_said[512];  /* the kernel's extended ack message, if any */
+static __thread char nl_said[512]; /* the kernel's extended ack message, if any (per thread) */
 
 static int failf(const char *fmt, ...) {
   va_list ap;
@@ -115,7 +115,7 @@ static int nl_open(void) {
 
 /* Sends one request and waits for its ack: 0, or -errno (nl_said holds the kernel's words). */
 static int nl_talk(int fd, struct msg *m) {
-  static unsigned seq;
+  static __thread unsigned seq;
   m->h.nlmsg_seq = ++seq;
   nl_said[0] = 0;
   if (send(fd, m, m->h.nlmsg_len, 0) < 0) return -errno;
@@ -253,6 +253,12 @@ static int ensure_bridge(const char *bridge, struct in_addr gateway, int prefix,
     start(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
     put_str(&m, IFLA_IFNAME, bridge);
     if (mtu) put_u32(&m, IFLA_MTU, mtu);
+    /* A fixed address (locally administered, from the gateway's): a bridge without one takes its
+     * lowest port's, and changes it whenever that port goes, which strands the gateway's entry in
+     * every container's ARP cache. */
+    unsigned char mac[6] = {0x02, 0x67};
+    memcpy(mac + 2, &gateway.s_addr, 4);
+    put(&m, IFLA_ADDRESS, mac, sizeof mac);
     struct rtattr *info = nest(&m, IFLA_LINKINFO);
     put_str(&m, IFLA_INFO_KIND, "bridge");
     end_nest(&m, info);

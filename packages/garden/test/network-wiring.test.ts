@@ -103,6 +103,21 @@ describe.skipIf(missing !== undefined)("container network wiring", () => {
     expect(br?.addr_info?.map((a) => `${a.local}/${a.prefixlen}`)).toContain("10.96.3.1/24");
   });
 
+  test("the bridge keeps its own fixed MAC address while containers come and go", async () => {
+    const macOf = async () =>
+      (
+        JSON.parse(await nsRun(topo.hostNetns, "ip", ["-j", "link", "show", "dev", bridge])) as {
+          address: string;
+        }[]
+      )[0]?.address;
+    const first = await up("mac-a");
+    const second = await up("mac-b");
+    expect(await macOf()).toBe("02:67:0a:60:03:01");
+    for (const c of [first, second]) await net.down(c.handle);
+    await eventually(async () => (await hostVeths()).length === 0 || undefined, 10_000, "the veths deleted");
+    expect(await macOf()).toBe("02:67:0a:60:03:01");
+  });
+
   test("an adopted namespace is named, not replaced, and outlives down", async () => {
     const own = `${prefix}adopt`;
     await execa("ip", ["netns", "add", own]);
