@@ -20,15 +20,20 @@ export async function mountLimitedScratch(
   limitBytes: number,
 ): Promise<void> {
   const wanted = Math.max(MIN_DISK_LIMIT_BYTES, Math.ceil(limitBytes / 4096) * 4096);
-  let size = wanted;
+  let size = imageSizes.get(wanted) ?? wanted;
   // a bigger image has a little more metadata: a second round nearly always settles it
   for (let round = 0; round < 4; round++) {
     const free = await makeExt4(imageFile, size);
     if (free >= wanted) break;
     size += Math.ceil((wanted - free) / 4096) * 4096;
   }
+  if (imageSizes.size >= 64) imageSizes.clear();
+  imageSizes.set(wanted, size);
   await remountLimitedScratch(imageFile, mountDir);
 }
+
+/** Image sizes that gave a limit's free space before: the next image of that limit takes one mkfs. */
+const imageSizes = new Map<number, number>();
 
 /** Formats a sparse image of `size` bytes; returns the bytes free on the new filesystem. */
 async function makeExt4(imageFile: string, size: number): Promise<number> {
