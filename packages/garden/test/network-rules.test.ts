@@ -231,7 +231,7 @@ describe("peer rules of isolated containers", () => {
   const script = render(rules);
   const forward = script.slice(script.indexOf("chain forward {"));
 
-  test("one named set of addresses per group a rule uses", () => {
+  test("one named set of addresses per source group a rule uses", () => {
     expect(script).toContain(
       "set peers_0 {\n    type ipv4_addr;\n    elements = { 10.254.0.2, 10.254.0.3 }\n  }",
     );
@@ -239,25 +239,30 @@ describe("peer rules of isolated containers", () => {
     expect(script).not.toContain("10.254.0.9");
     expect(script).not.toContain("peers_2");
   });
-  test("one accept per rule, after established flows and before the bridge's drop", () => {
+  test("a new connection costs one map lookup by destination, then the rules of that destination only", () => {
+    expect(script).toContain(
+      "  chain peer_to_0 {\n    ip saddr @peers_0 tcp dport 5432 accept\n  }",
+    );
+    expect(script).toContain(
+      "  chain peer_to_1 {\n    ip saddr @peers_1 udp dport 8080-8090 accept\n    ip saddr @peers_0 tcp dport 1-65535 accept\n  }",
+    );
+    expect(script).toContain(
+      "elements = { 10.254.0.4 : jump peer_to_0, 10.254.0.2 : jump peer_to_1, 10.254.0.3 : jump peer_to_1 }",
+    );
     const lines = forward.split("\n").map((l) => l.trim());
     const established = lines.indexOf("ct state established,related accept");
-    const accepts = [
-      'iifname "br0" oifname "br0" ip saddr @peers_0 ip daddr @peers_1 tcp dport 5432 accept',
-      'iifname "br0" oifname "br0" ip saddr @peers_1 ip daddr @peers_0 udp dport 8080-8090 accept',
-      'iifname "br0" oifname "br0" ip saddr @peers_0 ip daddr @peers_0 tcp dport 1-65535 accept',
-    ].map((line) => lines.indexOf(line));
+    const lookup = lines.indexOf('iifname "br0" oifname "br0" ip daddr vmap @peer_to');
     const drop = lines.indexOf('iifname "br0" oifname "br0" drop');
     expect(established).toBeGreaterThan(0);
-    for (const at of accepts) {
-      expect(at).toBeGreaterThan(established);
-      expect(at).toBeLessThan(drop);
-    }
+    expect(lookup).toBeGreaterThan(established);
+    expect(lookup).toBeLessThan(drop);
+    expect(forward).not.toContain("accept\n    ip saddr @peers");
     expect(forward).not.toContain('oifname "br0" accept\n');
   });
   test("no rules: containers reach no other container, sets and all", () => {
     const empty = render(NO_PEER_RULES);
     expect(empty).not.toContain("peers_");
+    expect(empty).not.toContain("peer_to");
     expect(empty).toContain('iifname "br0" oifname "br0" drop');
   });
   test("a group without addresses is an empty set, which nft takes", () => {
@@ -310,7 +315,8 @@ describe("rules with an overlay (containers of other hosts routed to)", () => {
       .slice(script.indexOf("chain forward {"))
       .split("\n")
       .map((l) => l.trim());
-    const accept = forward.indexOf("ip saddr @peers_0 ip daddr @peers_1 udp dport 53 accept");
+    const accept = forward.indexOf("ip daddr vmap @peer_to");
+    expect(script).toContain("ip saddr @peers_0 udp dport 53 accept");
     const out = forward.indexOf('iifname "br0" ip daddr 10.250.0.0/16 drop');
     const into = forward.indexOf('oifname "br0" ip saddr 10.250.0.0/16 drop');
     expect(accept).toBeGreaterThan(0);

@@ -50,40 +50,74 @@ export function validatePeerRules(rules: PeerRules): void {
 }
 
 /**
- * The nft lines of the peer rules inside the cell's `ip` table: one named set per group (named by
- * position, so group names need not be nft identifiers) and one accept per rule, for the `forward`
- * chain of bridged container↔container packets. Groups no rule uses are left out. With `overlay`
- * (containers of other hosts are routed to) a rule matches by addresses alone, whichever way the
- * packet came: bridge to bridge, bridge to a remote host, or a remote host to the bridge.
+ * The nft lines of the peer rules inside the cell's `ip` table, shaped so a new connection costs one
+ * map lookup and the few rules of its destination, however many rules there are: a named set of
+ * addresses per source group (named by position, so group names need not be nft identifiers); one
+ * chain per distinct set of rules an address is the destination of, holding those rules' accepts
+ * (source set, protocol, ports); and a verdict map from destination address to its chain.
+ * `declarations` go before the hook chains, `accepts` into the `forward` chain of bridged
+ * container↔container packets. With `overlay` (containers of other hosts are routed to) a rule
+ * matches by addresses alone, whichever way the packet came: bridge to bridge, bridge to a remote
+ * host, or a remote host to the bridge.
  */
 export function peerRuleLines(
   rules: PeerRules,
   bridge: string,
   overlay = false,
-): { sets: string[]; accepts: string[] } {
+): { declarations: string[]; accepts: string[] } {
   const setOf = new Map<string, string>();
-  const sets: string[] = [];
+  const declarations: string[] = [];
   for (const rule of rules.allow) {
-    for (const group of [rule.from, rule.to]) {
-      if (setOf.has(group)) continue;
-      const name = `peers_${setOf.size}`;
-      setOf.set(group, name);
-      const elements = [...new Set(rules.groups[group] ?? [])];
-      sets.push(
-        `  set ${name} {`,
-        "    type ipv4_addr;",
-        ...(elements.length > 0 ? [`    elements = { ${elements.join(", ")} }`] : []),
+    if (setOf.has(rule.from)) continue;
+    const name = `peers_${setOf.size}`;
+    setOf.set(rule.from, name);
+    const elements = [...new Set(rules.groups[rule.from] ?? [])];
+    declarations.push(
+      `  set ${name} {`,
+      "    type ipv4_addr;",
+      ...(elements.length > 0 ? [`    elements = { ${elements.join(", ")} }`] : []),
+      "  }",
+    );
+  }
+  // destination address → the rules that let something reach it, in rule order
+  const rulesTo = new Map<string, number[]>();
+  rules.allow.forEach((rule, index) => {
+    for (const address of new Set(rules.groups[rule.to] ?? [])) {
+      const list = rulesTo.get(address) ?? [];
+      rulesTo.set(address, list);
+      list.push(index);
+    }
+  });
+  const chainOf = new Map<string, string>();
+  const elements: string[] = [];
+  for (const [address, indices] of rulesTo) {
+    const key = indices.join(",");
+    let chain = chainOf.get(key);
+    if (chain === undefined) {
+      chain = `peer_to_${chainOf.size}`;
+      chainOf.set(key, chain);
+      declarations.push(
+        `  chain ${chain} {`,
+        ...indices.map((i) => {
+          const rule = rules.allow[i] as PeerAllow;
+          const { start, end } = rule.ports;
+          const ports = start === end ? `${start}` : `${start}-${end}`;
+          return `    ip saddr @${setOf.get(rule.from)} ${rule.protocol} dport ${ports} accept`;
+        }),
         "  }",
       );
     }
+    elements.push(`${address} : jump ${chain}`);
   }
-  const accepts = rules.allow.map((rule) => {
-    const { start, end } = rule.ports;
-    const ports = start === end ? `${start}` : `${start}-${end}`;
-    const where = overlay ? "" : `iifname "${bridge}" oifname "${bridge}" `;
-    return `${where}ip saddr @${setOf.get(rule.from)} ip daddr @${setOf.get(rule.to)} ${rule.protocol} dport ${ports} accept`;
-  });
-  return { sets, accepts };
+  if (elements.length === 0) return { declarations, accepts: [] };
+  declarations.push(
+    "  map peer_to {",
+    "    type ipv4_addr : verdict;",
+    `    elements = { ${elements.join(", ")} }`,
+    "  }",
+  );
+  const where = overlay ? "" : `iifname "${bridge}" oifname "${bridge}" `;
+  return { declarations, accepts: [`${where}ip daddr vmap @peer_to`] };
 }
 
 /** Whether a peer rule lets `flow` (a connection's original direction) through. */

@@ -109,7 +109,7 @@ function ipTable(input: RulesetInput): string[] {
   // with policy, a packet conntrack cannot place (a cut flow's next segment) never gets in anew
   const invalid = peers || egress ? ["ct state invalid drop"] : [];
   lines.push(
-    ...(peers?.sets ?? []),
+    ...(peers?.declarations ?? []),
     ...(egress?.sets ?? []),
     // Host protection: nothing from a container reaches a host address unless its NetOut accepts it.
     "  chain input {",
