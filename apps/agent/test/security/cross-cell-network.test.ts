@@ -48,6 +48,42 @@ async function cellInfo(c: Cluster, cell: CellProcess | undefined) {
 
 const refused = { ok: false, code: "TIMEOUT" };
 
+/** An HTTP server on a cell's host (not a container) answering "outside". */
+async function hostServer(cell: CellProcess | undefined, port: number) {
+  if (!cell?.host) throw new Error("cell without a netns host");
+  const child = execa(
+    "nsenter",
+    [
+      `--net=${cell.host.netnsPath}`,
+      "--",
+      "node",
+      "-e",
+      `require("node:http").createServer((q, s) => s.end("outside")).listen(${port}, () => console.log("listening"))`,
+    ],
+    { reject: false, buffer: false },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("host server did not start")), 10_000);
+    child.stdout?.once("data", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return {
+    async stop() {
+      child.kill("SIGKILL");
+      await child;
+    },
+  };
+}
+
+/** Resolves with how long it took until `check` held (polling), or throws after `timeoutMs`. */
+async function timeUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await eventually(async () => ((await check()) ? true : undefined), timeoutMs);
+  return performance.now() - started;
+}
+
 describeWith(
   ["root", "runc", "postgres", "nats", "network"],
   "container networking across cells on separate hosts",
@@ -156,6 +192,96 @@ describeWith(
         return !r1.includes(third.subnet) && !r2.includes(third.subnet) ? true : undefined;
       }, 5_000);
     }, 240_000);
+
+    it("a policy works on every cell within 2 s, a cell's agent killed with -9 keeps enforcing and resyncs on start, egress is allowed and refused by rule, and a lost cell leaves the others' routes within 5 s", async ({
+      pg,
+      nats,
+    }) => {
+      const c = await startCluster(pg, nats, { cellCount: 2, netnsHosts: true, presenceTtlMs: 4_000 });
+      const [one, two] = c.cells;
+      await c.pushWeb("client", 2);
+      await c.pushWeb("server", 2);
+      const client = await onEachCell(c, "default", "client");
+      const server = await onEachCell(c, "default", "server");
+      const [fromOne, fromTwo] = [await netnsOf(c, at(client, one)), await netnsOf(c, at(client, two))];
+      const [serverOne, serverTwo] = [at(server, one).container_ip, at(server, two).container_ip];
+      const passes = async (netns: string, ip: string) => (await getFrom(netns, ip, 8080, 500)).ok;
+      expect(await getFrom(fromOne, serverTwo, 8080, 500)).toEqual(refused);
+
+      // a new policy: every cell enforces it within 2 s of the API call (the time its agent logged
+      // the applied slice: probing from containers costs a process start each, seconds on a busy machine)
+      const started = Date.now();
+      const policy = (await expectStatus(
+        await c.call("/v1/policies", {
+          method: "POST",
+          json: { source: "client", destination: "server", port: 8080 },
+        }),
+        201,
+      )) as { id: string };
+      const appliedAt = (cell: CellProcess | undefined) =>
+        eventually(async () => {
+          for (const line of cell?.logs ?? []) {
+            if (!line.startsWith("{")) continue;
+            const entry = JSON.parse(line) as { msg?: string; time?: number; rules?: number };
+            if (entry.msg === "network policy applied" && (entry.time ?? 0) >= started && entry.rules === 1)
+              return entry.time;
+          }
+          return undefined;
+        }, 10_000);
+      for (const cell of [one, two]) expect((await appliedAt(cell)) - started).toBeLessThan(2_000);
+      await eventually(
+        async () =>
+          (await passes(fromOne, serverTwo)) && (await passes(fromTwo, serverOne)) ? true : undefined,
+        10_000,
+      );
+
+      // the agent of cell two dies: its rules stay in the kernel, allowing and refusing as before
+      await two?.kill("SIGKILL");
+      const serverNs = await netnsOf(c, at(server, two));
+      expect(await passes(fromTwo, serverTwo)).toBe(true);
+      expect(await getFrom(serverNs, at(client, two).container_ip, 8080, 500)).toEqual(refused);
+      // the policy goes while it is down: cell one follows at once, cell two keeps what it had
+      await expectStatus(await c.call(`/v1/policies/${policy.id}`, { method: "DELETE" }), 204);
+      await timeUntil(async () => !(await passes(fromOne, serverOne)), 5_000);
+      expect(await passes(fromTwo, serverTwo)).toBe(true);
+      // started again, it pulls the policy at once
+      await two?.start();
+      await timeUntil(async () => !(await passes(fromTwo, serverTwo)), 5_000);
+
+      // egress: a host outside the containers' range is refused until a rule of the tenant allows it
+      const outside = await hostServer(two, 18_080);
+      const hostTwo = two?.host?.address ?? "?";
+      try {
+        expect((await getFrom(fromOne, hostTwo, 18_080, 800)).ok).toBe(false);
+        await expectStatus(
+          await c.call("/v1/egress-rules", {
+            method: "POST",
+            json: { destination: `${hostTwo}/32`, protocol: "tcp", port: 18_080 },
+          }),
+          201,
+        );
+        await eventually(async () => {
+          const got = await getFrom(fromOne, hostTwo, 18_080, 500);
+          return got.ok && got.body === "outside" ? true : undefined;
+        }, 5_000);
+        // the rule opens that port only
+        expect((await getFrom(fromOne, hostTwo, 8080, 800)).ok).toBe(false);
+      } finally {
+        await outside.stop();
+      }
+
+      // cell two is lost (killed, heartbeats stop): cell one stops routing its subnet within 5 s
+      const twoInfo = await cellInfo(c, two);
+      expect(await groveRoutes(one)).toEqual([twoInfo.subnet]);
+      await two?.kill("SIGKILL");
+      await eventually(async () => {
+        const { items } = (await expectStatus(await c.t.call("/v1/cells"), 200)) as {
+          items: { id: string; state: string }[];
+        };
+        return items.find((x) => x.id === twoInfo.id)?.state === "lost" ? true : undefined;
+      }, 30_000);
+      expect(await timeUntil(async () => (await groveRoutes(one)).length === 0, 5_000)).toBeLessThan(5_000);
+    }, 300_000);
 
     it("with VXLAN, cells reach each other's containers through a VXLAN device of MTU 1450 with static FDB entries", async ({
       pg,
