@@ -240,9 +240,7 @@ describe("peer rules of isolated containers", () => {
     expect(script).not.toContain("peers_2");
   });
   test("a new connection costs one map lookup by destination, then the rules of that destination only", () => {
-    expect(script).toContain(
-      "  chain peer_to_0 {\n    ip saddr @peers_0 tcp dport 5432 accept\n  }",
-    );
+    expect(script).toContain("  chain peer_to_0 {\n    ip saddr @peers_0 tcp dport 5432 accept\n  }");
     expect(script).toContain(
       "  chain peer_to_1 {\n    ip saddr @peers_1 udp dport 8080-8090 accept\n    ip saddr @peers_0 tcp dport 1-65535 accept\n  }",
     );
