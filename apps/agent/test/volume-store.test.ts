@@ -1,6 +1,6 @@
 import { access, chmod, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { CgroupV1, createGarden, type Garden } from "@grove/garden";
+import { createGarden, type Garden, removeCgroupTree } from "@grove/garden";
 import { createImages, isMountPoint, loopDevicesFor, VCAP_ID } from "@grove/images";
 import { describeWith, it, makeTempDir, type TempDir, uniqueName } from "@grove/testkit";
 import pino from "pino";
@@ -50,7 +50,7 @@ describeWith(
       }
       await garden.close().catch(() => {});
       for (const store of stores.splice(0)) await store.detachAll().catch(() => {});
-      await new CgroupV1(`/${cgroupParent}`).remove().catch(() => {});
+      await removeCgroupTree(`/${cgroupParent}`).catch(() => {});
       await temp.remove();
     });
 

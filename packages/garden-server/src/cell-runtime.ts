@@ -1,7 +1,6 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
-  CgroupV1,
   createGarden,
   createNetworker,
   type Garden,
@@ -10,6 +9,7 @@ import {
   type OverlayPlan,
   type PeerRules,
   type RemoteSubnet,
+  removeCgroupTree,
 } from "@grove/garden";
 import { createImages, ensureNodeLayer } from "@grove/images";
 import type { Logger } from "pino";
@@ -128,7 +128,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       }
       await garden.close();
       await networker.destroyAll();
-      await new CgroupV1(`/${cgroupParent}`).remove();
+      await removeCgroupTree(`/${cgroupParent}`);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { CgroupV1 } from "./cgroups/cgroups-v1";
+import type { CgroupLayout, ContainerCgroup } from "./cgroups/cgroup";
 import type { ResolvedConfig } from "./config";
 import type { Depot } from "./depot/depot";
 import type { KeyedMutex } from "./keyed-mutex";
@@ -19,18 +19,31 @@ export interface GardenContext {
   initBinary: string;
   /** grove-files: StreamIn/StreamOut inside a container's namespaces, as the requesting user */
   filesBinary: string;
+  /** the host's cgroup hierarchy (v1/hybrid or v2) and where containers and peas go in it */
+  cgroups: CgroupLayout;
   usage: UsageTracker;
   locks: KeyedMutex;
   logger: Logger;
 }
 
 /** `/<parent>/<handle>`: one subtree per garden instance, so instances never share cgroups. */
-export function cgroupsPathOf(context: GardenContext, handle: string): string {
+function containerCgroupPath(context: GardenContext, handle: string): string {
   return `/${context.config.cgroupParent}/${handle}`;
 }
 
-export function cgroupOf(context: GardenContext, handle: string): CgroupV1 {
-  return new CgroupV1(cgroupsPathOf(context, handle));
+/** the cgroup the OCI runtime puts the container's init in */
+export function cgroupsPathOf(context: GardenContext, handle: string): string {
+  return context.cgroups.initPath(containerCgroupPath(context, handle));
+}
+
+/** the cgroup a pea of the container runs in */
+export function peaCgroupsPathOf(context: GardenContext, handle: string, peaId: string): string {
+  return context.cgroups.peaPath(containerCgroupPath(context, handle), peaId);
+}
+
+/** the container's whole cgroup: its init and its peas */
+export function cgroupOf(context: GardenContext, handle: string): ContainerCgroup {
+  return context.cgroups.open(containerCgroupPath(context, handle));
 }
 
 /** The OCI runtime's id of a pea. */

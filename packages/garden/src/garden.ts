@@ -1,5 +1,6 @@
 import { mkdir, statfs } from "node:fs/promises";
 import { totalmem } from "node:os";
+import { hostCgroupLayout } from "./cgroups/host";
 import { type GardenConfig, resolveConfig } from "./config";
 import { ContainerHandle } from "./container/container-handle";
 import { createContainer } from "./container/create-container";
@@ -57,6 +58,7 @@ export async function createGarden(config: GardenConfig, seams: GardenSeams): Pr
     monitorBinary: binaries.monitor,
     initBinary: binaries.init,
     filesBinary: binaries.files,
+    cgroups: await hostCgroupLayout(),
     usage: new UsageTracker(),
     locks: new KeyedMutex(),
     logger,

@@ -1,5 +1,8 @@
 export { containerSpec, defaultPath } from "./bundle/container-spec";
+export { type CgroupLayout, CgroupReadFailed, type ContainerCgroup } from "./cgroups/cgroup";
 export { CgroupV1 } from "./cgroups/cgroups-v1";
+export { CgroupV2 } from "./cgroups/cgroups-v2";
+export { hostCgroupLayout, removeCgroupTree } from "./cgroups/host";
 export { DEFAULT_UID_MAPPING, type GardenConfig, resolveConfig } from "./config";
 export * from "./errors";
 export { createGarden, type GardenSeams } from "./garden";

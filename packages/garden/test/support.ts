@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createImages } from "@grove/images";
 import { execa } from "execa";
 import pino from "pino";
-import { CgroupV1 } from "../src/cgroups/cgroups-v1";
+import { removeCgroupTree } from "../src/cgroups/host";
 import { createGarden, type Garden, type GardenConfig } from "../src/index";
 
 /** Short and unique per test process: goes into cgroup names. */
@@ -99,7 +99,7 @@ export async function gardenFixture(overrides: Partial<GardenConfig> = {}): Prom
       }
       for (const handle of await images.handles().catch(() => []))
         await images.destroy(handle).catch(() => {});
-      await new CgroupV1(`/${config.cgroupParent}`).remove();
+      await removeCgroupTree(`/${config.cgroupParent}`);
       await temp.remove().catch(async () => {
         await sleep(200);
         await rm(temp.path, { recursive: true, force: true });

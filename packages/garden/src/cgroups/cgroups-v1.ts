@@ -1,7 +1,14 @@
-import { readdir, readFile, rmdir } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  type CgroupLayout,
+  type ContainerCgroup,
+  collectProcs,
+  keyedNumbers,
+  readCgroupFile,
+  readCgroupNumber,
+  removeTree,
+} from "./cgroup";
 
-const cgroupRoot = "/sys/fs/cgroup";
 // "unified": the cgroup v2 hierarchy of a hybrid host, where runc also makes a directory per container
 const controllers = [
   "memory",
@@ -17,22 +24,19 @@ const controllers = [
 ];
 
 /** Reads a container's accounting from cgroup v1 files under `<root>/<controller><cgroupsPath>`. */
-export class CgroupV1 {
-  constructor(readonly cgroupsPath: string) {}
+export class CgroupV1 implements ContainerCgroup {
+  constructor(
+    readonly cgroupsPath: string,
+    readonly root = "/sys/fs/cgroup",
+  ) {}
 
   dir(controller: string): string {
-    return join(cgroupRoot, controller, this.cgroupsPath);
+    return join(this.root, controller, this.cgroupsPath);
   }
 
   /** memory.stat as a map with the kernel's snake_case keys. */
   async memoryStat(): Promise<Record<string, number>> {
-    const text = await this.read("memory", "memory.stat");
-    const stat: Record<string, number> = {};
-    for (const line of text.split("\n")) {
-      const [key, value] = line.split(" ");
-      if (key && value !== undefined) stat[key] = Number(value);
-    }
-    return stat;
+    return keyedNumbers(await this.read("memory", "memory.stat"));
   }
 
   /** CPU time in nanoseconds. */
@@ -63,9 +67,7 @@ export class CgroupV1 {
 
   /** How many times the kernel's OOM killer fired inside this cgroup. */
   async oomKills(): Promise<number> {
-    const text = await this.read("memory", "memory.oom_control");
-    const match = /oom_kill (\d+)/.exec(text);
-    return match ? Number(match[1]) : 0;
+    return keyedNumbers(await this.read("memory", "memory.oom_control")).oom_kill ?? 0;
   }
 
   /** Host pids of every process in this cgroup and its children (peas live in children). */
@@ -75,36 +77,24 @@ export class CgroupV1 {
 
   /** Removes this cgroup (and leftover children) from every hierarchy; missing ones are fine. */
   async remove(): Promise<void> {
-    await Promise.all(
-      controllers.map((controller) => removeTree(join(cgroupRoot, controller, this.cgroupsPath))),
-    );
+    await Promise.all(controllers.map((controller) => removeTree(this.dir(controller))));
   }
 
-  private async read(controller: string, file: string): Promise<string> {
-    return readFile(join(this.dir(controller), file), "utf8").catch(() => "");
+  private read(controller: string, file: string): Promise<string> {
+    return readCgroupFile(join(this.dir(controller), file));
   }
 
-  private async readNumber(controller: string, file: string): Promise<number> {
-    const value = Number((await this.read(controller, file)).trim());
-    return Number.isFinite(value) ? value : 0;
+  private readNumber(controller: string, file: string): Promise<number> {
+    return readCgroupNumber(join(this.dir(controller), file));
   }
 }
 
-async function collectProcs(dir: string): Promise<number[]> {
-  const text = await readFile(join(dir, "cgroup.procs"), "utf8").catch(() => "");
-  const pids = text.split("\n").filter(Boolean).map(Number);
-  const children = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const child of children) {
-    if (child.isDirectory()) pids.push(...(await collectProcs(join(dir, child.name))));
-  }
-  return pids;
-}
-
-async function removeTree(dir: string): Promise<void> {
-  const children = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
-  if (!children) return;
-  for (const child of children) {
-    if (child.isDirectory()) await removeTree(join(dir, child.name));
-  }
-  await rmdir(dir).catch(() => {});
+/** v1 (and hybrid): the container's init in its own cgroup, peas in children of it. */
+export function cgroupV1Layout(root = "/sys/fs/cgroup"): CgroupLayout {
+  return {
+    version: 1,
+    initPath: (containerPath) => containerPath,
+    peaPath: (containerPath, peaId) => `${containerPath}/pea-${peaId}`,
+    open: (containerPath) => new CgroupV1(containerPath, root),
+  };
 }

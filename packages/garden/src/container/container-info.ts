@@ -1,3 +1,4 @@
+import { noneIfGone } from "../cgroups/cgroup";
 import { cgroupOf, type GardenContext } from "../context";
 import type { ContainerRecord } from "../depot/depot";
 import type { ContainerInfo, ContainerMetrics } from "../types";
@@ -9,7 +10,10 @@ export async function containerInfo(context: GardenContext, record: ContainerRec
   const [properties, state, oomKills, processes] = await Promise.all([
     context.depot.readProperties(handle),
     context.runtime.state(handle),
-    cgroupOf(context, handle).oomKills(),
+    // a container whose cgroup is gone (its init ended and was cleaned up) has no new OOM to tell
+    cgroupOf(context, handle)
+      .oomKills()
+      .catch((error: unknown) => noneIfGone(error, 0)),
     listProcesses(context.depot.processesDir(handle)),
   ]);
   let events = record.events ?? [];
@@ -36,7 +40,7 @@ export async function containerInfo(context: GardenContext, record: ContainerRec
 
 const defaultShares = 1024;
 
-/** Metrics from the container's cgroup v1 files, the volumizer and the networker. */
+/** Metrics from the container's cgroup files (v1 or v2), the volumizer and the networker. */
 export async function containerMetrics(
   context: GardenContext,
   record: ContainerRecord,

@@ -3,7 +3,7 @@ import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { containerSpec } from "../bundle/container-spec";
 import { processSpec } from "../bundle/process-spec";
-import { cgroupsPathOf, type GardenContext, peaContainerId } from "../context";
+import { type GardenContext, peaCgroupsPathOf, peaContainerId } from "../context";
 import type { ContainerRecord } from "../depot/depot";
 import { writeJson } from "../depot/depot";
 import { InvalidSpec } from "../errors";
@@ -146,7 +146,7 @@ async function startPea(
     handle: peaId,
     rootfsPath: rootfs.path,
     uidMapping,
-    cgroupsPath: `${cgroupsPathOf(context, record.handle)}/pea-${id}`,
+    cgroupsPath: peaCgroupsPathOf(context, record.handle, id),
     limits: spec.limits,
     // a "container" origin names a path in the container the pea belongs to
     bindMounts: [

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { noneIfGone } from "../cgroups/cgroup";
 import { cgroupOf, type GardenContext } from "../context";
 import { readPid } from "../process/process-handle";
 
@@ -13,7 +14,11 @@ const resendMs = 1_000;
 export async function stopContainer(context: GardenContext, handle: string, kill: boolean): Promise<void> {
   const cgroup = cgroupOf(context, handle);
   const initPid = await readPid(context.depot.initDir(handle));
-  const others = async () => (await cgroup.processIds()).filter((pid) => pid !== initPid);
+  // a cgroup already gone holds nothing to signal; any other failed read is an error
+  const others = async () =>
+    (await cgroup.processIds().catch((error: unknown) => noneIfGone(error, [] as number[]))).filter(
+      (pid) => pid !== initPid,
+    );
   const logger = context.logger.child({ handle, kill });
   logger.info("stop starting");
   if (!kill) {
