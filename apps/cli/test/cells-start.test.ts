@@ -18,7 +18,7 @@ async function runningOn(node: SingleNode, app: string, count: number, notOn?: s
 }
 
 // `npm start -- --cells 3`: a cluster on one machine, each agent on its own netns host.
-describeWith(["root", "runc", "postgres", "nats", "cni"], "npm start -- --cells 3", () => {
+describeWith(["root", "runc", "postgres", "nats", "network"], "npm start -- --cells 3", () => {
   let node: SingleNode;
   const cells = [1, 2, 3].map((i) => `${hostname()}-${i}`);
 
