@@ -37,6 +37,30 @@ describe("startLoop", () => {
     await loop.stop();
   });
 
+  it("runs at most once per gap however often it is woken, and always runs after the last wake", async () => {
+    const starts: number[] = [];
+    const loop = startLoop(
+      "test",
+      60_000,
+      async () => {
+        starts.push(Date.now());
+      },
+      log,
+      200,
+    );
+    const until = Date.now() + 1_000;
+    while (Date.now() < until) {
+      loop.wake();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const lastWake = Date.now();
+    await expect.poll(() => starts.at(-1) ?? 0).toBeGreaterThanOrEqual(lastWake - 20);
+    expect(starts.length).toBeLessThanOrEqual(7);
+    for (let i = 1; i < starts.length; i++)
+      expect((starts[i] as number) - (starts[i - 1] as number)).toBeGreaterThanOrEqual(195);
+    await loop.stop();
+  });
+
   it("keeps looping after a failing run", async () => {
     let calls = 0;
     const loop = startLoop(

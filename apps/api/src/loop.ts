@@ -10,24 +10,47 @@ export interface Loop {
 
 /**
  * Runs `tick` every `intervalMs` after the previous run ends (runs never overlap) and whenever
- * woken. A failing run is logged and the loop goes on.
+ * woken, but a woken run starts no sooner than `minGapMs` after the previous one started: a stream
+ * of wakes (one per instance event) runs the loop at most once per gap, not back to back. A failing
+ * run is logged and the loop goes on.
  */
-export function startLoop(name: string, intervalMs: number, tick: () => Promise<void>, log: Logger): Loop {
+export function startLoop(
+  name: string,
+  intervalMs: number,
+  tick: () => Promise<void>,
+  log: Logger,
+  minGapMs = 0,
+): Loop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inProgress: Promise<void> | undefined;
   let wokenDuringRun = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let gapTimer: NodeJS.Timeout | undefined;
 
+  const runAfterGap = () => {
+    const wait = lastStart + minGapMs - Date.now();
+    if (wait <= 0) return run();
+    if (gapTimer) return;
+    gapTimer = setTimeout(() => {
+      gapTimer = undefined;
+      if (!inProgress) run();
+      else wokenDuringRun = true;
+    }, wait);
+  };
   const run = () => {
     clearTimeout(timer);
+    clearTimeout(gapTimer);
+    gapTimer = undefined;
     if (stopped) return;
+    lastStart = Date.now();
     inProgress = tick()
       .catch((error) => log.error({ err: error, loop: name }, "loop run failed"))
       .finally(() => {
         inProgress = undefined;
         if (wokenDuringRun) {
           wokenDuringRun = false;
-          run();
+          runAfterGap();
         } else schedule();
       });
   };
@@ -38,11 +61,12 @@ export function startLoop(name: string, intervalMs: number, tick: () => Promise<
   return {
     wake() {
       if (inProgress) wokenDuringRun = true;
-      else run();
+      else runAfterGap();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(gapTimer);
       await inProgress;
     },
   };

@@ -25,10 +25,14 @@ export type InstanceEventOutcome =
       detail?: string;
     };
 
-/** Validates one instance event and applies it as coming from the cell of its subject. */
+/**
+ * Validates one instance event and applies it as coming from the cell of its subject. `knownCells`
+ * remembers cells found to exist (a cell row is never deleted), so an event costs no lookup of its cell.
+ */
 export async function handleInstanceEvent(
   db: Database,
   msg: { data: Uint8Array; subject: string },
+  knownCells: Set<string> = new Set(),
 ): Promise<InstanceEventOutcome> {
   const decoded = decode(InstanceEvent, msg.data, msg.subject);
   if (!decoded.ok)
@@ -36,7 +40,10 @@ export async function handleInstanceEvent(
   const event = decoded.value;
   const sender = cellSender(msg.subject, event);
   if (!sender.ok) return { applied: false, reason: sender.reason };
-  if (!(await cellExists(db, sender.cellId))) return { applied: false, reason: "unknown-cell" };
+  if (!knownCells.has(sender.cellId)) {
+    if (!(await cellExists(db, sender.cellId))) return { applied: false, reason: "unknown-cell" };
+    knownCells.add(sender.cellId);
+  }
   return applyInstanceEvent(db, sender.cellId, event);
 }
 
@@ -64,10 +71,11 @@ export async function consumeInstanceEvents(deps: {
 }): Promise<{ stop(): Promise<void> }> {
   const log = deps.log.child({ component: "api.instances.events" });
   const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: 100 });
+  const knownCells = new Set<string>();
   const done = (async () => {
     for await (const msg of messages) {
       try {
-        const outcome = await handleInstanceEvent(deps.db, msg);
+        const outcome = await handleInstanceEvent(deps.db, msg, knownCells);
         if (outcome.applied) deps.onApplied?.();
         else if (outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
           deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });

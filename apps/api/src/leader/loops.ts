@@ -22,6 +22,13 @@ import { runRound } from "./round";
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
 
+/**
+ * A woken round starts at least this long after the previous one started: instance events wake the
+ * leader once each, and at thousands of events a second rounds that each read the whole cluster
+ * would otherwise run back to back.
+ */
+export const WOKEN_ROUND_GAP_MS = 200;
+
 /** The loops only the leader runs: presence, placement, route emission, and applying instance events. */
 export function leaderLoops(
   deps: ApiOptions & { log: Logger; metrics: ApiMetrics; network: CellNetworkSettings },
@@ -40,6 +47,7 @@ export function leaderLoops(
         metrics,
         domain: config.GROVE_DOMAIN,
         intervalMs: config.GROVE_ROUTE_INTERVAL_MS,
+        wakeGapMs: WOKEN_ROUND_GAP_MS,
       });
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
@@ -81,6 +89,7 @@ export function leaderLoops(
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
         },
         placementLog,
+        WOKEN_ROUND_GAP_MS,
       );
       stops.push(() => placement.stop());
       const presence = startPresenceLoop({

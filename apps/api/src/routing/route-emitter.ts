@@ -17,6 +17,8 @@ export interface RouteEmitterDeps {
   domain: string;
   /** every route is registered again this often (gorouter's minimum register interval, 20 s) */
   intervalMs: number;
+  /** a woken emission starts at least this long after the previous one started */
+  wakeGapMs?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
     if (unregister.length > 0 || register.length > 0)
       log.info({ registered: register.length, unregistered: unregister.length }, "routes changed");
   };
-  const loop = startLoop("routes", deps.intervalMs, run, log);
+  const loop = startLoop("routes", deps.intervalMs, run, log, deps.wakeGapMs ?? 0);
   const withdrawals = nc.subscribe(subjects.routerUnregister, {
     callback: (error, msg) => {
       if (error || emitted === undefined) return;
