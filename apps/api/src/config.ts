@@ -33,6 +33,11 @@ export const ConfigSchema = z.object({
    * stored one is this old; liveness is kept in the leader's memory from every heartbeat.
    */
   GROVE_HEARTBEAT_REFRESH_MS: positiveInt.default(60_000),
+  /**
+   * Stopped instances, superseded revisions no instance runs, spent join tokens (used up, expired,
+   * revoked) are deleted, and lost cells removed, once this old (pruned every ten minutes).
+   */
+  GROVE_RETENTION_MS: positiveInt.default(24 * 3600_000),
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
   /** Start commands one leader round sends at most; more due ones go in the round that follows at once. */

@@ -7,6 +7,7 @@ import type { CellNetworkSettings } from "../config";
 import { type Loop, startLoop } from "../loop";
 import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
+import { pushAccountRevocations } from "../nats/account-revocations";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { pushPeers } from "../network/peers-push";
@@ -104,7 +105,10 @@ export function leaderLoops(
         },
       });
       stops.push(() => presence.stop());
-      const maintenance = startMaintenanceLoop(db, log);
+      const maintenance = startMaintenanceLoop(db, log, {
+        retentionMs: config.GROVE_RETENTION_MS,
+        onCellsExpired: () => pushAccountRevocations({ config, db, authority: deps.authority }),
+      });
       maintenance.wake();
       stops.push(() => maintenance.stop());
       const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, {
