@@ -5,6 +5,7 @@
 export {};
 
 const benches: Record<string, () => Promise<string>> = {
+  cluster: () => import("./cluster.ts").then((m) => m.main()),
   cli: () => import("./cli.ts").then((m) => m.main()),
   placement: () => import("./placement.ts").then((m) => m.main()),
   policy: () => import("./policy.ts").then((m) => m.main()),

@@ -1,0 +1,383 @@
+/**
+ * Cluster bench: the whole control loop at scale with hollow cells (bench/hollow-cells.ts: simulated
+ * agents speaking the real protocol over real NATS, no containers). Starts Postgres, NATS, the api as
+ * its own process and N hollow cells in another; seeds APPS apps of PER_APP instances (one pushed
+ * through the API, the rest cloned from it in SQL, all stopped), then starts them all at once and
+ * measures, Nomad C1M-style:
+ * - end-to-end placements/s from desired to RUNNING (api → Postgres → NATS → cells → events),
+ * - leader round time (grove_leader_round_duration_seconds) during the ramp and at steady state,
+ * - api latency of GET /v1/apps/{name} and PATCH …{instances} (scale) while the ramp runs,
+ * - Postgres rows written/s at steady state (pg_stat_database deltas), leader RSS and CPU,
+ * - zone spread (max skew of an app's RUNNING instances between zones).
+ *
+ * `npm run bench -- cluster` (1,000 cells, 10,000 apps × 10) or `npm run bench -- cluster --quick`
+ * (100 cells, 1,000 apps × 10). Hollow cells are never used to claim runtime figures.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, startNats, startPostgres } from "@grove/testkit/services";
+import postgres from "postgres";
+import { pack } from "tar-stream";
+import type { HollowCellsConfig } from "./hollow-cells";
+import { percentile, report } from "./lib";
+
+const TOKEN = "bench-operator-token-0123456789";
+const TENANT = "default";
+const root = join(import.meta.dirname, "..");
+
+const TARGETS = { placementsPerSecond: 3_750, roundP99Ms: 500, apiP99Ms: 50 };
+
+interface Size {
+  cells: number;
+  apps: number;
+  perApp: number;
+}
+
+function sizeOf(argv: string[]): Size {
+  if (argv.includes("--quick")) return { cells: 100, apps: 1_000, perApp: 10 };
+  return {
+    cells: Number(process.env.BENCH_CELLS ?? 1_000),
+    apps: Number(process.env.BENCH_APPS ?? 10_000),
+    perApp: Number(process.env.BENCH_PER_APP ?? 10),
+  };
+}
+
+function node(file: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", join(root, file)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    child.once("exit", (code) => reject(new Error(`exited ${code} before ${pattern}`)));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = buffered.split("\n").find((line) => pattern.test(line));
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+  });
+}
+
+/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
+function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
+}
+
+/** The round-duration histogram's cumulative bucket counts, by upper bound in seconds. */
+async function roundBuckets(apiUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^grove_leader_round_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
+    if (match) buckets.set(match[1] as string, Number(match[2]));
+  }
+  return buckets;
+}
+
+/** The smallest bucket bound holding at least 99% of the rounds between two samples, in ms. */
+function p99Bound(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): { p99Ms: number; rounds: number } {
+  const total = (after.get("+Inf") ?? 0) - (before.get("+Inf") ?? 0);
+  for (const [le, count] of after) {
+    if (le === "+Inf") continue;
+    if (count - (before.get(le) ?? 0) >= 0.99 * total) return { p99Ms: Number(le) * 1000, rounds: total };
+  }
+  return { p99Ms: Number.POSITIVE_INFINITY, rounds: total };
+}
+
+async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const archive = pack();
+  for (const [name, content] of Object.entries(files)) archive.entry({ name }, content);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function main(): Promise<string> {
+  const size = sizeOf(process.argv);
+  const total = size.apps * size.perApp;
+  const pg = await startPostgres();
+  const nats = await startNats();
+  const children: ChildProcess[] = [];
+  // an interrupted run still stops what it started (the finally below runs once the ramp loop sees it)
+  let interrupted = false;
+  process.once("SIGINT", () => {
+    interrupted = true;
+  });
+  try {
+    const databaseUrl = await pg.createDatabase("cluster");
+    const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const api = node("apps/api/src/main.ts", {
+      DATABASE_URL: databaseUrl,
+      ...nats.env("api"),
+      GROVE_API_PORT: String(apiPort),
+      GROVE_API_HOST: "127.0.0.1",
+      GROVE_BOOTSTRAP_TOKEN: TOKEN,
+      GROVE_DEFAULT_TENANT: TENANT,
+      GROVE_LOG_LEVEL: "warn",
+      GROVE_CONVERGENCE_INTERVAL_MS: "1000",
+    });
+    children.push(api);
+    const apiPid = api.pid as number;
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${apiUrl}/livez`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (i > 600) throw new Error("api did not start");
+      await sleep(100);
+    }
+    const call = async (path: string, init: { method?: string; json?: unknown; body?: Buffer } = {}) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, "x-grove-tenant": TENANT };
+      if (init.json !== undefined) headers["content-type"] = "application/json";
+      const res = await fetch(`${apiUrl}${path}`, {
+        method: init.method ?? "GET",
+        headers,
+        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    };
+
+    // cells
+    const { token: joinToken } = (await call("/v1/cells/tokens", {
+      method: "POST",
+      json: { uses: size.cells, expires_in_seconds: 3600 },
+    })) as { token: string };
+    const hollowConfig: HollowCellsConfig = {
+      count: size.cells,
+      joinToken,
+      join: nats.access("join"),
+      zones: 3,
+      capacity: { memoryMb: 65_536, diskMb: 1_048_576, containers: 250 },
+      heartbeatMs: 5_000,
+      startMs: 500,
+      stopMs: 100,
+      crashRate: 0,
+      joinConcurrency: 16,
+    };
+    const joinStarted = performance.now();
+    const hollow = node("bench/hollow-cells.ts", { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) });
+    children.push(hollow);
+    await waitForLine(hollow, /^ready /, 30 * 60_000);
+    const joinSeconds = (performance.now() - joinStarted) / 1000;
+    console.error(`${size.cells} hollow cells joined in ${joinSeconds.toFixed(1)} s`);
+
+    // apps: one pushed through the API, cloned in SQL (stopped), plus a probe app for scale calls
+    const bitsTar = await tarOf({ "app.sh": "httpd -f -p 8080" });
+    await call("/v1/apps", {
+      method: "POST",
+      json: { name: "tmpl", command: "httpd -f -p 8080", instances: 0, memory_mb: 128, disk_mb: 256 },
+    });
+    await call("/v1/apps/tmpl/bits", { method: "PUT", body: bitsTar });
+    await call("/v1/apps", {
+      method: "POST",
+      json: { name: "probe", command: "httpd -f -p 8080", instances: 1, memory_mb: 128, disk_mb: 256 },
+    });
+    await call("/v1/apps/probe/bits", { method: "PUT", body: bitsTar });
+    await sql`
+      insert into apps (tenant_id, space_id, name, revision, version, stack, command, env, instances,
+        memory_mb, disk_mb, ports, health_check, bits_digest, volumes, state)
+      select tenant_id, space_id, 'app-' || g, revision, version, stack, command, env, ${size.perApp},
+        memory_mb, disk_mb, ports, health_check, bits_digest, volumes, 'stopped'
+      from apps, generate_series(1, ${size.apps}) g where name = 'tmpl'`;
+    await sql`
+      insert into app_revisions (app_id, tenant_id, revision, stack, command, env, memory_mb, disk_mb,
+        ports, health_check, bits_digest, volumes, image)
+      select a.id, r.tenant_id, r.revision, r.stack, r.command, r.env, r.memory_mb, r.disk_mb, r.ports,
+        r.health_check, r.bits_digest, r.volumes, r.image
+      from apps a join apps t on t.name = 'tmpl' join app_revisions r on r.app_id = t.id
+        and r.revision = t.revision
+      where a.name like 'app-%'`;
+    await sql`analyze`;
+
+    // ramp: every app started at once; a wake tells the leader at once
+    const nc = await nats.connect("api");
+    const before = {
+      buckets: await roundBuckets(apiUrl),
+      usage: processUsage(apiPid),
+      at: performance.now(),
+    };
+    await sql`update apps set state = 'started' where name like 'app-%'`;
+    nc.publish("grove.v1.api.placement.wake");
+    let maxRss = before.usage.rssBytes;
+    const getMs: number[] = [];
+    const scaleMs: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      for (let i = 0; probing; i++) {
+        const name = `app-${1 + Math.floor(Math.random() * size.apps)}`;
+        let started = performance.now();
+        await call(`/v1/apps/${name}`);
+        getMs.push(performance.now() - started);
+        started = performance.now();
+        await call("/v1/apps/probe", { method: "PATCH", json: { instances: 1 + (i % 2) } });
+        scaleMs.push(performance.now() - started);
+        await sleep(50);
+      }
+    })();
+    const series: [number, number][] = [];
+    let running = 0;
+    const deadline = performance.now() + (size.cells >= 1_000 ? 30 : 10) * 60_000;
+    while (running < total && performance.now() < deadline && !interrupted) {
+      await sleep(1_000);
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from instances x join apps a on a.id = x.app_id
+        where x.state = 'RUNNING' and a.name like 'app-%'`;
+      running = row?.n ?? 0;
+      series.push([Math.round((performance.now() - before.at) / 1000), running]);
+      maxRss = Math.max(maxRss, processUsage(apiPid).rssBytes);
+      console.error(`  ${series.at(-1)?.[0]} s: ${running} / ${total} RUNNING`);
+    }
+    probing = false;
+    await probe;
+    const rampSeconds = (performance.now() - before.at) / 1000;
+    const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
+    const placementsPerSecond = running / rampSeconds;
+    const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
+
+    // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on
+    await sleep(5_000);
+    const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+    const stats = async () => {
+      const [row] = await sql<{ written: string }[]>`
+        select (tup_inserted + tup_updated + tup_deleted)::text as written
+        from pg_stat_database where datname = current_database()`;
+      return Number(row?.written ?? 0);
+    };
+    const steadyBefore = {
+      written: await stats(),
+      buckets: await roundBuckets(apiUrl),
+      usage: processUsage(apiPid),
+      at: performance.now(),
+    };
+    await sleep(steadySeconds * 1000);
+    const steadyAfter = {
+      written: await stats(),
+      buckets: await roundBuckets(apiUrl),
+      usage: processUsage(apiPid),
+      at: performance.now(),
+    };
+    const elapsed = (steadyAfter.at - steadyBefore.at) / 1000;
+    // pg_stat counters are flushed by backends at most every 500 ms (PGSTAT_MIN_INTERVAL)
+    const rowsWrittenPerSecond = (steadyAfter.written - steadyBefore.written) / elapsed;
+    const steadyRounds = p99Bound(steadyBefore.buckets, steadyAfter.buckets);
+    const steadyCpu = (steadyAfter.usage.cpuSeconds - steadyBefore.usage.cpuSeconds) / elapsed;
+    const rampCpu = (afterRamp.usage.cpuSeconds - before.usage.cpuSeconds) / rampSeconds;
+    maxRss = Math.max(maxRss, steadyAfter.usage.rssBytes);
+
+    const [skew] = await sql<{ skew: number | null }[]>`
+      with zones as (select distinct zone from cells),
+      counts as (
+        select a.id as app_id, z.zone, count(x.id) as n
+        from apps a cross join zones z
+        left join cells c on c.zone = z.zone
+        left join instances x on x.app_id = a.id and x.cell_id = c.id and x.state = 'RUNNING'
+        where a.name like 'app-%'
+        group by a.id, z.zone)
+      select max(mx - mn)::int as skew from (select max(n) mx, min(n) mn from counts group by app_id) s`;
+    const maxSkew = skew?.skew ?? Number.NaN;
+    await nc.close();
+    await sql.end();
+
+    const getP99 = percentile(getMs, 99);
+    const scaleP99 = percentile(scaleMs, 99);
+    const met = {
+      placements: placementsPerSecond >= TARGETS.placementsPerSecond,
+      rounds: steadyRounds.p99Ms <= TARGETS.roundP99Ms,
+      api: getP99 <= TARGETS.apiP99Ms && scaleP99 <= TARGETS.apiP99Ms,
+      skew: maxSkew <= 1,
+    };
+    return report(
+      "cluster",
+      [
+        ["hollow cells / apps / instances", `${size.cells} / ${size.apps} / ${total}`],
+        ["cells joined in s", joinSeconds],
+        ["RUNNING at the end", `${running} / ${total}`],
+        ["desired → RUNNING s", rampSeconds],
+        [
+          "placements/s end to end",
+          `${placementsPerSecond.toFixed(0)} (target ${TARGETS.placementsPerSecond}: ${met.placements ? "met" : "missed"})`,
+        ],
+        ["leader rounds during ramp, p99 ≤ ms", `${rampRounds.p99Ms} (${rampRounds.rounds} rounds)`],
+        [
+          "leader rounds at steady state, p99 ≤ ms",
+          `${steadyRounds.p99Ms} (${steadyRounds.rounds} rounds; target ${TARGETS.roundP99Ms}: ${met.rounds ? "met" : "missed"})`,
+        ],
+        ["GET /v1/apps/{name} p50 / p99 ms", `${percentile(getMs, 50).toFixed(1)} / ${getP99.toFixed(1)}`],
+        [
+          "PATCH scale p50 / p99 ms",
+          `${percentile(scaleMs, 50).toFixed(1)} / ${scaleP99.toFixed(1)} (target ${TARGETS.apiP99Ms}: ${met.api ? "met" : "missed"})`,
+        ],
+        ["Postgres rows written/s at steady state", rowsWrittenPerSecond],
+        ["leader CPU (cores) ramp / steady", `${rampCpu.toFixed(2)} / ${steadyCpu.toFixed(2)}`],
+        ["leader max RSS MB", maxRss / 1048576],
+        ["zone spread: max skew of an app", `${maxSkew} (target 1: ${met.skew ? "met" : "missed"})`],
+      ],
+      {
+        hollow: true,
+        size,
+        instances: total,
+        join_seconds: joinSeconds,
+        running,
+        ramp_seconds: rampSeconds,
+        placements_per_second: placementsPerSecond,
+        running_series: series,
+        leader_round_p99_ms_ramp: rampRounds.p99Ms,
+        leader_rounds_ramp: rampRounds.rounds,
+        leader_round_p99_ms_steady: steadyRounds.p99Ms,
+        leader_rounds_steady: steadyRounds.rounds,
+        api_get_app_ms: { p50: percentile(getMs, 50), p99: getP99, n: getMs.length },
+        api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
+        postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
+        steady_seconds: elapsed,
+        leader_cpu_cores_ramp: rampCpu,
+        leader_cpu_cores_steady: steadyCpu,
+        leader_max_rss_bytes: maxRss,
+        zone_max_skew: maxSkew,
+        targets: TARGETS,
+        met,
+      },
+    );
+  } finally {
+    for (const child of children.reverse()) {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) resolve(undefined);
+        else {
+          const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve(undefined);
+          }, 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        }
+      });
+    }
+    await nats.stop();
+    await pg.stop();
+  }
+}

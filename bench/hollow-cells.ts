@@ -1,0 +1,240 @@
+/**
+ * Hollow cells (Kubernetes' kubemark idea): N simulated agents in one process, each speaking the
+ * real protocol over real NATS as a real agent does — it joins with a join token over the join
+ * connection, then speaks only over a connection of its own NATS user (the JWT the api signed for
+ * the nkey it made), sends a state sync and heartbeats, answers start and stop commands, and
+ * reports STARTING/RUNNING (or, at `crashRate`, CRASHED) and STOPPED on the instance events stream
+ * after realistic delays. It runs no containers: its figures are the control plane's, never a
+ * runtime's.
+ *
+ * Run by bench/cluster.ts as a child: `tsx bench/hollow-cells.ts` with BENCH_HOLLOW_CELLS (JSON of
+ * `HollowCellsConfig`) in the environment; prints `ready <n>` once every cell has joined.
+ */
+import { randomUUID } from "node:crypto";
+import { cellInboxPrefix, JOIN_INBOX_PREFIX, type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
+import {
+  CellCommand,
+  CellHeartbeat,
+  CellStateSync,
+  CommandReply,
+  decode,
+  encode,
+  InstanceEvent,
+  RegisterCellReply,
+  type StartInstance,
+  subjects,
+} from "@grove/protocol";
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import { createUser } from "@nats-io/nkeys";
+import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+
+export interface HollowCellsConfig {
+  count: number;
+  joinToken: string;
+  /** the join role's access (TLS CA + join credentials) */
+  join: NatsAccess;
+  zones: number;
+  capacity: { memoryMb: number; diskMb: number; containers: number };
+  heartbeatMs: number;
+  /** a start takes this long ± half to report RUNNING (container create + health check) */
+  startMs: number;
+  stopMs: number;
+  /** the share of starts that report CRASHED instead of RUNNING */
+  crashRate: number;
+  /** joins in flight at once */
+  joinConcurrency: number;
+}
+
+interface Running {
+  start: StartInstance;
+  state: "STARTING" | "RUNNING" | "CRASHED";
+}
+
+const jitter = (ms: number) => ms * (0.5 + Math.random());
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class HollowCell {
+  private readonly instances = new Map<string, Running>();
+  private seq = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly js: JetStreamClient;
+  private port = 61000;
+
+  constructor(
+    readonly cellId: string,
+    private readonly nc: NatsConnection,
+    private readonly config: HollowCellsConfig,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  async begin(): Promise<void> {
+    this.nc.subscribe(subjects.commands(this.cellId), {
+      callback: (_error, msg) => {
+        const decoded = decode(CellCommand, msg.data, msg.subject);
+        if (!decoded.ok) {
+          msg.respond(encode(CommandReply, { v: 1, ok: false, error: "invalid command" }));
+          return;
+        }
+        const { command } = decoded.value;
+        if (command.type === "start-instance") this.startInstance(command);
+        else if (command.type === "stop-instance") this.stopInstance(command.instanceId);
+        msg.respond(encode(CommandReply, { v: 1, ok: true }));
+      },
+    });
+    const now = new Date().toISOString();
+    await this.nc.request(
+      subjects.stateSync(this.cellId),
+      encode(CellStateSync, {
+        v: 2,
+        cellId: this.cellId,
+        syncId: randomUUID(),
+        at: now,
+        capacity: this.config.capacity,
+        available: this.config.capacity,
+        instances: [],
+        volumes: [],
+      }),
+      { timeout: 60_000 },
+    );
+    // beats spread over the interval, as agents started at different times
+    setTimeout(() => {
+      this.heartbeat();
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.config.heartbeatMs);
+    }, Math.random() * this.config.heartbeatMs);
+  }
+
+  private startInstance(start: StartInstance): void {
+    if (this.instances.has(start.instanceId)) return; // idempotent: a resent start makes nothing new
+    const running: Running = { start, state: "STARTING" };
+    this.instances.set(start.instanceId, running);
+    void (async () => {
+      await sleep(jitter(this.config.startMs));
+      if (this.instances.get(start.instanceId) !== running) return;
+      running.state = Math.random() < this.config.crashRate ? "CRASHED" : "RUNNING";
+      await this.report(start, running.state);
+    })().catch(() => {});
+  }
+
+  private stopInstance(instanceId: string): void {
+    const running = this.instances.get(instanceId);
+    if (!running) return;
+    this.instances.delete(instanceId);
+    void (async () => {
+      await sleep(jitter(this.config.stopMs));
+      await this.report(running.start, "STOPPED");
+    })().catch(() => {});
+  }
+
+  private async report(start: StartInstance, state: "RUNNING" | "CRASHED" | "STOPPED"): Promise<void> {
+    const base = {
+      v: 2 as const,
+      eventId: randomUUID(),
+      cellId: this.cellId,
+      instanceId: start.instanceId,
+      appId: start.appId,
+      revision: start.revision,
+      index: start.index,
+      at: new Date().toISOString(),
+    };
+    const event =
+      state === "RUNNING"
+        ? {
+            ...base,
+            state,
+            address: "127.0.0.1",
+            ports: [{ containerPort: 8080, hostPort: this.port++ }],
+          }
+        : state === "CRASHED"
+          ? { ...base, state, exitCode: 1, reason: "hollow crash" }
+          : { ...base, state };
+    await this.js.publish(subjects.instanceEvents(this.cellId), encode(InstanceEvent, event));
+  }
+
+  private heartbeat(): void {
+    const used = this.instances.size;
+    const { capacity } = this.config;
+    this.nc.publish(
+      subjects.heartbeat(this.cellId),
+      encode(CellHeartbeat, {
+        v: 2,
+        cellId: this.cellId,
+        seq: this.seq++,
+        at: new Date().toISOString(),
+        capacity,
+        available: { ...capacity, containers: Math.max(0, capacity.containers - used) },
+        instances: [...this.instances.values()].map(({ start, state }) => ({
+          instanceId: start.instanceId,
+          appId: start.appId,
+          revision: start.revision,
+          index: start.index,
+          state,
+        })),
+        volumes: [],
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    await this.nc.close();
+  }
+}
+
+async function joinOne(config: HollowCellsConfig, joinNc: NatsConnection, i: number): Promise<HollowCell> {
+  const user = createUser();
+  const request = {
+    v: 1,
+    joinToken: config.joinToken,
+    hostname: `hollow-${String(i).padStart(4, "0")}`,
+    address: "127.0.0.1",
+    zone: `zone-${i % config.zones}`,
+    capacity: config.capacity,
+    tags: [],
+    stacks: ["busybox"],
+    publicKey: user.getPublicKey(),
+  };
+  const msg = await joinNc.request(subjects.register, JSON.stringify(request), { timeout: 60_000 });
+  const reply = decode(RegisterCellReply, msg.data, msg.subject);
+  if (!reply.ok) throw new Error(`hollow cell ${i}: ${reply.error.message}`);
+  if (!reply.value.ok) throw new Error(`hollow cell ${i} could not join: ${reply.value.error}`);
+  const { cellId, jwt } = reply.value;
+  const nc = await connect({
+    ...(await natsConnectOptions({ url: config.join.url, caFile: config.join.caFile })),
+    authenticator: jwtAuthenticator(jwt, user.getSeed()),
+    inboxPrefix: cellInboxPrefix(cellId),
+    name: `hollow-${i}`,
+  });
+  const cell = new HollowCell(cellId, nc, config);
+  await cell.begin();
+  return cell;
+}
+
+/** Joins `config.count` hollow cells, `joinConcurrency` at a time; returns them running. */
+export async function startHollowCells(config: HollowCellsConfig): Promise<HollowCell[]> {
+  const joinNc = await connect({
+    ...(await natsConnectOptions(config.join)),
+    inboxPrefix: JOIN_INBOX_PREFIX,
+    name: "hollow-join",
+  });
+  const cells: HollowCell[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < config.count) cells.push(await joinOne(config, joinNc, next++));
+  };
+  await Promise.all(Array.from({ length: config.joinConcurrency }, worker));
+  await joinNc.close();
+  return cells;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = JSON.parse(process.env.BENCH_HOLLOW_CELLS ?? "{}") as HollowCellsConfig;
+  const cells = await startHollowCells(config);
+  process.stdout.write(`ready ${cells.length}\n`);
+  const stop = async () => {
+    await Promise.allSettled(cells.map((cell) => cell.close()));
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+}
