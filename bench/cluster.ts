@@ -13,13 +13,13 @@
  * `npm run bench -- cluster` (1,000 cells, 10,000 apps × 10) or `npm run bench -- cluster --quick`
  * (100 cells, 1,000 apps × 10). Hollow cells are never used to claim runtime figures.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNats, startPostgres } from "@grove/testkit/services";
 import postgres from "postgres";
-import { pack } from "tar-stream";
 import type { HollowCellsConfig } from "./hollow-cells";
 import { percentile, report } from "./lib";
 
@@ -101,13 +101,15 @@ function p99Bound(
   return { p99Ms: Number.POSITIVE_INFINITY, rounds: total };
 }
 
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const archive = pack();
-  for (const [name, content] of Object.entries(files)) archive.entry({ name }, content);
-  archive.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The app's bits: a tar of one file, made by tar(1) from a temp dir. */
+function bitsTar(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "grove-cluster-bits-"));
+  try {
+    writeFileSync(join(dir, "app.sh"), "httpd -f -p 8080\n");
+    return execFileSync("tar", ["-c", "-C", dir, "app.sh"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function main(): Promise<string> {
@@ -185,17 +187,17 @@ export async function main(): Promise<string> {
     console.error(`${size.cells} hollow cells joined in ${joinSeconds.toFixed(1)} s`);
 
     // apps: one pushed through the API, cloned in SQL (stopped), plus a probe app for scale calls
-    const bitsTar = await tarOf({ "app.sh": "httpd -f -p 8080" });
+    const bits = bitsTar();
     await call("/v1/apps", {
       method: "POST",
       json: { name: "tmpl", command: "httpd -f -p 8080", instances: 0, memory_mb: 128, disk_mb: 256 },
     });
-    await call("/v1/apps/tmpl/bits", { method: "PUT", body: bitsTar });
+    await call("/v1/apps/tmpl/bits", { method: "PUT", body: bits });
     await call("/v1/apps", {
       method: "POST",
       json: { name: "probe", command: "httpd -f -p 8080", instances: 1, memory_mb: 128, disk_mb: 256 },
     });
-    await call("/v1/apps/probe/bits", { method: "PUT", body: bitsTar });
+    await call("/v1/apps/probe/bits", { method: "PUT", body: bits });
     await sql`
       insert into apps (tenant_id, space_id, name, revision, version, stack, command, env, instances,
         memory_mb, disk_mb, ports, health_check, bits_digest, volumes, state)

@@ -27,6 +27,7 @@ import {
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { hollowInstanceEvent } from "../apps/api/test/hollow-cell";
 
 export interface HollowCellsConfig {
   count: number;
@@ -127,27 +128,10 @@ class HollowCell {
   }
 
   private async report(start: StartInstance, state: "RUNNING" | "CRASHED" | "STOPPED"): Promise<void> {
-    const base = {
-      v: 2 as const,
-      eventId: randomUUID(),
-      cellId: this.cellId,
-      instanceId: start.instanceId,
-      appId: start.appId,
-      revision: start.revision,
-      index: start.index,
-      at: new Date().toISOString(),
-    };
-    const event =
-      state === "RUNNING"
-        ? {
-            ...base,
-            state,
-            address: "127.0.0.1",
-            ports: [{ containerPort: 8080, hostPort: this.port++ }],
-          }
-        : state === "CRASHED"
-          ? { ...base, state, exitCode: 1, reason: "hollow crash" }
-          : { ...base, state };
+    const event = hollowInstanceEvent(this.cellId, start, state, {
+      address: "127.0.0.1",
+      hostPort: this.port++,
+    });
     await this.js.publish(subjects.instanceEvents(this.cellId), encode(InstanceEvent, event));
   }
 

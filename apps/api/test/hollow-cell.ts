@@ -80,6 +80,35 @@ export interface HollowCell {
   stop(): void;
 }
 
+/** The instance event a hollow cell publishes when `start`'s instance reaches `state`. */
+export function hollowInstanceEvent(
+  cellId: string,
+  start: StartInstance,
+  state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
+  running: { address: string; hostPort: number; containerIP?: string },
+) {
+  const base = {
+    v: 2 as const,
+    eventId: randomUUID(),
+    cellId,
+    instanceId: start.instanceId,
+    appId: start.appId,
+    revision: start.revision,
+    index: start.index,
+    at: new Date().toISOString(),
+  };
+  if (state === "RUNNING")
+    return {
+      ...base,
+      state,
+      address: running.address,
+      ports: [{ containerPort: 8080, hostPort: running.hostPort }],
+      ...(running.containerIP ? { containerIP: running.containerIP } : {}),
+    };
+  if (state === "CRASHED") return { ...base, state, exitCode: 137, reason: "oom" };
+  return { ...base, state };
+}
+
 /**
  * Joins a hollow cell over `joinNc`. With `ownUser` it then speaks, as an agent does, only over a
  * connection of its own NATS user (the JWT the api signed for the key it made), so NATS enforces
@@ -213,28 +242,11 @@ export async function joinHollowCell(
     },
     stopHeartbeats: () => clearInterval(timer),
     async report(start, state, as, running = {}) {
-      const base = {
-        v: 2 as const,
-        eventId: randomUUID(),
-        cellId: as?.claim ?? cellId,
-        instanceId: start.instanceId,
-        appId: start.appId,
-        revision: start.revision,
-        index: start.index,
-        at: new Date().toISOString(),
-      };
-      const event =
-        state === "RUNNING"
-          ? {
-              ...base,
-              state,
-              address: running.address ?? "127.0.0.1",
-              ports: [{ containerPort: 8080, hostPort: running.hostPort ?? port++ }],
-              containerIP: `10.99.${(containers >> 8) & 255}.${containers++ & 255}`,
-            }
-          : state === "CRASHED"
-            ? { ...base, state, exitCode: 137, reason: "oom" }
-            : { ...base, state };
+      const event = hollowInstanceEvent(as?.claim ?? cellId, start, state, {
+        address: running.address ?? "127.0.0.1",
+        hostPort: running.hostPort ?? port++,
+        containerIP: `10.99.${(containers >> 8) & 255}.${containers++ & 255}`,
+      });
       await js.publish(subjects.instanceEvents(as?.subjectOf ?? cellId), encode(InstanceEvent, event));
     },
     log(start, line, as) {
