@@ -22,7 +22,7 @@ import { BitsCache } from "./bits-cache";
 import { ExecSessions } from "./exec-sessions";
 import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
-import { CommandFailed, InstanceManager } from "./instances";
+import { CommandFailed, InstanceManager, type InstanceManagerDeps } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
 import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
@@ -50,6 +50,8 @@ export interface AgentOptions {
   };
   /** read-only layers each stack adds on the busybox base; `cell.stacks` lists the stacks offered */
   stackLayers(stack: string): Promise<string[]>;
+  /** fetches a docker app's image ahead of its container, telling bytes of the total (the cell runtime's) */
+  pullImage?: InstanceManagerDeps["pullImage"];
   /** enforces the network policy the api sends (the cell runtime's peer rules and egress) */
   setPolicy: SetPolicy;
   /** DNS servers the cell's containers may query (their only default egress) */
@@ -133,6 +135,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     events,
     cellAddress: options.cell.address,
     stackLayers: options.stackLayers,
+    ...(options.pullImage ? { pullImage: options.pullImage } : {}),
     volumes: options.volumes,
     shipLogs: (source, stream, readable, skip, gate) =>
       shipLines(nats, identity, source, stream, readable, skip, gate),
@@ -261,6 +264,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           index,
           state,
           usage: usageOf(instanceId),
+          pull: instances.pullOf(instanceId),
         })),
         volumes: options.volumes.held(),
       }),

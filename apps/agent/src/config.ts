@@ -54,6 +54,15 @@ export const AgentConfig = z.object({
     .int()
     .positive()
     .default(10 * 1024 ** 3),
+  /**
+   * docker apps' image layers (unpacked, re-owned copies and blobs) past this size are removed,
+   * least recently used first; what a container uses or a pull under way needs stays
+   */
+  GROVE_IMAGE_STORE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 ** 3),
   /** what app bits may hold (GROVE_ARCHIVE_MAX_*); set them as on the api */
   ...ArchiveLimitsEnv.shape,
 });

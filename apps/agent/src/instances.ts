@@ -1,6 +1,15 @@
 import type { Readable } from "node:stream";
-import type { BindMount, Container, ContainerSpec, Garden, Process, ProcessSpec } from "@grove/garden";
 import type {
+  BindMount,
+  Container,
+  ContainerSpec,
+  Garden,
+  ImageRef,
+  Process,
+  ProcessSpec,
+} from "@grove/garden";
+import type {
+  ImagePullProgress,
   InstanceDetail,
   InstanceState,
   PortMapping,
@@ -39,6 +48,8 @@ interface Instance {
   exitCode?: number;
   reason?: string;
   stopping: boolean;
+  /** how far the pull of its image is, while its cell pulls it */
+  pull?: ImagePullProgress;
 }
 
 export interface InstanceManagerDeps {
@@ -49,6 +60,8 @@ export interface InstanceManagerDeps {
   cellAddress: string;
   /** read-only layers a stack adds on the busybox base (e.g. the node runtime); unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
+  /** fetches an image into the cell's store ahead of its container, telling bytes of the total */
+  pullImage?(image: ImageRef, onProgress: (progress: ImagePullProgress) => void): Promise<void>;
   /**
    * ships a stream of the instance's output, skipping `skipBytes` and dropping what `gate` refuses;
    * returns a getter of bytes read
@@ -125,7 +138,7 @@ export class InstanceManager {
       const bindMounts = await this.#volumeMounts(spec);
       const container = await this.deps.garden.create({
         handle: spec.instanceId,
-        ...(await this.#rootfs(spec)),
+        ...(await this.#rootfs(instance)),
         properties: {
           [OWNER_PROPERTY]: "agent",
           // kept for adoption after a restart, without registry credentials (container properties
@@ -167,10 +180,23 @@ export class InstanceManager {
   }
 
   /** A docker app's image (pulled by digest, every blob verified), or the stack with the app's bits. */
-  async #rootfs(spec: StartInstance): Promise<Pick<ContainerSpec, "image" | "layers">> {
+  async #rootfs(instance: Instance): Promise<Pick<ContainerSpec, "image" | "layers">> {
+    const { spec } = instance;
     if (spec.image) {
       const { uri, username, password } = spec.image;
-      return { image: { uri, ...(username ? { username } : {}), ...(password ? { password } : {}) } };
+      const image = { uri, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+      // pulled first so heartbeats can tell how far it is; the create then finds it in the store
+      if (this.deps.pullImage) {
+        instance.pull = { bytes: 0, total: 0 };
+        try {
+          await this.deps.pullImage(image, (progress) => {
+            instance.pull = progress;
+          });
+        } finally {
+          delete instance.pull;
+        }
+      }
+      return { image };
     }
     if (!spec.bitsDigest) throw new Error("the start command names neither bits nor an image");
     const layers = [
@@ -279,6 +305,11 @@ export class InstanceManager {
   }
 
   /** What heartbeats and the state sync report. */
+  /** How far the pull of the instance's image is, while its cell pulls it. */
+  pullOf(instanceId: string): ImagePullProgress | undefined {
+    return this.#instances.get(instanceId)?.pull;
+  }
+
   details(): InstanceDetail[] {
     return [...this.#instances.values()].map((i) => ({
       instanceId: i.spec.instanceId,

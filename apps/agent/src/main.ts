@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     maxContainers: config.GROVE_CELL_MAX_CONTAINERS,
     outputCapBytes: config.GROVE_OUTPUT_CAP_MB * 1024 * 1024,
     isolateContainers: true,
+    imageStoreMaxBytes: config.GROVE_IMAGE_STORE_MAX_BYTES,
     log,
   });
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     joinToken: config.GROVE_JOIN_TOKEN,
     cell,
     stackLayers: runtime.stackLayers,
+    pullImage: runtime.pullImage,
     setPolicy: runtime.setPolicy,
     resolvers: cellResolvers(config.GROVE_DNS_RESOLVERS),
     volumes,

@@ -34,6 +34,8 @@ export interface InstanceView {
     disk_limit_bytes: number | null;
     log_lines_dropped: number | null;
   } | null;
+  /** while its cell pulls its image */
+  pull?: { bytes: number; total: number } | null;
 }
 
 /** What a test does as the operator acting in one tenant. */

@@ -1,6 +1,6 @@
 import type { Instance } from "@grove/client";
 import { describe, expect, it } from "vitest";
-import { INSTANCE_HEADERS, instanceRow } from "./views";
+import { INSTANCE_HEADERS, instanceRow, pullNote } from "./views";
 
 const MiB = 1024 * 1024;
 const now = Date.parse("2026-12-06T10:00:00Z");
@@ -19,6 +19,7 @@ function instance(usage: Instance["usage"]): Instance {
     reason: null,
     since: "2026-12-06T09:55:00Z",
     usage,
+    pull: null,
   };
 }
 
@@ -51,5 +52,15 @@ describe("instance rows", () => {
   it("show a dash where the cell has not reported usage yet", () => {
     const row = instanceRow(instance(null), now);
     expect(row.slice(3, 6)).toEqual(["-", "-", "-"]);
+  });
+});
+
+describe("pull notes", () => {
+  it("tell bytes of the total while a cell pulls the image, and nothing otherwise", () => {
+    expect(pullNote({ pull: { bytes: 12_345_678, total: 200_000_000 } })).toBe(
+      ", pulling image 12.3 MB of 200.0 MB (6%)",
+    );
+    expect(pullNote({ pull: { bytes: 0, total: 0 } })).toBe(", pulling image");
+    expect(pullNote({ pull: null })).toBe("");
   });
 });

@@ -1,5 +1,5 @@
 import type { App, Cell, Instance, JoinTokenListing, TokenListing } from "@grove/client";
-import { formatBinary, formatMegabytes } from "./units";
+import { formatBinary, formatBytes, formatMegabytes } from "./units";
 import { formatVolumeMount } from "./volume-flag";
 
 /** How long ago an ISO time was, in the largest whole unit: `12s`, `5m`, `3h`, `2d`. */
@@ -140,4 +140,13 @@ export function joinTokenRow(token: JoinTokenListing): string[] {
     `${age(token.created_at)} ago`,
     until(token.expires_at),
   ];
+}
+
+/** `, pulling image 12.3 MB of 200.0 MB (6%)` while the instance's cell pulls its image, else "". */
+export function pullNote(instance: Pick<Instance, "pull">): string {
+  const { pull } = instance;
+  if (!pull) return "";
+  if (pull.total === 0) return ", pulling image";
+  const percent = Math.floor((100 * pull.bytes) / pull.total);
+  return `, pulling image ${formatBytes(pull.bytes)} of ${formatBytes(pull.total)} (${percent}%)`;
 }

@@ -4518,6 +4518,11 @@ export type components = {
       reason: string | null;
       since: string;
       usage: components["schemas"]["InstanceUsage"];
+      /** @description how far its cell's pull of a docker app's image was (bytes of the total, cached layers included) at the cell's last heartbeat; null unless it is starting and pulling */
+      pull: {
+        bytes: number;
+        total: number;
+      } | null;
     };
     /** @description what the instance uses, as its cell last reported; null unless starting or running */
     InstanceUsage: {

@@ -11,7 +11,7 @@ import {
   type RemoteSubnet,
   removeCgroupTree,
 } from "@grove/garden";
-import { createImages, ensureNodeLayer } from "@grove/images";
+import { createImages, ensureNodeLayer, type ImageRef, type PullProgress } from "@grove/images";
 import type { Logger } from "pino";
 
 /** The stacks a cell offers, each as read-only layers on the busybox base. */
@@ -48,6 +48,8 @@ export interface CellRuntimeOptions {
   hostNetns?: string;
   /** other cells' containers reached directly by address (the networker's overlay) */
   overlay?: OverlayConfig;
+  /** the image store removes unused layers past this size, least recently used first (default: no limit) */
+  imageStoreMaxBytes?: number;
   log: Logger;
 }
 
@@ -55,6 +57,8 @@ export interface CellRuntime {
   garden: Garden;
   /** the layers `stack` adds on the busybox base; unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
+  /** fetches an image into the store ahead of a create, telling bytes of the total as it goes */
+  pullImage(image: ImageRef, onProgress?: (progress: PullProgress) => void): Promise<void>;
   /** replaces what containers may open to each other, atomically (with `isolateContainers`) */
   setPeerRules(rules: PeerRules): Promise<void>;
   /** routes the other cells' container subnets (with `overlay`), replacing the routes set before */
@@ -83,7 +87,11 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
   await mkdir(stateDir, { recursive: true });
   // user-namespaced containers must traverse to their rootfs under these dirs
   for (const dir of new Set([stateDir, dirname(imagesDir)])) await chmod(dir, 0o755).catch(() => {});
-  const images = createImages({ storeDir: imagesDir, log: log.child({ component: "images" }) });
+  const images = createImages({
+    storeDir: imagesDir,
+    log: log.child({ component: "images" }),
+    ...(options.imageStoreMaxBytes !== undefined ? { maxStoreBytes: options.imageStoreMaxBytes } : {}),
+  });
   const networker = createNetworker({
     stateDir: join(stateDir, "network"),
     bridge: options.bridge,
@@ -118,6 +126,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       if (stack === "node") return [(await ensureNodeLayer(imagesDir)).dir];
       throw new Error(`this cell has no stack ${stack} (it has ${STACKS.join(", ")})`);
     },
+    pullImage: (image, onProgress) => images.pull(image, onProgress),
     setPeerRules: (rules) => networker.setPeerRules(rules),
     setRemoteSubnets: (remotes) => networker.setRemoteSubnets(remotes),
     setPolicy: (policy) => networker.setPolicy(policy),

@@ -73,6 +73,10 @@ export const InstanceUsage = z.object({
 });
 export type InstanceUsage = z.infer<typeof InstanceUsage>;
 
+/** How far the pull of a starting instance's image is: bytes on the cell of the image's total. */
+export const ImagePullProgress = z.object({ bytes: count, total: count });
+export type ImagePullProgress = z.infer<typeof ImagePullProgress>;
+
 /** One instance as a heartbeat summarises it. */
 export const InstanceSummary = z.object({
   instanceId: id,
@@ -82,6 +86,8 @@ export const InstanceSummary = z.object({
   state: InstanceState,
   /** absent until the agent has sampled the instance's container */
   usage: InstanceUsage.optional(),
+  /** while the cell pulls a docker app's image for it (absent from older agents) */
+  pull: ImagePullProgress.optional(),
 });
 export type InstanceSummary = z.infer<typeof InstanceSummary>;
 

@@ -3,6 +3,7 @@ export {
   CellHeartbeat,
   CellStateSync,
   CellStateSyncReply,
+  ImagePullProgress,
   InstanceDetail,
   InstanceSummary,
   InstanceUsage,

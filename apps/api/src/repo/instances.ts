@@ -1,5 +1,5 @@
 import { type Database, schema } from "@grove/db";
-import type { InstanceEvent, InstanceUsage } from "@grove/protocol";
+import type { ImagePullProgress, InstanceEvent, InstanceUsage } from "@grove/protocol";
 import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
 
 const { instances, appliedEvents, apps, appEvents, appRevisions, cells } = schema;
@@ -86,17 +86,19 @@ export interface InstanceListing extends InstanceRow {
   usage: InstanceUsage | null;
   /** when that heartbeat arrived */
   usageAt: Date | null;
+  /** how far its cell's pull of its image was at that heartbeat (null unless starting and pulling) */
+  pull: ImagePullProgress | null;
   /** its revision's limits */
   memoryMb: number | null;
   diskMb: number | null;
 }
 
 /**
- * An instance's usage as its cell's last heartbeat (`cells.last_report`) reported it: heartbeats
- * are stored whole, so usage costs no write of its own.
+ * An instance's usage or image pull progress as its cell's last heartbeat (`cells.last_report`)
+ * reported it: heartbeats are stored whole, so neither costs a write of its own.
  */
-const reportedUsage = sql<InstanceUsage | null>`(
-  select e -> 'usage' from jsonb_array_elements(coalesce(${cells.lastReport} -> 'instances', '[]'::jsonb)) e
+const reported = <T>(field: "usage" | "pull") => sql<T | null>`(
+  select e -> ${field}::text from jsonb_array_elements(coalesce(${cells.lastReport} -> 'instances', '[]'::jsonb)) e
   where e ->> 'instanceId' = ${instances.id}::text limit 1)`;
 
 /** The instances of one tenant's apps; every query filters by the tenant id given at construction. */
@@ -116,7 +118,8 @@ export class TenantInstances {
       .select({
         instance: instances,
         cellName: cells.name,
-        usage: reportedUsage,
+        usage: reported<InstanceUsage>("usage"),
+        pull: reported<ImagePullProgress>("pull"),
         usageAt: cells.lastHeartbeatAt,
         memoryMb: appRevisions.memoryMb,
         diskMb: appRevisions.diskMb,
@@ -139,9 +142,15 @@ export class TenantInstances {
       )
       .orderBy(asc(instances.index), asc(instances.id))
       .limit(limit);
-    return rows.map(({ instance, usage, usageAt, ...rest }) => {
+    return rows.map(({ instance, usage, usageAt, pull, ...rest }) => {
       const live = usage !== null && (instance.state === "STARTING" || instance.state === "RUNNING");
-      return { ...instance, ...rest, usage: live ? usage : null, usageAt: live ? usageAt : null };
+      return {
+        ...instance,
+        ...rest,
+        usage: live ? usage : null,
+        usageAt: live ? usageAt : null,
+        pull: instance.state === "STARTING" ? pull : null,
+      };
     });
   }
 }

@@ -45,6 +45,10 @@ export const InstanceView = z
     usage: InstanceUsageView.nullable().openapi({
       description: "what the instance uses, as its cell last reported; null unless starting or running",
     }),
+    pull: z.object({ bytes: z.int(), total: z.int() }).nullable().openapi({
+      description:
+        "how far its cell's pull of a docker app's image was (bytes of the total, cached layers included) at the cell's last heartbeat; null unless it is starting and pulling",
+    }),
   })
   .openapi("Instance");
 
@@ -61,6 +65,7 @@ function instanceView(row: InstanceListing): z.output<typeof InstanceView> {
     crash_count: row.crashCount,
     reason: row.reason,
     since: row.since.toISOString(),
+    pull: row.pull,
     usage: row.usage && {
       cpu_percent: row.usage.cpuPercent,
       memory_bytes: row.usage.memoryBytes,

@@ -17,7 +17,7 @@ import { procfileWebCommand } from "../pack/procfile";
 import { followPlacement } from "../push/follow";
 import { type BitsOutcome, sendBits } from "../push/upload";
 import { formatBytes, parseCount, parseMegabytes } from "../units";
-import { addressOf } from "../views";
+import { addressOf, pullNote } from "../views";
 import { parseVolumeFlag } from "../volume-flag";
 
 interface PushOptions {
@@ -252,5 +252,5 @@ function instanceNote(instance: Instance): string {
   const where = instance.cell ? ` on ${instance.cell.name}` : "";
   const address = instance.state === "RUNNING" ? ` at ${addressOf(instance)}` : "";
   const reason = instance.reason ? ` (${instance.reason})` : "";
-  return `instance ${instance.index}: ${instance.state}${where}${address}${reason}`;
+  return `instance ${instance.index}: ${instance.state}${where}${address}${reason}${pullNote(instance)}`;
 }

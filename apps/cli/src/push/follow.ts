@@ -8,7 +8,7 @@ export interface FollowOptions {
   /** an instance the scheduler could not place for this long makes the push fail at once */
   unplacedGraceMs: number;
   pollMs?: number;
-  /** told each time an instance of the revision changes state or cell */
+  /** told each time an instance of the revision changes state or cell, or its image pull moves on */
   onChange?: (instance: Instance) => void;
   now?: () => number;
 }
@@ -34,7 +34,7 @@ export async function followPlacement(
     );
     const current = ofRevision.filter((i) => i.state !== "STOPPED");
     for (const instance of current) {
-      const key = `${instance.state} ${instance.cell?.id ?? ""}`;
+      const key = `${instance.state} ${instance.cell?.id ?? ""} ${instance.pull?.bytes ?? ""}`;
       if (seen.get(instance.id) !== key) {
         seen.set(instance.id, key);
         options.onChange?.(instance);
