@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<string>> = {
   cluster: () => import("./cluster.ts").then((m) => m.main()),
   cli: () => import("./cli.ts").then((m) => m.main()),
   placement: () => import("./placement.ts").then((m) => m.main()),
+  pull: () => import("./pull.ts").then((m) => m.main()),
   policy: () => import("./policy.ts").then((m) => m.main()),
   push: () => import("./push.ts").then((m) => m.main()),
   router: () => import("./router.ts").then((m) => m.main()),
