@@ -56,7 +56,8 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
   it("keeps a visit count across a crash, scaling to 0 and back, an agent kill -9 and a drain; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
     timeout: 300_000,
   }, async ({ pg, nats }) => {
-    const c = await startCluster(pg, nats, { cellCount: 1 });
+    // a heartbeat stored every second even when nothing changed: the test watches the cell stay healthy
+    const c = await startCluster(pg, nats, { cellCount: 1, apiEnv: { GROVE_HEARTBEAT_REFRESH_MS: "1000" } });
     const [cell] = c.cells as [CellProcess];
     const volumesDir = join(cell.stateDir, "volumes");
     await expectStatus(
