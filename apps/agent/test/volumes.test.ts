@@ -53,13 +53,16 @@ function replacement(c: Cluster, app: string, previous?: string): Promise<Instan
 }
 
 describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real cell", () => {
-  it("keeps a visit count across a crash, scaling to 0 and back, an agent kill -9 and a drain; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
+  it("the tour: keeps a visit count across a crash, scaling to 0 and back, an agent kill -9 and a drain that moves the data to another cell; a write past the size is ENOSPC and the cell stays healthy; another tenant gets 404; a delete frees the cell", {
     timeout: 300_000,
   }, async ({ pg, nats }) => {
-    // a heartbeat stored every second even when nothing changed: the test watches the cell stay healthy
-    const c = await startCluster(pg, nats, { cellCount: 1, apiEnv: { GROVE_HEARTBEAT_REFRESH_MS: "1000" } });
-    const [cell] = c.cells as [CellProcess];
-    const volumesDir = join(cell.stateDir, "volumes");
+    // heartbeats stored every second even when nothing changed (the test watches the cell stay
+    // healthy); a loaded machine may take a while to start the killed agent again: not lost meanwhile
+    const c = await startCluster(pg, nats, {
+      cellCount: 2,
+      presenceTtlMs: 60_000,
+      apiEnv: { GROVE_HEARTBEAT_REFRESH_MS: "1000" },
+    });
     await expectStatus(
       await c.call("/v1/volumes", { method: "POST", json: { name: "visits", size_mb: 8 } }),
       201,
@@ -77,6 +80,9 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
       200,
     );
     const [first] = (await c.running("counter", 1)) as [InstanceView];
+    const cell = c.cells.find((x) => x.name === first.cell?.name) as CellProcess;
+    const other = c.cells.find((x) => x !== cell) as CellProcess;
+    const volumesDir = join(cell.stateDir, "volumes");
     expect(await visit(first)).toBe("visits=1");
     expect(await visit(first)).toBe("visits=2");
     expect(await expectStatus(await c.call("/v1/volumes/visits"), 200)).toMatchObject({ cell: cell.name });
@@ -125,15 +131,27 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
     expect(after.id).toBe(third.id);
     expect(await visit(after)).toBe("visits=7");
 
-    // a drain keeps the instance on the cell holding its data (moving data is not built yet)
+    // a drain moves the data: the instance stops, the volume is copied to the other cell, it starts there
     const cells = (await expectStatus(await c.call("/v1/cells"), 200)) as {
       items: { id: string; name: string }[];
     };
     const cellId = cells.items.find((x) => x.name === cell.name)?.id;
     const drained = await expectStatus(await c.call(`/v1/cells/${cellId}/drain`, { method: "POST" }), 200);
     expect(drained).toMatchObject({ state: "draining", volumes: 1 });
-    expect(await visit(after)).toBe("visits=8");
-    expect((await c.running("counter", 1)).map((i) => i.id)).toEqual([after.id]);
+    const moved = await replacement(c, "counter", after.id);
+    expect(moved.cell?.name).toBe(other.name);
+    expect(await visit(moved)).toBe("visits=8");
+    expect(await expectStatus(await c.call("/v1/volumes/visits"), 200)).toMatchObject({
+      cell: other.name,
+      state: "ready",
+      reason: null,
+    });
+    // the old copy goes from the drained cell
+    await eventually(
+      async () => ((await readdir(join(volumesDir, "images"))).length === 0 ? true : undefined),
+      60_000,
+    );
+    expect(await isMountPoint(join(volumesDir, "mounts", volumeId as string))).toBe(false);
 
     // another tenant cannot mount it: not found, like a missing volume
     await expectStatus(await c.t.call("/v1/tenants", { method: "POST", json: { name: "other" } }), 201);
@@ -153,12 +171,13 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
     expect(inUse.detail).toMatch(/mounted by app counter/);
     await expectStatus(await c.call("/v1/apps/counter", { method: "DELETE" }), 204);
     await expectStatus(await c.call("/v1/volumes/visits", { method: "DELETE" }), 204);
-    const image = join(volumesDir, "images", `${volumeId}.ext4`);
+    const otherDir = join(other.stateDir, "volumes");
+    const image = join(otherDir, "images", `${volumeId}.ext4`);
     await eventually(
-      async () => ((await readdir(join(volumesDir, "images"))).length === 0 ? true : undefined),
+      async () => ((await readdir(join(otherDir, "images"))).length === 0 ? true : undefined),
       60_000,
     );
     expect(await loopDevicesFor(image)).toEqual([]);
-    expect(await isMountPoint(join(volumesDir, "mounts", volumeId as string))).toBe(false);
+    expect(await isMountPoint(join(otherDir, "mounts", volumeId as string))).toBe(false);
   });
 });

@@ -133,11 +133,21 @@ describe("planConvergence", () => {
     expect(plain.create).toHaveLength(1);
   });
 
-  it("keeps an instance on a draining cell that holds its volume's data (the data cannot move yet)", () => {
+  it("stops an instance on a draining cell holding its volume's data before its replacement (the data moves once nothing mounts it)", () => {
     const onData = inst({ cellId: "c1", cellState: "draining" });
-    const pinned = planConvergence([app({ instances: 1, volumeCellId: "c1" })], [onData], now);
-    expect(pinned).toMatchObject({ create: [], stop: [] });
+    const shared = planConvergence([app({ instances: 1, volumeCellId: "c1" })], [onData], now);
+    expect(shared.stop.map((s) => s.instanceId)).toEqual([onData.id]);
+    expect(shared.create).toHaveLength(1);
+    const single = planConvergence(
+      [app({ instances: 1, volumeCellId: "c1", singleWriter: true })],
+      [onData],
+      now,
+    );
+    expect(single.stop.map((s) => s.instanceId)).toEqual([onData.id]);
+    expect(single).toMatchObject({ create: [], deferred: [single.deferred[0]] });
+    // data elsewhere: the usual evacuation, the replacement first
     const elsewhere = planConvergence([app({ instances: 1, volumeCellId: "c2" })], [onData], now);
+    expect(elsewhere).toMatchObject({ stop: [] });
     expect(elsewhere.create).toHaveLength(1);
   });
 });

@@ -44,17 +44,23 @@ export interface ConvergencePlan {
 
 /**
  * An instance is current when it runs the app's revision, postdates a restart and sits on a usable
- * cell. A draining cell is usable for an app whose volume data lives there: the data cannot move
- * with the instance (yet), so draining does not replace it.
+ * (not draining, not lost) cell.
  */
 function isCurrent(app: DesiredApp, instance: ActualInstance): boolean {
-  const drainingButHoldsData = instance.cellState === "draining" && instance.cellId === app.volumeCellId;
   return (
     instance.revision === app.revision &&
     (app.restartedAt === null || instance.createdAt >= app.restartedAt) &&
-    (instance.cellState !== "draining" || drainingButHoldsData) &&
+    instance.cellState !== "draining" &&
     instance.cellState !== "lost"
   );
+}
+
+/**
+ * An instance on a draining cell that holds its app's volume data: the data moves only once
+ * nothing there mounts it, so the instance stops first and its replacement starts after the copy.
+ */
+function holdsDataToMove(app: DesiredApp, instance: ActualInstance): boolean {
+  return instance.cellState === "draining" && instance.cellId === app.volumeCellId;
 }
 
 /**
@@ -66,7 +72,9 @@ function isCurrent(app: DesiredApp, instance: ActualInstance): boolean {
  * - unwanted instances (app stopped, index scaled away) stop at once; instances on lost cells are
  *   marked stopped without a command (their replacements are made at once);
  * - an app of a single-writer volume never has two instances at once: superseded instances stop at
- *   once, and no new instance is made in a round that stops one of the app's (stop, then start).
+ *   once, and no new instance is made in a round that stops one of the app's (stop, then start);
+ * - an instance on a draining cell holding its app's volume data stops at once: the data is copied
+ *   to another cell once nothing mounts it, and the replacement starts there (down meanwhile).
  */
 export function planConvergence(apps: DesiredApp[], instances: ActualInstance[], now: Date): ConvergencePlan {
   const plan: ConvergencePlan = { create: [], stop: [], resetCrashCount: [], deferred: [] };
@@ -143,7 +151,13 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
       }
       const replacementRunning = keeper?.state === "RUNNING";
       for (const old of superseded) {
-        if (app.singleWriter || replacementRunning || old.state === "CRASHED" || old.state === "UNPLACED")
+        if (
+          app.singleWriter ||
+          replacementRunning ||
+          old.state === "CRASHED" ||
+          old.state === "UNPLACED" ||
+          holdsDataToMove(app, old)
+        )
           stop(old, "superseded");
       }
     }

@@ -20,6 +20,7 @@ import { registerQuotaRoutes } from "../routes/quotas";
 import { registerSpaceRoutes } from "../routes/spaces";
 import { registerTenantRoutes } from "../routes/tenants";
 import { registerTokenRoutes } from "../routes/tokens";
+import { registerVolumeSnapshotRoutes } from "../routes/volume-snapshots";
 import { registerVolumeRoutes } from "../routes/volumes";
 import type { ApiEnv } from "./env";
 import { idempotency } from "./idempotency";
@@ -76,6 +77,7 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
   registerAppRoutes(app, deps);
   registerAppActionRoutes(app, deps);
   registerVolumeRoutes(app, deps);
+  registerVolumeSnapshotRoutes(app, deps);
   registerBitsRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerLogRoutes(app, deps, log);

@@ -58,6 +58,7 @@ export const commonProblems = {
 } as const;
 
 export const conflictProblem = { 409: problem("conflict") } as const;
+export const unavailableProblem = { 503: problem("a dependency or a cell did not answer") } as const;
 export const preconditionProblem = { 412: problem("If-Match does not match") } as const;
 export const quotaProblem = { 422: problem("the change would exceed a quota; nothing changed") } as const;
 /** App changes: a quota (`quota`) or a single-writer volume refused them. */

@@ -14,6 +14,7 @@ import { pushPeers } from "../network/peers-push";
 import { policyAnnouncer } from "../policies/announce";
 import { BackgroundPush } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
+import { moveVolumeData } from "../volumes/mover";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
@@ -84,6 +85,8 @@ export function leaderLoops(
           // a single-writer volume's new instance is made once the old one has stopped (next round),
           // and starts beyond one round's share go next round
           if (result.deferred > 0 || result.startsLeft > 0) placement.wake();
+          // stopped instances may free volume data to move; placed ones may wait for their data
+          if (result.stopped > 0 || result.placed > 0) volumeData.wake();
           policies.request();
           peers.request();
           metrics.unplacedInstances.set(result.unplaced);
@@ -93,6 +96,19 @@ export function leaderLoops(
         WOKEN_ROUND_GAP_MS,
       );
       stops.push(() => placement.stop());
+      const volumeLog = log.child({ component: "api.volume-data" });
+      const volumeData: Loop = startLoop(
+        "volume-data",
+        config.GROVE_CONVERGENCE_INTERVAL_MS,
+        async () => {
+          const result = await moveVolumeData({ db, nc, log: volumeLog });
+          // data that left its cell lets placement choose another; data that arrived lets starts go
+          if (result.exported > 0 || result.imported > 0) placement.wake();
+          if (Object.values(result).some((n) => n > 0)) volumeLog.info(result, "volume data pass");
+        },
+        volumeLog,
+      );
+      stops.push(() => volumeData.stop());
       const presence = startPresenceLoop({
         db,
         nc,

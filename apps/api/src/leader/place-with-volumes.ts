@@ -13,7 +13,8 @@ export interface VolumePlacement {
  * Places a round's work (in the scheduler's order) with the volumes it mounts, without I/O: an instance
  * mounting a volume whose data lives on a cell goes only there (the scheduler's affinity); a volume
  * without a cell gets the cell its first instance goes to, and every later instance this round
- * mounting it follows. An instance whose volumes live on different cells cannot be placed.
+ * mounting it follows. An instance whose volumes live on different cells cannot be placed, nor one
+ * whose volume is still to be copied off its draining cell (it is placed once the copy is stored).
  * `cellNames` turns cell ids in reasons into names.
  */
 export function placeWithVolumes(
@@ -33,6 +34,16 @@ export function placeWithVolumes(
     for (const volume of item.volumes) {
       const cellId = volumeCells.get(volume.id);
       if (cellId !== undefined) cells.set(cellId, [...(cells.get(cellId) ?? []), volume.name]);
+    }
+    const leaving = item.volumes.find((volume) => volume.state === "moving" && volume.cellId !== null);
+    if (leaving) {
+      result.unplaced.push({
+        instanceId: item.instanceId,
+        reason: named(
+          `volume ${leaving.name} is moving off cell ${leaving.cellId} (draining): the instance starts on another cell once its data is copied`,
+        ),
+      });
+      continue;
     }
     if (cells.size > 1) {
       const where = [...cells].map(([cellId, names]) => `${names.join(", ")} on cell ${cellId}`);

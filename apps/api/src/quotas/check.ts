@@ -6,7 +6,8 @@
  * Rules: a field is refused only when the request grows it (`asked > 0`) past its limit, so a
  * quota lowered below usage blocks growth but never scaling down, stopping or deleting. Stopped
  * apps count only as apps (their memory, disk and instances are free). Volumes count while they
- * exist, mounted or not: their number and their total size. Every app has its one default route, so
+ * exist, mounted or not: their number and their total size; each snapshot counts its volume's size
+ * against that total (not against the number). Every app has its one default route, so
  * routes count like apps (started or stopped) until routes are objects of their own.
  */
 

@@ -16,6 +16,8 @@ export interface PlacedVolume {
   id: string;
   name: string;
   cellId: string | null;
+  /** `moving` with a cell: its data is still to be copied off that (draining) cell */
+  state: "ready" | "moving" | "restoring";
 }
 
 /** One unplaced instance with what placement needs to know about it. */
@@ -40,7 +42,7 @@ export async function unplacedInstances(db: Database): Promise<UnplacedInstance[
     volumes: PlacedVolume[];
   }>(sql`
     select x.id as instance_id, x.app_id, x.index, a.memory_mb, a.disk_mb, a.stack,
-      (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'name', v.name, 'cellId', v.cell_id)), '[]'::jsonb)
+      (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'name', v.name, 'cellId', v.cell_id, 'state', v.state)), '[]'::jsonb)
         from app_revisions r cross join lateral jsonb_array_elements(r.volumes) m
         join volumes v on v.id = (m->>'volumeId')::uuid
         where r.app_id = x.app_id and r.revision = x.revision) as volumes
@@ -190,6 +192,9 @@ export async function pendingStarts(
     left join tenant_quotas tq on tq.tenant_id = x.tenant_id
     left join space_quotas sq on sq.space_id = a.space_id
     where x.state = 'PLACED' and x.cell_id is not null and (r.bits_digest is not null or r.image is not null)
+      -- a volume whose data is still being copied to its cell: the start waits for it
+      and not exists (select 1 from jsonb_array_elements(r.volumes) m
+        join volumes v on v.id = (m->>'volumeId')::uuid where v.source_object is not null)
       and (x.command_sent_at is null
         or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))
     order by x.command_sent_at nulls first, x.since

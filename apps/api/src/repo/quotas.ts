@@ -132,10 +132,10 @@ export class Quota {
             Number,
           ),
         volumes: sql`(select count(*) from ${volumes} where ${ownVolumes})`.mapWith(Number),
-        volumeMb:
-          sql`(select coalesce(sum(${volumes.sizeMb}), 0) from ${volumes} where ${ownVolumes})`.mapWith(
-            Number,
-          ),
+        // a snapshot counts its volume's size, like another copy of the volume
+        volumeMb: sql`(select coalesce(sum(${volumes.sizeMb}), 0) from ${volumes} where ${ownVolumes})
+          + (select coalesce(sum(s.size_mb), 0) from volume_snapshots s
+              join volumes on volumes.id = s.volume_id where ${ownVolumes})`.mapWith(Number),
       })
       .from(apps)
       .where(

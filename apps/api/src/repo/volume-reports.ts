@@ -8,26 +8,29 @@ import { sql } from "drizzle-orm";
 
 /**
  * Records, for volumes without a cell, the cell that reports holding their data (placement claims
- * a cell before the first start, so this only fills a claim that was lost).
+ * a cell before the first start, so this only fills a claim that was lost). Never for a volume
+ * whose data is on its way from the store (a move or a restore): the old copy is not its data.
  */
 export async function recordReportedVolumeCells(db: Database): Promise<void> {
   await db.execute(sql`
     update volumes v set cell_id = c.id
     from cells c
-    where v.cell_id is null and c.state <> 'lost'
+    where v.cell_id is null and v.source_object is null and v.state = 'ready' and c.state <> 'lost'
       and coalesce(c.last_report->'volumes', '[]'::jsonb) ? v.id::text`);
 }
 
 /**
  * Volumes a reachable cell still holds that no longer exist (deleted while the cell was away, or
- * while an instance there still mounted them): the cell must remove them to free their space.
- * Volumes that exist are never removed from here, whichever cell reports them.
+ * while an instance there still mounted them), and old copies of volumes whose data now lives on
+ * another cell (moved there, or restored there from a snapshot): the cell must remove them to free
+ * their space. A volume's copy on its own cell, or any copy while its data is on its way, stays.
  */
 export async function strayVolumes(db: Database): Promise<{ cellId: string; volumeId: string }[]> {
   const rows = await db.execute<{ cell_id: string; volume_id: string }>(sql`
     select c.id as cell_id, r.value as volume_id
     from cells c cross join lateral jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) r
     where c.state <> 'lost'
-      and not exists (select 1 from volumes v where v.id::text = r.value)`);
+      and not exists (select 1 from volumes v where v.id::text = r.value
+        and (v.cell_id is null or v.cell_id = c.id or v.source_object is not null))`);
   return [...rows].map((r) => ({ cellId: r.cell_id, volumeId: r.volume_id }));
 }

@@ -6,7 +6,7 @@ import { isUniqueViolation } from "./pg-errors";
 import { Quota } from "./quotas";
 import type { Tx } from "./tx";
 
-const { volumes, cells, spaces, apps, instances, appRevisions } = schema;
+const { volumes, volumeSnapshots, cells, spaces, apps, instances, appRevisions } = schema;
 export type VolumeRow = typeof volumes.$inferSelect;
 /** A volume with the names of its space and of the cell its data lives on (null until placed). */
 export type VolumeListing = VolumeRow & { spaceName: string; cellName: string | null };
@@ -114,9 +114,10 @@ export class TenantVolumes {
    * Deletes a volume that nothing uses (`VolumeInUse` naming the apps and instances otherwise;
    * `NotFound` when it is not this tenant's). The row is locked first, so an app change that
    * would mount it either waits and then finds no volume, or commits first and blocks the delete.
-   * Freeing the space on its cell is the caller's part (the cell's agent removes the image).
+   * Freeing the space on its cell is the caller's part (the cell's agent removes the image), and
+   * removing its snapshots' archives (their ids are returned).
    */
-  async delete(name: string): Promise<VolumeRow> {
+  async delete(name: string): Promise<VolumeRow & { snapshotIds: string[] }> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.select().from(volumes).where(this.byName(name)).for("update");
       if (!row) throw new NotFound(`no volume ${name}`);
@@ -124,8 +125,13 @@ export class TenantVolumes {
       if (users.apps.length > 0 || users.instances.length > 0) {
         throw new VolumeInUse(`volume ${name} is in use: ${describeUsers(users)}`, users);
       }
+      // its snapshots go with it (the rows by cascade; their archives are the caller's to remove)
+      const snapshots = await tx
+        .select({ id: volumeSnapshots.id })
+        .from(volumeSnapshots)
+        .where(eq(volumeSnapshots.volumeId, row.id));
       await tx.delete(volumes).where(eq(volumes.id, row.id));
-      return row;
+      return { ...row, snapshotIds: snapshots.map((s) => s.id) };
     });
   }
 

@@ -20,8 +20,7 @@ export const CellView = z
     available: Resources.nullable(),
     instances: z.int().nullable(),
     volumes: z.int().nullable().openapi({
-      description:
-        "volumes whose data is on the cell, as its last heartbeat said (their data stays on a drain)",
+      description: "volumes whose data is on the cell, as its last heartbeat said (a drain moves them)",
     }),
     tags: z.array(z.string()),
     stacks: z.array(z.string()),

@@ -11,9 +11,11 @@ import {
   quotaProblem,
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
+import { snapshotObject } from "../repo/volume-snapshots";
 import { TenantVolumes } from "../repo/volumes";
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
 import { CreateVolumeBody, VolumeName, VolumeView, volumeView } from "../volumes/schemas";
+import { openVolumeData } from "../volumes/transfer";
 import type { RouteDeps } from "./deps";
 
 const NameParam = z.object({ name: VolumeName.openapi({ param: { name: "name", in: "path" } }) });
@@ -59,7 +61,8 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/volumes/{name}",
   tags: ["volumes"],
-  summary: "Delete a volume and its data, freeing its space on its cell (refused while in use)",
+  summary:
+    "Delete a volume, its data and its snapshots, freeing its space on its cell (refused while in use)",
   security: bearerSecurity,
   request: { params: NameParam },
   responses: { 204: { description: "deleted" }, ...commonProblems, ...conflictProblem },
@@ -116,7 +119,11 @@ export function registerVolumeRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps):
       if (!outcome.removed)
         log.warn({ reason: outcome.error }, "volume deleted; its cell removes the data later");
     }
-    log.info("volume deleted");
+    if (row.snapshotIds.length > 0) {
+      const store = await openVolumeData(deps.nc);
+      for (const id of row.snapshotIds) await store.delete(snapshotObject(id));
+    }
+    log.info({ snapshots: row.snapshotIds.length }, "volume deleted");
     return c.body(null, 204);
   });
 }

@@ -95,17 +95,18 @@ export async function importVolume(
   store: ObjectStore,
   target: { cellId: string; volumeId: string; sizeMb: number },
   name: string,
-  archive: StoredArchive,
   options: TransferOptions = {},
-): Promise<void> {
+): Promise<StoredArchive> {
   const ask = asker(nc, target.cellId, randomUUID(), options);
   try {
     const object = await store.get(name);
     if (!object) throw new VolumeTransferFailed(`volume archive ${name} is not in the store`);
     let offset = 0;
     let pending = Buffer.alloc(0);
+    const hash = createHash("sha256");
     const send = async (piece: Buffer) => {
       await ask({ type: "write", offset, data: piece.toString("base64") }, "step");
+      hash.update(piece);
       offset += piece.length;
     };
     for await (const chunk of object.data) {
@@ -116,20 +117,13 @@ export async function importVolume(
       }
     }
     if (pending.length > 0 || offset === 0) await send(pending);
-    if (!(await object.error)) {
-      await ask(
-        {
-          type: "import",
-          volumeId: target.volumeId,
-          sizeMb: target.sizeMb,
-          bytes: archive.bytes,
-          sha256: archive.sha256,
-        },
-        "archive",
-      );
-      return;
-    }
-    throw new VolumeTransferFailed(`volume archive ${name} could not be read: ${await object.error}`);
+    const failed = await object.error;
+    if (failed) throw new VolumeTransferFailed(`volume archive ${name} could not be read: ${failed.message}`);
+    // the cell checks that what it unpacks is what the store gave (the store checked its own digest)
+    const archive = { bytes: offset, sha256: hash.digest("hex") };
+    const { volumeId, sizeMb } = target;
+    await ask({ type: "import", volumeId, sizeMb, ...archive }, "archive");
+    return archive;
   } finally {
     await ask({ type: "discard" }, "step").catch(() => undefined);
   }

@@ -15,10 +15,10 @@ export function registerCellsDrain(cells: Command): void {
         if (ctx.out.json) ctx.out.record(cell);
         else ctx.out.line(`draining ${cell.name} (${cell.id})`);
         if (!ctx.out.json && cell.volumes) {
-          // the data does not move (yet): instances mounting these volumes keep running there
+          // stop, copy, start: a volume's instances are down while its data is copied
           ctx.out.note(
-            `${cell.volumes} volume(s) have their data on ${cell.name}: instances that mount them stay ` +
-              "on it (moving volume data is not built yet)",
+            `${cell.volumes} volume(s) have their data on ${cell.name}: their instances stop, the data is ` +
+              "copied to another cell and they start there (down meanwhile; see grove volumes show)",
           );
         }
       }),
