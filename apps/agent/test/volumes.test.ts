@@ -180,4 +180,94 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
     expect(await loopDevicesFor(image)).toEqual([]);
     expect(await isMountPoint(join(otherDir, "mounts", volumeId as string))).toBe(false);
   });
+
+  it("snapshots a volume in use, restores it onto another cell (the data of the snapshot, not later writes), counts snapshots against volume storage, deletes them", {
+    timeout: 300_000,
+  }, async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats, { cellCount: 2 });
+    await expectStatus(
+      await c.call("/v1/volumes", { method: "POST", json: { name: "notes", size_mb: 8 } }),
+      201,
+    );
+    await expectStatus(
+      await c.call("/v1/apps", {
+        method: "POST",
+        json: {
+          name: "counter",
+          command: "httpd -f -p $PORT -h /home/vcap/app",
+          memory_mb: 64,
+          volumes: [{ name: "notes", path: "/data" }],
+        },
+      }),
+      201,
+    );
+    await expectStatus(
+      await c.call("/v1/apps/counter/bits", { method: "PUT", body: await counterBits() }),
+      200,
+    );
+    const [first] = (await c.running("counter", 1)) as [InstanceView];
+    expect(await visit(first)).toBe("visits=1");
+    expect(await visit(first)).toBe("visits=2");
+
+    // taken while the instance runs (its filesystem frozen while read)
+    const snapshot = await expectStatus(
+      await c.call("/v1/volumes/notes/snapshots", { method: "POST", json: { name: "two" } }),
+      201,
+    );
+    expect(snapshot).toMatchObject({ name: "two", volume: "notes", size_mb: 8 });
+    expect(await visit(first)).toBe("visits=3");
+    const quota = (await expectStatus(await c.call("/v1/tenants/default/quota"), 200)) as {
+      volume_mb: { usage: number };
+    };
+    expect(quota.volume_mb.usage).toBe(16);
+
+    // restoring under a running instance is refused; once scaled to 0 it is accepted
+    const busy = (await expectStatus(
+      await c.call("/v1/volumes/notes/restore", { method: "POST", json: { snapshot: "two" } }),
+      409,
+    )) as { detail: string };
+    expect(busy.detail).toMatch(/held by instance counter\/0/);
+    await expectStatus(await c.call("/v1/apps/counter", { method: "PATCH", json: { instances: 0 } }), 200);
+    await eventually(async () =>
+      (await c.instances("counter")).every((i) => i.state === "STOPPED") ? true : undefined,
+    );
+    const restoring = await expectStatus(
+      await c.call("/v1/volumes/notes/restore", { method: "POST", json: { snapshot: "two" } }),
+      200,
+    );
+    expect(restoring).toMatchObject({ state: "restoring", cell: null });
+
+    // the next instance lands on the other cell (the first drained) and finds the snapshot's count
+    const cells = (await expectStatus(await c.call("/v1/cells"), 200)) as {
+      items: { id: string; name: string }[];
+    };
+    const firstCell = cells.items.find((x) => x.name === first.cell?.name);
+    await expectStatus(await c.call(`/v1/cells/${firstCell?.id}/drain`, { method: "POST" }), 200);
+    await expectStatus(await c.call("/v1/apps/counter", { method: "PATCH", json: { instances: 1 } }), 200);
+    const restored = await replacement(c, "counter", first.id);
+    expect(restored.cell?.name).not.toBe(first.cell?.name);
+    expect(await visit(restored)).toBe("visits=3");
+    expect(await expectStatus(await c.call("/v1/volumes/notes"), 200)).toMatchObject({
+      state: "ready",
+      cell: restored.cell?.name,
+    });
+    // the copy on the first cell is gone
+    const oldImages = join(
+      (c.cells.find((x) => x.name === first.cell?.name) as CellProcess).stateDir,
+      "volumes",
+      "images",
+    );
+    await eventually(async () => ((await readdir(oldImages)).length === 0 ? true : undefined), 60_000);
+
+    const listed = (await expectStatus(await c.call("/v1/volumes/notes/snapshots"), 200)) as {
+      items: { name: string }[];
+    };
+    expect(listed.items.map((x) => x.name)).toEqual(["two"]);
+    await expectStatus(await c.call("/v1/volumes/notes/snapshots/two", { method: "DELETE" }), 204);
+    await expectStatus(await c.call("/v1/volumes/notes/snapshots/two", { method: "DELETE" }), 404);
+    const after = (await expectStatus(await c.call("/v1/tenants/default/quota"), 200)) as {
+      volume_mb: { usage: number };
+    };
+    expect(after.volume_mb.usage).toBe(8);
+  });
 });

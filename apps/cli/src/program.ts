@@ -41,7 +41,10 @@ import { registerTokensRevoke } from "./commands/tokens-revoke";
 import { registerVolumesCreate } from "./commands/volumes-create";
 import { registerVolumesDelete } from "./commands/volumes-delete";
 import { registerVolumesList } from "./commands/volumes-list";
+import { registerVolumesRestore } from "./commands/volumes-restore";
 import { registerVolumesShow } from "./commands/volumes-show";
+import { registerVolumesSnapshot } from "./commands/volumes-snapshot";
+import { registerVolumesSnapshots } from "./commands/volumes-snapshots";
 import { noun } from "./context";
 import { UsageError } from "./errors";
 
@@ -87,11 +90,18 @@ export function buildProgram(version: string): Command {
   registerEgressAdd(egress);
   registerEgressList(egress);
   registerEgressRemove(egress);
-  const volumes = noun(program, "volumes", "create, list, show and delete the tenant's volumes");
+  const volumes = noun(
+    program,
+    "volumes",
+    "create, list, show and delete the tenant's volumes; snapshot and restore them",
+  );
   registerVolumesCreate(volumes);
   registerVolumesList(volumes);
   registerVolumesShow(volumes);
   registerVolumesDelete(volumes);
+  registerVolumesSnapshot(volumes);
+  registerVolumesSnapshots(volumes);
+  registerVolumesRestore(volumes);
   const cells = noun(
     program,
     "cells",

@@ -12,6 +12,7 @@ import type {
   CreateEgressRule,
   CreateExec,
   CreatePolicy,
+  CreateSnapshot,
   CreateToken,
   CreateVolume,
   EgressRule,
@@ -34,6 +35,7 @@ import type {
   TokenListing,
   UpdateApp,
   Volume,
+  VolumeSnapshot,
 } from "./types";
 
 /**
@@ -215,6 +217,43 @@ export class GroveClient {
   async deleteVolume(name: string): Promise<void> {
     await this.call((signal) =>
       this.http.DELETE("/v1/volumes/{name}", { params: { path: { name } }, signal }),
+    );
+  }
+
+  /** Stores a point-in-time copy of a volume's files in the cluster's object store. */
+  createSnapshot(volume: string, body: CreateSnapshot = {}): Promise<VolumeSnapshot> {
+    return this.call((signal) =>
+      this.http.POST("/v1/volumes/{name}/snapshots", { params: { path: { name: volume } }, body, signal }),
+    );
+  }
+
+  /** Every snapshot of a volume, by name. */
+  listSnapshots(volume: string): Promise<VolumeSnapshot[]> {
+    return this.all((cursor, signal) =>
+      this.http.GET("/v1/volumes/{name}/snapshots", {
+        params: { path: { name: volume }, query: { limit: PAGE, cursor } },
+        signal,
+      }),
+    );
+  }
+
+  async deleteSnapshot(volume: string, snapshot: string): Promise<void> {
+    await this.call((signal) =>
+      this.http.DELETE("/v1/volumes/{name}/snapshots/{snapshot}", {
+        params: { path: { name: volume, snapshot } },
+        signal,
+      }),
+    );
+  }
+
+  /** Makes a volume's data that of one of its snapshots, copied onto the cell its next instance lands on. */
+  restoreVolume(volume: string, snapshot: string): Promise<Volume> {
+    return this.call((signal) =>
+      this.http.POST("/v1/volumes/{name}/restore", {
+        params: { path: { name: volume } },
+        body: { snapshot },
+        signal,
+      }),
     );
   }
 

@@ -44,6 +44,8 @@ export type TokenListing = Schemas["TokenListing"];
 export type Volume = Schemas["Volume"];
 /** Body of a volume create. */
 export type CreateVolume = Schemas["CreateVolume"];
+export type VolumeSnapshot = Schemas["VolumeSnapshot"];
+export type CreateSnapshot = Schemas["CreateSnapshot"];
 /** An RFC 9457 problem document, as every error response carries. */
 export type Problem = Schemas["Problem"];
 /** Bits the tenant has uploaded. */
