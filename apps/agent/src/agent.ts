@@ -19,6 +19,9 @@ import { Objm } from "@nats-io/obj";
 import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BitsCache } from "./bits-cache";
+import { CellNames } from "./dns/cell-names";
+import { CellDnsServer } from "./dns/server";
+import { UpstreamResolvers } from "./dns/upstream";
 import { ExecSessions } from "./exec-sessions";
 import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
@@ -56,6 +59,11 @@ export interface AgentOptions {
   setPolicy: SetPolicy;
   /** DNS servers the cell's containers may query (their only default egress) */
   resolvers?: string[];
+  /**
+   * The cell's resolver: answers app-internal names at `address` (the bridge's, the containers'
+   * nameserver) and forwards the rest to `upstreams`. Absent: containers keep their images' DNS.
+   */
+  dns?: { address: string; port?: number; upstreams: string[] };
   /** the cell's volumes (opened and reattached before the agent starts) */
   volumes: VolumeStore;
   /** routes the other cells' container subnets (the cell runtime's overlay); absent without a lease */
@@ -150,10 +158,26 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   });
   const peers = new OverlayPeers(options.setRemoteSubnets, identity.network, log);
+  const names = new CellNames(join(stateDir, "internal-names.json"), log);
+  await names.load();
 
   const offsetsFile = join(stateDir, "log-offsets.json");
   const adopted = await instances.adopt(await readJson(offsetsFile, {}));
   if (adopted > 0) log.info({ adopted }, "re-adopted running instances");
+
+  let dns: CellDnsServer | undefined;
+  if (options.dns) {
+    const upstream = new UpstreamResolvers(options.dns.upstreams);
+    dns = new CellDnsServer({
+      address: options.dns.address,
+      ...(options.dns.port !== undefined ? { port: options.dns.port } : {}),
+      names: names.table,
+      tenantOf: (address) => instances.tenantOf(address),
+      forward: (message, transport) => upstream.forward(message, transport),
+      log,
+    });
+    await dns.start();
+  }
 
   const available = (): Resources => {
     const used = instances.used();
@@ -177,14 +201,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return;
       }
       const { command } = decoded.value;
-      const run =
-        command.type === "start-instance"
-          ? instances.start(command)
-          : command.type === "stop-instance"
-            ? instances.stop(command)
-            : command.type === "remove-volume"
-              ? removeVolume(command.volumeId)
-              : peers.apply(command);
+      const run = carryOut(command);
       run.then(
         (result) => reply({ ok: true, duplicate: result.duplicate }),
         (err: Error) => {
@@ -194,6 +211,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       );
     },
   });
+
+  function carryOut(command: CellCommand["command"]): Promise<{ duplicate: boolean }> {
+    switch (command.type) {
+      case "start-instance":
+        return instances.start(command);
+      case "stop-instance":
+        return instances.stop(command);
+      case "remove-volume":
+        return removeVolume(command.volumeId);
+      case "apply-peers":
+        return peers.apply(command);
+      case "apply-names":
+        return names.apply(command);
+    }
+  }
 
   /** Frees a deleted volume's space; refused while an instance here mounts it (the api retries). */
   async function removeVolume(volumeId: string): Promise<{ duplicate: boolean }> {
@@ -304,6 +336,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       commands.unsubscribe();
       transfers.close();
       await policy.close();
+      await dns?.close();
       execs.close();
       await instances.close();
       await writeJson(offsetsFile, instances.logOffsets());

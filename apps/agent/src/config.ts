@@ -43,7 +43,10 @@ export const AgentConfig = z.object({
    */
   GROVE_BRIDGE: z.string().max(15).default("grove0"),
   GROVE_SUBNET: z.string().default("10.254.0.0/22"),
-  /** DNS servers containers may query (comma-separated IPv4); default: the host's resolv.conf */
+  /**
+   * where the cell's resolver forwards names that are not app-internal (comma-separated IPv4);
+   * default: the host's resolv.conf. Containers query only the cell's resolver (the bridge address).
+   */
   GROVE_DNS_RESOLVERS: list.pipe(z.array(z.ipv4())),
   GROVE_PORT_POOL_START: z.coerce.number().int().min(1024).max(65000).default(61001),
   GROVE_PORT_POOL_SIZE: z.coerce.number().int().positive().default(4000),

@@ -304,6 +304,15 @@ export class InstanceManager {
     return { container: instance.container, spec: instance.spec };
   }
 
+  /** The tenant of the instance whose container holds `containerIP` (starting or running), if any. */
+  tenantOf(containerIP: string): string | undefined {
+    for (const i of this.#instances.values()) {
+      if (i.containerIP === containerIP && (i.state === "RUNNING" || i.state === "STARTING"))
+        return i.spec.tenantId;
+    }
+    return undefined;
+  }
+
   /** What heartbeats and the state sync report. */
   /** How far the pull of the instance's image is, while its cell pulls it. */
   pullOf(instanceId: string): ImagePullProgress | undefined {

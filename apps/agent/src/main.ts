@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { DEFAULT_UID_MAPPING } from "@grove/garden";
+import { DEFAULT_UID_MAPPING, gatewayOf } from "@grove/garden";
 import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
 import { VCAP_ID } from "@grove/images";
 import { archiveLimitsOf } from "@grove/images/archive";
@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     cell,
   });
   const subnet = network?.subnet ?? config.GROVE_SUBNET;
+  // the cell's resolver listens on the bridge's address: containers' only nameserver (and only
+  // default egress); it answers app-internal names and forwards the rest to the host's resolvers
+  const resolver = gatewayOf(subnet);
   const runtime = await createCellRuntime({
     bindMountSourceRoots: [volumes.mountsDir],
     stateDir: config.GROVE_STATE_DIR,
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     outputCapBytes: config.GROVE_OUTPUT_CAP_MB * 1024 * 1024,
     isolateContainers: true,
     imageStoreMaxBytes: config.GROVE_IMAGE_STORE_MAX_BYTES,
+    dnsServers: [resolver],
     log,
   });
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
     stackLayers: runtime.stackLayers,
     pullImage: runtime.pullImage,
     setPolicy: runtime.setPolicy,
-    resolvers: cellResolvers(config.GROVE_DNS_RESOLVERS),
+    resolvers: [resolver],
+    dns: { address: resolver, upstreams: cellResolvers(config.GROVE_DNS_RESOLVERS) },
     volumes,
     ...(network ? { setRemoteSubnets: runtime.setRemoteSubnets, subnet } : {}),
     heartbeatMs: config.GROVE_HEARTBEAT_MS,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 
 /**
- * The DNS servers containers of this cell may query (the only egress a cell allows by default):
- * `configured` when set, else the IPv4 nameservers of the host's resolv.conf.
+ * The DNS servers the cell's resolver forwards names that are not app-internal to: `configured`
+ * when set, else the IPv4 nameservers of the host's resolv.conf.
  */
 export function cellResolvers(configured: readonly string[], resolvConf = "/etc/resolv.conf"): string[] {
   if (configured.length > 0) return [...configured];

@@ -1,37 +1,7 @@
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { type Cluster, eventually, expectStatus, startCluster } from "./cluster-harness";
-
-interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number | undefined;
-}
-
-/** Reads an exec's SSE output to its end: the streams' text and the exit code. */
-async function readOutput(res: Response): Promise<ExecResult> {
-  expect(res.status).toBe(200);
-  const text = await res.text();
-  const result: ExecResult = { stdout: "", stderr: "", exitCode: undefined };
-  for (const block of text.split("\n\n")) {
-    const fields = Object.fromEntries(
-      block
-        .split("\n")
-        .filter((l) => l.includes(":"))
-        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
-    );
-    if (fields.event === "output") {
-      const { stream, data } = JSON.parse(fields.data as string) as {
-        stream: "stdout" | "stderr";
-        data: string;
-      };
-      result[stream] += Buffer.from(data, "base64").toString("utf8");
-    } else if (fields.event === "exit") {
-      result.exitCode = (JSON.parse(fields.data as string) as { exit_code: number }).exit_code;
-    }
-  }
-  return result;
-}
+import { readOutput } from "./exec-in";
 
 async function exec(c: Cluster, body: Record<string, unknown>): Promise<string> {
   const created = (await expectStatus(

@@ -176,7 +176,7 @@ export async function joinHollowCell(
       } else if (command.type === "remove-volume") {
         removedVolumes.push(command.volumeId);
         volumes.delete(command.volumeId);
-      } else peers.push(command);
+      } else if (command.type === "apply-peers") peers.push(command);
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
   });

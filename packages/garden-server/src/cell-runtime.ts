@@ -4,6 +4,7 @@ import {
   createGarden,
   createNetworker,
   type Garden,
+  gatewayOf,
   type NetworkPolicy,
   type OverlayConfig,
   type OverlayPlan,
@@ -50,11 +51,15 @@ export interface CellRuntimeOptions {
   overlay?: OverlayConfig;
   /** the image store removes unused layers past this size, least recently used first (default: no limit) */
   imageStoreMaxBytes?: number;
+  /** nameservers of every container's /etc/resolv.conf (garden's dnsServers); default: the image's */
+  dnsServers?: string[];
   log: Logger;
 }
 
 export interface CellRuntime {
   garden: Garden;
+  /** the cell bridge's own address, the first of its subnet (where a cell service meets containers) */
+  gateway: string;
   /** the layers `stack` adds on the busybox base; unknown stack → throws */
   stackLayers(stack: string): Promise<string[]>;
   /** fetches an image into the store ahead of a create, telling bytes of the total as it goes */
@@ -115,12 +120,14 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
       ...(options.allowPrivileged !== undefined ? { allowPrivileged: options.allowPrivileged } : {}),
       ...(options.defaultGraceTimeNs !== undefined ? { defaultGraceTimeNs: options.defaultGraceTimeNs } : {}),
       bindMountSourceRoots: options.bindMountSourceRoots ?? [],
+      ...(options.dnsServers ? { dnsServers: options.dnsServers } : {}),
       logger: log,
     },
     { volumizer: images, networker },
   );
   return {
     garden,
+    gateway: gatewayOf(options.subnet),
     async stackLayers(stack) {
       if (stack === "busybox") return [];
       if (stack === "node") return [(await ensureNodeLayer(imagesDir)).dir];

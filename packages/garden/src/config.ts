@@ -47,6 +47,11 @@ export interface GardenConfig {
    * one before) and started again: at most twice this much per stream stays on disk. 16 MiB.
    */
   outputCapBytes?: number;
+  /**
+   * Nameservers (IPv4) written to every container's /etc/resolv.conf, a read-only bind mount of a
+   * file in its depot dir (Guardian's --dns-server). Default none: the image's own file stays.
+   */
+  dnsServers?: string[];
   logger?: Logger;
 }
 
@@ -64,6 +69,11 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
     throw new InvalidSpec("config.uidMapping must be positive");
   if (uidMapping.hostId + uidMapping.size - 1 > MAX_HOST_ID)
     throw new InvalidSpec(`config.uidMapping must end at host id ${MAX_HOST_ID} or below`);
+  const dnsServers = config.dnsServers ?? [];
+  for (const server of dnsServers) {
+    if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(server) || server.split(".").some((octet) => Number(octet) > 255))
+      throw new InvalidSpec(`config.dnsServers: ${JSON.stringify(server)} is not an IPv4 address`);
+  }
   return {
     depotDir: config.depotDir,
     runtimePath: config.runtimePath ?? "runc",
@@ -79,6 +89,7 @@ export function resolveConfig(config: GardenConfig): ResolvedConfig {
     reapIntervalMs: config.reapIntervalMs ?? 1_000,
     stopTimeoutMs: config.stopTimeoutMs ?? 10_000,
     outputCapBytes: config.outputCapBytes ?? 16 * 1024 * 1024,
+    dnsServers,
     logger: config.logger ?? pino({ name: "garden", level: process.env.GROVE_LOG_LEVEL ?? "info" }),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApplyPeers } from "./cell-network";
 import { bitsDigest, count, id, label, port } from "./common";
+import { ApplyNames } from "./internal-names";
 import { defineMessage, versionField } from "./message";
 
 const timing = {
@@ -128,7 +129,13 @@ export const CellCommand = defineMessage(
     v: versionField,
     /** Correlates the api's and the agent's logs of one command; not used for deduplication. */
     requestId: id.optional(),
-    command: z.discriminatedUnion("type", [StartInstance, StopInstance, RemoveVolume, ApplyPeers]),
+    command: z.discriminatedUnion("type", [
+      StartInstance,
+      StopInstance,
+      RemoveVolume,
+      ApplyPeers,
+      ApplyNames,
+    ]),
   }),
 );
 export type CellCommand = z.output<typeof CellCommand.schema>;

@@ -56,6 +56,7 @@ export {
   ExecSignal,
   MAX_EXEC_CHUNK_BYTES,
 } from "./exec";
+export { ApplyNames, INTERNAL_ZONE, InternalName } from "./internal-names";
 export { LogLine, MAX_LOG_LINE_CHARS } from "./logs";
 export {
   defineMessage,

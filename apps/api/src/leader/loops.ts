@@ -10,6 +10,7 @@ import type { ApiMetrics } from "../metrics";
 import { pushAccountRevocations } from "../nats/account-revocations";
 import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
+import { pushNames } from "../network/names-push";
 import { pushPeers } from "../network/peers-push";
 import { policyAnnouncer } from "../policies/announce";
 import { BackgroundPush } from "../policies/push";
@@ -65,6 +66,13 @@ export function leaderLoops(
         "overlay peers",
       );
       stops.push(() => peers.stop());
+      const namesLog = log.child({ component: "api.names" });
+      const names = new BackgroundPush(
+        () => pushNames({ db, nc, log: namesLog }),
+        namesLog,
+        "internal names",
+      );
+      stops.push(() => names.stop());
       const placement: Loop = startLoop(
         "placement",
         config.GROVE_CONVERGENCE_INTERVAL_MS,
@@ -89,6 +97,7 @@ export function leaderLoops(
           if (result.stopped > 0 || result.placed > 0) volumeData.wake();
           policies.request();
           peers.request();
+          names.request();
           metrics.unplacedInstances.set(result.unplaced);
           if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
         },

@@ -33,6 +33,18 @@ describe("containerSpec", () => {
     expect(spec.process.args).toEqual(["/tmp/garden-init"]);
   });
 
+  it("bind-mounts the garden's resolv.conf read-only when it has nameservers, else leaves the image's", () => {
+    const withDns = containerSpec({ ...base, uidMapping: null, resolvConfFile: "/depot/h1/resolv.conf" });
+    expect(withDns.mounts.find((m) => m.destination === "/etc/resolv.conf")).toEqual({
+      destination: "/etc/resolv.conf",
+      type: "bind",
+      source: "/depot/h1/resolv.conf",
+      options: ["bind", "ro"],
+    });
+    const without = containerSpec({ ...base, uidMapping: null });
+    expect(without.mounts.some((m) => m.destination === "/etc/resolv.conf")).toBe(false);
+  });
+
   it("makes privileged containers without user namespace or seccomp", () => {
     const spec = containerSpec({ ...base, uidMapping: null });
     expect(spec.linux.namespaces.map((ns) => ns.type)).not.toContain("user");

@@ -47,6 +47,8 @@ export interface ContainerSpecInput {
   env: string[];
   initBinary: string;
   hostsFile: string;
+  /** bind-mounted read-only at /etc/resolv.conf when given (the garden's dnsServers) */
+  resolvConfFile?: string;
   /** namespaces to join by path instead of creating (peas) */
   joinNamespaces?: Partial<Record<OciNamespace["type"], string>>;
   /** the process to run as pid 1 (default: grove-init) */
@@ -88,6 +90,16 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
     mounts: [
       ...systemMounts(privileged || ownsNetns),
       { destination: "/etc/hosts", type: "bind", source: input.hostsFile, options: ["bind", "ro"] },
+      ...(input.resolvConfFile
+        ? [
+            {
+              destination: "/etc/resolv.conf",
+              type: "bind",
+              source: input.resolvConfFile,
+              options: ["bind", "ro"],
+            },
+          ]
+        : []),
       { destination: initPathInContainer, type: "bind", source: input.initBinary, options: ["bind", "ro"] },
       ...(input.bindMounts ?? []).map(bindMount(input.rootfsPath)),
     ],

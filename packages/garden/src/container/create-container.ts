@@ -9,6 +9,7 @@ import { launchUnderMonitor } from "../process/launch";
 import { readPid } from "../process/process-handle";
 import type { ContainerSpec } from "../types";
 import { destroyContainer } from "./destroy-container";
+import { writeResolvConf } from "./resolv-conf";
 import { resolveBindMounts } from "./resolve-bind-mounts";
 
 const handlePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -75,6 +76,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
   const dir = context.depot.dir(handle);
   const hostsFile = join(dir, "hosts");
   await writeHosts(hostsFile, handle, undefined);
+  const resolvConfFile = await writeResolvConf(dir, context.config.dnsServers);
   const bundle = context.depot.bundleDir(handle);
   await mkdir(bundle, { recursive: true, mode: 0o700 });
   const config = containerSpec({
@@ -87,6 +89,7 @@ async function buildContainer(context: GardenContext, record: ContainerRecord): 
     env: record.spec.env,
     initBinary: context.initBinary,
     hostsFile,
+    ...(resolvConfFile ? { resolvConfFile } : {}),
   });
   await writeFile(join(bundle, "config.json"), JSON.stringify(config, null, 2), { mode: 0o600 });
 

@@ -13,6 +13,7 @@ import { ProcessHandle, readPid } from "../process/process-handle";
 import { type ResolvedUser, resolveUser } from "../process/users";
 import type { BindMount, ProcessSpec } from "../types";
 import { type ProcessRecord, readProcessRecord, removeProcessDir } from "./process-record";
+import { writeResolvConf } from "./resolv-conf";
 import { resolveBindMounts } from "./resolve-bind-mounts";
 import { resolveInRoot } from "./resolve-in-root";
 
@@ -142,6 +143,8 @@ async function startPea(
   const user = await homeOrRoot(rootfs.path, await resolveUser(rootfs.path, spec.user || rootfs.user));
   const ns = (name: string) => `/proc/${initPid}/ns/${name}`;
   const containerRootfs = record.rootfsPath as string;
+  // (re)written: a container made before the garden had nameservers has none yet
+  const resolvConfFile = await writeResolvConf(context.depot.dir(record.handle), context.config.dnsServers);
   const config = containerSpec({
     handle: peaId,
     rootfsPath: rootfs.path,
@@ -156,6 +159,7 @@ async function startPea(
     env: [],
     initBinary: context.initBinary,
     hostsFile: join(context.depot.dir(record.handle), "hosts"),
+    ...(resolvConfFile ? { resolvConfFile } : {}),
     joinNamespaces: {
       network: ns("net"),
       pid: ns("pid"),

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { InvalidNetworkerConfig } from "./errors";
-import { broadcastOf, type Cidr, contains, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
+import { broadcastOf, type Cidr, contains, formatIPv4, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
 import { type OverlayConfig, type ResolvedOverlay, resolveOverlay } from "./overlay";
 
 /** Settings of one cell's networker. Every name in it must be unique per cell on a machine. */
@@ -101,4 +101,13 @@ export function resolveNetworkerConfig(config: NetworkerConfig): ResolvedNetwork
     cidr,
     gateway,
   };
+}
+
+/** The gateway (the bridge's own address, the subnet's first) of a valid networker subnet. */
+export function gatewayOf(subnet: string): string {
+  const parsed = parseAddressWithPrefix(subnet);
+  if (parsed === undefined)
+    throw new InvalidNetworkerConfig(`subnet ${JSON.stringify(subnet)}: want a.b.c.d/n`);
+  const size = 2 ** (32 - parsed.prefix);
+  return formatIPv4(parsed.address - (parsed.address % size) + 1);
 }

@@ -1,4 +1,4 @@
-export type { NetworkerConfig } from "./config";
+export { gatewayOf, type NetworkerConfig } from "./config";
 export type { ControlPlaneService, EgressAllow, EgressRules } from "./egress-rules";
 export * from "./errors";
 export type { CniNetworker, NetworkPolicy } from "./networker";

@@ -1,0 +1,20 @@
+import { type CellPushDeps, sendCellCommand } from "../policies/push";
+import { internalNameInputs } from "../repo/internal-names";
+import { nameSlices } from "./internal-names";
+
+/**
+ * Sends every cell in service the internal names it answers (`apply-names`): the names of the
+ * tenants it hosts, with their apps' running addresses on every cell. The leader does this every
+ * round (at the convergence interval; an instance event, a scale or a stop wakes one), so a change reaches the cells' resolvers
+ * within a round; cells skip a table equal to the one they have. Returns how many cells took it.
+ */
+export async function pushNames(deps: CellPushDeps): Promise<number> {
+  const { cellIds, tenantsOnCells, running } = await internalNameInputs(deps.db);
+  const version = Date.now();
+  const sent = await Promise.all(
+    [...nameSlices(cellIds, tenantsOnCells, running)].map(([cellId, slice]) =>
+      sendCellCommand(deps, cellId, { type: "apply-names", version, ...slice }, "internal names"),
+    ),
+  );
+  return sent.filter(Boolean).length;
+}
