@@ -144,6 +144,20 @@ export async function openSession(netns: string, host: string, port: number) {
       session.child.stdin?.write(`${text}\n`);
       await session.waitFor(`${text}\n`, timeoutMs);
     },
+    /** Resolves with the ms it took once a round trip fails (the connection is cut); rejects after `timeoutMs`. */
+    async cutWithin(timeoutMs = 10_000): Promise<number> {
+      const from = performance.now();
+      while (performance.now() - from < timeoutMs) {
+        const text = `probe-${Math.round(performance.now())}`;
+        session.child.stdin?.write(`${text}\n`);
+        try {
+          await session.waitFor(`${text}\n`, 300);
+        } catch {
+          return performance.now() - from;
+        }
+      }
+      throw new Error(`the connection still passes data after ${timeoutMs} ms`);
+    },
     close: session.stop,
   };
 }
