@@ -18,6 +18,8 @@ export async function apiProcess(options: {
   databaseUrl: string;
   /** `TestNats.env("api")` */
   natsEnv: Record<string, string>;
+  /** more environment (e.g. GROVE_PRESENCE_TTL_MS), over the defaults */
+  env?: Record<string, string>;
 }): Promise<ApiProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -30,6 +32,7 @@ export async function apiProcess(options: {
     GROVE_DEFAULT_TENANT: "default",
     GROVE_CONVERGENCE_INTERVAL_MS: "1000",
     GROVE_LOG_LEVEL: "info",
+    ...options.env,
   };
   const api: ApiProcess = {
     port,

@@ -15,6 +15,8 @@ export interface TestPostgres {
   dir: string;
   /** a new empty database on this server, with Grove's migrations applied */
   createDatabase(name: string): Promise<string>;
+  /** stops the server (fast shutdown, clients cut off) and starts it again on the same port and data */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,17 +33,14 @@ export async function startPostgres(options: { migrate?: boolean } = {}): Promis
   const dataDir = join(temp.path, "data");
   await execa("cp", ["-a", template, dataDir]);
   let server: Awaited<ReturnType<typeof startPostgresServer>> | undefined;
+  const launch = (port: number) =>
+    startPostgresServer({ dataDir, socketDir: temp.path, port, durable: false });
   const stop = async () => {
     await server?.stop();
     await temp.remove();
   };
   try {
-    server = await startPostgresServer({
-      dataDir,
-      socketDir: temp.path,
-      port: await freePort(),
-      durable: false,
-    });
+    server = await launch(await freePort());
     if (options.migrate !== false) await migrateDatabase(server.url);
   } catch (error) {
     await stop();
@@ -58,6 +57,10 @@ export async function startPostgres(options: { migrate?: boolean } = {}): Promis
       await execa(join(postgresBinDir, "psql"), [server?.url ?? "", "-qc", `create database ${name}`]);
       await migrateDatabase(urlFor(name));
       return urlFor(name);
+    },
+    async restart() {
+      await server?.stop();
+      server = await launch(port);
     },
     stop,
   };
