@@ -26,6 +26,8 @@ const bodies: Record<string, { json?: unknown; tar?: true; octets?: true }> = {
   "POST /v1/apps": { json: webApp("api", { space: "dev" }) },
   "PATCH /v1/apps/{name}": { json: { instances: 5 } },
   "POST /v1/volumes": { json: { name: "scratch", size_mb: 64, space: "dev" } },
+  "POST /v1/volumes/{name}/snapshots": { json: { name: "nightly" } },
+  "POST /v1/volumes/{name}/restore": { json: { snapshot: "nightly" } },
   "PUT /v1/apps/{name}/bits": { tar: true },
   "POST /v1/apps/{name}/instances/{index}/exec": { json: { command: ["true"] } },
   "POST /v1/execs/{id}/stdin": { octets: true },
@@ -107,6 +109,7 @@ async function acme(t: TestApi): Promise<Acme> {
 function urlOf(op: Operation, a: Acme): string {
   const values: Record<string, string> = {
     index: "0",
+    snapshot: "nightly",
     digest: a.digest,
     token: "developer",
   };
@@ -143,7 +146,8 @@ async function acmeState(t: TestApi, tenantId: string): Promise<string> {
       sql`select version from tenant_quotas where tenant_id = ${tenantId}`,
       sql`select space_id, token_id, role from space_roles where tenant_id = ${tenantId} order by 1, 2`,
       sql`select id, role, revoked_at from api_tokens where tenant_id = ${tenantId} order by id`,
-      sql`select id, name from volumes where tenant_id = ${tenantId} order by id`,
+      sql`select id, name, state from volumes where tenant_id = ${tenantId} order by id`,
+      sql`select id, name from volume_snapshots where tenant_id = ${tenantId} order by id`,
       sql`select id from network_policies where tenant_id = ${tenantId} order by id`,
       sql`select id from egress_rules where tenant_id = ${tenantId} order by id`,
       sql`select digest from bits where tenant_id = ${tenantId} order by digest`,
