@@ -32,7 +32,7 @@ export const ConfigSchema = z.object({
    * A heartbeat that changes nothing (same instances, states, capacity) is stored only once the
    * stored one is this old; liveness is kept in the leader's memory from every heartbeat.
    */
-  GROVE_HEARTBEAT_REFRESH_MS: positiveInt.default(60_000),
+  GROVE_HEARTBEAT_REFRESH_MS: positiveInt.default(15_000),
   /**
    * Stopped instances, superseded revisions no instance runs, spent join tokens (used up, expired,
    * revoked) are deleted, and lost cells removed, once this old (pruned every ten minutes).

@@ -67,7 +67,7 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     const drained = await grove(["cells", "drain", "hollow-ops"], { config });
     expect(drained.stdout).toBe(`draining hollow-ops (${cell.cellId})\n`);
     expect(drained.errorLines.join("\n")).toMatch(
-      /1 volume\(s\) have their data on hollow-ops: instances that mount them stay on it/,
+      /1 volume\(s\) have their data on hollow-ops: their instances stop, the data is copied to another cell and they start there \(down meanwhile; see grove volumes show\)/,
     );
     const after = await grove(["cells", "show", "hollow-ops", "--json"], { config });
     expect(after.json<Cell>().state).toBe("draining");
