@@ -90,7 +90,8 @@ export async function startCluster(
     const failures: unknown[] = [];
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
-  });
+    // each cell stops (up to 10 s grace) and destroys its containers: several cells under CI's load take minutes
+  }, 240_000);
   let network: TestNetwork | undefined;
   if (options.netnsHosts) {
     const made = await createTestNetwork();
@@ -183,8 +184,17 @@ export async function killAppProcesses(cell: CellProcess, instanceId: string): P
     .map(Number)
     .sort((a, b) => a - b)
     .slice(1);
-  for (const pid of procs) process.kill(pid, "SIGKILL");
-  return procs.length;
+  let killed = 0;
+  for (const pid of procs) {
+    try {
+      process.kill(pid, "SIGKILL");
+      killed++;
+    } catch (error) {
+      // a process that exited between the read and the kill (a shell's short-lived child) is gone already
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  }
+  return killed;
 }
 
 /** Instances per cell name. */

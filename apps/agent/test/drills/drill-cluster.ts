@@ -395,15 +395,16 @@ export async function runDrill(
     const settleBy = Date.now() + Math.min(timeoutMs, 30_000);
     let counts = false;
     let routes = false;
-    while (Date.now() < settleBy && !(counts && routes)) {
-      counts = await countsHold(cluster, load.settled(), extra);
-      routes = await routesHold(cluster, load.settled(), extra);
-      if (!(counts && routes)) await sleep(250);
+    // a write is lost only if the api never shows it: one read that fails while a part restarts is not
+    while (Date.now() < settleBy && !(counts && routes && noWriteLost)) {
+      counts = counts || (await countsHold(cluster, load.settled(), extra));
+      routes = routes || (await routesHold(cluster, load.settled(), extra));
+      noWriteLost = noWriteLost || (await writesShown(cluster, load.settled(), extra));
+      if (!(counts && routes && noWriteLost)) await sleep(250);
     }
     // under load the latest write may always be in flight: then they hold only once it stops
     countsMs = counts ? (countsMs ?? Date.now() - start) : undefined;
     routesMs = routes ? (routesMs ?? Date.now() - start) : undefined;
-    noWriteLost = await writesShown(cluster, load.settled());
   } finally {
     await watch.stop();
     load.start();
@@ -469,15 +470,31 @@ async function routesHold(
   return true;
 }
 
-async function writesShown(cluster: DrillCluster, acked: Map<string, Acked>): Promise<boolean> {
+async function writesShown(
+  cluster: DrillCluster,
+  acked: Map<string, Acked>,
+  miss: DrillResult["extra"],
+): Promise<boolean> {
   for (const [app, want] of acked) {
     const response = await cluster.call(`/v1/apps/${app}`).catch(() => undefined);
-    if (!response?.ok) return false;
+    if (!response?.ok) {
+      miss.writeMiss = `${app}:read ${response?.status ?? "failed"}`;
+      await response?.body?.cancel();
+      return false;
+    }
     const shown = (await response.json()) as { instances: number };
-    if (shown.instances !== want.instances) return false;
+    if (shown.instances !== want.instances) {
+      miss.writeMiss = `${app}:instances ${shown.instances}!=${want.instances}`;
+      return false;
+    }
     // the page: the router serves only RUNNING instances of the app, all on the acknowledged bits
-    if ((await cluster.router.get(app)).body !== want.page) return false;
+    const { status, body } = await cluster.router.get(app);
+    if (body !== want.page) {
+      miss.writeMiss = `${app}:page ${status}:${body.trim().slice(0, 40)}!=${want.page.trim()}`;
+      return false;
+    }
   }
+  delete miss.writeMiss;
   return true;
 }
 
