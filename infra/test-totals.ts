@@ -1,6 +1,7 @@
 /**
  * Adds up the JSON reports every package's vitest run wrote and prints one plain line,
- * "N passed, N failed, N skipped", so CI shows how many tests ran.
+ * "N passed, N failed, N skipped", so CI shows how many tests ran. Tests that passed only on their
+ * retry (CI gives integration tests one) are listed before it: flaky, to be fixed, not hidden.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,12 +11,14 @@ interface VitestReport {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
 }
 
 const root = join(import.meta.dirname, "..");
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const flaky: string[] = [];
 for (const group of ["packages", "apps"]) {
   let names: string[] = [];
   try {
@@ -33,6 +36,12 @@ for (const group of ["packages", "apps"]) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     skipped += report.numPendingTests + report.numTodoTests;
+    for (const file of report.testResults ?? [])
+      for (const test of file.assertionResults)
+        if (test.status === "passed" && test.failureMessages.length > 0)
+          flaky.push(`${name}: ${test.fullName}`);
   }
 }
+if (flaky.length > 0)
+  console.log(`passed only on a retry (flaky):\n${flaky.map((f) => `  ${f}`).join("\n")}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
