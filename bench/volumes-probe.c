@@ -1,7 +1,7 @@
 /*
  * The volumes bench's probe, compiled static and bind-mounted read-only into the container:
  *   write FILE MB   1 MiB buffered writes, then one fsync; prints "bytes seconds"
- *   read FILE       O_DIRECT reads of 1 MiB (page cache bypassed); prints "bytes seconds"
+ *   read FILE [MB]  O_DIRECT reads of 1 MiB, or MB MiB (page cache bypassed); prints "bytes seconds"
  *   fsync FILE N    N times: pwrite 4 KiB, fsync; prints each latency in microseconds
  *   evict FILE      (on the host) fsync, then drop FILE's pages from the page cache
  */
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define CHUNK (1 << 20)
+#define MAX_READ (4 << 20)
 
 static double now(void) {
   struct timespec t;
@@ -33,8 +34,8 @@ int main(int argc, char **argv) {
   }
   const char *mode = argv[1], *file = argv[2];
   void *buffer;
-  if (posix_memalign(&buffer, 4096, CHUNK) != 0) die("posix_memalign");
-  memset(buffer, 0xa5, CHUNK);
+  if (posix_memalign(&buffer, 4096, MAX_READ) != 0) die("posix_memalign");
+  memset(buffer, 0xa5, MAX_READ);
   if (strcmp(mode, "write") == 0 && argc == 4) {
     long mb = atol(argv[3]);
     int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -47,12 +48,14 @@ int main(int argc, char **argv) {
     return close(fd);
   }
   if (strcmp(mode, "read") == 0) {
+    long chunk = argc == 4 ? atol(argv[3]) << 20 : CHUNK;
+    if (chunk <= 0 || chunk > MAX_READ) chunk = CHUNK;
     int fd = open(file, O_RDONLY | O_DIRECT);
     if (fd < 0) die("open O_DIRECT");
     long total = 0;
     ssize_t n;
     double start = now();
-    while ((n = read(fd, buffer, CHUNK)) > 0) total += n;
+    while ((n = read(fd, buffer, chunk)) > 0) total += n;
     if (n < 0) die("read");
     printf("%ld %.6f\n", total, now() - start);
     return close(fd);
