@@ -1,9 +1,21 @@
 import type { ConsoleApi } from "./api-caller";
-import type { App, AppEvent, Cell, Instance, Space, SpaceRole, Tenant, TokenListing } from "./api-types";
+import type {
+  App,
+  AppEvent,
+  Cell,
+  EgressRule,
+  Instance,
+  Policy,
+  Space,
+  SpaceRole,
+  Tenant,
+  TokenListing,
+} from "./api-types";
 import type { QuotaShown } from "./quota-fields";
 import type { AppsData } from "./views/apps";
+import type { NetworkData } from "./views/network";
 import type { OverviewData } from "./views/overview";
-import { administers, type Viewer } from "./views/viewer";
+import { administers, changesIn, type Viewer } from "./views/viewer";
 
 /** Apps shown in detail (instances, events) per page load: each costs two API requests. */
 export const APPS_SHOWN = 50;
@@ -62,4 +74,27 @@ export function loadTokens(api: ConsoleApi, viewer: Viewer): Promise<TokenListin
 /** Every cell (the API refuses anyone but operators). */
 export function loadCells(api: ConsoleApi): Promise<Cell[]> {
   return api.all<Cell>("/v1/cells");
+}
+
+/** The tenant's spaces by name, and those of them the viewer may change things in. */
+async function spacesOf(
+  api: ConsoleApi,
+  viewer: Viewer,
+): Promise<{ spaces: string[]; changes: Set<string> }> {
+  const spaces = await api.all<Space>("/v1/spaces");
+  return {
+    spaces: spaces.map((space) => space.name),
+    changes: new Set(spaces.filter((space) => changesIn(viewer, space.id)).map((space) => space.name)),
+  };
+}
+
+/** Policies, egress rules, and the apps and spaces the page's forms choose from. */
+export async function loadNetwork(api: ConsoleApi, viewer: Viewer): Promise<NetworkData> {
+  const [policies, egress, apps, spaces] = await Promise.all([
+    api.all<Policy>("/v1/policies"),
+    api.all<EgressRule>("/v1/egress-rules"),
+    api.all<App>("/v1/apps"),
+    spacesOf(api, viewer),
+  ]);
+  return { policies, egress, apps: apps.map(({ space, name }) => ({ space, name })), ...spaces };
 }

@@ -5,11 +5,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ApiEnv } from "../http/env";
 import { type ApiProblem, ApiRefused, type ConsoleApi } from "./api-caller";
 import type { NewToken } from "./api-types";
-import { loadApps, loadCells, loadOverview, loadTokens } from "./load";
+import { loadApps, loadCells, loadNetwork, loadOverview, loadTokens } from "./load";
 import { endSession, issueSignInCsrf, takeFlash } from "./session";
 import { Apps } from "./views/apps";
 import { Cells } from "./views/cells";
 import { Layout } from "./views/layout";
+import { Network } from "./views/network";
 import { Overview } from "./views/overview";
 import { SignIn } from "./views/sign-in";
 import { Tokens } from "./views/tokens";
@@ -28,7 +29,7 @@ export interface PageExtra {
   created?: NewToken;
 }
 
-export type PageId = "overview" | "apps" | "tokens" | "cells";
+export type PageId = "overview" | "apps" | "network" | "tokens" | "cells";
 
 function PickTenant() {
   return (
@@ -65,6 +66,14 @@ export const PAGES: Record<
     async body(s, { outcome }) {
       if (!s.viewer.tenant) return <PickTenant />;
       return <Apps viewer={s.viewer} data={await loadApps(s.api)} outcome={outcome} />;
+    },
+  },
+  network: {
+    path: "/console/network",
+    title: () => "Network policies",
+    async body(s, { outcome }) {
+      if (!s.viewer.tenant) return <PickTenant />;
+      return <Network viewer={s.viewer} data={await loadNetwork(s.api, s.viewer)} outcome={outcome} />;
     },
   },
   tokens: {

@@ -1,12 +1,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ApiEnv } from "../http/env";
+import { rolesOfToken } from "../repo/space-roles";
 import { tenantById } from "../repo/tenants";
 import { authenticateToken } from "../repo/tokens";
 import type { RouteDeps } from "../routes/deps";
 import { TenantName } from "../routes/tenant-name";
 import { ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
-import type { NewToken } from "./api-types";
+import type { EgressRule, NewToken, Policy } from "./api-types";
 import { numberFields } from "./number-fields";
 import { PAGES, type PageId, renderPage, type Session, signedOut, signInPage } from "./pages";
 import {
@@ -20,6 +21,7 @@ import {
 } from "./session";
 import { CONSOLE_CSP } from "./style";
 import { scaleFormOf } from "./views/apps";
+import { portsText } from "./views/network";
 import { roleFormOf } from "./views/space-roles";
 import { consoleHref, type Viewer } from "./views/viewer";
 
@@ -69,7 +71,8 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
           ? asked.data
           : null
         : (await tenantById(deps.db, principal.tenantId)).name;
-    const viewer: Viewer = { role: principal.role, tenant, csrf: csrfTokenFor(token) };
+    const spaceRoles = principal.role === "developer" ? await rolesOfToken(deps.db, principal.tokenId) : null;
+    const viewer: Viewer = { role: principal.role, tenant, csrf: csrfTokenFor(token), spaceRoles };
     const api = new ConsoleApi(request, {
       token,
       tenant: principal.role === "operator" ? tenant : null,
@@ -203,6 +206,69 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
       return `${app.name} scaled to ${instances} instances.`;
     })(c);
   });
+
+  /** A form's `space/app` choice as the API names an app (a crafted value without `/` is the app alone). */
+  const appRef = (value: unknown) => {
+    const [space, name] = (str(value) ?? "").split("/", 2);
+    return name === undefined ? { name: space ?? "" } : { space, name };
+  };
+  /** A form's port fields as the API's body: an empty one is left out, bad text goes as typed. */
+  const portFields = (fields: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(numberFields(fields, ["port", "end_port"])).filter(([, value]) => value !== null),
+    );
+
+  app.post(
+    "/console/policies",
+    action("network", "new-policy", async (s, fields) => {
+      const source = appRef(fields.source);
+      const destination = appRef(fields.destination);
+      const made = await s.api.send<Policy>("POST", "/v1/policies", {
+        json: {
+          source: source.name,
+          source_space: source.space,
+          destination: destination.name,
+          destination_space: destination.space,
+          protocol: str(fields.protocol),
+          ...portFields(fields),
+        },
+      });
+      if (!made) throw new Error("the API answered a new policy with no body");
+      return `Policy added: ${made.source.app} may open connections to ${made.destination.app} on ${made.protocol} ${portsText(made.ports)}.`;
+    }),
+  );
+
+  app.post("/console/policies/:id/remove", async (c) =>
+    action("network", "remove-policy", async (s) => {
+      await s.api.send("DELETE", `/v1/policies/${encodeURIComponent(c.req.param("id"))}`);
+      return "Policy removed: the connections it allowed are cut.";
+    })(c),
+  );
+
+  app.post(
+    "/console/egress-rules",
+    action("network", "new-egress-rule", async (s, fields) => {
+      const space = str(fields.rule_space) || undefined;
+      const made = await s.api.send<EgressRule>("POST", "/v1/egress-rules", {
+        json: {
+          destination: str(fields.destination)?.trim() ?? "",
+          protocol: str(fields.protocol),
+          ...portFields(fields),
+          ...(space ? { space } : {}),
+        },
+      });
+      if (!made) throw new Error("the API answered a new egress rule with no body");
+      const ports = made.protocol === "tcp" || made.protocol === "udp" ? ` ${portsText(made.ports)}` : "";
+      return `Egress rule added: ${made.space ? `space ${made.space}` : "the tenant"} may reach ${made.destination} on ${made.protocol}${ports}.`;
+    }),
+  );
+
+  app.post("/console/egress-rules/:id/remove", async (c) =>
+    action("network", "remove-egress-rule", async (s) => {
+      await s.api.send("DELETE", `/v1/egress-rules/${encodeURIComponent(c.req.param("id"))}`);
+      return "Egress rule removed: the connections it allowed are cut.";
+    })(c),
+  );
 
   app.post(
     "/console/tokens",

@@ -33,7 +33,7 @@ const CreateEgressRuleBody = z
   })
   .openapi("CreateEgressRule");
 
-const EgressRuleView = z
+export const EgressRuleView = z
   .object({
     id: z.string(),
     scope: z.enum(["platform", "tenant", "space"]),

@@ -28,7 +28,7 @@ const CreatePolicyBody = z
   })
   .openapi("CreatePolicy");
 
-const PolicyView = z
+export const PolicyView = z
   .object({
     id: z.string(),
     source: z.object({ tenant: z.string(), space: z.string(), app: z.string() }),
