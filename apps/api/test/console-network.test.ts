@@ -1,4 +1,4 @@
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, type TestNats, type TestPostgres } from "@grove/testkit";
 import { expect } from "vitest";
 import { alertsOf, consoleAs, formOf, statusOf, textOf } from "./console-forms";
 import { expectStatus, startTestApi, type TestApi, webApp } from "./harness";
@@ -29,15 +29,21 @@ async function developer(t: TestApi, admin: string, name: string, role: "develop
   return made.token;
 }
 
+/** acme, its tenant admin's token, and apps web and api in space default. */
+async function acme(pg: TestPostgres, nats: TestNats): Promise<{ t: TestApi; admin: string }> {
+  const t = await startTestApi(pg, nats);
+  const admin = await t.tenantWithToken("acme", "tenant_admin");
+  for (const name of ["web", "api"])
+    await expectStatus(await t.call("/v1/apps", { method: "POST", token: admin, json: webApp(name) }), 201);
+  return { t, admin };
+}
+
 describeWith(["postgres", "nats"], "console: network policies and egress rules", () => {
   it("a tenant admin adds and removes policies and egress rules; bad input changes nothing and says why", async ({
     pg,
     nats,
   }) => {
-    const t = await startTestApi(pg, nats);
-    const admin = await t.tenantWithToken("acme", "tenant_admin");
-    for (const name of ["web", "api"])
-      await expectStatus(await t.call("/v1/apps", { method: "POST", token: admin, json: webApp(name) }), 201);
+    const { t, admin } = await acme(pg, nats);
     const console = consoleAs(t, admin);
 
     const empty = await console.get("/console/network");
@@ -133,10 +139,7 @@ describeWith(["postgres", "nats"], "console: network policies and egress rules",
     pg,
     nats,
   }) => {
-    const t = await startTestApi(pg, nats);
-    const admin = await t.tenantWithToken("acme", "tenant_admin");
-    for (const name of ["web", "api"])
-      await expectStatus(await t.call("/v1/apps", { method: "POST", token: admin, json: webApp(name) }), 201);
+    const { t, admin } = await acme(pg, nats);
     await expectStatus(
       await t.call("/v1/egress-rules", {
         method: "POST",

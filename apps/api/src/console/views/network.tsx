@@ -1,5 +1,5 @@
 import type { EgressRule, Policy } from "../api-types";
-import { FormContext, isInvalid, ProblemNote, ScrollTable, When } from "./parts";
+import { Columns, FormContext, isInvalid, PostButton, ProblemNote, ScrollTable, When } from "./parts";
 import { administers, type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 export interface NetworkData {
@@ -71,18 +71,7 @@ function Policies({ viewer, data, outcome }: { viewer: Viewer; data: NetworkData
         <p>No policies: no app can open connections to another.</p>
       ) : (
         <ScrollTable label="Policies">
-          <thead>
-            <tr>
-              <th scope="col">Source app</th>
-              <th scope="col">Destination app</th>
-              <th scope="col">Protocol</th>
-              <th scope="col">Ports</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span class="hint">Action</span>
-              </th>
-            </tr>
-          </thead>
+          <Columns names={["Source app", "Destination app", "Protocol", "Ports", "Added"]} action />
           <tbody>
             {data.policies.map((policy) => (
               <tr>
@@ -95,16 +84,13 @@ function Policies({ viewer, data, outcome }: { viewer: Viewer; data: NetworkData
                 </td>
                 <td>
                   {removable(policy) ? (
-                    <form method="post" action={`/console/policies/${encodeURIComponent(policy.id)}/remove`}>
-                      <FormContext viewer={viewer} />
-                      <button
-                        type="submit"
-                        class="quiet"
-                        aria-label={`Remove the policy from ${policy.source.app} to ${policy.destination.app} on ${policy.protocol} ${portsText(policy.ports)}`}
-                      >
-                        Remove
-                      </button>
-                    </form>
+                    <PostButton
+                      viewer={viewer}
+                      action={`/console/policies/${encodeURIComponent(policy.id)}/remove`}
+                      label={`Remove the policy from ${policy.source.app} to ${policy.destination.app} on ${policy.protocol} ${portsText(policy.ports)}`}
+                    >
+                      Remove
+                    </PostButton>
                   ) : null}
                 </td>
               </tr>
@@ -232,18 +218,7 @@ function EgressRules({
         <p>No egress rules: containers reach DNS alone.</p>
       ) : (
         <ScrollTable label="Egress rules">
-          <thead>
-            <tr>
-              <th scope="col">Applies to</th>
-              <th scope="col">Destination</th>
-              <th scope="col">Protocol</th>
-              <th scope="col">Ports</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span class="hint">Action</span>
-              </th>
-            </tr>
-          </thead>
+          <Columns names={["Applies to", "Destination", "Protocol", "Ports", "Added"]} action />
           <tbody>
             {data.egress.map((rule) => (
               <tr>
@@ -259,19 +234,13 @@ function EgressRules({
                 </td>
                 <td>
                   {rule.scope !== "platform" && administers(viewer) ? (
-                    <form
-                      method="post"
+                    <PostButton
+                      viewer={viewer}
                       action={`/console/egress-rules/${encodeURIComponent(rule.id)}/remove`}
+                      label={`Remove the egress rule to ${rule.destination} on ${rule.protocol}`}
                     >
-                      <FormContext viewer={viewer} />
-                      <button
-                        type="submit"
-                        class="quiet"
-                        aria-label={`Remove the egress rule to ${rule.destination} on ${rule.protocol}`}
-                      >
-                        Remove
-                      </button>
-                    </form>
+                      Remove
+                    </PostButton>
                   ) : null}
                 </td>
               </tr>

@@ -55,3 +55,33 @@ export function When({ at }: { at: string | null }) {
   if (!at) return <>never</>;
   return <time datetime={at}>{at.slice(0, 16).replace("T", " ")} UTC</time>;
 }
+
+/** A table's header row: a column per name, then an unlabelled-looking "Action" one when `action`. */
+export function Columns({ names, action }: { names: string[]; action?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name) => (
+          <th scope="col">{name}</th>
+        ))}
+        {action ? (
+          <th scope="col">
+            <span class="hint">Action</span>
+          </th>
+        ) : null}
+      </tr>
+    </thead>
+  );
+}
+
+/** A form that is one button posting to `action` (remove, revoke, restore…); `label` names what it does. */
+export function PostButton(props: { viewer: Viewer; action: string; label: string; children: Child }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <FormContext viewer={props.viewer} />
+      <button type="submit" class="quiet" aria-label={props.label}>
+        {props.children}
+      </button>
+    </form>
+  );
+}

@@ -1,5 +1,5 @@
 import type { SpaceRole, TokenListing } from "../api-types";
-import { FormContext, ProblemNote } from "./parts";
+import { FormContext, PostButton, ProblemNote } from "./parts";
 import { administers, type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 /** The form id of a space's role form (and of its remove buttons' refusals). */
@@ -32,20 +32,13 @@ export function SpaceRoles(props: {
             <li>
               {role.token_name || role.token_id}: {role.role}{" "}
               {administers(viewer) ? (
-                <form
-                  method="post"
+                <PostButton
+                  viewer={viewer}
                   action={`${base}/${encodeURIComponent(role.token_id)}/remove`}
-                  class="inline"
+                  label={`Remove ${role.token_name || role.token_id}'s role in ${space}`}
                 >
-                  <FormContext viewer={viewer} />
-                  <button
-                    type="submit"
-                    class="quiet"
-                    aria-label={`Remove ${role.token_name || role.token_id}'s role in ${space}`}
-                  >
-                    Remove
-                  </button>
-                </form>
+                  Remove
+                </PostButton>
               ) : null}
             </li>
           ))}

@@ -1,5 +1,5 @@
 import type { NewToken, TokenListing } from "../api-types";
-import { FormContext, ProblemNote, ScrollTable, When } from "./parts";
+import { Columns, FormContext, PostButton, ProblemNote, ScrollTable, When } from "./parts";
 import { type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 const ROLES = [
@@ -32,18 +32,7 @@ export function Tokens(props: {
         <h2 id="tokens-title">Tokens in use</h2>
         <ProblemNote outcome={outcome} form="revoke-token" />
         <ScrollTable label="Tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="hint">Action</span>
-              </th>
-            </tr>
-          </thead>
+          <Columns names={["Name", "Role", "Created", "Expires", "Last used"]} action />
           <tbody>
             {props.tokens.map((token) => (
               <tr>
@@ -57,12 +46,13 @@ export function Tokens(props: {
                   <When at={token.last_used_at} />
                 </td>
                 <td>
-                  <form method="post" action={`/console/tokens/${encodeURIComponent(token.id)}/revoke`}>
-                    <FormContext viewer={viewer} />
-                    <button type="submit" class="quiet" aria-label={`Revoke token ${token.name || token.id}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <PostButton
+                    viewer={viewer}
+                    action={`/console/tokens/${encodeURIComponent(token.id)}/revoke`}
+                    label={`Revoke token ${token.name || token.id}`}
+                  >
+                    Revoke
+                  </PostButton>
                 </td>
               </tr>
             ))}
