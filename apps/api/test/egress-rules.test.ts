@@ -1,8 +1,8 @@
 import type { PolicySlice } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
-import { type HollowCell, joinHollowCell } from "./hollow-cell";
+import { eventually, expectStatus, pushApp, startTestApi } from "./harness";
+import { type HollowCell, hollowCellOf } from "./hollow-cell";
 
 interface EgressRuleView {
   id: string;
@@ -13,16 +13,6 @@ interface EgressRuleView {
   protocol: string;
   ports: { start: number; end: number } | null;
   control_plane: boolean;
-}
-
-async function push(t: TestApi, token: string, name: string): Promise<string> {
-  const app = (await expectStatus(
-    await t.call("/v1/apps", { method: "POST", token, json: webApp(name) }),
-    201,
-  )) as { id: string };
-  const tar = await tarOf({ "app.sh": "httpd" });
-  await expectStatus(await t.call(`/v1/apps/${name}/bits`, { method: "PUT", token, body: tar }), 200);
-  return app.id;
 }
 
 /** Resolves with the first slice the cell receives after now that passes `check`, and how long it took. */
@@ -47,16 +37,11 @@ describeWith(["root", "postgres", "nats"], "egress rules", () => {
   }) => {
     // rounds only every minute: what reaches the cell in time came from the change announcement
     const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "60000" });
-    const joinToken = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
-        token: string;
-      }
-    ).token;
-    const cell = await joinHollowCell(t.nc, joinToken, "hollow-e");
+    const cell = await hollowCellOf(t, "hollow-e");
     const acme = await t.tenantWithToken("acme", "tenant_admin");
     const beta = await t.tenantWithToken("beta", "tenant_admin");
-    await push(t, acme, "web");
-    await push(t, beta, "db");
+    await pushApp(t, acme, "web");
+    await pushApp(t, beta, "db");
     await eventually(async () => (cell.starts.length === 2 ? true : undefined));
     for (const start of cell.starts) await cell.report(start, "RUNNING");
     await eventually(async () => (lastEgress(cell) !== undefined ? true : undefined));

@@ -133,6 +133,31 @@ export const webApp = (name = "web", extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Creates app `name` (webApp with `extra`) as the holder of `token` and uploads bits; its id. */
+export async function pushApp(
+  t: TestApi,
+  token: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const app = (await expectStatus(
+    await t.call("/v1/apps", { method: "POST", token, json: webApp(name, extra) }),
+    201,
+  )) as { id: string };
+  const tar = await tarOf({ "app.sh": "httpd" });
+  await expectStatus(await t.call(`/v1/apps/${name}/bits`, { method: "PUT", token, body: tar }), 200);
+  return app.id;
+}
+
+/** A join token of the test's api for `uses` cells. */
+export async function joinToken(
+  t: { call(path: string, init: { method: string; json: unknown }): Response | Promise<Response> },
+  uses?: number,
+): Promise<string> {
+  const res = await t.call("/v1/cells/tokens", { method: "POST", json: uses ? { uses } : {} });
+  return ((await expectStatus(res, 201)) as { token: string }).token;
+}
+
 /** A tar archive of the given files (name → content), as the CLI would upload. */
 export async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   const archive = pack();

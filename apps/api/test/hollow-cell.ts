@@ -22,6 +22,8 @@ import type { TestNats } from "@grove/testkit";
 import { jetstream } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { onTestFinished } from "vitest";
+import { joinToken, type TestApi } from "./harness";
 
 /**
  * What a forged message pretends: `claim` is the cell id its body names, `subjectOf` the cell whose
@@ -271,4 +273,16 @@ export async function joinHollowCell(
       if (nc !== joinNc) void nc.close();
     },
   };
+}
+
+/** A hollow cell joined to the test's api with a token of its own, stopped when the test ends; with `heartbeatMs` it heartbeats. */
+export async function hollowCellOf(
+  t: TestApi,
+  name: string,
+  options: { heartbeatMs?: number } = {},
+): Promise<HollowCell> {
+  const cell = await joinHollowCell(t.nc, await joinToken(t), name);
+  onTestFinished(() => cell.stop());
+  if (options.heartbeatMs) cell.startHeartbeats(options.heartbeatMs);
+  return cell;
 }

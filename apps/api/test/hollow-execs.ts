@@ -1,5 +1,5 @@
 import { decodeOrThrow, ExecControl, ExecReply, ExecRequest, encode, subjects } from "@grove/protocol";
-import { eventually, expectStatus, type TestApi, tarOf, webApp } from "./harness";
+import { eventually, expectStatus, joinToken, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
 
 /**
@@ -8,9 +8,7 @@ import { joinHollowCell } from "./hollow-cell";
  * that started it; `requests` and `controls` record what the cell received.
  */
 export async function hollowExecs(t: TestApi) {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
-  const token = ((await expectStatus(res, 201)) as { token: string }).token;
-  const cell = await joinHollowCell(t.nc, token, "a");
+  const cell = await joinHollowCell(t.nc, await joinToken(t), "a");
   const acme = await t.tenantWithToken("acme");
   const other = await t.tenantWithToken("other");
   await expectStatus(await t.call("/v1/apps", { method: "POST", token: acme, json: webApp() }), 201);

@@ -1,7 +1,7 @@
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
-import { type HollowCell, joinHollowCell } from "./hollow-cell";
+import { eventually, expectStatus, pushApp, startTestApi, type TestApi } from "./harness";
+import { type HollowCell, hollowCellOf } from "./hollow-cell";
 
 interface PolicyView {
   id: string;
@@ -9,16 +9,6 @@ interface PolicyView {
   destination: { tenant: string; app: string };
   protocol: string;
   ports: { start: number; end: number };
-}
-
-async function push(t: TestApi, token: string, name: string): Promise<string> {
-  const app = (await expectStatus(
-    await t.call("/v1/apps", { method: "POST", token, json: webApp(name) }),
-    201,
-  )) as { id: string };
-  const tar = await tarOf({ "app.sh": "httpd" });
-  await expectStatus(await t.call(`/v1/apps/${name}/bits`, { method: "PUT", token, body: tar }), 200);
-  return app.id;
 }
 
 /** The container address the hollow cell reported for the app's instance. */
@@ -41,17 +31,12 @@ describeWith(["root", "postgres", "nats"], "network policies", () => {
     nats,
   }) => {
     const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "60000" });
-    const joinToken = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
-        token: string;
-      }
-    ).token;
-    const cell = await joinHollowCell(t.nc, joinToken, "hollow-p");
+    const cell = await hollowCellOf(t, "hollow-p");
     const acme = await t.tenantWithToken("acme");
     const beta = await t.tenantWithToken("beta");
-    const web = await push(t, acme, "web");
-    const api = await push(t, acme, "api");
-    const db = await push(t, beta, "db");
+    const web = await pushApp(t, acme, "web");
+    const api = await pushApp(t, acme, "api");
+    const db = await pushApp(t, beta, "db");
     await eventually(async () => (cell.starts.length === 3 ? true : undefined));
     for (const start of cell.starts) await cell.report(start, "RUNNING");
     const [webIp, apiIp, dbIp] = [

@@ -3,7 +3,7 @@ import { describeWith, it } from "@grove/testkit";
 import pino from "pino";
 import { expect } from "vitest";
 import { createApi } from "../src/api";
-import { eventually, expectStatus, OPERATOR, startTestApi, tarOf, webApp } from "./harness";
+import { eventually, expectStatus, joinToken, OPERATOR, startTestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
 
 describeWith(["root", "postgres", "nats"], "several api replicas", () => {
@@ -35,12 +35,7 @@ describeWith(["root", "postgres", "nats"], "several api replicas", () => {
           },
           body: init.json ? JSON.stringify(init.json) : init.body,
         });
-      const token = (
-        (await expectStatus(await call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
-          token: string;
-        }
-      ).token;
-      const cell = await joinHollowCell(nc, token, "a");
+      const cell = await joinHollowCell(nc, await joinToken({ call }), "a");
       await expectStatus(await call("/v1/tenants", { method: "POST", json: { name: "acme" } }), 201);
       const { id, token: dev } = (await expectStatus(
         await call("/v1/tokens", { method: "POST", json: { role: "developer", tenant: "acme" } }),

@@ -6,24 +6,14 @@ import pino from "pino";
 import { expect, onTestFinished } from "vitest";
 import { createApi } from "../src/api";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
-import { type HollowCell, joinHollowCell } from "./hollow-cell";
+import { type HollowCell, hollowCellOf } from "./hollow-cell";
 import { backend, type RouterProcess, routerProcess } from "./router-process";
 
 /** The router stops sending traffic within this long of a command returning (issue 18). */
 const WITHDRAWN_WITHIN_MS = 1_000;
 
-async function joinToken(t: TestApi): Promise<string> {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
-  return ((await expectStatus(res, 201)) as { token: string }).token;
-}
-
 /** A hollow cell of the test's api, heartbeating until the test ends. */
-async function hollowCell(t: TestApi, name: string): Promise<HollowCell> {
-  const cell = await joinHollowCell(t.nc, await joinToken(t), name);
-  onTestFinished(() => cell.stop());
-  cell.startHeartbeats(300);
-  return cell;
-}
+const hollowCell = (t: TestApi, name: string) => hollowCellOf(t, name, { heartbeatMs: 300 });
 
 /** Creates app `name` with `instances` in the token's tenant and uploads bits, so it is placed. */
 async function pushApp(t: TestApi, token: string, name: string, instances: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { CellStateSync, CellStateSyncReply, decodeOrThrow, encode, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { eventually, expectStatus, joinToken, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { type HollowCell, joinHollowCell } from "./hollow-cell";
 
 interface Instance {
@@ -45,12 +45,7 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
     nats,
   }) => {
     const t = await startTestApi(pg, nats);
-    const token = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: {} }), 201)) as {
-        token: string;
-      }
-    ).token;
-    const a = await joinHollowCell(t.nc, token, "a");
+    const a = await joinHollowCell(t.nc, await joinToken(t), "a");
     const dev = await t.tenantWithToken("acme");
     await expectStatus(
       await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("web", { instances: 2 }) }),
@@ -91,11 +86,7 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
 
   it("refuses a state sync naming another cell than its subject's", async ({ pg, nats }) => {
     const t = await startTestApi(pg, nats);
-    const token = (
-      (await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 2 } }), 201)) as {
-        token: string;
-      }
-    ).token;
+    const token = await joinToken(t, 2);
     const a = await joinHollowCell(t.nc, token, "a");
     const b = await joinHollowCell(t.nc, token, "b");
     // on its own subject (NATS lets b's user publish on no other), claiming to be a

@@ -9,7 +9,7 @@ import {
 import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { cellById } from "../../src/repo/cells";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
+import { eventually, expectStatus, pushApp, startTestApi, type TestApi } from "../harness";
 import { type HollowCell, joinHollowCell } from "../hollow-cell";
 import { readLogLines } from "../log-events";
 
@@ -27,17 +27,11 @@ async function twoCells(t: TestApi, nats: TestNats) {
     b.stop();
   });
   const acme = await t.tenantWithToken("acme");
-  await push(t, acme, "web");
+  await pushApp(t, acme, "web");
   const start = await eventually(async () => b.starts[0]);
   await b.report(start, "RUNNING");
   await eventually(async () => ((await instanceStates(t, acme, "web"))[0] === "RUNNING" ? true : undefined));
   return { a, b, acme, start };
-}
-
-async function push(t: TestApi, token: string, name: string, extra: Record<string, unknown> = {}) {
-  await expectStatus(await t.call("/v1/apps", { method: "POST", token, json: webApp(name, extra) }), 201);
-  const tar = await tarOf({ "app.sh": "httpd" });
-  await expectStatus(await t.call(`/v1/apps/${name}/bits`, { method: "PUT", token, body: tar }), 200);
 }
 
 async function instanceStates(t: TestApi, token: string, app: string): Promise<string[]> {
@@ -96,7 +90,7 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
     const t = await startTestApi(pg, nats);
     const { a, b, acme, start } = await twoCells(t, nats);
     // b's own slice names web's address (its instance runs there) once a policy names web
-    await push(t, acme, "api");
+    await pushApp(t, acme, "api");
     await expectStatus(
       await t.call("/v1/policies", {
         method: "POST",
@@ -222,12 +216,12 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
     const a: HollowCell = await joinHollowCell(t.nc, token, "a", 1024, { ownUser: nats });
     onTestFinished(() => a.stop());
     const acme = await t.tenantWithToken("acme");
-    await push(t, acme, "web");
+    await pushApp(t, acme, "web");
     const acmeStart = await eventually(async () => a.starts[0]);
     const b: HollowCell = await joinHollowCell(t.nc, token, "b", 4096, { ownUser: nats });
     onTestFinished(() => b.stop());
     const globex = await t.tenantWithToken("globex");
-    await push(t, globex, "web", { memory_mb: 1000 });
+    await pushApp(t, globex, "web", { memory_mb: 1000 });
     const globexStart = await eventually(async () => b.starts[0]);
     expect(a.starts).toHaveLength(1);
 

@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream"
 import { expect } from "vitest";
 import { DEAD_LETTER_HEADERS } from "../../src/nats/dead-letters";
 import { INSTANCE_EVENTS_CONSUMER } from "../../src/nats/instance-events-stream";
-import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
+import { eventually, expectStatus, joinToken, startTestApi, type TestApi, tarOf, webApp } from "../harness";
 import { type HollowCell, joinHollowCell } from "../hollow-cell";
 
 /** An api (dead letters after the default 5 deliveries, 50 ms apart) with one instance placed on a hollow cell. */
@@ -14,13 +14,7 @@ async function placedInstance(
   nats: Parameters<typeof startTestApi>[1],
 ) {
   const t = await startTestApi(pg, nats, { GROVE_REDELIVERY_DELAY_MS: "50" });
-  const { token } = (await expectStatus(
-    await t.call("/v1/cells/tokens", { method: "POST", json: {} }),
-    201,
-  )) as {
-    token: string;
-  };
-  const cell = await joinHollowCell(t.nc, token, `cell-${randomUUID().slice(0, 8)}`);
+  const cell = await joinHollowCell(t.nc, await joinToken(t), `cell-${randomUUID().slice(0, 8)}`);
   const dev = await t.tenantWithToken(`t${randomUUID().slice(0, 8)}`);
   await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("web") }), 201);
   await expectStatus(

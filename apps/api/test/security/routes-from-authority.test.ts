@@ -2,21 +2,14 @@ import { decodeOrThrow, RouteRegistration, subjects } from "@grove/protocol";
 import { describeWith, it, type TestNats } from "@grove/testkit";
 import { expect, onTestFinished } from "vitest";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "../harness";
-import { type HollowCell, joinHollowCell } from "../hollow-cell";
+import { hollowCellOf } from "../hollow-cell";
 
 /*
  * Issue 11, "routes only from authority": routes come from the control plane's records (where it
  * placed an instance, the address its cell registered with), never from what a cell claims.
  */
 
-async function hollowCell(t: TestApi, name: string): Promise<HollowCell> {
-  const res = await t.call("/v1/cells/tokens", { method: "POST", json: {} });
-  const { token } = (await expectStatus(res, 201)) as { token: string };
-  const cell = await joinHollowCell(t.nc, token, name);
-  onTestFinished(() => cell.stop());
-  cell.startHeartbeats(300);
-  return cell;
-}
+const hollowCell = (t: TestApi, name: string) => hollowCellOf(t, name, { heartbeatMs: 300 });
 
 /** Every `router.register` message from now on, as a router would see it. */
 async function registrations(nats: TestNats): Promise<RouteRegistration[]> {
