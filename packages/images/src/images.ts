@@ -45,6 +45,11 @@ export interface ImagesOptions {
   maxStoreBytes?: number;
   /** layers of one image downloaded at once (default 3) */
   pullConcurrency?: number;
+  /**
+   * a blob download getting no byte for this long is stopped and continued with a Range request
+   * (up to 4 times in one pull; default 60 s)
+   */
+  blobIdleTimeoutMs?: number;
 }
 
 /** What the store keeps about one container's rootfs; the depot entry that survives restarts. */
@@ -116,6 +121,7 @@ export function createImages(options: ImagesOptions): Images {
   if (options.busyboxPath) ctx.busyboxPath = options.busyboxPath;
   if (options.insecureRegistries) ctx.insecureRegistries = options.insecureRegistries;
   if (options.pullConcurrency) ctx.pullConcurrency = options.pullConcurrency;
+  if (options.blobIdleTimeoutMs) ctx.blobIdleTimeoutMs = options.blobIdleTimeoutMs;
   const containersDir = join(storeDir, "containers");
   const inFlight = new Map<string, Promise<unknown>>();
 

@@ -11,7 +11,7 @@ import {
   parseManifest,
   pickPlatform,
 } from "./oci-manifest";
-import { RegistryClient, type RegistryCredentials } from "./registry-client";
+import { RegistryClient, type RegistryClientOptions, type RegistryCredentials } from "./registry-client";
 import type { ResolveContext, ResolvedImage } from "./resolve-image";
 import { markUsed } from "./store-gc";
 import type { ImageRef, PullProgress } from "./types";
@@ -78,12 +78,16 @@ function progressOf(total: number, report: ((p: PullProgress) => void) | undefin
   };
 }
 
-function clientFor(image: ImageRef, insecure?: string[]): { ref: RegistryRef; client: RegistryClient } {
+function clientFor(
+  image: ImageRef,
+  insecure?: string[],
+  options: RegistryClientOptions = {},
+): { ref: RegistryRef; client: RegistryClient } {
   const ref = parseDockerUri(image.uri);
   const credentials: RegistryCredentials = {};
   if (image.username) credentials.username = image.username;
   if (image.password) credentials.password = image.password;
-  return { ref, client: new RegistryClient(ref, registryScheme(ref.registry, insecure), credentials) };
+  return { ref, client: new RegistryClient(ref, registryScheme(ref.registry, insecure), credentials, options) };
 }
 
 function notFound(uri: string, ref: RegistryRef, err: unknown): unknown {
@@ -139,7 +143,11 @@ export async function ensureRegistryImage(
   onProgress?: (progress: PullProgress) => void,
 ): Promise<ResolvedImage> {
   const uri = image.uri;
-  const { ref, client } = clientFor(image, ctx.insecureRegistries);
+  const { ref, client } = clientFor(
+    image,
+    ctx.insecureRegistries,
+    ctx.blobIdleTimeoutMs !== undefined ? { blobIdleTimeoutMs: ctx.blobIdleTimeoutMs } : {},
+  );
   const log = ctx.log.child({ image: uri });
   try {
     let fetched = await client.manifest(ref.reference);

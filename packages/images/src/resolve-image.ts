@@ -30,6 +30,8 @@ export interface ResolveContext {
   insecureRegistries?: string[];
   /** layers of one image downloaded at once (default 3) */
   pullConcurrency?: number;
+  /** a blob download getting no byte for this long is stopped and continued (default 60 s) */
+  blobIdleTimeoutMs?: number;
 }
 
 /**
