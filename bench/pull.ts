@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { runChild } from "@grove/child";
@@ -103,6 +104,7 @@ export async function main(): Promise<string> {
     const figures = {
       skopeoMs: [] as number[],
       fetchMs: [] as number[],
+      fetchCpuMs: [] as number[],
       pullMs: [] as number[],
       skopeoUmociMs: [] as number[],
     };
@@ -120,9 +122,13 @@ export async function main(): Promise<string> {
         peak = Math.max(peak, process.memoryUsage().rss);
       }, 20);
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       let fetched = Number.NaN;
       await images.pull({ uri: `docker://${registry.host}/bench/pull#v1` }, (p) => {
-        if (p.bytes === p.total) fetched = performance.now() - started;
+        if (p.bytes !== p.total || !Number.isNaN(fetched)) return;
+        fetched = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
+        figures.fetchCpuMs.push((cpu.user + cpu.system) / 1000);
       });
       figures.pullMs.push(performance.now() - started);
       figures.fetchMs.push(fetched);
@@ -145,17 +151,24 @@ export async function main(): Promise<string> {
     const pull = median(figures.pullMs);
     const skopeoUmoci = median(figures.skopeoUmociMs);
     const mb = totalBytes / 1e6;
+    // each round's grove fetch against the skopeo copy just before it: load shifts both alike
+    const pairedRatio = median(figures.fetchMs.map((ms, i) => ms / (figures.skopeoMs[i] ?? Number.NaN)));
+    const load = loadavg()[0] ?? 0;
     const rows: [string, string | number][] = [
       ["image", `${LAYERS} layers, ${mb.toFixed(1)} MB (gzip of random bytes)`],
       ["rounds (medians below)", ROUNDS],
       ["skopeo copy → dir (ms)", skopeo],
       ["grove fetch: blobs on disk, verified (ms)", fetch],
       ["grove fetch / skopeo (target ≤ 1.2)", fetch / skopeo],
+      ["median of each round's fetch / skopeo", pairedRatio],
+      ["grove fetch CPU, this process (ms)", median(figures.fetchCpuMs)],
       ["grove fetch MB/s", mb / (fetch / 1000)],
       ["skopeo copy → oci + umoci unpack (ms)", skopeoUmoci],
       ["grove pull: fetch + unpack (ms)", pull],
       ["grove pull / (skopeo + umoci)", pull / skopeoUmoci],
       ["grove pull peak RSS growth (MB)", peakRssGrowth / 1e6],
+      ["load average (1 min) at the end", load],
+      ["note", "figures taken under load (≫ 2 cores) need a quiet re-run"],
     ];
     return report("pull", rows, {
       image: { layers: LAYERS, bytes: totalBytes },
@@ -168,6 +181,9 @@ export async function main(): Promise<string> {
         grove_pull: pull,
       },
       ratio_fetch_to_skopeo: fetch / skopeo,
+      median_round_ratio_fetch_to_skopeo: pairedRatio,
+      load_average_1m: load,
+      note: "figures taken under load (load average well above the 2 cores) need a quiet re-run",
       ratio_pull_to_skopeo_umoci: pull / skopeoUmoci,
       target_ratio: 1.2,
       peak_rss_growth_bytes: peakRssGrowth,

@@ -1,10 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startRegistry, watchingProxy } from "@grove/images/testing";
+import { OPERATOR } from "@grove/api/testing";
+import { basicAuthProxy, startRegistry, watchingProxy } from "@grove/images/testing";
 import { describeWith, it, makeTempDir } from "@grove/testkit";
 import { execa } from "execa";
 import { expect, onTestFinished } from "vitest";
-import { eventually, expectStatus, httpGet, type InstanceView, startCluster } from "./cluster-harness";
+import { eventually, expectStatus, httpGet, startCluster } from "./cluster-harness";
 
 interface AppBody {
   revision: number;
@@ -50,56 +51,99 @@ async function buildWebImage(registryHost: string, repo: string, tag: string, pa
   ]);
 }
 
-// The docker-app tour of issue 15 on a real cell and router.
+const GROVE = join(import.meta.dirname, "../../cli/bin/grove.js");
+
+// The docker-app tour of issue 15 on a real cell and router, through the `grove` binary.
 describeWith(
   ["root", "runc", "postgres", "nats", "network", "registry"],
   "docker apps on a real cell",
   () => {
-    it("pushes an image built into a local registry, shows its pull progress, serves it through the router, and runs a moved tag's new digest on re-push", {
+    it("`grove push web --image` of an image built into a private local registry shows its pull progress, is served through the router, and a re-push runs a moved tag's new digest", {
       timeout: 300_000,
     }, async ({ pg, nats }) => {
       const registry = await startRegistry();
       onTestFinished(() => registry.stop());
-      // the cell pulls through a proxy that sends blobs slowly, so its heartbeats catch the pull midway
+      // the cell pulls through a proxy that sends blobs slowly, so the push sees the pull midway,
+      // behind one that wants basic auth (a private repo)
       const proxy = await watchingProxy(registry);
       onTestFinished(() => proxy.stop());
+      const privateRegistry = await basicAuthProxy(proxy, "team", "s3cret-pw");
+      onTestFinished(() => privateRegistry.stop());
       proxy.slow = 40;
       await buildWebImage(registry.host, "team/web", "live", "one\n");
       const c = await startCluster(pg, nats, { cellCount: 1 });
-      const ref = `${proxy.host}/team/web:live`;
-      const first = (await expectStatus(
-        await c.call("/v1/apps", { method: "POST", json: { name: "web", image: { ref }, memory_mb: 64 } }),
-        201,
-      )) as AppBody;
-      const pulls: NonNullable<InstanceView["pull"]>[] = [];
-      await eventually(async () => {
-        const [instance] = await c.instances("web");
-        if (instance?.pull) pulls.push(instance.pull);
-        return instance?.state === "RUNNING" ? instance : undefined;
-      }, 120_000);
-      const midway = pulls.find((p) => p.total > 3_000_000 && p.bytes < p.total);
-      expect(midway, `progress seen: ${JSON.stringify(pulls)}`).toBeDefined();
+      const api = await c.t.serveHttp();
+      const home = await makeTempDir("grove-docker-tour-");
+      onTestFinished(() => home.remove());
+      const grove = async (args: string[], env: Record<string, string> = {}) => {
+        const run = await execa(process.execPath, [GROVE, ...args], {
+          env: {
+            ...process.env,
+            GROVE_API: api,
+            GROVE_TOKEN: OPERATOR,
+            GROVE_TENANT: "default",
+            XDG_CONFIG_HOME: home.path,
+            ...env,
+          },
+          reject: false,
+        });
+        const out = `${run.stdout}${run.stderr}`;
+        expect(out, "credentials never printed").not.toContain("s3cret-pw");
+        return { exitCode: run.exitCode, out };
+      };
+      const ref = `${privateRegistry.host}/team/web:live`;
+
+      const refused = await grove(["push", "web", "--image", ref, "--memory", "64M"]);
+      expect(refused.exitCode, refused.out).not.toBe(0);
+      expect(refused.out).toMatch(/registry refused access .*\(401\).*--registry-username/);
+
+      const first = await grove([
+        "push",
+        "web",
+        "--image",
+        ref,
+        "--memory",
+        "64M",
+        "--registry-username",
+        "team",
+        "--registry-password",
+        "s3cret-pw",
+      ]);
+      expect(first, first.out).toMatchObject({ exitCode: 0 });
+      const firstDigest = /image \S+ is (sha256:[a-f0-9]{64})/.exec(first.out)?.[1];
+      expect(firstDigest, first.out).toBeDefined();
+      // the cell's pull progress, as the push prints it while it waits
+      const percents = [...first.out.matchAll(/pulling image [\d.]+ \S+ of [\d.]+ MB \((\d+)%\)/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(
+        percents.some((p) => p < 100),
+        first.out,
+      ).toBe(true);
+      expect(first.out).toMatch(/web: revision \d+, 1\/1 instances running/);
       const served = await eventually(async () => {
         const res = await httpGet(c.router.port, "web.default.grove.localhost");
         return res.status === 200 ? res : undefined;
       });
       expect(served.body).toBe("one\n");
 
-      // the tag moves to a new image; pushing again runs the new digest
+      // the tag moves to a new image; pushing again (credentials from the environment) runs the new digest
       proxy.slow = 0;
       await buildWebImage(registry.host, "team/web", "live", "two\n");
-      const second = (await expectStatus(
-        await c.call("/v1/apps/web", { method: "PATCH", json: { image: { ref } } }),
-        200,
-      )) as AppBody;
-      expect(second.revision).toBe(first.revision + 1);
-      expect(second.image?.digest).not.toBe(first.image?.digest);
+      const second = await grove(["push", "web", "--image", ref], {
+        GROVE_REGISTRY_USERNAME: "team",
+        GROVE_REGISTRY_PASSWORD: "s3cret-pw",
+      });
+      expect(second, second.out).toMatchObject({ exitCode: 0 });
+      const secondDigest = /image \S+ is (sha256:[a-f0-9]{64})/.exec(second.out)?.[1];
+      expect(secondDigest, second.out).toBeDefined();
+      expect(secondDigest).not.toBe(firstDigest);
       await eventually(async () => {
         const res = await httpGet(c.router.port, "web.default.grove.localhost");
         return res.body === "two\n" ? res : undefined;
       }, 120_000);
       const shown = (await expectStatus(await c.call("/v1/apps/web"), 200)) as AppBody;
-      expect(shown.image?.digest).toBe(second.image?.digest);
+      expect(shown.image?.digest).toBe(secondDigest);
     });
   },
 );

@@ -12,12 +12,24 @@ import { RegistryClient } from "./registry-client";
 // the bearer-token handshake without TLS or an auth server.
 const blob = Buffer.from("layer bytes");
 const blobDigest = `sha256:${createHash("sha256").update(blob).digest("hex")}`;
+const stored = Buffer.from("bytes kept in storage elsewhere");
+const storedDigest = `sha256:${createHash("sha256").update(stored).digest("hex")}`;
 let server: Server;
 let base: string;
 let dir: string;
+// where the registry redirects a blob (as one backed by S3 does), and the authorization it saw
+let storage: Server;
+let storageBase: string;
+const storageAuth: Array<string | undefined> = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "grove-img-auth-"));
+  storage = createServer((req, res) => {
+    storageAuth.push(req.headers.authorization);
+    res.end(stored);
+  });
+  await new Promise<void>((resolve) => storage.listen(0, "127.0.0.1", resolve));
+  storageBase = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
   server = createServer((req, res) => {
     const url = new URL(req.url ?? "", "http://x");
     if (url.pathname === "/token") {
@@ -38,6 +50,11 @@ beforeAll(async () => {
       res.end(blob);
       return;
     }
+    if (url.pathname === `/v2/team/app/blobs/${storedDigest}`) {
+      res.writeHead(307, { location: `${storageBase}/bucket/${storedDigest}?sig=x` });
+      res.end();
+      return;
+    }
     if (url.pathname === `/v2/team/app/blobs/sha256:${"0".repeat(64)}`) {
       res.end(blob);
       return;
@@ -50,6 +67,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => storage.close(resolve));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -61,6 +79,14 @@ describe("RegistryClient", () => {
     const dest = join(dir, "blob");
     await client.downloadBlob(blobDigest, dest, join(dir, "tmp-1"));
     expect(await readFile(dest)).toEqual(blob);
+  });
+
+  it("follows a blob's redirect to storage elsewhere without handing it the registry's token", async () => {
+    const client = new RegistryClient(ref(), "http", { username: "u", password: "p" });
+    const dest = join(dir, "stored");
+    await client.downloadBlob(storedDigest, dest, join(dir, "tmp-4"));
+    expect(await readFile(dest)).toEqual(stored);
+    expect(storageAuth).toEqual([undefined]);
   });
 
   it("fails with RegistryError when the token server refuses the credentials", async () => {

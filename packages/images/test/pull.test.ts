@@ -120,6 +120,33 @@ describe.runIf(isRoot)("registry pulls", () => {
     }
   });
 
+  it("a blob download that stops sending is given up after the idle timeout and continued with a Range request", {
+    timeout: 120_000,
+  }, async () => {
+    const image = await buildImage([bigLayer("stalled", 600_000)]);
+    const layer = image.layers[0];
+    if (!layer) throw new Error("no layer");
+    await pushImage(registry.host, "grove/stall", "v1", [image]);
+    const proxy = await watchingProxy(registry);
+    const storeDir = join(store.dir, "stall");
+    try {
+      // the layer's first GET sends 200 kB and then nothing, holding the connection open
+      proxy.stallAfter = 200_000;
+      const images = createImages({ storeDir, blobIdleTimeoutMs: 1_000 });
+      await images.pull({ uri: `docker://${proxy.host}/grove/stall#v1` });
+      const layerGets = proxy.traffic.requests.filter((r) => r.digest === layer.digest);
+      expect(layerGets.length).toBeGreaterThanOrEqual(2);
+      expect(layerGets[0]?.range).toBeUndefined();
+      const from = Number(/^bytes=(\d+)-$/.exec(layerGets[1]?.range ?? "")?.[1]);
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(200_000);
+      expect(await readFile(join(storeDir, "blobs/sha256", hexOf(layer.digest)))).toEqual(layer.bytes);
+      expect(await readdir(join(storeDir, "blobs/partial"))).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("a kept partial blob that is not a prefix of the blob is fetched again from its first byte", async () => {
     const image = await buildImage([bigLayer("f", 200_000)]);
     const layer = image.layers[0];

@@ -176,14 +176,16 @@ export interface BlobTraffic {
 
 /**
  * A loopback proxy in front of `registry` that records blob downloads and, while `slow` is set,
- * sends blob bodies in 64 KiB pieces every `slow` ms, so a test can stop a pull halfway.
+ * sends blob bodies in 64 KiB pieces every `slow` ms, so a test can stop a pull halfway. While
+ * `stallAfter` is set, the first GET of each blob sends that many body bytes and then nothing more,
+ * holding the connection open (a registry that stops sending).
  */
 export async function watchingProxy(
   registry: TestRegistry,
-): Promise<TestRegistry & { traffic: BlobTraffic; slow: number }> {
+): Promise<TestRegistry & { traffic: BlobTraffic; slow: number; stallAfter: number }> {
   const traffic: BlobTraffic = { requests: [], sent: new Map(), maxConcurrent: 0 };
   let open = 0;
-  const control = { slow: 0 };
+  const control = { slow: 0, stallAfter: 0 };
   const proxy = await serveLoopback((req, res) => {
     const blob = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(req.url ?? "")?.[1];
     if (!blob || req.method !== "GET") {
@@ -191,6 +193,8 @@ export async function watchingProxy(
       return;
     }
     const range = req.headers.range;
+    const stallAt = traffic.requests.some((r) => r.digest === blob) ? 0 : control.stallAfter;
+    let sentHere = 0;
     traffic.requests.push({ digest: blob, range: typeof range === "string" ? range : undefined });
     open++;
     traffic.maxConcurrent = Math.max(traffic.maxConcurrent, open);
@@ -200,11 +204,17 @@ export async function watchingProxy(
       try {
         for await (const chunk of up as AsyncIterable<Buffer>) {
           for (let at = 0; at < chunk.length; at += 64 * 1024) {
-            const piece = chunk.subarray(at, at + 64 * 1024);
+            let piece = chunk.subarray(at, at + 64 * 1024);
             if (control.slow > 0) await new Promise((resolve) => setTimeout(resolve, control.slow));
             if (res.destroyed) return;
+            if (stallAt > 0) piece = piece.subarray(0, Math.max(0, stallAt - sentHere));
             res.write(piece);
+            sentHere += piece.length;
             traffic.sent.set(blob, (traffic.sent.get(blob) ?? 0) + piece.length);
+            if (stallAt > 0 && sentHere >= stallAt) {
+              up.destroy(); // nothing more is sent; the client's connection stays open
+              return;
+            }
           }
         }
         res.end();
@@ -221,6 +231,12 @@ export async function watchingProxy(
     },
     set slow(ms: number) {
       control.slow = ms;
+    },
+    get stallAfter() {
+      return control.stallAfter;
+    },
+    set stallAfter(bytes: number) {
+      control.stallAfter = bytes;
     },
     stop: proxy.stop,
   };
