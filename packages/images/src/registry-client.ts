@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
@@ -239,7 +244,8 @@ export class RegistryClient {
         });
       } catch (err) {
         // 416: the kept bytes are no prefix of this blob
-        if (kept > 0 && err instanceof RegistryError && err.status === 416) return { digest: "", resumed: true };
+        if (kept > 0 && err instanceof RegistryError && err.status === 416)
+          return { digest: "", resumed: true };
         throw err;
       }
       const resumed = kept > 0 && res.statusCode === 206 && rangeStart(res) === kept;
@@ -255,7 +261,11 @@ export class RegistryClient {
           next(null, chunk);
         },
       });
-      const file = createWriteStream(partial, { mode: 0o644, flags: resumed ? "a" : "w", highWaterMark: 1 << 20 });
+      const file = createWriteStream(partial, {
+        mode: 0o644,
+        flags: resumed ? "a" : "w",
+        highWaterMark: 1 << 20,
+      });
       try {
         await pipeline(res, counter, file);
       } catch (err) {
@@ -323,9 +333,13 @@ function send(
   track: (live: ClientRequest | IncomingMessage) => void,
 ): Promise<IncomingMessage> {
   const https = url.protocol === "https:";
-  if (!https && url.protocol !== "http:") throw new RegistryError(url.href, `cannot fetch ${url.protocol} URLs`);
+  if (!https && url.protocol !== "http:")
+    throw new RegistryError(url.href, `cannot fetch ${url.protocol} URLs`);
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, { headers, agent: agents[url.protocol as "http:"] });
+    const req = (https ? httpsRequest : httpRequest)(url, {
+      headers,
+      agent: agents[url.protocol as "http:"],
+    });
     track(req);
     req.once("response", (res) => {
       track(res);

@@ -87,7 +87,10 @@ function clientFor(
   const credentials: RegistryCredentials = {};
   if (image.username) credentials.username = image.username;
   if (image.password) credentials.password = image.password;
-  return { ref, client: new RegistryClient(ref, registryScheme(ref.registry, insecure), credentials, options) };
+  return {
+    ref,
+    client: new RegistryClient(ref, registryScheme(ref.registry, insecure), credentials, options),
+  };
 }
 
 function notFound(uri: string, ref: RegistryRef, err: unknown): unknown {
