@@ -66,6 +66,8 @@ export const AgentConfig = z.object({
     .int()
     .positive()
     .default(20 * 1024 ** 3),
+  /** an image blob download getting no byte for this long is stopped and continued with Range */
+  GROVE_IMAGE_BLOB_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** what app bits may hold (GROVE_ARCHIVE_MAX_*); set them as on the api */
   ...ArchiveLimitsEnv.shape,
 });

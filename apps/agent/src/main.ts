@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     outputCapBytes: config.GROVE_OUTPUT_CAP_MB * 1024 * 1024,
     isolateContainers: true,
     imageStoreMaxBytes: config.GROVE_IMAGE_STORE_MAX_BYTES,
+    imageBlobIdleTimeoutMs: config.GROVE_IMAGE_BLOB_IDLE_TIMEOUT_MS,
     dnsServers: [resolver],
     log,
   });

@@ -1,11 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { OPERATOR } from "@grove/api/testing";
 import { basicAuthProxy, startRegistry, watchingProxy } from "@grove/images/testing";
 import { describeWith, it, makeTempDir } from "@grove/testkit";
 import { execa } from "execa";
 import { expect, onTestFinished } from "vitest";
 import { eventually, expectStatus, httpGet, startCluster } from "./cluster-harness";
+import { groveCli } from "./grove-cli";
 
 interface AppBody {
   revision: number;
@@ -51,8 +51,6 @@ async function buildWebImage(registryHost: string, repo: string, tag: string, pa
   ]);
 }
 
-const GROVE = join(import.meta.dirname, "../../cli/bin/grove.js");
-
 // The docker-app tour of issue 15 on a real cell and router, through the `grove` binary.
 describeWith(
   ["root", "runc", "postgres", "nats", "network", "registry"],
@@ -75,21 +73,11 @@ describeWith(
       const api = await c.t.serveHttp();
       const home = await makeTempDir("grove-docker-tour-");
       onTestFinished(() => home.remove());
+      const run = groveCli(api, home.path);
       const grove = async (args: string[], env: Record<string, string> = {}) => {
-        const run = await execa(process.execPath, [GROVE, ...args], {
-          env: {
-            ...process.env,
-            GROVE_API: api,
-            GROVE_TOKEN: OPERATOR,
-            GROVE_TENANT: "default",
-            XDG_CONFIG_HOME: home.path,
-            ...env,
-          },
-          reject: false,
-        });
-        const out = `${run.stdout}${run.stderr}`;
-        expect(out, "credentials never printed").not.toContain("s3cret-pw");
-        return { exitCode: run.exitCode, out };
+        const done = await run(args, env);
+        expect(done.out, "credentials never printed").not.toContain("s3cret-pw");
+        return done;
       };
       const ref = `${privateRegistry.host}/team/web:live`;
 

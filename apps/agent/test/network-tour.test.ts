@@ -1,15 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { OPERATOR } from "@grove/api/testing";
 import { describeWith, it } from "@grove/testkit";
 import { makeTempDir } from "@grove/testkit/services";
-import { execa } from "execa";
 import { expect, onTestFinished } from "vitest";
 import { eventually, spread, startCluster } from "./cluster-harness";
 import { execIn } from "./exec-in";
+import { groveCli } from "./grove-cli";
 import { instanceNetns, openSession } from "./security/netns-probe";
 
-const GROVE = join(import.meta.dirname, "../../cli/bin/grove.js");
 const B = "b.default.default.internal";
 
 // The issue's "done when" tour, with the CLI, on two cells that are separate netns hosts.
@@ -26,19 +24,7 @@ describeWith(
       const bits = await makeTempDir("grove-net-tour-app-");
       onTestFinished(() => Promise.all([home.remove(), bits.remove()]).then(() => undefined));
       await writeFile(join(bits.path, "index.html"), "hello\n");
-      const grove = async (args: string[]) => {
-        const run = await execa(process.execPath, [GROVE, ...args], {
-          env: {
-            ...process.env,
-            GROVE_API: api,
-            GROVE_TOKEN: OPERATOR,
-            GROVE_TENANT: "default",
-            XDG_CONFIG_HOME: home.path,
-          },
-          reject: false,
-        });
-        return { exitCode: run.exitCode, out: `${run.stdout}${run.stderr}` };
-      };
+      const grove = groveCli(api, home.path);
 
       // a: two instances (one per cell); b: an echo server on its port
       const pushA = await grove([

@@ -51,6 +51,8 @@ export interface CellRuntimeOptions {
   overlay?: OverlayConfig;
   /** the image store removes unused layers past this size, least recently used first (default: no limit) */
   imageStoreMaxBytes?: number;
+  /** an image blob download getting no byte for this long is stopped and continued (default 60 s) */
+  imageBlobIdleTimeoutMs?: number;
   /** nameservers of every container's /etc/resolv.conf (garden's dnsServers); default: the image's */
   dnsServers?: string[];
   log: Logger;
@@ -96,6 +98,7 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
     storeDir: imagesDir,
     log: log.child({ component: "images" }),
     ...(options.imageStoreMaxBytes !== undefined ? { maxStoreBytes: options.imageStoreMaxBytes } : {}),
+    ...(options.imageBlobIdleTimeoutMs !== undefined ? { blobIdleTimeoutMs: options.imageBlobIdleTimeoutMs } : {}),
   });
   const networker = createNetworker({
     stateDir: join(stateDir, "network"),
