@@ -98,7 +98,9 @@ export async function createCellRuntime(options: CellRuntimeOptions): Promise<Ce
     storeDir: imagesDir,
     log: log.child({ component: "images" }),
     ...(options.imageStoreMaxBytes !== undefined ? { maxStoreBytes: options.imageStoreMaxBytes } : {}),
-    ...(options.imageBlobIdleTimeoutMs !== undefined ? { blobIdleTimeoutMs: options.imageBlobIdleTimeoutMs } : {}),
+    ...(options.imageBlobIdleTimeoutMs !== undefined
+      ? { blobIdleTimeoutMs: options.imageBlobIdleTimeoutMs }
+      : {}),
   });
   const networker = createNetworker({
     stateDir: join(stateDir, "network"),
