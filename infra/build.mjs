@@ -15,23 +15,25 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Workspace sources find files beside them (migrations, C helpers) through import.meta.url or
- * import.meta.dirname; in a bundle those would name the bundle, so each source gets its own written in.
+ * import.meta.dirname; in a bundle those would name the bundle, so each source gets its own written in
+ * (under `at` instead of this checkout for a bundle that runs in an image).
  */
-const keepSourceUrls = {
+const keepSourceUrls = (at) => ({
   name: "keep-source-urls",
   setup(b) {
     b.onLoad({ filter: /\.(tsx?|mjs)$/ }, async (args) => {
       if (args.path.includes("/node_modules/")) return undefined;
       const text = await readFile(args.path, "utf8");
-      const url = JSON.stringify(pathToFileURL(args.path).href);
+      const path = at ? join(at, relative(root, args.path)) : args.path;
+      const url = JSON.stringify(pathToFileURL(path).href);
       const contents = text
         .replaceAll("import.meta.url", url)
-        .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)));
+        .replaceAll("import.meta.dirname", JSON.stringify(dirname(path)));
       const loader = args.path.endsWith(".mjs") ? "js" : args.path.endsWith("x") ? "tsx" : "ts";
       return { contents, loader };
     });
   },
-};
+});
 
 /** bare imports of anything but a workspace package stay imports of node_modules */
 const externalDependencies = {
@@ -57,7 +59,7 @@ async function bundle(entry, outDir) {
     jsx: "automatic",
     jsxImportSource: "hono/jsx",
     tsconfig: join(root, "tsconfig.base.json"),
-    plugins: entry.self ? [keepSourceUrls] : [externalDependencies, keepSourceUrls],
+    plugins: entry.self ? [keepSourceUrls(entry.at)] : [externalDependencies, keepSourceUrls(entry.at)],
     // bundled CommonJS dependencies call require() for Node's built-ins
     banner: entry.self
       ? {

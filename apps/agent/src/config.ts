@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { ArchiveLimitsEnv } from "@grove/images/archive";
 import { z } from "zod";
@@ -24,6 +25,11 @@ export const AgentConfig = z.object({
   GROVE_NATS_CREDS: z.string().min(1).optional(),
   /** needed only for the first start; afterwards the cell identity in the state dir is used */
   GROVE_JOIN_TOKEN: z.string().optional(),
+  /**
+   * or a file holding it (systemd's LoadCredential: `%d/join-token`), read when GROVE_JOIN_TOKEN is
+   * unset; a file that is gone is fine once the cell has joined
+   */
+  GROVE_JOIN_TOKEN_FILE: z.string().min(1).optional(),
   GROVE_STATE_DIR: z.string().min(1).default("/var/lib/grove/agent"),
   GROVE_CELL_NAME: z.string().min(1).default(hostname()),
   /** the address other hosts (router, other cells) reach this cell's mapped ports on */
@@ -76,7 +82,20 @@ export type AgentConfig = z.output<typeof AgentConfig>;
 /** Parses the environment; on a bad value throws one line naming the variable. */
 export function parseAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const result = AgentConfig.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const file = result.data.GROVE_JOIN_TOKEN_FILE;
+    if (result.data.GROVE_JOIN_TOKEN || !file) return result.data;
+    return { ...result.data, GROVE_JOIN_TOKEN: readJoinToken(file) };
+  }
   const issue = result.error.issues[0];
   throw new Error(`invalid agent configuration: ${issue?.path.join(".")}: ${issue?.message}`);
+}
+
+function readJoinToken(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`invalid agent configuration: GROVE_JOIN_TOKEN_FILE: ${(error as Error).message}`);
+  }
 }

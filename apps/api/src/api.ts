@@ -18,6 +18,7 @@ import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
 import { ensureDeadLettersStream } from "./nats/dead-letters";
 import { ensureInstanceEventsStream } from "./nats/instance-events-stream";
+import { ensureStreamReplicas } from "./nats/replicas";
 import { announcePolicyChange } from "./policies/announce";
 import { servePolicySlices } from "./policies/slice-responder";
 import { ensureTenant } from "./repo/tenants";
@@ -137,6 +138,14 @@ export function createApi(options: ApiOptions): Api {
       await ensureLogsStream(nc);
       await ensureInstanceEventsStream(nc);
       await ensureDeadLettersStream(nc);
+      if (config.GROVE_JETSTREAM_REPLICAS) {
+        const changed = await ensureStreamReplicas(nc, config.GROVE_JETSTREAM_REPLICAS);
+        if (changed.length > 0)
+          log.info(
+            { streams: changed, replicas: config.GROVE_JETSTREAM_REPLICAS },
+            "stream replicas changed",
+          );
+      }
       await nc.flush();
       election = startLeaderElection(
         config.DATABASE_URL,

@@ -62,6 +62,11 @@ export const ConfigSchema = z.object({
   GROVE_SUBNET_LEASE_TTL_MS: positiveInt.default(60 * 60 * 1000),
   /** How cells reach each other's containers: host routes (cells on one L2) or VXLAN (any underlay). */
   GROVE_CELL_OVERLAY: z.enum(["routes", "vxlan"]).default("routes"),
+  /**
+   * Copies JetStream keeps of each of Grove's streams and object stores (3 on a 3-node NATS cluster).
+   * Unset: streams keep the count they were made with (new ones: 1).
+   */
+  GROVE_JETSTREAM_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
   /** What an uploaded archive may hold (GROVE_ARCHIVE_MAX_*); agents must use the same values. */
   ...ArchiveLimitsEnv.shape,
 });

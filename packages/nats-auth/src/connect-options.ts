@@ -16,7 +16,8 @@ export interface NatsAccess {
 export async function natsConnectOptions(access: NatsAccess): Promise<NodeConnectionOptions> {
   const creds = access.creds ?? (access.credsFile ? await readFile(access.credsFile) : undefined);
   return {
-    servers: access.url,
+    // a comma-separated list names several servers (a cluster's), tried in turn
+    servers: access.url.split(",").map((url) => url.trim()),
     ...(access.caFile ? { tls: { caFile: access.caFile } } : {}),
     ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
   };

@@ -78,7 +78,13 @@ export interface NatsServerConfigOptions {
   certFile: string;
   keyFile: string;
   authority: AuthoritySecrets;
-  cluster?: { name: string; listen: string; routes: string[] };
+  /**
+   * a cluster's routes; `noAdvertise` keeps the servers' own addresses from clients, which then use
+   * only the URLs they were given (in compose those are the published ports, not container addresses)
+   */
+  cluster?: { name: string; listen: string; routes: string[]; noAdvertise?: boolean };
+  /** `host:port` of the monitoring endpoint (/healthz, /varz, /jsz); none when unset */
+  monitor?: string;
 }
 
 /** nats-server's configuration: listen address, JetStream, TLS, the operator and the account resolver. */
@@ -90,6 +96,7 @@ export async function natsServerConfig(options: NatsServerConfigOptions): Promis
   return [
     `server_name: ${options.name.startsWith("$") ? options.name : json(options.name)}`,
     `listen: ${json(options.listen)}`,
+    ...(options.monitor ? [`http: ${json(options.monitor)}`] : []),
     `jetstream { store_dir: ${json(options.storeDir)} }`,
     `tls { cert_file: ${json(options.certFile)}, key_file: ${json(options.keyFile)}, timeout: 5 }`,
     `operator: ${json(await operatorJwt(authority))}`,
@@ -102,7 +109,7 @@ export async function natsServerConfig(options: NatsServerConfigOptions): Promis
     "}",
     ...(cluster
       ? [
-          `cluster { name: ${json(cluster.name)}, listen: ${json(cluster.listen)}, routes: ${json(cluster.routes)} }`,
+          `cluster { name: ${json(cluster.name)}, listen: ${json(cluster.listen)}, routes: ${json(cluster.routes)}${cluster.noAdvertise ? ", no_advertise: true" : ""} }`,
         ]
       : []),
     "",
