@@ -1,17 +1,14 @@
 import type { EgressRule } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { configHome, grove, OPERATOR, serveApi } from "./harness";
+import { grove, operatorSession } from "./harness";
 
 describeWith(["root", "postgres", "nats"], "grove egress", () => {
   it("adds, lists and removes a tenant's egress rules and the platform default; bad input is one line and exit 1", async ({
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
-    await grove(["tenants", "create", "acme"], { config });
+    const { api, config } = await operatorSession(pg, nats, ["acme"]);
     const env = { GROVE_TENANT: "acme" };
 
     const added = await grove(["egress", "add", "192.0.2.0/24", "--port", "443"], { config, env });

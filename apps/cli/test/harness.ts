@@ -92,6 +92,22 @@ export interface GroveRun {
   ndjson<T = unknown>(): T[];
 }
 
+/**
+ * The api served for one test, and a config home logged in to it as the operator (`config`), with
+ * `tenants` created through the CLI.
+ */
+export async function operatorSession(
+  pg: TestPostgres,
+  nats: TestNats,
+  tenants: string[] = [],
+): Promise<{ api: ServedApi; config: string }> {
+  const api = await serveApi(pg, nats);
+  const config = await configHome();
+  await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+  for (const tenant of tenants) await grove(["tenants", "create", tenant], { config });
+  return { api, config };
+}
+
 /** A config home of its own (XDG_CONFIG_HOME) for the `grove` runs of one test. */
 export async function configHome(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "grove-cli-test-"));

@@ -1,19 +1,19 @@
+import { Readable } from "node:stream";
 import type { Cell, JoinToken, JoinTokenListing, Tenant, Token, TokenListing } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
 import { eventually } from "@grove/testkit/services";
 import { expect, onTestFinished } from "vitest";
+import { tarOf } from "../../api/test/harness";
 import { joinHollowCell } from "../../api/test/hollow-cell";
 import { register } from "../../api/test/register-cell";
-import { configHome, grove, OPERATOR, serveApi } from "./harness";
+import { configHome, grove, operatorSession } from "./harness";
 
 describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (operators)", () => {
   it("creates and lists tenants, and issues a developer token that works in its tenant", async ({
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+    const { api, config } = await operatorSession(pg, nats);
     const created = await grove(["tenants", "create", "acme", "--json"], { config });
     expect(created.json<Tenant>()).toMatchObject({ name: "acme" });
     expect((await grove(["tenants", "create", "globex"], { config })).stdout).toBe("created tenant globex\n");
@@ -39,9 +39,7 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+    const { api, config } = await operatorSession(pg, nats);
     const issued = await grove(["cells", "token", "--expires-in", "10m", "--json"], { config });
     const join = issued.json<JoinToken>();
     expect(join.token).toMatch(/^grovejoin_/);
@@ -56,8 +54,22 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     expect(byName.json<Cell>().id).toBe(cell.cellId);
     const byId = await grove(["cells", "show", cell.cellId], { config });
     expect(byId.stdout).toMatch(/^name:\s+hollow-ops$/m);
-    // the cell holds a volume's data: the drain says it stays there
-    cell.volumes.add("0b7e7c4e-9f3a-4a51-8d0c-2f7f4f4c1a11");
+    // the cell holds a volume's data: the drain says it moves. The volume exists (an unknown one
+    // would be a stray the leader has the cell remove, racing the drain below)
+    await api.operator().createTenant("acme");
+    const acme = api.operator("acme");
+    await acme.createVolume({ name: "data", size_mb: 64 });
+    await acme.createApp({
+      name: "db",
+      command: "httpd -f -p 8080",
+      volumes: [{ name: "data", path: "/data" }],
+    });
+    const bits = await tarOf({ "index.html": "db" });
+    await acme.uploadBits("db", {
+      body: Readable.toWeb(Readable.from([bits])) as ReadableStream<Uint8Array>,
+    });
+    // the start command makes the volume on the cell, whose heartbeats then report it
+    await eventually(async () => (cell.volumes.size === 1 ? true : undefined));
     cell.heartbeat();
     await eventually(async () =>
       (await grove(["cells", "show", "hollow-ops", "--json"], { config })).json<Cell>().volumes === 1
@@ -81,17 +93,13 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
     const unknown = await grove(["cells", "show", "nope"], { config });
     expect(unknown.errorLines).toEqual(["grove: no cell nope"]);
     expect(unknown.exitCode).toBe(1);
-  });
+  }, 180_000); // some twenty CLI runs, each seconds long on a loaded machine
 
   it("lists API tokens without secrets and revokes one by name; a tenant admin sees only its tenant's", async ({
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
-    await grove(["tenants", "create", "acme"], { config });
-    await grove(["tenants", "create", "globex"], { config });
+    const { api, config } = await operatorSession(pg, nats, ["acme", "globex"]);
     const admin = (
       await grove(
         ["tokens", "create", "--tenant", "acme", "--role", "tenant_admin", "--name", "boss", "--json"],
@@ -135,9 +143,7 @@ describeWith(["root", "postgres", "nats"], "grove tenants, tokens and cells (ope
   });
 
   it("makes a join token for two cells, lists its uses, and revokes it", async ({ pg, nats }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
+    const { api, config } = await operatorSession(pg, nats);
     const join = (await grove(["cells", "token", "--uses", "2", "--json"], { config })).json<JoinToken>();
     expect(join).toMatchObject({ uses: 0, max_uses: 2, state: "usable" });
     const single = await grove(["cells", "token"], { config });

@@ -1,17 +1,14 @@
 import type { Policy } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { configHome, grove, OPERATOR, serveApi } from "./harness";
+import { grove, OPERATOR, operatorSession } from "./harness";
 
 describeWith(["root", "postgres", "nats"], "grove policies", () => {
   it("adds, lists and removes policies between a tenant's apps; bad input is one line and exit 1", async ({
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", OPERATOR], { config });
-    await grove(["tenants", "create", "acme"], { config });
+    const { api, config } = await operatorSession(pg, nats, ["acme"]);
     const env = { GROVE_TENANT: "acme" };
     for (const name of ["web", "api"]) {
       const res = await fetch(`${api.url}/v1/apps`, {
