@@ -8,7 +8,7 @@ describeWith(["root", "postgres", "nats"], "grove egress", () => {
     pg,
     nats,
   }) => {
-    const { api, config } = await operatorSession(pg, nats, ["acme"]);
+    const { config } = await operatorSession(pg, nats, ["acme"]);
     const env = { GROVE_TENANT: "acme" };
 
     const added = await grove(["egress", "add", "192.0.2.0/24", "--port", "443"], { config, env });
