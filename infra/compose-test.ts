@@ -171,7 +171,11 @@ async function main(): Promise<void> {
     const stale = ["apps/agent/src/main.ts", "apps/cli/src/main.ts"].some(
       (source) => nodeArgsFor(source)[0] === "--import",
     );
-    await execa("npm", ["run", "--silent", "build"], { cwd: root, stdio: stale ? "inherit" : "ignore" });
+    await execa("npm", ["run", "--silent", "build"], {
+      cwd: root,
+      env: { TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
+      stdio: stale ? "inherit" : "ignore",
+    });
   });
   await step("images (infra/images/build; bases cached)", async () => {
     await execa(join(root, "infra/images/build"), [], { cwd: root, stdio: "inherit" });
@@ -373,7 +377,7 @@ async function main(): Promise<void> {
     );
     return { body, ms: Date.now() - t };
   });
-  say(`served: ${servedAfter.body.trim().split("\n")[0]}`);
+  say(`served: ${/<title>([^<]*)<\/title>/.exec(servedAfter.body)?.[1] ?? servedAfter.body.slice(0, 80)}`);
   await step("the router's /metrics counts the request", async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${ports.status}/metrics`)).text();
     if (!/^grove_router_/m.test(metrics))
