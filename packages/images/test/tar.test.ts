@@ -166,6 +166,19 @@ describe("extractTar writes what a well-formed archive holds", () => {
     expect(await readFile(join(dest, "implicit/parents/file.txt"), "utf8")).toBe("deep");
   });
 
+  it("takes a member named exactly / as the root (as Docker does in image layers), not as an absolute path", async () => {
+    const members: Member[] = [
+      { name: "/", type: "directory" },
+      { name: "etc/", type: "directory" },
+      { name: "etc/motd", body: "hi" },
+    ];
+    await extractTar(streamOf(await tarOf(members)), dest);
+    expect(await readFile(join(dest, "etc/motd"), "utf8")).toBe("hi");
+    await expect(extractTar(streamOf(await tarOf([{ name: "/etc/motd", body: "x" }])), dest)).rejects.toThrow(
+      /absolute path/,
+    );
+  });
+
   it("accepts gzip-compressed archives", async () => {
     const bytes = await tarOf([{ name: "z.txt", body: "zipped" }], { gzip: true });
     await extractTar(streamOf(bytes), dest);

@@ -8,6 +8,11 @@ describe("entrySegments", () => {
     expect(entrySegments("./")).toEqual([]);
   });
 
+  it("takes a name of exactly / as the destination itself, as Docker does a layer's root entry", () => {
+    expect(entrySegments("/")).toEqual([]);
+    expect(entrySegments("/./")).toEqual([]);
+  });
+
   it("refuses absolute names and any '..' segment", () => {
     expect(() => entrySegments("/etc/passwd")).toThrow(InvalidArchive);
     expect(() => entrySegments("a/../../b")).toThrow(InvalidArchive);

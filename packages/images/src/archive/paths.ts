@@ -2,13 +2,14 @@ import { InvalidArchive } from "./errors";
 import { MAX_SEGMENT_BYTES } from "./limits";
 
 /**
- * An archive member name as path segments below the destination: "./a//b/" → ["a", "b"].
- * Absolute names and any ".." segment are refused rather than cleaned up.
+ * An archive member name as path segments below the destination: "./a//b/" → ["a", "b"]; "/"
+ * alone is the destination itself (as Docker reads a layer's root entry).
+ * Other absolute names and any ".." segment are refused rather than cleaned up.
  */
 export function entrySegments(name: string): string[] {
-  if (name.startsWith("/")) throw new InvalidArchive(name, "absolute path");
   if (name.includes("\0")) throw new InvalidArchive(name, "NUL in name");
   const segments = name.split("/").filter((s) => s !== "" && s !== ".");
+  if (name.startsWith("/") && segments.length > 0) throw new InvalidArchive(name, "absolute path");
   if (segments.includes("..")) throw new InvalidArchive(name, "path contains '..'");
   for (const segment of segments) {
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
