@@ -1,9 +1,17 @@
-import { copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../src/index";
-import { eventually, type GardenFixture, gardenFixture, readAll, runtimeAvailable, sh } from "./support";
+import {
+  eventually,
+  type GardenFixture,
+  gardenFixture,
+  minimalRootfs,
+  readAll,
+  runtimeAvailable,
+  sh,
+} from "./support";
 
 describe.runIf(runtimeAvailable)("peas", () => {
   let fixture: GardenFixture;
@@ -94,15 +102,3 @@ describe.runIf(runtimeAvailable)("peas", () => {
     expect(pea.id).toBe("long");
   });
 });
-
-/** A rootfs directory of its own (busybox and a passwd), different from the container's image. */
-async function minimalRootfs(dir: string): Promise<string> {
-  for (const sub of ["bin", "etc", "tmp", "proc", "dev", "sys"])
-    await mkdir(join(dir, sub), { recursive: true });
-  await copyFile("/bin/busybox", join(dir, "bin/busybox"));
-  for (const applet of ["sh", "wget", "ps", "grep", "hostname", "ls", "sleep", "stty", "cat"]) {
-    await symlink("busybox", join(dir, "bin", applet));
-  }
-  await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
-  return dir;
-}

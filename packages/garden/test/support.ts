@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -152,4 +152,29 @@ export async function firstChunk(stream: Readable): Promise<string> {
     return String(chunk);
   }
   return "";
+}
+
+/** A rootfs directory of its own for peas (busybox and a passwd), different from the container's image. */
+export async function minimalRootfs(dir: string): Promise<string> {
+  for (const sub of ["bin", "etc", "tmp", "proc", "dev", "sys"])
+    await mkdir(join(dir, sub), { recursive: true });
+  await copyFile("/bin/busybox", join(dir, "bin/busybox"));
+  for (const applet of [
+    "sh",
+    "wget",
+    "ps",
+    "grep",
+    "hostname",
+    "ls",
+    "sleep",
+    "stty",
+    "cat",
+    "head",
+    "tr",
+    "wc",
+  ]) {
+    await symlink("busybox", join(dir, "bin", applet));
+  }
+  await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
+  return dir;
 }

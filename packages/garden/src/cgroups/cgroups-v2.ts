@@ -43,10 +43,13 @@ export class CgroupV2 implements ContainerCgroup {
     return { usage: ns("usage_usec"), user: ns("user_usec"), system: ns("system_usec") };
   }
 
+  /** current counts the whole container (init and peas); max is the limit runc set on the init's leaf */
   async pidStat(): Promise<{ current: number; max: number }> {
     const [current, max] = await Promise.all([
       readCgroupNumber(join(this.dir, "pids.current")),
-      readCgroupFile(join(this.dir, "pids.max")).then((text) => (text.trim() === "max" ? 0 : Number(text))),
+      readCgroupFile(join(this.initDir, "pids.max")).then((text) =>
+        text.trim() === "max" ? 0 : Number(text),
+      ),
     ]);
     return { current, max };
   }

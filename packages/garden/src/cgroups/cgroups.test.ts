@@ -36,6 +36,8 @@ describe("a pure cgroup v2 host", () => {
       "grove/web-0/init/cgroup.procs": "100\n101\n",
       "grove/web-0/init/cpu.weight": "39\n",
       "grove/web-0/init/memory.max": "268435456\n",
+      // runc sets the container's limits on the init's leaf; the container's own is unlimited
+      "grove/web-0/init/pids.max": "30\n",
       "grove/web-0/pea-p1/cgroup.procs": "200\n",
     }),
   );
@@ -58,7 +60,7 @@ describe("a pure cgroup v2 host", () => {
     expect(memory.TotalUsageTowardLimit).toBe(1048576 + 4194304 - 1048576);
     expect(memory.hierarchical_memory_limit).toBe(268435456);
     expect(await cgroup.cpuStat()).toEqual({ usage: 2_500_000, user: 2_000_000, system: 500_000 });
-    expect(await cgroup.pidStat()).toEqual({ current: 3, max: 0 });
+    expect(await cgroup.pidStat()).toEqual({ current: 3, max: 30 });
     // runc writes weight 39 for 1024 shares: read back as 1024 (± rounding)
     expect(Math.abs((await cgroup.cpuShares()) - 1024)).toBeLessThan(30);
     expect(await cgroup.memoryLimit()).toBe(268435456);
