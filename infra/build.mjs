@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * import.meta.dirname; in a bundle those would name the bundle, so each source gets its own written in
  * (under `at` instead of this checkout for a bundle that runs in an image).
  */
-const keepSourceUrls = (at) => ({
+export const keepSourceUrls = (at) => ({
   name: "keep-source-urls",
   setup(b) {
     b.onLoad({ filter: /\.(tsx?|mjs)$/ }, async (args) => {
@@ -36,7 +36,7 @@ const keepSourceUrls = (at) => ({
 });
 
 /** bare imports of anything but a workspace package stay imports of node_modules */
-const externalDependencies = {
+export const externalDependencies = {
   name: "external-dependencies",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) =>

@@ -1,6 +1,6 @@
 /**
- * Adds up the JSON reports every package's vitest run wrote and prints one plain line,
- * "N passed, N failed, N skipped", so CI shows how many tests ran. Tests that passed only on their
+ * Adds up the JSON reports every package's vitest run wrote (and the cgroup v2 guest's, in
+ * infra/vm) and prints one plain line, "N passed, N failed, N skipped", so CI shows how many tests ran. Tests that passed only on their
  * retry (CI gives integration tests one) are listed before it: flaky, to be fixed, not hidden.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -19,28 +19,25 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const flaky: string[] = [];
+const reportDirs = ["infra/vm"];
 for (const group of ["packages", "apps"]) {
-  let names: string[] = [];
   try {
-    names = readdirSync(join(root, group));
+    for (const name of readdirSync(join(root, group))) reportDirs.push(`${group}/${name}`);
+  } catch {}
+}
+for (const dir of reportDirs) {
+  let report: VitestReport;
+  try {
+    report = JSON.parse(readFileSync(join(root, dir, ".vitest-results.json"), "utf8"));
   } catch {
     continue;
   }
-  for (const name of names) {
-    let report: VitestReport;
-    try {
-      report = JSON.parse(readFileSync(join(root, group, name, ".vitest-results.json"), "utf8"));
-    } catch {
-      continue;
-    }
-    passed += report.numPassedTests;
-    failed += report.numFailedTests;
-    skipped += report.numPendingTests + report.numTodoTests;
-    for (const file of report.testResults ?? [])
-      for (const test of file.assertionResults)
-        if (test.status === "passed" && test.failureMessages.length > 0)
-          flaky.push(`${name}: ${test.fullName}`);
-  }
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + report.numTodoTests;
+  for (const file of report.testResults ?? [])
+    for (const test of file.assertionResults)
+      if (test.status === "passed" && test.failureMessages.length > 0) flaky.push(`${dir}: ${test.fullName}`);
 }
 if (flaky.length > 0)
   console.log(`passed only on a retry (flaky):\n${flaky.map((f) => `  ${f}`).join("\n")}`);
