@@ -1,10 +1,11 @@
-import { access, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectCgroupVersion } from "../src/cgroups/cgroup";
 import type { Container } from "../src/index";
 import {
   eventually,
+  exists,
   firstChunk,
   type GardenFixture,
   gardenFixture,
@@ -12,12 +13,6 @@ import {
   runtimeAvailable,
   sh,
 } from "./support";
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * The runtime's cgroup-sensitive behaviour against the host's real hierarchy with real runc: v1 or

@@ -1,4 +1,4 @@
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,6 +11,7 @@ import {
 } from "../src/index";
 import {
   eventually,
+  exists,
   firstChunk,
   type GardenFixture,
   gardenFixture,
@@ -18,12 +19,6 @@ import {
   runtimeAvailable,
   sh,
 } from "./support";
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 describe.runIf(runtimeAvailable)("containers", () => {
   let fixture: GardenFixture;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { access, chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -178,3 +178,9 @@ export async function minimalRootfs(dir: string): Promise<string> {
   await writeFile(join(dir, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
   return dir;
 }
+
+export const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
