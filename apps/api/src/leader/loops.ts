@@ -16,8 +16,13 @@ import { policyAnnouncer } from "../policies/announce";
 import { BackgroundPush } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
 import { moveVolumeData } from "../volumes/mover";
+import { sweepVolumeData } from "../volumes/sweep";
+
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
+
+/** How often the leader sweeps the volume data store of objects nothing needs. */
+const VOLUME_DATA_SWEEP_MS = 5 * 60_000;
 
 /**
  * Published by any api replica when desired state changes; the leader runs a round at once.
@@ -106,6 +111,7 @@ export function leaderLoops(
       );
       stops.push(() => placement.stop());
       const volumeLog = log.child({ component: "api.volume-data" });
+      let lastSweep = 0;
       const volumeData: Loop = startLoop(
         "volume-data",
         config.GROVE_CONVERGENCE_INTERVAL_MS,
@@ -114,6 +120,12 @@ export function leaderLoops(
           // data that left its cell lets placement choose another; data that arrived lets starts go
           if (result.exported > 0 || result.imported > 0) placement.wake();
           if (Object.values(result).some((n) => n > 0)) volumeLog.info(result, "volume data pass");
+          if (Date.now() - lastSweep >= VOLUME_DATA_SWEEP_MS) {
+            lastSweep = Date.now();
+            const swept = await sweepVolumeData({ db, nc });
+            if (swept.objects > 0 || swept.chunks > 0)
+              volumeLog.info(swept, "volume data nothing needs removed from the store");
+          }
         },
         volumeLog,
       );

@@ -15,7 +15,9 @@ export interface VolumePlacement {
  * without a cell gets the cell its first instance goes to, and every later instance this round
  * mounting it follows. An instance whose volumes live on different cells cannot be placed, nor one
  * whose volume is still to be copied off its draining cell (it is placed once the copy is stored).
- * `cellNames` turns cell ids in reasons into names.
+ * An instance whose volume's data is on a lost cell waits for that cell (as a pod bound to a local
+ * volume on a dead node stays Pending): the data exists nowhere else, and the reason says how to
+ * restore a snapshot instead. `cellNames` turns cell ids in reasons into names.
  */
 export function placeWithVolumes(
   snapshot: ClusterSnapshot,
@@ -26,6 +28,7 @@ export function placeWithVolumes(
   const volumeCells = new Map<string, string>();
   for (const item of work)
     for (const volume of item.volumes) if (volume.cellId !== null) volumeCells.set(volume.id, volume.cellId);
+  const cellStates = new Map(snapshot.cells.map((cell) => [cell.id, cell.state]));
   const named = (reason: string) =>
     reason.replace(/cell ([0-9a-f-]{36})/g, (_match, id) => `cell ${cellNames.get(id) ?? id}`);
   const result: VolumePlacement = { placements: [], unplaced: [], claims: [] };
@@ -35,7 +38,11 @@ export function placeWithVolumes(
       const cellId = volumeCells.get(volume.id);
       if (cellId !== undefined) cells.set(cellId, [...(cells.get(cellId) ?? []), volume.name]);
     }
-    const leaving = item.volumes.find((volume) => volume.state === "moving" && volume.cellId !== null);
+    // a volume whose cell was lost before its copy was made waits for that cell (below)
+    const leaving = item.volumes.find(
+      (volume) =>
+        volume.state === "moving" && volume.cellId !== null && cellStates.get(volume.cellId) !== "lost",
+    );
     if (leaving) {
       result.unplaced.push({
         instanceId: item.instanceId,
@@ -63,7 +70,12 @@ export function placeWithVolumes(
       ...(volumeCellId === undefined ? {} : { volumeCellId }),
     });
     if (!decision.ok) {
-      result.unplaced.push({ instanceId: item.instanceId, reason: named(decision.reason) });
+      const lost = volumeCellId !== undefined && cellStates.get(volumeCellId) === "lost";
+      const names = cells.get(volumeCellId ?? "")?.join(" ") ?? "";
+      const reason = lost
+        ? `${decision.reason}: the instance starts when the cell is back, or elsewhere once a snapshot is restored (scale to 0, then grove volumes restore ${names} SNAPSHOT)`
+        : decision.reason;
+      result.unplaced.push({ instanceId: item.instanceId, reason: named(reason) });
       continue;
     }
     result.placements.push({ instanceId: item.instanceId, cellId: decision.cellId });

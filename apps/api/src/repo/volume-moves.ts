@@ -56,13 +56,17 @@ export async function dueExports(db: Database): Promise<DueExport[]> {
 
 /**
  * A move's data is in the store: the volume leaves its old cell (placement chooses the next one)
- * and its data comes from `sourceObject`. Only while it is still moving off `cellId`.
+ * and its data comes from `sourceObject`. Only while it is still moving off `cellId` and that cell
+ * is still draining: a cell put back in service while its volume was being copied keeps the volume
+ * (its data never left; the copy is the caller's to delete).
  */
 export async function recordExported(db: Database, move: DueExport, sourceObject: string): Promise<boolean> {
   const rows = await db.execute(sql`
-    update volumes set cell_id = null, source_object = ${sourceObject}, reason = null
-    where id = ${move.volumeId} and cell_id = ${move.cellId} and state = 'moving' and source_object is null
-    returning id`);
+    update volumes v set cell_id = null, source_object = ${sourceObject}, reason = null
+    from cells c
+    where v.id = ${move.volumeId} and v.cell_id = ${move.cellId} and v.state = 'moving'
+      and v.source_object is null and c.id = v.cell_id and c.state = 'draining'
+    returning v.id`);
   return rows.length > 0;
 }
 
@@ -99,6 +103,17 @@ export async function recordImported(db: Database, copy: DueImport): Promise<boo
 /** Why the last copy of a volume's data failed (it is tried again). */
 export async function recordCopyFailure(db: Database, volumeId: string, reason: string): Promise<void> {
   await db.execute(sql`update volumes set reason = ${reason.slice(0, 1000)} where id = ${volumeId}`);
+}
+
+/**
+ * The store objects something still needs: every snapshot's archive and every volume's pending
+ * source (a move or a restore not done yet).
+ */
+export async function neededObjects(db: Database): Promise<Set<string>> {
+  const rows = await db.execute<{ name: string }>(sql`
+    select 'snapshot-' || id::text as name from volume_snapshots
+    union select source_object from volumes where source_object is not null`);
+  return new Set([...rows].map((r) => r.name));
 }
 
 /** Whether any volume still comes from object `name` (a restore not done yet). */

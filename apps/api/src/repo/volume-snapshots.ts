@@ -7,7 +7,7 @@ import { Quota } from "./quotas";
 import type { Tx } from "./tx";
 import type { TenantVolumes, VolumeListing } from "./volumes";
 
-const { volumes, volumeSnapshots } = schema;
+const { cells, volumes, volumeSnapshots } = schema;
 export type SnapshotRow = typeof volumeSnapshots.$inferSelect;
 
 /** The store object holding a snapshot's archive. */
@@ -111,7 +111,9 @@ export class TenantSnapshots {
           users,
         );
       }
-      if (locked.state === "moving")
+      // data still to be copied off a cell that was lost meanwhile will not come: a snapshot may replace it
+      const [cell] = locked.cellId ? await tx.select().from(cells).where(eq(cells.id, locked.cellId)) : [];
+      if (locked.state === "moving" && cell?.state !== "lost")
         throw new Conflict(`volume ${volume.name} is moving to another cell; restore once it is ready`);
       await tx
         .update(volumes)

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import {
   dueExports,
   dueImports,
+  isSourceInUse,
   recordCopyFailure,
   recordExported,
   recordImported,
@@ -53,8 +54,15 @@ export async function moveVolumeData(deps: MoverDeps): Promise<MoverResult> {
         moveObject(move.volumeId),
         deps.transfer,
       );
-      if (await recordExported(deps.db, move, moveObject(move.volumeId))) result.exported += 1;
-      log.info({ bytes: archive.bytes }, "volume data copied off its draining cell");
+      if (await recordExported(deps.db, move, moveObject(move.volumeId))) {
+        result.exported += 1;
+        log.info({ bytes: archive.bytes }, "volume data copied off its draining cell");
+      } else {
+        // undrained (or deleted) meanwhile: the data stays where it is, the copy goes
+        if (!(await isSourceInUse(deps.db, moveObject(move.volumeId))))
+          await store.delete(moveObject(move.volumeId));
+        log.info("volume data copy dropped: its cell is no longer draining");
+      }
     } catch (error) {
       result.failed += 1;
       log.warn({ err: (error as Error).message }, "volume data not copied off its cell yet");
