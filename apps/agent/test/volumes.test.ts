@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { openVolumeData, sweepVolumeData } from "@grove/api";
 import { isMountPoint, loopDevicesFor } from "@grove/images";
+import { VOLUME_DATA_BUCKET } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { tarOf } from "@grove/testkit/archives";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import type { CellProcess } from "./cell-process";
 import {
   type Cluster,
@@ -15,7 +18,11 @@ import {
   startCluster,
 } from "./cluster-harness";
 
-/** busybox httpd with two CGI scripts: one counts visits in /data/count, one writes past the volume's size. */
+/**
+ * busybox httpd with CGI scripts: one counts visits in /data/count, one writes past the volume's
+ * size, one writes 6 MiB of random data to /data/blob once (a copy of it takes a while), one prints
+ * its md5.
+ */
 async function counterBits(): Promise<Buffer> {
   const cgi = (body: string) => ({ name: "", body: `#!/bin/sh\n${body}`, mode: 0o755 });
   return tarOf([
@@ -34,6 +41,13 @@ async function counterBits(): Promise<Buffer> {
           'printf \'Content-Type: text/plain\\r\\n\\r\\nrc=%s %s\\n\' "$rc" "$out"\n',
       ),
       name: "cgi-bin/fill",
+    },
+    {
+      ...cgi(
+        "[ -f /data/blob ] || dd if=/dev/urandom of=/data/blob bs=1M count=6 2>/dev/null\n" +
+          "printf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$(md5sum < /data/blob)\"\n",
+      ),
+      name: "cgi-bin/blob",
     },
   ]);
 }
@@ -266,5 +280,134 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
       volume_mb: { usage: number };
     };
     expect(after.volume_mb.usage).toBe(8);
+  });
+
+  it("an undrain while the data is being copied leaves it in one place, the instance running with it and nothing half-copied; a volume on a lost cell waits for the cell, saying so, until a snapshot is restored elsewhere", {
+    timeout: 300_000,
+  }, async ({ pg, nats }) => {
+    const c = await startCluster(pg, nats, { cellCount: 2 });
+    await expectStatus(
+      await c.call("/v1/volumes", { method: "POST", json: { name: "keep", size_mb: 16 } }),
+      201,
+    );
+    await expectStatus(
+      await c.call("/v1/apps", {
+        method: "POST",
+        json: {
+          name: "keeper",
+          command: "httpd -f -p $PORT -h /home/vcap/app",
+          memory_mb: 64,
+          volumes: [{ name: "keep", path: "/data" }],
+        },
+      }),
+      201,
+    );
+    await expectStatus(
+      await c.call("/v1/apps/keeper/bits", { method: "PUT", body: await counterBits() }),
+      200,
+    );
+    const [first] = (await c.running("keeper", 1)) as [InstanceView];
+    expect(await visit(first)).toBe("visits=1");
+    const blob = await visit(first, "blob");
+    const firstCell = c.cells.find((x) => x.name === first.cell?.name) as CellProcess;
+    const [image] = await readdir(join(firstCell.stateDir, "volumes", "images"));
+    const volume = { id: (image as string).replace(/\.ext4$/, "") };
+    const store = await openVolumeData(c.t.nc);
+    const objects = async () => (await store.list()).filter((o) => !o.deleted).map((o) => o.name);
+    const cellIds = new Map(
+      (
+        (await expectStatus(await c.call("/v1/cells"), 200)) as { items: { id: string; name: string }[] }
+      ).items.map((x) => [x.name, x.id]),
+    );
+    /** the cells whose store holds the volume's image */
+    const holders = async () => {
+      const found: string[] = [];
+      for (const cell of c.cells) {
+        const images = await readdir(join(cell.stateDir, "volumes", "images")).catch(() => [] as string[]);
+        if (images.includes(`${volume.id}.ext4`)) found.push(cell.name);
+      }
+      return found;
+    };
+    expect(await holders()).toEqual([first.cell?.name]);
+
+    // drain; the moment the copy's first chunk reaches the store, undrain
+    const chunk = new Promise<void>((resolve) => {
+      const sub = c.t.nc.subscribe(`$O.${VOLUME_DATA_BUCKET}.C.>`, { max: 1, callback: () => resolve() });
+      onTestFinished(() => sub.unsubscribe());
+    });
+    const firstCellId = cellIds.get(first.cell?.name ?? "");
+    await expectStatus(await c.call(`/v1/cells/${firstCellId}/drain`, { method: "POST" }), 200);
+    await chunk;
+    await expectStatus(await c.call(`/v1/cells/${firstCellId}/undrain`, { method: "POST" }), 200);
+
+    // one instance runs with the data, on the cell the volume names, and only that cell holds it
+    const back = await replacement(c, "keeper", first.id);
+    expect(await visit(back)).toBe("visits=2");
+    expect(await visit(back, "blob")).toBe(blob);
+    const settled = await eventually(async () => {
+      const shown = (await expectStatus(await c.call("/v1/volumes/keep"), 200)) as {
+        state: string;
+        cell: string;
+      };
+      return shown.state === "ready" ? shown : undefined;
+    });
+    expect(settled.cell).toBe(back.cell?.name);
+    await eventually(async () => ((await holders()).join() === back.cell?.name ? true : undefined), 60_000);
+    // nothing half-copied left in the store: the move's copy is gone (used or dropped)
+    await eventually(async () => ((await objects()).length === 0 ? true : undefined), 60_000);
+    expect(await sweepVolumeData({ db: c.t.db, nc: c.t.nc }, { objectMs: 0, chunkMs: 0 })).toEqual({
+      objects: 0,
+      chunks: 0,
+    });
+
+    // a snapshot, a write after it, then the volume's cell is lost (its agent dies and stays away)
+    await expectStatus(
+      await c.call("/v1/volumes/keep/snapshots", { method: "POST", json: { name: "s" } }),
+      201,
+    );
+    expect(await visit(back)).toBe("visits=3");
+    const lostCell = c.cells.find((x) => x.name === back.cell?.name) as CellProcess;
+    const otherCell = c.cells.find((x) => x !== lostCell) as CellProcess;
+    await lostCell.kill("SIGKILL");
+    // the replacement is not placed on the other cell without the data; the reason says why and what to do
+    const waiting = await eventually(async () => {
+      const all = await c.instances("keeper");
+      return all.find((i) => i.id !== back.id && /which is lost/.test(i.reason ?? ""));
+    }, 90_000);
+    expect(waiting.reason).toBe(
+      `volume data on cell ${lostCell.name}, which is lost: the instance starts when the cell is back, or elsewhere once a snapshot is restored (scale to 0, then grove volumes restore keep SNAPSHOT)`,
+    );
+    expect(waiting.cell).toBeNull();
+
+    // restored from the snapshot: it starts on the other cell with the snapshot's data
+    await expectStatus(await c.call("/v1/apps/keeper", { method: "PATCH", json: { instances: 0 } }), 200);
+    await eventually(async () =>
+      (await c.instances("keeper")).every((i) => i.state === "STOPPED") ? true : undefined,
+    );
+    await expectStatus(
+      await c.call("/v1/volumes/keep/restore", { method: "POST", json: { snapshot: "s" } }),
+      200,
+    );
+    await expectStatus(await c.call("/v1/apps/keeper", { method: "PATCH", json: { instances: 1 } }), 200);
+    const restored = await replacement(c, "keeper", back.id);
+    expect(restored.cell?.name).toBe(otherCell.name);
+    expect(await visit(restored)).toBe("visits=3");
+    expect(await visit(restored, "blob")).toBe(blob);
+
+    // the lost cell comes back: its old copy is removed, the data lives on the other cell only
+    await lostCell.start();
+    await eventually(async () => ((await holders()).join() === otherCell.name ? true : undefined), 90_000);
+    expect(await visit(restored)).toBe("visits=4");
+    // the sweep keeps what is needed (the snapshot) and removes an archive nothing records
+    const orphan = `snapshot-${randomUUID()}`;
+    await store.put({ name: orphan }, new Blob([Buffer.from("half a snapshot")]).stream());
+    expect(await sweepVolumeData({ db: c.t.db, nc: c.t.nc })).toEqual({ objects: 0, chunks: 0 });
+    expect(await sweepVolumeData({ db: c.t.db, nc: c.t.nc }, { objectMs: 0, chunkMs: 0 })).toEqual({
+      objects: 1,
+      chunks: 0,
+    });
+    expect(await objects()).toHaveLength(1);
+    expect((await objects())[0]).toMatch(/^snapshot-/);
+    expect(await objects()).not.toContain(orphan);
   });
 });

@@ -3,6 +3,7 @@ export { API_QUEUE } from "./cells/register-responder";
 export { type Config, ConfigSchema, InvalidConfig, loadConfig } from "./config";
 export * from "./errors";
 export { BITS_BUCKET } from "./nats/bits-store";
+export { type SweepAges, sweepVolumeData } from "./volumes/sweep";
 export {
   exportVolume,
   importVolume,

@@ -17,7 +17,6 @@ import { BackgroundPush } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
 import { moveVolumeData } from "../volumes/mover";
 import { sweepVolumeData } from "../volumes/sweep";
-
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
