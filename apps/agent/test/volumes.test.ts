@@ -58,6 +58,29 @@ async function visit(instance: InstanceView, script = "visit"): Promise<string> 
   return res.body.trim();
 }
 
+/** A volume of `sizeMb` and an app `app` of the counter's bits mounting it at /data; its one RUNNING instance. */
+async function counterOn(c: Cluster, volume: string, sizeMb: number, app: string): Promise<InstanceView> {
+  await expectStatus(
+    await c.call("/v1/volumes", { method: "POST", json: { name: volume, size_mb: sizeMb } }),
+    201,
+  );
+  await expectStatus(
+    await c.call("/v1/apps", {
+      method: "POST",
+      json: {
+        name: app,
+        command: "httpd -f -p $PORT -h /home/vcap/app",
+        memory_mb: 64,
+        volumes: [{ name: volume, path: "/data" }],
+      },
+    }),
+    201,
+  );
+  await expectStatus(await c.call(`/v1/apps/${app}/bits`, { method: "PUT", body: await counterBits() }), 200);
+  const [first] = (await c.running(app, 1)) as [InstanceView];
+  return first;
+}
+
 /** The one RUNNING instance of `app` once it is not `previous` (a replacement). */
 function replacement(c: Cluster, app: string, previous?: string): Promise<InstanceView> {
   return eventually(async () => {
@@ -196,27 +219,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
     timeout: 300_000,
   }, async ({ pg, nats }) => {
     const c = await startCluster(pg, nats, { cellCount: 2 });
-    await expectStatus(
-      await c.call("/v1/volumes", { method: "POST", json: { name: "notes", size_mb: 8 } }),
-      201,
-    );
-    await expectStatus(
-      await c.call("/v1/apps", {
-        method: "POST",
-        json: {
-          name: "counter",
-          command: "httpd -f -p $PORT -h /home/vcap/app",
-          memory_mb: 64,
-          volumes: [{ name: "notes", path: "/data" }],
-        },
-      }),
-      201,
-    );
-    await expectStatus(
-      await c.call("/v1/apps/counter/bits", { method: "PUT", body: await counterBits() }),
-      200,
-    );
-    const [first] = (await c.running("counter", 1)) as [InstanceView];
+    const first = await counterOn(c, "notes", 8, "counter");
     expect(await visit(first)).toBe("visits=1");
     expect(await visit(first)).toBe("visits=2");
 
@@ -286,27 +289,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "volumes on a real
     timeout: 300_000,
   }, async ({ pg, nats }) => {
     const c = await startCluster(pg, nats, { cellCount: 2 });
-    await expectStatus(
-      await c.call("/v1/volumes", { method: "POST", json: { name: "keep", size_mb: 16 } }),
-      201,
-    );
-    await expectStatus(
-      await c.call("/v1/apps", {
-        method: "POST",
-        json: {
-          name: "keeper",
-          command: "httpd -f -p $PORT -h /home/vcap/app",
-          memory_mb: 64,
-          volumes: [{ name: "keep", path: "/data" }],
-        },
-      }),
-      201,
-    );
-    await expectStatus(
-      await c.call("/v1/apps/keeper/bits", { method: "PUT", body: await counterBits() }),
-      200,
-    );
-    const [first] = (await c.running("keeper", 1)) as [InstanceView];
+    const first = await counterOn(c, "keep", 16, "keeper");
     expect(await visit(first)).toBe("visits=1");
     const blob = await visit(first, "blob");
     const firstCell = c.cells.find((x) => x.name === first.cell?.name) as CellProcess;
