@@ -1,5 +1,5 @@
 import { csrfTokenFor } from "../src/console/session";
-import type { TestApi } from "./harness";
+import { expectStatus, type TestApi } from "./harness";
 
 /** A console page as it came: its status and HTML. */
 export interface ConsolePage {
@@ -56,3 +56,20 @@ export const alertsOf = (page: ConsolePage) =>
 /** The HTML of the form with id `id` (empty when the page has none). */
 export const formOf = (page: ConsolePage, id: string) =>
   new RegExp(`<form[^>]*id="${id}"[\\s\\S]*?</form>`).exec(page.html)?.[0] ?? "";
+
+/** A developer token named `name` of acme, with `role` in space default. */
+export async function developerOf(t: TestApi, admin: string, name: string, role: "developer" | "viewer") {
+  const made = (await expectStatus(
+    await t.call("/v1/tokens", {
+      method: "POST",
+      token: admin,
+      json: { role: "developer", tenant: "acme", name },
+    }),
+    201,
+  )) as { id: string; token: string };
+  await expectStatus(
+    await t.call(`/v1/spaces/default/roles/${made.id}`, { method: "PUT", token: admin, json: { role } }),
+    200,
+  );
+  return made.token;
+}

@@ -1,6 +1,6 @@
 import { describeWith, it, type TestNats, type TestPostgres } from "@grove/testkit";
 import { expect } from "vitest";
-import { alertsOf, consoleAs, formOf, statusOf, textOf } from "./console-forms";
+import { alertsOf, consoleAs, developerOf, formOf, statusOf, textOf } from "./console-forms";
 import { expectStatus, startTestApi, type TestApi, webApp } from "./harness";
 
 interface Listed {
@@ -11,23 +11,6 @@ const policies = async (t: TestApi, token: string) =>
   ((await expectStatus(await t.call("/v1/policies", { token }), 200)) as Listed).items;
 const egressRules = async (t: TestApi, token: string) =>
   ((await expectStatus(await t.call("/v1/egress-rules", { token }), 200)) as Listed).items;
-
-/** A developer token of acme with `role` in space default. */
-async function developer(t: TestApi, admin: string, name: string, role: "developer" | "viewer") {
-  const made = (await expectStatus(
-    await t.call("/v1/tokens", {
-      method: "POST",
-      token: admin,
-      json: { role: "developer", tenant: "acme", name },
-    }),
-    201,
-  )) as { id: string; token: string };
-  await expectStatus(
-    await t.call(`/v1/spaces/default/roles/${made.id}`, { method: "PUT", token: admin, json: { role } }),
-    200,
-  );
-  return made.token;
-}
 
 /** acme, its tenant admin's token, and apps web and api in space default. */
 async function acme(pg: TestPostgres, nats: TestNats): Promise<{ t: TestApi; admin: string }> {
@@ -157,7 +140,7 @@ describeWith(["postgres", "nats"], "console: network policies and egress rules",
       201,
     );
 
-    const dev = consoleAs(t, await developer(t, admin, "dev", "developer"));
+    const dev = consoleAs(t, await developerOf(t, admin, "dev", "developer"));
     const added = await dev.post("/console/policies", {
       source: "default/web",
       destination: "default/api",
@@ -173,7 +156,7 @@ describeWith(["postgres", "nats"], "console: network policies and egress rules",
     expect(crafted.status).toBe(403);
     expect(alertsOf(crafted)).toContain("this needs a tenant admin or operator token");
 
-    const viewerToken = await developer(t, admin, "auditor", "viewer");
+    const viewerToken = await developerOf(t, admin, "auditor", "viewer");
     const viewer = consoleAs(t, viewerToken);
     const page = await viewer.get("/console/network");
     expect(page.status).toBe(200);

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { cellInboxPrefix } from "@grove/nats-auth";
 import {
   type ApplyPeers,
@@ -17,6 +17,8 @@ import {
   RegisterCellReply,
   type StartInstance,
   subjects,
+  VolumeTransferReply,
+  VolumeTransferRequest,
 } from "@grove/protocol";
 import type { TestNats } from "@grove/testkit";
 import { jetstream } from "@nats-io/jetstream";
@@ -55,6 +57,11 @@ export interface HollowCell {
   volumes: Set<string>;
   /** ids of remove-volume commands received */
   removedVolumes: string[];
+  /**
+   * what each volume here holds, by id: a volume transfer's export archives these bytes (a volume
+   * made here without any: none), an import replaces them with the archive's
+   */
+  volumeData: Map<string, Buffer>;
   /** every start and stop received, in order: `start:<instance>` / `stop:<instance>` */
   commands: string[];
   /** the apply-peers commands received, oldest first */
@@ -158,6 +165,7 @@ export async function joinHollowCell(
   const policies: PolicySlice[] = [];
   const volumes = new Set<string>();
   const removedVolumes: string[] = [];
+  const volumeData = new Map<string, Buffer>();
   const commands: string[] = [];
   const peers: ApplyPeers[] = [];
   const live = new Map<string, StartInstance>();
@@ -182,6 +190,7 @@ export async function joinHollowCell(
       msg.respond(encode(CommandReply, { v: 1, ok: true }));
     },
   });
+  const transfers = answerVolumeTransfers(nc, cellId, volumes, volumeData);
   // as an agent does: pull the slice on joining and whenever a revision is announced
   const pull = async () => {
     const msg = await nc.request(
@@ -234,6 +243,7 @@ export async function joinHollowCell(
     policies,
     volumes,
     removedVolumes,
+    volumeData,
     commands,
     peers,
     running: () => [...live.values()],
@@ -270,6 +280,7 @@ export async function joinHollowCell(
       clearInterval(timer);
       sub.unsubscribe();
       announcements.unsubscribe();
+      transfers.unsubscribe();
       if (nc !== joinNc) void nc.close();
     },
   };
@@ -285,4 +296,59 @@ export async function hollowCellOf(
   onTestFinished(() => cell.stop());
   if (options.heartbeatMs) cell.startHeartbeats(options.heartbeatMs);
   return cell;
+}
+
+/**
+ * Answers the api's volume transfers as an agent does, with `data` standing in for the volumes'
+ * files: an export archives a volume made here (`volumes`), reads give the archive piece by piece,
+ * writes fill an import's spool, and an import checks its size and sha256 before the volume holds it.
+ */
+function answerVolumeTransfers(
+  nc: NatsConnection,
+  cellId: string,
+  volumes: Set<string>,
+  data: Map<string, Buffer>,
+) {
+  const spools = new Map<string, Buffer>();
+  const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+  const answer = (request: VolumeTransferRequest): VolumeTransferReply => {
+    const { action, transferId } = request;
+    const spool = spools.get(transferId) ?? Buffer.alloc(0);
+    switch (action.type) {
+      case "export": {
+        if (!volumes.has(action.volumeId))
+          return { v: 1, ok: false, error: `no volume ${action.volumeId} here` };
+        const archive = data.get(action.volumeId) ?? Buffer.alloc(0);
+        spools.set(transferId, archive);
+        return { v: 1, ok: true, bytes: archive.length, sha256: sha256(archive) };
+      }
+      case "read":
+        return {
+          v: 1,
+          ok: true,
+          data: spool.subarray(action.offset, action.offset + action.length).toString("base64"),
+        };
+      case "write":
+        spools.set(
+          transferId,
+          Buffer.concat([spool.subarray(0, action.offset), Buffer.from(action.data, "base64")]),
+        );
+        return { v: 1, ok: true };
+      case "import":
+        if (spool.length !== action.bytes || sha256(spool) !== action.sha256)
+          return { v: 1, ok: false, error: "the archive is not the one announced" };
+        data.set(action.volumeId, spool);
+        volumes.add(action.volumeId);
+        return { v: 1, ok: true };
+      case "discard":
+        spools.delete(transferId);
+        return { v: 1, ok: true };
+    }
+  };
+  return nc.subscribe(subjects.volumeTransfers(cellId), {
+    callback: (_err, msg) => {
+      const request = decodeOrThrow(VolumeTransferRequest, msg.data, msg.subject);
+      msg.respond(encode(VolumeTransferReply, answer(request)));
+    },
+  });
 }

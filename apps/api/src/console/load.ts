@@ -6,19 +6,24 @@ import type {
   EgressRule,
   Instance,
   Policy,
+  Snapshot,
   Space,
   SpaceRole,
   Tenant,
   TokenListing,
+  Volume,
 } from "./api-types";
 import type { QuotaShown } from "./quota-fields";
 import type { AppsData } from "./views/apps";
 import type { NetworkData } from "./views/network";
 import type { OverviewData } from "./views/overview";
 import { administers, changesIn, type Viewer } from "./views/viewer";
+import type { VolumesData } from "./views/volumes";
 
 /** Apps shown in detail (instances, events) per page load: each costs two API requests. */
 export const APPS_SHOWN = 50;
+/** Volumes shown (with their snapshots) per page load: each costs an API request. */
+export const VOLUMES_SHOWN = 50;
 const EVENTS_PER_APP = 10;
 const EVENTS_SHOWN = 20;
 
@@ -97,4 +102,29 @@ export async function loadNetwork(api: ConsoleApi, viewer: Viewer): Promise<Netw
     spacesOf(api, viewer),
   ]);
   return { policies, egress, apps: apps.map(({ space, name }) => ({ space, name })), ...spaces };
+}
+
+/** The first `VOLUMES_SHOWN` volumes with the apps mounting each (from the apps' own mounts) and their snapshots. */
+export async function loadVolumes(api: ConsoleApi, viewer: Viewer): Promise<VolumesData> {
+  const [volumes, apps, spaces] = await Promise.all([
+    api.all<Volume>("/v1/volumes"),
+    api.all<App>("/v1/apps"),
+    spacesOf(api, viewer),
+  ]);
+  const usersOf = (volume: Volume) =>
+    apps.flatMap((app) =>
+      app.space === volume.space
+        ? app.volumes
+            .filter((mount) => mount.name === volume.name)
+            .map((mount) => `${app.name} at ${mount.path}${mount.read_only ? " (read-only)" : ""}`)
+        : [],
+    );
+  const shown = await Promise.all(
+    volumes.slice(0, VOLUMES_SHOWN).map(async (volume) => ({
+      volume,
+      usedBy: usersOf(volume),
+      snapshots: await api.all<Snapshot>(`/v1/volumes/${at(volume.name)}/snapshots`),
+    })),
+  );
+  return { volumes: shown, total: volumes.length, changes: spaces.changes };
 }

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ApiEnv } from "../http/env";
 import { type ApiProblem, ApiRefused, type ConsoleApi } from "./api-caller";
 import type { NewToken } from "./api-types";
-import { loadApps, loadCells, loadNetwork, loadOverview, loadTokens } from "./load";
+import { loadApps, loadCells, loadNetwork, loadOverview, loadTokens, loadVolumes } from "./load";
 import { endSession, issueSignInCsrf, takeFlash } from "./session";
 import { Apps } from "./views/apps";
 import { Cells } from "./views/cells";
@@ -15,6 +15,7 @@ import { Overview } from "./views/overview";
 import { SignIn } from "./views/sign-in";
 import { Tokens } from "./views/tokens";
 import type { FormOutcome, Viewer } from "./views/viewer";
+import { Volumes } from "./views/volumes";
 
 /** A signed-in request: who is looking, and the public API acting as them. */
 export interface Session {
@@ -29,7 +30,7 @@ export interface PageExtra {
   created?: NewToken;
 }
 
-export type PageId = "overview" | "apps" | "network" | "tokens" | "cells";
+export type PageId = "overview" | "apps" | "volumes" | "network" | "tokens" | "cells";
 
 function PickTenant() {
   return (
@@ -66,6 +67,14 @@ export const PAGES: Record<
     async body(s, { outcome }) {
       if (!s.viewer.tenant) return <PickTenant />;
       return <Apps viewer={s.viewer} data={await loadApps(s.api)} outcome={outcome} />;
+    },
+  },
+  volumes: {
+    path: "/console/volumes",
+    title: () => "Volumes",
+    async body(s, { outcome }) {
+      if (!s.viewer.tenant) return <PickTenant />;
+      return <Volumes viewer={s.viewer} data={await loadVolumes(s.api, s.viewer)} outcome={outcome} />;
     },
   },
   network: {

@@ -7,7 +7,7 @@ import { authenticateToken } from "../repo/tokens";
 import type { RouteDeps } from "../routes/deps";
 import { TenantName } from "../routes/tenant-name";
 import { ApiRefused, ConsoleApi, type InProcessFetch } from "./api-caller";
-import type { EgressRule, NewToken, Policy } from "./api-types";
+import type { EgressRule, NewToken, Policy, Snapshot, Volume } from "./api-types";
 import { numberFields } from "./number-fields";
 import { PAGES, type PageId, renderPage, type Session, signedOut, signInPage } from "./pages";
 import {
@@ -24,6 +24,7 @@ import { scaleFormOf } from "./views/apps";
 import { portsText } from "./views/network";
 import { roleFormOf } from "./views/space-roles";
 import { consoleHref, type Viewer } from "./views/viewer";
+import { bytesText, volumeFormOf } from "./views/volumes";
 
 /** Form fields that steer the console, not the API's body. */
 const CONTROL_FIELDS = new Set(["csrf", "tenant", "etag", "idempotency_key", "space"]);
@@ -268,6 +269,73 @@ export function registerConsoleRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps)
       await s.api.send("DELETE", `/v1/egress-rules/${encodeURIComponent(c.req.param("id"))}`);
       return "Egress rule removed: the connections it allowed are cut.";
     })(c),
+  );
+
+  app.post(
+    "/console/volumes",
+    action("volumes", "new-volume", async (s, fields) => {
+      const made = await s.api.send<Volume>("POST", "/v1/volumes", {
+        json: {
+          name: str(fields.name)?.trim() ?? "",
+          ...numberFields(fields, ["size_mb"]),
+          space: str(fields.volume_space),
+          shared: fields.shared === "yes",
+        },
+        idempotencyKey: str(fields.idempotency_key),
+      });
+      if (!made) throw new Error("the API answered a new volume with no body");
+      return `Volume ${made.name} created (${made.size_mb} MB): it is made on a cell when an instance first mounts it.`;
+    }),
+  );
+
+  /** A change to volume `:name` (and its snapshot `:snapshot`), refused at that volume's actions. */
+  const volumeAction =
+    (
+      change: (
+        s: Session,
+        at: string,
+        fields: Record<string, unknown>,
+        c: Context<ApiEnv>,
+      ) => Promise<string>,
+    ) =>
+    async (c: Context<ApiEnv>) => {
+      const name = c.req.param("name") ?? "";
+      const at = `/v1/volumes/${encodeURIComponent(name)}`;
+      return action("volumes", volumeFormOf(name), (s, fields) => change(s, at, fields, c))(c);
+    };
+  const snapshotOf = (c: Context<ApiEnv>) => c.req.param("snapshot") ?? "";
+
+  app.post(
+    "/console/volumes/:name/delete",
+    volumeAction(async (s, at, _fields, c) => {
+      await s.api.send("DELETE", at);
+      return `Volume ${c.req.param("name")} deleted, with its data and snapshots.`;
+    }),
+  );
+  app.post(
+    "/console/volumes/:name/snapshots",
+    volumeAction(async (s, at, fields) => {
+      const name = str(fields.name)?.trim();
+      const made = await s.api.send<Snapshot>("POST", `${at}/snapshots`, { json: name ? { name } : {} });
+      if (!made) throw new Error("the API answered a new snapshot with no body");
+      return `Snapshot ${made.name} of volume ${made.volume} stored (${bytesText(made.bytes)}).`;
+    }),
+  );
+  app.post(
+    "/console/volumes/:name/snapshots/:snapshot/restore",
+    volumeAction(async (s, at, _fields, c) => {
+      const snapshot = snapshotOf(c);
+      await s.api.send("POST", `${at}/restore`, { json: { snapshot } });
+      return `Volume ${c.req.param("name")} is restored from ${snapshot} when its next instance starts.`;
+    }),
+  );
+  app.post(
+    "/console/volumes/:name/snapshots/:snapshot/delete",
+    volumeAction(async (s, at, _fields, c) => {
+      const snapshot = snapshotOf(c);
+      await s.api.send("DELETE", `${at}/snapshots/${encodeURIComponent(snapshot)}`);
+      return `Snapshot ${snapshot} of volume ${c.req.param("name")} deleted.`;
+    }),
   );
 
   app.post(

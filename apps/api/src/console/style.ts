@@ -38,6 +38,9 @@ input[aria-invalid=true]{border:2px solid #a00}
 .done{border:2px solid #1d6b2f;background:#f0faf2;padding:8px 12px;border-radius:4px;margin:0 0 16px}
 .secret{font-family:ui-monospace,monospace;word-break:break-all;background:#fffbe6;padding:8px;border:1px dashed #b08800}
 .inline{display:inline}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+input[type=checkbox]{width:auto}
 `;
 
 /** The Content-Security-Policy of console pages: nothing loads from anywhere; only our own style runs. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { eventDetails, usageText } from "./apps";
 import { freeOf } from "./cells";
+import { portsText } from "./network";
+import { bytesText, stateText } from "./volumes";
 
 describe("console formatting", () => {
   it("shows an instance's usage when reported, and says so when not", () => {
@@ -18,5 +20,16 @@ describe("console formatting", () => {
 
   it("shows an event's data as key: value pairs", () => {
     expect(eventDetails({ revision: 2, from: "a" })).toBe("revision: 2, from: a");
+  });
+
+  it("shows sizes, port ranges and volume states as people read them", () => {
+    expect([bytesText(7), bytesText(10_240), bytesText(3_670_016)]).toEqual(["7 bytes", "10 KB", "3.5 MB"]);
+    expect([
+      portsText({ start: 80, end: 80 }),
+      portsText({ start: 8000, end: 8099 }),
+      portsText(null),
+    ]).toEqual(["port 80", "ports 8000–8099", "every port"]);
+    expect(stateText({ state: "moving", cell: "c1" })).toMatch(/^moving… \(its cell c1 is draining/);
+    expect(stateText({ state: "ready", cell: null })).toBe("ready");
   });
 });

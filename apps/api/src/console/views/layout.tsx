@@ -17,6 +17,7 @@ function navFor(viewer: Viewer): NavItem[] {
   if (viewer.tenant) {
     items.push({ id: "overview", href: consoleHref(viewer, "/console"), label: "Overview" });
     items.push({ id: "apps", href: consoleHref(viewer, "/console/apps"), label: "Apps" });
+    items.push({ id: "volumes", href: consoleHref(viewer, "/console/volumes"), label: "Volumes" });
     items.push({ id: "network", href: consoleHref(viewer, "/console/network"), label: "Network" });
     if (viewer.role !== "developer") {
       items.push({ id: "tokens", href: consoleHref(viewer, "/console/tokens"), label: "Tokens" });

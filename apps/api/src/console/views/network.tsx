@@ -1,5 +1,5 @@
 import type { EgressRule, Policy } from "../api-types";
-import { Columns, FormContext, isInvalid, PostButton, ProblemNote, ScrollTable, When } from "./parts";
+import { Columns, FormContext, PostButton, ProblemNote, ScrollTable, TextField, When } from "./parts";
 import { administers, type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 export interface NetworkData {
@@ -175,24 +175,10 @@ function PortFields({
   outcome?: FormOutcome;
   required?: boolean;
 }) {
-  const typed = valuesFor(outcome, form);
   return (
     <>
-      {(["port", "end_port"] as const).map((field) => (
-        <div class="field">
-          <label for={`${form}-${field}`}>{field === "port" ? "Port" : "Last port"}</label>
-          <input
-            id={`${form}-${field}`}
-            name={field}
-            inputmode="numeric"
-            autocomplete="off"
-            required={field === "port" && required ? true : undefined}
-            value={typed?.[field] ?? ""}
-            aria-describedby={`${form}-hint`}
-            aria-invalid={isInvalid(outcome, form, field) ? "true" : undefined}
-          />
-        </div>
-      ))}
+      <TextField form={form} name="port" label="Port" outcome={outcome} required={required} numeric hint />
+      <TextField form={form} name="end_port" label="Last port" outcome={outcome} numeric hint />
     </>
   );
 }
@@ -253,19 +239,15 @@ function EgressRules({
           <h3 class="actions">Add an egress rule</h3>
           <FormContext viewer={viewer} />
           <ProblemNote outcome={outcome} form={form} />
-          <div class="field">
-            <label for={`${form}-destination`}>Destination network</label>
-            <input
-              id={`${form}-destination`}
-              name="destination"
-              required
-              autocomplete="off"
-              placeholder="203.0.113.0/24"
-              value={typed?.destination ?? ""}
-              aria-describedby={`${form}-hint`}
-              aria-invalid={isInvalid(outcome, form, "destination") ? "true" : undefined}
-            />
-          </div>
+          <TextField
+            form={form}
+            name="destination"
+            label="Destination network"
+            outcome={outcome}
+            required
+            placeholder="203.0.113.0/24"
+            hint
+          />
           <div class="field">
             <label for={`${form}-protocol`}>Protocol</label>
             <select id={`${form}-protocol`} name="protocol">

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import type { FormOutcome, Viewer } from "./viewer";
+import { type FormOutcome, type Viewer, valuesFor } from "./viewer";
 
 /** The fields every console form carries: its CSRF token and, for operators, the tenant acted in. */
 export function FormContext({ viewer }: { viewer: Viewer }) {
@@ -83,5 +83,40 @@ export function PostButton(props: { viewer: Viewer; action: string; label: strin
         {props.children}
       </button>
     </form>
+  );
+}
+
+/**
+ * A labelled text input of `form`, showing what was typed after a refusal (else `value`), marked
+ * invalid when the API's refusal names it; `hint` links it to the form's `${form}-hint` text.
+ */
+export function TextField(props: {
+  form: string;
+  name: string;
+  label: string;
+  outcome: FormOutcome | undefined;
+  value?: string;
+  required?: boolean;
+  numeric?: boolean;
+  placeholder?: string;
+  hint?: boolean;
+}) {
+  const id = `${props.form}-${props.name}`;
+  const typed = valuesFor(props.outcome, props.form)?.[props.name];
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        required={props.required ? true : undefined}
+        inputmode={props.numeric ? "numeric" : undefined}
+        autocomplete="off"
+        placeholder={props.placeholder}
+        value={typed ?? props.value ?? ""}
+        aria-describedby={props.hint ? `${props.form}-hint` : undefined}
+        aria-invalid={isInvalid(props.outcome, props.form, props.name) ? "true" : undefined}
+      />
+    </div>
   );
 }
