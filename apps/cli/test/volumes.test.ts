@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Volume } from "@grove/client";
+import type { Volume, VolumeSnapshot } from "@grove/client";
 import { describeWith, it } from "@grove/testkit";
+import { eventually } from "@grove/testkit/services";
 import { expect, onTestFinished } from "vitest";
+import { joinHollowCell } from "../../api/test/hollow-cell";
 import { configHome, grove, serveApi } from "./harness";
 
 describeWith(["postgres", "nats"], "grove volumes", () => {
@@ -96,4 +98,102 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     expect((await grove(["apps", "show", "web"], { config })).stdout).toMatch(/^volumes:\s+none$/m);
     expect((await grove(["volumes", "delete", "data"], { config })).exitCode).toBe(0);
   }, 180_000);
+
+  it("snapshot, snapshots (list, --delete) and restore, on a hollow cell that holds the volume's bytes: refusals say why in one line", async ({
+    pg,
+    nats,
+  }) => {
+    const api = await serveApi(pg, nats);
+    const config = await configHome();
+    await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
+    const dir = await mkdtemp(join(tmpdir(), "grove-snap-app-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, "index.html"), "hi\n");
+    expect((await grove(["volumes", "create", "data", "--size", "64M"], { config })).exitCode).toBe(0);
+
+    // before any instance mounted it, the volume has no data to copy
+    const early = await grove(["volumes", "snapshot", "data"], { config });
+    expect(early.exitCode).toBe(1);
+    expect(early.errorLines.at(-1)).toMatch(
+      /volume data has no data yet: it is made where its first instance lands.*409/,
+    );
+    const none = await grove(["volumes", "snapshots", "data"], { config });
+    expect(none.exitCode).toBe(0);
+    expect(none.errorLines).toEqual(["no snapshots of data yet: grove volumes snapshot data"]);
+
+    const cell = await joinHollowCell(api.nc, (await api.operator().createJoinToken()).token, "hollow-snap");
+    onTestFinished(() => cell.stop());
+    cell.startHeartbeats(500);
+    const pushed = await grove(
+      ["push", dir, "--name", "web", "--command", "httpd", "--volume", "data:/data", "--detach"],
+      { config },
+    );
+    expect(pushed.exitCode).toBe(0);
+    const start = await eventually(async () => cell.starts[0], 30_000, "web's start on the hollow cell");
+    const volumeId = start.volumes[0]?.id as string;
+    cell.volumeData.set(volumeId, Buffer.from("count=7"));
+    await cell.report(start, "RUNNING");
+    // waits read the api directly: each CLI run costs seconds on a loaded machine
+    const client = api.operator("acme");
+    const shown = () => client.getVolume("data");
+    await eventually(async () => (await shown()).cell === "hollow-snap", 30_000, "the volume on hollow-snap");
+
+    const named = await grove(["volumes", "snapshot", "data", "--name", "before"], { config });
+    expect(named.exitCode).toBe(0);
+    expect(named.errorLines).toEqual(["copying volume data (writes to it wait while it is read)…"]);
+    expect(named.stdout).toMatch(/^name:\s+before$/m);
+    expect(named.stdout).toMatch(/^stored:\s+1K$/m);
+    expect(named.stdout).toMatch(/^counts:\s+64M against volume storage$/m);
+    const timed = (await grove(["volumes", "snapshot", "data", "--json"], { config })).json<VolumeSnapshot>();
+    expect(timed).toMatchObject({ volume: "data", bytes: 7, size_mb: 64 });
+    expect(timed.name).toMatch(/^\d{4}-\d\d-\d\dt\d\d-\d\d-\d\dz$/);
+    const taken = await grove(["volumes", "snapshot", "data", "--name", "before"], { config });
+    expect(taken.errorLines.at(-1)).toMatch(/volume data already has a snapshot before.*409/);
+    const listed = await grove(["volumes", "snapshots", "data"], { config });
+    expect(listed.stdout).toMatch(/^NAME\s+STORED\s+CREATED$/m);
+    expect(listed.stdout).toMatch(/^before\s+1K\s+\S+$/m);
+    expect(listed.stdout).toContain(timed.name);
+
+    // a restore is refused while an instance holds the volume, then brings the snapshot's bytes back
+    cell.volumeData.set(volumeId, Buffer.from("count=9"));
+    const held = await grove(["volumes", "restore", "data", "before"], { config });
+    expect(held.exitCode).toBe(1);
+    expect(held.errorLines).toHaveLength(1);
+    expect(held.errorLines[0]).toMatch(
+      /volume data is held by instance web\/0 \(RUNNING\); stop its apps or scale them to 0, then restore.*409/,
+    );
+    const missing = await grove(["volumes", "restore", "data", "nope"], { config });
+    expect(missing.errorLines.at(-1)).toMatch(/no snapshot nope.*404/);
+    expect((await grove(["scale", "web", "-i", "0"], { config })).exitCode).toBe(0);
+    await eventually(async () => cell.stops.includes(start.instanceId), 30_000, "web/0 stopped");
+    await cell.report(start, "STOPPED");
+    await eventually(
+      async () => (await client.listInstances("web")).every((instance) => instance.state === "STOPPED"),
+      30_000,
+      "web/0 stopped in the api",
+    );
+    const restored = await grove(["volumes", "restore", "data", "before"], { config });
+    expect(restored.errorLines).toEqual([
+      "volume data is restored from before when its next instance starts",
+    ]);
+    expect(restored.stdout).toMatch(
+      /^state:\s+restoring \(a snapshot is copied onto the cell its next instance lands on\)$/m,
+    );
+    expect((await grove(["scale", "web", "-i", "1"], { config })).exitCode).toBe(0);
+    await eventually(
+      async () => cell.volumeData.get(volumeId)?.toString() === "count=7",
+      30_000,
+      "the snapshot's bytes on the cell",
+    );
+    await eventually(async () => (await shown()).state === "ready", 30_000, "the volume ready");
+
+    const deleted = await grove(["volumes", "snapshots", "data", "--delete", "before"], { config });
+    expect(deleted.stdout).toBe("deleted snapshot before of volume data\n");
+    const left = (await grove(["volumes", "snapshots", "data", "--json"], { config })).json<
+      VolumeSnapshot[]
+    >();
+    expect(left.map((snapshot) => snapshot.name)).toEqual([timed.name]);
+    const again = await grove(["volumes", "snapshots", "data", "--delete", "before"], { config });
+    expect(again.errorLines.at(-1)).toMatch(/no snapshot before.*404/);
+  }, 240_000);
 });
