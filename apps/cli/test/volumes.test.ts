@@ -2,11 +2,23 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Volume, VolumeSnapshot } from "@grove/client";
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, type TestNats, type TestPostgres } from "@grove/testkit";
 import { eventually } from "@grove/testkit/services";
 import { expect, onTestFinished } from "vitest";
 import { joinHollowCell } from "../../api/test/hollow-cell";
 import { configHome, grove, serveApi } from "./harness";
+
+/** A test api, a developer of acme logged in, an app directory, and acme's 64M volume data. */
+async function acmeWithData(pg: TestPostgres, nats: TestNats) {
+  const api = await serveApi(pg, nats);
+  const config = await configHome();
+  await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
+  const dir = await mkdtemp(join(tmpdir(), "grove-vol-app-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "index.html"), "hi\n");
+  expect((await grove(["volumes", "create", "data", "--size", "64M"], { config })).exitCode).toBe(0);
+  return { api, config, dir };
+}
 
 describeWith(["postgres", "nats"], "grove volumes", () => {
   it("creates, lists, shows and deletes volumes; another tenant gets one line and 404", async ({
@@ -56,13 +68,7 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
-    const dir = await mkdtemp(join(tmpdir(), "grove-vol-app-"));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, "index.html"), "hi\n");
-    expect((await grove(["volumes", "create", "data", "--size", "64M"], { config })).exitCode).toBe(0);
+    const { config, dir } = await acmeWithData(pg, nats);
 
     const bad = await grove(["push", dir, "--name", "web", "--command", "httpd", "--volume", "data"], {
       config,
@@ -103,13 +109,7 @@ describeWith(["postgres", "nats"], "grove volumes", () => {
     pg,
     nats,
   }) => {
-    const api = await serveApi(pg, nats);
-    const config = await configHome();
-    await grove(["login", "--api", api.url, "--token", await api.developerIn("acme")], { config });
-    const dir = await mkdtemp(join(tmpdir(), "grove-snap-app-"));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, "index.html"), "hi\n");
-    expect((await grove(["volumes", "create", "data", "--size", "64M"], { config })).exitCode).toBe(0);
+    const { api, config, dir } = await acmeWithData(pg, nats);
 
     // before any instance mounted it, the volume has no data to copy
     const early = await grove(["volumes", "snapshot", "data"], { config });
