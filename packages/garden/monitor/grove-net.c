@@ -557,5 +557,8 @@ int main(int argc, char **argv) {
     free(script);
     answer(result == 0, result == 0 ? "" : failure);
   }
+  /* the networker is gone (closed, or its process exited): finish the deletions it was promised,
+   * or a veth cut off its bridge would stay behind */
+  settle();
   return 0;
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { parseConntrack } from "../src/network/conntrack";
 import { type EgressRules, egressAllows, validateEgressRules } from "../src/network/egress-rules";
 import { renderRuleset } from "../src/network/ruleset";
+import { StableNames } from "../src/network/stable-names";
 
 const rules: EgressRules = {
   groups: { t: ["10.0.0.2"] },
@@ -47,7 +48,7 @@ describe("egress rules", () => {
     expect(at("ip daddr 192.0.2.10 tcp dport 4222 reject")).toBeGreaterThan(0);
     expect(at("ip daddr 192.0.2.10 tcp dport 4222 reject")).toBeLessThan(at("th dport 53 accept"));
     expect(at("th dport 53 accept")).toBeLessThan(
-      at("ip saddr @egress_0 ip daddr 192.0.2.0/24 tcp dport 443 accept"),
+      at(`ip saddr @${new StableNames().of("egress_from_", "t")} ip daddr 192.0.2.0/24 tcp dport 443 accept`),
     );
     expect(forward).toContain('iifname "br0" reject with icmp type admin-prohibited');
   });

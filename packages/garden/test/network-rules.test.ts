@@ -15,6 +15,7 @@ import { NO_PEER_RULES, type PeerRules, validatePeerRules } from "../src/network
 import { addMapping, pickFreePort } from "../src/network/ports";
 import { requestedAddress } from "../src/network/requested-network";
 import { renderRuleset } from "../src/network/ruleset";
+import { StableNames } from "../src/network/stable-names";
 import { type ContainerRecord, emptyState } from "../src/network/state";
 
 const cell = { network: parseIPv4("10.254.0.0") as number, prefix: 22 };
@@ -161,7 +162,10 @@ describe("rendered ruleset", () => {
     expect(script).toContain("fib daddr type local dnat ip to tcp dport map { 61001 : 10.254.0.2 . 8080 }");
   });
   test("lets NetOut accepts run before the host-protection reject", () => {
-    const vmap = script.indexOf('iifname "br0" ip saddr vmap { 10.254.0.2 : jump egress_ida }');
+    expect(script).toContain(
+      "map container_egress {\n    type ipv4_addr : verdict;\n    elements = { 10.254.0.2 : jump egress_ida }",
+    );
+    const vmap = script.indexOf('iifname "br0" ip saddr vmap @container_egress');
     const reject = script.indexOf('iifname "br0" meta l4proto tcp reject with tcp reset');
     expect(vmap).toBeGreaterThan(0);
     expect(reject).toBeGreaterThan(vmap);
@@ -230,22 +234,30 @@ describe("peer rules of isolated containers", () => {
     });
   const script = render(rules);
   const forward = script.slice(script.indexOf("chain forward {"));
+  // named by a hash of their group or rules (stable across changes elsewhere)
+  const name = (prefix: string, key: string) => new StableNames().of(prefix, key);
+  const [fromWeb, fromDb] = [name("peers_", "web"), name("peers_", "db")];
+  const toDb = name("peer_to_", `    ip saddr @${fromWeb} tcp dport 5432 accept`);
+  const toWeb = name(
+    "peer_to_",
+    `    ip saddr @${fromDb} udp dport 8080-8090 accept\n    ip saddr @${fromWeb} tcp dport 1-65535 accept`,
+  );
 
   test("one named set of addresses per source group a rule uses", () => {
     expect(script).toContain(
-      "set peers_0 {\n    type ipv4_addr;\n    elements = { 10.254.0.2, 10.254.0.3 }\n  }",
+      `set ${fromWeb} {\n    type ipv4_addr;\n    elements = { 10.254.0.2, 10.254.0.3 }\n  }`,
     );
-    expect(script).toContain("set peers_1 {\n    type ipv4_addr;\n    elements = { 10.254.0.4 }\n  }");
+    expect(script).toContain(`set ${fromDb} {\n    type ipv4_addr;\n    elements = { 10.254.0.4 }\n  }`);
     expect(script).not.toContain("10.254.0.9");
-    expect(script).not.toContain("peers_2");
+    expect(script.match(/ set peers_/g)).toHaveLength(2);
   });
   test("a new connection costs one map lookup by destination, then the rules of that destination only", () => {
-    expect(script).toContain("  chain peer_to_0 {\n    ip saddr @peers_0 tcp dport 5432 accept\n  }");
+    expect(script).toContain(`  chain ${toDb} {\n    ip saddr @${fromWeb} tcp dport 5432 accept\n  }`);
     expect(script).toContain(
-      "  chain peer_to_1 {\n    ip saddr @peers_1 udp dport 8080-8090 accept\n    ip saddr @peers_0 tcp dport 1-65535 accept\n  }",
+      `  chain ${toWeb} {\n    ip saddr @${fromDb} udp dport 8080-8090 accept\n    ip saddr @${fromWeb} tcp dport 1-65535 accept\n  }`,
     );
     expect(script).toContain(
-      "elements = { 10.254.0.4 : jump peer_to_0, 10.254.0.2 : jump peer_to_1, 10.254.0.3 : jump peer_to_1 }",
+      `elements = { 10.254.0.4 : jump ${toDb}, 10.254.0.2 : jump ${toWeb}, 10.254.0.3 : jump ${toWeb} }`,
     );
     const lines = forward.split("\n").map((l) => l.trim());
     const established = lines.indexOf("ct state established,related accept");
@@ -268,7 +280,7 @@ describe("peer rules of isolated containers", () => {
       groups: { a: [], b: ["10.254.0.4"] },
       allow: [{ ...rules.allow[0], from: "a", to: "b" } as PeerRules["allow"][number]],
     });
-    expect(noSources).toContain("set peers_0 {\n    type ipv4_addr;\n  }");
+    expect(noSources).toContain(`set ${name("peers_", "a")} {\n    type ipv4_addr;\n  }`);
   });
   test("rules that name missing groups, bad addresses, protocols or ports are refused", () => {
     const allow = rules.allow[0] as PeerRules["allow"][number];
@@ -314,7 +326,7 @@ describe("rules with an overlay (containers of other hosts routed to)", () => {
       .split("\n")
       .map((l) => l.trim());
     const accept = forward.indexOf("ip daddr vmap @peer_to");
-    expect(script).toContain("ip saddr @peers_0 udp dport 53 accept");
+    expect(script).toContain(`ip saddr @${new StableNames().of("peers_", "web")} udp dport 53 accept`);
     const out = forward.indexOf('iifname "br0" ip daddr 10.250.0.0/16 drop');
     const into = forward.indexOf('oifname "br0" ip saddr 10.250.0.0/16 drop');
     expect(accept).toBeGreaterThan(0);

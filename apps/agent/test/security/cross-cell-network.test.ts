@@ -37,6 +37,16 @@ async function groveRoutes(cell: CellProcess | undefined): Promise<string[]> {
   return (JSON.parse(stdout || "[]") as { dst: string }[]).map((r) => r.dst).sort();
 }
 
+/** Where a cell host's VXLAN device sends frames: the underlay addresses of its static FDB entries. */
+async function fdbDestinations(cell: CellProcess | undefined): Promise<string[]> {
+  if (!cell?.host) throw new Error("cell without a netns host");
+  const { stdout: links } = await execa("ip", ["-n", cell.host.name, "-j", "link", "show", "type", "vxlan"]);
+  const device = (JSON.parse(links || "[]") as { ifname: string }[])[0]?.ifname;
+  if (!device) return [];
+  const { stdout } = await execa("bridge", ["-n", cell.host.name, "-j", "fdb", "show", "dev", device]);
+  return (JSON.parse(stdout || "[]") as { dst?: string }[]).flatMap((f) => (f.dst ? [f.dst] : [])).sort();
+}
+
 async function cellInfo(c: Cluster, cell: CellProcess | undefined) {
   const { items } = (await expectStatus(await c.t.call("/v1/cells"), 200)) as {
     items: { id: string; name: string; subnet_lease: { subnet: string } | null }[];
@@ -283,13 +293,14 @@ describeWith(
       expect(await timeUntil(async () => (await groveRoutes(one)).length === 0, 5_000)).toBeLessThan(5_000);
     }, 300_000);
 
-    it("with VXLAN, cells reach each other's containers through a VXLAN device of MTU 1450 with static FDB entries", async ({
+    it("with VXLAN, cells reach each other's containers through a VXLAN device of MTU 1450 with static FDB entries, which follow cells joining and being lost within 5 s", async ({
       pg,
       nats,
     }) => {
       const c = await startCluster(pg, nats, {
         cellCount: 2,
         netnsHosts: true,
+        presenceTtlMs: 4_000,
         apiEnv: { GROVE_CELL_OVERLAY: "vxlan" },
       });
       const [one, two] = c.cells;
@@ -340,6 +351,28 @@ describeWith(
       // containers never send what the tunnel cannot carry
       expect(underlayMtu).toBe(1500);
       expect(mtu).toBe(underlayMtu - 50);
-    });
+
+      // a third cell joins: the others get its FDB entry and route within 5 s
+      const three = await c.addCell();
+      const third = await cellInfo(c, three);
+      const threeAddress = three.host?.address ?? "?";
+      const knowsThree = async (cell: CellProcess | undefined) =>
+        (await groveRoutes(cell)).includes(third.subnet) && (await fdbDestinations(cell)).includes(threeAddress);
+      await timeUntil(async () => (await knowsThree(one)) && (await knowsThree(two)), 5_000);
+      // it is lost (agent killed with -9, heartbeats stop): both forget it within 5 s of the api saying so
+      await three.kill("SIGKILL");
+      await eventually(async () => {
+        const { items } = (await expectStatus(await c.t.call("/v1/cells"), 200)) as {
+          items: { id: string; state: string }[];
+        };
+        return items.find((x) => x.id === third.id)?.state === "lost" ? true : undefined;
+      }, 30_000);
+      const forgotThree = async (cell: CellProcess | undefined) =>
+        !(await groveRoutes(cell)).includes(third.subnet) && !(await fdbDestinations(cell)).includes(threeAddress);
+      await timeUntil(async () => (await forgotThree(one)) && (await forgotThree(two)), 5_000);
+      // what the survivors route to each other stays
+      expect(await fdbDestinations(one)).toEqual([two.host.address]);
+      expect(await fdbDestinations(two)).toEqual([host.address]);
+    }, 300_000);
   },
 );

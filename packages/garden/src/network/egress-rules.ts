@@ -1,5 +1,6 @@
 import { InvalidSpec } from "../errors";
 import { contains, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
+import { StableNames } from "./stable-names";
 
 /**
  * Where containers of the cell may open connections outside the cell bridge (Cloud Foundry's
@@ -110,9 +111,11 @@ export function egressRuleLines(
   const br = `iifname "${bridge}"`;
   const setOf = new Map<string, string>();
   const sets: string[] = [];
+  const names = new StableNames();
   for (const rule of rules.allow) {
     if (rule.from === undefined || setOf.has(rule.from)) continue;
-    const name = `egress_${setOf.size}`;
+    // by a hash of the group: a change elsewhere renames nothing (nft-delta)
+    const name = names.of("egress_from_", rule.from);
     setOf.set(rule.from, name);
     const elements = [...new Set(rules.groups[rule.from] ?? [])];
     sets.push(

@@ -20,6 +20,9 @@ export class NetworkSetupFailed extends GardenError {
   }
 }
 
+/** nft refused a script (the rules; the devices, if any, were wired). */
+export class NftRefused extends NetworkSetupFailed {}
+
 /** A NetIn asked for a host port another mapping already holds. */
 export class PortInUse extends InvalidSpec {
   constructor(

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { tailLines } from "@grove/child";
 import { ensureHelperBinary } from "../monitor/build";
-import { NetworkSetupFailed } from "./errors";
+import { NetworkSetupFailed, NftRefused } from "./errors";
 
 /** What `up` wires: the namespace named at `netnsPath`, a veth pair on `bridge`, eth0's address. */
 export interface VethRequest {
@@ -35,7 +35,8 @@ const FIELD = /^[^\s]+$/;
  * The networker's long-lived `grove-net` process (see grove-net.c): netlink and nft transactions
  * without a process start each. Requests are answered in order; the process is started on first
  * use and again after it ended, and it never keeps Node running while idle. Failures are
- * NetworkSetupFailed with what the kernel or nft said and what to check.
+ * NetworkSetupFailed with what the kernel or nft said and what to check (NftRefused when nft refused
+ * the rules).
  */
 export class NetHelper {
   #child: ChildProcessWithoutNullStreams | undefined;
@@ -115,8 +116,9 @@ export class NetHelper {
       child.stdin.write(`${line}\n${payload}`);
     }).catch((error: unknown) => {
       if (error instanceof HelperSaid) {
-        const what = error.message.startsWith("apply the rules: ") ? NFT_HINT : hint;
-        throw new NetworkSetupFailed(operation, `${error.message}\n${what}`, handle);
+        if (fields[0] === "nft" || error.message.startsWith("apply the rules: "))
+          throw new NftRefused(operation, `${error.message}\n${NFT_HINT}`, handle);
+        throw new NetworkSetupFailed(operation, `${error.message}\n${hint}`, handle);
       }
       throw error;
     });

@@ -7,12 +7,14 @@ import type { NetInMapping, NetOutRule } from "../types";
 import { type NetworkerConfig, type ResolvedNetworkerConfig, resolveNetworkerConfig } from "./config";
 import { cutFlows } from "./conntrack";
 import { type EgressRules, egressAllows, type Flow, validateEgressRules } from "./egress-rules";
+import { NftRefused } from "./errors";
 import { HostExec } from "./host-exec";
 import { allocateAddress } from "./ipam";
 import { contains, formatCidr, formatIPv4, parseIPv4 } from "./ipv4";
 import { NETNS_DIR, netnsNameFor, networkId, vethNameFor } from "./names";
 import { NetHelper } from "./net-helper";
 import { validateNetOutRules } from "./netout";
+import { nftDelta } from "./nft-delta";
 import { OverlayRouting } from "./overlay";
 import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
 import { NO_PEER_RULES, type PeerRules, peerAllows, validatePeerRules } from "./peer-rules";
@@ -144,8 +146,30 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
+  /** The script the kernel's tables were last given (in full or as a change); undefined: unknown. */
+  let applied: string | undefined;
+
+  /**
+   * Sends `rules` (the whole script of a state) through `send` as the change from the script applied
+   * last (nft-delta: a container or policy change costs what changed), or whole when that is unknown
+   * or the change cannot be said incrementally. Either way it is one nft transaction. Should nft
+   * refuse a change (the kernel's tables are not what was applied last), the whole script follows.
+   */
+  async function applyVia(rules: string, send: (script: string) => Promise<void>): Promise<void> {
+    const delta = applied === undefined ? undefined : nftDelta(applied, rules);
+    applied = undefined;
+    try {
+      await send(delta ?? rules);
+    } catch (err) {
+      if (delta === undefined || !(err instanceof NftRefused)) throw err;
+      log.warn({ err: err.message }, "nft refused the change; applying the whole ruleset");
+      await helper.nft("apply nft ruleset", rules);
+    }
+    applied = rules;
+  }
+
   async function applyRules(s: NetworkState): Promise<void> {
-    await helper.nft("apply nft ruleset", rulesOf(s));
+    await applyVia(rulesOf(s), (script) => helper.nft("apply nft ruleset", script));
   }
 
   /** Saves `next`, applies its rules, and only then makes it current; on failure the old state stays. */
@@ -186,7 +210,11 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
    * `rules` when given, in the same round trip to grove-net.
    */
   async function teardown(record: ContainerRecord, rules?: string): Promise<void> {
-    await helper.down(record.netnsPath, record.hostVeth, record.handle, rules);
+    if (rules === undefined) await helper.down(record.netnsPath, record.hostVeth, record.handle);
+    else
+      await applyVia(rules, (script) =>
+        helper.down(record.netnsPath, record.hostVeth, record.handle, script),
+      );
   }
 
   async function up(
@@ -224,23 +252,20 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       try {
         mtu ??= overlay ? overlay.containerMtu() : Promise.resolve(undefined);
         // wiring and the rules naming it in one round trip; the state says "up" only after both
-        await helper.up(
-          {
-            netnsPath: record.netnsPath,
-            adopt: opts.netnsPath,
-            bridge: cfg.bridge,
-            veth: record.hostVeth as string,
-            address: record.containerIP as string,
-            prefix: cfg.cidr.prefix,
-            gateway,
-            mtu: await mtu.catch((err: unknown) => {
-              mtu = undefined;
-              throw err;
-            }),
-          },
-          handle,
-          rulesOf(next),
-        );
+        const wiring = {
+          netnsPath: record.netnsPath,
+          adopt: opts.netnsPath,
+          bridge: cfg.bridge,
+          veth: record.hostVeth as string,
+          address: record.containerIP as string,
+          prefix: cfg.cidr.prefix,
+          gateway,
+          mtu: await mtu.catch((err: unknown) => {
+            mtu = undefined;
+            throw err;
+          }),
+        };
+        await applyVia(rulesOf(next), (script) => helper.up(wiring, handle, script));
         await prepareHost();
         await saveState(cfg.stateDir, next);
         state = next;
@@ -401,6 +426,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       const s = await current();
       for (const record of Object.values(s.containers)) await teardown(record);
       await helper.settle();
+      applied = undefined;
       await helper.nft("delete nft tables", renderTeardown(cfg.name));
       const link = await host.tryRun("ip", ["link", "show", "dev", cfg.bridge]);
       if (link.exitCode === 0) await host.run("delete bridge", "ip", ["link", "delete", "dev", cfg.bridge]);

@@ -1,5 +1,6 @@
 import { InvalidSpec } from "../errors";
 import { parseIPv4 } from "./ipv4";
+import { StableNames } from "./stable-names";
 
 /**
  * Which containers of the cell may open connections to which others, when the networker isolates
@@ -52,9 +53,10 @@ export function validatePeerRules(rules: PeerRules): void {
 /**
  * The nft lines of the peer rules inside the cell's `ip` table, shaped so a new connection costs one
  * map lookup and the few rules of its destination, however many rules there are: a named set of
- * addresses per source group (named by position, so group names need not be nft identifiers); one
- * chain per distinct set of rules an address is the destination of, holding those rules' accepts
- * (source set, protocol, ports); and a verdict map from destination address to its chain.
+ * addresses per source group; one chain per distinct set of rules an address is the destination of,
+ * holding those rules' accepts (source set, protocol, ports); and a verdict map from destination
+ * address to its chain. Sets and chains are named by a hash of their group or rules (group names need
+ * not be nft identifiers), so a change elsewhere renames nothing and the update stays small (nft-delta).
  * `declarations` go before the hook chains, `accepts` into the `forward` chain of bridged
  * container↔container packets. With `overlay` (containers of other hosts are routed to) a rule
  * matches by addresses alone, whichever way the packet came: bridge to bridge, bridge to a remote
@@ -67,9 +69,10 @@ export function peerRuleLines(
 ): { declarations: string[]; accepts: string[] } {
   const setOf = new Map<string, string>();
   const declarations: string[] = [];
+  const names = new StableNames();
   for (const rule of rules.allow) {
     if (setOf.has(rule.from)) continue;
-    const name = `peers_${setOf.size}`;
+    const name = names.of("peers_", rule.from);
     setOf.set(rule.from, name);
     const elements = [...new Set(rules.groups[rule.from] ?? [])];
     declarations.push(
@@ -94,18 +97,15 @@ export function peerRuleLines(
     const key = indices.join(",");
     let chain = chainOf.get(key);
     if (chain === undefined) {
-      chain = `peer_to_${chainOf.size}`;
+      const body = indices.map((i) => {
+        const rule = rules.allow[i] as PeerAllow;
+        const { start, end } = rule.ports;
+        const ports = start === end ? `${start}` : `${start}-${end}`;
+        return `    ip saddr @${setOf.get(rule.from)} ${rule.protocol} dport ${ports} accept`;
+      });
+      chain = names.of("peer_to_", body.join("\n"));
       chainOf.set(key, chain);
-      declarations.push(
-        `  chain ${chain} {`,
-        ...indices.map((i) => {
-          const rule = rules.allow[i] as PeerAllow;
-          const { start, end } = rule.ports;
-          const ports = start === end ? `${start}` : `${start}-${end}`;
-          return `    ip saddr @${setOf.get(rule.from)} ${rule.protocol} dport ${ports} accept`;
-        }),
-        "  }",
-      );
+      declarations.push(`  chain ${chain} {`, ...body, "  }");
     }
     elements.push(`${address} : jump ${chain}`);
   }

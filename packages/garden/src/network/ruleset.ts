@@ -87,6 +87,7 @@ function ipTable(input: RulesetInput): string[] {
     "  }",
   );
 
+  // a named map: a container coming or going changes its elements only, not the chains (nft-delta)
   const vmap = ready.map((c) => `${c.containerIP} : jump ${egressChain(c.id)}`);
   const overlay = input.overlay;
   const peers = input.isolateContainers
@@ -111,12 +112,16 @@ function ipTable(input: RulesetInput): string[] {
   lines.push(
     ...(peers?.declarations ?? []),
     ...(egress?.sets ?? []),
+    "  map container_egress {",
+    "    type ipv4_addr : verdict;",
+    ...(vmap.length > 0 ? [`    elements = { ${vmap.join(", ")} }`] : []),
+    "  }",
     // Host protection: nothing from a container reaches a host address unless its NetOut accepts it.
     "  chain input {",
     "    type filter hook input priority filter; policy accept;",
     `    iifname ${br} ct state established,related accept`,
     ...(egress?.input ?? []).map((line) => `    ${line}`),
-    ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
+    `    iifname ${br} ip saddr vmap @container_egress`,
     `    iifname ${br} meta l4proto tcp reject with tcp reset`,
     `    iifname ${br} reject with icmp type admin-prohibited`,
     // containers of other hosts reach no address of this host either
@@ -129,7 +134,7 @@ function ipTable(input: RulesetInput): string[] {
     ...(egress?.first ?? []).map((line) => `    ${line}`),
     // Container↔container on the bridge (bridged, seen here through br_netfilter).
     ...sameBridge.map((line) => `    ${line}`),
-    ...(vmap.length > 0 ? [`    iifname ${br} ip saddr vmap { ${vmap.join(", ")} }`] : []),
+    `    iifname ${br} ip saddr vmap @container_egress`,
     ...outbound.map((line) => `    ${line}`),
     "  }",
     "}",
