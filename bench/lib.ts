@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 
 /** The p-th percentile (0–100) of `values`, nearest-rank. */
@@ -10,15 +10,41 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank] as number;
 }
 
-/** Prints `rows` as an aligned table and writes `{ ...result, machine }` to bench/results/<name>.json. */
+/** The 1-minute load average, sampled every second from the moment a bench loads this module. */
+const loadSamples: number[] = [loadavg()[0] ?? 0];
+setInterval(() => loadSamples.push(loadavg()[0] ?? 0), 1_000).unref();
+
+/** The load average while the bench ran: at its start, mean and highest of the samples. */
+export function loadDuringRun(): { start: number; mean: number; max: number } {
+  const samples = [...loadSamples, loadavg()[0] ?? 0];
+  return {
+    start: round(samples[0] ?? 0),
+    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+    max: round(Math.max(...samples)),
+  };
+}
+
+/**
+ * Prints `rows` as an aligned table, with the load average during the run (a figure taken on a busy
+ * machine needs a quiet re-run), and writes `{ ...result, load, machine }` to bench/results/<name>.json.
+ */
 export function report(
   name: string,
   rows: [string, string | number][],
   result: Record<string, unknown>,
 ): string {
-  const width = Math.max(...rows.map(([label]) => label.length));
+  const load = loadDuringRun();
+  const busy = load.mean > cpus().length;
+  const all: [string, string | number][] = [
+    ...rows,
+    [
+      "load average (1 min) during the run: start / mean / max",
+      `${load.start} / ${load.mean} / ${load.max} on ${cpus().length} cpus${busy ? " (busy: re-run quiet)" : ""}`,
+    ],
+  ];
+  const width = Math.max(...all.map(([label]) => label.length));
   console.log(`\n${name}`);
-  for (const [label, value] of rows) {
+  for (const [label, value] of all) {
     console.log(`  ${label.padEnd(width)}  ${typeof value === "number" ? round(value) : value}`);
   }
   const dir = join(import.meta.dirname, "results");
@@ -30,7 +56,11 @@ export function report(
     memory_bytes: totalmem(),
     node: process.version,
   };
-  writeFileSync(file, `${JSON.stringify({ ...result, machine, at: new Date().toISOString() }, null, 2)}\n`);
+  const loadNote = busy ? { load_note: "taken under load: needs a quiet re-run" } : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...result, load, ...loadNote, machine, at: new Date().toISOString() }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${file}`);
   return file;
 }
