@@ -102,6 +102,7 @@ describe("the cell's resolver on real sockets", () => {
       expect(decodeAnswers(await ask(port, encodeQuestion(11, "web.alpha.internal")))).toEqual({
         id: 11,
         rcode: RCODE.noError,
+        truncated: false,
         addresses: ["10.250.0.2"],
       });
       expect(decodeAnswers(await ask(port, encodeQuestion(12, "db.beta.internal")))).toMatchObject({
@@ -112,6 +113,7 @@ describe("the cell's resolver on real sockets", () => {
       expect(decodeAnswers(await ask(port, encodeQuestion(13, "example.org")))).toEqual({
         id: 13,
         rcode: RCODE.noError,
+        truncated: false,
         addresses: ["192.0.2.1"],
       });
     }

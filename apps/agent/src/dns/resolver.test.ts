@@ -47,6 +47,7 @@ describe("the cell resolver's answers", () => {
     const answer = await ask("WEB.dev.Alpha.internal.", "10.250.0.5");
     expect(answer.rcode).toBe(RCODE.noError);
     expect(answer.id).toBe(42);
+    expect(answer.truncated).toBe(false);
     expect([...answer.addresses].sort()).toEqual(["10.250.0.2", "10.250.1.2"]);
     expect((await ask("web.alpha.internal", "10.250.0.5")).addresses).toEqual(["10.250.0.9"]);
   });
@@ -55,17 +56,20 @@ describe("the cell resolver's answers", () => {
     expect(await ask("db.prod.beta.internal", "10.250.0.5")).toEqual({
       id: 42,
       rcode: RCODE.nxDomain,
+      truncated: false,
       addresses: [],
     });
     expect(await ask("web.dev.alpha.internal", "10.250.0.6")).toEqual({
       id: 42,
       rcode: RCODE.nxDomain,
+      truncated: false,
       addresses: [],
     });
     expect(await ask("nothing.dev.alpha.internal", "10.250.0.5")).toMatchObject({ rcode: RCODE.nxDomain });
     expect(await ask("web.dev.alpha.internal", "10.9.9.9")).toEqual({
       id: 42,
       rcode: RCODE.refused,
+      truncated: false,
       addresses: [],
     });
   });
@@ -74,6 +78,7 @@ describe("the cell resolver's answers", () => {
     expect(await ask("web.dev.alpha.internal", "10.250.0.5", { type: TYPE_AAAA })).toEqual({
       id: 42,
       rcode: RCODE.noError,
+      truncated: false,
       addresses: [],
     });
   });
@@ -86,7 +91,7 @@ describe("the cell resolver's answers", () => {
     expect(await ask("example.com", "10.250.0.5", { d: silent })).toMatchObject({ rcode: RCODE.servFail });
   });
 
-  it("fits a large app into a plain UDP answer and gives TCP every address", async () => {
+  it("fits a large app into a plain UDP answer marked truncated and gives TCP every address", async () => {
     const names = new InternalNames();
     const many = Array.from({ length: 100 }, (_, i) => `10.250.${Math.floor(i / 200)}.${(i % 200) + 2}`);
     names.replace({
@@ -97,13 +102,20 @@ describe("the cell resolver's answers", () => {
     const tcp = await answerQuery(encodeQuestion(1, "big.alpha.internal"), "10.250.0.5", "tcp", d);
     expect(udp?.length).toBeLessThanOrEqual(512);
     expect(decodeAnswers(udp as Uint8Array).addresses.length).toBeGreaterThan(20);
+    expect(decodeAnswers(udp as Uint8Array).truncated).toBe(true);
+    expect(decodeAnswers(tcp as Uint8Array)).toMatchObject({ truncated: false });
     expect(decodeAnswers(tcp as Uint8Array).addresses).toHaveLength(100);
   });
 
   it("answers garbage with FORMERR when it has a header, and drops responses and shorter scraps", async () => {
     const garbage = Uint8Array.from([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 99]);
     const answer = await answerQuery(garbage, "10.250.0.5", "udp", deps());
-    expect(decodeAnswers(answer as Uint8Array)).toEqual({ id: 7, rcode: RCODE.formErr, addresses: [] });
+    expect(decodeAnswers(answer as Uint8Array)).toEqual({
+      id: 7,
+      rcode: RCODE.formErr,
+      truncated: false,
+      addresses: [],
+    });
     expect(await answerQuery(Uint8Array.from([1, 2, 3]), "10.250.0.5", "udp", deps())).toBeUndefined();
     const response = encodeQuestion(5, "web.alpha.internal");
     response[2] = 0x81;

@@ -55,14 +55,18 @@ export async function answerQuery(
   if (tenantId === undefined) return fail(RCODE.refused);
   const addresses = question.class === CLASS_IN ? deps.names.lookup(tenantId, question.name) : undefined;
   if (addresses === undefined) return fail(RCODE.nxDomain, true);
+  // other types of an existing name: no records (NODATA)
+  const records = question.type === TYPE_A ? addresses : [];
+  const sent = fitting(shuffled(records), question, transport);
   return encodeAnswer({
     query,
     question,
     rcode: RCODE.noError,
     authoritative: true,
-    // other types of an existing name: no records (NODATA)
-    addresses: question.type === TYPE_A ? fitting(shuffled(addresses), question, transport) : [],
+    addresses: sent,
     ttlSeconds: INTERNAL_TTL_SECONDS,
+    // a resolver that can asks again over TCP for all of them; one that cannot uses these
+    truncated: sent.length < records.length,
   });
 }
 

@@ -112,17 +112,22 @@ describe("DNS wire codec", () => {
       authoritative: true,
       addresses: ["10.0.0.2", "10.0.1.3"],
     });
-    expect(decodeAnswers(two)).toEqual({ id: 7, rcode: 0, addresses: ["10.0.0.2", "10.0.1.3"] });
+    expect(decodeAnswers(two)).toEqual({
+      id: 7,
+      rcode: 0,
+      truncated: false,
+      addresses: ["10.0.0.2", "10.0.1.3"],
+    });
     const refused = encodeAnswer({
       query,
       question: query.questions[0],
       rcode: RCODE.nxDomain,
       authoritative: true,
     });
-    expect(decodeAnswers(refused)).toEqual({ id: 7, rcode: RCODE.nxDomain, addresses: [] });
+    expect(decodeAnswers(refused)).toEqual({ id: 7, rcode: RCODE.nxDomain, truncated: false, addresses: [] });
     // a query without a question still gets an answer naming its id (FORMERR)
     const bare = encodeAnswer({ query: { id: 9, flags: 0 }, rcode: RCODE.formErr, authoritative: false });
-    expect(decodeAnswers(bare)).toEqual({ id: 9, rcode: RCODE.formErr, addresses: [] });
+    expect(decodeAnswers(bare)).toEqual({ id: 9, rcode: RCODE.formErr, truncated: false, addresses: [] });
   });
 
   it("encodes names as labels and refuses what is no DNS name", () => {

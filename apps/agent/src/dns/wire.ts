@@ -120,6 +120,8 @@ export interface DnsAnswer {
   /** A records of `question.name` */
   addresses?: readonly string[];
   ttlSeconds?: number;
+  /** TC: the answer holds only some of the records (a UDP answer's room); resolvers ask again over TCP */
+  truncated?: boolean;
 }
 
 /** A response: the question echoed, then one A record per address. */
@@ -131,11 +133,12 @@ export function encodeAnswer(answer: DnsAnswer): Uint8Array {
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   view.setUint16(0, answer.query.id);
-  // QR, the query's opcode and RD; AA as asked; RA (we forward what is not ours); RCODE
+  // QR, the query's opcode and RD; AA and TC as asked; RA (we forward what is not ours); RCODE
   const flags =
     0x8000 |
     (answer.query.flags & 0x7900) |
     (answer.authoritative ? 0x0400 : 0) |
+    (answer.truncated ? 0x0200 : 0) |
     0x0080 |
     (answer.rcode & 0xf);
   view.setUint16(2, flags);
@@ -163,7 +166,12 @@ export function encodeAnswer(answer: DnsAnswer): Uint8Array {
 }
 
 /** The A records of a response, for tests and probes: name → addresses in order. */
-export function decodeAnswers(message: Uint8Array): { id: number; rcode: number; addresses: string[] } {
+export function decodeAnswers(message: Uint8Array): {
+  id: number;
+  rcode: number;
+  truncated: boolean;
+  addresses: string[];
+} {
   const query = decodeQuery(message);
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   let at = HEADER_BYTES;
@@ -179,7 +187,7 @@ export function decodeAnswers(message: Uint8Array): { id: number; rcode: number;
     if (type === TYPE_A && length === 4) addresses.push([...message.subarray(at + 10, at + 14)].join("."));
     at += 10 + length;
   }
-  return { id: query.id, rcode: query.flags & 0xf, addresses };
+  return { id: query.id, rcode: query.flags & 0xf, truncated: (query.flags & 0x0200) !== 0, addresses };
 }
 
 /** A query for `name` (RD set), as a stub resolver sends it. */
