@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type CniNetworker, createNetworker, type NetworkerConfig, PortInUse } from "../src/network";
+import { vethNameFor } from "../src/network/names";
 import {
   createTopology,
   deleteNetnsWithPrefix,
@@ -209,6 +210,24 @@ describe.skipIf(missing !== undefined)("networker, cell host in its own network 
     expect(rules).not.toContain(`${mapping.hostPort}`);
     await net.down(c.handle);
     await expect(net.netIn(c.handle, 0, 9000)).rejects.toMatchObject({ wireType: "ContainerNotFoundError" });
+  });
+
+  test("a change nft refuses as a delta (tables changed behind the networker's back) is applied whole", async () => {
+    const a = await up("drift-a", {});
+    // someone removes a container's anti-spoofing binding: the next delta's deletion of it fails
+    await nsRun(topo.hostNetns, "nft", [
+      "delete",
+      "element",
+      "bridge",
+      prefix,
+      "bindings",
+      `{ "${vethNameFor(prefix, a.handle)}" . ${a.containerIP} }`,
+    ]);
+    await net.down(a.handle);
+    expect(await hostRuleset()).not.toContain(vethNameFor(prefix, a.handle));
+    // and the changes after it are deltas again, from what the kernel now holds
+    const b = await up("drift-b", {});
+    expect(await hostRuleset()).toContain(`"${vethNameFor(prefix, b.handle)}" . ${b.containerIP}`);
   });
 
   test("a new networker on the same state dir restores allocations without disturbing running containers", async () => {
