@@ -1,6 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { parseConntrack } from "../src/network/conntrack";
-import { type EgressRules, egressAllows, validateEgressRules } from "../src/network/egress-rules";
+import {
+  type EgressRules,
+  egressAllows,
+  egressWidens,
+  validateEgressRules,
+} from "../src/network/egress-rules";
 import { renderRuleset } from "../src/network/ruleset";
 import { StableNames } from "../src/network/stable-names";
 
@@ -51,6 +56,16 @@ describe("egress rules", () => {
       at(`ip saddr @${new StableNames().of("egress_from_", "t")} ip daddr 192.0.2.0/24 tcp dport 443 accept`),
     );
     expect(forward).toContain('iifname "br0" reject with icmp type admin-prohibited');
+  });
+
+  test("a change widens egress only when it keeps every allow, resolver and refusal", () => {
+    const more = { ...rules, allow: [...rules.allow, { to: "203.0.113.0/24", protocol: "all" as const }] };
+    expect(egressWidens(rules, more)).toBe(true);
+    expect(egressWidens(rules, undefined)).toBe(true);
+    expect(egressWidens(undefined, rules)).toBe(false);
+    expect(egressWidens(more, rules)).toBe(false);
+    expect(egressWidens(rules, { ...rules, resolvers: [] })).toBe(false);
+    expect(egressWidens(rules, { ...rules, controlPlane: [] })).toBe(false);
   });
 
   test("refuse what nft could not take", () => {

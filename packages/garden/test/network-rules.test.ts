@@ -11,7 +11,7 @@ import {
 } from "../src/network/errors";
 import { formatIPv4, parseAddressWithPrefix, parseIPv4 } from "../src/network/ipv4";
 import { netOutStatements } from "../src/network/netout";
-import { NO_PEER_RULES, type PeerRules, validatePeerRules } from "../src/network/peer-rules";
+import { NO_PEER_RULES, type PeerRules, peerRulesWiden, validatePeerRules } from "../src/network/peer-rules";
 import { addMapping, pickFreePort } from "../src/network/ports";
 import { requestedAddress } from "../src/network/requested-network";
 import { renderRuleset } from "../src/network/ruleset";
@@ -281,6 +281,19 @@ describe("peer rules of isolated containers", () => {
       allow: [{ ...rules.allow[0], from: "a", to: "b" } as PeerRules["allow"][number]],
     });
     expect(noSources).toContain(`set ${name("peers_", "a")} {\n    type ipv4_addr;\n  }`);
+  });
+  test("a change widens only when every rule stays and every group keeps its addresses", () => {
+    const more: PeerRules = {
+      groups: { ...rules.groups, web: ["10.254.0.2", "10.254.0.3", "10.254.0.5"], new: ["10.254.0.8"] },
+      allow: [...rules.allow, { from: "new", to: "db", protocol: "tcp", ports: { start: 1, end: 2 } }],
+    };
+    expect(peerRulesWiden(rules, more)).toBe(true);
+    expect(peerRulesWiden(rules, rules)).toBe(true);
+    expect(peerRulesWiden(more, rules)).toBe(false);
+    expect(peerRulesWiden(rules, { ...rules, allow: rules.allow.slice(1) })).toBe(false);
+    expect(peerRulesWiden(rules, { ...rules, groups: { ...rules.groups, db: [] } })).toBe(false);
+    const narrower = { ...rules.allow[0], ports: { start: 5432, end: 5431 } } as PeerRules["allow"][number];
+    expect(peerRulesWiden(rules, { ...rules, allow: [narrower, ...rules.allow.slice(1)] })).toBe(false);
   });
   test("rules that name missing groups, bad addresses, protocols or ports are refused", () => {
     const allow = rules.allow[0] as PeerRules["allow"][number];

@@ -1,5 +1,6 @@
 import { InvalidSpec } from "../errors";
 import { contains, parseAddressWithPrefix, parseIPv4 } from "./ipv4";
+import { groupsGrow } from "./peer-rules";
 import { StableNames } from "./stable-names";
 
 /**
@@ -193,4 +194,20 @@ export function egressAllows(rules: EgressRules, flow: Flow): boolean {
   )
     return true;
   return rules.allow.some((r) => r.controlPlane !== true && allowed(r));
+}
+
+/**
+ * Whether every flow `before` lets out, `after` lets out too: open egress after, or the same
+ * control-plane refusal with each allow and resolver kept and each group kept or grown. False means
+ * "maybe not".
+ */
+export function egressWidens(before: EgressRules | undefined, after: EgressRules | undefined): boolean {
+  if (after === undefined) return true;
+  if (before === undefined) return false;
+  if (JSON.stringify(before.controlPlane) !== JSON.stringify(after.controlPlane)) return false;
+  const resolvers = new Set(after.resolvers);
+  if (!before.resolvers.every((r) => resolvers.has(r))) return false;
+  const kept = new Set(after.allow.map((rule) => JSON.stringify(rule)));
+  if (!before.allow.every((rule) => kept.has(JSON.stringify(rule)))) return false;
+  return groupsGrow(before.groups, after.groups);
 }

@@ -6,7 +6,7 @@ import type { ContainerNetwork, Networker } from "../seams";
 import type { NetInMapping, NetOutRule } from "../types";
 import { type NetworkerConfig, type ResolvedNetworkerConfig, resolveNetworkerConfig } from "./config";
 import { cutFlows } from "./conntrack";
-import { type EgressRules, egressAllows, type Flow, validateEgressRules } from "./egress-rules";
+import { type EgressRules, egressAllows, egressWidens, type Flow, validateEgressRules } from "./egress-rules";
 import { NftRefused } from "./errors";
 import { HostExec } from "./host-exec";
 import { allocateAddress } from "./ipam";
@@ -17,7 +17,7 @@ import { validateNetOutRules } from "./netout";
 import { nftDelta } from "./nft-delta";
 import { OverlayRouting } from "./overlay";
 import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
-import { NO_PEER_RULES, type PeerRules, peerAllows, validatePeerRules } from "./peer-rules";
+import { NO_PEER_RULES, type PeerRules, peerAllows, peerRulesWiden, validatePeerRules } from "./peer-rules";
 import { addMapping } from "./ports";
 import { requestedAddress } from "./requested-network";
 import { assertSubnetFree } from "./route-conflict";
@@ -396,7 +396,11 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
         return { flowsCut: 0 };
       await strictConntrack();
       await commit(next);
-      const flowsCut = await cutFlows(host, (flow) => verdict(s, flow) && !verdict(next, flow));
+      // a change that only allows more (a policy added, an app's new instance) cuts nothing
+      const widens =
+        peerRulesWiden(s.peerRules ?? NO_PEER_RULES, next.peerRules ?? NO_PEER_RULES) &&
+        egressWidens(s.egress, next.egress);
+      const flowsCut = widens ? 0 : await cutFlows(host, (flow) => verdict(s, flow) && !verdict(next, flow));
       log.info(
         {
           groups: Object.keys(policy.peers.groups).length,

@@ -135,3 +135,27 @@ export function peerAllows(
       flow.destinationPort <= rule.ports.end,
   );
 }
+
+/**
+ * Whether every flow `before` allows, `after` allows too (each rule kept as it was, each group kept
+ * or grown): then a change from one to the other cuts no open connection and conntrack need not be
+ * read. False means "maybe not", never a wrong "yes".
+ */
+export function peerRulesWiden(before: PeerRules, after: PeerRules): boolean {
+  const kept = new Set(after.allow.map((rule) => JSON.stringify(ruleKey(rule))));
+  if (!before.allow.every((rule) => kept.has(JSON.stringify(ruleKey(rule))))) return false;
+  return groupsGrow(before.groups, after.groups);
+}
+
+function ruleKey(rule: PeerAllow) {
+  return [rule.from, rule.to, rule.protocol, rule.ports.start, rule.ports.end];
+}
+
+/** Each group of `before` is in `after` with at least its addresses. */
+export function groupsGrow(before: Record<string, string[]>, after: Record<string, string[]>): boolean {
+  return Object.entries(before).every(([name, addresses]) => {
+    if (addresses.length === 0) return true;
+    const now = Object.hasOwn(after, name) ? new Set(after[name]) : undefined;
+    return now !== undefined && addresses.every((address) => now.has(address));
+  });
+}
