@@ -490,6 +490,42 @@ static int nft_script(const char *script) {
   return 0;
 }
 
+/* ---- conntrack: the host namespace's table as text, without a process start ---- */
+
+static char *conntrack_text;
+
+static int conntrack_list(void) {
+  free(conntrack_text);
+  conntrack_text = NULL;
+  int fd = open("/proc/thread-self/net/nf_conntrack", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail_errno("read /proc/net/nf_conntrack", errno);
+  size_t size = 0, room = 0;
+  char *text = NULL;
+  for (;;) {
+    if (size == room) {
+      char *more = realloc(text, (room = room ? room * 2 : 65536) + 1);
+      if (!more) {
+        close(fd);
+        free(text);
+        return failf("out of memory reading conntrack");
+      }
+      text = more;
+    }
+    ssize_t n = read(fd, text + size, room - size);
+    if (n <= 0) {
+      int err = errno;
+      close(fd);
+      if (n == 0) break;
+      free(text);
+      return fail_errno("read /proc/net/nf_conntrack", err);
+    }
+    size += (size_t)n;
+  }
+  text[size] = 0;
+  conntrack_text = text;
+  return 0;
+}
+
 /* ---- the request loop ---- */
 
 static void answer(int ok, const char *text) {
@@ -546,6 +582,8 @@ int main(int argc, char **argv) {
       result = 0;
     } else if (n == 2 && !strcmp(f[0], "nft")) {
       result = 0;
+    } else if (n == 2 && !strcmp(f[0], "conntrack")) {
+      result = conntrack_list();
     } else {
       result = failf("unknown request");
     }
@@ -555,7 +593,7 @@ int main(int argc, char **argv) {
       failf("apply the rules: %s", said);
     }
     free(script);
-    answer(result == 0, result == 0 ? "" : failure);
+    answer(result == 0, result != 0 ? failure : conntrack_text && !strcmp(f[0], "conntrack") ? conntrack_text : "");
   }
   /* the networker is gone (closed, or its process exited): finish the deletions it was promised,
    * or a veth cut off its bridge would stay behind */

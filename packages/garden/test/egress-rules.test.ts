@@ -102,4 +102,19 @@ describe("conntrack listing", () => {
       { protocol: "udp", source: "10.0.0.2", destination: "10.0.0.1", sourcePort: 5353, destinationPort: 53 },
     ]);
   });
+  test("reads /proc/net/nf_conntrack's lines alike, IPv6 left out", () => {
+    const text = [
+      "ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.0.0.3 sport=39812 dport=7500 src=10.0.0.3 dst=10.0.0.2 sport=7500 dport=39812 [ASSURED] mark=0 zone=0 use=2",
+      "ipv6     10 udp      17 29 src=fe80::1 dst=fe80::2 sport=5353 dport=53 src=fe80::2 dst=fe80::1 sport=53 dport=5353 mark=0 zone=0 use=2",
+    ].join("\n");
+    expect(parseConntrack(text)).toEqual([
+      {
+        protocol: "tcp",
+        source: "10.0.0.2",
+        destination: "10.0.0.3",
+        sourcePort: 39812,
+        destinationPort: 7500,
+      },
+    ]);
+  });
 });

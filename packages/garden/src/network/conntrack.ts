@@ -4,13 +4,15 @@ import type { HostExec } from "./host-exec";
 const FIELD = /(\w+)=(\S+)/g;
 
 /**
- * Parses `conntrack -L` lines into flows (original direction), keeping only flows whose reply
+ * Parses `conntrack -L` (or /proc/net/nf_conntrack) lines into flows (original direction), keeping only flows whose reply
  * comes from the address they were sent to: a NATed flow (a NetIn port, the router's way in) is
  * not a container-to-destination pair a policy decides.
  */
 export function parseConntrack(text: string): Flow[] {
   const flows: Flow[] = [];
-  for (const line of text.split("\n")) {
+  for (const entry of text.split("\n")) {
+    // /proc/net/nf_conntrack's lines start with the family (`ipv4     2 `); conntrack -L's do not
+    const line = entry.replace(/^ipv4\s+2\s+/, "");
     const protocol = line.split(/\s+/, 1)[0];
     if (protocol !== "tcp" && protocol !== "udp" && protocol !== "icmp") continue;
     const fields = [...line.matchAll(FIELD)].map((m) => [m[1], m[2]] as const);
@@ -34,8 +36,13 @@ export function parseConntrack(text: string): Flow[] {
  * connection a policy no longer allows meet the rules again (and, with nf_conntrack_tcp_loose=0,
  * cannot be picked up mid-stream). Returns how many flows were cut.
  */
-export async function cutFlows(host: HostExec, cut: (flow: Flow) => boolean): Promise<number> {
-  const listed = await host.run("list conntrack", "conntrack", ["-L"]);
+export async function cutFlows(
+  host: HostExec,
+  cut: (flow: Flow) => boolean,
+  /** the table as text (grove-net reads it without a process start); default `conntrack -L` */
+  list: () => Promise<string> = () => host.run("list conntrack", "conntrack", ["-L"]),
+): Promise<number> {
+  const listed = await list();
   let count = 0;
   for (const flow of parseConntrack(listed).filter(cut)) {
     const args = ["-D", "-p", flow.protocol, "-s", flow.source, "-d", flow.destination];

@@ -21,7 +21,7 @@ export interface VethRequest {
 interface Pending {
   operation: string;
   handle: string | undefined;
-  resolve: () => void;
+  resolve: (text: string) => void;
   reject: (error: Error) => void;
 }
 
@@ -51,7 +51,7 @@ export class NetHelper {
   ) {}
 
   /** Wires the container, then applies `rules` (an nft script, if any) in the same round trip. */
-  up(req: VethRequest, handle: string, rules = ""): Promise<void> {
+  async up(req: VethRequest, handle: string, rules = ""): Promise<void> {
     const fields = [
       "up",
       req.netnsPath,
@@ -63,7 +63,7 @@ export class NetHelper {
       req.gateway,
       String(req.mtu ?? 0),
     ];
-    return this.#request("wire the container network", handle, fields, LINK_HINT, rules);
+    await this.#request("wire the container network", handle, fields, LINK_HINT, rules);
   }
 
   /**
@@ -71,19 +71,24 @@ export class NetHelper {
    * script, if any); the veth pair itself is deleted in the background (see `settle`), or at once
    * (eth0 inside) when its name is unknown.
    */
-  down(netnsPath: string, veth: string | undefined, handle: string, rules = ""): Promise<void> {
+  async down(netnsPath: string, veth: string | undefined, handle: string, rules = ""): Promise<void> {
     const fields = ["down", netnsPath, veth ?? "-"];
-    return this.#request("remove the container network", handle, fields, LINK_HINT, rules);
+    await this.#request("remove the container network", handle, fields, LINK_HINT, rules);
   }
 
   /** Resolves once every veth `down` left to delete in the background is deleted. */
-  settle(): Promise<void> {
-    return this.#request("delete veths", undefined, ["settle"], LINK_HINT);
+  async settle(): Promise<void> {
+    await this.#request("delete veths", undefined, ["settle"], LINK_HINT);
   }
 
   /** Applies an nft script as one transaction in the host namespace. */
-  nft(operation: string, script: string): Promise<void> {
-    return this.#request(operation, undefined, ["nft"], NFT_HINT, script);
+  async nft(operation: string, script: string): Promise<void> {
+    await this.#request(operation, undefined, ["nft"], NFT_HINT, script);
+  }
+
+  /** The host namespace's conntrack table as /proc/net/nf_conntrack lists it. */
+  conntrack(): Promise<string> {
+    return this.#request("list conntrack", undefined, ["conntrack"], LINK_HINT);
   }
 
   /** Ends the process (it finishes what it was asked first). */
@@ -98,14 +103,14 @@ export class NetHelper {
     fields: string[],
     hint: string,
     payload = "",
-  ): Promise<void> {
+  ): Promise<string> {
     for (const field of fields) {
       if (!FIELD.test(field))
         throw new NetworkSetupFailed(operation, `bad field ${JSON.stringify(field)}`, handle);
     }
     const line = [...fields, String(Buffer.byteLength(payload))].join(" ");
     const child = await this.#start();
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<string>((resolve, reject) => {
       this.#pending.push({
         operation,
         handle,
@@ -161,7 +166,7 @@ export class NetHelper {
       const pending = this.#pending.shift();
       if (this.#pending.length === 0 && this.#child) this.#ref(this.#child, false);
       if (!pending) continue;
-      if (status === "ok") pending.resolve();
+      if (status === "ok") pending.resolve(text);
       else pending.reject(new HelperSaid(text.trim() || "failed without a message"));
     }
   }

@@ -368,6 +368,16 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
+  /** The host namespace's conntrack table: read by grove-net, or by `conntrack -L` without procfs. */
+  async function listConntrack(): Promise<string> {
+    try {
+      return await helper.conntrack();
+    } catch (err) {
+      log.debug({ err }, "conntrack not readable through grove-net; listing with conntrack -L");
+      return host.run("list conntrack", "conntrack", ["-L"]);
+    }
+  }
+
   /** Whether the policy of `s` lets a flow of a container of this cell through. */
   function verdict(s: NetworkState, flow: Flow): boolean {
     const source = parseIPv4(flow.source);
@@ -400,7 +410,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       const widens =
         peerRulesWiden(s.peerRules ?? NO_PEER_RULES, next.peerRules ?? NO_PEER_RULES) &&
         egressWidens(s.egress, next.egress);
-      const flowsCut = widens ? 0 : await cutFlows(host, (flow) => verdict(s, flow) && !verdict(next, flow));
+      const cut = (flow: Flow) => verdict(s, flow) && !verdict(next, flow);
+      const flowsCut = widens ? 0 : await cutFlows(host, cut, listConntrack);
       log.info(
         {
           groups: Object.keys(policy.peers.groups).length,
