@@ -14,7 +14,7 @@ import { contains, formatCidr, formatIPv4, parseIPv4 } from "./ipv4";
 import { NETNS_DIR, netnsNameFor, networkId, vethNameFor } from "./names";
 import { NetHelper } from "./net-helper";
 import { validateNetOutRules } from "./netout";
-import { nftDelta } from "./nft-delta";
+import { type NftTable, nftDelta, parseRuleset } from "./nft-delta";
 import { OverlayRouting } from "./overlay";
 import type { OverlayPlan, RemoteSubnet } from "./overlay-plan";
 import { NO_PEER_RULES, type PeerRules, peerAllows, peerRulesWiden, validatePeerRules } from "./peer-rules";
@@ -146,8 +146,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
     });
   }
 
-  /** The script the kernel's tables were last given (in full or as a change); undefined: unknown. */
-  let applied: string | undefined;
+  /** The tables the kernel was last given (in full or as a change), parsed; undefined: unknown. */
+  let applied: NftTable[] | undefined;
 
   /**
    * Sends `rules` (the whole script of a state) through `send` as the change from the script applied
@@ -156,7 +156,8 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
    * refuse a change (the kernel's tables are not what was applied last), the whole script follows.
    */
   async function applyVia(rules: string, send: (script: string) => Promise<void>): Promise<void> {
-    const delta = applied === undefined ? undefined : nftDelta(applied, rules);
+    const tables = parseRuleset(rules);
+    const delta = applied === undefined || tables === undefined ? undefined : nftDelta(applied, tables);
     applied = undefined;
     try {
       await send(delta ?? rules);
@@ -165,7 +166,7 @@ export function createNetworker(config: NetworkerConfig): CniNetworker {
       log.warn({ err: err.message }, "nft refused the change; applying the whole ruleset");
       await helper.nft("apply nft ruleset", rules);
     }
-    applied = rules;
+    applied = tables;
   }
 
   async function applyRules(s: NetworkState): Promise<void> {

@@ -16,7 +16,7 @@ interface NftObject {
   elements: Map<string, string>;
 }
 
-interface NftTable {
+export interface NftTable {
   /** "ip gexp" */
   name: string;
   objects: Map<string, NftObject>;
@@ -82,9 +82,9 @@ export function parseRuleset(script: string): NftTable[] | undefined {
  * said incrementally (the tables differ, a declaration changed, a script of another shape), and the
  * whole script must be applied instead; "" when nothing changed.
  */
-export function nftDelta(from: string, to: string): string | undefined {
-  const before = parseRuleset(from);
-  const after = parseRuleset(to);
+export function nftDelta(from: string | NftTable[], to: string | NftTable[]): string | undefined {
+  const before = typeof from === "string" ? parseRuleset(from) : from;
+  const after = typeof to === "string" ? parseRuleset(to) : to;
   if (!before || !after || before.length !== after.length) return undefined;
   const declare: string[] = [];
   const flush: string[] = [];
