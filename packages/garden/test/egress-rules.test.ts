@@ -85,6 +85,13 @@ describe("egress rules", () => {
 });
 
 describe("conntrack listing", () => {
+  const established = {
+    protocol: "tcp",
+    source: "10.0.0.2",
+    destination: "10.0.0.3",
+    sourcePort: 39812,
+    destinationPort: 7500,
+  };
   test("keeps plain flows in their original direction and leaves NATed ones out", () => {
     const text = [
       "tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.0.0.3 sport=39812 dport=7500 src=10.0.0.3 dst=10.0.0.2 sport=7500 dport=39812 [ASSURED] mark=0 use=1",
@@ -92,13 +99,7 @@ describe("conntrack listing", () => {
       "udp      17 29 src=10.0.0.2 dst=10.0.0.1 sport=5353 dport=53 src=10.0.0.1 dst=10.0.0.2 sport=53 dport=5353 mark=0 use=1",
     ].join("\n");
     expect(parseConntrack(text)).toEqual([
-      {
-        protocol: "tcp",
-        source: "10.0.0.2",
-        destination: "10.0.0.3",
-        sourcePort: 39812,
-        destinationPort: 7500,
-      },
+      established,
       { protocol: "udp", source: "10.0.0.2", destination: "10.0.0.1", sourcePort: 5353, destinationPort: 53 },
     ]);
   });
@@ -107,14 +108,6 @@ describe("conntrack listing", () => {
       "ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=10.0.0.3 sport=39812 dport=7500 src=10.0.0.3 dst=10.0.0.2 sport=7500 dport=39812 [ASSURED] mark=0 zone=0 use=2",
       "ipv6     10 udp      17 29 src=fe80::1 dst=fe80::2 sport=5353 dport=53 src=fe80::2 dst=fe80::1 sport=53 dport=5353 mark=0 zone=0 use=2",
     ].join("\n");
-    expect(parseConntrack(text)).toEqual([
-      {
-        protocol: "tcp",
-        source: "10.0.0.2",
-        destination: "10.0.0.3",
-        sourcePort: 39812,
-        destinationPort: 7500,
-      },
-    ]);
+    expect(parseConntrack(text)).toEqual([established]);
   });
 });

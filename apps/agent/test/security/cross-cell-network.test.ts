@@ -357,7 +357,8 @@ describeWith(
       const third = await cellInfo(c, three);
       const threeAddress = three.host?.address ?? "?";
       const knowsThree = async (cell: CellProcess | undefined) =>
-        (await groveRoutes(cell)).includes(third.subnet) && (await fdbDestinations(cell)).includes(threeAddress);
+        (await groveRoutes(cell)).includes(third.subnet) &&
+        (await fdbDestinations(cell)).includes(threeAddress);
       await timeUntil(async () => (await knowsThree(one)) && (await knowsThree(two)), 5_000);
       // it is lost (agent killed with -9, heartbeats stop): both forget it within 5 s of the api saying so
       await three.kill("SIGKILL");
@@ -368,7 +369,8 @@ describeWith(
         return items.find((x) => x.id === third.id)?.state === "lost" ? true : undefined;
       }, 30_000);
       const forgotThree = async (cell: CellProcess | undefined) =>
-        !(await groveRoutes(cell)).includes(third.subnet) && !(await fdbDestinations(cell)).includes(threeAddress);
+        !(await groveRoutes(cell)).includes(third.subnet) &&
+        !(await fdbDestinations(cell)).includes(threeAddress);
       await timeUntil(async () => (await forgotThree(one)) && (await forgotThree(two)), 5_000);
       // what the survivors route to each other stays
       expect(await fdbDestinations(one)).toEqual([two.host.address]);
