@@ -9,7 +9,9 @@
  * down through the networker: netns, veth, address, route, nft rules, saved state) is reported on
  * its own lines, beside the same wiring done the way it was before grove-net (ip/nsenter/sysctl
  * execs and the CNI bridge plugin, when installed) for reference, and a garden container with a
- * network for the whole picture.
+ * network for the whole picture, and the CPU time of an up+down (this process and grove-net), which
+ * a busy machine barely moves. `BENCH_NETWORK_ONLY=1` runs the network lines alone; under
+ * `chrt -f 20` they show what the wall time is without other processes' share of the cores.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
