@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { OPERATOR } from "@grove/api/testing";
 import { freePort, stopChild, waitForOutput } from "@grove/testkit/services";
@@ -20,6 +21,8 @@ export async function apiProcess(options: {
   natsEnv: Record<string, string>;
   /** more environment (e.g. GROVE_PRESENCE_TTL_MS), over the defaults */
   env?: Record<string, string>;
+  /** a file its output is appended to (else it is discarded) */
+  logFile?: string;
 }): Promise<ApiProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -53,7 +56,13 @@ export async function apiProcess(options: {
     },
     async start() {
       child = spawn(process.execPath, ["--import", "tsx", MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
-      await waitForOutput(child, /"api listening"/, 60_000, "api");
+      const ready = waitForOutput(child, /"api listening"/, 60_000, "api");
+      if (options.logFile) {
+        const file = createWriteStream(options.logFile, { flags: "a" });
+        child.stdout?.pipe(file, { end: false });
+        child.stderr?.pipe(file, { end: false });
+      }
+      await ready;
       child.stdout?.resume();
       child.stderr?.resume();
     },

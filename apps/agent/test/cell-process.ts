@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFile } from "node:fs/promises";
 import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import { cellName, createCellRuntime } from "@grove/garden-server";
@@ -41,6 +42,8 @@ export function cellProcess(options: {
   host?: TestHost;
   /** NATS's port, forwarded into `host` */
   natsPort?: number;
+  /** a file its output is appended to as well */
+  logFile?: string;
 }): CellProcess {
   const host = options.host;
   const bridge = options.name.slice(0, 15);
@@ -81,7 +84,11 @@ export function cellProcess(options: {
         stdio: ["ignore", "pipe", "pipe"],
       });
       cell.child = child;
-      const collect = (chunk: Buffer) => cell.logs.push(...chunk.toString().split("\n").filter(Boolean));
+      const logFile = options.logFile;
+      const collect = (chunk: Buffer) => {
+        cell.logs.push(...chunk.toString().split("\n").filter(Boolean));
+        if (logFile) void appendFile(logFile, chunk).catch(() => {});
+      };
       const ready = waitForOutput(child, /"agent running"/, 60_000, `agent ${options.name}`);
       child.stdout?.on("data", collect);
       child.stderr?.on("data", collect);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { tarOf } from "@grove/api/testing";
 import {
@@ -27,6 +28,8 @@ export interface DrillOptions {
   apis?: number;
   presenceTtlMs?: number;
   convergenceMs?: number;
+  /** a dir the api replicas' and agents' output goes to (api-<n>.log, cell-<n>.log) */
+  logDir?: string;
 }
 
 /** A router process on its own netns host of the cells' network (so it reaches their addresses). */
@@ -56,6 +59,8 @@ export interface DrillCluster {
   call(path: string, init?: { method?: string; json?: unknown; body?: Buffer }): Promise<Response>;
   /** the replica holding the leader lock (by its `grove_leader` metric), if one answers so */
   leader(): Promise<ApiProcess | undefined>;
+  /** the containers a cell holds now (its garden depot's entries) */
+  containers(cell: CellProcess): Promise<number>;
   /** drops all of a cell's traffic (its network and its NATS connection) until `heal` */
   partition(cell: CellProcess): Promise<void>;
   heal(cell: CellProcess): Promise<void>;
@@ -86,7 +91,12 @@ export async function startDrillCluster(
     };
     const apis: ApiProcess[] = [];
     for (let i = 0; i < (options.apis ?? 2); i++) {
-      const api = await apiProcess({ databaseUrl, natsEnv: nats.env("api"), env });
+      const api = await apiProcess({
+        databaseUrl,
+        natsEnv: nats.env("api"),
+        env,
+        ...(options.logDir ? { logFile: join(options.logDir, `api-${i}.log`) } : {}),
+      });
       cleanups.push(() => api.kill("SIGTERM"));
       apis.push(api);
     }
@@ -117,6 +127,7 @@ export async function startDrillCluster(
         joinToken: token,
         host: await network.addHost(),
         natsPort: nats.port,
+        ...(options.logDir ? { logFile: join(options.logDir, `cell-${i}.log`) } : {}),
       });
       cleanups.push(() => cell.remove());
       cells.push(cell);
@@ -144,6 +155,10 @@ export async function startDrillCluster(
         }
         return undefined;
       },
+      containers: (cell) =>
+        readdir(join(cell.stateDir, "depot"), { withFileTypes: true })
+          .then((entries) => entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).length)
+          .catch(() => 0),
       partition: (cell) => nft(cell, partitionRules(nats.port)),
       heal: (cell) => nft(cell, "delete table inet grove_drill\n"),
       close,
@@ -409,6 +424,10 @@ export async function runDrill(
     await watch.stop();
     load.start();
   }
+  // containers vs desired: a pile-up shows as many more containers than instances wanted
+  const desired = [...load.acked.values()].reduce((sum, a) => sum + a.instances, 0);
+  const held = await Promise.all(cluster.cells.map((c) => cluster.containers(c)));
+  extra.containers = `${held.join("+")} (peak ${watch.containersPeak}, desired ${desired})`;
   const longestDuplicateMs = watch.longestMs;
   // a duplicate may outlive one round by the time the stop takes and our sampling period
   const duplicatesOk = longestDuplicateMs <= cluster.convergenceMs + 1_500;
@@ -444,7 +463,7 @@ async function countsHold(
       if (miss) {
         const states = rows
           .filter((r) => r.state !== "STOPPED")
-          .map((r) => `${r.index}/${r.revision}/${r.state}`);
+          .map((r) => `${r.index}/${r.revision}/${r.state}@${r.cell?.name.slice(-1) ?? "-"}`);
         miss.countMiss = `${app}:want ${want.instances}:${states.join(",")}`;
       }
       return false;
@@ -501,6 +520,8 @@ async function writesShown(
 /** Samples every app's instances; an index of one revision RUNNING twice is a duplicate. */
 class DuplicateWatch {
   longestMs = 0;
+  /** the most containers the cells held at once */
+  containersPeak = 0;
   private readonly since = new Map<string, number>();
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
@@ -522,6 +543,8 @@ class DuplicateWatch {
   }
 
   private async sample(): Promise<void> {
+    const held = await Promise.all(this.cluster.cells.map((c) => this.cluster.containers(c)));
+    this.containersPeak = Math.max(this.containersPeak, held.reduce((a, b) => a + b, 0));
     const response = await this.cluster.call("/v1/apps").catch(() => undefined);
     if (!response?.ok) return;
     const apps = ((await response.json()) as { items: { name: string }[] }).items;

@@ -83,7 +83,7 @@ export function scenarios(options: { partitionMs: number }): Scenario[] {
       async fault(c, extra) {
         const cell = c.cells[2] as CellProcess;
         const apps = await appsOn(c, cell.name);
-        extra.appsOnCell = apps.length;
+        extra.appsOnCell = String(apps.length);
         await c.partition(cell);
         await cell.kill("SIGKILL");
         const moved = await timeUntil(async () => {

@@ -68,6 +68,24 @@ describe("planConvergence", () => {
     ]);
   });
 
+  it("keeps one superseded instance serving an index until its replacement runs, not one per push", () => {
+    const oldest = inst({ revision: 1, createdAt: minutesAgo(9) });
+    const newer = inst({ revision: 2, createdAt: minutesAgo(5) });
+    const notServing = inst({ revision: 3, state: "STARTING", createdAt: minutesAgo(2) });
+    const current = inst({ revision: 4, state: "STARTING", createdAt: minutesAgo(1) });
+    const plan = planConvergence(
+      [app({ instances: 1, revision: 4 })],
+      [oldest, newer, notServing, current],
+      now,
+    );
+    expect(plan.create).toEqual([]);
+    expect(plan.stop.map((s) => s.instanceId).sort()).toEqual([oldest.id, notServing.id].sort());
+    const running = { ...current, state: "RUNNING" as const };
+    expect(planConvergence([app({ instances: 1, revision: 4 })], [newer, running], now).stop).toEqual([
+      { instanceId: newer.id, cellId: "c1", command: true, reason: "superseded" },
+    ]);
+  });
+
   it("rolls a new revision or a restart the same way", () => {
     const oldRevision = inst({ revision: 1 });
     expect(planConvergence([app({ instances: 1 })], [oldRevision], now).create).toHaveLength(1);

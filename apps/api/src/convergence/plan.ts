@@ -67,8 +67,9 @@ function holdsDataToMove(app: DesiredApp, instance: ActualInstance): boolean {
  * Compares desired with actual and decides, without I/O:
  * - every wanted index (app started, has bits) gets one current instance, created if missing;
  * - a crashed current instance is replaced by a new one after Diego's backoff (never after 200 crashes);
- * - superseded instances (old revision, restarted, on a draining cell) are stopped only once the
- *   current instance of their index is RUNNING, so the running count never dips (evacuation);
+ * - superseded instances (old revision, restarted, on a draining cell) are stopped once the current
+ *   instance of their index is RUNNING; until then the newest RUNNING one stays, so the running count
+ *   never dips (evacuation), and the others (older RUNNING ones, any not running) stop at once;
  * - unwanted instances (app stopped, index scaled away) stop at once; instances on lost cells are
  *   marked stopped without a command (their replacements are made at once);
  * - an app of a single-writer volume never has two instances at once: superseded instances stop at
@@ -150,15 +151,15 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
         plan.resetCrashCount.push(keeper.id);
       }
       const replacementRunning = keeper?.state === "RUNNING";
+      // until the replacement runs, one superseded instance serving the index is enough: the newest
+      // RUNNING one (pushes faster than starts must not pile up a container per revision)
+      const standIn = replacementRunning
+        ? undefined
+        : superseded
+            .filter((i) => i.state === "RUNNING" && !holdsDataToMove(app, i))
+            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
       for (const old of superseded) {
-        if (
-          app.singleWriter ||
-          replacementRunning ||
-          old.state === "CRASHED" ||
-          old.state === "UNPLACED" ||
-          holdsDataToMove(app, old)
-        )
-          stop(old, "superseded");
+        if (app.singleWriter || old !== standIn) stop(old, "superseded");
       }
     }
     if (app.singleWriter && plan.stop.length > stopsBefore && plan.create.length > createsBefore) {
