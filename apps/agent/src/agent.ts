@@ -302,7 +302,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }),
     );
   }, options.heartbeatMs ?? 5_000);
-  const saveOffsets = setInterval(() => void writeJson(offsetsFile, instances.logOffsets()), 2_000);
+  // one write at a time, never a crash: a write slower than the interval (a loaded disk) is skipped
+  let savingOffsets: Promise<void> | undefined;
+  const saveOffsets = setInterval(() => {
+    savingOffsets ??= writeJson(offsetsFile, instances.logOffsets())
+      .catch((err: unknown) => log.warn({ err }, "log offsets not saved"))
+      .finally(() => {
+        savingOffsets = undefined;
+      });
+  }, 2_000);
 
   async function syncState(): Promise<void> {
     const body = encode(CellStateSync, {
@@ -339,6 +347,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await dns?.close();
       execs.close();
       await instances.close();
+      await savingOffsets;
       await writeJson(offsetsFile, instances.logOffsets());
       // NATS may be gone already (Ctrl-C reaches the whole single node at once)
       await Promise.race([events.flushed(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
@@ -356,7 +365,10 @@ async function readJson<T>(path: string, fallback: T): Promise<T> {
   }
 }
 
+let writes = 0;
+
 async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFile(`${path}.tmp`, JSON.stringify(value));
-  await rename(`${path}.tmp`, path);
+  const temporary = `${path}.${process.pid}.${++writes}.tmp`;
+  await writeFile(temporary, JSON.stringify(value));
+  await rename(temporary, path);
 }
