@@ -25,7 +25,7 @@ import { report } from "./lib";
 const only = process.argv[2];
 const convergenceMs = 5_000;
 const presenceTtlMs = 15_000;
-const drills = scenarios({ partitionMs: 60_000 }).filter(
+const drills = scenarios({ partitionMs: 60_000, holdMs: 30_000 }).filter(
   (d) => !only || only.split(",").some((part) => d.name.includes(part)),
 );
 const logDir = await mkdtemp(join(tmpdir(), "grove-drill-"));
@@ -53,7 +53,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 const results: DrillResult[] = [];
 try {
-  cluster = await startDrillCluster(pg, nats, { cells: 3, apis: 2, convergenceMs, presenceTtlMs, logDir });
+  cluster = await startDrillCluster(pg, nats, {
+    ...{ cells: 3, apis: 2, convergenceMs, presenceTtlMs, logDir },
+    smallDiskMb: 1024,
+  });
   load = new Load(cluster, { everyMs: 1_000, maxApps: 4, prefix: "d" });
   load.start();
   for (const drill of drills) {

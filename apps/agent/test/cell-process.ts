@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFile } from "node:fs/promises";
 import { randomInt } from "node:crypto";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cellName, createCellRuntime } from "@grove/garden-server";
 import { forwardLoopbackPort, stopChild, type TestHost, waitForOutput } from "@grove/testkit/services";
@@ -17,8 +17,11 @@ export interface CellProcess {
   child: ChildProcess;
   /** the agent's log lines so far (JSON) */
   logs: string[];
-  /** starts the agent process (again, after `kill`) */
-  start(): Promise<void>;
+  /**
+   * starts the agent process (again, after `kill`); `clockSkew` runs it under libfaketime with its
+   * wall clock moved by that much (e.g. "+120s"; monotonic time stays true)
+   */
+  start(options?: { clockSkew?: string }): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** stops the agent, then destroys its containers, network and cgroups, and detaches its volumes */
   remove(): Promise<void>;
@@ -71,16 +74,19 @@ export function cellProcess(options: {
     host,
     child: undefined as unknown as ChildProcess,
     logs: [],
-    async start() {
+    async start(startOptions = {}) {
       if (host && !forwarder) {
         if (!options.natsPort) throw new Error("a cell on a netns host needs natsPort");
         forwarder = await forwardLoopbackPort(host, options.natsPort);
       }
-      const [file, args] = host
-        ? ["nsenter", [`--net=${host.netnsPath}`, "--", process.execPath, "--import", "tsx", MAIN]]
-        : [process.execPath, ["--import", "tsx", MAIN]];
-      const child = spawn(file, args, {
-        env,
+      const skew = startOptions.clockSkew;
+      const command = [
+        ...(skew ? ["faketime", "-f", skew] : []),
+        ...[process.execPath, "--import", "tsx", MAIN],
+      ];
+      const [file, ...args] = host ? ["nsenter", `--net=${host.netnsPath}`, "--", ...command] : command;
+      const child = spawn(file as string, args, {
+        env: skew ? { ...env, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : env,
         stdio: ["ignore", "pipe", "pipe"],
       });
       cell.child = child;

@@ -28,6 +28,8 @@ export interface DrillOptions {
   apis?: number;
   presenceTtlMs?: number;
   convergenceMs?: number;
+  /** the first cell's state dir is an ext4 filesystem of this size (a loop device), so a drill can fill it */
+  smallDiskMb?: number;
   /** a dir the api replicas' and agents' output goes to (api-<n>.log, cell-<n>.log) */
   logDir?: string;
 }
@@ -120,6 +122,7 @@ export async function startDrillCluster(
       const { token } = (await response.json()) as { token: string };
       const dir = await makeTempDir("gd-");
       cleanups.push(() => dir.remove());
+      if (i === 0 && options.smallDiskMb) await mountSmallDisk(dir.path, options.smallDiskMb, cleanups);
       const cell = cellProcess({
         name: `gd${runId}${"abcdefghijklmnop"[i]}`,
         stateDir: dir.path,
@@ -167,6 +170,35 @@ export async function startDrillCluster(
     await close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Mounts a fresh ext4 filesystem of `sizeMb` (a sparse file on a loop device, no blocks reserved for
+ * root) on `dir`; its unmount is pushed on `cleanups`, to run after what is pushed later.
+ */
+async function mountSmallDisk(dir: string, sizeMb: number, cleanups: (() => Promise<void>)[]): Promise<void> {
+  const image = await makeTempDir("gd-disk-");
+  cleanups.push(() => image.remove());
+  const file = join(image.path, "disk.img");
+  await execa("truncate", ["-s", `${sizeMb}M`, file]);
+  await execa("mkfs.ext4", ["-q", "-F", "-m", "0", file]);
+  await execa("mount", ["-o", "loop", file, dir]);
+  cleanups.push(async () => {
+    await execa("umount", [dir]).catch(() => execa("umount", ["-l", dir]));
+  });
+}
+
+/** Fills the filesystem holding `dir` with one file (`dir`/drill-fill) until no byte is left. */
+export async function fillDisk(dir: string): Promise<string> {
+  const file = join(dir, "drill-fill");
+  const { stdout } = await execa("df", ["--output=avail", "-B1", dir]);
+  const avail = Number(stdout.trim().split("\n").pop());
+  await execa("fallocate", ["-l", String(Math.max(avail, 4096)), file]).catch(() => {});
+  // whatever fallocate left (metadata rounding), written until ENOSPC
+  await execa("dd", ["if=/dev/zero", `of=${file}`, "bs=64k", "oflag=append", "conv=notrunc"], {
+    reject: false,
+  });
+  return file;
 }
 
 /** Drops the host's traffic on its network and its forwarded NATS connection (loopback, `natsPort`). */
@@ -544,7 +576,10 @@ class DuplicateWatch {
 
   private async sample(): Promise<void> {
     const held = await Promise.all(this.cluster.cells.map((c) => this.cluster.containers(c)));
-    this.containersPeak = Math.max(this.containersPeak, held.reduce((a, b) => a + b, 0));
+    this.containersPeak = Math.max(
+      this.containersPeak,
+      held.reduce((a, b) => a + b, 0),
+    );
     const response = await this.cluster.call("/v1/apps").catch(() => undefined);
     if (!response?.ok) return;
     const apps = ((await response.json()) as { items: { name: string }[] }).items;

@@ -17,17 +17,28 @@ const PRESENCE_TTL_MS = 5_000;
 const HOLDING = new Set([
   "kill -9 leader api",
   "kill -9 non-leader api",
+  "kill -9 agent",
   "kill -9 router",
   "restart NATS",
   "restart Postgres",
+  "partition a cell 8 s",
+  "fill a cell's disk",
+  "clock skewed 2 min",
+  "cell lost",
 ]);
-const drills = scenarios({ partitionMs: 8_000 }).filter((d) => HOLDING.has(d.name));
+const only = process.env.GROVE_DRILLS?.split(",");
+const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000 }).filter(
+  (d) => HOLDING.has(d.name) && (!only || only.some((part) => d.name.includes(part))),
+);
 let shared: Promise<{ cluster: DrillCluster; load: Load }> | undefined;
 const results: DrillResult[] = [];
 
 /** the file's cluster, started by the first drill (a failed start fails every drill at once) */
 function cluster(pg: TestPostgres, nats: TestNats) {
-  shared ??= startDrillCluster(pg, nats, { cells: 3, apis: 2, presenceTtlMs: PRESENCE_TTL_MS }).then((c) => {
+  shared ??= startDrillCluster(pg, nats, {
+    ...{ cells: 3, apis: 2, presenceTtlMs: PRESENCE_TTL_MS },
+    smallDiskMb: 1024,
+  }).then((c) => {
     const load = new Load(c, { everyMs: 1_500, maxApps: 3, prefix: "d" });
     load.start();
     return { cluster: c, load };
@@ -57,6 +68,10 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "fault drills (fas
       if (drill.name === "kill -9 leader api") expect(result.extra.takeover).toBeLessThanOrEqual(5_000);
       if (drill.name.includes("agent")) expect(result.extra.readopted).toBe(true);
       if (drill.name === "cell lost") expect(result.extra.runningElsewhere).toBeLessThanOrEqual(20_000);
-    }, 180_000);
+      if (drill.name === "fill a cell's disk")
+        expect(result.extra).toMatchObject({ lostWhileFull: false, agentUp: true });
+      if (drill.name.startsWith("clock skewed"))
+        expect(result.extra).toMatchObject({ lostWhileSkewed: false, agentUp: true });
+    }, 300_000);
   }
 });

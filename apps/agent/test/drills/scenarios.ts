@@ -1,5 +1,6 @@
+import { rm } from "node:fs/promises";
 import type { CellProcess } from "../cell-process";
-import { type DrillCluster, type DrillResult, sleep, timeUntil } from "./drill-cluster";
+import { type DrillCluster, type DrillResult, fillDisk, sleep, timeUntil } from "./drill-cluster";
 
 /** One fault: injected by `fault`, which records its own figures in `extra` (ms for times). */
 export interface Scenario {
@@ -8,7 +9,11 @@ export interface Scenario {
 }
 
 /** The drills, in the order they run on one cluster (the cell-lost drill leaves its cell lost). */
-export function scenarios(options: { partitionMs: number }): Scenario[] {
+export function scenarios(options: {
+  partitionMs: number;
+  /** how long a filled disk or a skewed clock lasts (the cell must not be lost meanwhile) */
+  holdMs: number;
+}): Scenario[] {
   return [
     {
       name: "kill -9 leader api",
@@ -79,6 +84,28 @@ export function scenarios(options: { partitionMs: number }): Scenario[] {
       },
     },
     {
+      // the first cell's state dir is a small filesystem of its own (`smallDiskMb`)
+      name: "fill a cell's disk",
+      async fault(c, extra) {
+        const cell = c.cells[0] as CellProcess;
+        const file = await fillDisk(cell.stateDir);
+        const lost = await watchCell(c, cell, options.holdMs);
+        await rm(file, { force: true });
+        extra.lostWhileFull = lost;
+        extra.agentUp = cell.child.exitCode === null && cell.child.signalCode === null;
+      },
+    },
+    {
+      name: "clock skewed 2 min",
+      async fault(c, extra) {
+        const cell = c.cells[1] as CellProcess;
+        await cell.kill("SIGTERM");
+        await cell.start({ clockSkew: "+120s" });
+        extra.lostWhileSkewed = await watchCell(c, cell, options.holdMs);
+        extra.agentUp = cell.child.exitCode === null && cell.child.signalCode === null;
+      },
+    },
+    {
       name: "cell lost",
       async fault(c, extra) {
         const cell = c.cells[2] as CellProcess;
@@ -121,4 +148,19 @@ async function appsOn(c: DrillCluster, cell: string): Promise<string[]> {
     if (rows.some((r) => r.state === "RUNNING" && r.cell?.name === cell)) apps.push(name);
   }
   return apps;
+}
+
+/** Watches `cell` for `ms`: true if the api showed it lost (or its agent exited) meanwhile. */
+async function watchCell(c: DrillCluster, cell: CellProcess, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (cell.child.exitCode !== null || cell.child.signalCode !== null) return true;
+    const response = await c.call("/v1/cells").catch(() => undefined);
+    if (response?.ok) {
+      const { items } = (await response.json()) as { items: { name: string; state: string }[] };
+      if (items.find((x) => x.name === cell.name)?.state === "lost") return true;
+    } else await response?.body?.cancel();
+    await sleep(500);
+  }
+  return false;
 }

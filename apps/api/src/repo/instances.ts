@@ -33,7 +33,9 @@ export async function applyInstanceEvent(
     if (fresh.length === 0) return { applied: false, reason: "duplicate" };
     // a stopped instance stays stopped: late reports of a container being stopped change nothing
     if (instance.state === "STOPPED") return { applied: false, reason: "instance-stopped" };
-    const since = new Date(event.at);
+    // the cell's clock may run ahead: a state never starts in the future (crash backoff and route
+    // withdrawal count from it)
+    const since = new Date(Math.min(Date.parse(event.at), Date.now()));
     const base = { state: event.state, since };
     const change =
       event.state === "RUNNING"

@@ -52,7 +52,7 @@ export async function reconcileCellInstances(
         update instances x set state = p.state::instance_state, container_handle = p.handle,
           address = p.address, container_ip = p."containerIp", ports = coalesce(p.ports, '[]'::jsonb),
           reason = p.reason,
-          since = case when x.state::text = p.state then x.since else p.since end
+          since = case when x.state::text = p.state then x.since else least(p.since, now()) end
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(id uuid, state text, handle text,
           address text, "containerIp" text, ports jsonb, reason text, since timestamptz)
         where x.id = p.id and x.cell_id = ${cellId} and x.state <> 'STOPPED'`);
