@@ -45,11 +45,14 @@ export function scenarios(options: {
       async fault(c, extra) {
         const cell = c.cells[0] as CellProcess;
         const before = cell.logs.length;
+        const held = await c.containers(cell);
         await cell.kill("SIGKILL");
         await cell.start();
-        extra.readopted = cell.logs
-          .slice(before)
-          .some((line) => line.includes('"re-adopted running instances"'));
+        extra.containersAtKill = String(held);
+        // with no container at the kill there is nothing to take up
+        extra.readopted =
+          held === 0 ||
+          cell.logs.slice(before).some((line) => line.includes('"re-adopted running instances"'));
       },
     },
     {
