@@ -14,7 +14,7 @@ import { scenarios } from "./scenarios";
 // of this file, in order; a short presence TTL and partition so the file stays around 3 minutes
 const PRESENCE_TTL_MS = 5_000;
 // the drills CI runs (they held three runs in a row); the others run with `npm run drill`.
-// GROVE_DRILLS=<name part>,… picks among these (e.g. to repeat one)
+// GROVE_DRILLS=<name part>,… runs the drills named instead (any of them, e.g. to repeat one)
 const HOLDING = new Set([
   "kill -9 leader api",
   "kill -9 non-leader api",
@@ -23,8 +23,8 @@ const HOLDING = new Set([
   "restart Postgres",
 ]);
 const only = process.env.GROVE_DRILLS?.split(",");
-const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000 }).filter(
-  (d) => HOLDING.has(d.name) && (!only || only.some((part) => d.name.includes(part))),
+const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000 }).filter((d) =>
+  only ? only.some((part) => d.name.includes(part)) : HOLDING.has(d.name),
 );
 let shared: Promise<{ cluster: DrillCluster; load: Load }> | undefined;
 const results: DrillResult[] = [];
