@@ -14,8 +14,8 @@
  * (100 cells, 1,000 apps × 10). Hollow cells are never used to claim runtime figures.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNats, startPostgres } from "@grove/testkit/services";
@@ -44,8 +44,8 @@ function sizeOf(argv: string[]): Size {
   };
 }
 
-function node(file: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", join(root, file)], {
+function node(file: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", join(root, file)], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -114,6 +114,7 @@ function bitsTar(): Buffer {
 
 export async function main(): Promise<string> {
   const size = sizeOf(process.argv);
+  const loadAtStart = loadavg();
   const total = size.apps * size.perApp;
   const pg = await startPostgres();
   const nats = await startNats();
@@ -128,17 +129,28 @@ export async function main(): Promise<string> {
     const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const api = node("apps/api/src/main.ts", {
-      DATABASE_URL: databaseUrl,
-      ...nats.env("api"),
-      GROVE_API_PORT: String(apiPort),
-      GROVE_API_HOST: "127.0.0.1",
-      GROVE_BOOTSTRAP_TOKEN: TOKEN,
-      GROVE_DEFAULT_TENANT: TENANT,
-      GROVE_LOG_LEVEL: "warn",
-      GROVE_CONVERGENCE_INTERVAL_MS: "1000",
-    });
+    const api = node(
+      "apps/api/src/main.ts",
+      {
+        DATABASE_URL: databaseUrl,
+        ...nats.env("api"),
+        GROVE_API_PORT: String(apiPort),
+        GROVE_API_HOST: "127.0.0.1",
+        GROVE_BOOTSTRAP_TOKEN: TOKEN,
+        GROVE_DEFAULT_TENANT: TENANT,
+        GROVE_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? "warn",
+        GROVE_CONVERGENCE_INTERVAL_MS: "1000",
+      },
+      // BENCH_API_CPU_PROF=<dir>: the api writes a V8 CPU profile there when it stops
+      process.env.BENCH_API_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
+        : [],
+    );
     children.push(api);
+    // the api's log is read (a full pipe would stall it) and kept beside the results
+    const apiLog = join(tmpdir(), `grove-cluster-api-${process.pid}.log`);
+    api.stdout?.pipe(createWriteStream(apiLog));
+    console.error(`api log: ${apiLog}`);
     const apiPid = api.pid as number;
     for (let i = 0; ; i++) {
       const ok = await fetch(`${apiUrl}/livez`).then(
@@ -241,7 +253,8 @@ export async function main(): Promise<string> {
     })();
     const series: [number, number][] = [];
     let running = 0;
-    const deadline = performance.now() + (size.cells >= 1_000 ? 30 : 10) * 60_000;
+    const rampLimitSeconds = Number(process.env.BENCH_RAMP_SECONDS ?? (size.cells >= 1_000 ? 1_800 : 600));
+    const deadline = performance.now() + rampLimitSeconds * 1000;
     while (running < total && performance.now() < deadline && !interrupted) {
       await sleep(1_000);
       const [row] = await sql<{ n: number }[]>`
@@ -336,6 +349,10 @@ export async function main(): Promise<string> {
         ["leader CPU (cores) ramp / steady", `${rampCpu.toFixed(2)} / ${steadyCpu.toFixed(2)}`],
         ["leader max RSS MB", maxRss / 1048576],
         ["zone spread: max skew of an app", `${maxSkew} (target 1: ${met.skew ? "met" : "missed"})`],
+        [
+          "load average (1 min) start / end",
+          `${loadAtStart[0]?.toFixed(1)} / ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores (figures under load need a quiet re-run)`,
+        ],
       ],
       {
         hollow: true,
@@ -358,6 +375,7 @@ export async function main(): Promise<string> {
         leader_cpu_cores_steady: steadyCpu,
         leader_max_rss_bytes: maxRss,
         zone_max_skew: maxSkew,
+        load_average_start: loadAtStart,
         targets: TARGETS,
         met,
       },
@@ -368,9 +386,13 @@ export async function main(): Promise<string> {
       await new Promise((resolve) => {
         if (child.exitCode !== null) resolve(undefined);
         else {
+          // a second signal makes the api exit at once (writing a CPU profile); then SIGKILL
           const timer = setTimeout(() => {
-            child.kill("SIGKILL");
-            resolve(undefined);
+            child.kill("SIGTERM");
+            setTimeout(() => {
+              child.kill("SIGKILL");
+              resolve(undefined);
+            }, 5_000);
           }, 10_000);
           child.once("exit", () => {
             clearTimeout(timer);

@@ -55,6 +55,8 @@ export function report(
     cpu_model: cpus()[0]?.model,
     memory_bytes: totalmem(),
     node: process.version,
+    // the 1, 5 and 15 minute load averages when the run ended: figures taken under load need a quiet re-run
+    load_average: loadavg(),
   };
   const loadNote = busy ? { load_note: "taken under load: needs a quiet re-run" } : {};
   writeFileSync(

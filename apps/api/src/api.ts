@@ -12,7 +12,7 @@ import { type Config, cellNetworkSettings } from "./config";
 import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
-import { leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
+import { CELL_SYNCED, leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
 import { ensureLogsStream } from "./logs/stream";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
@@ -122,7 +122,16 @@ export function createApi(options: ApiOptions): Api {
           refreshMs: config.GROVE_HEARTBEAT_REFRESH_MS,
           leaseTtlMs: network.ttlMs,
         }),
-        serveStateSyncs({ db, nc, log, metrics, network, onSynced: desiredStateChanged }),
+        serveStateSyncs({
+          db,
+          nc,
+          log,
+          metrics,
+          network,
+          onSynced: () => {
+            if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT, CELL_SYNCED);
+          },
+        }),
         servePolicySlices({
           db,
           nc,

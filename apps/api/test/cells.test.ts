@@ -7,7 +7,7 @@ import { cellById } from "../src/repo/cells";
 import { insertJoinToken } from "../src/repo/join-tokens";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
-import { capacity, register } from "./register-cell";
+import { capacity, register, registerRequest } from "./register-cell";
 
 async function joinToken(t: TestApi, uses = 1): Promise<string> {
   const res = await t.call("/v1/cells/tokens", { method: "POST", json: { expires_in_seconds: 600, uses } });
@@ -66,6 +66,31 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     const dev = await t.tenantWithToken("acme");
     await expectStatus(await t.call("/v1/cells", { token: dev }), 403);
     await expectStatus(await t.call("/v1/cells/tokens", { method: "POST", token: dev, json: {} }), 403);
+  });
+
+  it("joins cells racing on one token concurrently: each use once, each cell its own subnet, the rest refused", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const token = await joinToken(t, 5);
+    const replies = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => {
+        const reply = await t.nc.request(
+          subjects.register,
+          JSON.stringify(registerRequest(token, `race-${i}`)),
+          { timeout: 60_000 },
+        );
+        return decodeOrThrow(RegisterCellReply, reply.data);
+      }),
+    );
+    const joined = replies.filter((r) => r.ok);
+    expect(joined).toHaveLength(5);
+    expect(new Set(joined.map((r) => r.cellId)).size).toBe(5);
+    expect(new Set(joined.map((r) => r.network?.subnet)).size).toBe(5);
+    for (const refused of replies.filter((r) => !r.ok))
+      expect(refused).toMatchObject({ code: "invalid-join-token", error: "join token used up" });
+    expect(await cellCount(t)).toBe(5);
   });
 
   it("refuses a join with an unknown token and writes nothing", async ({ pg, nats }) => {

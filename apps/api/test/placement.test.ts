@@ -1,9 +1,13 @@
+import { randomUUID } from "node:crypto";
+import { schema } from "@grove/db";
 import { describeWith, it } from "@grove/testkit";
+import { and, eq } from "drizzle-orm";
 import pino from "pino";
 import { expect } from "vitest";
 import { createApi } from "../src/api";
+import { applyInstanceEvents, type ReportedEvent } from "../src/repo/instances";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
-import { joinHollowCell } from "./hollow-cell";
+import { hollowInstanceEvent, joinHollowCell } from "./hollow-cell";
 
 interface Instance {
   id: string;
@@ -163,6 +167,70 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
       expect(a.starts[1]?.instanceId).toBe(replacement?.id);
     } finally {
       await again.stop();
+      a.stop();
+    }
+  });
+
+  it("applies a batch of instance events in their order, each once, with every check of one event", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const a = await joinHollowCell(t.nc, await joinToken(t), "hollow-a");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web"));
+    await eventually(async () => (a.starts.length === 1 ? true : undefined));
+    await t.api.stop(); // no consumer or round races the batch below
+    try {
+      const start = a.starts[0] as (typeof a.starts)[0];
+      const at = (ms: number) => new Date(Date.now() - 60_000 + ms).toISOString();
+      const event = (state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED", ms: number) => ({
+        ...hollowInstanceEvent(a.cellId, start, state, { address: "10.0.0.9", hostPort: 61001 }),
+        at: at(ms),
+      });
+      const crashed = event("CRASHED", 2);
+      const batch = [
+        { cellId: a.cellId, event: event("STARTING", 1) },
+        { cellId: a.cellId, event: crashed },
+        { cellId: a.cellId, event: crashed }, // the same event twice in one batch
+        { cellId: a.cellId, event: event("RUNNING", 3) },
+        { cellId: a.cellId, event: { ...event("RUNNING", 3), instanceId: randomUUID() } },
+        { cellId: randomUUID(), event: event("RUNNING", 3) },
+        { cellId: a.cellId, event: event("STOPPED", 4) },
+        { cellId: a.cellId, event: event("RUNNING", 5) }, // late: a stopped instance stays stopped
+      ] as ReportedEvent[];
+      expect(await applyInstanceEvents(t.db, batch)).toEqual([
+        { applied: true },
+        { applied: true },
+        { applied: false, reason: "duplicate" },
+        { applied: true },
+        { applied: false, reason: "unknown-instance" },
+        { applied: false, reason: "not-on-this-cell" },
+        { applied: true },
+        { applied: false, reason: "instance-stopped" },
+      ]);
+      const [row] = await t.db
+        .select()
+        .from(schema.instances)
+        .where(eq(schema.instances.id, start.instanceId));
+      expect(row).toMatchObject({
+        state: "STOPPED",
+        crashCount: 1,
+        address: "10.0.0.9",
+        ports: [{ containerPort: 8080, hostPort: 61001 }],
+        reason: null,
+        since: new Date(batch[6]?.event.at as string),
+      });
+      const crashes = await t.db
+        .select()
+        .from(schema.appEvents)
+        .where(and(eq(schema.appEvents.appId, start.appId), eq(schema.appEvents.kind, "instance-crashed")));
+      expect(crashes).toHaveLength(1);
+      expect(crashes[0]).toMatchObject({ actor: `cell:${a.cellId}`, data: { reason: "oom", exitCode: 137 } });
+      // applied once: the same batch again changes nothing
+      const again = await applyInstanceEvents(t.db, batch);
+      expect(again.filter((o) => o.applied)).toEqual([]);
+    } finally {
       a.stop();
     }
   });

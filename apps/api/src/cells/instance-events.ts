@@ -1,11 +1,11 @@
 import type { Database } from "@grove/db";
 import { cellSender, decode, INSTANCE_EVENTS_STREAM, InstanceEvent } from "@grove/protocol";
-import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import type { DeadLetters } from "../nats/dead-letters";
 import { cellExists } from "../repo/cells";
-import { applyInstanceEvent } from "../repo/instances";
+import { applyInstanceEvents } from "../repo/instances";
 import { rejectionOf } from "./rejection";
 
 /** What became of one instance event message. */
@@ -26,25 +26,43 @@ export type InstanceEventOutcome =
     };
 
 /**
- * Validates one instance event and applies it as coming from the cell of its subject. `knownCells`
+ * Validates instance events and applies those that pass as coming from the cells of their subjects,
+ * in one transaction (`applyInstanceEvents`); returns each message's outcome in order. `knownCells`
  * remembers cells found to exist (a cell row is never deleted), so an event costs no lookup of its cell.
  */
-export async function handleInstanceEvent(
+export async function handleInstanceEvents(
   db: Database,
-  msg: { data: Uint8Array; subject: string },
+  msgs: readonly { data: Uint8Array; subject: string }[],
   knownCells: Set<string> = new Set(),
-): Promise<InstanceEventOutcome> {
-  const decoded = decode(InstanceEvent, msg.data, msg.subject);
-  if (!decoded.ok)
-    return { applied: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
-  const event = decoded.value;
-  const sender = cellSender(msg.subject, event);
-  if (!sender.ok) return { applied: false, reason: sender.reason };
-  if (!knownCells.has(sender.cellId)) {
-    if (!(await cellExists(db, sender.cellId))) return { applied: false, reason: "unknown-cell" };
-    knownCells.add(sender.cellId);
+): Promise<InstanceEventOutcome[]> {
+  const outcomes: (InstanceEventOutcome | undefined)[] = [];
+  const valid: { at: number; cellId: string; event: InstanceEvent }[] = [];
+  for (const msg of msgs) {
+    const decoded = decode(InstanceEvent, msg.data, msg.subject);
+    if (!decoded.ok) {
+      outcomes.push({ applied: false, reason: rejectionOf(decoded.error), detail: decoded.error.message });
+      continue;
+    }
+    const sender = cellSender(msg.subject, decoded.value);
+    if (!sender.ok) {
+      outcomes.push({ applied: false, reason: sender.reason });
+      continue;
+    }
+    if (!knownCells.has(sender.cellId)) {
+      if (!(await cellExists(db, sender.cellId))) {
+        outcomes.push({ applied: false, reason: "unknown-cell" });
+        continue;
+      }
+      knownCells.add(sender.cellId);
+    }
+    valid.push({ at: outcomes.length, cellId: sender.cellId, event: decoded.value });
+    outcomes.push(undefined);
   }
-  return applyInstanceEvent(db, sender.cellId, event);
+  const applied = await applyInstanceEvents(db, valid);
+  valid.forEach(({ at }, i) => {
+    outcomes[at] = applied[i];
+  });
+  return outcomes as InstanceEventOutcome[];
 }
 
 /** Rejections that say the message itself is bad (not that it came late): kept as dead letters. */
@@ -55,11 +73,17 @@ const BURIED: ReadonlySet<string> = new Set([
   "subject-mismatch",
 ]);
 
+/** Instance events applied in one transaction at most. */
+const EVENT_BATCH = 500;
+
 /**
- * Applies instance events from the durable consumer one at a time. A message is acknowledged only
+ * Applies instance events from the durable consumer in batches: the events that arrived while the
+ * previous batch was applied go together in one transaction (up to `EVENT_BATCH`), so a quiet
+ * stream applies each event at once and a busy one in few writes. A message is acknowledged only
  * after its event is applied or rejected for good; an invalid or forged one is dead-lettered at
- * once, and one whose processing keeps failing (say, an id the database refuses) is redelivered
- * with a growing delay until `deadLetters` buries it, so the consumer always moves on.
+ * once. When a batch fails, its messages are applied one by one, so one whose processing keeps
+ * failing (say, an id the database refuses) is redelivered with a growing delay until
+ * `deadLetters` buries it, the others are applied, and the consumer always moves on.
  */
 export async function consumeInstanceEvents(deps: {
   db: Database;
@@ -70,29 +94,59 @@ export async function consumeInstanceEvents(deps: {
   onApplied?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   const log = deps.log.child({ component: "api.instances.events" });
-  const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: 100 });
+  const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: EVENT_BATCH });
   const knownCells = new Set<string>();
-  const done = (async () => {
-    for await (const msg of messages) {
-      try {
-        const outcome = await handleInstanceEvent(deps.db, msg, knownCells);
-        if (outcome.applied) deps.onApplied?.();
-        else if (outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
-          deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });
-          log.warn(
-            { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
-            "instance event rejected",
-          );
-          if (BURIED.has(outcome.reason)) {
-            await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, outcome.reason);
-            continue;
-          }
-        }
-        msg.ack();
-      } catch (error) {
-        await deps.deadLetters.failed(msg, INSTANCE_EVENTS_STREAM, error);
+  const settle = async (msg: JsMsg, outcome: InstanceEventOutcome) => {
+    if (!outcome.applied && outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
+      deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });
+      log.warn(
+        { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
+        "instance event rejected",
+      );
+      if (BURIED.has(outcome.reason)) {
+        await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, outcome.reason);
+        return;
       }
     }
+    msg.ack();
+  };
+  const apply = async (batch: JsMsg[]) => {
+    let outcomes: InstanceEventOutcome[];
+    try {
+      outcomes = await handleInstanceEvents(deps.db, batch, knownCells);
+    } catch (error) {
+      if (batch.length === 1) {
+        await deps.deadLetters.failed(batch[0] as JsMsg, INSTANCE_EVENTS_STREAM, error);
+        return;
+      }
+      // one bad event fails its whole batch: each is applied alone, so only it is redelivered
+      for (const msg of batch) await apply([msg]);
+      return;
+    }
+    if (outcomes.some((o) => o.applied)) deps.onApplied?.();
+    for (const [i, msg] of batch.entries()) await settle(msg, outcomes[i] as InstanceEventOutcome);
+  };
+  const queue: JsMsg[] = [];
+  let draining: Promise<void> | undefined;
+  const drain = async () => {
+    while (queue.length > 0) {
+      try {
+        await apply(queue.splice(0, EVENT_BATCH));
+      } catch (error) {
+        // unsettled messages come back after the consumer's ack wait
+        log.error({ err: error }, "instance events not settled; they will be redelivered");
+      }
+    }
+    draining = undefined;
+  };
+  const done = (async () => {
+    for await (const msg of messages) {
+      queue.push(msg);
+      draining ??= drain();
+      // bounded: the consumer waits while a full batch is already queued
+      if (queue.length >= EVENT_BATCH) await draining;
+    }
+    await draining;
   })();
   return {
     async stop() {

@@ -13,6 +13,9 @@ import { leaseSubnet, NoSubnet } from "../repo/subnet-leases";
 /** NATS queue group of the api's subscriptions: one replica handles each message. */
 export const API_QUEUE = "grove-api";
 
+/** Registrations one api answers at once. */
+const REGISTRATIONS_AT_ONCE = 4;
+
 type Reply = Parameters<typeof encode<typeof RegisterCellReply>>[1];
 
 /**
@@ -37,22 +40,16 @@ export async function registerCell(
   if (!request.ok) return { v: 2, ok: false, code: "invalid-request", error: request.error.message };
   const { value } = request;
   // a full range throws NoSubnet, which rolls the cell and the token's use back
-  const joined = async (tx: Transaction, cellId: string): Promise<Reply> => {
-    const subnet = await leaseSubnet(tx, cellId, network);
-    const jwt = await userJwt(authority, `cell-${cellId}`, value.publicKey, cellPermissions(cellId));
-    return {
-      v: 2,
-      ok: true,
-      cellId,
-      jwt,
-      network: { subnet, range: formatRange(network.range), mode: network.mode },
-    };
-  };
+  const lease = async (tx: Transaction, cellId: string) => ({
+    cellId,
+    subnet: await leaseSubnet(tx, cellId, network),
+  });
+  let outcome: { cellId: string; subnet: string } | Reply;
   try {
-    return await db.transaction(async (tx): Promise<Reply> => {
+    outcome = await db.transaction(async (tx) => {
       const held = await lockJoinToken(tx, value.joinToken);
       const retried = held?.usable ? await unreportedCellOf(tx, held.id, value.publicKey) : undefined;
-      if (retried) return joined(tx, retried.id);
+      if (retried) return lease(tx, retried.id);
       const token = await consumeJoinToken(tx, value.joinToken);
       if (!token.ok) return joinRefused(token);
       const cell = await insertCell(tx, {
@@ -67,12 +64,23 @@ export async function registerCell(
         natsPublicKey: value.publicKey,
         joinTokenId: token.id,
       });
-      return joined(tx, cell.id);
+      return lease(tx, cell.id);
     });
   } catch (error) {
     if (error instanceof NoSubnet) return { v: 2, ok: false, code: "no-free-subnet", error: error.message };
     throw error;
   }
+  if ("v" in outcome) return outcome;
+  // signed after the commit: the token's lock is not held while the JWT is made
+  const { cellId, subnet } = outcome;
+  const jwt = await userJwt(authority, `cell-${cellId}`, value.publicKey, cellPermissions(cellId));
+  return {
+    v: 2,
+    ok: true,
+    cellId,
+    jwt,
+    network: { subnet, range: formatRange(network.range), mode: network.mode },
+  };
 }
 
 function joinRefused(refusal: { reason: JoinRefusal; expiresAt?: Date }): Reply {
@@ -104,21 +112,28 @@ export function serveRegistrations(deps: {
 }): Subscription {
   const log = deps.log.child({ component: "api.cells.register" });
   const sub = deps.nc.subscribe(subjects.register, { queue: API_QUEUE });
+  const answer = async (msg: Msg) => {
+    let reply: Reply;
+    try {
+      reply = await registerCell(deps.db, deps.authority, msg, deps.network);
+    } catch (error) {
+      log.error({ err: error }, "register failed");
+      reply = { v: 2, ok: false, code: "internal", error: "internal error" };
+    }
+    deps.metrics.registrations.inc({ outcome: reply.ok ? "joined" : reply.code });
+    if (reply.ok) {
+      log.info({ cellId: reply.cellId, subnet: reply.network?.subnet }, "cell joined");
+      deps.onJoined?.();
+    } else log.warn({ code: reply.code }, "cell join refused");
+    msg.respond(encode(RegisterCellReply, reply));
+  };
+  // registrations are answered several at once: one's JWT and reply overlap another's transaction
   (async () => {
+    const inFlight = new Set<Promise<void>>();
     for await (const msg of sub) {
-      let reply: Reply;
-      try {
-        reply = await registerCell(deps.db, deps.authority, msg, deps.network);
-      } catch (error) {
-        log.error({ err: error }, "register failed");
-        reply = { v: 2, ok: false, code: "internal", error: "internal error" };
-      }
-      deps.metrics.registrations.inc({ outcome: reply.ok ? "joined" : reply.code });
-      if (reply.ok) {
-        log.info({ cellId: reply.cellId, subnet: reply.network?.subnet }, "cell joined");
-        deps.onJoined?.();
-      } else log.warn({ code: reply.code }, "cell join refused");
-      msg.respond(encode(RegisterCellReply, reply));
+      const answering = answer(msg).finally(() => inFlight.delete(answering));
+      inFlight.add(answering);
+      if (inFlight.size >= REGISTRATIONS_AT_ONCE) await Promise.race(inFlight);
     }
   })().catch((error) => log.error({ err: error }, "register subscription ended"));
   return sub;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mapBounded } from "./bounded";
+import { KeyedDispatch, mapBounded } from "./bounded";
 
 describe("mapBounded", () => {
   it("never has more than the limit in flight and keeps the items' order", async () => {
@@ -22,5 +22,56 @@ describe("mapBounded", () => {
 
   it("returns nothing for no items", async () => {
     expect(await mapBounded([], 8, async () => 1)).toEqual([]);
+  });
+});
+
+describe("KeyedDispatch", () => {
+  it("runs at most the limit at once, skips a key already queued or running, and says when idle", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const ran: string[] = [];
+    let idle = 0;
+    const dispatch = new KeyedDispatch(3, () => idle++);
+    const task = (key: string) => async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      ran.push(key);
+      inFlight--;
+    };
+    for (let i = 0; i < 10; i++) expect(dispatch.add(`k${i}`, task(`k${i}`))).toBe(true);
+    expect(dispatch.add("k9", task("again"))).toBe(false);
+    // a queued task can be dropped; a running one cannot
+    expect(dispatch.cancel("k8")).toBe(true);
+    expect(dispatch.cancel("k0")).toBe(false);
+    expect(dispatch.add("k8", task("k8"))).toBe(true);
+    expect(dispatch.size).toBe(10);
+    await dispatch.stop();
+    // stop drops what was queued and waits for what ran
+    expect(most).toBeLessThanOrEqual(3);
+    expect(ran).toEqual(["k0", "k1", "k2"]);
+    expect(dispatch.size).toBe(0);
+    expect(idle).toBe(1);
+    expect(dispatch.add("k9", task("k9"))).toBe(true);
+    await dispatch.stop();
+    expect(ran).toContain("k9");
+  });
+
+  it("goes on after a failing task", async () => {
+    let idle!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      idle = resolve;
+    });
+    const dispatch = new KeyedDispatch(1, () => idle());
+    let ran = false;
+    dispatch.add("bad", async () => {
+      throw new Error("boom");
+    });
+    dispatch.add("good", async () => {
+      ran = true;
+    });
+    await settled;
+    expect(ran).toBe(true);
+    expect(dispatch.size).toBe(0);
   });
 });

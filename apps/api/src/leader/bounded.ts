@@ -18,3 +18,72 @@ export async function mapBounded<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/**
+ * Runs tasks in the background with at most `limit` in flight, each under a key: a task whose key
+ * is queued or running already is not added again. A round hands its commands here and goes on;
+ * replies (or their timeouts) are handled by the tasks themselves. `onIdle` runs when the last
+ * task settles.
+ */
+export class KeyedDispatch {
+  readonly #queue: { key: string; task: () => Promise<void> }[] = [];
+  readonly #keys = new Set<string>();
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly onIdle?: () => void,
+  ) {}
+
+  /** Tasks queued or running. */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  /** Adds the task unless one of its key is queued or running; returns whether it was added. */
+  add(key: string, task: () => Promise<void>): boolean {
+    if (this.#keys.has(key)) return false;
+    this.#keys.add(key);
+    this.#queue.push({ key, task });
+    this.#pump();
+    return true;
+  }
+
+  /** Drops the task of `key` if it is queued and not yet running; returns whether it was dropped. */
+  cancel(key: string): boolean {
+    const at = this.#queue.findIndex((queued) => queued.key === key);
+    if (at < 0) return false;
+    this.#queue.splice(at, 1);
+    this.#keys.delete(key);
+    return true;
+  }
+
+  /** Drops the queued tasks and waits for the running ones. */
+  async stop(): Promise<void> {
+    for (const { key } of this.#queue.splice(0)) this.#keys.delete(key);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.limit && this.#queue.length > 0) {
+      const { key, task } = this.#queue.shift() as { key: string; task: () => Promise<void> };
+      this.#inFlight++;
+      void task()
+        .catch(() => {})
+        .finally(() => {
+          this.#inFlight--;
+          this.#keys.delete(key);
+          this.#pump();
+          if (this.#inFlight === 0 && this.#queue.length === 0) {
+            for (const resolve of this.#idle.splice(0)) resolve();
+            this.onIdle?.();
+          }
+        });
+    }
+  }
+}

@@ -13,10 +13,11 @@ import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { pushNames } from "../network/names-push";
 import { pushPeers } from "../network/peers-push";
 import { policyAnnouncer } from "../policies/announce";
-import { BackgroundPush } from "../policies/push";
+import { BackgroundPush, SentCommands } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
 import { moveVolumeData } from "../volumes/mover";
 import { sweepVolumeData } from "../volumes/sweep";
+import { KeyedDispatch } from "./bounded";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 
@@ -28,6 +29,9 @@ const VOLUME_DATA_SWEEP_MS = 5 * 60_000;
  * Internal to the api (not part of the agent protocol).
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
+
+/** The body of a wake sent after a cell synced its state. */
+export const CELL_SYNCED = "cell-synced";
 
 /**
  * A woken round starts at least this long after the previous one started: instance events wake the
@@ -58,21 +62,33 @@ export function leaderLoops(
       });
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
+      // start and stop commands go out in the background; a round held back by a full dispatch
+      // runs again once it has emptied
+      let wakeWhenSent = false;
+      const dispatch = new KeyedDispatch(config.GROVE_COMMAND_CONCURRENCY, () => {
+        if (!wakeWhenSent) return;
+        wakeWhenSent = false;
+        placement.wake();
+      });
+      stops.push(() => dispatch.stop());
       const policyLog = log.child({ component: "api.policies" });
       // cells pull their slices when told; the leader tells them when addresses or cells change
       const policies = new BackgroundPush(policyAnnouncer(db, nc), policyLog, "policy announcement");
       stops.push(() => policies.stop());
       policies.request();
+      // what each cell took last: unchanged peers and names are not sent again every round
+      const peersSent = new SentCommands();
+      const namesSent = new SentCommands();
       const peersLog = log.child({ component: "api.overlay" });
       const peers = new BackgroundPush(
-        () => pushPeers({ db, nc, log: peersLog, network: deps.network }),
+        () => pushPeers({ db, nc, log: peersLog, network: deps.network, sent: peersSent }),
         peersLog,
         "overlay peers",
       );
       stops.push(() => peers.stop());
       const namesLog = log.child({ component: "api.names" });
       const names = new BackgroundPush(
-        () => pushNames({ db, nc, log: namesLog }),
+        () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,
         "internal names",
       );
@@ -82,12 +98,15 @@ export function leaderLoops(
         config.GROVE_CONVERGENCE_INTERVAL_MS,
         async () => {
           const timer = metrics.leaderRoundDuration.startTimer();
+          const phasesMs: Record<string, number> = {};
           const result = await runRound({
+            phasesMs,
             db,
             nc,
             log: placementLog,
             commandTimeoutMs: deps.commandTimeoutMs,
             commandConcurrency: config.GROVE_COMMAND_CONCURRENCY,
+            dispatch,
             startsPerRound: config.GROVE_STARTS_PER_ROUND,
             secrets,
           });
@@ -96,14 +115,19 @@ export function leaderLoops(
           if (result.stopped > 0) routes.wake();
           // a single-writer volume's new instance is made once the old one has stopped (next round),
           // and starts beyond one round's share go next round
-          if (result.deferred > 0 || result.startsLeft > 0) placement.wake();
+          if (result.deferred > 0) placement.wake();
+          if (result.startsLeft > 0) {
+            if (dispatch.size < config.GROVE_STARTS_PER_ROUND) placement.wake();
+            else wakeWhenSent = true;
+          }
           // stopped instances may free volume data to move; placed ones may wait for their data
           if (result.stopped > 0 || result.placed > 0) volumeData.wake();
           policies.request();
           peers.request();
           names.request();
           metrics.unplacedInstances.set(result.unplaced);
-          if (Object.values(result).some((n) => n > 0)) placementLog.info(result, "leader round");
+          if (Object.values(result).some((n) => n > 0))
+            placementLog.info({ ...result, ms: phasesMs }, "leader round");
         },
         placementLog,
         WOKEN_ROUND_GAP_MS,
@@ -148,7 +172,12 @@ export function leaderLoops(
       maintenance.wake();
       stops.push(() => maintenance.stop());
       const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, {
-        callback: () => {
+        callback: (_error, msg) => {
+          // a cell synced its state (it may have restarted): every cell gets peers and names again
+          if (msg.data.length > 0 && msg.string() === CELL_SYNCED) {
+            peersSent.clear();
+            namesSent.clear();
+          }
           routes.wake();
           placement.wake();
         },

@@ -27,10 +27,10 @@ import {
 } from "../repo/placement";
 import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports";
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
-import { mapBounded } from "./bounded";
+import { type KeyedDispatch, mapBounded } from "./bounded";
 import { placeWithVolumes } from "./place-with-volumes";
 
-/** Commands in flight at once from one round, so a burst of placements cannot flood NATS or the cells. */
+/** Volume removals in flight at once from one round. */
 const DEFAULT_COMMAND_CONCURRENCY = 256;
 /** Start commands one round sends at most; the rest are due next round, which follows at once. */
 const DEFAULT_STARTS_PER_ROUND = 5_000;
@@ -41,9 +41,8 @@ export interface RoundResult {
   stopped: number;
   placed: number;
   unplaced: number;
+  /** start commands handed to the dispatch (sent in the background; replies handled there) */
   started: number;
-  refused: number;
-  unanswered: number;
   strays: number;
   /** apps of single-writer volumes whose new instance waits for the old one to stop (next round) */
   deferred: number;
@@ -64,29 +63,46 @@ export interface RoundDeps {
   now?: () => Date;
   /** opens docker apps' sealed registry credentials for their start commands */
   secrets?: SecretBox;
-  /** commands in flight at once (default `DEFAULT_COMMAND_CONCURRENCY`) */
+  /** commands in flight at once (default `DEFAULT_COMMAND_CONCURRENCY`), for volume removals */
   commandConcurrency?: number;
+  /**
+   * where start and stop commands go: sent in the background, at most so many in flight, so a round
+   * never waits on replies (a slow or unreachable cell costs a round nothing); one per instance
+   */
+  dispatch: KeyedDispatch;
   /** start commands per round (default `DEFAULT_STARTS_PER_ROUND`) */
   startsPerRound?: number;
+  /** filled with how long each phase of the round took, in ms (for the round's log line) */
+  phasesMs?: Record<string, number>;
 }
 
 /**
  * One leader round: converge (create missing instances, stop unwanted ones, restart crashed ones
  * per the backoff), place what is unplaced (recording the scheduler's reason for what fits
- * nowhere), send due start commands, then stop commands for stopped instances and strays.
+ * nowhere), then hand due start commands, and stop commands for stopped instances and strays, to
+ * the dispatch, which sends them in the background.
  */
 export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const now = deps.now?.() ?? new Date();
-  const plan = planConvergence(await desiredApps(deps.db), await actualInstances(deps.db), now);
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const at = performance.now();
+    if (deps.phasesMs) deps.phasesMs[name] = Math.round(at - mark);
+    mark = at;
+  };
+  const desired = await desiredApps(deps.db);
+  const actual = await actualInstances(deps.db);
+  phase("read");
+  const plan = planConvergence(desired, actual, now);
+  phase("plan");
   await applyPlan(deps.db, plan);
+  phase("apply");
   const result: RoundResult = {
     created: plan.create.length,
     stopped: plan.stop.length,
     placed: 0,
     unplaced: 0,
     started: 0,
-    refused: 0,
-    unanswered: 0,
     strays: 0,
     deferred: plan.deferred.length,
     strayVolumes: 0,
@@ -94,6 +110,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   };
   await recordReportedVolumeCells(deps.db);
   const work = await unplacedInstances(deps.db);
+  phase("unplaced");
   if (work.length > 0) {
     const decision = placeWithVolumes(
       { cells: await cellSnapshots(deps.db) },
@@ -106,23 +123,37 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     await recordUnplaced(deps.db, decision.unplaced);
     result.unplaced = decision.unplaced.length;
   }
+  phase("place");
   const startsPerRound = deps.startsPerRound ?? DEFAULT_STARTS_PER_ROUND;
   const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
-  const due = await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000, startsPerRound);
-  result.startsLeft = due.length >= startsPerRound ? 1 : 0;
+  // starts still queued from earlier rounds count against this round's share
+  const room = startsPerRound - deps.dispatch.size;
+  const due =
+    room > 0
+      ? (await pendingStarts(deps.db, deps.resendAfterMs ?? 15_000, room)).filter(
+          (start) => !deps.dispatch.has(start.instanceId),
+        )
+      : [];
+  result.startsLeft = due.length >= room ? 1 : 0;
   await markCommandsSent(
     deps.db,
     due.map((start) => start.instanceId),
   );
-  for (const outcome of await mapBounded(due, concurrency, (start) => sendStart(deps, start)))
-    result[outcome]++;
+  phase("due");
+  for (const start of due) deps.dispatch.add(start.instanceId, () => sendStart(deps, start));
+  result.started = due.length;
   const stops = plan.stop.filter((s) => s.command && s.cellId !== null) as {
     instanceId: string;
     cellId: string;
   }[];
   const strays = await strayInstances(deps.db);
   result.strays = strays.length;
-  await mapBounded([...stops, ...strays], concurrency, (s) => sendStop(deps, s.cellId, s.instanceId));
+  phase("strays");
+  for (const { cellId, instanceId } of [...stops, ...strays]) {
+    // a start not sent yet is not sent at all; one sent already reaches the cell before this stop
+    deps.dispatch.cancel(instanceId);
+    deps.dispatch.add(`stop:${instanceId}`, () => sendStop(deps, cellId, instanceId));
+  }
   const goneVolumes = await strayVolumes(deps.db);
   result.strayVolumes = goneVolumes.length;
   await mapBounded(goneVolumes, concurrency, async ({ cellId, volumeId }) => {
@@ -133,6 +164,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         "deleted volume not removed from its cell yet",
       );
   });
+  phase("volumes");
   return result;
 }
 
@@ -149,10 +181,7 @@ async function request(
   return { ok: reply.value.ok, error: reply.value.error ?? "refused" };
 }
 
-async function sendStart(
-  deps: RoundDeps,
-  start: PendingStart,
-): Promise<"started" | "refused" | "unanswered"> {
+async function sendStart(deps: RoundDeps, start: PendingStart): Promise<void> {
   const log = deps.log.child({ instanceId: start.instanceId, cellId: start.cellId });
   let image: InstanceImage | undefined;
   try {
@@ -163,7 +192,7 @@ async function sendStart(
     const reason = `registry credentials of this app cannot be opened (${(error as Error).message}): push it again with --registry-username and --registry-password`;
     log.warn({ reason }, "start not sent");
     await markStartRefused(deps.db, start.instanceId, reason);
-    return "refused";
+    return;
   }
   try {
     const reply = await request(deps, start.cellId, {
@@ -188,13 +217,11 @@ async function sendStart(
         volumes: start.volumes,
       },
     });
-    if (reply.ok) return "started";
+    if (reply.ok) return;
     log.warn({ reason: reply.error }, "cell refused start");
     await markStartRefused(deps.db, start.instanceId, `start refused by cell: ${reply.error}`);
-    return "refused";
   } catch (error) {
     log.warn({ err: error }, "start command unanswered; will resend");
-    return "unanswered";
   }
 }
 

@@ -1,4 +1,4 @@
-import { type CellPushDeps, sendCellCommand } from "../policies/push";
+import { type CellPushDeps, SentCommands, sendCellCommand } from "../policies/push";
 import { internalNameInputs } from "../repo/internal-names";
 import { nameSlices } from "./internal-names";
 
@@ -6,15 +6,25 @@ import { nameSlices } from "./internal-names";
  * Sends every cell in service the internal names it answers (`apply-names`): the names of the
  * tenants it hosts, with their apps' running addresses on every cell. The leader does this every
  * round (at the convergence interval; an instance event, a scale or a stop wakes one), so a change reaches the cells' resolvers
- * within a round; cells skip a table equal to the one they have. Returns how many cells took it.
+ * within a round; with `sent`, only to cells whose table changed (or is due a refresh); cells skip
+ * a table equal to the one they have. Returns how many cells took it.
  */
-export async function pushNames(deps: CellPushDeps): Promise<number> {
+export async function pushNames(deps: CellPushDeps & { sent?: SentCommands }): Promise<number> {
   const { cellIds, tenantsOnCells, running } = await internalNameInputs(deps.db);
   const version = Date.now();
   const sent = await Promise.all(
-    [...nameSlices(cellIds, tenantsOnCells, running)].map(([cellId, slice]) =>
-      sendCellCommand(deps, cellId, { type: "apply-names", version, ...slice }, "internal names"),
-    ),
+    [...nameSlices(cellIds, tenantsOnCells, running)].map(async ([cellId, slice]) => {
+      const digest = SentCommands.digest(slice);
+      if (deps.sent && !deps.sent.due(cellId, digest)) return false;
+      const took = await sendCellCommand(
+        deps,
+        cellId,
+        { type: "apply-names", version, ...slice },
+        "internal names",
+      );
+      if (took) deps.sent?.took(cellId, digest);
+      return took;
+    }),
   );
   return sent.filter(Boolean).length;
 }

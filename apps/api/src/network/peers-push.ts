@@ -1,20 +1,26 @@
 import type { CellNetworkSettings } from "../config";
-import { type CellPushDeps, sendCellCommand } from "../policies/push";
+import { type CellPushDeps, SentCommands, sendCellCommand } from "../policies/push";
 import { overlayPeers } from "../repo/subnet-leases";
 import { formatRange } from "./subnet-lease";
 
 /**
  * Sends every cell in service the other cells in service with their leased subnets (`apply-peers`),
  * so each routes exactly those. The leader does this every round (a cell joining or leaving wakes
- * one), so every cell's routes follow within a round. Returns how many cells took it.
+ * one), so every cell's routes follow within a round; with `sent`, only to cells whose peers changed
+ * (or are due a refresh). Returns how many cells took it.
  */
-export async function pushPeers(deps: CellPushDeps & { network: CellNetworkSettings }): Promise<number> {
+export async function pushPeers(
+  deps: CellPushDeps & { network: CellNetworkSettings; sent?: SentCommands },
+): Promise<number> {
   const cells = await overlayPeers(deps.db);
   const version = Date.now();
   const range = formatRange(deps.network.range);
+  // a cell's peers are all the others: one digest of the whole list stands for each cell's
+  const digest = SentCommands.digest([range, deps.network.mode, cells]);
+  const due = cells.filter((cell) => deps.sent?.due(cell.cellId, digest) ?? true);
   const sent = await Promise.all(
-    cells.map((cell) =>
-      sendCellCommand(
+    due.map(async (cell) => {
+      const took = await sendCellCommand(
         deps,
         cell.cellId,
         {
@@ -25,8 +31,10 @@ export async function pushPeers(deps: CellPushDeps & { network: CellNetworkSetti
           peers: cells.filter((peer) => peer.cellId !== cell.cellId),
         },
         "overlay peers",
-      ),
-    ),
+      );
+      if (took) deps.sent?.took(cell.cellId, digest);
+      return took;
+    }),
   );
   return sent.filter(Boolean).length;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Database } from "@grove/db";
 import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -33,6 +34,39 @@ export async function sendCellCommand(
     deps.log.debug({ cellId, err: (error as Error).message }, `${what} unanswered; resent next round`);
   }
   return false;
+}
+
+/**
+ * What an every-round push (overlay peers, internal names) last delivered to each cell: a command
+ * equal to the one a cell took is not sent again until `refreshMs` has passed, so a round costs
+ * messages only for what changed (at 1,000 cells, peers alone would be a million entries a round).
+ * A cell that did not take its command gets it next round; `clear` (a cell synced its state, say
+ * after a restart) makes the next push send everything.
+ */
+export class SentCommands {
+  readonly #sent = new Map<string, { digest: string; at: number }>();
+
+  constructor(private readonly refreshMs = 60_000) {}
+
+  /** A digest of a command's content (without its version). */
+  static digest(content: unknown): string {
+    return createHash("sha256").update(JSON.stringify(content)).digest("base64url");
+  }
+
+  /** Whether `cellId` needs the command of `digest`. */
+  due(cellId: string, digest: string, now = Date.now()): boolean {
+    const last = this.#sent.get(cellId);
+    return last === undefined || last.digest !== digest || now - last.at >= this.refreshMs;
+  }
+
+  /** Records that `cellId` took the command of `digest`. */
+  took(cellId: string, digest: string, now = Date.now()): void {
+    this.#sent.set(cellId, { digest, at: now });
+  }
+
+  clear(): void {
+    this.#sent.clear();
+  }
 }
 
 /**

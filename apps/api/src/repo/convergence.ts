@@ -58,16 +58,12 @@ export async function actualInstances(db: Database): Promise<ActualInstance[]> {
 export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<void> {
   await db.transaction(async (tx) => {
     if (plan.create.length > 0) {
-      await tx.insert(instances).values(
-        plan.create.map((c) => ({
-          tenantId: c.tenantId,
-          appId: c.appId,
-          index: c.index,
-          revision: c.revision,
-          crashCount: c.crashCount,
-          reason: "waiting for placement",
-        })),
-      );
+      // one parameter however many rows (a statement of thousands of bound values is slow to build)
+      await tx.execute(sql`
+        insert into ${instances} (tenant_id, app_id, index, revision, crash_count, reason)
+        select p."tenantId", p."appId", p.index, p.revision, p."crashCount", 'waiting for placement'
+        from jsonb_to_recordset(${JSON.stringify(plan.create)}::jsonb)
+          as p("tenantId" uuid, "appId" uuid, index int, revision int, "crashCount" int)`);
     }
     if (plan.stop.length > 0) {
       const stops = plan.stop.map(({ instanceId, reason }) => ({ instanceId, reason }));

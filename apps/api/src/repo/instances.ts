@@ -8,65 +8,106 @@ export type InstanceRow = typeof instances.$inferSelect;
 /** Why an instance event was not applied. */
 export type EventRejection = "unknown-instance" | "not-on-this-cell" | "duplicate" | "instance-stopped";
 
+/** One instance event and the cell that reported it. */
+export interface ReportedEvent {
+  cellId: string;
+  event: InstanceEvent;
+}
+
+/** What an instance's events in one batch change on its row, merged in their order. */
+interface RowChange {
+  id: string;
+  state: InstanceEvent["state"];
+  since: string;
+  /** a RUNNING event sets address, container address and ports */
+  net: boolean;
+  address: string | null;
+  container_ip: string | null;
+  ports: { containerPort: number; hostPort: number }[];
+  /** RUNNING clears the reason, CRASHED sets it */
+  set_reason: boolean;
+  reason: string | null;
+  crashes: number;
+}
+
 /**
- * Applies one instance event reported by `cellId`, at most once per event id: the instance must
- * exist and be placed on that cell (a cell reports only its own instances).
+ * Applies instance events in one transaction of a few set-based statements, each event at most once
+ * by its id and in the order given: an event's instance must exist and be placed on the cell that
+ * reported it (a cell reports only its own instances), and a stopped instance stays stopped (late
+ * reports of a container being stopped change nothing). A CRASHED event counts a crash and goes to
+ * the app's audit log. Returns each event's outcome, in the order given.
  */
-export async function applyInstanceEvent(
+export async function applyInstanceEvents(
   db: Database,
-  cellId: string,
-  event: InstanceEvent,
-): Promise<{ applied: true } | { applied: false; reason: EventRejection }> {
+  reported: readonly ReportedEvent[],
+): Promise<({ applied: true } | { applied: false; reason: EventRejection })[]> {
+  if (reported.length === 0) return [];
   return db.transaction(async (tx) => {
-    const [instance] = await tx
-      .select({ cellId: instances.cellId, appId: instances.appId, state: instances.state })
-      .from(instances)
-      .where(eq(instances.id, event.instanceId))
-      .for("update");
-    if (!instance || instance.appId !== event.appId) return { applied: false, reason: "unknown-instance" };
-    if (instance.cellId !== cellId) return { applied: false, reason: "not-on-this-cell" };
-    const fresh = await tx
-      .insert(appliedEvents)
-      .values({ eventId: event.eventId })
-      .onConflictDoNothing()
-      .returning();
-    if (fresh.length === 0) return { applied: false, reason: "duplicate" };
-    // a stopped instance stays stopped: late reports of a container being stopped change nothing
-    if (instance.state === "STOPPED") return { applied: false, reason: "instance-stopped" };
-    // the cell's clock may run ahead: a state never starts in the future (crash backoff and route
-    // withdrawal count from it)
-    const since = new Date(Math.min(Date.parse(event.at), Date.now()));
-    const base = { state: event.state, since };
-    const change =
-      event.state === "RUNNING"
-        ? {
-            ...base,
-            address: event.address ?? null,
-            containerIp: event.containerIP ?? null,
-            ports: event.ports,
-            reason: null,
-          }
-        : event.state === "CRASHED"
-          ? {
-              ...base,
-              reason:
-                event.exitCode === undefined ? event.reason : `${event.reason} (exit ${event.exitCode})`,
-              crashCount: sql`${instances.crashCount} + 1`,
-            }
-          : base;
-    await tx.update(instances).set(change).where(eq(instances.id, event.instanceId));
-    if (event.state === "CRASHED") {
-      // crashes belong in the app's audit log, where `grove push` and `grove events` look
-      const [app] = await tx
-        .select({ tenantId: apps.tenantId, name: apps.name })
-        .from(apps)
-        .where(eq(apps.id, event.appId));
-      if (app) {
-        await tx.insert(appEvents).values({
-          tenantId: app.tenantId,
-          appId: event.appId,
-          appName: app.name,
-          kind: "instance-crashed",
+    const ids = [...new Set(reported.map((r) => r.event.instanceId))].sort();
+    // locked in id order, so two writers of overlapping instances never deadlock
+    const rows = await tx.execute<{ id: string; cell_id: string | null; app_id: string; state: string }>(sql`
+      select id, cell_id, app_id, state from ${instances}
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      order by id for update`);
+    const found = new Map([...rows].map((row) => [row.id, row]));
+    const outcomes = reported.map(({ cellId, event }) => {
+      const instance = found.get(event.instanceId);
+      if (!instance || instance.app_id !== event.appId)
+        return { applied: false as const, reason: "unknown-instance" as const };
+      if (instance.cell_id !== cellId)
+        return { applied: false as const, reason: "not-on-this-cell" as const };
+      return undefined;
+    });
+    const candidates = [...new Set(reported.filter((_, i) => !outcomes[i]).map((r) => r.event.eventId))];
+    const fresh = new Set<string>();
+    if (candidates.length > 0) {
+      const inserted = await tx.execute<{ event_id: string }>(sql`
+        insert into ${appliedEvents} (event_id)
+        select value from jsonb_array_elements_text(${JSON.stringify(candidates)}::jsonb)
+        on conflict do nothing returning event_id`);
+      for (const row of inserted) fresh.add(row.event_id);
+    }
+    const state = new Map([...found].map(([id, row]) => [id, row.state]));
+    const changes = new Map<string, RowChange>();
+    const crashes: { n: number; app_id: string; actor: string; data: Record<string, unknown> }[] = [];
+    const result = reported.map(({ cellId, event }, i) => {
+      const rejected = outcomes[i];
+      if (rejected) return rejected;
+      // an event id seen once: a second copy in the same batch is a duplicate too
+      if (!fresh.delete(event.eventId)) return { applied: false as const, reason: "duplicate" as const };
+      if (state.get(event.instanceId) === "STOPPED")
+        return { applied: false as const, reason: "instance-stopped" as const };
+      state.set(event.instanceId, event.state);
+      const change: RowChange = changes.get(event.instanceId) ?? {
+        id: event.instanceId,
+        state: event.state,
+        since: event.at,
+        net: false,
+        address: null,
+        container_ip: null,
+        ports: [],
+        set_reason: false,
+        reason: null,
+        crashes: 0,
+      };
+      change.state = event.state;
+      change.since = event.at;
+      if (event.state === "RUNNING") {
+        change.net = true;
+        change.address = event.address ?? null;
+        change.container_ip = event.containerIP ?? null;
+        change.ports = event.ports;
+        change.set_reason = true;
+        change.reason = null;
+      } else if (event.state === "CRASHED") {
+        change.set_reason = true;
+        change.reason =
+          event.exitCode === undefined ? event.reason : `${event.reason} (exit ${event.exitCode})`;
+        change.crashes++;
+        // crashes belong in the app's audit log, where `grove push` and `grove events` look
+        crashes.push({
+          n: crashes.length,
+          app_id: event.appId,
           actor: `cell:${cellId}`,
           data: {
             instanceId: event.instanceId,
@@ -76,8 +117,34 @@ export async function applyInstanceEvent(
           },
         });
       }
+      changes.set(event.instanceId, change);
+      return { applied: true as const };
+    });
+    if (changes.size > 0) {
+      await tx.execute(sql`
+        update ${instances} x set state = p.state::instance_state,
+          -- the cell's clock may run ahead: a state never starts in the future (crash backoff and
+          -- route withdrawal count from it)
+          since = least(p.since, now()),
+          address = case when p.net then p.address else x.address end,
+          container_ip = case when p.net then p.container_ip else x.container_ip end,
+          ports = case when p.net then p.ports else x.ports end,
+          reason = case when p.set_reason then p.reason else x.reason end,
+          crash_count = x.crash_count + p.crashes
+        from jsonb_to_recordset(${JSON.stringify([...changes.values()])}::jsonb) as p(id uuid, state text,
+          since timestamptz, net boolean, address text, container_ip text, ports jsonb, set_reason boolean,
+          reason text, crashes int)
+        where x.id = p.id`);
     }
-    return { applied: true };
+    if (crashes.length > 0) {
+      await tx.execute(sql`
+        insert into ${appEvents} (tenant_id, app_id, app_name, kind, actor, data)
+        select a.tenant_id, a.id, a.name, 'instance-crashed', p.actor, p.data
+        from jsonb_to_recordset(${JSON.stringify(crashes)}::jsonb) as p(n int, app_id uuid, actor text, data jsonb)
+        join ${apps} a on a.id = p.app_id
+        order by p.n`);
+    }
+    return result;
   });
 }
 
