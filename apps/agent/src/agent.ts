@@ -27,6 +27,7 @@ import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager, type InstanceManagerDeps } from "./instances";
 import { publishLogLine, shipLines } from "./log-shipper";
+import { AgentMetrics } from "./metrics";
 import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
 import { PolicyPuller } from "./policy-pull";
@@ -75,6 +76,8 @@ export interface AgentOptions {
   archiveLimits?: ArchiveLimits;
   /** unpacked bits past this size are removed, least recently used first (default 10 GiB) */
   bitsCacheMaxBytes?: number;
+  /** where the agent counts what it does (the status server's /metrics); default: a registry of its own */
+  metrics?: AgentMetrics;
   log: Logger;
 }
 
@@ -83,6 +86,9 @@ export interface RunningAgent {
   /** the connection as the cell's own NATS user */
   nats: NatsConnection;
   instances: InstanceManager;
+  metrics: AgentMetrics;
+  /** why the agent cannot take commands now (NATS down), or undefined */
+  notReady(): string | undefined;
   /** stops loops and subscriptions; containers keep running */
   close(): Promise<void>;
 }
@@ -126,6 +132,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     name: `grove-agent-${options.cell.name}`,
     maxReconnectAttempts: -1,
   });
+  const metrics = options.metrics ?? new AgentMetrics();
+  let natsUp = true;
+  void (async () => {
+    for await (const status of nats.status()) {
+      if (status.type === "disconnect") natsUp = false;
+      else if (status.type === "reconnect") natsUp = true;
+    }
+  })();
+  const natsConnected = () => natsUp && !nats.isClosed();
 
   const js = jetstream(nats);
   const events = new InstanceEventPublisher(js, identity, log);
@@ -137,13 +152,30 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     inUse: () => instances.details().flatMap((detail) => (detail.bitsDigest ? [detail.bitsDigest] : [])),
     log: log.child({ component: "agent.bits" }),
   });
+  const pullImage: InstanceManagerDeps["pullImage"] =
+    options.pullImage &&
+    ((image, onProgress) => {
+      let bytes = 0;
+      return AgentMetrics.timed(
+        () =>
+          options.pullImage?.(image, (progress) => {
+            bytes = progress.bytes;
+            onProgress(progress);
+          }) ?? Promise.resolve(),
+        (outcome, seconds) => {
+          metrics.imagePulls.inc({ outcome });
+          metrics.imagePullBytes.inc(bytes);
+          metrics.imagePullDuration.observe(seconds);
+        },
+      );
+    });
   const instances: InstanceManager = new InstanceManager({
     garden,
     bits,
     events,
     cellAddress: options.cell.address,
     stackLayers: options.stackLayers,
-    ...(options.pullImage ? { pullImage: options.pullImage } : {}),
+    ...(pullImage ? { pullImage } : {}),
     volumes: options.volumes,
     shipLogs: (source, stream, readable, skip, gate) =>
       shipLines(nats, identity, source, stream, readable, skip, gate),
@@ -154,7 +186,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const policy = new PolicyPuller({
     nats,
     cellId: identity.cellId,
-    enforcer: new NetworkPolicyEnforcer(options.setPolicy, options.resolvers ?? [], log),
+    enforcer: new NetworkPolicyEnforcer(
+      (policy) =>
+        AgentMetrics.timed(
+          () => options.setPolicy(policy),
+          (outcome, seconds) => {
+            metrics.policyApplies.inc({ outcome });
+            metrics.policyApplyDuration.observe(seconds);
+          },
+        ),
+      options.resolvers ?? [],
+      log,
+    ),
     log,
   });
   const peers = new OverlayPeers(options.setRemoteSubnets, identity.network, log);
@@ -201,11 +244,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         return;
       }
       const { command } = decoded.value;
+      const counted = (outcome: string) => {
+        metrics.commands.inc({ type: command.type, outcome });
+        metrics.commandDuration.observe({ type: command.type }, (performance.now() - arrived) / 1000);
+      };
+      const arrived = performance.now();
       const run = carryOut(command);
       run.then(
-        (result) => reply({ ok: true, duplicate: result.duplicate }),
+        (result) => {
+          counted(result.duplicate ? "duplicate" : "ok");
+          reply({ ok: true, duplicate: result.duplicate });
+        },
         (err: Error) => {
           if (!(err instanceof CommandFailed)) log.error({ err }, "command failed unexpectedly");
+          counted("failed");
           reply({ ok: false, error: err.message });
         },
       );
@@ -278,8 +330,23 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // after the sync: the slice then names this cell's containers as the api now knows them
   policy.start();
   let seq = 0;
+  metrics.watch({
+    instanceStates: () => instances.details().map((detail) => detail.state),
+    containers: () => instances.used().containers,
+    volumes: () => options.volumes.held().length,
+    natsConnected,
+  });
   const heartbeat = setInterval(() => {
     seq += 1;
+    try {
+      sendHeartbeat();
+      metrics.heartbeats.inc({ outcome: "sent" });
+    } catch (err) {
+      metrics.heartbeats.inc({ outcome: "failed" });
+      log.warn({ err }, "heartbeat not sent");
+    }
+  }, options.heartbeatMs ?? 5_000);
+  const sendHeartbeat = () =>
     nats.publish(
       subjects.heartbeat(identity.cellId),
       encode(CellHeartbeat, {
@@ -301,7 +368,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         volumes: options.volumes.held(),
       }),
     );
-  }, options.heartbeatMs ?? 5_000);
   // one write at a time, never a crash: a write slower than the interval (a loaded disk) is skipped
   let savingOffsets: Promise<void> | undefined;
   const saveOffsets = setInterval(() => {
@@ -337,6 +403,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     identity,
     nats,
     instances,
+    metrics,
+    notReady: () => (natsConnected() ? undefined : "nats disconnected"),
     async close() {
       clearInterval(heartbeat);
       clearInterval(sampling);

@@ -56,6 +56,10 @@ export const AgentConfig = z.object({
   GROVE_DNS_RESOLVERS: list.pipe(z.array(z.ipv4())),
   GROVE_PORT_POOL_START: z.coerce.number().int().min(1024).max(65000).default(61001),
   GROVE_PORT_POOL_SIZE: z.coerce.number().int().positive().default(4000),
+  /** /metrics, /livez and /readyz (0: any free port, logged at start) */
+  GROVE_STATUS_PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+  /** loopback by default: a scraper on the cell host (or set the host's address) */
+  GROVE_STATUS_HOST: z.string().min(1).default("127.0.0.1"),
   GROVE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** unpacked app bits past this size are removed, least recently used first; bits in use stay */
   GROVE_BITS_CACHE_MAX_BYTES: z.coerce

@@ -3,15 +3,36 @@ import { DEFAULT_UID_MAPPING, gatewayOf } from "@grove/garden";
 import { cellName, createCellRuntime, createGardenServer, STACKS } from "@grove/garden-server";
 import { VCAP_ID } from "@grove/images";
 import { archiveLimitsOf } from "@grove/images/archive";
+import { serveStatus } from "@grove/services/status-server";
 import { pino } from "pino";
 import { joinCluster, startAgent } from "./agent";
 import { parseAgentConfig } from "./config";
+import { AgentMetrics } from "./metrics";
 import { cellResolvers } from "./resolvers";
 import { VolumeStore } from "./volume-store";
 
 async function main(): Promise<void> {
   const config = parseAgentConfig(process.env);
   const log = pino({ level: config.GROVE_LOG_LEVEL });
+  // up first, so /livez answers while the cell joins (which waits for the api) and reattaches volumes
+  const metrics = new AgentMetrics({ defaultMetrics: true });
+  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const status = await serveStatus(
+    {
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        text: await metrics.registry.metrics(),
+      }),
+      notReady: async () => (agent ? agent.notReady() : "not joined and running yet"),
+    },
+    config.GROVE_STATUS_HOST,
+    config.GROVE_STATUS_PORT,
+  ).catch((error: Error) => {
+    throw new Error(
+      `status port ${config.GROVE_STATUS_HOST}:${config.GROVE_STATUS_PORT} (GROVE_STATUS_PORT): ${error.message}`,
+    );
+  });
+  log.info({ statusPort: status.port }, "agent status listening");
   // volumes live under the state dir; after a restart or reboot their loop devices are attached
   // and mounted again before any container that mounts them is touched
   const volumes = new VolumeStore({
@@ -69,7 +90,7 @@ async function main(): Promise<void> {
   // the cell's runtime is also served over the Garden protocol, for operators and Garden clients
   const gardenServer = createGardenServer({ garden: runtime.garden, log });
   await gardenServer.listen({ socketPath: join(config.GROVE_STATE_DIR, "garden.sock") });
-  const agent = await startAgent({
+  agent = await startAgent({
     nats,
     garden: runtime.garden,
     stateDir: config.GROVE_STATE_DIR,
@@ -85,9 +106,11 @@ async function main(): Promise<void> {
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
     archiveLimits: archiveLimitsOf(config),
     bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,
+    metrics,
     log,
   });
-  log.info({ cellId: agent.identity.cellId, subnet }, "agent running");
+  log.info({ cellId: agent.identity.cellId, subnet, statusPort: status.port }, "agent running");
+  const running = agent;
   // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left for,
   // which killed the agent halfway through a container create
   let stopping = false;
@@ -96,7 +119,8 @@ async function main(): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, "agent stopping; containers keep running");
-      await agent.close();
+      await running.close();
+      await status.close();
       await gardenServer.close();
       await runtime.close();
       process.exit(0);

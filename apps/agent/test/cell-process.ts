@@ -17,6 +17,8 @@ export interface CellProcess {
   child: ChildProcess;
   /** the agent's log lines so far (JSON) */
   logs: string[];
+  /** the port of the running agent's /metrics, /livez and /readyz (on 127.0.0.1 of its host) */
+  statusPort: number | undefined;
   /**
    * starts the agent process (again, after `kill`); `clockSkew` runs it under libfaketime with its
    * wall clock moved by that much (e.g. "+120s"; monotonic time stays true)
@@ -66,6 +68,7 @@ export function cellProcess(options: {
     GROVE_HEARTBEAT_MS: String(options.heartbeatMs ?? 500),
     GROVE_CELL_MEMORY_MB: "4096",
     GROVE_LOG_LEVEL: "info",
+    GROVE_STATUS_PORT: "0",
   };
   let forwarder: { close(): Promise<void> } | undefined;
   const cell: CellProcess = {
@@ -74,6 +77,7 @@ export function cellProcess(options: {
     host,
     child: undefined as unknown as ChildProcess,
     logs: [],
+    statusPort: undefined,
     async start(startOptions = {}) {
       if (host && !forwarder) {
         if (!options.natsPort) throw new Error("a cell on a netns host needs natsPort");
@@ -99,6 +103,8 @@ export function cellProcess(options: {
       child.stdout?.on("data", collect);
       child.stderr?.on("data", collect);
       await ready;
+      const running = cell.logs.findLast((line) => line.includes('"agent running"'));
+      cell.statusPort = running ? (JSON.parse(running) as { statusPort?: number }).statusPort : undefined;
     },
     async kill(signal = "SIGKILL") {
       if (cell.child) await stopChild(cell.child, signal);

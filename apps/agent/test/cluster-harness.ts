@@ -229,3 +229,16 @@ function get(options: RequestOptions): Promise<{ status: number; body: string }>
 }
 
 export { eventually, expectStatus };
+
+/** The sum of a metric's samples whose labels include `labels`, in a Prometheus text exposition. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = match[2] ?? "";
+    if (Object.entries(labels).every(([key, value]) => present.includes(`${key}="${value}"`)))
+      sum += Number(match[3]);
+  }
+  return sum;
+}

@@ -10,6 +10,7 @@ import {
   gardenGet,
   httpGet,
   killAppProcesses,
+  metricSum,
   spread,
   startCluster,
 } from "./cluster-harness";
@@ -20,9 +21,41 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
     nats,
   }) => {
     const c = await startCluster(pg, nats);
+    const status = async (path: string) => {
+      const answers = [];
+      for (const cell of c.cells) answers.push(await httpGet(cell.statusPort as number, undefined, path));
+      return answers;
+    };
+    const starts = async () =>
+      (await status("/metrics")).reduce(
+        (sum, { body }) =>
+          sum + metricSum(body, "grove_agent_commands_total", { type: "start-instance", outcome: "ok" }),
+        0,
+      );
+    expect(await starts()).toBe(0);
     await c.pushWeb("web", 4);
     const instances = await c.running("web", 4);
     expect(Object.values(spread(instances))).toEqual([2, 2]);
+    // each agent's status port: live, ready (joined, NATS up), and its metrics count the starts
+    expect(await status("/livez")).toEqual([
+      { status: 200, body: "ok\n" },
+      { status: 200, body: "ok\n" },
+    ]);
+    expect(await status("/readyz")).toEqual([
+      { status: 200, body: "ok\n" },
+      { status: 200, body: "ok\n" },
+    ]);
+    expect(await starts()).toBeGreaterThanOrEqual(4);
+    for (const { body } of await status("/metrics")) {
+      expect(metricSum(body, "grove_agent_instances", { state: "RUNNING" })).toBe(2);
+      expect(metricSum(body, "grove_agent_containers")).toBe(2);
+      expect(metricSum(body, "grove_agent_nats_connected")).toBe(1);
+      expect(metricSum(body, "grove_agent_heartbeats_total", { outcome: "sent" })).toBeGreaterThan(0);
+      expect(metricSum(body, "grove_agent_command_duration_seconds_count", { type: "start-instance" })).toBe(
+        2,
+      );
+      expect(metricSum(body, "grove_process_resident_memory_bytes")).toBeGreaterThan(0);
+    }
     for (const i of instances) {
       expect(await httpGet(i.ports[0]?.host_port as number)).toEqual({
         status: 200,

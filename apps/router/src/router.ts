@@ -1,13 +1,11 @@
-import type { Server as HttpServer } from "node:http";
-import type { AddressInfo, Server } from "node:net";
 import { type NatsAccess, natsConnectOptions } from "@grove/nats-auth";
+import { closeServer, createStatusServer, listen, portOf } from "@grove/services/status-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { createRouterMetrics, type RouterMetrics } from "./metrics";
 import { createProxy, type ProxyOptions } from "./proxy";
 import { followRouteMessages } from "./route-messages";
 import { RouteTable } from "./route-table";
-import { createStatusServer } from "./status-server";
 
 export interface RouterOptions {
   /** where NATS is and the router's credentials */
@@ -103,25 +101,4 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       return closing;
     },
   };
-}
-
-export function listen(server: Server | HttpServer, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-export function closeServer(server: Server | HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    if ("closeAllConnections" in server) server.closeAllConnections();
-  });
-}
-
-export function portOf(server: Server | HttpServer): number {
-  return (server.address() as AddressInfo).port;
 }

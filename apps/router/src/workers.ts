@@ -1,10 +1,9 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Server } from "node:http";
+import { closeServer, createStatusServer, listen, portOf } from "@grove/services/status-server";
 import type { Logger } from "pino";
 import { AggregatorRegistry } from "prom-client";
 import type { RunningRouter } from "./router";
-import { closeServer, listen, portOf } from "./router";
-import { createStatusServer } from "./status-server";
 
 /**
  * A router on several cores, like gorouter's GOMAXPROCS or nginx's worker processes: the
