@@ -328,6 +328,7 @@ async function main(): Promise<void> {
         GROVE_PORT_POOL_START: String(portStart),
         GROVE_PORT_POOL_SIZE: "500",
         GROVE_CELL_MEMORY_MB: "2048",
+        GROVE_STATUS_PORT: "0",
       },
       all: true,
       buffer: false,

@@ -307,6 +307,8 @@ async function launchAgent(
       GROVE_SUBNET: cell.subnet,
       GROVE_PORT_POOL_START: String(cell.portStart),
       GROVE_PORT_POOL_SIZE: String(cell.portSize),
+      // beside the router's (8083 by default); single nodes side by side (tests) each get their own
+      GROVE_STATUS_PORT: process.env.GROVE_STATUS_PORT ?? String(routerPort + 3),
       ...(joinToken ? { GROVE_JOIN_TOKEN: joinToken } : {}),
     },
     host,
