@@ -21,6 +21,7 @@ const HOLDING = new Set([
   "kill -9 router",
   "restart NATS",
   "restart Postgres",
+  "partition a cell 8 s",
 ]);
 const only = process.env.GROVE_DRILLS?.split(",");
 const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000 }).filter((d) =>
