@@ -8,6 +8,8 @@ import { pino } from "pino";
 import { VolumeStore } from "../src/volume-store";
 
 const MAIN = join(import.meta.dirname, "../src/main.ts");
+/** Debian's libfaketime (package faketime) */
+const FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 export interface CellProcess {
   name: string;
@@ -84,13 +86,15 @@ export function cellProcess(options: {
         forwarder = await forwardLoopbackPort(host, options.natsPort);
       }
       const skew = startOptions.clockSkew;
-      const command = [
-        ...(skew ? ["faketime", "-f", skew] : []),
-        ...[process.execPath, "--import", "tsx", MAIN],
-      ];
+      const command = [process.execPath, "--import", "tsx", MAIN];
       const [file, ...args] = host ? ["nsenter", `--net=${host.netnsPath}`, "--", ...command] : command;
+      // libfaketime preloaded into the agent itself (the `faketime` wrapper would fork it, so a
+      // kill would reach only the wrapper)
+      const faked = skew
+        ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME: skew, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
+        : {};
       const child = spawn(file as string, args, {
-        env: skew ? { ...env, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : env,
+        env: { ...env, ...faked },
         stdio: ["ignore", "pipe", "pipe"],
       });
       cell.child = child;
