@@ -1,4 +1,4 @@
-import { ApiError, GroveClient } from "@grove/client";
+import { ApiError, GroveClient, httpFetch } from "@grove/client";
 import type { Command } from "commander";
 import { configPath, writeConfig } from "../config-file";
 import { action } from "../context";
@@ -20,7 +20,13 @@ export function registerLogin(program: Command): void {
         const token = settings.token?.value ?? (await readSecret("API token: "));
         if (!token) throw new CliError("no token: pass --token, set GROVE_TOKEN or pipe it on stdin");
         const tenant = ctx.flags.tenant ?? process.env.GROVE_TENANT;
-        const client = new GroveClient({ baseUrl: api, token, tenant, userAgent: "grove-cli" });
+        const client = new GroveClient({
+          baseUrl: api,
+          token,
+          tenant,
+          userAgent: "grove-cli",
+          fetch: httpFetch,
+        });
         const role = await roleOf(client, api);
         if (tenant) await client.getTenant(tenant);
         await writeConfig({ api, token, ...(tenant ? { tenant } : {}) });
