@@ -32,7 +32,9 @@ export interface TestNetwork {
  */
 export async function createTestNetwork(): Promise<TestNetwork> {
   const switchName = uniqueName("gsw");
-  const subnetPrefix = `10.${randomInt(200, 250)}.${randomInt(0, 256)}`;
+  // hosts' addresses come from 10.150–198: container subnets (cells, leases) use 10.200–249, and an
+  // agent refuses a host address inside its container subnet
+  const subnetPrefix = `10.${randomInt(150, 199)}.${randomInt(0, 256)}`;
   const hosts: string[] = [];
   await ip(["netns", "add", switchName]);
   try {
