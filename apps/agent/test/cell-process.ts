@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { appendFile } from "node:fs/promises";
+import { appendFile, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cellName, createCellRuntime } from "@grove/garden-server";
 import { forwardLoopbackPort, stopChild, type TestHost, waitForOutput } from "@grove/testkit/services";
@@ -117,6 +117,9 @@ export function cellProcess(options: {
       await cell.kill("SIGTERM");
       await forwarder?.close();
       forwarder = undefined;
+      // the agent is gone; a runc call it started that never returned (seen once: `runc create`
+      // hung for minutes) would hold the cleanup below, so this cell's leftover processes go first
+      await killProcessesUsing(options.stateDir);
       const runtime = await createCellRuntime({
         ...(host ? { hostNetns: host.netnsPath } : {}),
         stateDir: options.stateDir,
@@ -137,4 +140,18 @@ export function cellProcess(options: {
     },
   };
   return cell;
+}
+
+/** SIGKILLs every process whose command line names `dir` (a cell's grove-monitor and runc calls). */
+async function killProcessesUsing(dir: string): Promise<void> {
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.split("\0").some((arg) => arg.startsWith(dir))) continue;
+    try {
+      process.kill(Number(name), "SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
