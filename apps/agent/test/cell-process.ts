@@ -114,42 +114,89 @@ export function cellProcess(options: {
       if (cell.child) await stopChild(cell.child, signal);
     },
     async remove() {
-      await cell.kill("SIGTERM");
-      await forwarder?.close();
-      forwarder = undefined;
-      // the agent is gone; a runc call it started that never returned (seen once: `runc create`
-      // hung for minutes) would hold the cleanup below, so this cell's leftover processes go first
-      await killProcessesUsing(options.stateDir);
-      const runtime = await createCellRuntime({
-        ...(host ? { hostNetns: host.netnsPath } : {}),
-        stateDir: options.stateDir,
-        bridge,
-        subnet,
-        name: cellName(bridge),
-        externalIP: host?.address ?? "127.0.0.1",
-        portPool: { start: portStart, end: portStart + 99 },
-        log: pino({ level: "silent" }),
+      const step = (label: string, run: () => Promise<void>) =>
+        watched(`${options.name} ${label}`, options.stateDir, run);
+      await step("agent stop", () => cell.kill("SIGTERM"));
+      await step("nats forwarder close", async () => {
+        await forwarder?.close();
+        forwarder = undefined;
       });
+      // the agent is gone; a runc call it started that never returned would hold the cleanup below,
+      // so this cell's leftover processes (its containers' monitors too) go first
+      await step("leftover processes kill", () => killProcessesUsing(options.stateDir));
       try {
-        await runtime.destroyAll();
+        await step("containers and network destroy", async () => {
+          const runtime = await createCellRuntime({
+            ...(host ? { hostNetns: host.netnsPath } : {}),
+            stateDir: options.stateDir,
+            bridge,
+            subnet,
+            name: cellName(bridge),
+            externalIP: host?.address ?? "127.0.0.1",
+            portPool: { start: portStart, end: portStart + 99 },
+            log: pino({ level: "silent" }),
+          });
+          await runtime.destroyAll();
+        });
       } finally {
         // containers held the volumes' mounts; now each mount and loop device goes (images stay in the dir)
         const log = pino({ level: "silent" });
-        await new VolumeStore({ dir: join(options.stateDir, "volumes"), ownerId: 0, log }).detachAll();
+        await step("volumes detach", () =>
+          new VolumeStore({ dir: join(options.stateDir, "volumes"), ownerId: 0, log }).detachAll(),
+        );
       }
     },
   };
   return cell;
 }
 
-/** SIGKILLs every process whose command line names `dir` (a cell's grove-monitor and runc calls). */
-async function killProcessesUsing(dir: string): Promise<void> {
+/**
+ * Runs one step of a cell's removal; one that takes long says so on stderr while it runs, with the
+ * processes still naming the cell's state dir (a cleanup that hangs shows where, even when the
+ * test's hook times out).
+ */
+export async function watched(
+  label: string,
+  stateDir: string | undefined,
+  run: () => Promise<void>,
+): Promise<void> {
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 1000);
+  const timer = setInterval(() => {
+    void (stateDir ? processesUsing(stateDir) : Promise.resolve([])).then((found) =>
+      process.stderr.write(
+        `cleanup: ${label} still running after ${seconds()} s; processes naming the state dir: ${
+          found.map((p) => `${p.pid} [${p.state}] ${p.cmdline}`).join("; ") || "none"
+        }\n`,
+      ),
+    );
+  }, 30_000);
+  try {
+    await run();
+  } finally {
+    clearInterval(timer);
+    if (seconds() >= 15) process.stderr.write(`cleanup: ${label} took ${seconds()} s\n`);
+  }
+}
+
+async function processesUsing(dir: string): Promise<{ pid: number; state: string; cmdline: string }[]> {
+  const found: { pid: number; state: string; cmdline: string }[] = [];
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (!cmdline.split("\0").some((arg) => arg.startsWith(dir))) continue;
+    const argv = (await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (!argv.some((arg) => arg.startsWith(dir))) continue;
+    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    found.push({ pid: Number(name), state, cmdline: argv.join(" ").trim().slice(0, 200) });
+  }
+  return found;
+}
+
+/** SIGKILLs every process whose command line names `dir` (a cell's grove-monitor and runc calls). */
+async function killProcessesUsing(dir: string): Promise<void> {
+  for (const { pid } of await processesUsing(dir)) {
     try {
-      process.kill(Number(name), "SIGKILL");
+      process.kill(pid, "SIGKILL");
     } catch {
       // exited meanwhile
     }

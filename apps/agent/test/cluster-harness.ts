@@ -14,7 +14,7 @@ import {
 } from "@grove/testkit";
 import { pino } from "pino";
 import { onTestFinished } from "vitest";
-import { type CellProcess, cellProcess } from "./cell-process";
+import { type CellProcess, cellProcess, watched } from "./cell-process";
 
 export interface InstanceView {
   id: string;
@@ -97,7 +97,7 @@ export async function startCluster(
     const made = await createTestNetwork();
     network = made;
     // removed last: the cells' containers and networks go first, while their hosts still exist
-    cleanups.push(() => made.remove());
+    cleanups.push(() => watched("test network remove", undefined, () => made.remove()));
   }
   const cells: CellProcess[] = [];
   const addCell = async () => {
@@ -128,7 +128,7 @@ export async function startCluster(
     port: 0,
     statusPort: 0,
   });
-  cleanups.push(() => router.close());
+  cleanups.push(() => watched("router close", undefined, () => router.close()));
   return {
     t,
     cells,

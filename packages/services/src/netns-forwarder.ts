@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -29,8 +29,13 @@ export async function forwardLoopbackPort(
 ): Promise<{ close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "gfw-"));
   const socketPath = join(dir, "s");
+  const open = new Set<Socket>();
   const server = createServer((inbound) => {
     const outbound = connect(port, "127.0.0.1");
+    for (const socket of [inbound, outbound]) {
+      open.add(socket);
+      socket.once("close", () => open.delete(socket));
+    }
     inbound.pipe(outbound).pipe(inbound);
     inbound.on("error", () => outbound.destroy());
     outbound.on("error", () => inbound.destroy());
@@ -49,7 +54,10 @@ export async function forwardLoopbackPort(
   const close = async () => {
     inner.kill("SIGKILL");
     await ended;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close waits for every connection to end: one whose far side never closes would hold it
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of open) socket.destroy();
+    await closed;
     await rm(dir, { recursive: true, force: true });
   };
   try {
