@@ -68,6 +68,8 @@ export interface HollowCell {
   peers: ApplyPeers[];
   /** instances started and not stopped since */
   running(): StartInstance[];
+  /** Runs an instance no start command made (a leftover under any id): heartbeats report it. */
+  adopt(start: StartInstance): void;
   /** Sends one heartbeat listing the running instances (as RUNNING), each with `usage` when given. */
   heartbeat(usage?: InstanceUsage): void;
   /** Heartbeats every `intervalMs` until `stop()` or `stopHeartbeats()`. */
@@ -247,6 +249,7 @@ export async function joinHollowCell(
     commands,
     peers,
     running: () => [...live.values()],
+    adopt: (start) => live.set(start.instanceId, start),
     heartbeat,
     startHeartbeats(intervalMs) {
       clearInterval(timer);

@@ -1,6 +1,7 @@
 import { type Database, schema } from "@grove/db";
 import { inArray, ne, sql } from "drizzle-orm";
 import type { ActualInstance, ConvergencePlan, DesiredApp } from "../convergence/plan";
+import { textAsUuid } from "./uuid";
 
 /*
  * Cluster-wide queries of the leader's convergence loop; like placement, they span all tenants on
@@ -88,6 +89,6 @@ export async function strayInstances(db: Database): Promise<{ cellId: string; in
     from cells c cross join lateral jsonb_array_elements(coalesce(c.last_report->'instances', '[]'::jsonb)) r
     where c.state <> 'lost' and r->>'state' <> 'STOPPED'
       and not exists (select 1 from instances x
-        where x.id::text = r->>'instanceId' and x.cell_id = c.id and x.state <> 'STOPPED')`);
+        where x.id = ${textAsUuid(sql`r->>'instanceId'`)} and x.cell_id = c.id and x.state <> 'STOPPED')`);
   return [...rows].map((r) => ({ cellId: r.cell_id, instanceId: r.instance_id }));
 }

@@ -1,5 +1,6 @@
 import type { Database } from "@grove/db";
 import { sql } from "drizzle-orm";
+import { textAsUuid } from "./uuid";
 
 /*
  * The volumes cells report in their heartbeats, against the volumes table. Cluster-wide, like the
@@ -30,7 +31,7 @@ export async function strayVolumes(db: Database): Promise<{ cellId: string; volu
     select c.id as cell_id, r.value as volume_id
     from cells c cross join lateral jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) r
     where c.state <> 'lost'
-      and not exists (select 1 from volumes v where v.id::text = r.value
+      and not exists (select 1 from volumes v where v.id = ${textAsUuid(sql`r.value`)}
         and (v.cell_id is null or v.cell_id = c.id or v.source_object is not null))`);
   return [...rows].map((r) => ({ cellId: r.cell_id, volumeId: r.volume_id }));
 }
