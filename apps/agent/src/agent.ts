@@ -72,6 +72,11 @@ export interface AgentOptions {
   /** the container subnet the cell's network runs on, reported at each sync to keep its lease */
   subnet?: string;
   heartbeatMs?: number;
+  /**
+   * while an image pull moves on, a heartbeat carrying its progress goes out this soon after the
+   * last one instead of waiting for the next beat (default 1 s)
+   */
+  pullProgressMs?: number;
   /** what app bits may hold; must match the api's (default DEFAULT_ARCHIVE_LIMITS) */
   archiveLimits?: ArchiveLimits;
   /** unpacked bits past this size are removed, least recently used first (default 10 GiB) */
@@ -152,6 +157,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     inUse: () => instances.details().flatMap((detail) => (detail.bitsDigest ? [detail.bitsDigest] : [])),
     log: log.child({ component: "agent.bits" }),
   });
+  /** set once heartbeats run: a pull moved on, so its progress goes out soon */
+  let pullMoved = () => {};
   const pullImage: InstanceManagerDeps["pullImage"] =
     options.pullImage &&
     ((image, onProgress) => {
@@ -161,6 +168,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           options.pullImage?.(image, (progress) => {
             bytes = progress.bytes;
             onProgress(progress);
+            pullMoved();
           }) ?? Promise.resolve(),
         (outcome, seconds) => {
           metrics.imagePulls.inc({ outcome });
@@ -336,7 +344,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     volumes: () => options.volumes.held().length,
     natsConnected,
   });
-  const heartbeat = setInterval(() => {
+  let lastBeatAt = 0;
+  let earlyBeat: NodeJS.Timeout | undefined;
+  const beat = () => {
+    clearTimeout(earlyBeat);
+    earlyBeat = undefined;
+    lastBeatAt = Date.now();
     seq += 1;
     try {
       sendHeartbeat();
@@ -345,7 +358,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       metrics.heartbeats.inc({ outcome: "failed" });
       log.warn({ err }, "heartbeat not sent");
     }
-  }, options.heartbeatMs ?? 5_000);
+  };
+  const heartbeat = setInterval(beat, options.heartbeatMs ?? 5_000);
+  // pull progress reaches `grove push` at this rhythm, not only at the next regular beat
+  const pullProgressMs = options.pullProgressMs ?? 1_000;
+  pullMoved = () => {
+    earlyBeat ??= setTimeout(beat, Math.max(0, lastBeatAt + pullProgressMs - Date.now()));
+  };
   const sendHeartbeat = () =>
     nats.publish(
       subjects.heartbeat(identity.cellId),
@@ -407,6 +426,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     notReady: () => (natsConnected() ? undefined : "nats disconnected"),
     async close() {
       clearInterval(heartbeat);
+      clearTimeout(earlyBeat);
+      pullMoved = () => {};
       clearInterval(sampling);
       clearInterval(saveOffsets);
       commands.unsubscribe();

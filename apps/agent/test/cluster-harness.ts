@@ -74,6 +74,8 @@ export async function startCluster(
     apiEnv?: Record<string, string>;
     /** each cell runs on its own netns host of a private test network (its address the host's) */
     netnsHosts?: boolean;
+    /** each cell's heartbeat interval (default 500 ms) */
+    heartbeatMs?: number;
   } = {},
 ): Promise<Cluster> {
   const t = await startTestApi(pg, nats, {
@@ -113,6 +115,7 @@ export async function startCluster(
       stateDir: dir.path,
       natsEnv: nats.env("join"),
       joinToken: token,
+      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(host ? { host, natsPort: nats.port } : {}),
     });
     cleanups.push(() => cell.remove());

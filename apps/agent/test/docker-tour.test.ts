@@ -56,20 +56,24 @@ describeWith(
   ["root", "runc", "postgres", "nats", "network", "registry"],
   "docker apps on a real cell",
   () => {
-    it("`grove push web --image` of an image built into a private local registry shows its pull progress, is served through the router, and a re-push runs a moved tag's new digest", {
+    it("`grove push web --image` of an image built into a private local registry shows its pull progress as it goes, is served through the router, and a re-push runs a moved tag's new digest", {
       timeout: 300_000,
     }, async ({ pg, nats }) => {
       const registry = await startRegistry();
       onTestFinished(() => registry.stop());
-      // the cell pulls through a proxy that sends blobs slowly, so the push sees the pull midway,
-      // behind one that wants basic auth (a private repo)
+      // the cell pulls through a proxy that can hold blob downloads at a chosen byte, so the push
+      // sees the pull midway, behind one that wants basic auth (a private repo)
       const proxy = await watchingProxy(registry);
       onTestFinished(() => proxy.stop());
       const privateRegistry = await basicAuthProxy(proxy, "team", "s3cret-pw");
       onTestFinished(() => privateRegistry.stop());
-      proxy.slow = 40;
       await buildWebImage(registry.host, "team/web", "live", "one\n");
-      const c = await startCluster(pg, nats, { cellCount: 1 });
+      // regular heartbeats only every 10 min: pull progress must come on its own
+      const c = await startCluster(pg, nats, {
+        cellCount: 1,
+        heartbeatMs: 600_000,
+        presenceTtlMs: 1_800_000,
+      });
       const api = await c.t.serveHttp();
       const home = await makeTempDir("grove-docker-tour-");
       onTestFinished(() => home.remove());
@@ -85,29 +89,60 @@ describeWith(
       expect(refused.exitCode, refused.out).not.toBe(0);
       expect(refused.out).toMatch(/registry refused access .*\(401\).*--registry-username/);
 
-      const first = await grove([
+      proxy.holdAt = 1_000_000;
+      onTestFinished(() => {
+        proxy.holdAt = 0;
+      });
+      const pushing = run.start([
         "push",
         "web",
         "--image",
         ref,
         "--memory",
         "64M",
+        "--timeout",
+        "270",
         "--registry-username",
         "team",
         "--registry-password",
         "s3cret-pw",
       ]);
+      onTestFinished(() => pushing.kill());
+      // the pull held at 1 MB, then at 2 MB (of about 4 MB): each figure reaches the api and is
+      // printed by the waiting push, long before a regular heartbeat could carry it
+      const printedPercents = () =>
+        [
+          ...pushing
+            .printed()
+            .matchAll(/instance 0: STARTING on \S+, pulling image [\d.]+ \S+ of [\d.]+ MB \((\d+)%\)/g),
+        ].map((m) => Number(m[1]));
+      for (const held of [1_000_000, 2_000_000]) {
+        proxy.holdAt = held;
+        const pull = await eventually(
+          async () => {
+            // the app exists once the push has resolved the image
+            const shown = (await c.instances("web").catch(() => []))[0]?.pull;
+            return shown && shown.bytes >= held && shown.bytes < shown.total ? shown : undefined;
+          },
+          120_000,
+          `the api to show the pull at ${held} bytes`,
+        );
+        const percent = Math.floor((100 * held) / pull.total);
+        await eventually(
+          async () => printedPercents().some((p) => p >= percent && p < 100),
+          60_000,
+          `the push to print the pull at ${percent}% or more`,
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}; it printed: ${pushing.printed()}`);
+        });
+      }
+      proxy.holdAt = 0;
+      const first = await pushing.done;
+      expect(first.out, "credentials never printed").not.toContain("s3cret-pw");
       expect(first, first.out).toMatchObject({ exitCode: 0 });
       const firstDigest = /image \S+ is (sha256:[a-f0-9]{64})/.exec(first.out)?.[1];
       expect(firstDigest, first.out).toBeDefined();
-      // the cell's pull progress, as the push prints it while it waits
-      const percents = [...first.out.matchAll(/pulling image [\d.]+ \S+ of [\d.]+ MB \((\d+)%\)/g)].map((m) =>
-        Number(m[1]),
-      );
-      expect(
-        percents.some((p) => p < 100),
-        first.out,
-      ).toBe(true);
+      expect(new Set(printedPercents().filter((p) => p < 100)).size, first.out).toBeGreaterThanOrEqual(2);
       expect(first.out).toMatch(/web: revision \d+, 1\/1 instances running/);
       const served = await eventually(async () => {
         const res = await httpGet(c.router.port, "web.default.grove.localhost");
@@ -116,7 +151,6 @@ describeWith(
       expect(served.body).toBe("one\n");
 
       // the tag moves to a new image; pushing again (credentials from the environment) runs the new digest
-      proxy.slow = 0;
       await buildWebImage(registry.host, "team/web", "live", "two\n");
       const second = await grove(["push", "web", "--image", ref], {
         GROVE_REGISTRY_USERNAME: "team",

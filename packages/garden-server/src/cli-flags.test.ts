@@ -59,6 +59,17 @@ describe("grove-garden flags", () => {
     );
   });
 
+  it("defaults to a pool of its own, apart from the single node's and the cells' networks", () => {
+    const config = parseGardenFlags(["--depot", "/d"]);
+    if (config === "help") throw new Error("no help asked for");
+    const { network } = config;
+    expect(network).toMatchObject({ subnet: "10.252.0.0/22", bridge: "grove-garden0" });
+    // the agent's fallback subnet and the api's cell network (GROVE_SUBNET, GROVE_CELL_NETWORK)
+    for (const other of ["10.254.0.0/22", "10.250.0.0/16"]) {
+      expect(network.subnet.split(".").slice(0, 2)).not.toEqual(other.split(".").slice(0, 2));
+    }
+  });
+
   it("parses Go durations", () => {
     expect(parseGoDuration("1h30m")).toBe(5400e9);
     expect(parseGoDuration("250ms")).toBe(250e6);

@@ -76,7 +76,15 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
 
   /** Starts the command inside the test's cell-host namespace, so bridge and rules live there. */
   async function startCommand(): Promise<ChildProcess> {
-    const started = spawn("nsenter", [`--net=${host.netnsPath}`, process.execPath, bin, ...flags()]);
+    // the debug server on the namespace's own loopback, where no other test binds
+    const debug = ["--debug-bind-ip", "127.0.0.1", "--debug-bind-port", "17013"];
+    const started = spawn("nsenter", [
+      `--net=${host.netnsPath}`,
+      process.execPath,
+      bin,
+      ...flags(),
+      ...debug,
+    ]);
     let output = "";
     started.stdout?.on("data", (d: Buffer) => (output += d));
     started.stderr?.on("data", (d: Buffer) => (output += d));
@@ -129,10 +137,14 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
     await removeDir?.().catch(() => rm(dir, { recursive: true, force: true }));
   });
 
-  it("serves the API on its socket, and a SIGTERM leaves containers and processes running", async () => {
+  it("serves the API on its socket and /debug/vars on its debug address, and a SIGTERM leaves containers and processes running", async () => {
     child = await startCommand();
     const address = { socketPath: socketPath() };
     expect((await request(address, "GET", "/ping")).text).toBe("{}\n");
+    const vars = await host.exec("curl", ["-sf", "http://127.0.0.1:17013/debug/vars"]);
+    const doc = JSON.parse(String(vars.stdout)) as { cmdline: string[]; memstats: Record<string, number> };
+    expect(doc.cmdline).toContain("--debug-bind-port");
+    expect(doc.memstats.Alloc).toBeGreaterThan(0);
     const created = await request(address, "POST", "/containers", {
       json: { handle: "cmd", image: {}, limits: {}, properties: { via: "command" } },
     });

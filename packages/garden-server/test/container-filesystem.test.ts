@@ -40,16 +40,26 @@ describe.runIf(runtimeAvailable)("garden wire server: the container filesystem",
   }, 120_000);
 
   it.each(["unprivileged", "privileged"])(
-    "%s: /dev/shm is a tmpfs and the std stream links exist",
+    "%s: /dev/shm is a tmpfs with Guardian's options, any user writes it, and the std stream links exist",
     async (handle) => {
-      const mounts = await output(handle, "awk '$2 == \"/dev/shm\" { print $3 }' /proc/mounts");
-      expect(mounts).toBe("tmpfs\n");
+      // garden-integration-tests expects "tmpfs /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime"
+      const mounts = await output(handle, "awk '$2 == \"/dev/shm\" { print $3, $4 }' /proc/mounts");
+      expect(mounts).toMatch(/^tmpfs rw,nosuid,nodev,noexec,relatime[,\n]/);
+      expect(
+        await output(
+          handle,
+          "dd if=/dev/zero of=/dev/shm/data bs=1k count=64 2>/dev/null && wc -c < /dev/shm/data",
+          { user: "nobody" },
+        ),
+      ).toBe("65536\n");
       const links = await output(handle, "for l in stdin stdout stderr fd; do readlink /dev/$l; done");
       expect(links).toBe("/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\n/proc/self/fd\n");
     },
   );
 
   it.each(["unprivileged", "privileged"])(
+    // Guardian (guardiancmd/command_linux.go) mounts tmpfs only at /dev and /dev/shm and bind-mounts
+    // its init at /tmp/garden-init; garden-integration-tests' "/tmp IS mounted as tmpfs" checks /dev/shm
     "%s: /tmp is the rootfs's own (as in Guardian, not a tmpfs), holds the init binary and anyone may write it",
     async (handle) => {
       const tmp = await output(

@@ -56,23 +56,40 @@ async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Prom
   return results;
 }
 
-/** Sums each blob's bytes into one figure for the whole pull, told at most every `everyMs`. */
+/**
+ * Sums each blob's bytes into one figure for the whole pull, told at most every `everyMs`; the
+ * figure a throttled report held back is told when the interval is up, so a stalled download's
+ * last bytes are seen too. `stop` ends the telling (a pull that failed says no more).
+ */
 function progressOf(total: number, report: ((p: PullProgress) => void) | undefined, everyMs = 250) {
   const done = new Map<string, number>();
   let told = 0;
   let sum = 0;
+  let held: NodeJS.Timeout | undefined;
+  const tell = () => {
+    held = undefined;
+    told = Date.now();
+    report?.({ bytes: sum, total });
+  };
   return {
     blob(digest: string) {
       return (bytes: number) => {
         sum += bytes - (done.get(digest) ?? 0);
         done.set(digest, bytes);
-        if (report && Date.now() - told >= everyMs) {
-          told = Date.now();
-          report({ bytes: sum, total });
-        }
+        if (!report) return;
+        const wait = told + everyMs - Date.now();
+        if (wait <= 0) {
+          clearTimeout(held);
+          tell();
+        } else held ??= setTimeout(tell, wait);
       };
     },
+    stop() {
+      clearTimeout(held);
+      held = undefined;
+    },
     finish() {
+      this.stop();
       report?.({ bytes: total, total });
     },
   };
@@ -164,12 +181,23 @@ export async function ensureRegistryImage(
       onProgress,
     );
     const started = Date.now();
-    const configPath = await cachedBlob(ctx, client, manifest.config, progress.blob(manifest.config.digest));
-    const config: unknown = JSON.parse(await readFile(configPath, "utf8"));
-    // layers stream to disk side by side (containerd also fetches 3 at a time)
-    const paths = await mapLimit(manifest.layers, ctx.pullConcurrency ?? 3, (layer) =>
-      cachedBlob(ctx, client, layer, progress.blob(layer.digest)),
-    );
+    let config: unknown;
+    let paths: string[];
+    try {
+      const configPath = await cachedBlob(
+        ctx,
+        client,
+        manifest.config,
+        progress.blob(manifest.config.digest),
+      );
+      config = JSON.parse(await readFile(configPath, "utf8"));
+      // layers stream to disk side by side (containerd also fetches 3 at a time)
+      paths = await mapLimit(manifest.layers, ctx.pullConcurrency ?? 3, (layer) =>
+        cachedBlob(ctx, client, layer, progress.blob(layer.digest)),
+      );
+    } finally {
+      progress.stop();
+    }
     const layers = manifest.layers.map((layer, i) => ({ digest: layer.digest, path: paths[i] as string }));
     progress.finish();
     log.info({ manifest: fetched.digest, layers: layers.length, ms: Date.now() - started }, "image pulled");

@@ -172,20 +172,26 @@ export interface BlobTraffic {
   sent: Map<string, number>;
   /** most blob downloads open at once */
   maxConcurrent: number;
+  /** body bytes sent of all blobs */
+  total: number;
 }
 
 /**
  * A loopback proxy in front of `registry` that records blob downloads and, while `slow` is set,
  * sends blob bodies in 64 KiB pieces every `slow` ms, so a test can stop a pull halfway. While
  * `stallAfter` is set, the first GET of each blob sends that many body bytes and then nothing more,
- * holding the connection open (a registry that stops sending).
+ * holding the connection open (a registry that stops sending). While `holdAt` is set, blob bodies
+ * stop (64 KiB pieces whole) once that many bytes of all blobs are sent, until it is raised or cleared (a pull held at a
+ * point the test chooses).
  */
 export async function watchingProxy(
   registry: TestRegistry,
-): Promise<TestRegistry & { traffic: BlobTraffic; slow: number; stallAfter: number }> {
-  const traffic: BlobTraffic = { requests: [], sent: new Map(), maxConcurrent: 0 };
+): Promise<TestRegistry & { traffic: BlobTraffic; slow: number; stallAfter: number; holdAt: number }> {
+  const traffic: BlobTraffic = { requests: [], sent: new Map(), maxConcurrent: 0, total: 0 };
   let open = 0;
-  const control = { slow: 0, stallAfter: 0 };
+  const control = { slow: 0, stallAfter: 0, holdAt: 0 };
+  let release = () => {};
+  let released = new Promise<void>((resolve) => (release = resolve));
   const proxy = await serveLoopback((req, res) => {
     const blob = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(req.url ?? "")?.[1];
     if (!blob || req.method !== "GET") {
@@ -206,10 +212,12 @@ export async function watchingProxy(
           for (let at = 0; at < chunk.length; at += 64 * 1024) {
             let piece = chunk.subarray(at, at + 64 * 1024);
             if (control.slow > 0) await new Promise((resolve) => setTimeout(resolve, control.slow));
+            while (control.holdAt > 0 && traffic.total >= control.holdAt && !res.destroyed) await released;
             if (res.destroyed) return;
             if (stallAt > 0) piece = piece.subarray(0, Math.max(0, stallAt - sentHere));
             res.write(piece);
             sentHere += piece.length;
+            traffic.total += piece.length;
             traffic.sent.set(blob, (traffic.sent.get(blob) ?? 0) + piece.length);
             if (stallAt > 0 && sentHere >= stallAt) {
               up.destroy(); // nothing more is sent; the client's connection stays open
@@ -237,6 +245,14 @@ export async function watchingProxy(
     },
     set stallAfter(bytes: number) {
       control.stallAfter = bytes;
+    },
+    get holdAt() {
+      return control.holdAt;
+    },
+    set holdAt(bytes: number) {
+      control.holdAt = bytes;
+      release();
+      released = new Promise<void>((resolve) => (release = resolve));
     },
     stop: proxy.stop,
   };
