@@ -75,15 +75,13 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
   ];
 
   /** Starts the command inside the test's cell-host namespace, so bridge and rules live there. */
-  async function startCommand(): Promise<ChildProcess> {
-    // the debug server on the namespace's own loopback, where no other test binds
-    const debug = ["--debug-bind-ip", "127.0.0.1", "--debug-bind-port", "17013"];
+  async function startCommand(extra: string[] = []): Promise<ChildProcess> {
     const started = spawn("nsenter", [
       `--net=${host.netnsPath}`,
       process.execPath,
       bin,
       ...flags(),
-      ...debug,
+      ...extra,
     ]);
     let output = "";
     started.stdout?.on("data", (d: Buffer) => (output += d));
@@ -138,7 +136,8 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
   });
 
   it("serves the API on its socket and /debug/vars on its debug address, and a SIGTERM leaves containers and processes running", async () => {
-    child = await startCommand();
+    // the debug server on the namespace's own loopback, where nothing else binds
+    child = await startCommand(["--debug-bind-ip", "127.0.0.1", "--debug-bind-port", "17013"]);
     const address = { socketPath: socketPath() };
     expect((await request(address, "GET", "/ping")).text).toBe("{}\n");
     const vars = await host.exec("curl", ["-sf", "http://127.0.0.1:17013/debug/vars"]);
@@ -162,6 +161,8 @@ describe.runIf(runtimeAvailable)("grove-garden command on the real runtime", () 
     expect((await again.stdout).toString()).toBe("up\nbye:later\n");
     expect((await again.exit).exit_status).toBe(0);
     expect((await request(address, "DELETE", "/containers/cmd")).text).toBe("{}\n");
+    expect(await stopCommand(child)).toBe(0);
+    child = undefined;
   });
 
   it("refuses to start on a pool another interface already routes, naming the interface", async () => {
