@@ -16,6 +16,7 @@ import {
 } from "./cluster-harness";
 
 describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two real cells", () => {
+  // each case starts real cells (and one an api process): minutes on a loaded CI machine
   it("places 4 instances 2/2, serves them directly and through the router, keeps them across an agent kill -9, and stops routing at once on delete", async ({
     pg,
     nats,
@@ -91,7 +92,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
       1_000,
       "404 through the router within 1 s of the delete",
     );
-  });
+  }, 180_000);
 
   it("restarts an instance whose process is killed inside its container", async ({ pg, nats }) => {
     const c = await startCluster(pg, nats);
@@ -106,7 +107,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
     expect((await httpGet(replacement?.ports[0]?.host_port as number)).status).toBe(200);
     const events = (await expectStatus(await c.call("/v1/apps/crashy/events"), 200)) as { items: unknown[] };
     expect(JSON.stringify(events.items)).toMatch(/crash/i);
-  });
+  }, 180_000);
 
   it("replaces the instances of a cell that stops heartbeating, then drains a cell with no moment below the desired count", async ({
     pg,
@@ -150,7 +151,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
       return running.length === 2 && running.every((i) => i.cell?.name === silent?.name) ? true : undefined;
     }, 60_000);
     expect(lowest).toBeGreaterThanOrEqual(2);
-  });
+  }, 180_000);
 
   it("finishes a scale accepted just before the api was killed with -9", async ({ pg, nats }) => {
     const c = await startCluster(pg, nats);
@@ -170,9 +171,9 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
     await expectStatus(await api.call("/v1/apps/web", { method: "PATCH", json: { instances: 3 } }), 200);
     await api.kill("SIGKILL");
     await api.start();
-    const running = await c.running("web", 3, 60_000);
+    const running = await c.running("web", 3, 120_000);
     expect(new Set(running.map((i) => i.index))).toEqual(new Set([0, 1, 2]));
-  });
+  }, 180_000);
 
   it("refuses to join with a bad token and says why", async ({ pg, nats }) => {
     await startCluster(pg, nats, { cellCount: 0 }); // an api to refuse the join
