@@ -1,6 +1,13 @@
 import { chmod, chown, mkdir, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { mountLimitedScratch, releaseLimitedScratch, remountLimitedScratch } from "@grove/images";
+import {
+  checkScratch,
+  isMountPoint,
+  loopDevicesFor,
+  mountLimitedScratch,
+  releaseLimitedScratch,
+  remountLimitedScratch,
+} from "@grove/images";
 import { execa } from "execa";
 import type { Logger } from "pino";
 
@@ -19,6 +26,11 @@ export interface VolumeStoreOptions {
  * The volumes of one cell: each an ext4 image of its size on a loop device, so the kernel enforces
  * the size (a write past it gets ENOSPC inside the container, nothing else fills). Mounted under
  * `mounts/<id>`, the directory the agent bind-mounts into containers (garden's allowed root).
+ * New images have no journal, like the cell's own filesystem: an fsync then costs one cache flush
+ * of the image on the host instead of the journal commit's two (the volumes bench: fsync p50 from
+ * about 1.7 to 1.1 times the host's), and is as durable. Each image is checked with e2fsck before
+ * it is mounted, so a crash leaves no inconsistent filesystem behind. Images made before keep
+ * their journal (and mount as they are); a move or restore makes the volume afresh without one.
  */
 export class VolumeStore {
   readonly mountsDir: string;
@@ -62,11 +74,11 @@ export class VolumeStore {
     const mountDir = join(this.mountsDir, id);
     const made = await readdir(this.imagesDir).then((names) => names.includes(`${id}.ext4`));
     if (made) {
-      await remountLimitedScratch(image, mountDir);
+      await this.attach(id);
       this.known.add(id);
       return mountDir;
     }
-    await mountLimitedScratch(image, mountDir, sizeMb * 1024 * 1024);
+    await mountLimitedScratch(image, mountDir, sizeMb * 1024 * 1024, { journal: false });
     // ext4's root and lost+found belong to host root; the container's user gets the root
     await chown(mountDir, this.options.ownerId, this.options.ownerId);
     await chmod(mountDir, 0o755);
@@ -84,8 +96,7 @@ export class VolumeStore {
     checkId(id);
     return this.oneAtATime(id, async () => {
       if (!(await this.ids()).includes(id)) throw new VolumeNotHere(id);
-      const mountDir = join(this.mountsDir, id);
-      await remountLimitedScratch(this.imagePath(id), mountDir);
+      const mountDir = await this.attach(id);
       await execa("fsfreeze", ["--freeze", mountDir]);
       try {
         return await work(mountDir);
@@ -117,7 +128,7 @@ export class VolumeStore {
   async reattach(): Promise<string[]> {
     const ids = await this.ids();
     for (const id of ids) {
-      await remountLimitedScratch(this.imagePath(id), join(this.mountsDir, id));
+      await this.attach(id);
       // an agent killed while a snapshot was read leaves the filesystem frozen: its writers wait
       await thaw(join(this.mountsDir, id));
     }
@@ -159,6 +170,23 @@ export class VolumeStore {
     for (const id of await this.ids()) {
       await releaseLimitedScratch(this.imagePath(id), join(this.mountsDir, id));
     }
+  }
+
+  /**
+   * Mounts volume `id`'s image when it is not mounted (after a reboot or a detach), checking its
+   * filesystem first: one without a journal that a crash left "not clean" is repaired before use.
+   * An image a loop device still holds is not checked: its filesystem may be alive elsewhere (a
+   * lazy unmount that a container's mount still holds), and e2fsck must never touch a live one.
+   */
+  private async attach(id: string): Promise<string> {
+    const mountDir = join(this.mountsDir, id);
+    if (await isMountPoint(mountDir)) return mountDir;
+    const held = (await loopDevicesFor(this.imagePath(id))).length > 0;
+    const repaired = held ? undefined : await checkScratch(this.imagePath(id));
+    if (repaired !== undefined)
+      this.options.log.warn({ volumeId: id, e2fsck: repaired }, "volume filesystem checked and repaired");
+    await remountLimitedScratch(this.imagePath(id), mountDir);
+    return mountDir;
   }
 
   private oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {

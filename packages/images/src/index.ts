@@ -6,10 +6,12 @@ export {
   VCAP_ID,
 } from "./busybox-stack";
 export {
+  checkScratch,
   MIN_DISK_LIMIT_BYTES,
   mountLimitedScratch,
   releaseLimitedScratch,
   remountLimitedScratch,
+  type ScratchFormat,
 } from "./disk-limit";
 export { parseDockerUri, type RegistryRef } from "./docker-uri";
 export * from "./errors";
