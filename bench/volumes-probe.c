@@ -2,7 +2,9 @@
  * The volumes bench's probe, compiled static and bind-mounted read-only into the container:
  *   write FILE MB   1 MiB buffered writes, then one fsync; prints "bytes seconds"
  *   read FILE [MB]  O_DIRECT reads of 1 MiB, or MB MiB (page cache bypassed); prints "bytes seconds"
- *   fsync FILE N    N times: pwrite 4 KiB, fsync; prints each latency in microseconds
+ *   fsync N FILE…   N rounds of, in each FILE: pwrite 4 KiB, fsync; prints "index microseconds"
+ *                   per fsync. The files take turns (each round in the reverse order of the last),
+ *                   so a machine busy at one moment weighs on every file alike
  *   evict FILE      (on the host) fsync, then drop FILE's pages from the page cache
  */
 #define _GNU_SOURCE
@@ -15,6 +17,7 @@
 
 #define CHUNK (1 << 20)
 #define MAX_READ (4 << 20)
+#define MAX_FILES 8
 
 static double now(void) {
   struct timespec t;
@@ -29,7 +32,7 @@ static void die(const char *what) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: probe write|read|fsync|evict FILE [N]\n");
+    fprintf(stderr, "usage: probe write|read|evict FILE [N], probe fsync N FILE...\n");
     return 2;
   }
   const char *mode = argv[1], *file = argv[2];
@@ -60,17 +63,22 @@ int main(int argc, char **argv) {
     printf("%ld %.6f\n", total, now() - start);
     return close(fd);
   }
-  if (strcmp(mode, "fsync") == 0 && argc == 4) {
-    long count = atol(argv[3]);
-    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) die("open");
+  if (strcmp(mode, "fsync") == 0 && argc >= 4 && argc - 3 <= MAX_FILES) {
+    long count = atol(argv[2]);
+    int files = argc - 3, fds[MAX_FILES];
+    for (int f = 0; f < files; f++)
+      if ((fds[f] = open(argv[f + 3], O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) die("open");
     for (long i = 0; i < count; i++) {
-      double start = now();
-      if (pwrite(fd, buffer, 4096, i * 4096) != 4096) die("pwrite");
-      if (fsync(fd) != 0) die("fsync");
-      printf("%.1f\n", (now() - start) * 1e6);
+      for (int turn = 0; turn < files; turn++) {
+        int f = i % 2 ? files - 1 - turn : turn;
+        double start = now();
+        if (pwrite(fds[f], buffer, 4096, i * 4096) != 4096) die("pwrite");
+        if (fsync(fds[f]) != 0) die("fsync");
+        printf("%d %.1f\n", f, (now() - start) * 1e6);
+      }
     }
-    return close(fd);
+    for (int f = 0; f < files; f++) close(fds[f]);
+    return 0;
   }
   if (strcmp(mode, "evict") == 0) {
     int fd = open(file, O_RDONLY);

@@ -7,11 +7,12 @@
  * write MB/s (1 MiB writes, one fsync at the end), sequential read MB/s (O_DIRECT, so the page
  * cache is bypassed; backing images are also dropped from the host's page cache first), and the
  * latency of a 4 KiB append + fsync, p50/p99, with the cache flushes each fsync sends down the
- * loop device (each is an fsync of the image file on the host). The probe (bench/volumes-probe.c)
- * is compiled static here and bind-mounted read-only. Target: every ratio volume/host ≥ 0.8 (for
- * latency, host/volume). A fourth side is the store's volume as it was before 4 KiB blocks (mke2fs's
- * 1 KiB blocks for images under 512 MiB), so the change is measured in the same run. The load
- * average is recorded: figures taken with a load above the core count need a quiet re-run.
+ * loop device (each is an fsync of the image file on the host). The fsyncs of all sides take
+ * turns in one probe, so a busy moment of the machine weighs on every side alike. The probe
+ * (bench/volumes-probe.c) is compiled static here and bind-mounted read-only. Target: every ratio
+ * volume/host ≥ 0.8 (for latency, host/volume). A fourth side is the store's volume as it was made
+ * before (ext4 with a journal and fast commits), so the change is measured in the same run. The
+ * load average is recorded: figures taken with a load above the core count need a quiet re-run.
  */
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, readFile, rm } from "node:fs/promises";
@@ -41,6 +42,9 @@ interface Figures {
   flushesPerFsync: number;
 }
 
+type Sequential = Pick<Figures, "writeMBps" | "readMBps" | "read4MBps">;
+type Synced = Pick<Figures, "fsyncP50Us" | "fsyncP99Us" | "flushesPerFsync">;
+
 type Side = "/data" | "/old" | "/xfs" | "/host";
 
 export async function main(): Promise<string> {
@@ -69,7 +73,7 @@ export async function main(): Promise<string> {
     const xfs = await mountXfs(xfsImage, xfsMount, Math.max(512, SIZE_MB * 2));
     await mkdir(xfsDir, { mode: 0o755 });
     await chown(xfsDir, OWNER, OWNER);
-    const oldLoop = await mountOldExt4(oldImage, oldMount, SIZE_MB + 64);
+    const oldLoop = await mountJournaledExt4(oldImage, oldMount, SIZE_MB + 64);
     await mkdir(oldDir, { mode: 0o755 });
     await chown(oldDir, OWNER, OWNER);
     await mkdir(probeDir, { mode: 0o755 });
@@ -127,33 +131,47 @@ export async function main(): Promise<string> {
       "/xfs": xfsImage,
       "/host": join(hostDir, "seq"),
     };
-    const measure = async (dir: Side): Promise<Figures> => {
+    const sides = ["/data", "/host", "/old", "/xfs"] as const;
+    /** fsync latencies and flushes per fsync of every side, their fsyncs taking turns */
+    const fsyncs = async (): Promise<Synced[]> => {
+      const before = await Promise.all(sides.map((side) => flushesOf(loops[side])));
+      const lines = (await probeIn(["fsync", String(FSYNCS), ...sides.map((side) => `${side}/sync`)]))
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ").map(Number));
+      const after = await Promise.all(sides.map((side) => flushesOf(loops[side])));
+      return sides.map((_, index) => {
+        const latencies = lines.filter(([side]) => side === index).map(([, us]) => us ?? 0);
+        return {
+          fsyncP50Us: percentile(latencies, 50),
+          fsyncP99Us: percentile(latencies, 99),
+          flushesPerFsync: ((after[index] ?? 0) - (before[index] ?? 0)) / FSYNCS,
+        };
+      });
+    };
+    const measure = async (dir: Side): Promise<Sequential> => {
       const [written, writeSeconds] = (await probeIn(["write", `${dir}/seq`, String(SIZE_MB)])).split(" ");
       await evict(backings[dir]);
       const [read, readSeconds] = (await probeIn(["read", `${dir}/seq`])).split(" ");
       await evict(backings[dir]);
       const [read4, read4Seconds] = (await probeIn(["read", `${dir}/seq`, "4"])).split(" ");
       await probeIn(["write", `${dir}/seq`, "0"]); // frees the space before the fsync loop
-      const loop = loops[dir];
-      const flushesBefore = loop ? await flushes(loop) : 0;
-      const latencies = (await probeIn(["fsync", `${dir}/sync`, String(FSYNCS)]))
-        .trim()
-        .split("\n")
-        .map(Number);
-      const flushesAfter = loop ? await flushes(loop) : 0;
       return {
         writeMBps: Number(written) / 2 ** 20 / Number(writeSeconds),
         readMBps: Number(read) / 2 ** 20 / Number(readSeconds),
         read4MBps: Number(read4) / 2 ** 20 / Number(read4Seconds),
-        fsyncP50Us: percentile(latencies, 50),
-        fsyncP99Us: percentile(latencies, 99),
-        flushesPerFsync: (flushesAfter - flushesBefore) / FSYNCS,
       };
     };
     const rounds: Record<Side, Figures[]> = { "/data": [], "/old": [], "/xfs": [], "/host": [] };
     // alternate, so no side always runs on a disk another has just made busy
     for (let round = 0; round < ROUNDS; round++) {
-      for (const side of ["/data", "/host", "/old", "/xfs"] as const) rounds[side].push(await measure(side));
+      const sequential: Sequential[] = [];
+      for (const side of sides) sequential.push(await measure(side));
+      const synced = await fsyncs();
+      sides.forEach((side, index) => {
+        const [s, f] = [sequential[index], synced[index]];
+        if (s && f) rounds[side].push({ ...s, ...f });
+      });
     }
     const loadAfter = loadavg();
     const v = best(rounds["/data"]);
@@ -171,7 +189,7 @@ export async function main(): Promise<string> {
     const xfsRatios = ratiosOf(x);
     const oldRatios = ratiosOf(o);
     const volumeDio = await directIo(volumeLoop);
-    const volumeBlock = await blockSize(volumeImage);
+    const volumeFs = await ext4Of(volumeImage);
     const load = {
       cores: cpus().length,
       before_1m: round(loadBefore[0] ?? 0),
@@ -190,17 +208,17 @@ export async function main(): Promise<string> {
         ["file MB, fsyncs, rounds (best round per side)", `${SIZE_MB}, ${FSYNCS}, ${ROUNDS}`],
         [
           "load average 1 min before / after, 5 min after (cores)",
-          `${load.before_1m} / ${load.after_1m}, ${load.after_5m} (${load.cores})${loaded ? ": loaded, re-run quiet" : ""}`,
+          `${load.before_1m} / ${load.after_1m}, ${load.after_5m} (${load.cores})${loaded ? ": LOADED, these figures need a quiet re-run" : ""}`,
         ],
         [
           "columns",
           "write MB/s / O_DIRECT read MB/s (1 MiB; 4 MiB) / fsync p50 us / p99 us / loop flushes per fsync",
         ],
         [
-          `ext4 loop volume (the store; ${volumeBlock} B blocks, direct I/O ${volumeDio ? "on" : "off"})`,
+          `ext4 loop volume (the store; ${volumeFs.blockSize} B blocks, ${volumeFs.journal ? "journal" : "no journal"}, direct I/O ${volumeDio ? "on" : "off"})`,
           line(v),
         ],
-        ["ext4 loop volume as before (1024 B blocks)", line(o)],
+        ["ext4 loop volume as before (journal, fast commits)", line(o)],
         [`xfs loop (project quotas ${xfs.projectQuotas ? "on" : "unavailable in this kernel"})`, line(x)],
         [`host dir (cell fs ${hostJournal})`, line(h)],
         ["ratio ext4 volume/host, fsync host/volume (target >= 0.8)", ratioLine(ratios)],
@@ -219,10 +237,11 @@ export async function main(): Promise<string> {
         volume: {
           ...v,
           backend: "ext4 image per volume on a loop device",
-          block_size: volumeBlock,
+          block_size: volumeFs.blockSize,
+          journal: volumeFs.journal,
           direct_io: volumeDio,
         },
-        volume_before: { ...o, backend: "the same, with mke2fs's 1 KiB blocks", block_size: 1024 },
+        volume_before: { ...o, backend: "the same, with a journal and fast commits", journal: true },
         xfs: {
           ...x,
           backend: "one xfs filesystem on a loop file, a directory per volume",
@@ -279,16 +298,14 @@ async function mountXfs(image: string, dir: string, sizeMb: number) {
   return { loop, projectQuotas: withQuotas.exitCode === 0 };
 }
 
-/** The store's ext4 volume as it was made before 4 KiB blocks, on a loop device with direct I/O. */
-async function mountOldExt4(image: string, dir: string, sizeMb: number): Promise<string> {
+/** The store's ext4 volume as it was made before: with a journal and fast commits. */
+async function mountJournaledExt4(image: string, dir: string, sizeMb: number): Promise<string> {
   const hint = "Check that e2fsprogs is installed (npm run setup).";
   await runChild("truncate", ["-s", `${sizeMb}M`, image], { hint });
   await runChild(
     "mkfs.ext4",
-    ["-q", "-F", "-m", "0", "-b", "1024", "-O", "fast_commit", "-E", "nodiscard", image],
-    {
-      hint,
-    },
+    ["-q", "-F", "-m", "0", "-b", "4096", "-O", "fast_commit", "-E", "nodiscard", image],
+    { hint },
   );
   const loop = (await runChild("losetup", ["--find", "--show", "--direct-io=on", image], { hint })).trim();
   await mkdir(dir, { recursive: true });
@@ -296,10 +313,13 @@ async function mountOldExt4(image: string, dir: string, sizeMb: number): Promise
   return loop;
 }
 
-/** The block size of the ext4 filesystem in `image`. */
-async function blockSize(image: string): Promise<number> {
+/** The block size of the ext4 filesystem in `image` and whether it has a journal. */
+async function ext4Of(image: string): Promise<{ blockSize: number; journal: boolean }> {
   const header = await runChild("dumpe2fs", ["-h", image], { hint: "install e2fsprogs" });
-  return Number(/^Block size:\s+(\d+)/m.exec(header)?.[1] ?? 0);
+  return {
+    blockSize: Number(/^Block size:\s+(\d+)/m.exec(header)?.[1] ?? 0),
+    journal: /^Filesystem features:.*\bhas_journal\b/m.test(header),
+  };
 }
 
 /** Unmounts a loop-mounted filesystem and detaches its loop devices. */
@@ -309,7 +329,8 @@ async function unmountLoop(image: string, dir: string): Promise<void> {
 }
 
 /** Flush requests a block device completed so far (the 16th field of its stat, Linux 5.5+). */
-async function flushes(device: string): Promise<number> {
+async function flushesOf(device: string | undefined): Promise<number> {
+  if (!device) return 0;
   const fields = (await readFile(`/sys/block/${basename(device)}/stat`, "utf8")).trim().split(/\s+/);
   return Number(fields[15] ?? 0);
 }
