@@ -27,8 +27,8 @@ import { VolumeStore } from "../apps/agent/src/volume-store";
 import { percentile, report, round } from "./lib";
 
 const SIZE_MB = Number(process.env.BENCH_VOLUME_MB ?? 256);
-const FSYNCS = Number(process.env.BENCH_FSYNCS ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const FSYNCS = Number(process.env.BENCH_FSYNCS ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const OWNER = DEFAULT_UID_MAPPING.hostId + VCAP_ID;
 
 interface Figures {
@@ -163,10 +163,12 @@ export async function main(): Promise<string> {
       };
     };
     const rounds: Record<Side, Figures[]> = { "/data": [], "/old": [], "/xfs": [], "/host": [] };
-    // alternate, so no side always runs on a disk another has just made busy
     for (let round = 0; round < ROUNDS; round++) {
+      // each round starts with another side, so no side always writes first or runs on a disk
+      // another has just made busy
+      const order = sides.map((_, index) => (index + round) % sides.length);
       const sequential: Sequential[] = [];
-      for (const side of sides) sequential.push(await measure(side));
+      for (const index of order) sequential[index] = await measure(sides[index] ?? "/host");
       const synced = await fsyncs();
       sides.forEach((side, index) => {
         const [s, f] = [sequential[index], synced[index]];
