@@ -20,6 +20,7 @@ import { sweepVolumeData } from "../volumes/sweep";
 import { KeyedDispatch } from "./bounded";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
+import { ClusterView } from "./view";
 
 /** How often the leader sweeps the volume data store of objects nothing needs. */
 const VOLUME_DATA_SWEEP_MS = 5 * 60_000;
@@ -87,6 +88,8 @@ export function leaderLoops(
       );
       stops.push(() => peers.stop());
       const namesLog = log.child({ component: "api.names" });
+      // what the placement rounds know of apps and instances, read incrementally
+      const view = new ClusterView();
       const names = new BackgroundPush(
         () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,
@@ -101,6 +104,7 @@ export function leaderLoops(
           const phasesMs: Record<string, number> = {};
           const result = await runRound({
             phasesMs,
+            view,
             db,
             nc,
             log: placementLog,

@@ -12,7 +12,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { SecretBox } from "../apps/secret-box";
 import { planConvergence } from "../convergence/plan";
-import { actualInstances, applyPlan, desiredApps, strayInstances } from "../repo/convergence";
+import { applyPlan, strayInstances } from "../repo/convergence";
 import {
   assignInstances,
   cellNames,
@@ -29,6 +29,7 @@ import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports"
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
 import { type KeyedDispatch, mapBounded } from "./bounded";
 import { placeWithVolumes } from "./place-with-volumes";
+import { ClusterView } from "./view";
 
 /** Volume removals in flight at once from one round. */
 const DEFAULT_COMMAND_CONCURRENCY = 256;
@@ -74,6 +75,8 @@ export interface RoundDeps {
   startsPerRound?: number;
   /** filled with how long each phase of the round took, in ms (for the round's log line) */
   phasesMs?: Record<string, number>;
+  /** the leader's view kept between rounds, so a round reads only what was written since the last */
+  view?: ClusterView;
 }
 
 /**
@@ -90,8 +93,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     if (deps.phasesMs) deps.phasesMs[name] = Math.round(at - mark);
     mark = at;
   };
-  const desired = await desiredApps(deps.db);
-  const actual = await actualInstances(deps.db);
+  const { desired, actual } = await (deps.view ?? new ClusterView()).read(deps.db);
   phase("read");
   const plan = planConvergence(desired, actual, now);
   phase("plan");

@@ -1,6 +1,7 @@
 import { type Database, schema } from "@grove/db";
-import { inArray, ne, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { ActualInstance, ConvergencePlan, DesiredApp } from "../convergence/plan";
+import type { Tx } from "./tx";
 import { textAsUuid } from "./uuid";
 
 /*
@@ -8,10 +9,30 @@ import { textAsUuid } from "./uuid";
  * purpose and are not reachable from an HTTP handler.
  */
 
-const { apps, instances, cells } = schema;
+const { apps, instances } = schema;
 
-/** Every app's desired state. */
-export async function desiredApps(db: Database): Promise<DesiredApp[]> {
+/** An instance as the leader's view keeps it: without its cell's state, which is read apart. */
+export type InstanceRecord = Omit<ActualInstance, "cellState">;
+
+/** A written instance row: STOPPED ones leave the view. */
+export type WrittenInstance = Omit<InstanceRecord, "state"> & { state: InstanceRecord["state"] | "STOPPED" };
+
+/**
+ * The oldest transaction still running as of this transaction's snapshot: every row written by an
+ * older one is visible now, so a later read of `written_by >= ` it misses no write.
+ */
+export async function snapshotXmin(tx: Tx): Promise<string> {
+  const [row] = await tx.execute<{ xmin: string }>(
+    sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`,
+  );
+  return (row as { xmin: string }).xmin;
+}
+
+/**
+ * Every app's desired state, or (with `since`) only the apps written by a transaction from `since`
+ * on and those mounting volumes (whose volumes' rows can change without the app's).
+ */
+export async function desiredApps(db: Database | Tx, since?: string): Promise<DesiredApp[]> {
   const rows = await db
     .select({
       id: apps.id,
@@ -27,29 +48,43 @@ export async function desiredApps(db: Database): Promise<DesiredApp[]> {
       volumeCellId: sql<string | null>`(select v.cell_id from jsonb_array_elements(${apps.volumes}) m
         join volumes v on v.id = (m->>'volumeId')::uuid where v.cell_id is not null limit 1)`,
     })
-    .from(apps);
+    .from(apps)
+    .where(
+      since === undefined
+        ? undefined
+        : sql`${apps.writtenBy} >= ${since}::xid8 or ${apps.volumes} <> '[]'::jsonb`,
+    );
   return rows.map(({ bitsDigest, ...row }) => ({ ...row, hasBits: bitsDigest !== null }));
 }
 
-/** Every instance that is not STOPPED, with its cell's state. */
-export async function actualInstances(db: Database): Promise<ActualInstance[]> {
-  const rows = await db
-    .select({
-      id: instances.id,
-      appId: instances.appId,
-      index: instances.index,
-      revision: instances.revision,
-      state: instances.state,
-      cellId: instances.cellId,
-      cellState: cells.state,
-      crashCount: instances.crashCount,
-      createdAt: instances.createdAt,
-      since: instances.since,
-    })
-    .from(instances)
-    .leftJoin(cells, sql`${cells.id} = ${instances.cellId}`)
-    .where(ne(instances.state, "STOPPED"));
-  return rows as ActualInstance[];
+/** How many apps there are (a deleted app leaves no row to read). */
+export async function appCount(tx: Tx): Promise<number> {
+  const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from apps`);
+  return (row as { n: number }).n;
+}
+
+/**
+ * Every instance that is not STOPPED, or (with `since`) every instance written by a transaction from
+ * `since` on, STOPPED ones included.
+ */
+export async function writtenInstances(db: Database | Tx, since?: string): Promise<WrittenInstance[]> {
+  const rows = await db.execute<
+    Omit<WrittenInstance, "createdAt" | "since"> & { createdAt: string; since: string }
+  >(sql`
+    select id, app_id as "appId", index, revision, state, cell_id as "cellId", crash_count as "crashCount",
+      created_at as "createdAt", since
+    from instances
+    where ${since === undefined ? sql`state <> 'STOPPED'` : sql`written_by >= ${since}::xid8`}`);
+  // timestamps come as Postgres writes them (the driver is set to leave them to drizzle)
+  return [...rows].map((r) => ({ ...r, createdAt: new Date(r.createdAt), since: new Date(r.since) }));
+}
+
+/** Every cell's state, by id. */
+export async function cellStates(db: Database | Tx): Promise<Map<string, ActualInstance["cellState"]>> {
+  const rows = await db.execute<{ id: string; state: ActualInstance["cellState"] }>(
+    sql`select id, state from cells`,
+  );
+  return new Map([...rows].map((r) => [r.id, r.state]));
 }
 
 /**

@@ -1,0 +1,74 @@
+import type { Database } from "@grove/db";
+import type { ActualInstance, DesiredApp } from "../convergence/plan";
+import {
+  appCount,
+  cellStates,
+  desiredApps,
+  type InstanceRecord,
+  snapshotXmin,
+  type WrittenInstance,
+  writtenInstances,
+} from "../repo/convergence";
+
+/** How often the view is read whole anyway (a safety net; an incremental read misses nothing). */
+export const FULL_READ_EVERY_MS = 60_000;
+
+/**
+ * The leader's view of desired and actual state, kept between rounds: each round reads only the
+ * apps and instances written since the previous read (every write of either table stamps the row
+ * with its transaction's id, `written_by`), whoever wrote them (this leader, another api replica, an
+ * instance event, a cell's state sync, maintenance). A read is whole the first time, after a failed
+ * read, when an app was deleted (its instances go with it, leaving no row to read), and every
+ * `fullEveryMs`. Cells are few and read whole each time.
+ */
+export class ClusterView {
+  private readonly apps = new Map<string, DesiredApp>();
+  private readonly instances = new Map<string, InstanceRecord>();
+  /** the snapshot xmin of the last read: rows written from it on are read next */
+  private since: string | undefined;
+  private fullAt = 0;
+
+  constructor(private readonly options: { fullEveryMs?: number; now?: () => number } = {}) {}
+
+  /** Desired apps and actual instances as of one snapshot; `full` when everything was read. */
+  async read(db: Database): Promise<{ desired: DesiredApp[]; actual: ActualInstance[]; full: boolean }> {
+    const now = this.options.now?.() ?? Date.now();
+    const since = this.since;
+    // a read that fails half-way leaves the maps half-updated: the next one is whole
+    this.since = undefined;
+    return db.transaction(
+      async (tx) => {
+        const xmin = await snapshotXmin(tx);
+        let full =
+          since === undefined || now - this.fullAt >= (this.options.fullEveryMs ?? FULL_READ_EVERY_MS);
+        if (!full) {
+          for (const app of await desiredApps(tx, since)) this.apps.set(app.id, app);
+          for (const instance of await writtenInstances(tx, since)) this.keep(instance);
+          full = (await appCount(tx)) !== this.apps.size;
+        }
+        if (full) {
+          this.apps.clear();
+          this.instances.clear();
+          for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
+          for (const instance of await writtenInstances(tx)) this.keep(instance);
+          this.fullAt = now;
+        }
+        const cells = await cellStates(tx);
+        const actual: ActualInstance[] = [];
+        for (const instance of this.instances.values())
+          actual.push({
+            ...instance,
+            cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
+          });
+        this.since = xmin;
+        return { desired: [...this.apps.values()], actual, full };
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
+  }
+
+  private keep(instance: WrittenInstance): void {
+    if (instance.state === "STOPPED") this.instances.delete(instance.id);
+    else this.instances.set(instance.id, instance as InstanceRecord);
+  }
+}

@@ -1,0 +1,60 @@
+import { connectDatabase, migrateDatabase } from "@grove/db";
+import { describeWith, it } from "@grove/testkit";
+import postgres from "postgres";
+import { expect, onTestFinished } from "vitest";
+import { ClusterView } from "../src/leader/view";
+
+describeWith(["root", "postgres"], "the leader's cluster view", () => {
+  it("reads only what was written since, including writes committed after a read began, stops and deletes", async ({
+    pg,
+  }) => {
+    const url = await pg.createDatabase("cluster_view");
+    await migrateDatabase(url);
+    const database = connectDatabase(url, { max: 2 });
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+    onTestFinished(async () => {
+      await sql.end();
+      await database.close();
+    });
+    const [tenant] = await sql`insert into tenants (name) values ('acme') returning id`;
+    const [space] =
+      await sql`insert into spaces (tenant_id, name) values (${tenant?.id}, 'default') returning id`;
+    const [app] = await sql`
+      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
+      values (${tenant?.id}, ${space?.id}, 'web', 'busybox', 'httpd', 2, 64, 64, '{}') returning id`;
+    const view = new ClusterView();
+    const states = async () => {
+      const { desired, actual, full } = await view.read(database.db);
+      return {
+        full,
+        apps: desired.map((a) => a.instances),
+        instances: actual.map((i) => `${i.index}:${i.state}`).sort(),
+      };
+    };
+    expect(await states()).toEqual({ full: true, apps: [2], instances: [] });
+
+    await sql`insert into instances (tenant_id, app_id, index, revision)
+      select ${tenant?.id}, ${app?.id}, i, 1 from generate_series(0, 1) i`;
+    expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:UNPLACED", "1:UNPLACED"] });
+
+    // a write whose transaction began before a read and committed after it is read the next time
+    const reserved = await sql.reserve();
+    try {
+      await reserved`begin`;
+      await reserved`update instances set state = 'PLACED' where index = 0`;
+      expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:UNPLACED", "1:UNPLACED"] });
+      await reserved`commit`;
+    } finally {
+      reserved.release();
+    }
+    expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:PLACED", "1:UNPLACED"] });
+
+    await sql`update instances set state = 'STOPPED' where index = 1`;
+    await sql`update apps set instances = 1`;
+    expect(await states()).toEqual({ full: false, apps: [1], instances: ["0:PLACED"] });
+
+    // a deleted app leaves no row to read: the view is read whole
+    await sql`delete from apps`;
+    expect(await states()).toEqual({ full: true, apps: [], instances: [] });
+  });
+});
