@@ -93,7 +93,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     if (deps.phasesMs) deps.phasesMs[name] = Math.round(at - mark);
     mark = at;
   };
-  const { desired, actual } = await (deps.view ?? new ClusterView()).read(deps.db);
+  const view = deps.view ?? new ClusterView();
+  const { desired, actual } = await view.read(deps.db);
   phase("read");
   const plan = planConvergence(desired, actual, now);
   phase("plan");
@@ -148,7 +149,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     instanceId: string;
     cellId: string;
   }[];
-  const strays = await strayInstances(deps.db);
+  const strays = await strayInstances(deps.db, (id) => view.cellOf(id));
   result.strays = strays.length;
   phase("strays");
   for (const { cellId, instanceId } of [...stops, ...strays]) {

@@ -67,6 +67,11 @@ export class ClusterView {
     );
   }
 
+  /** The cell of an instance as last read (undefined when unknown or STOPPED). */
+  cellOf(instanceId: string): string | null | undefined {
+    return this.instances.get(instanceId)?.cellId;
+  }
+
   private keep(instance: WrittenInstance): void {
     if (instance.state === "STOPPED") this.instances.delete(instance.id);
     else this.instances.set(instance.id, instance as InstanceRecord);

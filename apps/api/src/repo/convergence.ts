@@ -1,8 +1,8 @@
 import { type Database, schema } from "@grove/db";
 import { inArray, sql } from "drizzle-orm";
 import type { ActualInstance, ConvergencePlan, DesiredApp } from "../convergence/plan";
+import { isUuid } from "../ids";
 import type { Tx } from "./tx";
-import { textAsUuid } from "./uuid";
 
 /*
  * Cluster-wide queries of the leader's convergence loop; like placement, they span all tenants on
@@ -116,14 +116,29 @@ export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<vo
 
 /**
  * Instances a reachable cell reported in its last heartbeat that the control plane does not want
- * there (stopped, replaced while the cell was lost, or unknown): they must be stopped.
+ * there (stopped, replaced while the cell was lost, or unknown): they must be stopped. `expectedCell`
+ * tells where the caller last saw an instance (not STOPPED); the reports it does not explain are
+ * checked against the table by primary key (planner-proof, unlike an anti-join over every report).
  */
-export async function strayInstances(db: Database): Promise<{ cellId: string; instanceId: string }[]> {
-  const rows = await db.execute<{ cell_id: string; instance_id: string }>(sql`
+export async function strayInstances(
+  db: Database,
+  expectedCell: (instanceId: string) => string | null | undefined,
+): Promise<{ cellId: string; instanceId: string }[]> {
+  const reported = await db.execute<{ cell_id: string; instance_id: string }>(sql`
     select c.id as cell_id, r->>'instanceId' as instance_id
     from cells c cross join lateral jsonb_array_elements(coalesce(c.last_report->'instances', '[]'::jsonb)) r
-    where c.state <> 'lost' and r->>'state' <> 'STOPPED'
-      and not exists (select 1 from instances x
-        where x.id = ${textAsUuid(sql`r->>'instanceId'`)} and x.cell_id = c.id and x.state <> 'STOPPED')`);
-  return [...rows].map((r) => ({ cellId: r.cell_id, instanceId: r.instance_id }));
+    where c.state <> 'lost' and r->>'state' <> 'STOPPED'`);
+  const unexplained = [...reported].filter((r) => expectedCell(r.instance_id) !== r.cell_id);
+  const ids = unexplained.map((r) => r.instance_id).filter(isUuid);
+  const placed = new Map<string, string | null>();
+  if (ids.length > 0) {
+    const rows = await db.execute<{ id: string; cell_id: string | null }>(sql`
+      select id, cell_id from instances
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        and state <> 'STOPPED'`);
+    for (const row of rows) placed.set(row.id, row.cell_id);
+  }
+  return unexplained
+    .filter((r) => placed.get(r.instance_id) !== r.cell_id)
+    .map((r) => ({ cellId: r.cell_id, instanceId: r.instance_id }));
 }
