@@ -31,6 +31,7 @@ import { AgentMetrics } from "./metrics";
 import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
 import { PolicyPuller } from "./policy-pull";
+import { SealKey } from "./seal-key";
 import { UsageSampler } from "./usage-sampler";
 import type { VolumeStore } from "./volume-store";
 import { VolumeTransfers } from "./volume-transfers";
@@ -177,8 +178,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         },
       );
     });
+  const sealKey = await SealKey.load(stateDir);
   const instances: InstanceManager = new InstanceManager({
     garden,
+    openCredentials: (sealed) => sealKey.open(sealed),
     bits,
     events,
     cellAddress: options.cell.address,
@@ -385,6 +388,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           pull: instances.pullOf(instanceId),
         })),
         volumes: options.volumes.held(),
+        sealKey: sealKey.publicKey,
       }),
     );
   // one write at a time, never a crash: a write slower than the interval (a loaded disk) is skipped
@@ -408,6 +412,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       available: available(),
       instances: instances.details(),
       volumes: options.volumes.held(),
+      sealKey: sealKey.publicKey,
     });
     try {
       const answer = await nats.request(subjects.stateSync(identity.cellId), body, { timeout: 10_000 });

@@ -13,6 +13,7 @@ import type {
   InstanceDetail,
   InstanceState,
   PortMapping,
+  SealedCredentials,
   StartInstance,
   StopInstance,
 } from "@grove/protocol";
@@ -62,6 +63,8 @@ export interface InstanceManagerDeps {
   stackLayers(stack: string): Promise<string[]>;
   /** fetches an image into the cell's store ahead of its container, telling bytes of the total */
   pullImage?(image: ImageRef, onProgress: (progress: ImagePullProgress) => void): Promise<void>;
+  /** opens the registry credentials a start command carried sealed for this cell */
+  openCredentials(sealed: SealedCredentials): { username: string; password: string };
   /**
    * ships a stream of the instance's output, skipping `skipBytes` and dropping what `gate` refuses;
    * returns a getter of bytes read
@@ -183,8 +186,8 @@ export class InstanceManager {
   async #rootfs(instance: Instance): Promise<Pick<ContainerSpec, "image" | "layers">> {
     const { spec } = instance;
     if (spec.image) {
-      const { uri, username, password } = spec.image;
-      const image = { uri, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+      const { uri, credentials } = spec.image;
+      const image = { uri, ...(credentials ? this.deps.openCredentials(credentials) : {}) };
       // pulled first so heartbeats can tell how far it is; the create then finds it in the store
       if (this.deps.pullImage) {
         instance.pull = { bytes: 0, total: 0 };
@@ -497,7 +500,7 @@ export function execPlace(spec: StartInstance): { dir: string; user?: string } {
 
 function withoutCredentials(spec: StartInstance): StartInstance {
   if (!spec.image) return spec;
-  const { username: _u, password: _p, ...image } = spec.image;
+  const { credentials: _c, ...image } = spec.image;
   return { ...spec, image };
 }
 

@@ -1,5 +1,6 @@
 import { basicAuthProxy, buildImage, pushImage, startRegistry } from "@grove/images/testing";
 import { describeWith, it } from "@grove/testkit";
+import { createCurve } from "@nats-io/nkeys";
 import { sql } from "drizzle-orm";
 import { expect, onTestFinished } from "vitest";
 import { eventually, expectStatus, startTestApi, type TestApi } from "./harness";
@@ -146,6 +147,51 @@ describeWith(["postgres", "nats", "registry"], "docker apps", () => {
     );
     const after = (await expectStatus(await t.call("/v1/apps/web", { token: dev }), 200)) as AppBody;
     expect(after).toMatchObject({ revision: 1, image: { ref } });
+  });
+
+  it("seals a private image's credentials for the cell that pulls: only its key opens them, and no command carries them in clear", async ({
+    pg,
+    nats,
+  }) => {
+    const registry = await startRegistry();
+    onTestFinished(() => registry.stop());
+    const image = await webImage("private");
+    await pushImage(registry.host, "team/private", "1", [image]);
+    const guarded = await basicAuthProxy(registry, "robot", "s3cret-pass");
+    onTestFinished(() => guarded.stop());
+    const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "500" });
+    const cell = await joinHollowCell(t.nc, await joinToken(t), "hollow-private");
+    onTestFinished(() => cell.stop());
+    cell.startHeartbeats(200);
+    const dev = await t.tenantWithToken("acme");
+    await expectStatus(
+      await t.call("/v1/apps", {
+        method: "POST",
+        token: dev,
+        json: {
+          name: "web",
+          image: { ref: `${guarded.host}/team/private:1`, username: "robot", password: "s3cret-pass" },
+        },
+      }),
+      201,
+    );
+    const start = await eventually(async () => cell.starts[0], 30_000, "the start command");
+    const sealed = start.image?.credentials;
+    expect(sealed?.from).toMatch(/^X/);
+    expect(sealed?.from).not.toBe(cell.sealKey.getPublicKey());
+    const opened = cell.sealKey.open(
+      new Uint8Array(Buffer.from(sealed?.box ?? "", "base64")),
+      sealed?.from ?? "",
+    );
+    expect(JSON.parse(new TextDecoder().decode(opened ?? new Uint8Array()))).toEqual({
+      username: "robot",
+      password: "s3cret-pass",
+    });
+    // another key cannot open them, and the command as it went over NATS holds neither in clear
+    expect(
+      createCurve().open(new Uint8Array(Buffer.from(sealed?.box ?? "", "base64")), sealed?.from ?? ""),
+    ).toBeNull();
+    expect(cell.rawCommands.join("\n")).not.toMatch(/s3cret-pass|robot/);
   });
 
   it("crashes an instance whose sealed credentials cannot be opened, saying what to do, instead of resending", async ({

@@ -22,7 +22,7 @@ import {
 } from "@grove/protocol";
 import type { TestNats } from "@grove/testkit";
 import { jetstream } from "@nats-io/jetstream";
-import { createUser } from "@nats-io/nkeys";
+import { createCurve, createUser, type KeyPair } from "@nats-io/nkeys";
 import { jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { onTestFinished } from "vitest";
 import { joinToken, type TestApi } from "./harness";
@@ -49,6 +49,10 @@ export interface HollowCell {
   /** errors NATS reported on its own user's connection (permission violations), oldest first */
   violations: string[];
   starts: StartInstance[];
+  /** every command as it came over NATS, undecoded */
+  rawCommands: string[];
+  /** the curve key its heartbeats name for sealing registry credentials */
+  sealKey: KeyPair;
   /** ids of stop commands received */
   stops: string[];
   /** policy slices pulled (on joining and on every announcement), oldest first */
@@ -163,6 +167,8 @@ export async function joinHollowCell(
         if (status.type === "error") violations.push(String(status.error));
     })();
   const starts: StartInstance[] = [];
+  const rawCommands: string[] = [];
+  const sealKey = createCurve();
   const stops: string[] = [];
   const policies: PolicySlice[] = [];
   const volumes = new Set<string>();
@@ -173,6 +179,7 @@ export async function joinHollowCell(
   const live = new Map<string, StartInstance>();
   const sub = nc.subscribe(subjects.commands(cellId), {
     callback: (_err, msg) => {
+      rawCommands.push(msg.string());
       const { command } = decodeOrThrow(CellCommand, msg.data, msg.subject);
       if (command.type === "start-instance") {
         if (!live.has(command.instanceId)) {
@@ -231,6 +238,7 @@ export async function joinHollowCell(
           ...(usage ? { usage } : {}),
         })),
         volumes: [...volumes],
+        sealKey: sealKey.getPublicKey(),
       }),
     );
   const js = jetstream(nc);
@@ -241,6 +249,8 @@ export async function joinHollowCell(
     nc,
     violations,
     starts,
+    rawCommands,
+    sealKey,
     stops,
     policies,
     volumes,

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { CellNetwork, ipv4Cidr } from "./cell-network";
-import { bitsDigest, count, InstanceState, id, isoTimestamp, label, PortMapping, Resources } from "./common";
+import {
+  bitsDigest,
+  count,
+  InstanceState,
+  id,
+  isoTimestamp,
+  label,
+  PortMapping,
+  Resources,
+  sealKey,
+} from "./common";
 import { defineMessage, versionAt, versionField } from "./message";
 
 /** agent → api on `subjects.register`: join the cluster with a join token. */
@@ -108,6 +118,8 @@ export const CellHeartbeat = defineMessage(
     instances: z.array(InstanceSummary).max(10_000),
     /** the ids of the volumes whose data is on this cell (absent from older agents) */
     volumes: z.array(id).max(10_000).default([]),
+    /** the key registry credentials are sealed for (absent from older agents) */
+    sealKey: sealKey.optional(),
   }),
   { version: 2 },
 );
@@ -146,6 +158,8 @@ export const CellStateSync = defineMessage(
     instances: z.array(InstanceDetail).max(10_000),
     /** the ids of the volumes whose data is on this cell (absent from older agents) */
     volumes: z.array(id).max(10_000).default([]),
+    /** the key registry credentials are sealed for (absent from older agents) */
+    sealKey: sealKey.optional(),
   }),
   { version: 2 },
 );

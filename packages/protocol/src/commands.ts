@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApplyPeers } from "./cell-network";
-import { bitsDigest, count, id, label, port } from "./common";
+import { bitsDigest, count, id, label, port, sealKey } from "./common";
 import { ApplyNames } from "./internal-names";
 import { defineMessage, versionField } from "./message";
 
@@ -55,17 +55,28 @@ export const InstanceVolume = z.object({
 export type InstanceVolume = z.output<typeof InstanceVolume>;
 
 /**
- * The registry image a docker app runs, pinned by digest. The cell pulls it with these credentials
- * (sent only in this command, on the cell's own TLS connection) and runs `args` (the image's
- * Entrypoint+Cmd) or, when absent, the start command through /bin/sh, as `user` in `dir`.
+ * Registry credentials (`{"username","password"}` as JSON) sealed with nkeys' curve box
+ * (X25519 + XSalsa20-Poly1305) for the cell's `sealKey`, from a one-time key `from`: only that cell
+ * can open them, so they are never in a NATS message in clear.
+ */
+export const SealedCredentials = z.object({
+  from: sealKey,
+  /** base64 */
+  box: z.string().min(1).max(16_384),
+});
+export type SealedCredentials = z.output<typeof SealedCredentials>;
+
+/**
+ * The registry image a docker app runs, pinned by digest. The cell pulls it with the credentials
+ * sealed for it and runs `args` (the image's Entrypoint+Cmd) or, when absent, the start command
+ * through /bin/sh, as `user` in `dir`.
  */
 export const InstanceImage = z.object({
   uri: z
     .string()
     .max(1024)
     .regex(/^docker:\/\/[^@\s]+@sha256:[0-9a-f]{64}$/, "must be docker://host/repo@sha256:<64 hex>"),
-  username: z.string().max(1024).optional(),
-  password: z.string().max(8192).optional(),
+  credentials: SealedCredentials.optional(),
   args: z.array(z.string().max(65_536)).min(1).max(1024).optional(),
   user: z.string().max(256).optional(),
   dir: z.string().startsWith("/").max(4096).optional(),

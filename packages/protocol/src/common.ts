@@ -39,3 +39,6 @@ export type InstanceState = z.infer<typeof InstanceState>;
 /** A container port and the cell port it is mapped to. */
 export const PortMapping = z.object({ containerPort: port, hostPort: port });
 export type PortMapping = z.infer<typeof PortMapping>;
+
+/** A cell's curve (X25519) public key in nkeys form, which registry credentials are sealed for. */
+export const sealKey = z.string().regex(/^X[A-Z2-7]{55}$/, "must be an nkeys curve public key");

@@ -26,6 +26,7 @@ export {
   InstanceImage,
   InstanceVolume,
   RemoveVolume,
+  SealedCredentials,
   StartInstance,
   StopInstance,
 } from "./commands";
@@ -38,6 +39,7 @@ export {
   label,
   PortMapping,
   Resources,
+  sealKey,
 } from "./common";
 export {
   InvalidMessage,

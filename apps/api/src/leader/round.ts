@@ -8,6 +8,7 @@ import {
   type InstanceImage,
   subjects,
 } from "@grove/protocol";
+import { createCurve } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { SecretBox } from "../apps/secret-box";
@@ -186,7 +187,7 @@ async function request(
 
 async function sendStart(deps: RoundDeps, start: PendingStart): Promise<void> {
   const log = deps.log.child({ instanceId: start.instanceId, cellId: start.cellId });
-  let image: InstanceImage | undefined;
+  let image: InstanceImage | null | undefined;
   try {
     image = start.image ? instanceImage(start, deps.secrets) : undefined;
   } catch (error) {
@@ -195,6 +196,11 @@ async function sendStart(deps: RoundDeps, start: PendingStart): Promise<void> {
     const reason = `registry credentials of this app cannot be opened (${(error as Error).message}): push it again with --registry-username and --registry-password`;
     log.warn({ reason }, "start not sent");
     await markStartRefused(deps.db, start.instanceId, reason);
+    return;
+  }
+  if (image === null) {
+    // a cell that has not reported its key yet (it syncs right after joining): resent later
+    log.warn("start of a private image waits for the cell's seal key");
     return;
   }
   try {
@@ -229,10 +235,11 @@ async function sendStart(deps: RoundDeps, start: PendingStart): Promise<void> {
 }
 
 /**
- * A docker app's image as its start command names it. The credentials are opened only here, for
- * the command to the one cell that pulls (over its own TLS NATS connection); never logged.
+ * A docker app's image as its start command names it. The credentials are opened only here and
+ * sealed at once for the one cell that pulls (its `sealKey`, a one-time sender key); never logged.
+ * Null while that cell has not told its key.
  */
-function instanceImage(start: PendingStart, secrets: SecretBox | undefined): InstanceImage {
+function instanceImage(start: PendingStart, secrets: SecretBox | undefined): InstanceImage | null {
   const image = start.image as NonNullable<PendingStart["image"]>;
   const result: InstanceImage = { uri: image.uri };
   if (image.args) result.args = image.args;
@@ -243,8 +250,13 @@ function instanceImage(start: PendingStart, secrets: SecretBox | undefined): Ins
     const { username, password } = secrets.open<{ username: string; password: string }>(
       start.imageCredentials,
     );
-    result.username = username;
-    result.password = password;
+    if (!start.cellSealKey) return null;
+    const once = createCurve();
+    const box = once.seal(
+      new TextEncoder().encode(JSON.stringify({ username, password })),
+      start.cellSealKey,
+    );
+    result.credentials = { from: once.getPublicKey(), box: Buffer.from(box).toString("base64") };
   }
   return result;
 }

@@ -165,6 +165,8 @@ export interface PendingStart {
   image?: AppImage;
   /** a docker app's registry credentials, sealed (`SecretBox`) */
   imageCredentials?: string;
+  /** the key its cell's last report named for sealing registry credentials */
+  cellSealKey?: string;
   /** the stricter of the tenant's and the space's log-rate limits, when either sets one */
   logLinesPerSecond?: number;
   volumes: { id: string; sizeMb: number; shared: boolean; path: string; readOnly: boolean }[];
@@ -182,6 +184,7 @@ export async function pendingStarts(
   const rows = await db.execute<Record<string, unknown>>(sql`
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
       r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
+      (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) as seal_key,
       least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
       (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
           'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
@@ -216,6 +219,7 @@ export async function pendingStarts(
     bitsDigest: (r.bits_digest as string | null) ?? undefined,
     image: (r.image as AppImage | null) ?? undefined,
     imageCredentials: (r.image_credentials as string | null) ?? undefined,
+    cellSealKey: (r.seal_key as string | null) ?? undefined,
     logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
     volumes: r.volumes as PendingStart["volumes"],
   }));
