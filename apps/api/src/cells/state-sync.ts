@@ -47,6 +47,7 @@ export async function handleStateSync(
       state,
     })),
     volumes: sync.volumes,
+    ...(sync.sealKey ? { sealKey: sync.sealKey } : {}),
   });
   // the subnet the cell's network runs on keeps its lease (taken back if it had expired)
   if (sync.subnet && network) {
