@@ -1,5 +1,5 @@
 import { basicAuthProxy, buildImage, pushImage, startRegistry } from "@grove/images/testing";
-import { describeWith, it } from "@grove/testkit";
+import { describeWith, it, type TestNats, type TestPostgres } from "@grove/testkit";
 import { createCurve } from "@nats-io/nkeys";
 import { sql } from "drizzle-orm";
 import { expect, onTestFinished } from "vitest";
@@ -26,6 +26,31 @@ const webImage = (page: string) =>
 async function joinToken(t: TestApi): Promise<string> {
   const res = await t.call("/v1/cells/tokens", { method: "POST", json: { uses: 1 } });
   return ((await expectStatus(res, 201)) as { token: string }).token;
+}
+
+/**
+ * An api (convergence every 500 ms) with app "web" of tenant acme on a private image (robot's, behind
+ * basic auth), created after `before` ran (what it returns is the answer's `cell`).
+ */
+async function apiWithPrivateApp<C>(
+  pg: TestPostgres,
+  nats: TestNats,
+  before: (t: TestApi) => Promise<C>,
+): Promise<TestApi & { cell: C }> {
+  const registry = await startRegistry();
+  onTestFinished(() => registry.stop());
+  await pushImage(registry.host, "team/private", "1", [await webImage("private")]);
+  const guarded = await basicAuthProxy(registry, "robot", "s3cret-pass");
+  onTestFinished(() => guarded.stop());
+  const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "500" });
+  const cell = await before(t);
+  const dev = await t.tenantWithToken("acme");
+  const image = { ref: `${guarded.host}/team/private:1`, username: "robot", password: "s3cret-pass" };
+  await expectStatus(
+    await t.call("/v1/apps", { method: "POST", token: dev, json: { name: "web", image } }),
+    201,
+  );
+  return Object.assign(t, { cell });
 }
 
 describeWith(["postgres", "nats", "registry"], "docker apps", () => {
@@ -153,28 +178,13 @@ describeWith(["postgres", "nats", "registry"], "docker apps", () => {
     pg,
     nats,
   }) => {
-    const registry = await startRegistry();
-    onTestFinished(() => registry.stop());
-    const image = await webImage("private");
-    await pushImage(registry.host, "team/private", "1", [image]);
-    const guarded = await basicAuthProxy(registry, "robot", "s3cret-pass");
-    onTestFinished(() => guarded.stop());
-    const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "500" });
-    const cell = await joinHollowCell(t.nc, await joinToken(t), "hollow-private");
-    onTestFinished(() => cell.stop());
-    cell.startHeartbeats(200);
-    const dev = await t.tenantWithToken("acme");
-    await expectStatus(
-      await t.call("/v1/apps", {
-        method: "POST",
-        token: dev,
-        json: {
-          name: "web",
-          image: { ref: `${guarded.host}/team/private:1`, username: "robot", password: "s3cret-pass" },
-        },
-      }),
-      201,
-    );
+    const t = await apiWithPrivateApp(pg, nats, async (t) => {
+      const cell = await joinHollowCell(t.nc, await joinToken(t), "hollow-private");
+      onTestFinished(() => cell.stop());
+      cell.startHeartbeats(200);
+      return cell;
+    });
+    const cell = t.cell;
     const start = await eventually(async () => cell.starts[0], 30_000, "the start command");
     const sealed = start.image?.credentials;
     expect(sealed?.from).toMatch(/^X/);
@@ -198,23 +208,7 @@ describeWith(["postgres", "nats", "registry"], "docker apps", () => {
     pg,
     nats,
   }) => {
-    const registry = await startRegistry();
-    onTestFinished(() => registry.stop());
-    const image = await webImage("sealed");
-    await pushImage(registry.host, "team/private", "1", [image]);
-    const guarded = await basicAuthProxy(registry, "robot", "s3cret-pass");
-    onTestFinished(() => guarded.stop());
-    const t = await startTestApi(pg, nats, { GROVE_CONVERGENCE_INTERVAL_MS: "500" });
-    const dev = await t.tenantWithToken("acme");
-    const ref = `${guarded.host}/team/private:1`;
-    await expectStatus(
-      await t.call("/v1/apps", {
-        method: "POST",
-        token: dev,
-        json: { name: "web", image: { ref, username: "robot", password: "s3cret-pass" } },
-      }),
-      201,
-    );
+    const t = await apiWithPrivateApp(pg, nats, async () => undefined);
     // as if sealed under another key (a NATS authority made anew): the tag no longer verifies
     await t.db.execute(
       sql`update apps set image_credentials = 'v1.' || encode(convert_to(md5(random()::text) || md5(random()::text), 'UTF8'), 'base64')`,
