@@ -30,4 +30,4 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(EXIT.ok);
 });
 
-process.exit(await main(process.argv));
+void main(process.argv).then((code) => process.exit(code));

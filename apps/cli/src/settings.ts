@@ -1,4 +1,4 @@
-import { GroveClient, httpFetch } from "@grove/client";
+import { GroveClient, nodeHttp } from "@grove/client";
 import { readConfig, type StoredConfig } from "./config-file";
 import { NotLoggedIn, UsageError } from "./errors";
 
@@ -71,6 +71,6 @@ export function clientFor(settings: Settings, options: { needsToken?: boolean } 
     token: settings.token?.value,
     tenant: settings.tenant?.value,
     userAgent: "grove-cli",
-    fetch: httpFetch,
+    transport: nodeHttp,
   });
 }

@@ -1,7 +1,8 @@
-import createClient, { type Client } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
 import type { paths } from "./openapi";
 import { parseEventStream } from "./sse";
+import { createApiClient, fetchTransport, type Reply, type Transport } from "./transport";
 import type {
   App,
   AppEvent,
@@ -64,12 +65,14 @@ export interface GroveClientOptions {
   tenant?: string;
   /** a fetch to use instead of the global one (e.g. an in-process app's `fetch`) */
   fetch?: (request: Request) => Promise<Response>;
+  /** how requests are sent instead of a fetch (`nodeHttp`: node:http, without loading undici) */
+  transport?: Transport;
   /** give up on an ordinary (not streaming, not upload) request after this long; default 30 s */
   timeoutMs?: number;
   userAgent?: string;
 }
 
-type Result<T> = { data?: T; error?: unknown; response: Response };
+type Result<T> = { data?: T; error?: unknown; response: Reply };
 
 const PAGE = 500;
 
@@ -94,7 +97,9 @@ export class GroveClient {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.tenant) headers[TENANT_HEADER] = options.tenant;
     if (options.userAgent) headers["user-agent"] = options.userAgent;
-    this.http = createClient<paths>({ baseUrl: this.baseUrl, headers, fetch: options.fetch });
+    const transport =
+      options.transport ?? fetchTransport(options.fetch ?? ((request) => globalThis.fetch(request)));
+    this.http = createApiClient<paths>({ baseUrl: this.baseUrl, headers, transport });
   }
 
   // tenants and tokens
@@ -421,8 +426,6 @@ export class GroveClient {
           body: upload.body as unknown as string,
           bodySerializer: (body: unknown) => body,
           headers: upload.body ? { "content-type": "application/x-tar" } : {},
-          // streaming request bodies need half-duplex in Node's fetch
-          duplex: upload.body ? "half" : undefined,
           signal: upload.signal,
         } as never) as Promise<Result<BitsUpload>>,
       { timeout: false },

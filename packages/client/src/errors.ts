@@ -34,8 +34,11 @@ export class ApiError extends GroveClientError {
     this.issues = problem.errors ?? [];
   }
 
-  /** Turns a failed response (whose body may already be parsed by openapi-fetch) into an ApiError. */
-  static from(response: Response, body: unknown): ApiError {
+  /** Turns a failed response (whose body may already be parsed) into an ApiError. */
+  static from(
+    response: { status: number; statusText: string; headers: { get(name: string): string | null } },
+    body: unknown,
+  ): ApiError {
     const problem = isObject(body) ? (body as Partial<Problem>) : {};
     const requestId = problem.request_id ?? response.headers.get("x-request-id") ?? undefined;
     const text = typeof body === "string" && body.trim() !== "" ? body.trim().slice(0, 200) : undefined;

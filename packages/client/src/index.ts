@@ -1,6 +1,6 @@
 export { type AppRef, GroveClient, type GroveClientOptions, TENANT_HEADER } from "./client";
 export { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
-export { httpFetch } from "./http-fetch";
+export { type Exchange, fetchTransport, nodeHttp, type Reply, type Transport } from "./transport";
 export type { components, paths } from "./openapi";
 export { parseEventStream, type ServerSentEvent } from "./sse";
 export type * from "./types";

@@ -1,4 +1,4 @@
-import { ApiError, GroveClient, httpFetch } from "@grove/client";
+import { ApiError, GroveClient, nodeHttp } from "@grove/client";
 import type { Command } from "commander";
 import { configPath, writeConfig } from "../config-file";
 import { action } from "../context";
@@ -25,7 +25,7 @@ export function registerLogin(program: Command): void {
           token,
           tenant,
           userAgent: "grove-cli",
-          fetch: httpFetch,
+          transport: nodeHttp,
         });
         const role = await roleOf(client, api);
         if (tenant) await client.getTenant(tenant);
