@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: bundles each process's TypeScript entry point (with the workspace packages it
-// imports) into one ESM file under its package's dist/, so a process starts on plain Node without
+// imports) into one ESM (or CommonJS) file under its package's dist/, so a process starts on plain Node without
 // compiling on every start. Third-party packages stay imports from node_modules. Next to each
 // bundle, `<name>.inputs.json` lists the workspace sources it was built from with their hashes: the
 // bin scripts use a bundle only while none of them changed (`bin-entry.mjs`), else tsx.
@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { manifestOf } from "./bin-entry.mjs";
 import { bundles } from "./bundles.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -52,7 +53,7 @@ async function bundle(entry, outDir) {
     outfile,
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: entry.format ?? "esm",
     target: "node20",
     sourcemap: "linked",
     metafile: true,
@@ -61,16 +62,17 @@ async function bundle(entry, outDir) {
     tsconfig: join(root, "tsconfig.base.json"),
     plugins: entry.self ? [keepSourceUrls(entry.at)] : [externalDependencies, keepSourceUrls(entry.at)],
     // bundled CommonJS dependencies call require() for Node's built-ins
-    banner: entry.self
-      ? {
-          js: [
-            'import { createRequire as __groveRequire } from "node:module";',
-            'import { fileURLToPath as __groveFileUrl } from "node:url";',
-            "const require = __groveRequire(import.meta.url);",
-            "const __filename = __groveFileUrl(import.meta.url);",
-          ].join(" "),
-        }
-      : {},
+    banner:
+      entry.self && entry.format !== "cjs"
+        ? {
+            js: [
+              'import { createRequire as __groveRequire } from "node:module";',
+              'import { fileURLToPath as __groveFileUrl } from "node:url";',
+              "const require = __groveRequire(import.meta.url);",
+              "const __filename = __groveFileUrl(import.meta.url);",
+            ].join(" "),
+          }
+        : {},
     logLevel: "warning",
   });
   const paths = Object.keys(result.metafile.inputs)
@@ -86,10 +88,7 @@ async function bundle(entry, outDir) {
     })),
   );
   await mkdir(dirname(outfile), { recursive: true });
-  await writeFile(
-    outfile.replace(/\.js$/, ".inputs.json"),
-    `${JSON.stringify({ builtAt: Date.now(), inputs }, null, 1)}\n`,
-  );
+  await writeFile(manifestOf(outfile), `${JSON.stringify({ builtAt: Date.now(), inputs }, null, 1)}\n`);
   return { name: entry.name, inputs: inputs.length };
 }
 
@@ -98,7 +97,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // `--out-dir DIR` writes the bundles under DIR instead of beside their sources (tests build there)
   const at = process.argv.indexOf("--out-dir");
   const outDir = at > 0 ? process.argv[at + 1] : root;
-  const built = await Promise.all(bundles.map((entry) => bundle(entry, outDir)));
+  // `--only NAME` makes that bundle alone
+  const only = process.argv.indexOf("--only");
+  const chosen = only > 0 ? bundles.filter((b) => b.name === process.argv[only + 1]) : bundles;
+  const built = await Promise.all(chosen.map((entry) => bundle(entry, outDir)));
   for (const b of built) process.stdout.write(`built ${b.name} (${b.inputs} sources)\n`);
   process.stdout.write(`build: ${built.length} bundles in ${Date.now() - started} ms\n`);
 }

@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import envPaths from "env-paths";
-import writeFileAtomic from "write-file-atomic";
 import { CliError } from "./errors";
 
 /** What `grove login` and `grove target` remember. */
@@ -48,6 +47,8 @@ export async function readConfig(path = configPath()): Promise<StoredConfig> {
  */
 export async function writeConfig(config: StoredConfig, path = configPath()): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // imported here: it loads node:crypto and worker_threads, which only writing needs
+  const { default: writeFileAtomic } = await import("write-file-atomic");
   await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await chmod(path, 0o600);
 }

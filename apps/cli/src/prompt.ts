@@ -1,4 +1,5 @@
-import { createInterface } from "node:readline/promises";
+// node:readline is imported when a command asks: loading it is a cost every other command would pay
+const readline = () => import("node:readline/promises");
 
 /**
  * Reads one line: from a terminal with a prompt on stderr, else the first line of stdin (so a
@@ -11,6 +12,7 @@ export async function readSecret(prompt: string): Promise<string | undefined> {
     const line = Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0]?.trim();
     return line || undefined;
   }
+  const { createInterface } = await readline();
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
     return (await rl.question(prompt)).trim() || undefined;
@@ -21,6 +23,7 @@ export async function readSecret(prompt: string): Promise<string | undefined> {
 
 /** Asks a yes/no question on a terminal; false unless the answer starts with y. */
 export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await readline();
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
     return /^y/i.test((await rl.question(`${question} [y/N] `)).trim());

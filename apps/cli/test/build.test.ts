@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentBundle, nodeArgsFor } from "../../../infra/bin-entry.mjs";
+import { codeCacheOf, currentBundle, nodeArgsFor } from "../../../infra/bin-entry.mjs";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -23,13 +23,57 @@ describe("npm run build", () => {
   });
 
   it("bundles the CLI so it runs on plain Node, without tsx", async () => {
-    const result = await execa(process.execPath, [join(out, "apps/cli/dist/grove.js"), "--version"]);
+    const result = await execa(process.execPath, [join(out, "apps/cli/dist/grove.cjs"), "--version"]);
     expect(result.stdout).toBe("0.0.0");
-    const bad = await execa(process.execPath, [join(out, "apps/cli/dist/grove.js"), "scale"], {
+    const bad = await execa(process.execPath, [join(out, "apps/cli/dist/grove.cjs"), "scale"], {
       reject: false,
     });
     expect(bad.stderr).toBe("grove: missing required argument 'name'");
     expect(bad.exitCode).toBe(1);
+  });
+
+  it("runs the CLI with V8's code cache, made at its first run and never used for another source", async () => {
+    const bundle = join(out, "apps/cli/dist/grove.cjs");
+    const runner = join(out, "run-grove.cjs");
+    const entry = JSON.stringify(join(root, "infra/bin-entry.cjs"));
+    await writeFile(runner, `require(${entry}).runWithCodeCache(${JSON.stringify(bundle)});\n`);
+    const run = async (args: string[]) => {
+      const result = await execa(process.execPath, [runner, ...args], {
+        env: { GROVE_DEBUG: "1" },
+        reject: false,
+      });
+      return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
+    };
+    const cacheFile = codeCacheOf(bundle);
+    const says = (what: string) => `grove: code cache ${what}: ${cacheFile}`;
+    await rm(cacheFile, { force: true });
+    expect(await run(["--version"])).toEqual({ stdout: "0.0.0", stderr: says("written"), exitCode: 0 });
+    expect(await run(["--version"])).toEqual({ stdout: "0.0.0", stderr: says("used"), exitCode: 0 });
+    // failures run the same way (GROVE_DEBUG adds their stack)
+    const bad = await run(["scale"]);
+    const lines = bad.stderr.split("\n");
+    expect([lines[0], lines.at(-1)]).toEqual([says("used"), "grove: missing required argument 'name'"]);
+    expect(bad.exitCode).toBe(1);
+    // the cache holds the source it was made for: one made for another build is not used
+    const source = await readFile(bundle);
+    const cache = await readFile(cacheFile);
+    expect(cache.readUInt32LE(0)).toBe(source.length);
+    expect(cache.subarray(4, 4 + source.length).equals(source)).toBe(true);
+    const other = Buffer.from(source);
+    other[other.length - 2] = other[other.length - 2] === 0x20 ? 0x0a : 0x20;
+    await writeFile(
+      cacheFile,
+      Buffer.concat([cache.subarray(0, 4), other, cache.subarray(4 + source.length)]),
+    );
+    expect((await run(["--version"])).stderr).toBe(says("written"));
+    // data V8 refuses (here a broken header; also another Node's or other flags') is replaced
+    const fresh = await readFile(cacheFile);
+    fresh.fill(0, 4 + source.length, 4 + source.length + 8);
+    await writeFile(cacheFile, fresh);
+    expect((await run(["--version"])).stderr).toBe(says("refused by V8, rewritten"));
+    expect((await run(["--version"])).stderr).toBe(says("used"));
+    await writeFile(cacheFile, "not a cache");
+    expect(await run(["--version"])).toEqual({ stdout: "0.0.0", stderr: says("written"), exitCode: 0 });
   });
 
   it("bundles every service, which loads its whole module graph up to its configuration check", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,25 @@ import { onTestFinished } from "vitest";
 export const OPERATOR = "cli-test-operator-token-0123456789";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/**
+ * The CLI as `npm run build` makes it, built into a directory of the test's own (other tests run
+ * the repository's bundles), removed when the test finishes: the path of a script that starts it
+ * as `bin/grove.js` does, through `infra/bin-entry.cjs` with V8's code cache.
+ */
+export async function builtGrove(): Promise<string> {
+  // inside the repository, where the bundle's manifest names the sources it came from
+  await mkdir(join(ROOT, ".grove"), { recursive: true });
+  const out = await mkdtemp(join(ROOT, ".grove", "test-cli-build-"));
+  onTestFinished(() => rm(out, { recursive: true, force: true }));
+  await execa(process.execPath, [join(ROOT, "infra/build.mjs"), "--out-dir", out, "--only", "grove"]);
+  const runner = join(out, "grove.cjs");
+  const entry = JSON.stringify(join(ROOT, "infra/bin-entry.cjs"));
+  const bundle = JSON.stringify(join(out, "apps/cli/dist/grove.cjs"));
+  await writeFile(runner, `require(${entry}).start(${bundle}, ${JSON.stringify(MAIN)});\n`);
+  return runner;
+}
 
 /** A real api served over HTTP on a free loopback port. */
 export interface ServedApi {
@@ -116,8 +135,9 @@ export async function configHome(): Promise<string> {
 }
 
 /**
- * Runs the real CLI as a child process (`node --import tsx src/main.ts`), with only the
- * environment given (plus PATH and XDG_CONFIG_HOME), never the caller's GROVE_* variables.
+ * Runs the real CLI as a child process (`node --import tsx src/main.ts`; with `built`, that script
+ * of `builtGrove` with Node's `nodeArgs` before it), with only the environment given (plus PATH and
+ * XDG_CONFIG_HOME), never the caller's GROVE_* variables.
  */
 export async function grove(
   args: string[],
@@ -127,9 +147,12 @@ export async function grove(
     input?: string;
     cwd?: string;
     signal?: AbortSignal;
+    built?: string;
+    nodeArgs?: string[];
   },
 ): Promise<GroveRun> {
-  const result = await execa(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const entry = options.built ? [options.built] : ["--import", "tsx", MAIN];
+  const result = await execa(process.execPath, [...(options.nodeArgs ?? []), ...entry, ...args], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? "",

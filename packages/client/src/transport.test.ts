@@ -44,7 +44,11 @@ describe("nodeHttp", () => {
     expect(res.headers.get("x-method")).toBe("PUT");
     expect(await res.text()).toBe("hello world");
     const whole = await nodeHttp({ method: "POST", url: `${base}/echo`, headers: {}, body: "in one piece" });
-    expect([whole.ok, whole.headers.get("x-method"), await whole.text()]).toEqual([true, "POST", "in one piece"]);
+    expect([whole.ok, whole.headers.get("x-method"), await whole.text()]).toEqual([
+      true,
+      "POST",
+      "in one piece",
+    ]);
   });
 
   it("gives no body for 204, every value of a repeated header, and a body that arrives in parts", async () => {

@@ -1,6 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { request as httpRequest, IncomingMessage } from "node:http";
+import { request as plainRequest } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Client } from "openapi-fetch";
@@ -42,7 +41,7 @@ export function fetchTransport(fetch: (request: Request) => Promise<Response>): 
         body: exchange.body,
         signal: exchange.signal,
         // streaming request bodies need half-duplex in Node's fetch
-        ...(exchange.body instanceof ReadableStream ? { duplex: "half" } : {}),
+        ...(isStream(exchange.body) ? { duplex: "half" } : {}),
       } as RequestInit),
     );
 }
@@ -50,13 +49,15 @@ export function fetchTransport(fetch: (request: Request) => Promise<Response>): 
 /**
  * A transport over node:http(s), for short-lived processes such as the CLI: it never touches
  * `fetch`, `Request`, `Response` or `Headers`, whose first use loads undici (~40 ms of a start on a
- * busy 2-core machine), and undici's WebAssembly parser also held `process.exit` for ~100 ms.
+ * busy 2-core machine), and undici's WebAssembly parser also held `process.exit` for ~100 ms; nor
+ * web streams, unless a body is one or is read as one; node:https (and TLS) only for https URLs.
  * Streams request and response bodies; an aborted signal rejects (or ends the body) with its
  * reason; network failures reject as `TypeError("fetch failed")` with the errno in `cause`, as fetch.
  */
-export const nodeHttp: Transport = (exchange) => {
+export const nodeHttp: Transport = async (exchange) => {
   const url = new URL(exchange.url);
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const send: typeof httpRequest =
+    url.protocol === "https:" ? (await import("node:https")).request : plainRequest;
   const { signal } = exchange;
   return new Promise<Reply>((resolve, reject) => {
     if (signal?.aborted) {
@@ -70,13 +71,18 @@ export const nodeHttp: Transport = (exchange) => {
     );
     req.on("error", fail);
     const { body } = exchange;
-    if (body instanceof ReadableStream) {
+    if (isStream(body)) {
       const stream = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
       stream.on("error", (error) => req.destroy(error));
       stream.pipe(req);
     } else req.end(body);
   });
 };
+
+/** a web stream body, asked without touching the `ReadableStream` global for other bodies (it loads web streams) */
+function isStream(body: Exchange["body"]): body is ReadableStream<Uint8Array> {
+  return body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array);
+}
 
 class NodeReply implements Reply {
   readonly status: number;
@@ -125,7 +131,11 @@ class NodeReply implements Reply {
 }
 
 type Init = {
-  params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> };
+  params?: {
+    path?: Record<string, unknown>;
+    query?: Record<string, unknown>;
+    header?: Record<string, unknown>;
+  };
   body?: unknown;
   bodySerializer?: (body: unknown) => Exchange["body"];
   headers?: Record<string, unknown>;

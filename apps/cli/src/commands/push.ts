@@ -12,10 +12,9 @@ import { appRef, refOf } from "../app-ref";
 import { action, type Context } from "../context";
 import { CliError, NotHealthy, UsageError } from "../errors";
 import { parseHealthCheck } from "../health-check-flag";
-import { packDirectory } from "../pack/pack-directory";
 import { procfileWebCommand } from "../pack/procfile";
 import { followPlacement } from "../push/follow";
-import { type BitsOutcome, sendBits } from "../push/upload";
+import type { BitsOutcome } from "../push/upload";
 import { formatBytes, parseCount, parseMegabytes } from "../units";
 import { addressOf, pullNote } from "../views";
 import { parseVolumeFlag } from "../volume-flag";
@@ -84,6 +83,11 @@ async function push(ctx: Context, dirArg: string, options: PushOptions): Promise
   const dir = resolve(dirArg);
   const command = options.command ?? (await procfileWebCommand(dir).catch(() => undefined));
   const client = await ctx.client();
+  // packing and uploading (tar-stream, node:crypto, cli-progress) are imported by push alone
+  const [{ packDirectory }, { sendBits }] = await Promise.all([
+    import("../pack/pack-directory"),
+    import("../push/upload"),
+  ]);
   const packed = await packDirectory(dir, (skipped) =>
     ctx.out.note(`skipping ${skipped.path}: ${skipped.reason}`),
   );
