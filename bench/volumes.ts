@@ -191,6 +191,7 @@ export async function main(): Promise<string> {
     const xfsRatios = ratiosOf(x);
     const oldRatios = ratiosOf(o);
     const volumeDio = await directIo(volumeLoop);
+    const volumeWbt = await writebackThrottling(volumeLoop);
     const volumeFs = await ext4Of(volumeImage);
     const load = {
       cores: cpus().length,
@@ -217,10 +218,10 @@ export async function main(): Promise<string> {
           "write MB/s / O_DIRECT read MB/s (1 MiB; 4 MiB) / fsync p50 us / p99 us / loop flushes per fsync",
         ],
         [
-          `ext4 loop volume (the store; ${volumeFs.blockSize} B blocks, ${volumeFs.journal ? "journal" : "no journal"}, direct I/O ${volumeDio ? "on" : "off"})`,
+          `ext4 loop volume (the store; ${volumeFs.blockSize} B blocks, ${volumeFs.journal ? "journal" : "no journal"}, direct I/O ${volumeDio ? "on" : "off"}, writeback throttling ${volumeWbt ? "on" : "off"})`,
           line(v),
         ],
-        ["ext4 loop volume as before (journal, fast commits)", line(o)],
+        ["ext4 loop volume as before (journal, fast commits, writeback throttling on)", line(o)],
         [`xfs loop (project quotas ${xfs.projectQuotas ? "on" : "unavailable in this kernel"})`, line(x)],
         [`host dir (cell fs ${hostJournal})`, line(h)],
         ["ratio ext4 volume/host, fsync host/volume (target >= 0.8)", ratioLine(ratios)],
@@ -242,8 +243,13 @@ export async function main(): Promise<string> {
           block_size: volumeFs.blockSize,
           journal: volumeFs.journal,
           direct_io: volumeDio,
+          writeback_throttling: volumeWbt,
         },
-        volume_before: { ...o, backend: "the same, with a journal and fast commits", journal: true },
+        volume_before: {
+          ...o,
+          backend: "the same, with a journal and fast commits, writeback throttling as the kernel sets it",
+          journal: true,
+        },
         xfs: {
           ...x,
           backend: "one xfs filesystem on a loop file, a directory per volume",
@@ -339,6 +345,12 @@ async function flushesOf(device: string | undefined): Promise<number> {
 
 async function directIo(device: string): Promise<boolean> {
   return (await readFile(`/sys/block/${basename(device)}/loop/dio`, "utf8").catch(() => "0")).trim() === "1";
+}
+
+/** Whether the block layer's writeback throttling is on for `device` (a latency target above 0). */
+async function writebackThrottling(device: string): Promise<boolean> {
+  const target = await readFile(`/sys/block/${basename(device)}/queue/wbt_lat_usec`, "utf8").catch(() => "0");
+  return Number(target.trim()) > 0;
 }
 
 /** "ext4 with a journal", "ext4 without a journal" or the filesystem type under `dir`. */

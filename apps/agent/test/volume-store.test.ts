@@ -1,5 +1,5 @@
 import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { createGarden, type Garden, removeCgroupTree } from "@grove/garden";
 import { createImages, isMountPoint, loopDevicesFor, VCAP_ID } from "@grove/images";
 import { describeWith, it, makeTempDir, type TempDir, uniqueName } from "@grove/testkit";
@@ -75,6 +75,10 @@ describeWith(
       const dir = await store.ensure("v1", 8);
       expect((await stat(dir)).uid).toBe(HOST_ROOT + VCAP_ID);
       expect((await stat(join(temp.path, "volumes", "images"))).mode & 0o777).toBe(0o700);
+      // the loop device has no writeback throttling of its own (a kernel without any has no file)
+      const [loop = ""] = await loopDevicesFor(join(temp.path, "volumes", "images", "v1.ext4"));
+      const wbt = await readFile(`/sys/block/${basename(loop)}/queue/wbt_lat_usec`, "utf8").catch(() => "0");
+      expect(wbt.trim()).toBe("0");
 
       const wrote = await sh("w", "id -un; echo visits=1 > /data/count", dir);
       expect(wrote).toMatchObject({ exitCode: 0, stdout: "vcap\n" });
