@@ -1,6 +1,6 @@
 /**
  * `npm run drill`: fault drills on a real cluster (2 api replicas, 3 cells on netns hosts, the router
- * on another) under a steady load of pushes and scales, with the api's default convergence interval
+ * on another, NATS as a 3-node JetStream cluster; GROVE_DRILL_NATS_NODES=1 for one server) under a steady load of pushes and scales, with the api's default convergence interval
  * and presence TTL (15 s) and a 60 s partition; prints a table (each invariant held or not, the time
  * to recover from each fault's start) and writes bench/results/drill.json. Runs as root.
  * `npm run drill -- <name part>[,<name part>…]` runs only the drills whose name contains one of them.
@@ -25,13 +25,15 @@ import { report } from "./lib";
 const only = process.argv[2];
 const convergenceMs = 5_000;
 const presenceTtlMs = 15_000;
-const drills = scenarios({ partitionMs: 60_000, holdMs: 30_000 }).filter(
+/** NATS runs as a 3-node JetStream cluster with every stream on all three (R3), as docker-compose.yml does */
+const natsNodes = Number(process.env.GROVE_DRILL_NATS_NODES ?? 3);
+const drills = scenarios({ partitionMs: 60_000, holdMs: 30_000, natsNodes }).filter(
   (d) => !only || only.split(",").some((part) => d.name.includes(part)),
 );
 const logDir = await mkdtemp(join(tmpdir(), "grove-drill-"));
 console.log(`logs: ${logDir}`);
 const pg = await startPostgres();
-const nats = await startNats();
+const nats = await startNats({ nodes: natsNodes });
 let cluster: DrillCluster | undefined;
 let load: Load | undefined;
 let closing: Promise<void> | undefined;
@@ -78,7 +80,7 @@ try {
       ["writes acknowledged", load.writes],
       ["write retries", load.retries],
     ],
-    { convergenceMs, presenceTtlMs, results },
+    { convergenceMs, presenceTtlMs, natsNodes, results },
   );
   if (results.some((r) => !r.held)) process.exitCode = 1;
 } finally {

@@ -47,9 +47,14 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
   });
 }
 
+/** The first wait between start probes; each next wait doubles, up to `startIntervalMs`. */
+export const FIRST_START_PROBE_MS = 100;
+
 /**
  * Probes until healthy (true) or until `startTimeoutMs` passes or `cancelled()` (false), every
- * `startIntervalMs` as Diego does while an instance starts.
+ * `startIntervalMs` as Diego does while an instance starts, after first probes 100, 200, 400… ms
+ * apart: most processes listen within a second, and an instance that waited out a whole interval
+ * for its second probe would be RUNNING (and routed) up to 2 s late.
  */
 export async function waitHealthy(
   check: HealthCheck,
@@ -58,10 +63,12 @@ export async function waitHealthy(
   cancelled: () => boolean,
 ): Promise<boolean> {
   const deadline = Date.now() + check.startTimeoutMs;
+  let wait = Math.min(FIRST_START_PROBE_MS, check.startIntervalMs);
   while (!cancelled()) {
     if (await probe(check, address, defaultPort)) return true;
-    if (Date.now() + check.startIntervalMs > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, check.startIntervalMs));
+    if (Date.now() + wait > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, check.startIntervalMs);
   }
   return false;
 }

@@ -44,11 +44,11 @@ export function cellProcess(options: {
   heartbeatMs?: number;
   /**
    * A netns "host" the agent runs in (its address is the cell's); NATS, on the machine's loopback,
-   * is forwarded into it at the same port. Default: the machine's own network, address 127.0.0.1.
+   * is forwarded into it at the same ports. Default: the machine's own network, address 127.0.0.1.
    */
   host?: TestHost;
-  /** NATS's port, forwarded into `host` */
-  natsPort?: number;
+  /** NATS's ports (every server's, for a cluster), forwarded into `host` */
+  natsPorts?: readonly number[];
   /** a file its output is appended to as well */
   logFile?: string;
 }): CellProcess {
@@ -82,8 +82,8 @@ export function cellProcess(options: {
     statusPort: undefined,
     async start(startOptions = {}) {
       if (host && !forwarder) {
-        if (!options.natsPort) throw new Error("a cell on a netns host needs natsPort");
-        forwarder = await forwardLoopbackPort(host, options.natsPort);
+        if (!options.natsPorts) throw new Error("a cell on a netns host needs natsPorts");
+        forwarder = await forwardLoopbackPort(host, options.natsPorts);
       }
       const skew = startOptions.clockSkew;
       const command = [process.execPath, "--import", "tsx", MAIN];

@@ -116,7 +116,7 @@ export async function startCluster(
       natsEnv: nats.env("join"),
       joinToken: token,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      ...(host ? { host, natsPort: nats.port } : {}),
+      ...(host ? { host, natsPorts: nats.ports } : {}),
     });
     cleanups.push(() => cell.remove());
     cells.push(cell);

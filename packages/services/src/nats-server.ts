@@ -31,6 +31,10 @@ export async function startNatsServer(options: {
   port: number;
   security: NatsSecurity;
   name?: string;
+  /** this server's part of a cluster (its routes listen on loopback too) */
+  cluster?: NatsServerConfigOptions["cluster"];
+  /** the monitoring endpoint's port on 127.0.0.1 (/healthz); none when unset */
+  monitorPort?: number;
 }): Promise<NatsServer> {
   const config = join(options.dir, "nats.conf");
   await mkdir(join(options.dir, "accounts"), { recursive: true, mode: 0o700 });
@@ -43,6 +47,8 @@ export async function startNatsServer(options: {
     certFile: security.certFile,
     keyFile: security.keyFile,
     authority: security.authority,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.monitorPort ? { monitor: `127.0.0.1:${options.monitorPort}` } : {}),
   });
   await writeFile(config, text, { mode: 0o600 });
   const child = spawn("nats-server", ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });

@@ -6,44 +6,56 @@ import { join } from "node:path";
 
 const INNER_FORWARDER = `
 const net = require("node:net");
-const [socketPath, port] = process.argv.slice(1);
-const server = net.createServer((inbound) => {
-  const outbound = net.connect(socketPath);
-  inbound.pipe(outbound).pipe(inbound);
-  inbound.on("error", () => outbound.destroy());
-  outbound.on("error", () => inbound.destroy());
-});
-server.listen(Number(port), "127.0.0.1", () => console.log("forwarding"));
-`;
-
-/**
- * Makes a loopback service of this machine (NATS on 127.0.0.1:`port`, say) reachable inside the
- * network namespace at `netnsPath` at the same 127.0.0.1:`port`, so a process run there (an agent on
- * a netns host) uses the same URL and TLS name. A unix socket carries the bytes across (paths are
- * not per network namespace): a listener in the namespace pipes each connection to it, and this
- * process pipes it on to the service. Nothing is opened on any network; `close()` stops both ends.
- */
-export async function forwardLoopbackPort(
-  host: { netnsPath: string; name: string },
-  port: number,
-): Promise<{ close(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "gfw-"));
-  const socketPath = join(dir, "s");
-  const open = new Set<Socket>();
-  const server = createServer((inbound) => {
-    const outbound = connect(port, "127.0.0.1");
-    for (const socket of [inbound, outbound]) {
-      open.add(socket);
-      socket.once("close", () => open.delete(socket));
-    }
+const [dir, ...ports] = process.argv.slice(1);
+let listening = 0;
+for (const port of ports) {
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(dir + "/" + port);
     inbound.pipe(outbound).pipe(inbound);
     inbound.on("error", () => outbound.destroy());
     outbound.on("error", () => inbound.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  server.listen(Number(port), "127.0.0.1", () => {
+    if (++listening === ports.length) console.log("forwarding");
+  });
+}
+`;
+
+/**
+ * Makes a loopback service of this machine (NATS on 127.0.0.1:`port`, say; or several ports, a
+ * cluster's) reachable inside the network namespace at `netnsPath` at the same 127.0.0.1:`port`, so
+ * a process run there (an agent on a netns host) uses the same URL and TLS name. A unix socket per
+ * port carries the bytes across (paths are not per network namespace): one process in the namespace
+ * listens on every port and pipes each connection to its socket, and this process pipes it on to the
+ * service. Nothing is opened on any network; `close()` stops both ends.
+ */
+export async function forwardLoopbackPort(
+  host: { netnsPath: string; name: string },
+  port: number | readonly number[],
+): Promise<{ close(): Promise<void> }> {
+  const ports = typeof port === "number" ? [port] : port;
+  const dir = await mkdtemp(join(tmpdir(), "gfw-"));
+  const open = new Set<Socket>();
+  const servers = ports.map((target) =>
+    createServer((inbound) => {
+      const outbound = connect(target, "127.0.0.1");
+      for (const socket of [inbound, outbound]) {
+        open.add(socket);
+        socket.once("close", () => open.delete(socket));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on("error", () => outbound.destroy());
+      outbound.on("error", () => inbound.destroy());
+    }),
+  );
+  await Promise.all(
+    servers.map(
+      (server, i) => new Promise<void>((resolve) => server.listen(join(dir, String(ports[i])), resolve)),
+    ),
+  );
   const inner = spawn(
     "nsenter",
-    [`--net=${host.netnsPath}`, "--", process.execPath, "-e", INNER_FORWARDER, socketPath, String(port)],
+    [`--net=${host.netnsPath}`, "--", process.execPath, "-e", INNER_FORWARDER, dir, ...ports.map(String)],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const ended = new Promise<void>((resolve) => inner.once("close", () => resolve()));
@@ -55,9 +67,9 @@ export async function forwardLoopbackPort(
     inner.kill("SIGKILL");
     await ended;
     // server.close waits for every connection to end: one whose far side never closes would hold it
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const socket of open) socket.destroy();
-    await closed;
+    await Promise.all(closed);
     await rm(dir, { recursive: true, force: true });
   };
   try {

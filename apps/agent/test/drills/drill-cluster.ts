@@ -129,7 +129,7 @@ export async function startDrillCluster(
         natsEnv: nats.env("join"),
         joinToken: token,
         host: await network.addHost(),
-        natsPort: nats.port,
+        natsPorts: nats.ports,
         ...(options.logDir ? { logFile: join(options.logDir, `cell-${i}.log`) } : {}),
       });
       cleanups.push(() => cell.remove());
@@ -162,7 +162,7 @@ export async function startDrillCluster(
         readdir(join(cell.stateDir, "depot"), { withFileTypes: true })
           .then((entries) => entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).length)
           .catch(() => 0),
-      partition: (cell) => nft(cell, partitionRules(nats.port)),
+      partition: (cell) => nft(cell, partitionRules(nats.ports)),
       heal: (cell) => nft(cell, "delete table inet grove_drill\n"),
       close,
     };
@@ -201,18 +201,19 @@ export async function fillDisk(dir: string): Promise<string> {
   return file;
 }
 
-/** Drops the host's traffic on its network and its forwarded NATS connection (loopback, `natsPort`). */
-function partitionRules(natsPort: number): string {
+/** Drops the host's traffic on its network and its forwarded NATS connections (loopback, `natsPorts`). */
+function partitionRules(natsPorts: readonly number[]): string {
+  const ports = `{ ${natsPorts.join(", ")} }`;
   return `table inet grove_drill {
   chain input { type filter hook input priority -10; policy accept;
     iifname "eth0" drop
-    tcp dport ${natsPort} drop
-    tcp sport ${natsPort} drop
+    tcp dport ${ports} drop
+    tcp sport ${ports} drop
   }
   chain output { type filter hook output priority -10; policy accept;
     oifname "eth0" drop
-    tcp dport ${natsPort} drop
-    tcp sport ${natsPort} drop
+    tcp dport ${ports} drop
+    tcp sport ${ports} drop
   }
 }
 `;
@@ -225,7 +226,7 @@ async function nft(cell: CellProcess, script: string): Promise<void> {
 }
 
 async function edgeRouter(host: TestHost, nats: TestNats): Promise<EdgeRouter> {
-  const forwarder = await forwardLoopbackPort(host, nats.port);
+  const forwarder = await forwardLoopbackPort(host, nats.ports);
   const env = {
     ...process.env,
     ...nats.env("router"),

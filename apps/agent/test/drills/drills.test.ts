@@ -1,4 +1,5 @@
-import { describeWith, it, type TestNats, type TestPostgres } from "@grove/testkit";
+import { describeWith, it, type TestPostgres } from "@grove/testkit";
+import { startNats, type TestNats } from "@grove/testkit/services";
 import { afterAll, expect } from "vitest";
 import {
   type DrillCluster,
@@ -10,8 +11,9 @@ import {
 } from "./drill-cluster";
 import { scenarios } from "./scenarios";
 
-// fast variants of `npm run drill`: one cluster (2 api replicas, 3 cells, router) shared by the drills
-// of this file, in order; a short presence TTL and partition so the file stays around 3 minutes
+// fast variants of `npm run drill`: one cluster (2 api replicas, 3 cells, router, NATS as a 3-node
+// JetStream cluster with R3 streams) shared by the drills of this file, in order; a short presence
+// TTL and partition so the file stays around 3 minutes
 const PRESENCE_TTL_MS = 5_000;
 // the drills CI runs (they held three runs in a row); the others run with `npm run drill`.
 // GROVE_DRILLS=<name part>,… runs the drills named instead (any of them, e.g. to repeat one)
@@ -19,27 +21,33 @@ const HOLDING = new Set([
   "kill -9 leader api",
   "kill -9 non-leader api",
   "kill -9 router",
-  "restart NATS",
+  "restart NATS one node at a time",
+  "restart NATS all nodes at once",
   "restart Postgres",
   "partition a cell 8 s",
 ]);
 const only = process.env.GROVE_DRILLS?.split(",");
-const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000 }).filter((d) =>
+const NATS_NODES = 3;
+const drills = scenarios({ partitionMs: 8_000, holdMs: 8_000, natsNodes: NATS_NODES }).filter((d) =>
   only ? only.some((part) => d.name.includes(part)) : HOLDING.has(d.name),
 );
+let nats: Promise<TestNats> | undefined;
 let shared: Promise<{ cluster: DrillCluster; load: Load }> | undefined;
 const results: DrillResult[] = [];
 
 /** the file's cluster, started by the first drill (a failed start fails every drill at once) */
-function cluster(pg: TestPostgres, nats: TestNats) {
-  shared ??= startDrillCluster(pg, nats, {
-    ...{ cells: 3, apis: 2, presenceTtlMs: PRESENCE_TTL_MS },
-    ...(drills.some((d) => d.name.includes("disk")) ? { smallDiskMb: 1024 } : {}),
-  }).then((c) => {
-    const load = new Load(c, { everyMs: 1_500, maxApps: 3, prefix: "d" });
-    load.start();
-    return { cluster: c, load };
-  });
+function cluster(pg: TestPostgres) {
+  nats ??= startNats({ nodes: NATS_NODES });
+  shared ??= nats.then((n) =>
+    startDrillCluster(pg, n, {
+      ...{ cells: 3, apis: 2, presenceTtlMs: PRESENCE_TTL_MS },
+      ...(drills.some((d) => d.name.includes("disk")) ? { smallDiskMb: 1024 } : {}),
+    }).then((c) => {
+      const load = new Load(c, { everyMs: 1_500, maxApps: 3, prefix: "d" });
+      load.start();
+      return { cluster: c, load };
+    }),
+  );
   return shared;
 }
 
@@ -48,15 +56,15 @@ afterAll(async () => {
   const started = await shared?.catch(() => undefined);
   await started?.load.stop(5_000);
   await started?.cluster.close();
+  await (await nats?.catch(() => undefined))?.stop();
 });
 
 describeWith(["root", "runc", "postgres", "nats", "network"], "fault drills (fast variants)", () => {
   for (const drill of drills) {
     it(`${drill.name}: counts restored, no acknowledged write lost, no lasting duplicate, routes back`, async ({
       pg,
-      nats,
     }) => {
-      const { cluster: c, load } = await cluster(pg, nats);
+      const { cluster: c, load } = await cluster(pg);
       const result = await runDrill(c, load, drill.name, (extra) => drill.fault(c, extra), {
         timeoutMs: 60_000,
       });
@@ -64,6 +72,8 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "fault drills (fas
       expect(result, drillTable([result])).toMatchObject({ held: true });
       if (drill.name === "kill -9 leader api") expect(result.extra.takeover).toBeLessThanOrEqual(5_000);
       if (drill.name.includes("agent")) expect(result.extra.readopted).toBe(true);
+      // every stream kept its three copies through the restarts
+      if (drill.name.startsWith("restart NATS")) expect(result.extra.streamsWhole).toMatch(/^(\d+)\/\1$/);
       // the time itself (target ≤ 20 s) is `npm run drill`'s figure, not a timed assertion
       if (drill.name === "cell lost") expect(typeof result.extra.runningElsewhere).toBe("number");
       if (drill.name === "fill a cell's disk")

@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { CellProcess } from "../cell-process";
 import { type DrillCluster, type DrillResult, fillDisk, sleep, timeUntil } from "./drill-cluster";
 
@@ -13,7 +14,10 @@ export function scenarios(options: {
   partitionMs: number;
   /** how long a filled disk or a skewed clock lasts (the cell must not be lost meanwhile) */
   holdMs: number;
+  /** NATS's servers (`TestNats.ports.length`): a cluster is also restarted one server at a time */
+  natsNodes?: number;
 }): Scenario[] {
+  const natsCluster = (options.natsNodes ?? 1) > 1;
   return [
     {
       name: "kill -9 leader api",
@@ -64,10 +68,31 @@ export function scenarios(options: {
         extra.routerUp = Date.now() - started;
       },
     },
+    ...(natsCluster
+      ? [
+          {
+            // a rolling restart: each server back and caught up (/healthz) before the next goes
+            name: "restart NATS one node at a time",
+            async fault(c: DrillCluster, extra: DrillResult["extra"]) {
+              for (const [node] of c.nats.ports.entries()) {
+                const started = Date.now();
+                await c.nats.restartNode(node);
+                extra[`node${node}Back`] = Date.now() - started;
+              }
+              extra.streamsWhole = await streamReplicas(c);
+            },
+          },
+        ]
+      : []),
     {
-      name: "restart NATS",
-      async fault(c) {
+      name: natsCluster ? "restart NATS all nodes at once" : "restart NATS",
+      async fault(c, extra) {
+        const started = Date.now();
         await c.nats.restart();
+        if (natsCluster) {
+          extra.clusterBack = Date.now() - started;
+          extra.streamsWhole = await streamReplicas(c);
+        }
       },
     },
     {
@@ -112,26 +137,62 @@ export function scenarios(options: {
       name: "cell lost",
       async fault(c, extra) {
         const cell = c.cells[2] as CellProcess;
-        const apps = await appsOn(c, cell.name);
-        extra.appsOnCell = String(apps.length);
+        // each index RUNNING on the cell must run elsewhere again (unless scaled away meanwhile); the
+        // load's pushes may replace it by a newer revision, which counts as well
+        const lostIndexes = await indexesOn(c, cell.name);
+        extra.indexesOnCell = String(lostIndexes.length);
         await c.partition(cell);
         await cell.kill("SIGKILL");
+        const start = Date.now();
+        let shownLost: number | undefined;
         const moved = await timeUntil(async () => {
-          for (const app of apps) {
+          // when the api showed the cell lost: the rest of the time is the replacements' start
+          shownLost ??= (await cellState(c, cell.name)) === "lost" ? Date.now() - start : undefined;
+          for (const { app, index } of lostIndexes) {
             const shown = (await (await c.call(`/v1/apps/${app}`)).json()) as { instances: number };
+            if (index >= shown.instances) continue;
             const rows = await rowsOf(c, app);
-            const up = rows.filter((r) => r.state === "RUNNING" && r.cell?.name !== cell.name);
-            if (up.length < shown.instances) return false;
+            const up = (r: Row) => r.state === "RUNNING" && r.index === index && r.cell?.name !== cell.name;
+            if (!rows.some(up)) return false;
           }
           return true;
         }, 120_000);
+        extra.shownLost = shownLost ?? "never";
         extra.runningElsewhere = moved ?? "never";
       },
     },
   ];
 }
 
+/**
+ * "k/n": of the n streams, k have a copy on every server, each current (a leader and caught-up
+ * followers), as the api's GROVE_JETSTREAM_REPLICAS asked; awaited (up to 30 s) until k is n.
+ */
+async function streamReplicas(c: DrillCluster): Promise<string> {
+  const nc = await c.nats.connect("api");
+  try {
+    const jsm = await jetstreamManager(nc);
+    const nodes = c.nats.ports.length;
+    let found = "none listed";
+    await timeUntil(async () => {
+      let whole = 0;
+      let total = 0;
+      for await (const info of jsm.streams.list()) {
+        total++;
+        const followers = (info.cluster?.replicas ?? []).filter((r) => r.current).length;
+        if (info.config.num_replicas === nodes && info.cluster?.leader && followers === nodes - 1) whole++;
+      }
+      found = `${whole}/${total}`;
+      return total > 0 && whole === total;
+    }, 30_000);
+    return found;
+  } finally {
+    await nc.close();
+  }
+}
+
 interface Row {
+  index: number;
   state: string;
   cell: { name: string } | null;
 }
@@ -142,15 +203,26 @@ async function rowsOf(c: DrillCluster, app: string): Promise<Row[]> {
   return ((await response.json()) as { items: Row[] }).items;
 }
 
-/** Apps with RUNNING instances on `cell` (their desired count must come back on other cells). */
-async function appsOn(c: DrillCluster, cell: string): Promise<string[]> {
+/** The apps' indexes RUNNING on `cell` (each must come back on another cell). */
+async function indexesOn(c: DrillCluster, cell: string): Promise<{ app: string; index: number }[]> {
   const list = (await (await c.call("/v1/apps")).json()) as { items: { name: string }[] };
-  const apps: string[] = [];
+  const found: { app: string; index: number }[] = [];
   for (const { name } of list.items) {
-    const rows = await rowsOf(c, name);
-    if (rows.some((r) => r.state === "RUNNING" && r.cell?.name === cell)) apps.push(name);
+    for (const row of await rowsOf(c, name))
+      if (row.state === "RUNNING" && row.cell?.name === cell) found.push({ app: name, index: row.index });
   }
-  return apps;
+  return found;
+}
+
+/** The cell's state as the api shows it (undefined when the api does not answer). */
+async function cellState(c: DrillCluster, name: string): Promise<string | undefined> {
+  const response = await c.call("/v1/cells").catch(() => undefined);
+  if (!response?.ok) {
+    await response?.body?.cancel();
+    return undefined;
+  }
+  const { items } = (await response.json()) as { items: { name: string; state: string }[] };
+  return items.find((x) => x.name === name)?.state;
 }
 
 /** Watches `cell` for `ms`: true if the api showed it lost (or its agent exited) meanwhile. */
@@ -158,11 +230,7 @@ async function watchCell(c: DrillCluster, cell: CellProcess, ms: number): Promis
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (cell.child.exitCode !== null || cell.child.signalCode !== null) return true;
-    const response = await c.call("/v1/cells").catch(() => undefined);
-    if (response?.ok) {
-      const { items } = (await response.json()) as { items: { name: string; state: string }[] };
-      if (items.find((x) => x.name === cell.name)?.state === "lost") return true;
-    } else await response?.body?.cancel();
+    if ((await cellState(c, cell.name)) === "lost") return true;
     await sleep(500);
   }
   return false;

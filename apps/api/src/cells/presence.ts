@@ -8,7 +8,8 @@ import { CellLiveness } from "./liveness";
 
 /**
  * Marks cells lost when their heartbeats have stopped for `ttlMs` (Diego's presence TTL), checking
- * several times per TTL so a cell is declared lost at most a third of a TTL late. Liveness is kept in
+ * every second (more often for a TTL under 15 s), so a cell is declared lost at most a fifteenth of a
+ * TTL late: the time to replace a lost cell's instances is the TTL plus their start. Liveness is kept in
  * memory from the heartbeats themselves (stored heartbeats are only refreshed now and then); a new
  * leader declares nothing lost before it has listened for a TTL.
  */
@@ -22,7 +23,7 @@ export function startPresenceLoop(deps: {
   onLost?: () => void;
 }): Loop {
   const log = deps.log.child({ component: "api.cells.presence" });
-  const interval = Math.max(50, Math.min(5_000, Math.floor(deps.ttlMs / 3)));
+  const interval = Math.max(50, Math.min(1_000, Math.floor(deps.ttlMs / 15)));
   const liveness = new CellLiveness().listen(deps.nc);
   const loop = startLoop(
     "presence",
