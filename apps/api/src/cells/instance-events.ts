@@ -76,6 +76,9 @@ const BURIED: ReadonlySet<string> = new Set([
 /** Instance events applied in one transaction at most. */
 const EVENT_BATCH = 500;
 
+/** How long one pull for instance events waits (its heartbeats come every half of it). */
+const EVENT_PULL_EXPIRES_MS = 5_000;
+
 /**
  * Applies instance events from the durable consumer in batches: the events that arrived while the
  * previous batch was applied go together in one transaction (up to `EVENT_BATCH`), so a quiet
@@ -94,7 +97,13 @@ export async function consumeInstanceEvents(deps: {
   onApplied?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   const log = deps.log.child({ component: "api.instances.events" });
-  const messages: ConsumerMessages = await deps.consumer.consume({ max_messages: EVENT_BATCH });
+  // pulls that expire every 5 s (heartbeats every 2.5 s): a pull lost while NATS restarts (a whole
+  // cluster at once leaves none to answer it) is noticed after two missed heartbeats and made again,
+  // 5 s instead of the default 30 s during which no event would be applied
+  const messages: ConsumerMessages = await deps.consumer.consume({
+    max_messages: EVENT_BATCH,
+    expires: EVENT_PULL_EXPIRES_MS,
+  });
   const knownCells = new Set<string>();
   const settle = async (msg: JsMsg, outcome: InstanceEventOutcome) => {
     if (!outcome.applied && outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
