@@ -139,7 +139,9 @@ export function scenarios(options: {
         const cell = c.cells[2] as CellProcess;
         // each index RUNNING on the cell must run elsewhere again (unless scaled away meanwhile); the
         // load's pushes may replace it by a newer revision, which counts as well
-        const lostIndexes = await indexesOn(c, cell.name);
+        // a cell with nothing RUNNING would drill nothing: wait (a while) for the load to place some there
+        let lostIndexes: { app: string; index: number }[] = [];
+        await timeUntil(async () => (lostIndexes = await indexesOn(c, cell.name)).length > 0, 60_000);
         extra.indexesOnCell = String(lostIndexes.length);
         await c.partition(cell);
         await cell.kill("SIGKILL");
@@ -148,6 +150,8 @@ export function scenarios(options: {
         const moved = await timeUntil(async () => {
           // when the api showed the cell lost: the rest of the time is the replacements' start
           shownLost ??= (await cellState(c, cell.name)) === "lost" ? Date.now() - start : undefined;
+          // an index a push moved elsewhere before the loss counts from the loss, not before it
+          if (shownLost === undefined) return false;
           for (const { app, index } of lostIndexes) {
             const shown = (await (await c.call(`/v1/apps/${app}`)).json()) as { instances: number };
             if (index >= shown.instances) continue;
