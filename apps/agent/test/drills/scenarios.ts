@@ -141,7 +141,10 @@ export function scenarios(options: {
         // load's pushes may replace it by a newer revision, which counts as well
         // a cell with nothing RUNNING would drill nothing: wait (a while) for the load to place some there
         let lostIndexes: { app: string; index: number }[] = [];
-        await timeUntil(async () => (lostIndexes = await indexesOn(c, cell.name)).length > 0, 60_000);
+        await timeUntil(async () => {
+          lostIndexes = await indexesOn(c, cell.name);
+          return lostIndexes.length > 0;
+        }, 60_000);
         extra.indexesOnCell = String(lostIndexes.length);
         await c.partition(cell);
         await cell.kill("SIGKILL");
