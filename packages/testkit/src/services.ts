@@ -1,5 +1,5 @@
 /** The service starters without vitest, for benchmarks and scripts: `@grove/testkit/services`. */
-export { forwardLoopbackPort, stopChild, waitForOutput } from "@grove/services";
+export { forwardLoopbackPort, postgresBinDir, stopChild, waitForOutput } from "@grove/services";
 export * from "./eventually";
 export * from "./nats";
 export * from "./netns";
