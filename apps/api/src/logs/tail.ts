@@ -5,11 +5,15 @@ import {
   type JsMsg,
   jetstream,
   jetstreamManager,
+  type MsgRequest,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { LOGS_STREAM } from "./stream";
 import type { LogLineVerifier } from "./verify";
-import { storedFrom, windowStart } from "./window-start";
+import { lastItems, storedFrom } from "./window-start";
+
+/** How long a pull for a window's messages waits when fewer are stored than it asked for. */
+const WINDOW_PULL_MS = 1_000;
 
 /** One log line as the API streams it. */
 export interface LogEntry {
@@ -33,7 +37,7 @@ export interface LogTail {
  * that do not verify as published by the instance's own cell (`verifier`) are dropped.
  *
  * Only the lines it sends are read: the sequence where the last `lines` of the app begin is found
- * by counting (`windowStart`), and when some of them do not verify, the window before is read
+ * by counting (`lastItems`), and when some of them do not verify, the window before is read
  * for as many more. `onRead` hears of every message read from the stream.
  */
 export async function tailAppLogs(options: {
@@ -58,53 +62,65 @@ export async function tailAppLogs(options: {
     return { seq: msg.seq, instance_id: instanceId, index, stream, line, at };
   };
 
-  /** The verified lines stored in [from, to), expected to be `stored` messages. */
-  const readRange = async (from: number, to: number, stored: number): Promise<LogEntry[]> => {
-    if (stored === 0) return [];
+  const end = state.last_seq + 1;
+  /**
+   * The verified lines stored in [from, to), about `counted` messages. It pulls until a message at
+   * or past `to`, or the last one stored; as NATS 2.9 sometimes miscounts (`lastItems`), after each
+   * pull it asks the stream for the window's next message, and a pull asking for more than is
+   * stored ends after `WINDOW_PULL_MS`. A window counted empty at the end is not read.
+   */
+  const readRange = async (from: number, to: number, counted: number): Promise<LogEntry[]> => {
+    if (counted === 0 && to >= end) return [];
     const consumer = await js.consumers.get(LOGS_STREAM, {
       filter_subjects: filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
     });
-    const messages = await consumer.fetch({ max_messages: Math.max(stored, 1), expires: 5_000 });
     const entries: LogEntry[] = [];
-    for await (const msg of messages) {
-      if (msg.seq >= to) break;
-      const entry = await toEntry(msg);
-      if (entry) entries.push(entry);
-      if (msg.info.pending === 0) break;
+    let next = from;
+    let pulled = 0;
+    try {
+      for (;;) {
+        const messages = await consumer.fetch({
+          max_messages: Math.max(counted - pulled, 1),
+          expires: WINDOW_PULL_MS,
+        });
+        let past = false;
+        for await (const msg of messages) {
+          if (msg.seq >= to) {
+            past = true;
+            break;
+          }
+          next = msg.seq + 1;
+          pulled += 1;
+          const entry = await toEntry(msg);
+          if (entry) entries.push(entry);
+          if (msg.info.pending === 0) break;
+        }
+        await messages.close();
+        if (past) break;
+        // the stream's "next message of filter from seq" (NATS 2.9 serves it; the client types lack it)
+        const nextOf = { seq: next, next_by_subj: filter } as MsgRequest;
+        const more = await jsm.streams.getMessage(LOGS_STREAM, nextOf);
+        if (!more || more.seq >= to) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => {});
     }
-    await messages.close();
-    await consumer.delete().catch(() => {});
     return entries;
   };
 
   const count = (seq: number) => storedFrom(jsm, LOGS_STREAM, filter, seq);
 
-  /** The last `lines` verified lines stored before `end`, read window by window backwards. */
-  const recentLines = async (end: number): Promise<LogEntry[]> => {
-    let recent: LogEntry[] = [];
-    let to = end;
-    while (recent.length < options.lines && to > state.first_seq) {
-      const wanted = options.lines - recent.length;
-      const from = await windowStart(count, state.first_seq, to, wanted);
-      const after = await count(to); // first: a line arriving in between then only widens the fetch
-      const stored = (await count(from)) - after;
-      if (stored === 0) break;
-      recent = [...(await readRange(from, to, stored)), ...recent];
-      to = from;
-    }
-    return recent.slice(-options.lines);
-  };
-
   let stopped = false;
   let live: ConsumerMessages | undefined;
   const done = (async () => {
     // lines stored up to now are the tail (or what follows `afterSeq`); later ones are followed
-    const end = state.last_seq + 1;
     const next = options.afterSeq === undefined ? end : options.afterSeq + 1;
     const tail =
-      options.afterSeq === undefined ? await recentLines(end) : await readRange(next, end, await count(next));
+      options.afterSeq === undefined
+        ? await lastItems(count, readRange, state.first_seq, end, options.lines)
+        : await readRange(next, end, await count(next));
     for (const entry of tail) await options.emit(entry);
     if (!options.follow || stopped) return;
     const consumer = await js.consumers.get(LOGS_STREAM, {

@@ -60,3 +60,34 @@ export async function windowStart(
   }
   return lo;
 }
+
+/**
+ * The last `wanted` items stored before `end`, read window by window backwards: `windowStart`
+ * places each window, `read(from, to, counted)` returns the items kept from [from, to) (some may be
+ * dropped), `counted` being how many the counts say it holds. The counts only guide: NATS 2.9's
+ * file store sometimes counts a consumer's pending messages from the start of the block holding
+ * its start sequence (seen here: 6 counted from a sequence with 4 after it), so a window can hold
+ * more or fewer than counted. Each window read moves back, and the search ends only with enough
+ * items, at the first sequence, or where nothing is stored from a window on.
+ */
+export async function lastItems<T>(
+  count: (seq: number) => Promise<number>,
+  read: (from: number, to: number, counted: number) => Promise<T[]>,
+  first: number,
+  end: number,
+  wanted: number,
+): Promise<T[]> {
+  let items: T[] = [];
+  let to = end;
+  while (items.length < wanted && to > first) {
+    const missing = wanted - items.length;
+    let from = await windowStart(count, first, to, missing);
+    if (from >= to) from = Math.max(first, to - missing);
+    const after = await count(to); // first: an item arriving in between then only widens the read
+    const fromOn = await count(from);
+    if (fromOn === 0) break;
+    items = [...(await read(from, to, Math.max(fromOn - after, 0))), ...items];
+    to = from;
+  }
+  return items.slice(-wanted);
+}
