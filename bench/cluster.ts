@@ -125,6 +125,15 @@ export async function main(): Promise<string> {
     interrupted = true;
   });
   try {
+    // BENCH_PG_STATEMENTS=1: Postgres counts time per statement (pg_stat_statements); the top ones
+    // by total time during the ramp go into the results
+    const statements = process.env.BENCH_PG_STATEMENTS === "1";
+    if (statements) {
+      const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+      await admin`alter system set shared_preload_libraries = 'pg_stat_statements'`;
+      await admin.end();
+      await pg.restart();
+    }
     const databaseUrl = await pg.createDatabase("cluster");
     const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
     const apiPort = await freePort();
@@ -225,6 +234,10 @@ export async function main(): Promise<string> {
         and r.revision = t.revision
       where a.name like 'app-%'`;
     await sql`analyze`;
+    if (statements) {
+      await sql`create extension if not exists pg_stat_statements`;
+      await sql`select pg_stat_statements_reset()`;
+    }
 
     // ramp: every app started at once; a wake tells the leader at once
     const nc = await nats.connect("api");
@@ -271,6 +284,15 @@ export async function main(): Promise<string> {
     const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
+    const topStatements = statements
+      ? await sql<{ query: string; calls: number; total_ms: number; mean_ms: number; rows: number }[]>`
+          select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 160) as query, calls::int,
+            round(total_exec_time)::int as total_ms, round(mean_exec_time::numeric, 2)::float as mean_ms,
+            rows::int
+          from pg_stat_statements order by total_exec_time desc limit 15`
+      : [];
+    for (const s of topStatements)
+      console.error(`  pg ${s.total_ms} ms / ${s.calls} calls (${s.mean_ms} ms, ${s.rows} rows): ${s.query}`);
 
     // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on
     await sleep(5_000);
@@ -376,6 +398,7 @@ export async function main(): Promise<string> {
         leader_max_rss_bytes: maxRss,
         zone_max_skew: maxSkew,
         load_average_start: loadAtStart,
+        ...(statements ? { postgres_top_statements_ramp: topStatements } : {}),
         targets: TARGETS,
         met,
       },

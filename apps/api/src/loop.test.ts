@@ -61,6 +61,39 @@ describe("startLoop", () => {
     await loop.stop();
   });
 
+  it("with a gap, rests after a run as long as the run took before a woken run starts", async () => {
+    const runs: { start: number; end: number }[] = [];
+    const loop = startLoop(
+      "slow",
+      60_000,
+      async () => {
+        const start = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        runs.push({ start, end: Date.now() });
+      },
+      log,
+      20,
+    );
+    let waking = true;
+    const waker = (async () => {
+      while (waking) {
+        loop.wake();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await expect.poll(() => runs.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    waking = false;
+    await waker;
+    await loop.stop();
+    for (let i = 1; i < runs.length; i++) {
+      const previous = runs[i - 1] as { start: number; end: number };
+      // timers may fire a millisecond early
+      expect((runs[i] as { start: number }).start).toBeGreaterThanOrEqual(
+        previous.end + (previous.end - previous.start) - 2,
+      );
+    }
+  });
+
   it("keeps looping after a failing run", async () => {
     let calls = 0;
     const loop = startLoop(

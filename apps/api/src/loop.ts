@@ -11,8 +11,11 @@ export interface Loop {
 /**
  * Runs `tick` every `intervalMs` after the previous run ends (runs never overlap) and whenever
  * woken, but a woken run starts no sooner than `minGapMs` after the previous one started: a stream
- * of wakes (one per instance event) runs the loop at most once per gap, not back to back. A failing
- * run is logged and the loop goes on.
+ * of wakes (one per instance event) runs the loop at most once per gap, not back to back. With a gap,
+ * a woken run also waits after the previous run ended as long as that run took, so a loop woken
+ * without pause is busy at most half the time and leaves the event loop and Postgres to requests and
+ * instance events (a slow run under load is not followed by another at once). A failing run is
+ * logged and the loop goes on.
  */
 export function startLoop(
   name: string,
@@ -26,10 +29,12 @@ export function startLoop(
   let inProgress: Promise<void> | undefined;
   let wokenDuringRun = false;
   let lastStart = Number.NEGATIVE_INFINITY;
+  let lastEnd = Number.NEGATIVE_INFINITY;
   let gapTimer: NodeJS.Timeout | undefined;
 
   const runAfterGap = () => {
-    const wait = lastStart + minGapMs - Date.now();
+    const rest = minGapMs > 0 ? lastEnd - lastStart : 0;
+    const wait = Math.max(lastStart + minGapMs, lastEnd + rest) - Date.now();
     if (wait <= 0) return run();
     if (gapTimer) return;
     gapTimer = setTimeout(() => {
@@ -48,6 +53,7 @@ export function startLoop(
       .catch((error) => log.error({ err: error, loop: name }, "loop run failed"))
       .finally(() => {
         inProgress = undefined;
+        lastEnd = Date.now();
         if (wokenDuringRun) {
           wokenDuringRun = false;
           runAfterGap();

@@ -121,8 +121,13 @@ export async function consumeInstanceEvents(deps: {
   };
   const apply = async (batch: JsMsg[]) => {
     let outcomes: InstanceEventOutcome[];
+    const started = performance.now();
     try {
       outcomes = await handleInstanceEvents(deps.db, batch, knownCells);
+      log.debug(
+        { events: batch.length, ms: Math.round(performance.now() - started) },
+        "instance events applied",
+      );
     } catch (error) {
       if (batch.length === 1) {
         await deps.deadLetters.failed(batch[0] as JsMsg, INSTANCE_EVENTS_STREAM, error);
@@ -138,6 +143,8 @@ export async function consumeInstanceEvents(deps: {
   const queue: JsMsg[] = [];
   let draining: Promise<void> | undefined;
   const drain = async () => {
+    // the messages of one pull arrive together: they are all queued before the first batch is cut
+    await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       try {
         await apply(queue.splice(0, EVENT_BATCH));
