@@ -4,7 +4,11 @@
  *   read FILE [MB]  O_DIRECT reads of 1 MiB, or MB MiB (page cache bypassed); prints "bytes seconds"
  *   fsync N FILE…   N rounds of, in each FILE: pwrite 4 KiB, fsync; prints "index microseconds"
  *                   per fsync. The files take turns (each round in the reverse order of the last),
- *                   so a machine busy at one moment weighs on every file alike
+ *                   so a machine busy at one moment weighs on every file alike. Each pwrite appends
+ *                   (the file grows by a block: its fsync writes the data, the block bitmap and the
+ *                   inode)
+ *   refsync N FILE… the same, overwriting blocks the files already have (written and fsynced
+ *                   first): an fsync writes the data and, when the mtime moved, the inode
  *   evict FILE      (on the host) fsync, then drop FILE's pages from the page cache
  */
 #define _GNU_SOURCE
@@ -32,7 +36,7 @@ static void die(const char *what) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: probe write|read|evict FILE [N], probe fsync N FILE...\n");
+    fprintf(stderr, "usage: probe write|read|evict FILE [N], probe fsync|refsync N FILE...\n");
     return 2;
   }
   const char *mode = argv[1], *file = argv[2];
@@ -63,11 +67,16 @@ int main(int argc, char **argv) {
     printf("%ld %.6f\n", total, now() - start);
     return close(fd);
   }
-  if (strcmp(mode, "fsync") == 0 && argc >= 4 && argc - 3 <= MAX_FILES) {
+  int overwrite = strcmp(mode, "refsync") == 0;
+  if ((overwrite || strcmp(mode, "fsync") == 0) && argc >= 4 && argc - 3 <= MAX_FILES) {
     long count = atol(argv[2]);
     int files = argc - 3, fds[MAX_FILES];
-    for (int f = 0; f < files; f++)
+    for (int f = 0; f < files; f++) {
       if ((fds[f] = open(argv[f + 3], O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) die("open");
+      for (long i = 0; overwrite && i < count; i++)
+        if (pwrite(fds[f], buffer, 4096, i * 4096) != 4096) die("pwrite");
+      if (overwrite && fsync(fds[f]) != 0) die("fsync");
+    }
     for (long i = 0; i < count; i++) {
       for (int turn = 0; turn < files; turn++) {
         int f = i % 2 ? files - 1 - turn : turn;

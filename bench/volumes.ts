@@ -40,10 +40,26 @@ interface Figures {
   fsyncP99Us: number;
   /** cache flushes sent down the loop device per fsync (none for the host directory) */
   flushesPerFsync: number;
+  /** the same fsync overwriting a block the file has (no block allocated: no bitmap write) */
+  overwriteP50Us: number;
+  overwriteP99Us: number;
+}
+
+/**
+ * What one fsync (4 KiB append) costs in requests, from a short run of that side alone: writes and
+ * flushes sent to its loop device, and writes and flushes the host disk under everything completed
+ * (the disk's counters: another process writing at that moment adds to them).
+ */
+interface DeviceOps {
+  loopWrites: number;
+  loopFlushes: number;
+  diskWrites: number;
+  diskFlushes: number;
 }
 
 type Sequential = Pick<Figures, "writeMBps" | "readMBps" | "read4MBps">;
 type Synced = Pick<Figures, "fsyncP50Us" | "fsyncP99Us" | "flushesPerFsync">;
+type Overwritten = Pick<Figures, "overwriteP50Us" | "overwriteP99Us">;
 
 type Side = "/data" | "/old" | "/xfs" | "/host";
 
@@ -132,22 +148,42 @@ export async function main(): Promise<string> {
       "/host": join(hostDir, "seq"),
     };
     const sides = ["/data", "/host", "/old", "/xfs"] as const;
-    /** fsync latencies and flushes per fsync of every side, their fsyncs taking turns */
-    const fsyncs = async (): Promise<Synced[]> => {
-      const before = await Promise.all(sides.map((side) => flushesOf(loops[side])));
-      const lines = (await probeIn(["fsync", String(FSYNCS), ...sides.map((side) => `${side}/sync`)]))
+    const hostDisk = await diskUnder(hostDir);
+    /** per side, the fsync latencies of one probe run in which the sides' fsyncs take turns */
+    const turns = async (mode: "fsync" | "refsync"): Promise<number[][]> => {
+      const lines = (await probeIn([mode, String(FSYNCS), ...sides.map((side) => `${side}/sync`)]))
         .trim()
         .split("\n")
         .map((line) => line.split(" ").map(Number));
+      return sides.map((_, index) => lines.filter(([side]) => side === index).map(([, us]) => us ?? 0));
+    };
+    /** fsync latencies (appending, then overwriting) and flushes per fsync of every side */
+    const fsyncs = async (): Promise<(Synced & Overwritten)[]> => {
+      const before = await Promise.all(sides.map((side) => flushesOf(loops[side])));
+      const appended = await turns("fsync");
       const after = await Promise.all(sides.map((side) => flushesOf(loops[side])));
-      return sides.map((_, index) => {
-        const latencies = lines.filter(([side]) => side === index).map(([, us]) => us ?? 0);
-        return {
-          fsyncP50Us: percentile(latencies, 50),
-          fsyncP99Us: percentile(latencies, 99),
-          flushesPerFsync: ((after[index] ?? 0) - (before[index] ?? 0)) / FSYNCS,
-        };
-      });
+      const overwritten = await turns("refsync");
+      return sides.map((_, index) => ({
+        fsyncP50Us: percentile(appended[index] ?? [], 50),
+        fsyncP99Us: percentile(appended[index] ?? [], 99),
+        flushesPerFsync: ((after[index] ?? 0) - (before[index] ?? 0)) / FSYNCS,
+        overwriteP50Us: percentile(overwritten[index] ?? [], 50),
+        overwriteP99Us: percentile(overwritten[index] ?? [], 99),
+      }));
+    };
+    /** the requests of one fsync on `side`, alone (see DeviceOps) */
+    const deviceOps = async (side: Side): Promise<DeviceOps> => {
+      const count = 200;
+      const [loopBefore, diskBefore] = await Promise.all([requestsOf(loops[side]), requestsOf(hostDisk)]);
+      await probeIn(["fsync", String(count), `${side}/ops`]);
+      const [loopAfter, diskAfter] = await Promise.all([requestsOf(loops[side]), requestsOf(hostDisk)]);
+      const per = (after: number, before: number) => round((after - before) / count);
+      return {
+        loopWrites: per(loopAfter.writes, loopBefore.writes),
+        loopFlushes: per(loopAfter.flushes, loopBefore.flushes),
+        diskWrites: per(diskAfter.writes, diskBefore.writes),
+        diskFlushes: per(diskAfter.flushes, diskBefore.flushes),
+      };
     };
     const measure = async (dir: Side): Promise<Sequential> => {
       const [written, writeSeconds] = (await probeIn(["write", `${dir}/seq`, String(SIZE_MB)])).split(" ");
@@ -175,6 +211,12 @@ export async function main(): Promise<string> {
         if (s && f) rounds[side].push({ ...s, ...f });
       });
     }
+    const ops: Record<Side, DeviceOps> = {
+      "/data": await deviceOps("/data"),
+      "/host": await deviceOps("/host"),
+      "/old": await deviceOps("/old"),
+      "/xfs": await deviceOps("/xfs"),
+    };
     const loadAfter = loadavg();
     const v = best(rounds["/data"]);
     const o = best(rounds["/old"]);
@@ -186,6 +228,8 @@ export async function main(): Promise<string> {
       read_4mib: f.read4MBps / h.read4MBps,
       fsync_p50: h.fsyncP50Us / f.fsyncP50Us,
       fsync_p99: h.fsyncP99Us / f.fsyncP99Us,
+      overwrite_fsync_p50: h.overwriteP50Us / f.overwriteP50Us,
+      overwrite_fsync_p99: h.overwriteP99Us / f.overwriteP99Us,
     });
     const ratios = ratiosOf(v);
     const xfsRatios = ratiosOf(x);
@@ -193,6 +237,13 @@ export async function main(): Promise<string> {
     const volumeDio = await directIo(volumeLoop);
     const volumeWbt = await writebackThrottling(volumeLoop);
     const volumeFs = await ext4Of(volumeImage);
+    const premises = {
+      host_disk: hostDisk ?? "?",
+      host_disk_write_cache: await writeCacheOf(hostDisk),
+      volume_loop_write_cache: await writeCacheOf(volumeLoop),
+      volume_direct_io: volumeDio,
+      volume_image: await allocationOf(volumeImage),
+    };
     const load = {
       cores: cpus().length,
       before_1m: round(loadBefore[0] ?? 0),
@@ -202,9 +253,12 @@ export async function main(): Promise<string> {
     const loaded = Math.max(load.before_1m, load.after_1m) > load.cores;
     const hostJournal = await journalOf(hostDir);
     const line = (f: Figures) =>
-      `${round(f.writeMBps)} / ${round(f.readMBps)} / ${round(f.read4MBps)} / ${f.fsyncP50Us} / ${f.fsyncP99Us} / ${f.flushesPerFsync}`;
+      `${round(f.writeMBps)} / ${round(f.readMBps)} / ${round(f.read4MBps)} / ${f.fsyncP50Us} / ${f.fsyncP99Us} / ${f.overwriteP50Us} / ${f.overwriteP99Us} / ${f.flushesPerFsync}`;
     const ratioLine = (r: typeof ratios) =>
-      `${round(r.write)} / ${round(r.read)} / ${round(r.read_4mib)} / ${round(r.fsync_p50)} / ${round(r.fsync_p99)}`;
+      `${round(r.write)} / ${round(r.read)} / ${round(r.read_4mib)} / ${round(r.fsync_p50)} / ${round(r.fsync_p99)} / ${round(r.overwrite_fsync_p50)} / ${round(r.overwrite_fsync_p99)}`;
+    const opsLine = (o: DeviceOps, loop: boolean) =>
+      `${loop ? `${o.loopWrites} + ${o.loopFlushes}` : "-"} / ${o.diskWrites} + ${o.diskFlushes}`;
+    const image = premises.volume_image;
     return report(
       "volumes",
       [
@@ -215,7 +269,7 @@ export async function main(): Promise<string> {
         ],
         [
           "columns",
-          "write MB/s / O_DIRECT read MB/s (1 MiB; 4 MiB) / fsync p50 us / p99 us / loop flushes per fsync",
+          "write MB/s / O_DIRECT read MB/s (1 MiB; 4 MiB) / append+fsync p50 us / p99 us / overwrite+fsync p50 us / p99 us / loop flushes per fsync",
         ],
         [
           `ext4 loop volume (the store; ${volumeFs.blockSize} B blocks, ${volumeFs.journal ? "journal" : "no journal"}, direct I/O ${volumeDio ? "on" : "off"}, writeback throttling ${volumeWbt ? "on" : "off"})`,
@@ -227,6 +281,14 @@ export async function main(): Promise<string> {
         ["ratio ext4 volume/host, fsync host/volume (target >= 0.8)", ratioLine(ratios)],
         ["ratio ext4 as before/host", ratioLine(oldRatios)],
         ["ratio xfs/host", ratioLine(xfsRatios)],
+        [
+          `requests per append+fsync: loop writes + flushes / host disk (${premises.host_disk}) writes + flushes`,
+          `volume ${opsLine(ops["/data"], true)}; host dir ${opsLine(ops["/host"], false)}; before ${opsLine(ops["/old"], true)}; xfs ${opsLine(ops["/xfs"], true)}`,
+        ],
+        [
+          "write-through loop premises: host disk cache / loop cache, direct I/O / image holes, unwritten MiB",
+          `${premises.host_disk_write_cache} / ${premises.volume_loop_write_cache}, ${volumeDio ? "on" : "off"} / ${image.holeMiB}, ${image.unwrittenMiB}: ${premises.host_disk_write_cache === "write through" ? "host disk write-through" : "host disk has a volatile cache: a volume's fsync must flush it, as the host's does"}`,
+        ],
       ],
       {
         size_mb: SIZE_MB,
@@ -256,6 +318,14 @@ export async function main(): Promise<string> {
           project_quotas: xfs.projectQuotas,
         },
         host: { ...h, filesystem: hostJournal },
+        requests_per_fsync: {
+          note: "a short run per side alone; the host disk's counters include whatever else wrote then",
+          volume: ops["/data"],
+          host: ops["/host"],
+          volume_before: ops["/old"],
+          xfs: ops["/xfs"],
+        },
+        write_through_premises: premises,
         ratios,
         xfs_ratios: xfsRatios,
         before_ratios: oldRatios,
@@ -287,6 +357,8 @@ function best(rounds: Figures[]): Figures {
     read4MBps: Math.max(...rounds.map((r) => r.read4MBps)),
     fsyncP50Us: Math.min(...rounds.map((r) => r.fsyncP50Us)),
     fsyncP99Us: Math.min(...rounds.map((r) => r.fsyncP99Us)),
+    overwriteP50Us: Math.min(...rounds.map((r) => r.overwriteP50Us)),
+    overwriteP99Us: Math.min(...rounds.map((r) => r.overwriteP99Us)),
     flushesPerFsync: Math.min(...rounds.map((r) => r.flushesPerFsync)),
   };
 }
@@ -341,6 +413,50 @@ async function flushesOf(device: string | undefined): Promise<number> {
   if (!device) return 0;
   const fields = (await readFile(`/sys/block/${basename(device)}/stat`, "utf8")).trim().split(/\s+/);
   return Number(fields[15] ?? 0);
+}
+
+/** Writes and flushes a block device completed so far (5th and 16th fields of its stat). */
+async function requestsOf(device: string | undefined): Promise<{ writes: number; flushes: number }> {
+  if (!device) return { writes: 0, flushes: 0 };
+  const fields = (await readFile(`/sys/class/block/${basename(device)}/stat`, "utf8")).trim().split(/\s+/);
+  return { writes: Number(fields[4] ?? 0), flushes: Number(fields[15] ?? 0) };
+}
+
+/** The block device (partition or disk) holding the filesystem of `dir`, e.g. "vda". */
+async function diskUnder(dir: string): Promise<string | undefined> {
+  const found = await tryChild("findmnt", ["-n", "-o", "SOURCE", "--target", dir]);
+  const source = found.stdout.trim();
+  return source.startsWith("/dev/") ? basename(source) : undefined;
+}
+
+/** "write back" (a volatile cache an fsync must flush) or "write through" (none), of a disk or partition. */
+async function writeCacheOf(device: string | undefined): Promise<string> {
+  if (!device) return "?";
+  const name = basename(device);
+  const own = `/sys/class/block/${name}/queue/write_cache`;
+  const parent = `/sys/class/block/${name}/../queue/write_cache`;
+  const mode = await readFile(own, "utf8").catch(() => readFile(parent, "utf8").catch(() => "?"));
+  return mode.trim();
+}
+
+/**
+ * How much of an image file is not plainly written on the host (FIEMAP through filefrag): holes,
+ * and extents allocated but unwritten. A direct-I/O write into either changes the image's
+ * metadata, which only the image's fsync (a flush of the loop device) makes durable.
+ */
+async function allocationOf(image: string): Promise<{ holeMiB: number; unwrittenMiB: number }> {
+  const out = await runChild("filefrag", ["-v", image], { hint: "install e2fsprogs" });
+  const blockSize = Number(/blocks? of (\d+) bytes/.exec(out)?.[1] ?? 4096);
+  const fileBlocks = Number(/is \d+ \((\d+) blocks?/.exec(out)?.[1] ?? 0);
+  let mapped = 0;
+  let unwritten = 0;
+  for (const match of out.matchAll(/^\s*\d+:\s+\d+\.\.\s*\d+:\s+\d+\.\.\s*\d+:\s+(\d+):.*$/gm)) {
+    const length = Number(match[1]);
+    mapped += length;
+    if (/unwritten/.test(match[0])) unwritten += length;
+  }
+  const mib = (blocks: number) => round((blocks * blockSize) / 2 ** 20);
+  return { holeMiB: mib(Math.max(0, fileBlocks - mapped)), unwrittenMiB: mib(unwritten) };
 }
 
 async function directIo(device: string): Promise<boolean> {
