@@ -1,8 +1,10 @@
 /**
  * The cost of Grove's processes themselves, built (`npm run build`) vs run from sources through tsx
  * in the same run:
- * - `grove apps list` against a running single node, p50/p99 wall over BENCH_CLI_RUNS runs, with
- *   `node -e 0` as the floor (target: built p50 ≤ 150 ms);
+ * - `grove apps list` against a running single node, p50/p99 wall over BENCH_CLI_RUNS runs, started
+ *   as a user's shell starts it (`node_modules/.bin/grove`, through its `#!` line), with `node -e 0`
+ *   as the floor (target: built p50 ≤ 150 ms); when NODE_EXTRA_CA_CERTS is set, also `node -e 0`
+ *   without it (Node 20 loads it at every start; grove's launcher defers it to https requests);
  * - the single node's total memory (PSS) at rest (its supervisor, postgres, NATS, api, agent, router and
  *   router workers; app containers apart), after the example app is up (target: built ≤ 400 MB).
  */
@@ -16,11 +18,14 @@ import { percentile, report } from "./lib";
 const RUNS = Math.max(5, Number(process.env.BENCH_CLI_RUNS ?? 20));
 const root = join(import.meta.dirname, "..");
 
-async function wallTimes(command: string[], env: Record<string, string>): Promise<number[]> {
+/** the installed `grove`, a link to apps/cli/bin/grove.js as npm makes it */
+const grove = join(root, "node_modules/.bin/grove");
+
+async function wallTimes(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    await execa(process.execPath, command, { env: { ...process.env, ...env } });
+    await execa(file, args, { env, extendEnv: false });
     times.push(performance.now() - started);
   }
   return times;
@@ -92,8 +97,8 @@ async function measure(fromSource: boolean): Promise<{ list: number[]; rss: Retu
   let node: SingleNode | undefined;
   try {
     node = await startSingleNode();
-    const env = { ...node.env, ...(fromSource ? { GROVE_FROM_SOURCE: "1" } : {}) };
-    const list = await wallTimes([join(root, "apps/cli/bin/grove.js"), "apps", "list"], env);
+    const env = { ...process.env, ...node.env, ...(fromSource ? { GROVE_FROM_SOURCE: "1" } : {}) };
+    const list = await wallTimes(grove, ["apps", "list"], env);
     // at rest: the example app is running and nothing is asked of the node
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     return { list, rss: treeRss(node.pid) };
@@ -105,7 +110,9 @@ async function measure(fromSource: boolean): Promise<{ list: number[]; rss: Retu
 
 export async function main(): Promise<string> {
   execFileSync(process.execPath, [join(root, "infra/build.mjs")], { stdio: "inherit" });
-  const floor = await wallTimes(["-e", "0"], {});
+  const floor = await wallTimes(process.execPath, ["-e", "0"], process.env);
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = process.env;
+  const bareFloor = extraCa ? await wallTimes(process.execPath, ["-e", "0"], withoutExtraCa) : undefined;
   const built = await measure(false);
   const source = await measure(true);
   const p50 = (v: number[]) => percentile(v, 50);
@@ -114,6 +121,9 @@ export async function main(): Promise<string> {
     "cli",
     [
       ["node -e 0 p50 (ms)", p50(floor)],
+      ...(bareFloor
+        ? [["node -e 0 without NODE_EXTRA_CA_CERTS p50 (ms)", p50(bareFloor)] as [string, number]]
+        : []),
       ["grove apps list, built p50 (ms)", p50(built.list)],
       ["grove apps list, built p99 (ms)", p99(built.list)],
       ["grove apps list, tsx p50 (ms)", p50(source.list)],
@@ -127,6 +137,10 @@ export async function main(): Promise<string> {
     {
       runs: RUNS,
       node_floor_ms: { p50: p50(floor), p99: p99(floor) },
+      node_extra_ca_certs: extraCa ?? null,
+      ...(bareFloor
+        ? { node_floor_without_extra_ca_certs_ms: { p50: p50(bareFloor), p99: p99(bareFloor) } }
+        : {}),
       apps_list_ms: {
         built: { p50: p50(built.list), p99: p99(built.list) },
         tsx: { p50: p50(source.list), p99: p99(source.list) },

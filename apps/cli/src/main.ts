@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { EXIT } from "./errors";
+import { takeExtraCaCerts } from "./extra-ca";
 import { describeFailure } from "./failure";
 import { buildProgram } from "./program";
 
@@ -30,4 +31,5 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(EXIT.ok);
 });
 
+takeExtraCaCerts();
 void main(process.argv).then((code) => process.exit(code));

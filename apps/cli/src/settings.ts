@@ -1,6 +1,7 @@
-import { GroveClient, nodeHttp } from "@grove/client";
+import { GroveClient, nodeHttpTransport } from "@grove/client";
 import { readConfig, type StoredConfig } from "./config-file";
 import { NotLoggedIn, UsageError } from "./errors";
+import { tlsOptions } from "./extra-ca";
 
 /** Where the single-node mode's api listens (`npm start`). */
 export const DEFAULT_API = "http://127.0.0.1:7070";
@@ -63,6 +64,9 @@ export function checkUrl(url: string): void {
   }
 }
 
+/** How the CLI sends requests: node:http(s), with the extra CA certificates Node did not load. */
+export const cliTransport = nodeHttpTransport(tlsOptions);
+
 /** A client with the resolved settings; throws `NotLoggedIn` when there is no token. */
 export function clientFor(settings: Settings, options: { needsToken?: boolean } = {}): GroveClient {
   if (!settings.token && options.needsToken !== false) throw new NotLoggedIn();
@@ -71,6 +75,6 @@ export function clientFor(settings: Settings, options: { needsToken?: boolean } 
     token: settings.token?.value,
     tenant: settings.tenant?.value,
     userAgent: "grove-cli",
-    transport: nodeHttp,
+    transport: cliTransport,
   });
 }

@@ -1,8 +1,47 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
+const bin = fileURLToPath(new URL("../bin/grove.js", import.meta.url));
+
+/** A CA of the test's own and a certificate for 127.0.0.1 it signed, made with openssl. */
+async function testCa(): Promise<{ caFile: string; key: string; cert: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "grove-cli-ca-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const at = (name: string) => join(dir, name);
+  const req = (...args: string[]) =>
+    execa(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"].concat([
+        "-nodes",
+        "-days",
+        "2",
+        ...args,
+      ]),
+    );
+  await req("-keyout", at("ca.key"), "-out", at("ca.pem"), "-subj", "/CN=grove test CA");
+  await req(
+    ...["-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-keyout", at("server.key")].concat([
+      "-out",
+      at("server.pem"),
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]),
+  );
+  return {
+    caFile: at("ca.pem"),
+    key: await readFile(at("server.key"), "utf8"),
+    cert: await readFile(at("server.pem"), "utf8"),
+  };
+}
 
 describe("the grove binary", () => {
   it("runs from the repo root as npx grove", async () => {
@@ -12,7 +51,6 @@ describe("the grove binary", () => {
   });
 
   it("prints help on stdout with exit 0 when run alone, and usage errors as one line", async () => {
-    const bin = fileURLToPath(new URL("../bin/grove.js", import.meta.url));
     const alone = await execa(process.execPath, [bin], { reject: false });
     expect(alone.exitCode).toBe(0);
     expect(alone.stdout).toMatch(/^Usage: grove \[options\] \[command\]/);
@@ -20,4 +58,31 @@ describe("the grove binary", () => {
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toBe("grove: missing required argument 'name'");
   });
+
+  it("trusts NODE_EXTRA_CA_CERTS for an https API, though its launcher starts Node without it", async () => {
+    const { caFile, key, cert } = await testCa();
+    const server = createServer({ key, cert }, (_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ items: [], next_cursor: null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const api = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // the binary itself, as a shell runs it: through its #! line
+    const list = (env: Record<string, string>) =>
+      execa(bin, ["apps", "list", "--api", api, "--token", "t", "--json"], {
+        env,
+        extendEnv: false,
+        reject: false,
+      });
+    const trusted = await list({ PATH: process.env.PATH ?? "", NODE_EXTRA_CA_CERTS: caFile });
+    expect({ stdout: trusted.stdout, stderr: trusted.stderr, exitCode: trusted.exitCode }).toEqual({
+      stdout: "[]",
+      stderr: "",
+      exitCode: 0,
+    });
+    const untrusted = await list({ PATH: process.env.PATH ?? "" });
+    expect(untrusted.exitCode).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/certificate/);
+  }, 60_000);
 });

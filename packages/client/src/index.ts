@@ -2,5 +2,13 @@ export { type AppRef, GroveClient, type GroveClientOptions, TENANT_HEADER } from
 export { ApiError, ApiUnreachable, GroveClientError, UnexpectedResponse } from "./errors";
 export type { components, paths } from "./openapi";
 export { parseEventStream, type ServerSentEvent } from "./sse";
-export { type Exchange, fetchTransport, nodeHttp, type Reply, type Transport } from "./transport";
+export {
+  type Exchange,
+  fetchTransport,
+  nodeHttp,
+  nodeHttpTransport,
+  type Reply,
+  type TlsOptions,
+  type Transport,
+} from "./transport";
 export type * from "./types";

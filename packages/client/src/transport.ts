@@ -54,10 +54,28 @@ export function fetchTransport(fetch: (request: Request) => Promise<Response>): 
  * Streams request and response bodies; an aborted signal rejects (or ends the body) with its
  * reason; network failures reject as `TypeError("fetch failed")` with the errno in `cause`, as fetch.
  */
-export const nodeHttp: Transport = async (exchange) => {
-  const url = new URL(exchange.url);
-  const send: typeof httpRequest =
-    url.protocol === "https:" ? (await import("node:https")).request : plainRequest;
+export const nodeHttp: Transport = nodeHttpTransport();
+
+/** TLS options for https requests (`ca`…), asked at the first https request only. */
+export type TlsOptions = () => Promise<{ ca?: string[] }>;
+
+/** `nodeHttp` with TLS options for https URLs. */
+export function nodeHttpTransport(tls?: TlsOptions): Transport {
+  return async (exchange) => {
+    const url = new URL(exchange.url);
+    const https = url.protocol === "https:";
+    const send: typeof httpRequest = https ? (await import("node:https")).request : plainRequest;
+    const options = https && tls ? await tls() : {};
+    return sendOver(send, url, options, exchange);
+  };
+}
+
+function sendOver(
+  send: typeof httpRequest,
+  url: URL,
+  options: { ca?: string[] },
+  exchange: Exchange,
+): Promise<Reply> {
   const { signal } = exchange;
   return new Promise<Reply>((resolve, reject) => {
     if (signal?.aborted) {
@@ -66,7 +84,7 @@ export const nodeHttp: Transport = async (exchange) => {
     }
     const fail = (error: unknown) =>
       reject(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: error }));
-    const req = send(url, { method: exchange.method, headers: exchange.headers, signal }, (res) =>
+    const req = send(url, { ...options, method: exchange.method, headers: exchange.headers, signal }, (res) =>
       resolve(new NodeReply(res, exchange.method === "HEAD", signal)),
     );
     req.on("error", fail);
@@ -77,7 +95,7 @@ export const nodeHttp: Transport = async (exchange) => {
       stream.pipe(req);
     } else req.end(body);
   });
-};
+}
 
 /** a web stream body, asked without touching the `ReadableStream` global for other bodies (it loads web streams) */
 function isStream(body: Exchange["body"]): body is ReadableStream<Uint8Array> {

@@ -1,9 +1,10 @@
-import { ApiError, GroveClient, nodeHttp } from "@grove/client";
+import { ApiError, GroveClient } from "@grove/client";
 import type { Command } from "commander";
 import { configPath, writeConfig } from "../config-file";
 import { action } from "../context";
 import { CliError } from "../errors";
 import { readSecret } from "../prompt";
+import { cliTransport } from "../settings";
 
 /**
  * `grove login [--api URL] [--token T] [--tenant T]`: checks the token against the API and
@@ -25,7 +26,7 @@ export function registerLogin(program: Command): void {
           token,
           tenant,
           userAgent: "grove-cli",
-          transport: nodeHttp,
+          transport: cliTransport,
         });
         const role = await roleOf(client, api);
         if (tenant) await client.getTenant(tenant);
