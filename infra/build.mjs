@@ -55,6 +55,9 @@ async function bundle(entry, outDir) {
     platform: "node",
     format: entry.format ?? "esm",
     target: "node20",
+    // a CommonJS bundle runs in a vm.Script (bin-entry.cjs), which has no loader for import(): the
+    // dynamic imports of Node's built-ins (node:https, node:readline…) become require calls
+    ...(entry.format === "cjs" ? { supported: { "dynamic-import": false } } : {}),
     sourcemap: "linked",
     metafile: true,
     jsx: "automatic",

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { builtGrove } from "./harness";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const bin = fileURLToPath(new URL("../bin/grove.js", import.meta.url));
@@ -68,21 +69,24 @@ describe("the grove binary", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const api = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // the binary itself, as a shell runs it: through its #! line
-    const list = (env: Record<string, string>) =>
-      execa(bin, ["apps", "list", "--api", api, "--token", "t", "--json"], {
-        env,
+    const args = ["apps", "list", "--api", api, "--token", "t", "--json"];
+    const run = async (file: string, fileArgs: string[], env: Record<string, string>) => {
+      const result = await execa(file, [...fileArgs, ...args], {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
         extendEnv: false,
         reject: false,
       });
-    const trusted = await list({ PATH: process.env.PATH ?? "", NODE_EXTRA_CA_CERTS: caFile });
-    expect({ stdout: trusted.stdout, stderr: trusted.stderr, exitCode: trusted.exitCode }).toEqual({
-      stdout: "[]",
-      stderr: "",
-      exitCode: 0,
-    });
-    const untrusted = await list({ PATH: process.env.PATH ?? "" });
+      return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
+    };
+    const listed = { stdout: "[]", stderr: "", exitCode: 0 };
+    // the binary itself, as a shell runs it: through its #! line
+    expect(await run(bin, [], { NODE_EXTRA_CA_CERTS: caFile })).toEqual(listed);
+    // the bundle, whichever way bin/grove.js went, given the file as the #! line hands it over
+    expect(await run(process.execPath, [await builtGrove()], { GROVE_EXTRA_CA_CERTS: caFile })).toEqual(
+      listed,
+    );
+    const untrusted = await run(bin, [], {});
     expect(untrusted.exitCode).not.toBe(0);
     expect(untrusted.stderr).toMatch(/certificate/);
-  }, 60_000);
+  }, 120_000);
 });
