@@ -149,6 +149,8 @@ export async function main(): Promise<string> {
         GROVE_DEFAULT_TENANT: TENANT,
         GROVE_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? "warn",
         GROVE_CONVERGENCE_INTERVAL_MS: "1000",
+        // a /24 per cell: the default /16 holds 256 cells, this one 4,096
+        GROVE_CELL_NETWORK: "10.64.0.0/12",
       },
       // BENCH_API_CPU_PROF=<dir>: the api writes a V8 CPU profile there when it stops
       process.env.BENCH_API_CPU_PROF

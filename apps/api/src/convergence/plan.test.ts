@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ActualInstance, type DesiredApp, planConvergence } from "./plan";
+import { type ActualInstance, type DesiredApp, planConvergence, planConvergenceInSlices } from "./plan";
 
 const now = new Date("2026-11-28T12:00:00Z");
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -167,5 +167,32 @@ describe("planConvergence", () => {
     const elsewhere = planConvergence([app({ instances: 1, volumeCellId: "c2" })], [onData], now);
     expect(elsewhere).toMatchObject({ stop: [] });
     expect(elsewhere.create).toHaveLength(1);
+  });
+
+  it("in slices, makes the same plan and lets other work run before it is done", async () => {
+    // apps of every kind: scaled down, missing indexes, crashed, stopped, and orphans of a deleted app
+    const apps = Array.from({ length: 300 }, (_, i) =>
+      app({ id: `a${i}`, instances: i % 4, state: i % 7 === 0 ? "stopped" : "started" }),
+    );
+    const instances = Array.from({ length: 900 }, (_, i) =>
+      inst({
+        appId: `a${i % 310}`,
+        index: i % 3,
+        state: i % 5 === 0 ? "CRASHED" : "RUNNING",
+        cellState: i % 11 === 0 ? "lost" : "active",
+        since: minutesAgo(i % 20),
+      }),
+    );
+    let other = false;
+    setImmediate(() => {
+      other = true;
+    });
+    let otherBeforeDone = false;
+    const sliced = planConvergenceInSlices(apps, instances, now, 0).then((plan) => {
+      otherBeforeDone = other;
+      return plan;
+    });
+    expect(await sliced).toEqual(planConvergence(apps, instances, now));
+    expect(otherBeforeDone).toBe(true);
   });
 });

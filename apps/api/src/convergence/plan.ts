@@ -78,6 +78,42 @@ function holdsDataToMove(app: DesiredApp, instance: ActualInstance): boolean {
  *   to another cell once nothing mounts it, and the replacement starts there (down meanwhile).
  */
 export function planConvergence(apps: DesiredApp[], instances: ActualInstance[], now: Date): ConvergencePlan {
+  const steps = planSteps(apps, instances, now);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `planConvergence` in slices: the event loop is given back (`setImmediate`) whenever a slice has
+ * taken `sliceMs`, so at 100,000 instances HTTP requests and instance events do not wait for the
+ * whole plan. The inputs must not change meanwhile (the leader's round builds them for the plan).
+ */
+export async function planConvergenceInSlices(
+  apps: DesiredApp[],
+  instances: ActualInstance[],
+  now: Date,
+  sliceMs = 10,
+): Promise<ConvergencePlan> {
+  const steps = planSteps(apps, instances, now);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The plan, made one app per step. */
+function* planSteps(
+  apps: DesiredApp[],
+  instances: ActualInstance[],
+  now: Date,
+): Generator<void, ConvergencePlan> {
   const plan: ConvergencePlan = { create: [], stop: [], resetCrashCount: [], deferred: [] };
   const byApp = new Map<string, ActualInstance[]>();
   for (const instance of instances) {
@@ -166,6 +202,7 @@ export function planConvergence(apps: DesiredApp[], instances: ActualInstance[],
       plan.create.splice(createsBefore);
       plan.deferred.push(app.id);
     }
+    yield;
   }
   // instances of apps that no longer exist
   for (const orphans of byApp.values()) for (const instance of orphans) stop(instance, "app deleted");

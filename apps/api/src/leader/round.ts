@@ -12,7 +12,7 @@ import { createCurve } from "@nats-io/nkeys";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { SecretBox } from "../apps/secret-box";
-import { planConvergence } from "../convergence/plan";
+import { planConvergenceInSlices } from "../convergence/plan";
 import { applyPlan, strayInstances } from "../repo/convergence";
 import {
   assignInstances,
@@ -97,7 +97,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const view = deps.view ?? new ClusterView();
   const { desired, actual } = await view.read(deps.db);
   phase("read");
-  const plan = planConvergence(desired, actual, now);
+  // in slices: requests and instance events are served between them
+  const plan = await planConvergenceInSlices(desired, actual, now);
   phase("plan");
   await applyPlan(deps.db, plan);
   phase("apply");
