@@ -18,12 +18,14 @@ describe("the cell's seal key", () => {
     const key = await SealKey.load(dir);
     expect((await stat(join(dir, "seal-key"))).mode & 0o777).toBe(0o600);
     expect((await SealKey.load(dir)).publicKey).toBe(key.publicKey);
-    const seal = (recipient: string) => {
+    const seal = (recipient: string, text = '{"username":"u","password":"p"}') => {
       const once = createCurve();
-      const box = once.seal(new TextEncoder().encode('{"username":"u","password":"p"}'), recipient);
+      const box = once.seal(new TextEncoder().encode(text), recipient);
       return { from: once.getPublicKey(), box: Buffer.from(box).toString("base64") };
     };
     expect(key.open(seal(key.publicKey))).toEqual({ username: "u", password: "p" });
     expect(() => key.open(seal(createCurve().getPublicKey()))).toThrow(/not sealed for this cell's key/);
+    expect(() => key.open(seal(key.publicKey, "u:p"))).toThrow(/not JSON/);
+    expect(() => key.open(seal(key.publicKey, '{"username":"u"}'))).toThrow(/lack a username or password/);
   });
 });

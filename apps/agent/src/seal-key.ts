@@ -1,13 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { SealedCredentials } from "@grove/protocol";
+import { RegistryCredentials, type SealedCredentials } from "@grove/protocol";
 import { createCurve, fromCurveSeed, type KeyPair } from "@nats-io/nkeys";
-
-/** Registry credentials a start command carried sealed for this cell. */
-export interface RegistryCredentials {
-  username: string;
-  password: string;
-}
 
 /**
  * The cell's curve key pair, which the api seals docker apps' registry credentials for: made on the
@@ -33,10 +27,21 @@ export class SealKey {
     return this.pair.getPublicKey();
   }
 
-  /** Opens credentials sealed for this cell; throws when they were sealed for another key. */
+  /**
+   * Opens credentials sealed for this cell; throws when they were sealed for another key or what
+   * they hold is not registry credentials.
+   */
   open(sealed: SealedCredentials): RegistryCredentials {
     const opened = this.pair.open(new Uint8Array(Buffer.from(sealed.box, "base64")), sealed.from);
     if (!opened) throw new Error("registry credentials were not sealed for this cell's key");
-    return JSON.parse(new TextDecoder().decode(opened)) as RegistryCredentials;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(opened));
+    } catch {
+      throw new Error("sealed registry credentials are not JSON");
+    }
+    const credentials = RegistryCredentials.safeParse(parsed);
+    if (!credentials.success) throw new Error("sealed registry credentials lack a username or password");
+    return credentials.data;
   }
 }

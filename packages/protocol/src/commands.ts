@@ -54,8 +54,15 @@ export const InstanceVolume = z.object({
 });
 export type InstanceVolume = z.output<typeof InstanceVolume>;
 
+/** A private registry's credentials for a docker app, as the api seals them for a cell. */
+export const RegistryCredentials = z.object({
+  username: z.string().min(1).max(1024),
+  password: z.string().max(8192),
+});
+export type RegistryCredentials = z.output<typeof RegistryCredentials>;
+
 /**
- * Registry credentials (`{"username","password"}` as JSON) sealed with nkeys' curve box
+ * Registry credentials (`RegistryCredentials` as JSON) sealed with nkeys' curve box
  * (X25519 + XSalsa20-Poly1305) for the cell's `sealKey`, from a one-time key `from`: only that cell
  * can open them, so they are never in a NATS message in clear.
  */

@@ -25,6 +25,7 @@ export {
   HealthCheck,
   InstanceImage,
   InstanceVolume,
+  RegistryCredentials,
   RemoveVolume,
   SealedCredentials,
   StartInstance,

@@ -1,12 +1,7 @@
 import type { AppImage } from "@grove/db";
 import { ImagesError, InvalidImage, inspectRegistryImage, RegistryError } from "@grove/images";
+import type { RegistryCredentials } from "@grove/protocol";
 import { UnusableImage } from "../errors";
-
-/** Registry credentials of a docker app, as the API takes them. */
-export interface RegistryCredentials {
-  username: string;
-  password: string;
-}
 
 /** What a pushed image reference resolves to: the pinned image and the defaults it gives the app. */
 export interface ResolvedPushImage {
