@@ -94,6 +94,41 @@ describe("startLoop", () => {
     }
   });
 
+  it("a hurried run waits for the gap only, not the rest after a long run", async () => {
+    let release!: () => void;
+    const starts: number[] = [];
+    const runs: { start: number; end: number }[] = [];
+    const loop = startLoop(
+      "hurried",
+      60_000,
+      async () => {
+        const start = Date.now();
+        starts.push(start);
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        runs.push({ start, end: Date.now() });
+      },
+      log,
+      20,
+    );
+    loop.wake();
+    await expect.poll(() => release !== undefined).toBe(true);
+    // a long first run: a woken run would rest 3 s after it
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    loop.wake();
+    loop.hurry();
+    const first = release;
+    first();
+    await expect.poll(() => starts.length, { timeout: 30_000 }).toBe(2);
+    const secondStart = starts[1] as number;
+    release();
+    await loop.stop();
+    const [run] = runs as [{ start: number; end: number }];
+    expect(run.end - run.start).toBeGreaterThanOrEqual(2_990);
+    expect(secondStart - run.end).toBeLessThan(2_500);
+  });
+
   it("keeps looping after a failing run", async () => {
     let calls = 0;
     const loop = startLoop(

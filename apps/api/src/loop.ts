@@ -8,6 +8,15 @@ export interface Loop {
   stop(): Promise<void>;
 }
 
+/** A loop as `startLoop` runs it. */
+export interface RunningLoop extends Loop {
+  /**
+   * Like `wake`, for work the previous run left to do (more starts due): the next run waits for the
+   * gap only, not the rest after a run.
+   */
+  hurry(): void;
+}
+
 /**
  * Runs `tick` every `intervalMs` after the previous run ends (runs never overlap) and whenever
  * woken, but a woken run starts no sooner than `minGapMs` after the previous one started: a stream
@@ -23,20 +32,26 @@ export function startLoop(
   tick: () => Promise<void>,
   log: Logger,
   minGapMs = 0,
-): Loop {
+): RunningLoop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inProgress: Promise<void> | undefined;
   let wokenDuringRun = false;
+  let hurriedDuringRun = false;
   let lastStart = Number.NEGATIVE_INFINITY;
   let lastEnd = Number.NEGATIVE_INFINITY;
   let gapTimer: NodeJS.Timeout | undefined;
+  let gapDue = 0;
 
-  const runAfterGap = () => {
-    const rest = minGapMs > 0 ? lastEnd - lastStart : 0;
-    const wait = Math.max(lastStart + minGapMs, lastEnd + rest) - Date.now();
+  const runAfterGap = (hurried = false) => {
+    const rest = minGapMs > 0 && !hurried ? lastEnd - lastStart : 0;
+    const due = Math.max(lastStart + minGapMs, lastEnd + rest);
+    const wait = due - Date.now();
     if (wait <= 0) return run();
-    if (gapTimer) return;
+    // a waiting run is moved earlier by a hurry, never later
+    if (gapTimer && gapDue <= due) return;
+    clearTimeout(gapTimer);
+    gapDue = due;
     gapTimer = setTimeout(() => {
       gapTimer = undefined;
       if (!inProgress) run();
@@ -55,8 +70,10 @@ export function startLoop(
         inProgress = undefined;
         lastEnd = Date.now();
         if (wokenDuringRun) {
+          const hurried = hurriedDuringRun;
           wokenDuringRun = false;
-          runAfterGap();
+          hurriedDuringRun = false;
+          runAfterGap(hurried);
         } else schedule();
       });
   };
@@ -68,6 +85,12 @@ export function startLoop(
     wake() {
       if (inProgress) wokenDuringRun = true;
       else runAfterGap();
+    },
+    hurry() {
+      if (inProgress) {
+        wokenDuringRun = true;
+        hurriedDuringRun = true;
+      } else runAfterGap(true);
     },
     async stop() {
       stopped = true;

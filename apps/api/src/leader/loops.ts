@@ -4,7 +4,7 @@ import { SecretBox } from "../apps/secret-box";
 import { consumeInstanceEvents } from "../cells/instance-events";
 import { startPresenceLoop } from "../cells/presence";
 import type { CellNetworkSettings } from "../config";
-import { type Loop, startLoop } from "../loop";
+import { type Loop, type RunningLoop, startLoop } from "../loop";
 import { startMaintenanceLoop } from "../maintenance";
 import type { ApiMetrics } from "../metrics";
 import { pushAccountRevocations } from "../nats/account-revocations";
@@ -69,7 +69,7 @@ export function leaderLoops(
       const dispatch = new KeyedDispatch(config.GROVE_COMMAND_CONCURRENCY, () => {
         if (!wakeWhenSent) return;
         wakeWhenSent = false;
-        placement.wake();
+        placement.hurry();
       });
       stops.push(() => dispatch.stop());
       const policyLog = log.child({ component: "api.policies" });
@@ -96,7 +96,7 @@ export function leaderLoops(
         "internal names",
       );
       stops.push(() => names.stop());
-      const placement: Loop = startLoop(
+      const placement: RunningLoop = startLoop(
         "placement",
         config.GROVE_CONVERGENCE_INTERVAL_MS,
         async () => {
@@ -119,9 +119,9 @@ export function leaderLoops(
           if (result.stopped > 0) routes.wake();
           // a single-writer volume's new instance is made once the old one has stopped (next round),
           // and starts beyond one round's share go next round
-          if (result.deferred > 0) placement.wake();
+          if (result.deferred > 0) placement.hurry();
           if (result.startsLeft > 0) {
-            if (dispatch.size < config.GROVE_STARTS_PER_ROUND) placement.wake();
+            if (dispatch.size < config.GROVE_STARTS_PER_ROUND) placement.hurry();
             else wakeWhenSent = true;
           }
           // stopped instances may free volume data to move; placed ones may wait for their data
