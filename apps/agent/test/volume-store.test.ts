@@ -105,10 +105,15 @@ describeWith(
       const store = await openStore();
       const dir = await store.ensure("gone", 4);
       const image = join(temp.path, "volumes", "images", "gone.ext4");
-      expect(await loopDevicesFor(image)).toHaveLength(1);
+      const [device] = await loopDevicesFor(image);
+      expect(device).toBeDefined();
+      const throttling = `/sys/block/${basename(device as string)}/queue/wbt_lat_usec`;
+      expect((await readFile(throttling, "utf8")).trim()).toBe("0");
       await store.remove("gone");
       expect(await isMountPoint(dir)).toBe(false);
       expect(await loopDevicesFor(image)).toEqual([]);
+      // the device outlives the volume: the kernel's own throttling is back for its next user
+      expect((await readFile(throttling, "utf8")).trim()).not.toBe("0");
       await expect(access(image)).rejects.toThrow();
       expect(await store.ids()).toEqual([]);
       await expect(store.ensure("../x", 4)).rejects.toThrow(/invalid volume id/);

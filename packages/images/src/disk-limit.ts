@@ -123,7 +123,7 @@ export async function remountLimitedScratch(imageFile: string, mountDir: string)
   // best effort: an image on a filesystem without direct I/O (tmpfs) still works, cached twice
   for (const device of await loopDevicesFor(imageFile)) {
     await tryChild("losetup", ["--direct-io=on", device]);
-    await writeFile(`/sys/block/${basename(device)}/queue/wbt_lat_usec`, "0").catch(() => undefined);
+    await setWritebackThrottling(device, "0");
   }
 }
 
@@ -164,12 +164,26 @@ export async function scratchUsage(mountDir: string): Promise<{ bytesUsed: numbe
   };
 }
 
-/** Unmounts the scratch filesystem and makes sure no loop device still holds its image. */
+/**
+ * Unmounts the scratch filesystem and makes sure no loop device still holds its image. The loop
+ * device's writeback throttling gets its default back first: the device outlives the image, and
+ * whoever takes it next should find the kernel's setting, not ours.
+ */
 export async function releaseLimitedScratch(imageFile: string, mountDir: string): Promise<void> {
+  // No image, no loop device: spare the losetup calls for containers without a disk limit.
+  if (!(await lstat(imageFile).catch(() => undefined))) {
+    await unmountIfMounted(mountDir);
+    return;
+  }
+  for (const device of await loopDevicesFor(imageFile).catch(() => []))
+    await setWritebackThrottling(device, "-1");
   await unmountIfMounted(mountDir);
-  // No image, no loop device: spare the losetup call for containers without a disk limit.
-  if (await lstat(imageFile).catch(() => undefined))
-    await detachLoopDevices(imageFile).catch(() => undefined);
+  await detachLoopDevices(imageFile).catch(() => undefined);
+}
+
+/** Sets a block device's writeback throttling target: "0" off, "-1" the kernel's default. */
+async function setWritebackThrottling(device: string, value: "0" | "-1"): Promise<void> {
+  await writeFile(`/sys/block/${basename(device)}/queue/wbt_lat_usec`, value).catch(() => undefined);
 }
 
 /** Creates upper and work dirs owned by the container's root (host uid `rootId`). */
