@@ -48,6 +48,8 @@ export function scenarios(options: {
       name: "kill -9 agent",
       async fault(c, extra) {
         const cell = c.cells[0] as CellProcess;
+        // a kill of an empty cell would drill nothing: wait (a while) for the load to place some there
+        await timeUntil(async () => (await c.containers(cell)) > 0, 60_000);
         const before = cell.logs.length;
         const held = await c.containers(cell);
         await cell.kill("SIGKILL");
