@@ -395,14 +395,13 @@ export class InstanceManager {
       limiter,
     });
     const exited = process.wait();
-    void exited.then(
-      async (code) => {
-        if (instance.stopping || this.#closed) return;
-        const info = await instance.container?.info().catch(() => undefined);
-        await this.#crashed(instance, code, info?.events.includes("oom") ? "oom" : "exited");
-      },
-      () => {},
-    );
+    // a monitor gone without an exit status (it could not write one on a full disk) ended too
+    const ended = async (code: number | undefined) => {
+      if (instance.stopping || this.#closed) return;
+      const info = await instance.container?.info().catch(() => undefined);
+      await this.#crashed(instance, code, info?.events.includes("oom") ? "oom" : "exited");
+    };
+    void exited.then(ended, () => ended(undefined));
     void this.#checkHealth(instance, exited);
   }
 
@@ -411,9 +410,11 @@ export class InstanceManager {
     const address = instance.containerIP ?? "127.0.0.1";
     const port = instance.spec.ports[0];
     let gone = false;
-    void exited.finally(() => {
+    // both ways: a rejection left unhandled here would end the agent
+    const done = () => {
       gone = true;
-    });
+    };
+    void exited.then(done, done);
     const over = () => gone || instance.stopping || this.#closed;
     if (instance.state === "STARTING") {
       const healthy = await waitHealthy(check, address, port, over);

@@ -66,7 +66,7 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "fault drills (fas
       // every stream kept its three copies through the restarts
       if (drill.name.startsWith("restart NATS")) expect(result.extra.streamsWhole).toMatch(/^(\d+)\/\1$/);
       // the time itself (target ≤ 20 s) is `npm run drill`'s figure, not a timed assertion
-      if (drill.name === "cell lost") expect(typeof result.extra.runningElsewhere).toBe("number");
+      if (drill.name === "cell lost") expect(result.extra.runningElsewhere).not.toBe("never");
       if (drill.name === "fill a cell's disk")
         expect(result.extra).toMatchObject({ lostWhileFull: false, agentUp: true });
       if (drill.name.startsWith("clock skewed"))

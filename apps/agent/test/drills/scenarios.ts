@@ -152,22 +152,37 @@ export function scenarios(options: {
         await cell.kill("SIGKILL");
         const start = Date.now();
         let shownLost: number | undefined;
+        // ms from the loss until each index ran elsewhere (an index scaled away meanwhile is done:
+        // scaled up again later it is a new start, not the loss's recovery)
+        const back = new Map<string, number | "scaled away">();
         const moved = await timeUntil(async () => {
           // when the api showed the cell lost: the rest of the time is the replacements' start
           shownLost ??= (await cellState(c, cell.name)) === "lost" ? Date.now() - start : undefined;
           // an index a push moved elsewhere before the loss counts from the loss, not before it
           if (shownLost === undefined) return false;
           for (const { app, index } of lostIndexes) {
+            const key = `${app}/${index}`;
+            if (back.has(key)) continue;
             const shown = (await (await c.call(`/v1/apps/${app}`)).json()) as { instances: number };
-            if (index >= shown.instances) continue;
+            if (index >= shown.instances) {
+              back.set(key, "scaled away");
+              continue;
+            }
             const rows = await rowsOf(c, app);
             const up = (r: Row) => r.state === "RUNNING" && r.index === index && r.cell?.name !== cell.name;
-            if (!rows.some(up)) return false;
+            if (rows.some(up)) back.set(key, Date.now() - start);
           }
-          return true;
+          return back.size === lostIndexes.length;
         }, 120_000);
         extra.shownLost = shownLost ?? "never";
-        extra.runningElsewhere = moved ?? "never";
+        const times = [...back.values()].filter((v) => typeof v === "number");
+        // the last index back; "scaled away" when the load scaled every one away before it was back
+        extra.runningElsewhere =
+          moved === undefined ? "never" : times.length > 0 ? Math.max(...times) : "scaled away";
+        // each index's time, so one pushed or slow start shows apart from the rest
+        extra.perIndex = [...back.values()]
+          .map((v) => (typeof v === "number" ? `${(v / 1000).toFixed(1)}s` : v))
+          .join(",");
       },
     },
   ];
