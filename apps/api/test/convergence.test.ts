@@ -71,6 +71,40 @@ describeWith(["root", "postgres", "nats"], "convergence (hollow cells)", () => {
     for (const cell of cells) cell.stop();
   });
 
+  it("lists each app with its instances running its current revision", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats);
+    const { cells, dev } = await setup(t, ["a"], webApp("web", { instances: 2 }));
+    await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("idle") }), 201);
+    const listed = async () => {
+      const page = (await expectStatus(await t.call("/v1/apps", { token: dev }), 200)) as {
+        items: { name: string; revision: number; running_instances: number }[];
+      };
+      return page.items.map((a) => [a.name, a.revision, a.running_instances]);
+    };
+    // its bits made web's revision 2
+    expect(await listed()).toEqual([
+      ["idle", 1, 0],
+      ["web", 2, 0],
+    ]);
+    await eventually(async () => (total(cells) === 2 ? true : undefined));
+    await runAll(cells, new Set());
+    await eventually(async () => ((await listed())[1]?.[2] === 2 ? true : undefined));
+    expect(await listed()).toEqual([
+      ["idle", 1, 0],
+      ["web", 2, 2],
+    ]);
+    // a new revision: the instances still running the old one do not count
+    await expectStatus(
+      await t.call("/v1/apps/web", { method: "PATCH", token: dev, json: { command: "httpd -v" } }),
+      200,
+    );
+    expect(await listed()).toEqual([
+      ["idle", 1, 0],
+      ["web", 3, 0],
+    ]);
+    for (const cell of cells) cell.stop();
+  });
+
   it("replaces a crashed instance at once for the first crashes, carrying the crash count", async ({
     pg,
     nats,

@@ -23,9 +23,16 @@ export function addressOf(instance: Instance): string {
   return port ? `${instance.address}:${port.host_port}` : instance.address;
 }
 
-/** `cf`-style running count: `2/3`. */
+/** `cf`-style running count: `2/3` (instances RUNNING the app's revision / desired). */
 export function runningOf(app: App, instances: Instance[]): string {
-  const running = instances.filter((i) => i.state === "RUNNING" && i.revision === app.revision).length;
+  return runningCount(
+    app,
+    instances.filter((i) => i.state === "RUNNING" && i.revision === app.revision).length,
+  );
+}
+
+/** `runningOf` with the count already made (the app listing carries it). */
+export function runningCount(app: App, running: number): string {
   return `${running}/${app.state === "started" ? app.instances : 0}`;
 }
 

@@ -38,7 +38,11 @@ describeWith(["root", "postgres", "nats"], "grove apps, scale, start/stop, delet
     expect(table.stdout).toMatch(/^web\s+default\s+started\s+0\/1\s+256M\s+1G\s+2\s+busybox$/m);
     expect(table.stdout.includes("\u001b[")).toBe(false);
     const list = await grove(["apps", "list", "--json"], { config });
-    expect(list.json<App[]>().map((a) => a.name)).toEqual(["api", "web"]);
+    expect(list.json<(App & { running: string })[]>().map((a) => [a.name, a.running])).toEqual([
+      ["api", "0/1"],
+      ["web", "0/1"],
+    ]);
+    expect(Object.keys(list.json<App[]>()[0] ?? {})).not.toContain("running_instances");
     const show = await grove(["apps", "show", "web", "--json"], { config });
     const shown = show.json<{ app: App; instances: Instance[] }>();
     expect(shown.app).toMatchObject({ name: "web", command: "httpd -f -p $PORT" });

@@ -6,6 +6,7 @@ import { createApiClient, fetchTransport, type Reply, type Transport } from "./t
 import type {
   App,
   AppEvent,
+  AppListItem,
   Bits,
   BitsUpload,
   Cell,
@@ -328,7 +329,7 @@ export class GroveClient {
   // apps
 
   /** Every app of the tenant (of one space when given), by name. */
-  listApps(space?: string): Promise<App[]> {
+  listApps(space?: string): Promise<AppListItem[]> {
     return this.all((cursor, signal) =>
       this.http.GET("/v1/apps", { params: { query: { limit: PAGE, cursor, space } }, signal }),
     );

@@ -1240,14 +1240,14 @@ export type paths = {
       };
       requestBody?: never;
       responses: {
-        /** @description a page of apps */
+        /** @description a page of apps, each with its running instances */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              items: components["schemas"]["App"][];
+              items: components["schemas"]["AppListItem"][];
               next_cursor: string | null;
             };
           };
@@ -4778,6 +4778,10 @@ export type components = {
       path: string;
       /** @default false */
       read_only?: boolean;
+    };
+    AppListItem: components["schemas"]["App"] & {
+      /** @description its instances RUNNING its current revision (what `instances` asks for, once converged) */
+      running_instances: number;
     };
     UpdateApp: {
       stack?: string;

@@ -4,6 +4,8 @@ type Schemas = components["schemas"];
 
 /** An app's desired state as the API shows it. */
 export type App = Schemas["App"];
+/** An app as `listApps` gives it: with how many of its instances run its current revision. */
+export type AppListItem = Schemas["AppListItem"];
 /** Body of an app create. */
 export type CreateApp = Schemas["CreateApp"];
 /** Body of an app update: any subset of the settable fields. */

@@ -158,6 +158,13 @@ export const AppView = z
   .openapi("App");
 export type AppView = z.output<typeof AppView>;
 
+/** An app as listed: its view and how many of its instances run its current revision. */
+export const AppListItem = AppView.extend({
+  running_instances: z.int().openapi({
+    description: "its instances RUNNING its current revision (what `instances` asks for, once converged)",
+  }),
+}).openapi("AppListItem");
+
 /** The whole view of an app; routes show apps through `Access.appView`, which omits env for viewers. */
 export function appView(row: SpacedAppRow): AppView {
   return {

@@ -1,6 +1,6 @@
 import { type Database, schema } from "@grove/db";
 import type { ImagePullProgress, InstanceEvent, InstanceUsage } from "@grove/protocol";
-import { and, asc, eq, gt, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
 
 const { instances, appliedEvents, apps, appEvents, appRevisions, cells } = schema;
 export type InstanceRow = typeof instances.$inferSelect;
@@ -176,6 +176,25 @@ export class TenantInstances {
     private readonly db: Database,
     readonly tenantId: string,
   ) {}
+
+  /** How many instances of each of these apps are RUNNING the app's current revision (absent: none). */
+  async runningOf(appIds: string[]): Promise<Map<string, number>> {
+    if (appIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ appId: instances.appId, running: sql<number>`count(*)::int` })
+      .from(instances)
+      .innerJoin(apps, and(eq(apps.id, instances.appId), eq(apps.revision, instances.revision)))
+      .where(
+        and(
+          eq(instances.tenantId, this.tenantId),
+          eq(apps.tenantId, this.tenantId),
+          inArray(instances.appId, appIds),
+          eq(instances.state, "RUNNING"),
+        ),
+      )
+      .groupBy(instances.appId);
+    return new Map(rows.map((r) => [r.appId, r.running]));
+  }
 
   /** An app's instances that are not stopped, ordered by index then id, after the cursor key. */
   async ofApp(appId: string, limit: number, after?: [number, string]): Promise<InstanceListing[]> {

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { toProtocolHealthCheck } from "../apps/health-check";
 import { resolvePushImage } from "../apps/pushed-image";
 import {
+  AppListItem,
   AppName,
   AppNameParam,
   AppSpaceQuery,
@@ -26,6 +27,7 @@ import {
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag } from "../repo/apps";
+import { TenantInstances } from "../repo/instances";
 import { appRoutesToWithdraw } from "../repo/routes";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RequestedMount } from "../volumes/mounts";
@@ -53,7 +55,10 @@ const list = createRoute({
   summary: "List the apps of the spaces you see, by name (of one space with ?space=)",
   security: bearerSecurity,
   request: { query: PageQuery.extend({ space: AppName.optional() }) },
-  responses: { 200: json(pageOf(AppView), "a page of apps"), ...commonProblems },
+  responses: {
+    200: json(pageOf(AppListItem), "a page of apps, each with its running instances"),
+    ...commonProblems,
+  },
 });
 
 const show = createRoute({
@@ -169,8 +174,17 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
     const spaceIds = space === undefined ? access.visibleSpaceIds : [(await access.space(space)).id];
     const rows = await access.apps.list(limit + 1, after as [string, string] | undefined, spaceIds);
     const page = paginate(rows, limit, (row) => [row.name, row.spaceId]);
+    const running = await new TenantInstances(deps.db, access.tenantId).runningOf(
+      page.items.map((row) => row.id),
+    );
     return c.json(
-      { items: page.items.map((row) => access.appView(row)), next_cursor: page.next_cursor },
+      {
+        items: page.items.map((row) => ({
+          ...access.appView(row),
+          running_instances: running.get(row.id) ?? 0,
+        })),
+        next_cursor: page.next_cursor,
+      },
       200,
     );
   });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { action } from "../context";
 import { formatMegabytes } from "../units";
-import { runningOf } from "../views";
+import { runningCount } from "../views";
 
 /** `grove apps list`: the tenant's apps with their running/desired counts. */
 export function registerAppsList(apps: Command): void {
@@ -13,12 +13,15 @@ export function registerAppsList(apps: Command): void {
     .action(
       action(async (ctx, options: { space?: string }) => {
         const client = await ctx.client();
+        // one request: the listing counts each app's running instances
         const all = await client.listApps(options.space);
-        const instances = await Promise.all(
-          all.map((app) => client.listInstances({ name: app.name, space: app.space })),
-        );
         if (ctx.out.json) {
-          ctx.out.record(all.map((app, i) => ({ ...app, running: runningOf(app, instances[i] ?? []) })));
+          ctx.out.record(
+            all.map(({ running_instances, ...app }) => ({
+              ...app,
+              running: runningCount(app, running_instances),
+            })),
+          );
           return;
         }
         if (all.length === 0) {
@@ -27,11 +30,11 @@ export function registerAppsList(apps: Command): void {
         }
         ctx.out.table(
           ["NAME", "SPACE", "STATE", "RUNNING", "MEMORY", "DISK", "REVISION", "STACK"],
-          all.map((app, i) => [
+          all.map((app) => [
             app.name,
             app.space,
             app.state,
-            runningOf(app, instances[i] ?? []),
+            runningCount(app, app.running_instances),
             formatMegabytes(app.memory_mb),
             formatMegabytes(app.disk_mb),
             app.revision,
