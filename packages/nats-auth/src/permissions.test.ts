@@ -29,8 +29,10 @@ describe("NATS user permissions", () => {
   });
 
   it("lets a cell publish log lines and exec output only under its own id", () => {
-    expect(allowed(mine.pub, subjects.logs("cell-a", "app", "i-1"))).toBe(true);
-    expect(allowed(mine.pub, subjects.logs("cell-b", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.pub, subjects.logs("cell-a", "t1", "app", "i-1"))).toBe(true);
+    expect(allowed(mine.pub, subjects.logs("cell-b", "t1", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.pub, subjects.legacyLogs("cell-a", "app", "i-1"))).toBe(true);
+    expect(allowed(mine.pub, subjects.legacyLogs("cell-b", "app", "i-1"))).toBe(false);
     expect(allowed(mine.pub, "grove.v1.logs.app.i-1")).toBe(false);
     expect(allowed(mine.pub, subjects.execOutput("cell-a", "e1", "a1"))).toBe(true);
     expect(allowed(mine.pub, subjects.execOutput("cell-b", "e1", "a1"))).toBe(false);
@@ -44,8 +46,8 @@ describe("NATS user permissions", () => {
     expect(allowed(mine.sub, subjects.execControl("cell-a", "e1"))).toBe(true);
     expect(allowed(mine.sub, subjects.execControl("cell-b", "e1"))).toBe(false);
     expect(allowed(mine.sub, "grove.v1.exec.e1.control")).toBe(false);
-    expect(allowed(mine.sub, subjects.logs("cell-b", "app", "i-1"))).toBe(false);
-    expect(allowed(mine.sub, subjects.logs("cell-a", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.sub, subjects.logs("cell-b", "t1", "app", "i-1"))).toBe(false);
+    expect(allowed(mine.sub, subjects.logs("cell-a", "t1", "app", "i-1"))).toBe(false);
     expect(allowed(mine.sub, subjects.execOutput("cell-b", "e1", "a1"))).toBe(false);
     expect(allowed(mine.sub, subjects.heartbeat("cell-b"))).toBe(false);
     expect(allowed(mine.sub, "_GROVE_INBOX.cell-a.x")).toBe(true);
@@ -60,6 +62,7 @@ describe("NATS user permissions", () => {
         subjects.stateSync("cell-a"),
         subjects.instanceEvents("cell-a"),
         subjects.cellLogs("cell-a"),
+        subjects.legacyCellLogs("cell-a"),
         subjects.cellExecOutputs("cell-a"),
         subjects.policySlice("cell-a"),
       ].sort(),
@@ -76,7 +79,7 @@ describe("NATS user permissions", () => {
     for (const pattern of [...(mine.pub?.allow ?? []), ...(mine.sub?.allow ?? [])]) {
       if (pattern.startsWith("grove.") && pattern !== subjects.policyChanged)
         expect(pattern).toMatch(
-          /^grove\.v1\.((cells|events\.instances)\.cell-a(\.|$)|logs\.\*\.cell-a\.\*$)/,
+          /^grove\.v1\.((cells|events\.instances)\.cell-a(\.|$)|logs\.\*\.(\*\.)?cell-a\.\*$)/,
         );
     }
   });

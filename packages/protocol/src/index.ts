@@ -95,6 +95,7 @@ export {
   cellSender,
   DEAD_LETTERS_STREAM,
   INSTANCE_EVENTS_STREAM,
+  parseLegacyLogSubject,
   parseLogSubject,
   subjects,
 } from "./subjects";

@@ -6,7 +6,7 @@ import { defineMessage, versionAt } from "./message";
 export const MAX_LOG_LINE_CHARS = 16_384;
 
 /**
- * agent → subscribers on `subjects.logs(cellId, appId, instanceId)`: one line of an instance's
+ * agent → subscribers on `subjects.logs(cellId, tenantId, appId, instanceId)`: one line of an instance's
  * output. Version 2: no credential; the publishing cell is the one in the subject.
  */
 export const LogLine = defineMessage(

@@ -51,18 +51,31 @@ export const subjects = {
   /** The filter of the instance events stream and its consumers. */
   allInstanceEvents: `${PREFIX}.events.instances.>`,
   /**
-   * agent → subscribers: `LogLine` of one instance, naming the cell running it. The app comes
+   * agent → subscribers: `LogLine` of one instance, naming its tenant and the cell running it. The
+   * tenant comes first so each tenant's lines go to its own stream (limits per tenant); the app
    * before the cell so an app's filter has no wildcard in the middle: NATS 2.9 miscounts a
    * consumer's pending messages for such filters, and log tails find their window by counting.
    */
-  logs: (cellId: string, appId: string, instanceId: string) =>
-    `${PREFIX}.logs.${token("appId", appId)}.${token("cellId", cellId)}.${token("instanceId", instanceId)}`,
+  logs: (cellId: string, tenantId: string, appId: string, instanceId: string) =>
+    `${PREFIX}.logs.${token("tenantId", tenantId)}.${token("appId", appId)}.${token("cellId", cellId)}.${token("instanceId", instanceId)}`,
   /** Every log line of one app, from whichever cell (the api checks the cell against the placement). */
-  appLogs: (appId: string) => `${PREFIX}.logs.${token("appId", appId)}.*.*`,
+  appLogs: (tenantId: string, appId: string) =>
+    `${PREFIX}.logs.${token("tenantId", tenantId)}.${token("appId", appId)}.*.*`,
+  /** Every log line of one tenant (its logs stream). */
+  tenantLogs: (tenantId: string) => `${PREFIX}.logs.${token("tenantId", tenantId)}.*.*.*`,
   /** Every log line one cell may publish. */
-  cellLogs: (cellId: string) => `${PREFIX}.logs.*.${token("cellId", cellId)}.*`,
-  /** Every log line of every app (the logs stream). */
-  allLogs: `${PREFIX}.logs.*.*.*`,
+  cellLogs: (cellId: string) => `${PREFIX}.logs.*.*.${token("cellId", cellId)}.*`,
+  /**
+   * A log line in the form before tenants (`logs.<app>.<cell>.<instance>`): what agents of an older
+   * release, and cells whose NATS user was made before, publish; the api moves such lines to
+   * their tenant's subject.
+   */
+  legacyLogs: (cellId: string, appId: string, instanceId: string) =>
+    `${PREFIX}.logs.${token("appId", appId)}.${token("cellId", cellId)}.${token("instanceId", instanceId)}`,
+  /** Every log line one cell may publish in the form before tenants. */
+  legacyCellLogs: (cellId: string) => `${PREFIX}.logs.*.${token("cellId", cellId)}.*`,
+  /** Every log line in the form before tenants. */
+  allLegacyLogs: `${PREFIX}.logs.*.*.*`,
   /** Request/reply, api → agent: `ExecRequest` → `ExecReply`. */
   exec: (cellId: string) => `${PREFIX}.cells.${token("cellId", cellId)}.exec`,
   /** Request/reply, api → the agent running the exec: `ExecControl` → `ExecReply`. */
@@ -94,21 +107,37 @@ export const subjects = {
 const cellSubject =
   /^grove\.v1\.cells\.([^.]+)\.(?:heartbeat|sync|policy|commands|volumes|exec|exec\.[^.]+\.control|exec\.[^.]+\.out\.[^.]+)$/;
 const eventSubject = /^grove\.v1\.events\.instances\.([^.]+)$/;
-const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)$/;
+const logSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)\.([^.]+)$/;
+const legacyLogSubject = /^grove\.v1\.logs\.([^.]+)\.([^.]+)\.([^.]+)$/;
 
 /**
  * The cell id embedded in a cell-scoped subject (heartbeat, sync, commands, exec, logs, exec
  * control and output, instance events), if any.
  */
 export function cellOfSubject(subject: string): string | undefined {
-  return cellSubject.exec(subject)?.[1] ?? eventSubject.exec(subject)?.[1] ?? logSubject.exec(subject)?.[2];
+  return (
+    cellSubject.exec(subject)?.[1] ??
+    eventSubject.exec(subject)?.[1] ??
+    logSubject.exec(subject)?.[3] ??
+    legacyLogSubject.exec(subject)?.[2]
+  );
 }
 
-/** The publishing cell, app and instance ids of a log subject, if it is one. */
+/** The tenant, app, publishing cell and instance ids of a log subject, if it is one. */
 export function parseLogSubject(
   subject: string,
-): { cellId: string; appId: string; instanceId: string } | undefined {
+): { tenantId: string; cellId: string; appId: string; instanceId: string } | undefined {
   const m = logSubject.exec(subject);
+  return m?.[1] && m[2] && m[3] && m[4]
+    ? { tenantId: m[1], appId: m[2], cellId: m[3], instanceId: m[4] }
+    : undefined;
+}
+
+/** The publishing cell, app and instance ids of a log subject of the form before tenants. */
+export function parseLegacyLogSubject(
+  subject: string,
+): { cellId: string; appId: string; instanceId: string } | undefined {
+  const m = legacyLogSubject.exec(subject);
   return m?.[1] && m[2] && m[3] ? { cellId: m[2], appId: m[1], instanceId: m[3] } : undefined;
 }
 
