@@ -26,7 +26,7 @@ import { ExecSessions } from "./exec-sessions";
 import { type CellIdentity, loadOrJoin } from "./identity";
 import { InstanceEventPublisher } from "./instance-events";
 import { CommandFailed, InstanceManager, type InstanceManagerDeps } from "./instances";
-import { publishLogLine, shipLines } from "./log-shipper";
+import { mayPublishTenantLogs, publishLogLine, shipLines } from "./log-shipper";
 import { AgentMetrics } from "./metrics";
 import { NetworkPolicyEnforcer, type SetPolicy } from "./network-policy";
 import { OverlayPeers, type SetRemoteSubnets } from "./overlay-peers";
@@ -138,6 +138,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     name: `grove-agent-${options.cell.name}`,
     maxReconnectAttempts: -1,
   });
+  const logPublisher = {
+    cellId: identity.cellId,
+    legacySubjects: !mayPublishTenantLogs(identity.natsJwt, identity.cellId),
+  };
+  if (logPublisher.legacySubjects)
+    log.info("this cell's NATS user predates tenant log subjects: older ones used");
   const metrics = options.metrics ?? new AgentMetrics();
   let natsUp = true;
   void (async () => {
@@ -189,8 +195,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(pullImage ? { pullImage } : {}),
     volumes: options.volumes,
     shipLogs: (source, stream, readable, skip, gate) =>
-      shipLines(nats, identity, source, stream, readable, skip, gate),
-    logNotice: (source, line) => void publishLogLine(nats, identity, source, "stderr", line),
+      shipLines(nats, logPublisher, source, stream, readable, skip, gate),
+    logNotice: (source, line) => void publishLogLine(nats, logPublisher, source, "stderr", line),
     log,
   });
 

@@ -380,6 +380,7 @@ export class InstanceManager {
   #watch(instance: Instance, stdoutSkip: number, stderrSkip = 0): void {
     const process = instance.process as Process;
     const source = {
+      tenantId: instance.spec.tenantId,
       appId: instance.spec.appId,
       instanceId: instance.spec.instanceId,
       index: instance.spec.index,

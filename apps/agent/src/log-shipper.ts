@@ -1,13 +1,35 @@
 import type { Readable } from "node:stream";
 import { encode, LogLine, MAX_LOG_LINE_CHARS, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { CellIdentity } from "./identity";
 import { LineSplitter } from "./line-splitter";
 
 export interface LogSource {
+  tenantId: string;
   appId: string;
   instanceId: string;
   index: number;
+}
+
+/**
+ * The cell publishing log lines. `legacySubjects`: its NATS user was made before log subjects
+ * carried the tenant (it may not publish those), so it publishes the older form, which the api
+ * moves to the tenant's subject.
+ */
+export interface LogPublisher {
+  cellId: string;
+  legacySubjects?: boolean;
+}
+
+/** Whether a cell's NATS user (its JWT) may publish log lines on the subjects that carry the tenant. */
+export function mayPublishTenantLogs(natsJwt: string, cellId: string): boolean {
+  try {
+    const claims = JSON.parse(Buffer.from(natsJwt.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      nats?: { pub?: { allow?: string[] } };
+    };
+    return claims.nats?.pub?.allow?.includes(subjects.cellLogs(cellId)) === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Decides per line whether it goes out (an instance's log-rate limit). */
@@ -35,7 +57,7 @@ export const SHIP_FLUSH_BYTES = 256 * 1024;
  */
 export function shipLines(
   nats: NatsConnection,
-  identity: Pick<CellIdentity, "cellId">,
+  identity: LogPublisher,
   source: LogSource,
   stream: "stdout" | "stderr",
   readable: Readable,
@@ -74,7 +96,7 @@ export function shipLines(
 /** Publishes one line of an instance's output; returns the bytes published. */
 export function publishLogLine(
   nats: NatsConnection,
-  identity: Pick<CellIdentity, "cellId">,
+  identity: LogPublisher,
   source: LogSource,
   stream: "stdout" | "stderr",
   line: string,
@@ -89,6 +111,11 @@ export function publishLogLine(
     line,
     at: new Date().toISOString(),
   });
-  nats.publish(subjects.logs(identity.cellId, source.appId, source.instanceId), body);
+  nats.publish(
+    identity.legacySubjects
+      ? subjects.legacyLogs(identity.cellId, source.appId, source.instanceId)
+      : subjects.logs(identity.cellId, source.tenantId, source.appId, source.instanceId),
+    body,
+  );
   return body.length;
 }

@@ -9,7 +9,7 @@ import { shipLines } from "../src/log-shipper";
 const identity = { cellId: "cell-1" };
 
 async function shipped(nats: TestNats) {
-  const source = { appId: randomUUID(), instanceId: randomUUID(), index: 0 };
+  const source = { tenantId: randomUUID(), appId: randomUUID(), instanceId: randomUUID(), index: 0 };
   const nc = await nats.connect();
   const reader = await nats.connect();
   onTestFinished(async () => {
@@ -18,7 +18,7 @@ async function shipped(nats: TestNats) {
   });
   const lines: string[] = [];
   let chars = 0;
-  reader.subscribe(subjects.logs(identity.cellId, source.appId, source.instanceId), {
+  reader.subscribe(subjects.logs(identity.cellId, source.tenantId, source.appId, source.instanceId), {
     callback: (_err, msg) => {
       const line = decodeOrThrow(LogLine, msg.data).line;
       lines.push(line);

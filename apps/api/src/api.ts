@@ -6,14 +6,14 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import pino, { type Logger } from "pino";
 import { TokenWatch } from "./auth/token-watch";
 import { consumeHeartbeats } from "./cells/heartbeats";
-import { serveRegistrations } from "./cells/register-responder";
+import { API_QUEUE, serveRegistrations } from "./cells/register-responder";
 import { serveStateSyncs } from "./cells/state-sync";
 import { type Config, cellNetworkSettings } from "./config";
 import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
 import { CELL_SYNCED, leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
-import { ensureLogsStream } from "./logs/stream";
+import { bridgeLegacyLogs, ensureTenantLogStreams, TenantLogStreams } from "./logs/stream";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
 import { ensureDeadLettersStream } from "./nats/dead-letters";
@@ -68,6 +68,10 @@ export function createApi(options: ApiOptions): Api {
   const log = options.log ?? pino({ level: config.GROVE_LOG_LEVEL }).child({ component: "api" });
   const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics });
   const bits = new BitsStore(nc);
+  const logStreams = new TenantLogStreams(nc, {
+    maxBytes: config.GROVE_TENANT_LOG_BYTES,
+    ...(config.GROVE_JETSTREAM_REPLICAS ? { replicas: config.GROVE_JETSTREAM_REPLICAS } : {}),
+  });
   const desiredStateChanged = () => {
     if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT);
   };
@@ -81,6 +85,7 @@ export function createApi(options: ApiOptions): Api {
       db,
       nc,
       bits,
+      logStreams,
       metrics,
       authority: options.authority,
       desiredStateChanged,
@@ -144,7 +149,16 @@ export function createApi(options: ApiOptions): Api {
           },
         }),
       );
-      await ensureLogsStream(nc);
+      await ensureTenantLogStreams(db, logStreams);
+      subscriptions.push(
+        bridgeLegacyLogs({
+          db,
+          nc,
+          streams: logStreams,
+          log: log.child({ component: "api.logs" }),
+          queue: API_QUEUE,
+        }),
+      );
       await ensureInstanceEventsStream(nc);
       await ensureDeadLettersStream(nc);
       if (config.GROVE_JETSTREAM_REPLICAS) {

@@ -67,6 +67,11 @@ export const ConfigSchema = z.object({
    * Unset: streams keep the count they were made with (new ones: 1).
    */
   GROVE_JETSTREAM_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
+  /**
+   * Bytes of log lines kept per tenant (its own logs stream; a tenant over it loses its oldest
+   * lines, never another tenant's). Also at most 1,000 lines per instance and 24 h.
+   */
+  GROVE_TENANT_LOG_BYTES: positiveInt.default(128 * 1024 * 1024),
   /** What an uploaded archive may hold (GROVE_ARCHIVE_MAX_*); agents must use the same values. */
   ...ArchiveLimitsEnv.shape,
 });

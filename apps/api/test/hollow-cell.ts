@@ -276,7 +276,7 @@ export async function joinHollowCell(
     },
     log(start, line, as) {
       nc.publish(
-        subjects.logs(as?.subjectOf ?? cellId, start.appId, start.instanceId),
+        subjects.logs(as?.subjectOf ?? cellId, start.tenantId, start.appId, start.instanceId),
         encode(LogLine, {
           v: 2,
           cellId: as?.claim ?? cellId,

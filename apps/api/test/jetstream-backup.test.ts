@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { INSTANCE_EVENTS_STREAM } from "@grove/protocol";
+import { INSTANCE_EVENTS_STREAM, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { postgresBinDir, startNats, type TestNats } from "@grove/testkit/services";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -10,7 +10,7 @@ import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { execa } from "execa";
 import { expect } from "vitest";
-import { ensureLogsStream, LOGS_STREAM } from "../src/logs/stream";
+import { TenantLogStreams } from "../src/logs/stream";
 import { restoreStreams } from "../src/nats/backup";
 import { ensureDeadLettersStream } from "../src/nats/dead-letters";
 import {
@@ -59,13 +59,15 @@ describeWith(["nats"], "JetStream backup and restore", () => {
     const restoredNc = await fresh.connect();
     try {
       // what a running Grove keeps: its streams and object stores, with data in them
-      await ensureLogsStream(nc);
+      const tenantId = randomUUID();
+      const LOGS_STREAM = await new TenantLogStreams(nc, { maxBytes: 1024 * 1024 }).ensure(tenantId);
       await ensureInstanceEventsStream(nc);
       await ensureInstanceEventsConsumer(nc);
       await ensureDeadLettersStream(nc);
       await ensureStreamReplicas(nc, 1); // makes the object stores
       const js = jetstream(nc);
-      for (let i = 0; i < 50; i++) await js.publish(`grove.v1.logs.app-1.cell-1.i-${i % 3}`, `line ${i}`);
+      for (let i = 0; i < 50; i++)
+        await js.publish(subjects.logs("cell-1", tenantId, "app-1", `i-${i % 3}`), `line ${i}`);
       const bits = await new Objm(nc).open("grove-bits");
       const blob = randomBytes(1024 * 1024 + 17); // several chunks, and several snapshot messages
       await bits.putBlob({ name: "sha256-abc" }, blob);
@@ -101,7 +103,7 @@ describeWith(["nats"], "JetStream backup and restore", () => {
 
       // a stream that exists is not overwritten unless asked
       await expect(restoreStreams(restoredNc, tmp)).rejects.toThrow(/stream GROVE_\w+ exists/);
-      await js.publish("grove.v1.logs.app-1.cell-1.i-9", "after the backup");
+      await js.publish(subjects.logs("cell-1", tenantId, "app-1", "i-9"), "after the backup");
       await restoreStreams(restoredNc, tmp, { replace: true });
       expect(await readAll(restoredNc, LOGS_STREAM)).toEqual(linesBefore);
     } finally {

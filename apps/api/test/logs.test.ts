@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { subjects } from "@grove/protocol";
+import { encode, LogLine, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { expect, onTestFinished } from "vitest";
-import { ensureLogsStream, LOGS_STREAM } from "../src/logs/stream";
+import { LEGACY_LOGS_STREAM, retireOverlappingLogsStream, tenantLogsStream } from "../src/logs/stream";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { type HollowCell, joinHollowCell } from "./hollow-cell";
 import { readEvents } from "./log-events";
@@ -90,8 +90,11 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     }
     const jsm = await jetstreamManager(t.nc);
     await eventually(async () => {
-      const info = await jsm.streams.info(LOGS_STREAM, { subjects_filter: subjects.appLogs(start.appId) });
-      return info.state.subjects?.[subjects.logs(a.cellId, start.appId, start.instanceId)] === 1000
+      const info = await jsm.streams.info(tenantLogsStream(start.tenantId), {
+        subjects_filter: subjects.appLogs(start.tenantId, start.appId),
+      });
+      return info.state.subjects?.[subjects.logs(a.cellId, start.tenantId, start.appId, start.instanceId)] ===
+        1000
         ? true
         : undefined;
     });
@@ -107,17 +110,91 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     b.stop();
   });
 
-  it("moves a logs stream made before logs named their cell, dropping the old lines", async ({ nats }) => {
+  it("deletes a logs stream of a release before logs named their cell, which would overlap the tenants' streams", async ({
+    nats,
+  }) => {
     const nc = await nats.connect();
     onTestFinished(() => nc.close());
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(LOGS_STREAM).catch(() => {});
-    await jsm.streams.add({ name: LOGS_STREAM, subjects: ["grove.v1.logs.>"] });
+    await jsm.streams.delete(LEGACY_LOGS_STREAM).catch(() => {});
+    await jsm.streams.add({ name: LEGACY_LOGS_STREAM, subjects: ["grove.v1.logs.>"] });
     await jetstream(nc).publish("grove.v1.logs.app.i-1", "an old line with a credential");
-    await ensureLogsStream(nc);
-    const info = await jsm.streams.info(LOGS_STREAM);
-    expect(info.config.subjects).toEqual([subjects.allLogs]);
-    expect(info.state.messages).toBe(0);
+    await retireOverlappingLogsStream(nc);
+    await expect(jsm.streams.info(LEGACY_LOGS_STREAM)).rejects.toThrow();
+    // the stream of the release before (lines without their tenant) is kept: it does not overlap
+    await jsm.streams.add({ name: LEGACY_LOGS_STREAM, subjects: [subjects.allLegacyLogs] });
+    await retireOverlappingLogsStream(nc);
+    expect((await jsm.streams.info(LEGACY_LOGS_STREAM)).config.subjects).toEqual([subjects.allLegacyLogs]);
+    await jsm.streams.delete(LEGACY_LOGS_STREAM);
+  });
+
+  it("keeps each tenant's lines in its own stream: one tenant's flood evicts none of another's", async ({
+    pg,
+    nats,
+  }) => {
+    const limit = 256 * 1024;
+    const t = await startTestApi(pg, nats, { GROVE_TENANT_LOG_BYTES: String(limit) });
+    const { a, b, dev, start } = await setup(t);
+    for (let n = 1; n <= 20; n++) a.log(start, `acme ${n}`);
+    // another tenant's app floods: 1,000 lines of 1 KiB, four times its tenant's limit
+    const loud = await t.tenantWithToken("loud");
+    await expectStatus(await t.call("/v1/apps", { method: "POST", token: loud, json: webApp() }), 201);
+    const tar = await tarOf({ "app.sh": "httpd" });
+    await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", token: loud, body: tar }), 200);
+    const { cell, loudStart } = await eventually(async () => {
+      for (const cell of [a, b]) {
+        const found = cell.starts.find((s) => s.tenantId !== start.tenantId);
+        if (found) return { cell, loudStart: found };
+      }
+      return undefined;
+    }, 20_000);
+    const filler = "x".repeat(1024);
+    for (let n = 1; n <= 1000; n++) cell.log(loudStart, `loud ${n} ${filler}`);
+    cell.log(loudStart, "loud last");
+
+    const jsm = await jetstreamManager(t.nc);
+    const loudStream = tenantLogsStream(loudStart.tenantId);
+    await eventually(async () => {
+      const r = await readEvents(await t.call("/v1/apps/web/logs?lines=1", { token: loud }), 1);
+      return r.events[0]?.data.line === "loud last" ? true : undefined;
+    }, 20_000);
+    const loudInfo = await jsm.streams.info(loudStream);
+    expect(loudInfo.config.max_bytes).toBe(limit);
+    expect(loudInfo.state.bytes).toBeLessThanOrEqual(limit);
+    expect(loudInfo.state.messages).toBeLessThan(1001); // its own oldest lines went
+    // every line of the quiet tenant is still there
+    const { events } = await readEvents(await t.call("/v1/apps/web/logs?lines=100", { token: dev }), 100);
+    expect(events.map((e) => e.data.line)).toEqual(Array.from({ length: 20 }, (_, i) => `acme ${i + 1}`));
+    a.stop();
+    b.stop();
+  });
+
+  it("moves lines of the form before tenants (an older cell's) to their tenant's stream", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const { a, b, dev, start } = await setup(t);
+    const line = (text: string) =>
+      encode(LogLine, {
+        v: 2,
+        cellId: a.cellId,
+        appId: start.appId,
+        instanceId: start.instanceId,
+        index: start.index,
+        stream: "stdout",
+        line: text,
+        at: new Date().toISOString(),
+      });
+    a.nc.publish(subjects.legacyLogs(a.cellId, start.appId, start.instanceId), line("older form"));
+    a.log(start, "newer form");
+    const { events } = await eventually(async () => {
+      const r = await readEvents(await t.call("/v1/apps/web/logs", { token: dev }), 2);
+      return r.events.length === 2 ? r : undefined;
+    }, 20_000);
+    expect(events.map((e) => e.data.line).sort()).toEqual(["newer form", "older form"]);
+    a.stop();
+    b.stop();
   });
 
   it("gives another tenant 404 for the logs", async ({ pg, nats }) => {

@@ -34,7 +34,10 @@ async function runningApp(api: ServedApi, config: string) {
       line,
       at: new Date(Date.UTC(2026, 0, 1, 0, 0, n++)).toISOString(),
     };
-    api.nc.publish(subjects.logs(cell.cellId, start.appId, start.instanceId), encode(LogLine, message));
+    api.nc.publish(
+      subjects.logs(cell.cellId, start.tenantId, start.appId, start.instanceId),
+      encode(LogLine, message),
+    );
     await api.nc.flush();
   };
   return { log };

@@ -79,7 +79,10 @@ describe("subjects", () => {
   it("takes a cell message's sender from its subject, refusing a body that names another cell", () => {
     expect(cellSender(subjects.heartbeat("c1"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
     expect(cellSender(subjects.instanceEvents("c1"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
-    expect(cellSender(subjects.logs("c1", "t1", "web", "i"), { cellId: "c1" })).toEqual({ ok: true, cellId: "c1" });
+    expect(cellSender(subjects.logs("c1", "t1", "web", "i"), { cellId: "c1" })).toEqual({
+      ok: true,
+      cellId: "c1",
+    });
     expect(cellSender(subjects.heartbeat("c1"), { cellId: "c2" })).toEqual({
       ok: false,
       reason: "subject-mismatch",

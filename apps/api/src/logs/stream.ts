@@ -1,45 +1,164 @@
-import { subjects } from "@grove/protocol";
-import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { Database } from "@grove/db";
+import { schema } from "@grove/db";
+import { parseLegacyLogSubject, subjects } from "@grove/protocol";
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { eq } from "drizzle-orm";
+import type { Logger } from "pino";
+import { isUuid } from "../ids";
 
 /**
- * The JetStream stream that keeps recent log lines (`grove.v1.logs.<app>.<cell>.<instance>`), so `grove logs`
- * can show lines written before it connected. Agents publish plain NATS messages, each cell on its
- * own subjects; the stream captures them.
+ * The stream of log lines of the form before tenants (`grove.v1.logs.<app>.<cell>.<instance>`),
+ * shared by every tenant. This release makes none; one left by an older api keeps what older cells
+ * publish (and feeds the older api during a rolling upgrade) until it is deleted.
  */
-export const LOGS_STREAM = "GROVE_LOGS";
+export const LEGACY_LOGS_STREAM = "GROVE_LOGS";
 
 /** Lines kept per instance. */
 export const LOG_LINES_PER_INSTANCE = 1000;
 
-/** Shapes of log subjects before this one: no cell (`logs.<app>.<instance>`), cell first. */
-const OLD_LOG_SUBJECTS = ["grove.v1.logs.*.*", "grove.v1.cells.*.logs.*.*"];
+/** How long lines are kept. */
+const LOG_MAX_AGE_NS = 24 * 3600 * 1_000_000_000;
 
 /**
- * Creates the logs stream unless it exists. A stream made before log subjects carried the cell is
- * moved to the new subjects and its old lines (which name no cell, and carried its credential) are
- * purged.
+ * The JetStream stream that keeps one tenant's recent log lines
+ * (`grove.v1.logs.<tenant>.<app>.<cell>.<instance>`), so `grove logs` can show lines written before
+ * it connected. Agents publish plain NATS messages, each cell on its own subjects; the stream
+ * captures them. A stream per tenant: its limits are the tenant's, and a tenant flooding its logs
+ * pushes out only its own older lines.
  */
-export async function ensureLogsStream(nc: NatsConnection): Promise<void> {
+export function tenantLogsStream(tenantId: string): string {
+  return `GROVE_LOGS_${tenantId}`;
+}
+
+export interface TenantLogLimits {
+  /** bytes of log lines each tenant's stream keeps (GROVE_TENANT_LOG_BYTES) */
+  maxBytes: number;
+  /** copies of each stream (GROVE_JETSTREAM_REPLICAS; unset: 1, or as made) */
+  replicas?: number;
+}
+
+/**
+ * Makes each tenant's logs stream when first needed (tenant created, api start, a tail, a line of
+ * the older form), with the limits of this api's settings; a stream made with other limits is
+ * changed in place. Remembers the streams it made or checked.
+ */
+export class TenantLogStreams {
+  readonly #ready = new Map<string, Promise<string>>();
+
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly limits: TenantLogLimits,
+  ) {}
+
+  /** The name of `tenantId`'s logs stream, made (or its limits set) first when needed. */
+  ensure(tenantId: string): Promise<string> {
+    let ready = this.#ready.get(tenantId);
+    if (!ready) {
+      ready = this.#make(tenantId);
+      this.#ready.set(tenantId, ready);
+      ready.catch(() => this.#ready.delete(tenantId));
+    }
+    return ready;
+  }
+
+  async #make(tenantId: string): Promise<string> {
+    const name = tenantLogsStream(tenantId);
+    const jsm = await jetstreamManager(this.nc);
+    const wanted: Partial<StreamConfig> = {
+      subjects: [subjects.tenantLogs(tenantId)],
+      max_bytes: this.limits.maxBytes,
+      ...(this.limits.replicas ? { num_replicas: this.limits.replicas } : {}),
+    };
+    const existing = await jsm.streams.info(name).catch(() => undefined);
+    if (!existing) {
+      await jsm.streams.add({
+        name,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        max_msgs_per_subject: LOG_LINES_PER_INSTANCE,
+        max_age: LOG_MAX_AGE_NS,
+        ...wanted,
+      });
+    } else if (
+      existing.config.max_bytes !== wanted.max_bytes ||
+      (wanted.num_replicas !== undefined && existing.config.num_replicas !== wanted.num_replicas)
+    ) {
+      await jsm.streams.update(name, { ...existing.config, ...wanted });
+    }
+    return name;
+  }
+}
+
+/**
+ * Deletes a shared logs stream of a release before log subjects named their cell
+ * (`grove.v1.logs.>`): it would overlap every tenant's stream, which JetStream refuses. Its lines
+ * are of that release and carried a credential. The stream of the release just before
+ * (`grove.v1.logs.*.*.*`) does not overlap and is left alone.
+ */
+export async function retireOverlappingLogsStream(nc: NatsConnection): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  let existing: Awaited<ReturnType<typeof jsm.streams.info>>;
-  try {
-    existing = await jsm.streams.info(LOGS_STREAM);
-  } catch {
-    await jsm.streams.add({
-      name: LOGS_STREAM,
-      subjects: [subjects.allLogs],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      max_msgs_per_subject: LOG_LINES_PER_INSTANCE,
-      max_age: 24 * 3600 * 1_000_000_000,
-      max_bytes: 1024 * 1024 * 1024,
-    });
-    return;
+  const legacy = await jsm.streams.info(LEGACY_LOGS_STREAM).catch(() => undefined);
+  if (legacy && legacy.config.subjects?.join() !== subjects.allLegacyLogs) {
+    await jsm.streams.delete(LEGACY_LOGS_STREAM);
   }
-  if (existing.config.subjects?.join() !== subjects.allLogs) {
-    for (const filter of OLD_LOG_SUBJECTS) await jsm.streams.purge(LOGS_STREAM, { filter });
-    await jsm.streams.update(LOGS_STREAM, { ...existing.config, subjects: [subjects.allLogs] });
-  }
+}
+
+/** Makes the logs stream of every tenant (the api's start). */
+export async function ensureTenantLogStreams(db: Database, streams: TenantLogStreams): Promise<void> {
+  await retireOverlappingLogsStream(streams.nc);
+  const rows = await db.select({ id: schema.tenants.id }).from(schema.tenants);
+  for (const { id } of rows) await streams.ensure(id);
+}
+
+/**
+ * Moves log lines of the form before tenants to their tenant's subject, in order: cells whose NATS
+ * user was made before this release (and agents of an older one) publish that form. The cell token
+ * is kept, so readers still check the line against the instance's placement. Lines of an app not
+ * (or no longer) known are dropped.
+ */
+export function bridgeLegacyLogs(deps: {
+  db: Database;
+  nc: NatsConnection;
+  streams: TenantLogStreams;
+  log: Logger;
+  queue: string;
+}): Subscription {
+  const sub = deps.nc.subscribe(subjects.allLegacyLogs, { queue: deps.queue });
+  const tenantOf = new Map<string, string | undefined>();
+  const lookUp = async (appId: string): Promise<string | undefined> => {
+    if (tenantOf.has(appId)) return tenantOf.get(appId);
+    const [row] = isUuid(appId)
+      ? await deps.db
+          .select({ tenantId: schema.apps.tenantId })
+          .from(schema.apps)
+          .where(eq(schema.apps.id, appId))
+      : [];
+    if (tenantOf.size >= 100_000) tenantOf.clear();
+    tenantOf.set(appId, row?.tenantId);
+    if (!row) setTimeout(() => tenantOf.delete(appId), 10_000).unref();
+    return row?.tenantId;
+  };
+  void (async () => {
+    for await (const msg of sub) {
+      const from = parseLegacyLogSubject(msg.subject);
+      if (!from) continue;
+      try {
+        const tenantId = await lookUp(from.appId);
+        if (!tenantId) continue;
+        await deps.streams.ensure(tenantId);
+        deps.nc.publish(subjects.logs(from.cellId, tenantId, from.appId, from.instanceId), msg.data);
+      } catch (error) {
+        deps.log.warn({ err: error, subject: msg.subject }, "log line of the older form not moved");
+      }
+    }
+  })();
+  return sub;
 }

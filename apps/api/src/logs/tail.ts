@@ -8,7 +8,7 @@ import {
   type MsgRequest,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { LOGS_STREAM } from "./stream";
+import type { TenantLogStreams } from "./stream";
 import type { LogLineVerifier } from "./verify";
 import { lastItems, storedFrom } from "./window-start";
 
@@ -43,6 +43,9 @@ export interface LogTail {
 export async function tailAppLogs(options: {
   verifier: LogLineVerifier;
   nc: NatsConnection;
+  /** the tenant's logs stream (made when missing) */
+  streams: TenantLogStreams;
+  tenantId: string;
   appId: string;
   lines: number;
   follow: boolean;
@@ -50,10 +53,11 @@ export async function tailAppLogs(options: {
   emit: (entry: LogEntry) => Promise<void>;
   onRead?: () => void;
 }): Promise<LogTail> {
-  const filter = subjects.appLogs(options.appId);
+  const filter = subjects.appLogs(options.tenantId, options.appId);
+  const logStream = await options.streams.ensure(options.tenantId);
   const jsm = await jetstreamManager(options.nc);
   const js = jetstream(options.nc);
-  const { state } = await jsm.streams.info(LOGS_STREAM);
+  const { state } = await jsm.streams.info(logStream);
   const toEntry = async (msg: JsMsg): Promise<LogEntry | undefined> => {
     options.onRead?.();
     const decoded = decode(LogLine, msg.data, msg.subject);
@@ -71,7 +75,7 @@ export async function tailAppLogs(options: {
    */
   const readRange = async (from: number, to: number, counted: number): Promise<LogEntry[]> => {
     if (counted === 0 && to >= end) return [];
-    const consumer = await js.consumers.get(LOGS_STREAM, {
+    const consumer = await js.consumers.get(logStream, {
       filter_subjects: filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
@@ -101,7 +105,7 @@ export async function tailAppLogs(options: {
         if (past) break;
         // the stream's "next message of filter from seq" (NATS 2.9 serves it; the client types lack it)
         const nextOf = { seq: next, next_by_subj: filter } as MsgRequest;
-        const more = await jsm.streams.getMessage(LOGS_STREAM, nextOf);
+        const more = await jsm.streams.getMessage(logStream, nextOf);
         if (!more || more.seq >= to) break;
       }
     } finally {
@@ -110,7 +114,7 @@ export async function tailAppLogs(options: {
     return entries;
   };
 
-  const count = (seq: number) => storedFrom(jsm, LOGS_STREAM, filter, seq);
+  const count = (seq: number) => storedFrom(jsm, logStream, filter, seq);
 
   let stopped = false;
   let live: ConsumerMessages | undefined;
@@ -123,7 +127,7 @@ export async function tailAppLogs(options: {
         : await readRange(next, end, await count(next));
     for (const entry of tail) await options.emit(entry);
     if (!options.follow || stopped) return;
-    const consumer = await js.consumers.get(LOGS_STREAM, {
+    const consumer = await js.consumers.get(logStream, {
       filter_subjects: filter,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(next, end),

@@ -2,12 +2,13 @@ import { DEAD_LETTERS_STREAM, INSTANCE_EVENTS_STREAM, VOLUME_DATA_BUCKET } from 
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { LOGS_STREAM } from "../logs/stream";
 import { BITS_BUCKET } from "./bits-store";
 
-/** Every stream Grove keeps in JetStream: the streams, and the object stores' own streams. */
+/**
+ * Grove's fixed streams in JetStream: the streams, and the object stores' own streams. Each
+ * tenant's logs stream is made with the replica count (`TenantLogStreams`).
+ */
 export const GROVE_STREAMS = [
-  LOGS_STREAM,
   INSTANCE_EVENTS_STREAM,
   DEAD_LETTERS_STREAM,
   `OBJ_${BITS_BUCKET}`,

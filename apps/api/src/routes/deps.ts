@@ -3,6 +3,7 @@ import type { AuthoritySecrets } from "@grove/nats-auth";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { TokenWatch } from "../auth/token-watch";
 import type { Config } from "../config";
+import type { TenantLogStreams } from "../logs/stream";
 import type { ApiMetrics } from "../metrics";
 import type { BitsStore } from "../nats/bits-store";
 
@@ -12,6 +13,8 @@ export interface RouteDeps {
   db: Database;
   nc: NatsConnection;
   bits: BitsStore;
+  /** each tenant's logs stream */
+  logStreams: TenantLogStreams;
   /** the NATS authority: removing a cell revokes its user in the account */
   authority: AuthoritySecrets;
   metrics: ApiMetrics;

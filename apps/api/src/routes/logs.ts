@@ -56,6 +56,8 @@ export function registerLogRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps, log
       const tail = await tailAppLogs({
         verifier,
         nc: deps.nc,
+        streams: deps.logStreams,
+        tenantId: appRow.tenantId,
         appId: appRow.id,
         lines,
         follow,

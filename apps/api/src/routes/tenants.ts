@@ -59,6 +59,7 @@ const showTenantRoute = createRoute({
 export function registerTenantRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(createTenantRoute, async (c) => {
     const row = await createTenant(deps.db, c.req.valid("json").name);
+    await deps.logStreams.ensure(row.id);
     c.header("Location", `/v1/tenants/${row.name}`);
     return c.json(tenantView(row), 201);
   });

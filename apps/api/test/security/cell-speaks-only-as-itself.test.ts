@@ -77,7 +77,7 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
 
     expect(await logsUpTo(t, acme, "web", "genuine 2")).toEqual(["genuine 1", "genuine 2"]);
     expect(a.violations.join(" ")).toContain(
-      `Permissions Violation for Publish to "${subjects.logs(b.cellId, start.appId, start.instanceId)}"`,
+      `Permissions Violation for Publish to "${subjects.logs(b.cellId, start.tenantId, start.appId, start.instanceId)}"`,
     );
     expect(await counted(t, "logLinesDropped", "not-placed-on-cell")).toBeGreaterThan(dropped);
     expect(b.violations).toEqual([]);
@@ -174,8 +174,9 @@ describeWith(["root", "postgres", "nats"], "a cell speaks only as itself on NATS
       subjects.cellExecControls(b.cellId),
       subjects.execOutput(b.cellId, "e1", "a1"),
       subjects.cellLogs(b.cellId),
-      subjects.appLogs(start.appId),
-      subjects.allLogs,
+      subjects.appLogs(start.tenantId, start.appId),
+      subjects.tenantLogs(start.tenantId),
+      subjects.allLegacyLogs,
       subjects.allHeartbeats,
       "grove.v1.>",
       ">",
