@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { encode, LogLine, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
+import { startNats } from "@grove/testkit/services";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { expect, onTestFinished } from "vitest";
 import { LEGACY_LOGS_STREAM, retireOverlappingLogsStream, tenantLogsStream } from "../src/logs/stream";
@@ -110,13 +111,18 @@ describeWith(["root", "postgres", "nats"], "app logs", () => {
     b.stop();
   });
 
-  it("deletes a logs stream of a release before logs named their cell, which would overlap the tenants' streams", async ({
-    nats,
-  }) => {
-    const nc = await nats.connect();
-    onTestFinished(() => nc.close());
+  it("deletes a logs stream of a release before logs named their cell, which would overlap the tenants' streams", async () => {
+    // a server of its own: on the file's, tenants' streams already overlap the old one
+    const nats = await startNats();
+    const nc = await nats.connect().catch(async (error) => {
+      await nats.stop();
+      throw error;
+    });
+    onTestFinished(async () => {
+      await nc.close();
+      await nats.stop();
+    });
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(LEGACY_LOGS_STREAM).catch(() => {});
     await jsm.streams.add({ name: LEGACY_LOGS_STREAM, subjects: ["grove.v1.logs.>"] });
     await jetstream(nc).publish("grove.v1.logs.app.i-1", "an old line with a credential");
     await retireOverlappingLogsStream(nc);
