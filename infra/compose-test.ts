@@ -247,7 +247,10 @@ async function main(): Promise<void> {
       await until(
         "streams at 3 replicas, each with a leader and 2 current followers",
         async () => {
-          const names = ["GROVE_LOGS", "GROVE_INSTANCE_EVENTS", "GROVE_DEAD_LETTERS", "OBJ_grove-bits"];
+          const names = ["GROVE_INSTANCE_EVENTS", "GROVE_DEAD_LETTERS", "OBJ_grove-bits"];
+          // the default tenant's logs stream
+          for await (const name of jsm.streams.names()) if (name.startsWith("GROVE_LOGS_")) names.push(name);
+          if (names.length < 4) return undefined;
           for (const name of names) {
             const info = await jsm.streams.info(name);
             const current = (info.cluster?.replicas ?? []).filter((r) => r.current).length;
