@@ -15,3 +15,10 @@ export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 /** True when `id` is a UUID; anything else names no row and must not reach a uuid column. */
 export const isUuid = (id: string) => uuidPattern.test(id);
+
+/** A Postgres array literal of UUIDs (`{a,b}`), for one `::uuid[]` parameter instead of one per id. */
+export function uuidArray(ids: readonly string[]): string {
+  const bad = ids.find((id) => !isUuid(id));
+  if (bad !== undefined) throw new Error(`not a uuid: ${JSON.stringify(bad)}`);
+  return `{${ids.join(",")}}`;
+}

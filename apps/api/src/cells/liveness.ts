@@ -10,10 +10,13 @@ export class CellLiveness {
   private readonly lastSeen = new Map<string, number>();
   private subscription: Subscription | undefined;
   /** when this leader started listening: before a TTL has passed, its memory cannot tell silence */
-  readonly since: number;
+  since: number;
+  /** when the last presence check ended */
+  private lastCheckEnd: number;
 
   constructor(private readonly now: () => number = Date.now) {
     this.since = now();
+    this.lastCheckEnd = this.since;
   }
 
   /** Listens to every cell's heartbeats on `nc` (not in the api's queue group: the leader hears all). */
@@ -45,6 +48,23 @@ export class CellLiveness {
   /** True once this leader has listened for `ttlMs`, so a cell it never heard from is silent. */
   knowsSilence(ttlMs: number): boolean {
     return this.now() - this.since >= ttlMs;
+  }
+
+  /**
+   * Called as a presence check begins, `intervalMs` after the previous one ended (`checkEnded`). One
+   * more than `stallMs` late means the api itself stood still (a blocked event loop, a stopped
+   * process): the heartbeats of that time are not read yet, and the silence it would see is its
+   * own. It then listens anew, judging silence only after another TTL, and returns false.
+   */
+  checkBegins(intervalMs: number, stallMs: number): boolean {
+    const late = this.now() - this.lastCheckEnd - intervalMs;
+    if (late <= stallMs) return true;
+    this.since = this.now();
+    return false;
+  }
+
+  checkEnded(): void {
+    this.lastCheckEnd = this.now();
   }
 
   stop(): void {

@@ -11,7 +11,8 @@ import { CellLiveness } from "./liveness";
  * every second (more often for a TTL under 15 s), so a cell is declared lost at most a fifteenth of a
  * TTL late: the time to replace a lost cell's instances is the TTL plus their start. Liveness is kept in
  * memory from the heartbeats themselves (stored heartbeats are only refreshed now and then); a new
- * leader declares nothing lost before it has listened for a TTL.
+ * leader declares nothing lost before it has listened for a TTL, nor does a leader that stood still
+ * (under load, with heartbeats waiting unread) before it has listened for another.
  */
 export function startPresenceLoop(deps: {
   db: Database;
@@ -24,16 +25,30 @@ export function startPresenceLoop(deps: {
 }): Loop {
   const log = deps.log.child({ component: "api.cells.presence" });
   const interval = Math.max(50, Math.min(1_000, Math.floor(deps.ttlMs / 15)));
+  // a cell beats every third of a TTL or more often (5 s of 15 s by default): a stall of up to a
+  // third cannot age its last beat past the TTL
+  const stallMs = Math.floor(deps.ttlMs / 3);
   const liveness = new CellLiveness().listen(deps.nc);
   const loop = startLoop(
     "presence",
     interval,
     async () => {
-      if (!liveness.knowsSilence(deps.ttlMs)) return;
-      const lost = await markSilentCellsLost(deps.db, deps.ttlMs, liveness.alive(deps.ttlMs));
-      for (const cellId of lost) log.warn({ cellId, ttlMs: deps.ttlMs }, "cell lost: heartbeats stopped");
-      deps.metrics.cellsLost.inc(lost.length);
-      if (lost.length > 0) deps.onLost?.();
+      try {
+        if (!liveness.checkBegins(interval, stallMs)) {
+          log.warn(
+            { stallMs },
+            "the api stood still: cells are judged silent only after another TTL of listening",
+          );
+          return;
+        }
+        if (!liveness.knowsSilence(deps.ttlMs)) return;
+        const lost = await markSilentCellsLost(deps.db, deps.ttlMs, liveness.alive(deps.ttlMs));
+        for (const cellId of lost) log.warn({ cellId, ttlMs: deps.ttlMs }, "cell lost: heartbeats stopped");
+        deps.metrics.cellsLost.inc(lost.length);
+        if (lost.length > 0) deps.onLost?.();
+      } finally {
+        liveness.checkEnded();
+      }
     },
     log,
   );

