@@ -8,7 +8,7 @@ const VERSION = "0.0.0";
 
 /** Runs `grove` with `argv` (as `process.argv`) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(VERSION);
+  const program = buildProgram(VERSION, argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

@@ -48,11 +48,159 @@ import { registerVolumesSnapshots } from "./commands/volumes-snapshots";
 import { noun } from "./context";
 import { UsageError } from "./errors";
 
+/** a top-level command without nouns */
+const alone =
+  (register: (program: Command) => unknown) =>
+  (program: Command): Command[] => {
+    register(program);
+    return [];
+  };
+
+/** Each top-level command by name: registers it (with its verbs) and returns its nouns. */
+const COMMANDS: [string, (program: Command) => Command[]][] = [
+  ["login", alone(registerLogin)],
+  ["target", alone(registerTarget)],
+  ["push", alone(registerPush)],
+  [
+    "apps",
+    (program) => {
+      const apps = noun(program, "apps", "list and show apps");
+      registerAppsList(apps);
+      registerAppsShow(apps);
+      return [apps];
+    },
+  ],
+  ["scale", alone(registerScale)],
+  ["start", alone(registerStart)],
+  ["stop", alone(registerStop)],
+  ["restart", alone(registerRestart)],
+  ["delete", alone(registerDelete)],
+  ["events", alone(registerEvents)],
+  ["logs", alone(registerLogs)],
+  ["exec", alone(registerExec)],
+  [
+    "policies",
+    (program) => {
+      const policies = noun(program, "policies", "allow traffic between apps (default deny)");
+      registerPoliciesAdd(policies);
+      registerPoliciesList(policies);
+      registerPoliciesRemove(policies);
+      return [policies];
+    },
+  ],
+  [
+    "egress",
+    (program) => {
+      const egress = noun(
+        program,
+        "egress",
+        "where containers may connect beyond the platform (default: DNS only)",
+      );
+      registerEgressAdd(egress);
+      registerEgressList(egress);
+      registerEgressRemove(egress);
+      return [egress];
+    },
+  ],
+  [
+    "volumes",
+    (program) => {
+      const volumes = noun(
+        program,
+        "volumes",
+        "create, list, show and delete the tenant's volumes; snapshot and restore them",
+      );
+      registerVolumesCreate(volumes);
+      registerVolumesList(volumes);
+      registerVolumesShow(volumes);
+      registerVolumesDelete(volumes);
+      registerVolumesSnapshot(volumes);
+      registerVolumesSnapshots(volumes);
+      registerVolumesRestore(volumes);
+      return [volumes];
+    },
+  ],
+  [
+    "cells",
+    (program) => {
+      const cells = noun(
+        program,
+        "cells",
+        "see, drain and undrain cells; make, list and revoke join tokens (operators)",
+      );
+      registerCellsList(cells);
+      registerCellsShow(cells);
+      registerCellsDrain(cells);
+      registerCellsRemove(cells);
+      registerCellsUndrain(cells);
+      registerCellsToken(cells);
+      const joinTokens = noun(cells, "tokens", "list and revoke join tokens (operators)");
+      registerCellsTokensList(joinTokens);
+      registerCellsTokensRevoke(joinTokens);
+      return [cells, joinTokens];
+    },
+  ],
+  [
+    "tenants",
+    (program) => {
+      const tenants = noun(program, "tenants", "create and list tenants (operators)");
+      registerTenantsCreate(tenants);
+      registerTenantsList(tenants);
+      return [tenants];
+    },
+  ],
+  ["quota", alone((program) => registerQuotaSet(registerQuota(program)))],
+  [
+    "spaces",
+    (program) => {
+      const spaces = noun(
+        program,
+        "spaces",
+        "list and create spaces, and give developer tokens roles in them (tenant admins change)",
+      );
+      registerSpacesList(spaces);
+      registerSpacesCreate(spaces);
+      registerSpacesRoles(spaces);
+      registerSpacesSetRole(spaces);
+      registerSpacesUnsetRole(spaces);
+      return [spaces];
+    },
+  ],
+  [
+    "tokens",
+    (program) => {
+      const tokens = noun(program, "tokens", "issue, list and revoke API tokens");
+      registerTokensCreate(tokens);
+      registerTokensList(tokens);
+      registerTokensRevoke(tokens);
+      return [tokens];
+    },
+  ],
+];
+
+/** the global options that take a value */
+const VALUED = new Set(["--api", "--token", "--tenant"]);
+
+/**
+ * The top-level command `argv` (as `process.argv`) runs, when it names one of `COMMANDS` and asks
+ * for no help before it; undefined otherwise (no command, help, a typo: they need every command).
+ */
+export function commandNamed(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (VALUED.has(arg)) i++;
+    else if (arg === "--" || arg === "-h" || arg === "--help") return undefined;
+    else if (!arg.startsWith("-")) return COMMANDS.some(([name]) => name === arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
 /**
  * The `grove` command line. Errors are not printed here: parsing throws, and `main` prints one
- * line and picks the exit code.
+ * line and picks the exit code. Given the `argv` it will parse, only the command that names is
+ * built (building all ~50, with their options, is most of what a command costs after Node's start).
  */
-export function buildProgram(version: string): Command {
+export function buildProgram(version: string, argv: string[] = []): Command {
   const program = new Command("grove")
     .description("Grove: push apps to a cluster of cells and run them")
     .version(version, "-V, --version")
@@ -64,79 +212,13 @@ export function buildProgram(version: string): Command {
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true);
 
-  registerLogin(program);
-  registerTarget(program);
-  registerPush(program);
-  const apps = noun(program, "apps", "list and show apps");
-  registerAppsList(apps);
-  registerAppsShow(apps);
-  registerScale(program);
-  registerStart(program);
-  registerStop(program);
-  registerRestart(program);
-  registerDelete(program);
-  registerEvents(program);
-  registerLogs(program);
-  registerExec(program);
-  const policies = noun(program, "policies", "allow traffic between apps (default deny)");
-  registerPoliciesAdd(policies);
-  registerPoliciesList(policies);
-  registerPoliciesRemove(policies);
-  const egress = noun(
-    program,
-    "egress",
-    "where containers may connect beyond the platform (default: DNS only)",
-  );
-  registerEgressAdd(egress);
-  registerEgressList(egress);
-  registerEgressRemove(egress);
-  const volumes = noun(
-    program,
-    "volumes",
-    "create, list, show and delete the tenant's volumes; snapshot and restore them",
-  );
-  registerVolumesCreate(volumes);
-  registerVolumesList(volumes);
-  registerVolumesShow(volumes);
-  registerVolumesDelete(volumes);
-  registerVolumesSnapshot(volumes);
-  registerVolumesSnapshots(volumes);
-  registerVolumesRestore(volumes);
-  const cells = noun(
-    program,
-    "cells",
-    "see, drain and undrain cells; make, list and revoke join tokens (operators)",
-  );
-  registerCellsList(cells);
-  registerCellsShow(cells);
-  registerCellsDrain(cells);
-  registerCellsRemove(cells);
-  registerCellsUndrain(cells);
-  registerCellsToken(cells);
-  const joinTokens = noun(cells, "tokens", "list and revoke join tokens (operators)");
-  registerCellsTokensList(joinTokens);
-  registerCellsTokensRevoke(joinTokens);
-  const tenants = noun(program, "tenants", "create and list tenants (operators)");
-  registerTenantsCreate(tenants);
-  registerTenantsList(tenants);
-  registerQuotaSet(registerQuota(program));
-  const spaces = noun(
-    program,
-    "spaces",
-    "list and create spaces, and give developer tokens roles in them (tenant admins change)",
-  );
-  registerSpacesList(spaces);
-  registerSpacesCreate(spaces);
-  registerSpacesRoles(spaces);
-  registerSpacesSetRole(spaces);
-  registerSpacesUnsetRole(spaces);
-  const tokens = noun(program, "tokens", "issue, list and revoke API tokens");
-  registerTokensCreate(tokens);
-  registerTokensList(tokens);
-  registerTokensRevoke(tokens);
+  const named = commandNamed(argv);
+  const groups: Command[] = [];
+  for (const [name, register] of COMMANDS) {
+    if (named === undefined || named === name) groups.push(...register(program));
+  }
   // set last, so verbs do not inherit it: `grove` alone prints help, `grove x` is unknown
-  for (const group of [apps, policies, egress, volumes, cells, joinTokens, tenants, tokens, spaces])
-    group.allowExcessArguments(true);
+  for (const group of groups) group.allowExcessArguments(true);
   program.allowExcessArguments(true).action(function helpOrUnknown(this: Command) {
     const [first] = this.args;
     if (first !== undefined) throw new UsageError(`unknown command '${first}' (see grove --help)`);
