@@ -13,7 +13,16 @@ import { createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
 import { CELL_SYNCED, leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
-import { bridgeLegacyLogs, ensureTenantLogStreams, TenantLogStreams } from "./logs/stream";
+import {
+  bridgeLegacyLogs,
+  ensureTenantLogStreams,
+  retireOverlappingLogsStream,
+  TenantLogStreams,
+} from "./logs/stream";
+
+/** How often the api makes the logs streams of tenants that have none yet. */
+const TENANT_LOG_STREAMS_CHECK_MS = 60_000;
+
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
 import { ensureDeadLettersStream } from "./nats/dead-letters";
@@ -97,6 +106,7 @@ export function createApi(options: ApiOptions): Api {
   const subscriptions: Subscription[] = [];
   let stopCountingRejections: (() => void) | undefined;
   let election: LeaderElection | undefined;
+  let logStreamsCheck: NodeJS.Timeout | undefined;
   const network = cellNetworkSettings(config);
   const leaderWork = leaderLoops({ ...options, log, metrics, network });
   return {
@@ -149,7 +159,14 @@ export function createApi(options: ApiOptions): Api {
           },
         }),
       );
+      await retireOverlappingLogsStream(nc);
       await ensureTenantLogStreams(db, logStreams);
+      // tenants made another way (SQL) or while NATS was away get theirs within a minute
+      logStreamsCheck = setInterval(() => {
+        ensureTenantLogStreams(db, logStreams).catch((err) =>
+          log.warn({ err }, "tenant logs streams not made"),
+        );
+      }, TENANT_LOG_STREAMS_CHECK_MS);
       subscriptions.push(
         bridgeLegacyLogs({
           db,
@@ -180,6 +197,7 @@ export function createApi(options: ApiOptions): Api {
       );
     },
     async stop() {
+      clearInterval(logStreamsCheck);
       for (const sub of subscriptions.splice(0)) sub.unsubscribe();
       tokenWatch.close();
       stopCountingRejections?.();

@@ -53,7 +53,7 @@ export class TenantLogStreams {
   readonly #ready = new Map<string, Promise<string>>();
 
   constructor(
-    readonly nc: NatsConnection,
+    private readonly nc: NatsConnection,
     private readonly limits: TenantLogLimits,
   ) {}
 
@@ -111,9 +111,8 @@ export async function retireOverlappingLogsStream(nc: NatsConnection): Promise<v
   }
 }
 
-/** Makes the logs stream of every tenant (the api's start). */
+/** Makes the logs stream of every tenant that has none yet (the api's start, then every minute). */
 export async function ensureTenantLogStreams(db: Database, streams: TenantLogStreams): Promise<void> {
-  await retireOverlappingLogsStream(streams.nc);
   const rows = await db.select({ id: schema.tenants.id }).from(schema.tenants);
   for (const { id } of rows) await streams.ensure(id);
 }

@@ -59,7 +59,8 @@ const showTenantRoute = createRoute({
 export function registerTenantRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): void {
   app.openapi(createTenantRoute, async (c) => {
     const row = await createTenant(deps.db, c.req.valid("json").name);
-    await deps.logStreams.ensure(row.id);
+    // before its first app can log; failing here, the api's minutely check makes it
+    await deps.logStreams.ensure(row.id).catch(() => {});
     c.header("Location", `/v1/tenants/${row.name}`);
     return c.json(tenantView(row), 201);
   });
