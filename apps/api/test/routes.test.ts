@@ -157,6 +157,36 @@ describeWith(["root", "postgres", "nats"], "routes from the control plane", () =
     await eventually(notFound(router, host), 10_000, "404 once the cell is lost");
   });
 
+  it("moves the route to a pushed revision's instance and withdraws the old one's, with no full resend", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats, { GROVE_ROUTE_INTERVAL_MS: "600000" });
+    const router = await routerProcess(nats);
+    const token = await t.tenantWithToken("routes-f");
+    const cell = await hollowCell(t, "cell-routes-f");
+    await pushApp(t, token, "web", 1);
+    const [first] = await startsOf(cell, 1);
+    if (!first) throw new Error("no start");
+    await cell.report(first, "RUNNING", undefined, { hostPort: await backend("old") });
+    const host = "web.routes-f.grove.localhost";
+    await eventually(async () => ((await router.get(host)).body === "old" ? true : undefined), 10_000);
+
+    const bits = await tarOf({ "index.html": "new" });
+    await expectStatus(await t.call("/v1/apps/web/bits", { method: "PUT", body: bits, token }), 200);
+    const pushed = await eventually(
+      async () => cell.starts.find((s) => s.revision > first.revision),
+      15_000,
+      "the new revision's start",
+    );
+    await cell.report(pushed, "RUNNING", undefined, { hostPort: await backend("new") });
+    await eventually(
+      async () => ((await bodies(router, host)).every((body) => body === "new") ? true : undefined),
+      15_000,
+      "only the new revision through the router",
+    );
+  });
+
   it("registers every route again as soon as a router starts, without waiting for the interval", async ({
     pg,
     nats,

@@ -1,5 +1,7 @@
 import type { Database } from "@grove/db";
 import { type SQL, sql } from "drizzle-orm";
+import { uuidArray } from "../ids";
+import type { Tx } from "./tx";
 
 /**
  * Where the router reaches an instance: its cell's registered address and the first port the cell
@@ -19,7 +21,7 @@ export interface InstanceRoute {
 /** An instance the router should send traffic to: running, on a cell not lost, wanted by its app. */
 const ROUTABLE = sql`(x.state = 'RUNNING' and c.state <> 'lost' and a.state = 'started' and x.index < a.instances)`;
 
-async function instanceRoutes(db: Database, where: SQL): Promise<InstanceRoute[]> {
+async function instanceRoutes(db: Database | Tx, where: SQL): Promise<InstanceRoute[]> {
   const rows = await db.execute<{
     id: string;
     app_id: string;
@@ -51,8 +53,53 @@ async function instanceRoutes(db: Database, where: SQL): Promise<InstanceRoute[]
 }
 
 /** Every routable instance of the cluster (the leader's route emitter; spans all tenants on purpose). */
-export function routableInstances(db: Database): Promise<InstanceRoute[]> {
+export function routableInstances(db: Database | Tx): Promise<InstanceRoute[]> {
   return instanceRoutes(db, ROUTABLE);
+}
+
+/**
+ * Instances whose routability or route may have changed since the snapshot xmin `since`: those
+ * written from it on, and the RUNNING ones of apps written from it on or on `cells` (whose state or
+ * address changed). Each comes with its route, or with `route: null` when it is not routable now.
+ */
+export async function changedRoutes(
+  tx: Tx,
+  since: string,
+  cells: readonly string[],
+): Promise<{ instanceId: string; route: InstanceRoute | null }[]> {
+  const changed = await tx.execute<{ id: string }>(sql`
+    select id from instances where written_by >= ${since}::xid8
+    union
+    select x.id from apps a join instances x on x.app_id = a.id
+    where a.written_by >= ${since}::xid8 and x.state = 'RUNNING'
+    union
+    select id from instances where cell_id = any(${uuidArray(cells)}::uuid[]) and state = 'RUNNING'`);
+  const ids = [...changed].map((r) => r.id);
+  if (ids.length === 0) return [];
+  const routable = new Map(
+    (await instanceRoutes(tx, sql`x.id = any(${uuidArray(ids)}::uuid[]) and ${ROUTABLE}`)).map((r) => [
+      r.instanceId,
+      r,
+    ]),
+  );
+  return ids.map((id) => ({ instanceId: id, route: routable.get(id) ?? null }));
+}
+
+/** Each cell's state and address, by id (a change makes its instances' routes change). */
+export async function cellEndpoints(tx: Tx): Promise<Map<string, string>> {
+  const rows = await tx.execute<{ id: string; state: string; address: string }>(
+    sql`select id, state, address from cells`,
+  );
+  return new Map([...rows].map((r) => [r.id, `${r.state} ${r.address}`]));
+}
+
+/** Whether every app of `appIds` still exists (a deleted app's instances leave no row to read). */
+export async function appsExist(tx: Tx, appIds: readonly string[]): Promise<boolean> {
+  if (appIds.length === 0) return true;
+  const [row] = await tx.execute<{ n: number }>(
+    sql`select count(*)::int as n from apps where id = any(${uuidArray(appIds)}::uuid[])`,
+  );
+  return (row as { n: number }).n === appIds.length;
 }
 
 /**

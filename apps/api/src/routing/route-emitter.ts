@@ -4,9 +4,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { type Loop, startLoop } from "../loop";
 import type { ApiMetrics } from "../metrics";
-import { recentlyUnroutable, routableInstances } from "../repo/routes";
+import { recentlyUnroutable } from "../repo/routes";
 import { publishRoutes } from "./publish-routes";
-import { diffRoutes, type RouteSet, routeSetOf } from "./route-set";
+import { diffRoutes, diffRoutesOf, routeSetOf } from "./route-set";
+import { RouteView } from "./route-view";
 
 export interface RouteEmitterDeps {
   db: Database;
@@ -30,6 +31,9 @@ export interface RouteEmitterDeps {
  * instances that stopped being routable within the routers' prune threshold, in case the leader
  * before it could not. Registration is idempotent, so a repeat is harmless.
  *
+ * Each run reads only the routes that may have changed since the previous one (`RouteView`), and
+ * the whole set now and then.
+ *
  * Any replica's request handler may unregister routes itself (a stop answers only once its routes
  * are gone); the emitter hears those on `router.unregister` too and forgets them, so an app started
  * again before the emitter saw it stopped is registered anew rather than left unrouted.
@@ -37,18 +41,28 @@ export interface RouteEmitterDeps {
 export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
   const { db, nc, domain, metrics } = deps;
   const log = deps.log.child({ component: "api.routes" });
-  let emitted: RouteSet | undefined;
+  const view = new RouteView(domain);
+  let emitted: Map<string, RouteRegistration> | undefined;
+  /** instances whose routes a replica withdrew since the last run */
+  const withdrawn = new Set<string>();
   let routerStartsSeen = 1;
   let routerStartsServed = 0;
   let lastFullAt = 0;
 
   const run = async () => {
-    emitted ??= routeSetOf(await recentlyUnroutable(db, ROUTE_PRUNE_THRESHOLD_SECONDS * 1000), domain);
-    const current = routeSetOf(await routableInstances(db), domain);
+    emitted ??= new Map(
+      routeSetOf(await recentlyUnroutable(db, ROUTE_PRUNE_THRESHOLD_SECONDS * 1000), domain),
+    );
+    const { current, changed } = await view.read(db);
     const now = Date.now();
     const startsSeen = routerStartsSeen;
     const full = startsSeen > routerStartsServed || now - lastFullAt >= deps.intervalMs;
-    const { register, unregister } = diffRoutes(emitted, current);
+    const ids = changed === "all" ? undefined : new Set([...changed, ...withdrawn]);
+    withdrawn.clear();
+    const { register, unregister } =
+      ids === undefined
+        ? diffRoutes(emitted, current)
+        : diffRoutesOf(emitted, current, ids, (endpoint) => view.holds(endpoint));
     const registering = full ? [...current.values()] : register;
     await publishRoutes(nc, "unregister", unregister);
     await publishRoutes(nc, "register", registering);
@@ -56,7 +70,13 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
       lastFullAt = now;
       routerStartsServed = startsSeen;
     }
-    emitted = current;
+    if (ids === undefined) emitted = new Map(current);
+    else
+      for (const id of ids) {
+        const registration = current.get(id);
+        if (registration) emitted.set(id, registration);
+        else emitted.delete(id);
+      }
     metrics.routeMessages.inc({ kind: "unregister" }, unregister.length);
     metrics.routeMessages.inc({ kind: "register" }, registering.length);
     if (unregister.length > 0 || register.length > 0)
@@ -66,13 +86,13 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
   const withdrawals = nc.subscribe(subjects.routerUnregister, {
     callback: (error, msg) => {
       if (error || emitted === undefined) return;
-      const withdrawn = decode(RouteRegistration, msg.data, msg.subject);
-      if (!withdrawn.ok || withdrawn.value.private_instance_id === undefined) return;
-      const held = emitted.get(withdrawn.value.private_instance_id);
-      if (held?.host !== withdrawn.value.host || held.port !== withdrawn.value.port) return;
-      const remaining = new Map(emitted);
-      remaining.delete(withdrawn.value.private_instance_id);
-      emitted = remaining;
+      const message = decode(RouteRegistration, msg.data, msg.subject);
+      if (!message.ok || message.value.private_instance_id === undefined) return;
+      const id = message.value.private_instance_id;
+      const held = emitted.get(id);
+      if (held?.host !== message.value.host || held.port !== message.value.port) return;
+      emitted.delete(id);
+      withdrawn.add(id);
       loop.wake();
     },
   });

@@ -42,22 +42,36 @@ export function diffRoutes(
   const held = new Set<string>();
   for (const registration of current.values())
     for (const uri of registration.uris) held.add(endpointOf(uri, registration));
+  return diffRoutesOf(previous, current, new Set([...current.keys(), ...previous.keys()]), (endpoint) =>
+    held.has(endpoint),
+  );
+}
+
+/**
+ * `diffRoutes` for the instances `ids` only (those that may have changed); `held` tells whether a
+ * current registration holds an endpoint (`endpointOf`).
+ */
+export function diffRoutesOf(
+  previous: RouteSet,
+  current: RouteSet,
+  ids: Iterable<string>,
+  held: (endpoint: string) => boolean,
+): { register: RouteRegistration[]; unregister: RouteRegistration[] } {
   const register: RouteRegistration[] = [];
-  for (const [id, registration] of current) {
-    const before = previous.get(id);
-    if (!before || !sameEndpoints(before, registration)) register.push(registration);
-  }
   const unregister: RouteRegistration[] = [];
-  for (const [id, registration] of previous) {
+  for (const id of ids) {
+    const before = previous.get(id);
     const now = current.get(id);
-    if (now && sameEndpoints(now, registration)) continue;
-    const uris = registration.uris.filter((uri) => !held.has(endpointOf(uri, registration)));
-    if (uris.length > 0) unregister.push({ ...registration, uris });
+    if (now && before && sameEndpoints(before, now)) continue;
+    if (now) register.push(now);
+    if (!before) continue;
+    const uris = before.uris.filter((uri) => !held(endpointOf(uri, before)));
+    if (uris.length > 0) unregister.push({ ...before, uris });
   }
   return { register, unregister };
 }
 
-function endpointOf(uri: string, registration: RouteRegistration): string {
+export function endpointOf(uri: string, registration: RouteRegistration): string {
   return `${uri} ${registration.host}:${registration.port}`;
 }
 

@@ -1,0 +1,97 @@
+import type { Database } from "@grove/db";
+import type { RouteRegistration } from "@grove/protocol";
+import { FULL_READ_EVERY_MS } from "../leader/view";
+import { snapshotXmin } from "../repo/convergence";
+import { appsExist, cellEndpoints, changedRoutes, routableInstances } from "../repo/routes";
+import { endpointOf, type RouteSet, registrationOf } from "./route-set";
+
+/**
+ * The route emitter's view of every routable instance, kept between runs like the leader's
+ * `ClusterView`: a run reads only the instances written since the previous read (`written_by`),
+ * the running ones of apps written since, and those on cells whose state or address changed. A read
+ * is whole the first time, after a failed read, when an app with routes was deleted (its instances
+ * go with it, leaving no row to read), and every `fullEveryMs`.
+ */
+export class RouteView {
+  private readonly routes = new Map<string, RouteRegistration>();
+  /** how many current registrations hold each endpoint (`endpointOf`) */
+  private readonly endpoints = new Map<string, number>();
+  private cells = new Map<string, string>();
+  private since: string | undefined;
+  private fullAt = 0;
+
+  constructor(
+    private readonly domain: string,
+    private readonly options: { fullEveryMs?: number; now?: () => number } = {},
+  ) {}
+
+  /** The routes as of one snapshot, and which instances' routes may have changed (`all` when read whole). */
+  async read(db: Database): Promise<{ current: RouteSet; changed: ReadonlySet<string> | "all" }> {
+    const now = this.options.now?.() ?? Date.now();
+    const since = this.since;
+    // a read that fails half-way leaves the map half-updated: the next one is whole
+    this.since = undefined;
+    return db.transaction(
+      async (tx) => {
+        const xmin = await snapshotXmin(tx);
+        const cells = await cellEndpoints(tx);
+        let changed: Set<string> | "all" | undefined;
+        const whole =
+          since === undefined || now - this.fullAt >= (this.options.fullEveryMs ?? FULL_READ_EVERY_MS);
+        if (!whole) {
+          const movedCells = [...cells]
+            .filter(([id, endpoint]) => this.cells.get(id) !== endpoint)
+            .map(([id]) => id);
+          const appIds = new Set<string>();
+          for (const route of this.routes.values()) if (route.app) appIds.add(route.app);
+          if (await appsExist(tx, [...appIds])) {
+            changed = new Set();
+            for (const { instanceId, route } of await changedRoutes(tx, since, movedCells)) {
+              changed.add(instanceId);
+              if (route) this.set(registrationOf(route, this.domain));
+              else this.delete(instanceId);
+            }
+          }
+        }
+        if (changed === undefined) {
+          this.routes.clear();
+          this.endpoints.clear();
+          for (const route of await routableInstances(tx)) this.set(registrationOf(route, this.domain));
+          this.fullAt = now;
+          changed = "all";
+        }
+        this.cells = cells;
+        this.since = xmin;
+        return { current: this.routes, changed };
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
+  }
+
+  /** Whether a current registration holds `endpoint` (`endpointOf`). */
+  holds(endpoint: string): boolean {
+    return (this.endpoints.get(endpoint) ?? 0) > 0;
+  }
+
+  private set(registration: RouteRegistration): void {
+    const id = registration.private_instance_id as string;
+    this.delete(id);
+    this.routes.set(id, registration);
+    for (const uri of registration.uris) {
+      const endpoint = endpointOf(uri, registration);
+      this.endpoints.set(endpoint, (this.endpoints.get(endpoint) ?? 0) + 1);
+    }
+  }
+
+  private delete(id: string): void {
+    const registration = this.routes.get(id);
+    if (!registration) return;
+    this.routes.delete(id);
+    for (const uri of registration.uris) {
+      const endpoint = endpointOf(uri, registration);
+      const n = (this.endpoints.get(endpoint) ?? 0) - 1;
+      if (n > 0) this.endpoints.set(endpoint, n);
+      else this.endpoints.delete(endpoint);
+    }
+  }
+}
