@@ -9,6 +9,7 @@ import {
   type WrittenInstance,
   writtenInstances,
 } from "../repo/convergence";
+import type { Tx } from "../repo/tx";
 
 /** How often the view is read whole anyway (a safety net; an incremental read misses nothing). */
 export const FULL_READ_EVERY_MS = 60_000;
@@ -24,47 +25,36 @@ export const FULL_READ_EVERY_MS = 60_000;
 export class ClusterView {
   private readonly apps = new Map<string, DesiredApp>();
   private readonly instances = new Map<string, InstanceRecord>();
-  /** the snapshot xmin of the last read: rows written from it on are read next */
-  private since: string | undefined;
-  private fullAt = 0;
+  private readonly reads: WrittenSince;
 
-  constructor(private readonly options: { fullEveryMs?: number; now?: () => number } = {}) {}
+  constructor(options: { fullEveryMs?: number; now?: () => number } = {}) {
+    this.reads = new WrittenSince(options);
+  }
 
   /** Desired apps and actual instances as of one snapshot; `full` when everything was read. */
-  async read(db: Database): Promise<{ desired: DesiredApp[]; actual: ActualInstance[]; full: boolean }> {
-    const now = this.options.now?.() ?? Date.now();
-    const since = this.since;
-    // a read that fails half-way leaves the maps half-updated: the next one is whole
-    this.since = undefined;
-    return db.transaction(
-      async (tx) => {
-        const xmin = await snapshotXmin(tx);
-        let full =
-          since === undefined || now - this.fullAt >= (this.options.fullEveryMs ?? FULL_READ_EVERY_MS);
-        if (!full) {
-          for (const app of await desiredApps(tx, since)) this.apps.set(app.id, app);
-          for (const instance of await writtenInstances(tx, since)) this.keep(instance);
-          full = (await appCount(tx)) !== this.apps.size;
-        }
-        if (full) {
-          this.apps.clear();
-          this.instances.clear();
-          for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
-          for (const instance of await writtenInstances(tx)) this.keep(instance);
-          this.fullAt = now;
-        }
-        const cells = await cellStates(tx);
-        const actual: ActualInstance[] = [];
-        for (const instance of this.instances.values())
-          actual.push({
-            ...instance,
-            cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
-          });
-        this.since = xmin;
-        return { desired: [...this.apps.values()], actual, full };
-      },
-      { isolationLevel: "repeatable read", accessMode: "read only" },
-    );
+  read(db: Database): Promise<{ desired: DesiredApp[]; actual: ActualInstance[]; full: boolean }> {
+    return this.reads.read(db, async (tx, since) => {
+      let full = since === undefined;
+      if (since !== undefined) {
+        for (const app of await desiredApps(tx, since)) this.apps.set(app.id, app);
+        for (const instance of await writtenInstances(tx, since)) this.keep(instance);
+        full = (await appCount(tx)) !== this.apps.size;
+      }
+      if (full) {
+        this.apps.clear();
+        this.instances.clear();
+        for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
+        for (const instance of await writtenInstances(tx)) this.keep(instance);
+      }
+      const cells = await cellStates(tx);
+      const actual: ActualInstance[] = [];
+      for (const instance of this.instances.values())
+        actual.push({
+          ...instance,
+          cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
+        });
+      return { desired: [...this.apps.values()], actual, full };
+    });
   }
 
   /** The cell of an instance as last read (undefined when unknown or STOPPED). */
@@ -75,5 +65,41 @@ export class ClusterView {
   private keep(instance: WrittenInstance): void {
     if (instance.state === "STOPPED") this.instances.delete(instance.id);
     else this.instances.set(instance.id, instance as InstanceRecord);
+  }
+}
+
+/**
+ * The bookkeeping of a view read incrementally: each read runs in one repeatable-read snapshot and
+ * is given the snapshot xmin of the previous one (rows written from it on are those to read), or
+ * undefined when it must read whole: the first time, after a failed read, and every `fullEveryMs`.
+ * A read says whether it read whole (it may choose to).
+ */
+export class WrittenSince {
+  /** the snapshot xmin of the last read: rows written from it on are read next */
+  private since: string | undefined;
+  private fullAt = 0;
+
+  constructor(private readonly options: { fullEveryMs?: number; now?: () => number } = {}) {}
+
+  async read<T extends { full: boolean }>(
+    db: Database,
+    body: (tx: Tx, since: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    const now = this.options.now?.() ?? Date.now();
+    const since = this.since;
+    // a read that fails half-way leaves the view half-updated: the next one is whole
+    this.since = undefined;
+    return db.transaction(
+      async (tx) => {
+        const xmin = await snapshotXmin(tx);
+        const whole =
+          since === undefined || now - this.fullAt >= (this.options.fullEveryMs ?? FULL_READ_EVERY_MS);
+        const result = await body(tx, whole ? undefined : since);
+        if (result.full) this.fullAt = now;
+        this.since = xmin;
+        return result;
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
   }
 }

@@ -1,13 +1,12 @@
 import type { Database } from "@grove/db";
 import type { RouteRegistration } from "@grove/protocol";
-import { FULL_READ_EVERY_MS } from "../leader/view";
-import { snapshotXmin } from "../repo/convergence";
+import { WrittenSince } from "../leader/view";
 import { appsExist, cellEndpoints, changedRoutes, routableInstances } from "../repo/routes";
 import { endpointOf, type RouteSet, registrationOf } from "./route-set";
 
 /**
  * The route emitter's view of every routable instance, kept between runs like the leader's
- * `ClusterView`: a run reads only the instances written since the previous read (`written_by`),
+ * `ClusterView` (`WrittenSince`): a run reads only the instances written since the previous read (`written_by`),
  * the running ones of apps written since, and those on cells whose state or address changed. A read
  * is whole the first time, after a failed read, when an app with routes was deleted (its instances
  * go with it, leaving no row to read), and every `fullEveryMs`.
@@ -17,55 +16,44 @@ export class RouteView {
   /** how many current registrations hold each endpoint (`endpointOf`) */
   private readonly endpoints = new Map<string, number>();
   private cells = new Map<string, string>();
-  private since: string | undefined;
-  private fullAt = 0;
+  private readonly reads: WrittenSince;
 
   constructor(
     private readonly domain: string,
-    private readonly options: { fullEveryMs?: number; now?: () => number } = {},
-  ) {}
+    options: { fullEveryMs?: number; now?: () => number } = {},
+  ) {
+    this.reads = new WrittenSince(options);
+  }
 
   /** The routes as of one snapshot, and which instances' routes may have changed (`all` when read whole). */
   async read(db: Database): Promise<{ current: RouteSet; changed: ReadonlySet<string> | "all" }> {
-    const now = this.options.now?.() ?? Date.now();
-    const since = this.since;
-    // a read that fails half-way leaves the map half-updated: the next one is whole
-    this.since = undefined;
-    return db.transaction(
-      async (tx) => {
-        const xmin = await snapshotXmin(tx);
-        const cells = await cellEndpoints(tx);
-        let changed: Set<string> | "all" | undefined;
-        const whole =
-          since === undefined || now - this.fullAt >= (this.options.fullEveryMs ?? FULL_READ_EVERY_MS);
-        if (!whole) {
-          const movedCells = [...cells]
-            .filter(([id, endpoint]) => this.cells.get(id) !== endpoint)
-            .map(([id]) => id);
-          const appIds = new Set<string>();
-          for (const route of this.routes.values()) if (route.app) appIds.add(route.app);
-          if (await appsExist(tx, [...appIds])) {
-            changed = new Set();
-            for (const { instanceId, route } of await changedRoutes(tx, since, movedCells)) {
-              changed.add(instanceId);
-              if (route) this.set(registrationOf(route, this.domain));
-              else this.delete(instanceId);
-            }
+    const { changed } = await this.reads.read(db, async (tx, since) => {
+      const cells = await cellEndpoints(tx);
+      let changed: Set<string> | undefined;
+      if (since !== undefined) {
+        const movedCells = [...cells]
+          .filter(([id, endpoint]) => this.cells.get(id) !== endpoint)
+          .map(([id]) => id);
+        const appIds = new Set<string>();
+        for (const route of this.routes.values()) if (route.app) appIds.add(route.app);
+        if (await appsExist(tx, [...appIds])) {
+          changed = new Set();
+          for (const { instanceId, route } of await changedRoutes(tx, since, movedCells)) {
+            changed.add(instanceId);
+            if (route) this.set(registrationOf(route, this.domain));
+            else this.delete(instanceId);
           }
         }
-        if (changed === undefined) {
-          this.routes.clear();
-          this.endpoints.clear();
-          for (const route of await routableInstances(tx)) this.set(registrationOf(route, this.domain));
-          this.fullAt = now;
-          changed = "all";
-        }
-        this.cells = cells;
-        this.since = xmin;
-        return { current: this.routes, changed };
-      },
-      { isolationLevel: "repeatable read", accessMode: "read only" },
-    );
+      }
+      if (changed === undefined) {
+        this.routes.clear();
+        this.endpoints.clear();
+        for (const route of await routableInstances(tx)) this.set(registrationOf(route, this.domain));
+      }
+      this.cells = cells;
+      return { changed: changed ?? ("all" as const), full: changed === undefined };
+    });
+    return { current: this.routes, changed };
   }
 
   /** Whether a current registration holds `endpoint` (`endpointOf`). */
