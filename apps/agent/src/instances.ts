@@ -25,6 +25,7 @@ import { probe, waitHealthy } from "./health-check";
 import type { InstanceEventPublisher } from "./instance-events";
 import { LogRateLimiter } from "./log-rate-limit";
 import type { LogGate, LogSource } from "./log-shipper";
+import { Slots } from "./slots";
 
 const MiB = 1024 * 1024;
 /** Property marking containers this agent owns, so adoption after a restart finds them. */
@@ -37,6 +38,13 @@ const shippedOutput = { coalesceMs: 25 };
 const SPEC_PROPERTY = "grove.spec";
 const PROCESS_PROPERTY = "grove.process";
 const STATE_PROPERTY = "grove.state";
+/** containers made at once on a cell (the rest wait): a burst of starts leaves cores to teardowns */
+const STARTS_AT_ONCE = 3;
+/** containers torn down at once, in a lane of their own that starts never hold up */
+const TEARDOWNS_AT_ONCE = 3;
+
+/** A start that a stop of its instance overtook: it gives up, and the stop reports STOPPED. */
+class StoppedWhileStarting extends Error {}
 
 interface Instance {
   spec: StartInstance;
@@ -49,6 +57,8 @@ interface Instance {
   exitCode?: number;
   reason?: string;
   stopping: boolean;
+  /** the start under way (never rejects), which a stop waits for before it kills and tears down */
+  starting?: Promise<unknown>;
   /** how far the pull of its image is, while its cell pulls it */
   pull?: ImagePullProgress;
 }
@@ -78,6 +88,9 @@ export interface InstanceManagerDeps {
   ): () => number;
   /** puts a line of the agent's own into the instance's logs (the log-rate limit's notice) */
   logNotice(source: LogSource, line: string): void;
+  /** containers made at once (default 3) and torn down at once (default 3), each in its own lane */
+  startsAtOnce?: number;
+  teardownsAtOnce?: number;
   /** makes (first time) or mounts a volume and answers the directory to bind-mount */
   volumes: { ensure(id: string, sizeMb: number): Promise<string> };
   log: Logger;
@@ -99,9 +112,24 @@ export class InstanceManager {
   >();
   /** starts and stops under way, which close() lets finish so no container is left half made */
   readonly #inFlight = new Set<Promise<unknown>>();
+  /**
+   * Instances stopped (STOPPED already reported: their processes are dead) whose containers are
+   * still being torn down; they count in used() and mounting() until their container is gone.
+   */
+  readonly #tearingDown = new Map<string, { spec: StartInstance; done: Promise<void> }>();
+  readonly #starts: Slots;
+  readonly #teardowns: Slots;
   #closed = false;
 
-  constructor(private readonly deps: InstanceManagerDeps) {}
+  constructor(private readonly deps: InstanceManagerDeps) {
+    this.#starts = new Slots(deps.startsAtOnce ?? STARTS_AT_ONCE);
+    this.#teardowns = new Slots(deps.teardownsAtOnce ?? TEARDOWNS_AT_ONCE);
+  }
+
+  /** Starts waiting for a slot and teardowns waiting for theirs (metrics). */
+  queued(): { starts: number; teardowns: number } {
+    return { starts: this.#starts.waiting, teardowns: this.#teardowns.waiting };
+  }
 
   /** Starts an instance; a repeat of a start that is already running or starting is a no-op (true). */
   start(spec: StartInstance): Promise<{ duplicate: boolean }> {
@@ -136,12 +164,47 @@ export class InstanceManager {
     this.#instances.set(spec.instanceId, instance);
     this.#emit(instance, { state: "STARTING" });
     const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
+    const made = this.#make(instance, log);
+    instance.starting = made.catch(() => {});
     try {
+      await made;
+      if (!instance.stopping) this.#watch(instance, 0);
+      return { duplicate: false };
+    } catch (error) {
+      // the stop that overtook it reports the instance STOPPED: it was not a crash
+      if (instance.stopping) {
+        log.info({ reason: (error as Error).message }, "start given up for a stop");
+        return { duplicate: false };
+      }
+      log.warn({ err: error }, "instance failed to start");
+      await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
+      throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
+    } finally {
+      delete instance.starting;
+    }
+  }
+
+  /**
+   * Fetches the instance's rootfs, then (in a start slot) makes its container and runs its
+   * process. A stop that arrives meanwhile makes it give up at the next step, so a container is
+   * never made for an instance already stopped (its stop waits for this to settle).
+   */
+  async #make(instance: Instance, log: Logger): Promise<void> {
+    const { spec } = instance;
+    const unlessStopping = () => {
+      if (instance.stopping) throw new StoppedWhileStarting(`instance ${spec.instanceId} was stopped`);
+    };
+    const rootfs = await this.#rootfs(instance);
+    unlessStopping();
+    await this.#starts.run(async () => {
+      unlessStopping();
+      // a container of the same handle still being torn down goes first
+      await this.#tearingDown.get(spec.instanceId)?.done;
       await this.deps.garden.destroy(spec.instanceId).catch(() => {});
       const bindMounts = await this.#volumeMounts(spec);
       const container = await this.deps.garden.create({
         handle: spec.instanceId,
-        ...(await this.#rootfs(instance)),
+        ...rootfs,
         properties: {
           [OWNER_PROPERTY]: "agent",
           // kept for adoption after a restart, without registry credentials (container properties
@@ -163,23 +226,19 @@ export class InstanceManager {
         bindMounts,
       });
       instance.container = container;
+      unlessStopping();
       const info = await container.info();
       instance.containerIP = info.containerIP;
       instance.ports = info.mappedPorts.map((m) => ({
         containerPort: m.containerPort,
         hostPort: m.hostPort,
       }));
+      unlessStopping();
       const process = await container.run(startProcess(spec));
       instance.process = process;
       await container.setProperty(PROCESS_PROPERTY, process.id);
       log.info({ processId: process.id, containerIP: info.containerIP }, "instance started");
-      this.#watch(instance, 0);
-      return { duplicate: false };
-    } catch (error) {
-      log.warn({ err: error }, "instance failed to start");
-      await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
-      throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
-    }
+    });
   }
 
   /** A docker app's image (pulled by digest, every blob verified), or the stack with the app's bits. */
@@ -231,19 +290,32 @@ export class InstanceManager {
 
   /** The instances on this cell holding a container that mounts volume `volumeId`. */
   mounting(volumeId: string): string[] {
-    return [...this.#instances.values()]
-      .filter((i) => i.container !== undefined || i.state === "STARTING" || i.state === "RUNNING")
-      .filter((i) => (i.spec.volumes ?? []).some((v) => v.id === volumeId))
-      .map((i) => i.spec.instanceId);
+    return [
+      ...[...this.#instances.values()]
+        .filter((i) => i.container !== undefined || i.state === "STARTING" || i.state === "RUNNING")
+        .map((i) => i.spec),
+      ...[...this.#tearingDown.values()].map((t) => t.spec),
+    ]
+      .filter((spec) => (spec.volumes ?? []).some((v) => v.id === volumeId))
+      .map((spec) => spec.instanceId);
   }
 
+  /**
+   * Waits for a start under way to make its process or give up; TERM, KILL after the grace; then
+   * reports STOPPED at once (the processes are dead: it serves nothing and uses no CPU) and tears
+   * the container down in the teardown lane, where starts never hold it up.
+   */
   async #stop(command: StopInstance): Promise<{ duplicate: boolean }> {
-    const instance = this.#instances.get(command.instanceId);
+    const id = command.instanceId;
+    const instance = this.#instances.get(id);
     if (!instance) {
-      await this.deps.garden.destroy(command.instanceId).catch(() => {});
+      const under = this.#tearingDown.get(id);
+      if (under) await under.done;
+      else await this.#teardown(id);
       return { duplicate: true };
     }
     instance.stopping = true;
+    await instance.starting;
     let exitCode: number | undefined;
     if (instance.process && (instance.state === "STARTING" || instance.state === "RUNNING")) {
       await instance.process.signal("terminate").catch(() => {});
@@ -253,12 +325,28 @@ export class InstanceManager {
         exitCode = await withTimeout(instance.process.wait(), 5_000);
       }
     }
-    await this.deps.garden.destroy(command.instanceId).catch(() => {});
-    this.#instances.delete(command.instanceId);
-    this.#logReaders.get(command.instanceId)?.limiter?.close();
-    this.#logReaders.delete(command.instanceId);
+    if (this.#instances.get(id) !== instance) {
+      // another stop of it got here first
+      await this.#tearingDown.get(id)?.done;
+      return { duplicate: true };
+    }
+    const done = this.#teardown(id);
+    this.#tearingDown.set(id, { spec: instance.spec, done });
+    this.#instances.delete(id);
+    this.#logReaders.get(id)?.limiter?.close();
+    this.#logReaders.delete(id);
     if (instance.state !== "CRASHED") this.#emit(instance, { state: "STOPPED", exitCode });
+    try {
+      await done;
+    } finally {
+      if (this.#tearingDown.get(id)?.done === done) this.#tearingDown.delete(id);
+    }
     return { duplicate: false };
+  }
+
+  /** Destroys a container (a missing one is fine) in the teardown lane. */
+  #teardown(handle: string): Promise<void> {
+    return this.#teardowns.run(() => this.deps.garden.destroy(handle).catch(() => {}));
   }
 
   /** Finds the containers this agent made before a restart and watches them again, untouched. */
@@ -349,6 +437,11 @@ export class InstanceManager {
       if (i.state !== "STARTING" && i.state !== "RUNNING") continue;
       memoryMb += i.spec.memoryMb;
       diskMb += i.spec.diskMb;
+      containers += 1;
+    }
+    for (const { spec } of this.#tearingDown.values()) {
+      memoryMb += spec.memoryMb;
+      diskMb += spec.diskMb;
       containers += 1;
     }
     return { memoryMb, diskMb, containers };
@@ -459,7 +552,7 @@ export class InstanceManager {
     instance.reason = reason;
     this.deps.log.warn({ instanceId: instance.spec.instanceId, exitCode, reason }, "instance crashed");
     this.#emit(instance, { state: "CRASHED", exitCode, reason });
-    await this.deps.garden.destroy(instance.spec.instanceId).catch(() => {});
+    await this.#teardown(instance.spec.instanceId);
     instance.container = undefined;
   }
 
