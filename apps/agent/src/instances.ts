@@ -302,8 +302,9 @@ export class InstanceManager {
 
   /**
    * Waits for a start under way to make its process or give up; TERM, KILL after the grace; then
-   * reports STOPPED at once (the processes are dead: it serves nothing and uses no CPU) and tears
-   * the container down in the teardown lane, where starts never hold it up.
+   * reports STOPPED at once (the processes are dead: it serves nothing and uses no CPU; one with
+   * volumes after its teardown) and tears the container down in the teardown lane, where starts
+   * never hold it up.
    */
   async #stop(command: StopInstance): Promise<{ duplicate: boolean }> {
     const id = command.instanceId;
@@ -335,11 +336,18 @@ export class InstanceManager {
     this.#instances.delete(id);
     this.#logReaders.get(id)?.limiter?.close();
     this.#logReaders.delete(id);
-    if (instance.state !== "CRASHED") this.#emit(instance, { state: "STOPPED", exitCode });
+    // an instance with volumes is reported once its container no longer mounts them: the control
+    // plane moves, restores and removes volumes whose instances are STOPPED
+    const holdsVolumes = instance.spec.volumes.length > 0;
+    const report = () => {
+      if (instance.state !== "CRASHED") this.#emit(instance, { state: "STOPPED", exitCode });
+    };
+    if (!holdsVolumes) report();
     try {
       await done;
     } finally {
       if (this.#tearingDown.get(id)?.done === done) this.#tearingDown.delete(id);
+      if (holdsVolumes) report();
     }
     return { duplicate: false };
   }
