@@ -352,6 +352,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     containers: () => instances.used().containers,
     volumes: () => options.volumes.held().length,
     natsConnected,
+    queued: () => instances.queued(),
   });
   let lastBeatAt = 0;
   let earlyBeat: NodeJS.Timeout | undefined;

@@ -8,6 +8,8 @@ export interface AgentGaugeSource {
   containers(): number;
   volumes(): number;
   natsConnected(): boolean;
+  /** starts waiting for a start slot and teardowns for a teardown slot */
+  queued(): { starts: number; teardowns: number };
 }
 
 /** The agent's Prometheus metrics, on a registry of its own (tests run several agents in a process). */
@@ -89,10 +91,18 @@ export class AgentMetrics {
           this.set(metrics.#source ? read(metrics.#source) : 0);
         },
       });
-    gauge("grove_agent_containers", "Instances holding a container (starting or running)", (s) =>
-      s.containers(),
+    gauge(
+      "grove_agent_containers",
+      "Instances holding a container (starting, running, or stopped and being torn down)",
+      (s) => s.containers(),
     );
     gauge("grove_agent_volumes", "Volumes held on the cell", (s) => s.volumes());
+    gauge("grove_agent_starts_queued", "Container starts waiting for a start slot", (s) => s.queued().starts);
+    gauge(
+      "grove_agent_teardowns_queued",
+      "Teardowns of stopped or crashed instances waiting for a teardown slot",
+      (s) => s.queued().teardowns,
+    );
     gauge("grove_agent_nats_connected", "1 while the agent's NATS connection is up", (s) =>
       s.natsConnected() ? 1 : 0,
     );
