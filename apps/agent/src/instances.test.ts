@@ -51,6 +51,20 @@ function startSpec() {
   });
 }
 
+/** An instance manager's deps: `parts` (garden, bits, events…) over inert defaults. */
+function fakeDeps(parts: Record<string, unknown>): InstanceManagerDeps {
+  return {
+    cellAddress: "10.0.0.1",
+    stackLayers: async () => [],
+    openCredentials: () => ({ username: "", password: "" }),
+    shipLogs: () => () => 0,
+    logNotice: () => {},
+    volumes: { ensure: async () => "/v" },
+    log: pino({ level: "silent" }),
+    ...parts,
+  } as unknown as InstanceManagerDeps;
+}
+
 /**
  * A cell whose garden the test steers: `creating`/`destroying`/`fetching` hold a create, destroy
  * or bits fetch until opened; it records what was made and destroyed and what is live at once.
@@ -115,16 +129,9 @@ function steeredCell(options: { startsAtOnce?: number; teardownsAtOnce?: number 
       },
     },
     events: { publish: (event: { instanceId: string; state: string }) => events.push(event) },
-    cellAddress: "10.0.0.1",
-    stackLayers: async () => [],
-    openCredentials: () => ({ username: "", password: "" }),
-    shipLogs: () => () => 0,
-    logNotice: () => {},
-    volumes: { ensure: async () => "/v" },
-    log: pino({ level: "silent" }),
     ...options,
-  } as unknown as InstanceManagerDeps;
-  return { cell, instances: new InstanceManager(deps) };
+  };
+  return { cell, instances: new InstanceManager(fakeDeps(deps)) };
 }
 
 describe("InstanceManager", () => {
@@ -147,35 +154,14 @@ describe("InstanceManager", () => {
       run: async () => gone.process,
       setProperty: async () => {},
     };
-    const deps = {
-      garden: { destroy: async () => {}, create: async () => container },
-      bits: { layer: async () => "/bits" },
-      events: { publish: (event: { state: string; reason?: string }) => events.push(event) },
-      cellAddress: "10.0.0.1",
-      stackLayers: async () => [],
-      openCredentials: () => ({ username: "", password: "" }),
-      shipLogs: () => () => 0,
-      logNotice: () => {},
-      volumes: { ensure: async () => "/v" },
-      log: pino({ level: "silent" }),
-    } as unknown as InstanceManagerDeps;
-    const instances = new InstanceManager(deps);
-    const spec = StartInstance.parse({
-      type: "start-instance",
-      instanceId: randomUUID(),
-      appId: randomUUID(),
-      tenantId: randomUUID(),
-      revision: 1,
-      index: 0,
-      bitsDigest: `sha256:${"a".repeat(64)}`,
-      stack: "busybox",
-      command: "sleep 1000",
-      env: {},
-      memoryMb: 32,
-      diskMb: 64,
-      ports: [],
-      healthCheck: HealthCheck.parse({ type: "process" }),
-    });
+    const instances = new InstanceManager(
+      fakeDeps({
+        garden: { destroy: async () => {}, create: async () => container },
+        bits: { layer: async () => "/bits" },
+        events: { publish: (event: { state: string; reason?: string }) => events.push(event) },
+      }),
+    );
+    const spec = startSpec();
     await instances.start(spec);
     await expect.poll(() => events.map((e) => e.state)).toContain("RUNNING");
     gone.monitorGone();
