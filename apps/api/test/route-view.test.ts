@@ -1,0 +1,73 @@
+import { connectDatabase, migrateDatabase } from "@grove/db";
+import { describeWith, it } from "@grove/testkit";
+import postgres from "postgres";
+import { expect, onTestFinished } from "vitest";
+import { RouteView } from "../src/routing/route-view";
+
+describeWith(["root", "postgres"], "the route emitter's view", () => {
+  it("reads only the routes that may have changed: instance writes, scale, a lost cell, a crash, a delete", async ({
+    pg,
+  }) => {
+    const url = await pg.createDatabase(`route_view_${Date.now()}`);
+    await migrateDatabase(url);
+    const database = connectDatabase(url, { max: 2 });
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+    onTestFinished(async () => {
+      await sql.end();
+      await database.close();
+    });
+    const [tenant] = await sql`insert into tenants (name) values ('acme') returning id`;
+    const [space] =
+      await sql`insert into spaces (tenant_id, name) values (${tenant?.id}, 'default') returning id`;
+    const [app] = await sql`
+      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
+      values (${tenant?.id}, ${space?.id}, 'web', 'busybox', 'httpd', 2, 64, 64, '{}') returning id`;
+    const [cell] = await sql`
+      insert into cells (name, address, memory_mb, disk_mb, max_containers)
+      values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
+    const view = new RouteView("grove.test");
+    const indexOf = new Map<string, number>();
+    /** routes as `index@host:port`, and the indexes read as maybe changed (`all` when read whole) */
+    const routes = async () => {
+      const { current, changed } = await view.read(database.db);
+      const index = (id: string) => indexOf.get(id) ?? -1;
+      return {
+        routes: [...current.values()]
+          .map((r) => `${index(r.private_instance_id ?? "")}@${r.host}:${r.port}`)
+          .sort(),
+        changed: changed === "all" ? "all" : [...changed].map(index).sort(),
+      };
+    };
+    expect(await routes()).toEqual({ routes: [], changed: "all" });
+
+    const made = await sql`insert into instances (tenant_id, app_id, index, revision, cell_id, state, ports)
+      select ${tenant?.id}, ${app?.id}, i, 1, ${cell?.id}, 'RUNNING',
+        jsonb_build_array(jsonb_build_object('containerPort', 8080, 'hostPort', 61000 + i))
+      from generate_series(0, 1) i returning id, index`;
+    for (const row of made) indexOf.set(row.id, row.index);
+    expect(await routes()).toEqual({
+      routes: ["0@10.9.0.2:61000", "1@10.9.0.2:61001"],
+      changed: [0, 1],
+    });
+    // nothing written: nothing read
+    expect(await routes()).toEqual({ routes: ["0@10.9.0.2:61000", "1@10.9.0.2:61001"], changed: [] });
+
+    await sql`update apps set instances = 1`;
+    expect(await routes()).toEqual({ routes: ["0@10.9.0.2:61000"], changed: [0, 1] });
+
+    // a cell's state or address is not an instance write: its running instances are read again
+    await sql`update cells set state = 'lost'`;
+    expect(await routes()).toEqual({ routes: [], changed: [0, 1] });
+    await sql`update cells set state = 'active', address = '10.9.0.3'`;
+    expect(await routes()).toEqual({ routes: ["0@10.9.0.3:61000"], changed: [0, 1] });
+
+    await sql`update instances set state = 'CRASHED' where index = 0`;
+    expect(await routes()).toEqual({ routes: [], changed: [0] });
+    await sql`update instances set state = 'RUNNING' where index = 0`;
+    expect(await routes()).toEqual({ routes: ["0@10.9.0.3:61000"], changed: [0] });
+
+    // a deleted app leaves no row to read: the view is read whole
+    await sql`delete from apps`;
+    expect(await routes()).toEqual({ routes: [], changed: "all" });
+  });
+});
