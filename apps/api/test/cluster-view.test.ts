@@ -1,30 +1,16 @@
-import { connectDatabase, migrateDatabase } from "@grove/db";
 import { describeWith, it } from "@grove/testkit";
-import postgres from "postgres";
-import { expect, onTestFinished } from "vitest";
+import { expect } from "vitest";
 import { ClusterView } from "../src/leader/view";
+import { appDatabase } from "./app-database";
 
 describeWith(["root", "postgres"], "the leader's cluster view", () => {
   it("reads only what was written since, including writes committed after a read began, stops and deletes", async ({
     pg,
   }) => {
-    const url = await pg.createDatabase("cluster_view");
-    await migrateDatabase(url);
-    const database = connectDatabase(url, { max: 2 });
-    const sql = postgres(url, { max: 2, onnotice: () => {} });
-    onTestFinished(async () => {
-      await sql.end();
-      await database.close();
-    });
-    const [tenant] = await sql`insert into tenants (name) values ('acme') returning id`;
-    const [space] =
-      await sql`insert into spaces (tenant_id, name) values (${tenant?.id}, 'default') returning id`;
-    const [app] = await sql`
-      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
-      values (${tenant?.id}, ${space?.id}, 'web', 'busybox', 'httpd', 2, 64, 64, '{}') returning id`;
+    const { db, sql, tenantId, appId } = await appDatabase(pg, "cluster_view");
     const view = new ClusterView();
     const states = async () => {
-      const { desired, actual, full } = await view.read(database.db);
+      const { desired, actual, full } = await view.read(db);
       return {
         full,
         apps: desired.map((a) => a.instances),
@@ -34,7 +20,7 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
     expect(await states()).toEqual({ full: true, apps: [2], instances: [] });
 
     await sql`insert into instances (tenant_id, app_id, index, revision)
-      select ${tenant?.id}, ${app?.id}, i, 1 from generate_series(0, 1) i`;
+      select ${tenantId}, ${appId}, i, 1 from generate_series(0, 1) i`;
     expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:UNPLACED", "1:UNPLACED"] });
 
     // a write whose transaction began before a read and committed after it is read the next time

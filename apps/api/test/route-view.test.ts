@@ -1,27 +1,13 @@
-import { connectDatabase, migrateDatabase } from "@grove/db";
 import { describeWith, it } from "@grove/testkit";
-import postgres from "postgres";
-import { expect, onTestFinished } from "vitest";
+import { expect } from "vitest";
 import { RouteView } from "../src/routing/route-view";
+import { appDatabase } from "./app-database";
 
 describeWith(["root", "postgres"], "the route emitter's view", () => {
   it("reads only the routes that may have changed: instance writes, scale, a lost cell, a crash, a delete", async ({
     pg,
   }) => {
-    const url = await pg.createDatabase(`route_view_${Date.now()}`);
-    await migrateDatabase(url);
-    const database = connectDatabase(url, { max: 2 });
-    const sql = postgres(url, { max: 2, onnotice: () => {} });
-    onTestFinished(async () => {
-      await sql.end();
-      await database.close();
-    });
-    const [tenant] = await sql`insert into tenants (name) values ('acme') returning id`;
-    const [space] =
-      await sql`insert into spaces (tenant_id, name) values (${tenant?.id}, 'default') returning id`;
-    const [app] = await sql`
-      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
-      values (${tenant?.id}, ${space?.id}, 'web', 'busybox', 'httpd', 2, 64, 64, '{}') returning id`;
+    const { db, sql, tenantId, appId } = await appDatabase(pg, "route_view");
     const [cell] = await sql`
       insert into cells (name, address, memory_mb, disk_mb, max_containers)
       values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
@@ -29,7 +15,7 @@ describeWith(["root", "postgres"], "the route emitter's view", () => {
     const indexOf = new Map<string, number>();
     /** routes as `index@host:port`, and the indexes read as maybe changed (`all` when read whole) */
     const routes = async () => {
-      const { current, changed } = await view.read(database.db);
+      const { current, changed } = await view.read(db);
       const index = (id: string) => indexOf.get(id) ?? -1;
       return {
         routes: [...current.values()]
@@ -41,7 +27,7 @@ describeWith(["root", "postgres"], "the route emitter's view", () => {
     expect(await routes()).toEqual({ routes: [], changed: "all" });
 
     const made = await sql`insert into instances (tenant_id, app_id, index, revision, cell_id, state, ports)
-      select ${tenant?.id}, ${app?.id}, i, 1, ${cell?.id}, 'RUNNING',
+      select ${tenantId}, ${appId}, i, 1, ${cell?.id}, 'RUNNING',
         jsonb_build_array(jsonb_build_object('containerPort', 8080, 'hostPort', 61000 + i))
       from generate_series(0, 1) i returning id, index`;
     for (const row of made) indexOf.set(row.id, row.index);
