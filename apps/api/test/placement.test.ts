@@ -95,6 +95,29 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
     cell.stop();
   });
 
+  it("counts what earlier rounds placed on a cell: an instance that no longer fits stays unplaced", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const cell = await joinHollowCell(t.nc, await joinToken(t), "half-full", 512);
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("first", { memory_mb: 256, instances: 2 }));
+    await eventually(async () => (cell.starts.length >= 2 ? true : undefined), 15_000, "2 starts");
+    await pushApp(t, dev, webApp("second", { memory_mb: 256 }));
+    const [instance] = await eventually(
+      async () => {
+        const list = await instancesOf(t, dev, "second");
+        return list[0]?.reason?.includes("memory") ? list : undefined;
+      },
+      15_000,
+      "the second app unplaced for memory",
+    );
+    expect(instance).toMatchObject({ state: "UNPLACED", cell: null });
+    expect(cell.starts).toHaveLength(2);
+    cell.stop();
+  });
+
   it("sends at most GROVE_STARTS_PER_ROUND starts a round and runs the next round at once for the rest", async ({
     pg,
     nats,

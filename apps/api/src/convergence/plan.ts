@@ -14,6 +14,9 @@ export interface DesiredApp {
   singleWriter?: boolean;
   /** the cell holding its volumes' data, when it mounts any that is placed */
   volumeCellId?: string | null;
+  /** what each instance takes of a cell (the leader's view counts cells' usage with them) */
+  memoryMb?: number;
+  diskMb?: number;
 }
 
 /** An instance that is not STOPPED, with the state of its cell. */

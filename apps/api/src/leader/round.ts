@@ -118,7 +118,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   phase("unplaced");
   if (work.length > 0) {
     const decision = placeWithVolumes(
-      { cells: await cellSnapshots(deps.db) },
+      // cells' usage from the view, without the instances this round stopped
+      { cells: await cellSnapshots(deps.db, view.usage(new Set(plan.stop.map((s) => s.instanceId)))) },
       work,
       await cellNames(deps.db),
     );

@@ -9,6 +9,7 @@ import {
   type WrittenInstance,
   writtenInstances,
 } from "../repo/convergence";
+import type { CellUsage } from "../repo/placement";
 import type { Tx } from "../repo/tx";
 
 /** How often the view is read whole anyway (a safety net; an incremental read misses nothing). */
@@ -55,6 +56,28 @@ export class ClusterView {
         });
       return { desired: [...this.apps.values()], actual, full };
     });
+  }
+
+  /**
+   * What the instances of the last read take on each cell, those in `leaving` (stopped since) left
+   * out: PLACED, STARTING, RUNNING and CRASHED instances hold their app's memory and disk.
+   */
+  usage(leaving: ReadonlySet<string>): Map<string, CellUsage> {
+    const usage = new Map<string, CellUsage>();
+    for (const instance of this.instances.values()) {
+      if (instance.cellId === null || instance.state === "UNPLACED" || leaving.has(instance.id)) continue;
+      const app = this.apps.get(instance.appId);
+      let cell = usage.get(instance.cellId);
+      if (!cell) {
+        cell = { memoryMb: 0, diskMb: 0, containers: 0, apps: {} };
+        usage.set(instance.cellId, cell);
+      }
+      cell.memoryMb += app?.memoryMb ?? 0;
+      cell.diskMb += app?.diskMb ?? 0;
+      cell.containers++;
+      cell.apps[instance.appId] = (cell.apps[instance.appId] ?? 0) + 1;
+    }
+    return usage;
   }
 
   /** The cell of an instance as last read (undefined when unknown or STOPPED). */

@@ -41,6 +41,8 @@ export async function desiredApps(db: Database | Tx, since?: string): Promise<De
       instances: apps.instances,
       revision: apps.revision,
       restartedAt: apps.restartedAt,
+      memoryMb: apps.memoryMb,
+      diskMb: apps.diskMb,
       // a docker app has its image instead of bits
       bitsDigest: sql<string | null>`coalesce(${apps.bitsDigest}, ${apps.image}->>'digest')`,
       singleWriter: sql<boolean>`exists (select 1 from jsonb_array_elements(${apps.volumes}) m

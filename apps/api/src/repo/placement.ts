@@ -8,9 +8,6 @@ import { sql } from "drizzle-orm";
  * an HTTP handler.
  */
 
-/** Instance states that occupy a cell's resources. */
-const OCCUPYING = sql`('PLACED', 'STARTING', 'RUNNING', 'CRASHED')`;
-
 /** A volume an instance mounts, and the cell holding its data (null until placement claims one). */
 export interface PlacedVolume {
   id: string;
@@ -81,8 +78,20 @@ export async function cellNames(db: Database): Promise<Map<string, string>> {
   return new Map([...rows].map((r) => [r.id, r.name]));
 }
 
-/** Every cell with the resources its placed instances use and how many of each app it holds. */
-export async function cellSnapshots(db: Database): Promise<CellSnapshot[]> {
+/** What the instances on one cell take (PLACED, STARTING, RUNNING or CRASHED ones). */
+export interface CellUsage {
+  memoryMb: number;
+  diskMb: number;
+  containers: number;
+  /** instances of each app, by app id */
+  apps: Record<string, number>;
+}
+
+/** Every cell as placement sees it, with its usage as `usage` gives it (none when absent). */
+export async function cellSnapshots(
+  db: Database,
+  usage: ReadonlyMap<string, CellUsage>,
+): Promise<CellSnapshot[]> {
   const rows = await db.execute<{
     id: string;
     zone: string;
@@ -92,32 +101,20 @@ export async function cellSnapshots(db: Database): Promise<CellSnapshot[]> {
     max_containers: number;
     tags: string[];
     stacks: string[];
-    used_memory: number;
-    used_disk: number;
-    used_containers: number;
-    apps: Record<string, number> | null;
-  }>(sql`
-    select c.id, c.zone, c.state, c.memory_mb, c.disk_mb, c.max_containers, c.tags, c.stacks,
-      coalesce(sum(a.memory_mb), 0)::int as used_memory,
-      coalesce(sum(a.disk_mb), 0)::int as used_disk,
-      count(x.id)::int as used_containers,
-      (select jsonb_object_agg(app_id, n) from (
-        select y.app_id, count(*)::int as n from instances y
-        where y.cell_id = c.id and y.state in ${OCCUPYING} group by y.app_id) per_app) as apps
-    from cells c
-    left join instances x on x.cell_id = c.id and x.state in ${OCCUPYING}
-    left join apps a on a.id = x.app_id
-    group by c.id`);
-  return [...rows].map((r) => ({
-    id: r.id,
-    zone: r.zone,
-    state: r.state,
-    capacity: { memoryMb: r.memory_mb, diskMb: r.disk_mb, containers: r.max_containers },
-    used: { memoryMb: r.used_memory, diskMb: r.used_disk, containers: r.used_containers },
-    tags: r.tags,
-    stacks: r.stacks,
-    appInstances: r.apps ?? {},
-  }));
+  }>(sql`select id, zone, state, memory_mb, disk_mb, max_containers, tags, stacks from cells`);
+  return [...rows].map((r) => {
+    const used = usage.get(r.id);
+    return {
+      id: r.id,
+      zone: r.zone,
+      state: r.state,
+      capacity: { memoryMb: r.memory_mb, diskMb: r.disk_mb, containers: r.max_containers },
+      used: { memoryMb: used?.memoryMb ?? 0, diskMb: used?.diskMb ?? 0, containers: used?.containers ?? 0 },
+      tags: r.tags,
+      stacks: r.stacks,
+      appInstances: used?.apps ?? {},
+    };
+  });
 }
 
 /** Assigns unplaced instances to cells in one statement (each only if still unplaced); returns how many. */
