@@ -13,6 +13,7 @@ import type {
   InstanceDetail,
   InstanceState,
   PortMapping,
+  RegistryCredentials,
   SealedCredentials,
   StartInstance,
   StopInstance,
@@ -74,7 +75,7 @@ export interface InstanceManagerDeps {
   /** fetches an image into the cell's store ahead of its container, telling bytes of the total */
   pullImage?(image: ImageRef, onProgress: (progress: ImagePullProgress) => void): Promise<void>;
   /** opens the registry credentials a start command carried sealed for this cell */
-  openCredentials(sealed: SealedCredentials): { username: string; password: string };
+  openCredentials(sealed: SealedCredentials): RegistryCredentials;
   /**
    * ships a stream of the instance's output, skipping `skipBytes` and dropping what `gate` refuses;
    * returns a getter of bytes read

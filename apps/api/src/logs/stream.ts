@@ -12,6 +12,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { isUuid } from "../ids";
+import { LookupCache } from "./lookup-cache";
 
 /**
  * The stream of log lines of the form before tenants (`grove.v1.logs.<app>.<cell>.<instance>`),
@@ -131,26 +132,20 @@ export function bridgeLegacyLogs(deps: {
   queue: string;
 }): Subscription {
   const sub = deps.nc.subscribe(subjects.allLegacyLogs, { queue: deps.queue });
-  const tenantOf = new Map<string, string | undefined>();
-  const lookUp = async (appId: string): Promise<string | undefined> => {
-    if (tenantOf.has(appId)) return tenantOf.get(appId);
-    const [row] = isUuid(appId)
-      ? await deps.db
-          .select({ tenantId: schema.apps.tenantId })
-          .from(schema.apps)
-          .where(eq(schema.apps.id, appId))
-      : [];
-    if (tenantOf.size >= 100_000) tenantOf.clear();
-    tenantOf.set(appId, row?.tenantId);
-    if (!row) setTimeout(() => tenantOf.delete(appId), 10_000).unref();
+  const tenantOf = new LookupCache(async (appId) => {
+    if (!isUuid(appId)) return undefined;
+    const [row] = await deps.db
+      .select({ tenantId: schema.apps.tenantId })
+      .from(schema.apps)
+      .where(eq(schema.apps.id, appId));
     return row?.tenantId;
-  };
+  });
   void (async () => {
     for await (const msg of sub) {
       const from = parseLegacyLogSubject(msg.subject);
       if (!from) continue;
       try {
-        const tenantId = await lookUp(from.appId);
+        const tenantId = await tenantOf.get(from.appId);
         if (!tenantId) continue;
         await deps.streams.ensure(tenantId);
         deps.nc.publish(subjects.logs(from.cellId, tenantId, from.appId, from.instanceId), msg.data);

@@ -5,46 +5,33 @@ import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { isUuid } from "../ids";
 import type { ApiMetrics } from "../metrics";
+import { LookupCache, MAX_CACHED } from "./lookup-cache";
 
 const { instances } = schema;
-
-/** Placements remembered (an instance never moves once placed, so a known one stays true). */
-const MAX_CACHED = 100_000;
-/** How long "not placed (yet)" is believed before the database is asked again. */
-const UNPLACED_TTL_MS = 10_000;
-
-type Placement = { appId: string; cellId: string } | { unplacedUntil: number };
 
 /**
  * The cell each instance was placed on, cached for the api's life: log lines are checked against
  * it without a query per line. An instance keeps its id only while on one cell, so a placement
  * once seen holds for every line the instance ever wrote; an unknown or unplaced instance is asked
- * about again after `UNPLACED_TTL_MS`.
+ * about again after a while (`LookupCache`).
  */
 export class InstancePlacements {
-  readonly #placements = new Map<string, Placement>();
+  readonly #placements: LookupCache<{ appId: string; cellId: string }>;
 
-  constructor(private readonly db: Database) {}
+  constructor(db: Database) {
+    this.#placements = new LookupCache(async (instanceId) => {
+      if (!isUuid(instanceId)) return undefined;
+      const [row] = await db
+        .select({ cellId: instances.cellId, appId: instances.appId })
+        .from(instances)
+        .where(eq(instances.id, instanceId));
+      return row?.cellId ? { appId: row.appId, cellId: row.cellId } : undefined;
+    });
+  }
 
   /** The app and cell of `instanceId`, or undefined when it is unknown or not placed. */
-  async of(instanceId: string): Promise<{ appId: string; cellId: string } | undefined> {
-    const cached = this.#placements.get(instanceId);
-    if (cached && "cellId" in cached) return cached;
-    if (cached && cached.unplacedUntil > Date.now()) return undefined;
-    const [row] = isUuid(instanceId)
-      ? await this.db
-          .select({ cellId: instances.cellId, appId: instances.appId })
-          .from(instances)
-          .where(eq(instances.id, instanceId))
-      : [];
-    if (this.#placements.size >= MAX_CACHED) this.#placements.clear();
-    if (row?.cellId) {
-      const placement = { appId: row.appId, cellId: row.cellId };
-      this.#placements.set(instanceId, placement);
-      return placement;
-    }
-    this.#placements.set(instanceId, { unplacedUntil: Date.now() + UNPLACED_TTL_MS });
-    return undefined;
+  of(instanceId: string): Promise<{ appId: string; cellId: string } | undefined> {
+    return this.#placements.get(instanceId);
   }
 }
 
