@@ -57,7 +57,9 @@ async function dirEntry(storeDir: string, key: string): Promise<StoreEntry | und
   if (!Number.isFinite(bytes)) {
     bytes = (await treeUsage(path)).bytesUsed;
     await writeFile(join(path, SIZE_FILE), String(bytes));
-    await utimes(path, st.atime, st.mtime); // counting is no use
+    // counting is no use: its times go back as they were, to the microsecond (a Date keeps only
+    // milliseconds, which could move it before an entry used within the same millisecond)
+    await utimes(path, st.atimeMs / 1000, st.mtimeMs / 1000);
   }
   return { key, bytes, lastUsed: st.mtimeMs };
 }

@@ -170,7 +170,8 @@ describe.runIf(isRoot)("registry pulls", () => {
   it("past its size limit the store removes unused entries least recently used first, never what a container or a pull under way uses", {
     timeout: 180_000,
   }, async () => {
-    const storeDir = join(store.dir, "lru");
+    // a store of its own per attempt: a retry must not find the first attempt's container and images
+    const storeDir = join(store.dir, `lru-${randomBytes(4).toString("hex")}`);
     const built: Record<string, BuiltImage> = {};
     for (const [name, bytes] of [
       ["a", 300_000],
