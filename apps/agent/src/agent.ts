@@ -73,6 +73,9 @@ export interface AgentOptions {
   /** the container subnet the cell's network runs on, reported at each sync to keep its lease */
   subnet?: string;
   heartbeatMs?: number;
+  /** containers made at once and torn down at once, each in its own lane (default 3 each) */
+  startsAtOnce?: number;
+  teardownsAtOnce?: number;
   /**
    * while an image pull moves on, a heartbeat carrying its progress goes out this soon after the
    * last one instead of waiting for the next beat (default 1 s)
@@ -197,6 +200,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     shipLogs: (source, stream, readable, skip, gate) =>
       shipLines(nats, logPublisher, source, stream, readable, skip, gate),
     logNotice: (source, line) => void publishLogLine(nats, logPublisher, source, "stderr", line),
+    ...(options.startsAtOnce ? { startsAtOnce: options.startsAtOnce } : {}),
+    ...(options.teardownsAtOnce ? { teardownsAtOnce: options.teardownsAtOnce } : {}),
     log,
   });
 

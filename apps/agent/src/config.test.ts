@@ -39,3 +39,16 @@ describe("the join token from a file (systemd's LoadCredential)", () => {
     );
   });
 });
+
+describe("the start and teardown lanes", () => {
+  it("default to 3 containers made and 3 torn down at once, and take whole numbers from 1 to 64", () => {
+    const defaults = parseAgentConfig({ NATS_URL: "n" });
+    expect([defaults.GROVE_STARTS_AT_ONCE, defaults.GROVE_TEARDOWNS_AT_ONCE]).toEqual([3, 3]);
+    const set = parseAgentConfig({ NATS_URL: "n", GROVE_STARTS_AT_ONCE: "8", GROVE_TEARDOWNS_AT_ONCE: "1" });
+    expect([set.GROVE_STARTS_AT_ONCE, set.GROVE_TEARDOWNS_AT_ONCE]).toEqual([8, 1]);
+    for (const bad of ["0", "-1", "2.5", "65", "many"])
+      expect(() => parseAgentConfig({ NATS_URL: "n", GROVE_STARTS_AT_ONCE: bad })).toThrow(
+        /GROVE_STARTS_AT_ONCE/,
+      );
+  });
+});

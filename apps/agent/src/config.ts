@@ -42,6 +42,12 @@ export const AgentConfig = z.object({
   /** a process's stdout/stderr file is moved aside (to .1) at this size, so output cannot fill the disk */
   GROVE_OUTPUT_CAP_MB: z.coerce.number().int().positive().default(16),
   GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  /**
+   * containers made at once (the rest wait their turn): a burst of starts leaves cores to the
+   * cell's other work; teardowns have a lane of their own that starts never hold up
+   */
+  GROVE_STARTS_AT_ONCE: z.coerce.number().int().positive().max(64).default(3),
+  GROVE_TEARDOWNS_AT_ONCE: z.coerce.number().int().positive().max(64).default(3),
   GROVE_RUNTIME: z.string().default("runc"),
   /**
    * cell network: bridge, subnet and NetIn port pool; unique per cell on one machine. The subnet is

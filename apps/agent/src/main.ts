@@ -104,6 +104,8 @@ async function main(): Promise<void> {
     volumes,
     ...(network ? { setRemoteSubnets: runtime.setRemoteSubnets, subnet } : {}),
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
+    startsAtOnce: config.GROVE_STARTS_AT_ONCE,
+    teardownsAtOnce: config.GROVE_TEARDOWNS_AT_ONCE,
     archiveLimits: archiveLimitsOf(config),
     bitsCacheMaxBytes: config.GROVE_BITS_CACHE_MAX_BYTES,
     metrics,
