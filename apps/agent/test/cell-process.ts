@@ -51,6 +51,8 @@ export function cellProcess(options: {
   natsPorts?: readonly number[];
   /** a file its output is appended to as well */
   logFile?: string;
+  /** more agent settings (e.g. GROVE_STARTS_AT_ONCE) */
+  env?: Record<string, string>;
 }): CellProcess {
   const host = options.host;
   const bridge = options.name.slice(0, 15);
@@ -71,6 +73,7 @@ export function cellProcess(options: {
     GROVE_CELL_MEMORY_MB: "4096",
     GROVE_LOG_LEVEL: "info",
     GROVE_STATUS_PORT: "0",
+    ...options.env,
   };
   let forwarder: { close(): Promise<void> } | undefined;
   const cell: CellProcess = {

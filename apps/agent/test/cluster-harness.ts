@@ -76,6 +76,8 @@ export async function startCluster(
     netnsHosts?: boolean;
     /** each cell's heartbeat interval (default 500 ms) */
     heartbeatMs?: number;
+    /** more settings for every cell's agent */
+    cellEnv?: Record<string, string>;
   } = {},
 ): Promise<Cluster> {
   const t = await startTestApi(pg, nats, {
@@ -116,6 +118,7 @@ export async function startCluster(
       natsEnv: nats.env("join"),
       joinToken: token,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.cellEnv ? { env: options.cellEnv } : {}),
       ...(host ? { host, natsPorts: nats.ports } : {}),
     });
     cleanups.push(() => cell.remove());

@@ -175,6 +175,32 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
     expect(new Set(running.map((i) => i.index))).toEqual(new Set([0, 1, 2]));
   }, 180_000);
 
+  it("stops instances whose starts wait in the cell's start lane: STOPPED, none crashed, no container left", async ({
+    pg,
+    nats,
+  }) => {
+    // one container made at a time: of 10 starts, the later ones wait in the lane when the stop comes
+    const c = await startCluster(pg, nats, { cellCount: 1, cellEnv: { GROVE_STARTS_AT_ONCE: "1" } });
+    const [cell] = c.cells as [CellProcess];
+    await c.pushWeb("lane", 10);
+    await eventually(async () =>
+      (await c.instances("lane")).some((i) => i.state === "RUNNING") ? true : undefined,
+    );
+    await expectStatus(await c.call("/v1/apps/lane", { method: "PATCH", json: { instances: 0 } }), 200);
+    await eventually(async () =>
+      (await c.instances("lane")).every((i) => i.state === "STOPPED") ? true : undefined,
+    );
+    const socket = join(cell.stateDir, "garden.sock");
+    await eventually(async () => {
+      const listed = JSON.parse((await gardenGet(socket, "/containers")).body) as { Handles: string[] };
+      return listed.Handles.length === 0 ? true : undefined;
+    }, 60_000);
+    // the stop overtook at least one start before its container was made
+    expect(cell.logs.some((line) => line.includes('"start given up for a stop"'))).toBe(true);
+    const events = (await expectStatus(await c.call("/v1/apps/lane/events"), 200)) as { items: unknown[] };
+    expect(JSON.stringify(events.items)).not.toMatch(/crash/i);
+  }, 180_000);
+
   it("refuses to join with a bad token and says why", async ({ pg, nats }) => {
     await startCluster(pg, nats, { cellCount: 0 }); // an api to refuse the join
     const dir = await makeTempDir("gc-");
