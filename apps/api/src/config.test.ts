@@ -29,4 +29,12 @@ describe("loadConfig", () => {
       expect((error as InvalidConfig).fields.map((f) => f.field)).toEqual(["GROVE_API_PORT"]);
     }
   });
+
+  it("reads the start queue's bound under its former name too", () => {
+    expect(loadConfig(base).GROVE_STARTS_QUEUED).toBe(5_000);
+    expect(loadConfig({ ...base, GROVE_STARTS_PER_ROUND: "200" }).GROVE_STARTS_QUEUED).toBe(200);
+    expect(
+      loadConfig({ ...base, GROVE_STARTS_PER_ROUND: "200", GROVE_STARTS_QUEUED: "300" }).GROVE_STARTS_QUEUED,
+    ).toBe(300);
+  });
 });

@@ -40,8 +40,11 @@ export const ConfigSchema = z.object({
   GROVE_RETENTION_MS: positiveInt.default(24 * 3600_000),
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
-  /** Start commands one leader round sends at most; more due ones go in the round that follows at once. */
-  GROVE_STARTS_PER_ROUND: positiveInt.default(5_000),
+  /**
+   * Start commands the leader has queued or in flight at most; the start pump claims more as they
+   * go out. `GROVE_STARTS_PER_ROUND`, its former name (when rounds sent the starts), is read too.
+   */
+  GROVE_STARTS_QUEUED: positiveInt.default(5_000),
   /** Commands (start, stop, remove volume) the leader has in flight at once. */
   GROVE_COMMAND_CONCURRENCY: positiveInt.default(256),
   /** Deliveries of a JetStream message whose processing keeps failing before it is dead-lettered. */
@@ -96,6 +99,8 @@ export class InvalidConfig extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  present.GROVE_STARTS_QUEUED ??= present.GROVE_STARTS_PER_ROUND;
+  delete present.GROVE_STARTS_PER_ROUND;
   const parsed = ConfigSchema.safeParse(present);
   if (parsed.success) {
     const range = parseSubnetRange(parsed.data.GROVE_CELL_NETWORK, parsed.data.GROVE_CELL_SUBNET_PREFIX);

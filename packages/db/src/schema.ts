@@ -449,6 +449,10 @@ export const instances = pgTable(
     index("instances_cell_idx").on(t.cellId),
     index("instances_state_idx").on(t.state),
     index("instances_written_by_idx").on(t.writtenBy),
+    // the start pump's due lookup: placed instances by when their start was last sent, never first
+    index("instances_start_due_idx")
+      .on(sql`coalesce(${t.commandSentAt}, '-infinity'::timestamptz)`, t.since)
+      .where(sql`${t.state} = 'PLACED'`),
   ],
 );
 

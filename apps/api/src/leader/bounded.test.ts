@@ -31,7 +31,7 @@ describe("KeyedDispatch", () => {
     let most = 0;
     const ran: string[] = [];
     let idle = 0;
-    const dispatch = new KeyedDispatch(3, () => idle++);
+    const dispatch = new KeyedDispatch(3, { mark: 1, notify: () => idle++ });
     const task = (key: string) => async () => {
       inFlight++;
       most = Math.max(most, inFlight);
@@ -62,7 +62,7 @@ describe("KeyedDispatch", () => {
     const settled = new Promise<void>((resolve) => {
       idle = resolve;
     });
-    const dispatch = new KeyedDispatch(1, () => idle());
+    const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => idle() });
     let ran = false;
     dispatch.add("bad", async () => {
       throw new Error("boom");
@@ -73,5 +73,28 @@ describe("KeyedDispatch", () => {
     await settled;
     expect(ran).toBe(true);
     expect(dispatch.size).toBe(0);
+  });
+
+  it("says once each time its tasks fall below the low-water mark", async () => {
+    const below: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dispatch = new KeyedDispatch(2, { mark: 4, notify: () => below.push(dispatch.size) });
+    for (let i = 0; i < 6; i++) dispatch.add(`k${i}`, () => gate);
+    // cancelling queued tasks counts too
+    dispatch.cancel("k5");
+    dispatch.cancel("k4");
+    expect(below).toEqual([]);
+    dispatch.cancel("k3");
+    expect(below).toEqual([3]);
+    // not again while it stays below, until it has been filled to the mark once more
+    release();
+    await dispatch.stop();
+    expect(below).toEqual([3]);
+    for (let i = 0; i < 4; i++) dispatch.add(`again${i}`, async () => {});
+    await dispatch.stop();
+    expect(below).toHaveLength(2);
   });
 });

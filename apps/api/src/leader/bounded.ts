@@ -22,18 +22,21 @@ export async function mapBounded<T, R>(
 /**
  * Runs tasks in the background with at most `limit` in flight, each under a key: a task whose key
  * is queued or running already is not added again. A round hands its commands here and goes on;
- * replies (or their timeouts) are handled by the tasks themselves. `onIdle` runs when the last
- * task settles.
+ * replies (or their timeouts) are handled by the tasks themselves. `low.notify` runs once each
+ * time the tasks queued or running fall below `low.mark` (so whoever fills it can add more before
+ * it runs dry).
  */
 export class KeyedDispatch {
-  readonly #queue: { key: string; task: () => Promise<void> }[] = [];
+  /** queued tasks by key, in the order added (a Map: a stop drops its instance's start in O(1)) */
+  readonly #queue = new Map<string, () => Promise<void>>();
   readonly #keys = new Set<string>();
   #inFlight = 0;
   #idle: (() => void)[] = [];
+  #aboveLow = false;
 
   constructor(
     private readonly limit: number,
-    private readonly onIdle?: () => void,
+    private readonly low?: { mark: number; notify: () => void },
   ) {}
 
   /** Tasks queued or running. */
@@ -49,29 +52,31 @@ export class KeyedDispatch {
   add(key: string, task: () => Promise<void>): boolean {
     if (this.#keys.has(key)) return false;
     this.#keys.add(key);
-    this.#queue.push({ key, task });
+    this.#queue.set(key, task);
+    if (this.low && this.#keys.size >= this.low.mark) this.#aboveLow = true;
     this.#pump();
     return true;
   }
 
   /** Drops the task of `key` if it is queued and not yet running; returns whether it was dropped. */
   cancel(key: string): boolean {
-    const at = this.#queue.findIndex((queued) => queued.key === key);
-    if (at < 0) return false;
-    this.#queue.splice(at, 1);
+    if (!this.#queue.delete(key)) return false;
     this.#keys.delete(key);
+    this.#checkLow();
     return true;
   }
 
   /** Drops the queued tasks and waits for the running ones. */
   async stop(): Promise<void> {
-    for (const { key } of this.#queue.splice(0)) this.#keys.delete(key);
+    for (const key of this.#queue.keys()) this.#keys.delete(key);
+    this.#queue.clear();
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   #pump(): void {
-    while (this.#inFlight < this.limit && this.#queue.length > 0) {
-      const { key, task } = this.#queue.shift() as { key: string; task: () => Promise<void> };
+    while (this.#inFlight < this.limit && this.#queue.size > 0) {
+      const [key, task] = this.#queue.entries().next().value as [string, () => Promise<void>];
+      this.#queue.delete(key);
       this.#inFlight++;
       void task()
         .catch(() => {})
@@ -79,11 +84,16 @@ export class KeyedDispatch {
           this.#inFlight--;
           this.#keys.delete(key);
           this.#pump();
-          if (this.#inFlight === 0 && this.#queue.length === 0) {
+          if (this.#inFlight === 0 && this.#queue.size === 0)
             for (const resolve of this.#idle.splice(0)) resolve();
-            this.onIdle?.();
-          }
+          this.#checkLow();
         });
     }
+  }
+
+  #checkLow(): void {
+    if (!this.low || !this.#aboveLow || this.#keys.size >= this.low.mark) return;
+    this.#aboveLow = false;
+    this.low.notify();
   }
 }

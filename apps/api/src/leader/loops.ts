@@ -18,8 +18,10 @@ import { startRouteEmitter } from "../routing/route-emitter";
 import { moveVolumeData } from "../volumes/mover";
 import { sweepVolumeData } from "../volumes/sweep";
 import { KeyedDispatch } from "./bounded";
+import { Exclusive } from "./exclusive";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
+import { startStartPump } from "./start-pump";
 import { ClusterView } from "./view";
 
 /** How often the leader sweeps the volume data store of objects nothing needs. */
@@ -63,15 +65,29 @@ export function leaderLoops(
       });
       stops.push(() => routes.stop());
       const placementLog = log.child({ component: "api.placement" });
-      // start and stop commands go out in the background; a round held back by a full dispatch
-      // runs again once it has emptied
-      let wakeWhenSent = false;
-      const dispatch = new KeyedDispatch(config.GROVE_COMMAND_CONCURRENCY, () => {
-        if (!wakeWhenSent) return;
-        wakeWhenSent = false;
-        placement.hurry();
+      // start and stop commands go out in the background; the start pump adds more starts when
+      // those queued fall to half of what it may queue (before the dispatch runs dry)
+      const dispatch = new KeyedDispatch(config.GROVE_COMMAND_CONCURRENCY, {
+        mark: Math.ceil(config.GROVE_STARTS_QUEUED / 2),
+        notify: () => starts.wake(),
       });
-      stops.push(() => dispatch.stop());
+      const exclusive = new Exclusive();
+      const starts: RunningLoop = startStartPump({
+        db,
+        nc,
+        log: placementLog,
+        commandTimeoutMs: deps.commandTimeoutMs,
+        secrets,
+        dispatch,
+        exclusive,
+        queued: config.GROVE_STARTS_QUEUED,
+        intervalMs: config.GROVE_CONVERGENCE_INTERVAL_MS,
+      });
+      // the pump first: no start is queued once the dispatch is stopping
+      stops.push(async () => {
+        await starts.stop();
+        await dispatch.stop();
+      });
       const policyLog = log.child({ component: "api.policies" });
       // cells pull their slices when told; the leader tells them when addresses or cells change
       const policies = new BackgroundPush(policyAnnouncer(db, nc), policyLog, "policy announcement");
@@ -111,19 +127,14 @@ export function leaderLoops(
             commandTimeoutMs: deps.commandTimeoutMs,
             commandConcurrency: config.GROVE_COMMAND_CONCURRENCY,
             dispatch,
-            startsPerRound: config.GROVE_STARTS_PER_ROUND,
-            secrets,
+            exclusive,
           });
           timer();
           // a round marks stopped instances STOPPED: their routes go now
           if (result.stopped > 0) routes.wake();
-          // a single-writer volume's new instance is made once the old one has stopped (next round),
-          // and starts beyond one round's share go next round
+          // a single-writer volume's new instance is made once the old one has stopped (next round)
           if (result.deferred > 0) placement.hurry();
-          if (result.startsLeft > 0) {
-            if (dispatch.size < config.GROVE_STARTS_PER_ROUND) placement.hurry();
-            else wakeWhenSent = true;
-          }
+          if (result.placed > 0) starts.wake();
           // stopped instances may free volume data to move; placed ones may wait for their data
           if (result.stopped > 0 || result.placed > 0) volumeData.wake();
           policies.request();
@@ -145,7 +156,10 @@ export function leaderLoops(
         async () => {
           const result = await moveVolumeData({ db, nc, log: volumeLog });
           // data that left its cell lets placement choose another; data that arrived lets starts go
-          if (result.exported > 0 || result.imported > 0) placement.wake();
+          if (result.exported > 0 || result.imported > 0) {
+            placement.wake();
+            starts.wake();
+          }
           if (Object.values(result).some((n) => n > 0)) volumeLog.info(result, "volume data pass");
           if (Date.now() - lastSweep >= VOLUME_DATA_SWEEP_MS) {
             lastSweep = Date.now();
@@ -188,6 +202,8 @@ export function leaderLoops(
       });
       stops.push(async () => wake.unsubscribe());
       placement.wake();
+      // starts the previous leader claimed but may not have sent are due again after the resend time
+      starts.wake();
       const consumer = await ensureInstanceEventsConsumer(nc);
       const events = await consumeInstanceEvents({
         db,

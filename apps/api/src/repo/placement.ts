@@ -170,15 +170,37 @@ export interface PendingStart {
 }
 
 /**
- * Placed instances never sent a start command, or whose last one is older than `resendAfterMs`;
- * at most `limit`, those waiting longest first.
+ * Claims the start commands due, in one statement: placed instances never sent a start command, or
+ * whose last one is older than `resendAfterMs`, at most `limit`, those waiting longest first; their
+ * `command_sent_at` becomes now (they are due again after `resendAfterMs` unless the instance moves
+ * on). Rows another transaction holds are skipped (due at the next claim). The due lookup is a scan
+ * of `instances_start_due_idx` (PLACED rows by when their start was last sent, never first).
  */
-export async function pendingStarts(
+export async function claimStarts(
   db: Database,
   resendAfterMs: number,
   limit: number,
 ): Promise<PendingStart[]> {
+  if (limit <= 0) return [];
   const rows = await db.execute<Record<string, unknown>>(sql`
+    with due as (
+      select x.id, coalesce(x.command_sent_at, '-infinity'::timestamptz) as sent_at, x.since
+      from instances x
+      join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
+      where x.state = 'PLACED' and x.cell_id is not null
+        and coalesce(x.command_sent_at, '-infinity'::timestamptz)
+          < now() - make_interval(secs => ${resendAfterMs / 1000})
+        and (r.bits_digest is not null or r.image is not null)
+        -- a volume whose data is still being copied to its cell: the start waits for it
+        and not exists (select 1 from jsonb_array_elements(r.volumes) m
+          join volumes v on v.id = (m->>'volumeId')::uuid where v.source_object is not null)
+      order by coalesce(x.command_sent_at, '-infinity'::timestamptz), x.since
+      limit ${limit}
+      for update of x skip locked
+    ), claimed as (
+      update instances x set command_sent_at = now() from due where x.id = due.id
+      returning x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision
+    )
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
       r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
       (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) as seal_key,
@@ -186,19 +208,13 @@ export async function pendingStarts(
       (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
           'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
         from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid) as volumes
-    from instances x
+    from claimed x
+    join due d on d.id = x.id
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
     join apps a on a.id = x.app_id
     left join tenant_quotas tq on tq.tenant_id = x.tenant_id
     left join space_quotas sq on sq.space_id = a.space_id
-    where x.state = 'PLACED' and x.cell_id is not null and (r.bits_digest is not null or r.image is not null)
-      -- a volume whose data is still being copied to its cell: the start waits for it
-      and not exists (select 1 from jsonb_array_elements(r.volumes) m
-        join volumes v on v.id = (m->>'volumeId')::uuid where v.source_object is not null)
-      and (x.command_sent_at is null
-        or x.command_sent_at < now() - make_interval(secs => ${resendAfterMs / 1000}))
-    order by x.command_sent_at nulls first, x.since
-    limit ${limit}`);
+    order by d.sent_at, d.since`);
   return [...rows].map((r) => ({
     instanceId: r.id as string,
     tenantId: r.tenant_id as string,
@@ -220,14 +236,6 @@ export async function pendingStarts(
     logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
     volumes: r.volumes as PendingStart["volumes"],
   }));
-}
-
-/** Records that start commands are being sent now, in one statement. */
-export async function markCommandsSent(db: Database, instanceIds: readonly string[]): Promise<void> {
-  if (instanceIds.length === 0) return;
-  await db.execute(sql`
-    update instances set command_sent_at = now()
-    where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(instanceIds)}::jsonb))`);
 }
 
 /** A cell refused to start the instance: it counts as a crash with the cell's reason. */

@@ -1,0 +1,1 @@
+CREATE INDEX "instances_start_due_idx" ON "instances" USING btree (coalesce("command_sent_at", '-infinity'::timestamptz),"since") WHERE "instances"."state" = 'PLACED';
