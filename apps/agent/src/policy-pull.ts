@@ -1,3 +1,4 @@
+import { OneAtATime } from "@grove/async";
 import {
   decode,
   encode,
@@ -31,8 +32,7 @@ export class PolicyPuller {
   readonly #o: PolicyPullOptions;
   readonly #log: Logger;
   #subscription: Subscription | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #pulls = new OneAtATime(() => this.#pullOnce());
   #closed = false;
   #resync: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -57,18 +57,7 @@ export class PolicyPuller {
 
   /** Pulls the slice now (or once more after the pull under way). */
   pull(): void {
-    if (this.#closed) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#pullOnce();
-      } while (this.#again && !this.#closed);
-      this.#running = undefined;
-    })();
+    this.#pulls.request();
   }
 
   async close(): Promise<void> {
@@ -76,7 +65,7 @@ export class PolicyPuller {
     clearTimeout(this.#resync);
     clearTimeout(this.#retry);
     this.#subscription?.unsubscribe();
-    await this.#running;
+    await this.#pulls.stop();
   }
 
   async #pullOnce(): Promise<void> {

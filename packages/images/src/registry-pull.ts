@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { mapBounded } from "@grove/async";
 import { parseDockerUri, type RegistryRef, registryScheme } from "./docker-uri";
 import { InvalidImage, RegistryError } from "./errors";
 import { blobPath, ensureUnpackedLayers, partialBlobPath } from "./layer-store";
@@ -40,20 +41,6 @@ async function cachedBlob(
   }
   onBytes(blob.size ?? (await stat(path)).size);
   return path;
-}
-
-/** Runs `work` over `items`, at most `limit` at a time, keeping their order in the answer. */
-async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
@@ -192,7 +179,7 @@ export async function ensureRegistryImage(
       );
       config = JSON.parse(await readFile(configPath, "utf8"));
       // layers stream to disk side by side (containerd also fetches 3 at a time)
-      paths = await mapLimit(manifest.layers, ctx.pullConcurrency ?? 3, (layer) =>
+      paths = await mapBounded(manifest.layers, ctx.pullConcurrency ?? 3, (layer) =>
         cachedBlob(ctx, client, layer, progress.blob(layer.digest)),
       );
     } finally {

@@ -1,3 +1,4 @@
+import { mapBounded } from "@grove/async";
 import type { Database } from "@grove/db";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
@@ -13,7 +14,7 @@ import {
 } from "../repo/placement";
 import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports";
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
-import { type KeyedDispatch, mapBounded } from "./bounded";
+import type { KeyedDispatch } from "./bounded";
 import { sendStop } from "./cell-commands";
 import type { Exclusive } from "./exclusive";
 import { placeWithVolumes } from "./place-with-volumes";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { OneAtATime } from "@grove/async";
 import type { Database } from "@grove/db";
 import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -75,38 +76,24 @@ export class SentCommands {
  * waits for a slow or silent cell.
  */
 export class BackgroundPush {
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  readonly #runs: OneAtATime;
 
-  constructor(
-    private readonly push: () => Promise<unknown>,
-    private readonly log: Logger,
-    private readonly what: string,
-  ) {}
+  constructor(push: () => Promise<unknown>, log: Logger, what: string) {
+    this.#runs = new OneAtATime(async () => {
+      try {
+        await push();
+      } catch (error) {
+        log.warn({ err: error }, `${what} push failed; retried next round`);
+      }
+    });
+  }
 
   request(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        try {
-          await this.push();
-        } catch (error) {
-          this.log.warn({ err: error }, `${this.what} push failed; retried next round`);
-        }
-      } while (this.#again && !this.#stopped);
-      this.#running = undefined;
-    })();
+    this.#runs.request();
   }
 
   /** Waits for the push under way, starting no other. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#runs.stop();
   }
 }

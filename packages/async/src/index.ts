@@ -1,0 +1,2 @@
+export * from "./map-bounded";
+export * from "./one-at-a-time";

@@ -1,0 +1,3 @@
+import { groveVitestConfig } from "../../vitest.shared.ts";
+
+export default groveVitestConfig({ integration: false });
