@@ -11,6 +11,7 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
     const view = new ClusterView();
     const states = async () => {
       const { desired, actual, full } = await view.read(db);
+      view.planned();
       return {
         full,
         apps: desired.map((a) => a.instances),
@@ -28,7 +29,8 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
     try {
       await reserved`begin`;
       await reserved`update instances set state = 'PLACED' where index = 0`;
-      expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:UNPLACED", "1:UNPLACED"] });
+      // nothing new to read: nothing to plan
+      expect(await states()).toEqual({ full: false, apps: [], instances: [] });
       await reserved`commit`;
     } finally {
       reserved.release();
@@ -42,5 +44,56 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
     // a deleted app leaves no row to read: the view is read whole
     await sql`delete from apps`;
     expect(await states()).toEqual({ full: true, apps: [], instances: [] });
+  });
+
+  it("gives a round only the apps to plan: changed ones, those on a cell whose state changed, those waiting on the clock, and those of a plan not applied", async ({
+    pg,
+  }) => {
+    const { db, sql, tenantId, appId } = await appDatabase(pg, "cluster_view_plan");
+    const [cell] = await sql`
+      insert into cells (name, address, memory_mb, disk_mb, max_containers)
+      values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
+    const [other] = await sql`
+      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
+      select tenant_id, space_id, 'api', stack, command, 1, 64, 64, '{}' from apps where id = ${appId}
+      returning id`;
+    await sql`insert into instances (tenant_id, app_id, index, revision, state, cell_id)
+      select ${tenantId}, ${appId}, i, 1, 'RUNNING', ${cell?.id} from generate_series(0, 1) i`;
+    await sql`insert into instances (tenant_id, app_id, index, revision, state)
+      values (${tenantId}, ${other?.id}, 0, 1, 'UNPLACED')`;
+    const view = new ClusterView();
+    const names = new Map([
+      [appId, "web"],
+      [other?.id as string, "api"],
+    ]);
+    const toPlan = async (apply = true) => {
+      const { desired, actual } = await view.read(db);
+      if (apply) view.planned();
+      return { apps: desired.map((a) => names.get(a.id)).sort(), instances: actual.length };
+    };
+    expect(await toPlan()).toEqual({ apps: ["api", "web"], instances: 3 });
+    expect(await toPlan()).toEqual({ apps: [], instances: 0 });
+
+    // a crashed instance: its app is planned every round until it runs again without crashes to forget
+    await sql`update instances set state = 'CRASHED', crash_count = 1 where app_id = ${appId} and index = 0`;
+    expect(await toPlan()).toEqual({ apps: ["web"], instances: 2 });
+    expect(await toPlan()).toEqual({ apps: ["web"], instances: 2 });
+    await sql`update instances set state = 'RUNNING', crash_count = 0 where app_id = ${appId}`;
+    expect(await toPlan()).toEqual({ apps: ["web"], instances: 2 });
+    expect(await toPlan()).toEqual({ apps: [], instances: 0 });
+
+    // a cell draining: the apps with instances there
+    await sql`update cells set state = 'draining' where id = ${cell?.id}`;
+    const { actual } = await view.read(db);
+    view.planned();
+    expect(actual.map((i) => i.cellState)).toEqual(["draining", "draining"]);
+    expect(await toPlan()).toEqual({ apps: [], instances: 0 });
+
+    // a plan that was not applied (the round failed) is planned again, with what changed since
+    await sql`update apps set instances = 3 where id = ${appId}`;
+    expect(await toPlan(false)).toEqual({ apps: ["web"], instances: 2 });
+    await sql`update apps set instances = 2 where id = ${other?.id}`;
+    expect(await toPlan()).toEqual({ apps: ["api", "web"], instances: 3 });
+    expect(await toPlan()).toEqual({ apps: [], instances: 0 });
   });
 });

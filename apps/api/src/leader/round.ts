@@ -94,6 +94,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     }
   };
   await (deps.exclusive ? deps.exclusive.run(stopPlanned) : stopPlanned());
+  // the apps just planned need no plan again until something of theirs changes
+  view.planned();
   phase("apply");
   const result: RoundResult = {
     created: plan.create.length,

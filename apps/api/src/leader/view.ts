@@ -22,40 +22,103 @@ export const FULL_READ_EVERY_MS = 60_000;
  * instance event, a cell's state sync, maintenance). A read is whole the first time, after a failed
  * read, when an app was deleted (its instances go with it, leaving no row to read), and every
  * `fullEveryMs`. Cells are few and read whole each time.
+ *
+ * A read answers what a round has to plan: after a whole read every app; otherwise only the apps
+ * something may have changed for — written since, or with instances written since, or with
+ * instances on a cell whose state changed — and the apps waiting on the clock (a crashed instance's
+ * restart backoff, a crash count to reset after a healthy run). Planning an app whose inputs did not
+ * change decides nothing new, so at 100,000 steady instances a round plans a handful of apps, not
+ * all. What a read gave stays to plan until the round says its plan was applied (`planned`), so a
+ * round that fails half-way loses nothing.
  */
 export class ClusterView {
   private readonly apps = new Map<string, DesiredApp>();
   private readonly instances = new Map<string, InstanceRecord>();
+  /** instance ids by app id */
+  private readonly byApp = new Map<string, Set<string>>();
+  private cells = new Map<string, ActualInstance["cellState"]>();
+  /** apps to plan that no applied plan has covered yet (undefined: every app) */
+  private toPlan: Set<string> | undefined;
+  /** apps with an instance waiting on the clock (CRASHED, or RUNNING with crashes to forget) */
+  private readonly timed = new Set<string>();
   private readonly reads: WrittenSince;
 
   constructor(options: { fullEveryMs?: number; now?: () => number } = {}) {
     this.reads = new WrittenSince(options);
   }
 
-  /** Desired apps and actual instances as of one snapshot; `full` when everything was read. */
+  /**
+   * The apps to plan (every app when `full`) and their instances, as of one snapshot; `full` when
+   * everything was read.
+   */
   read(db: Database): Promise<{ desired: DesiredApp[]; actual: ActualInstance[]; full: boolean }> {
     return this.reads.read(db, async (tx, since) => {
       let full = since === undefined;
+      const touched = new Set<string>();
       if (since !== undefined) {
-        for (const app of await desiredApps(tx, since)) this.apps.set(app.id, app);
-        for (const instance of await writtenInstances(tx, since)) this.keep(instance);
+        for (const app of await desiredApps(tx, since)) {
+          this.apps.set(app.id, app);
+          touched.add(app.id);
+        }
+        for (const instance of await writtenInstances(tx, since)) {
+          this.keep(instance);
+          touched.add(instance.appId);
+        }
         full = (await appCount(tx)) !== this.apps.size;
       }
       if (full) {
         this.apps.clear();
         this.instances.clear();
+        this.byApp.clear();
+        this.timed.clear();
         for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
         for (const instance of await writtenInstances(tx)) this.keep(instance);
       }
       const cells = await cellStates(tx);
+      if (!full) {
+        const moved = new Set<string>();
+        for (const [id, state] of cells) if (this.cells.get(id) !== state) moved.add(id);
+        if (moved.size > 0)
+          for (const instance of this.instances.values())
+            if (instance.cellId !== null && moved.has(instance.cellId)) touched.add(instance.appId);
+      }
+      this.cells = cells;
+      if (full) this.toPlan = undefined;
+      else if (this.toPlan !== undefined) for (const id of [...touched, ...this.timed]) this.toPlan.add(id);
+      const planned = this.toPlan ?? this.apps.keys();
+      const desired: DesiredApp[] = [];
       const actual: ActualInstance[] = [];
-      for (const instance of this.instances.values())
-        actual.push({
-          ...instance,
-          cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
-        });
-      return { desired: [...this.apps.values()], actual, full };
+      for (const appId of planned) {
+        const app = this.apps.get(appId);
+        if (app) desired.push(app);
+        let waits = false;
+        for (const id of this.byApp.get(appId) ?? []) {
+          const instance = this.instances.get(id) as InstanceRecord;
+          if (instance.state === "CRASHED" || (instance.state === "RUNNING" && instance.crashCount > 0))
+            waits = true;
+          actual.push({
+            ...instance,
+            cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
+          });
+        }
+        if (waits) this.timed.add(appId);
+        else this.timed.delete(appId);
+      }
+      // a whole read also plans the instances of apps that are gone (they are stopped)
+      if (full)
+        for (const instance of this.instances.values())
+          if (!this.apps.has(instance.appId))
+            actual.push({
+              ...instance,
+              cellState: instance.cellId === null ? null : (cells.get(instance.cellId) ?? null),
+            });
+      return { desired, actual, full };
     });
+  }
+
+  /** The plan made from the last read was applied: the apps it covered need no plan until changed. */
+  planned(): void {
+    this.toPlan = new Set();
   }
 
   /**
@@ -86,8 +149,17 @@ export class ClusterView {
   }
 
   private keep(instance: WrittenInstance): void {
-    if (instance.state === "STOPPED") this.instances.delete(instance.id);
-    else this.instances.set(instance.id, instance as InstanceRecord);
+    if (instance.state === "STOPPED") {
+      this.instances.delete(instance.id);
+      const ids = this.byApp.get(instance.appId);
+      ids?.delete(instance.id);
+      if (ids?.size === 0) this.byApp.delete(instance.appId);
+      return;
+    }
+    this.instances.set(instance.id, instance as InstanceRecord);
+    const ids = this.byApp.get(instance.appId);
+    if (ids) ids.add(instance.id);
+    else this.byApp.set(instance.appId, new Set([instance.id]));
   }
 }
 
