@@ -298,17 +298,49 @@ export async function main(): Promise<string> {
     for (const s of topStatements)
       console.error(`  pg ${s.total_ms} ms / ${s.calls} calls (${s.mean_ms} ms, ${s.rows} rows): ${s.query}`);
 
-    // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on
-    await sleep(5_000);
-    const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+    // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on.
+    // The ramp's tail (last events, syncs, route emission) still writes for a while: the window
+    // starts once the written rows per 5 s stop falling (at most BENCH_SETTLE_SECONDS, 60 by
+    // default), and the wait is reported, so a writer that never stops is measured, not waited out
     const stats = async () => {
       const [row] = await sql<{ written: string }[]>`
         select (tup_inserted + tup_updated + tup_deleted)::text as written
         from pg_stat_database where datname = current_database()`;
       return Number(row?.written ?? 0);
     };
+    const settleLimitSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
+    const settleStarted = performance.now();
+    const settleRates: number[] = [];
+    for (let last = await stats(); ; ) {
+      await sleep(5_000);
+      const now = await stats();
+      settleRates.push((now - last) / 5);
+      last = now;
+      const [previous, current] = settleRates.slice(-2);
+      // settled: the rate fell by less than a tenth (or rose) since the last 5 s
+      if (previous !== undefined && current !== undefined && current >= 0.9 * previous) break;
+      if ((performance.now() - settleStarted) / 1000 >= settleLimitSeconds) break;
+    }
+    const settleSeconds = (performance.now() - settleStarted) / 1000;
+    console.error(
+      `  settled after ${settleSeconds.toFixed(0)} s (rows written/s per 5 s: ${settleRates.map((r) => r.toFixed(0)).join(", ")})`,
+    );
+    const steadySeconds = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+    const tableWrites = async () =>
+      new Map(
+        (
+          await sql<{ relname: string; ins: string; upd: string; hot: string; del: string }[]>`
+            select coalesce(o.relname || ' (toast)', case when t.schemaname = 'public' then t.relname
+                else t.schemaname || '.' || t.relname end) as relname,
+              t.n_tup_ins::text as ins, t.n_tup_upd::text as upd, t.n_tup_hot_upd::text as hot,
+              t.n_tup_del::text as del
+            from pg_stat_all_tables t left join pg_class o on o.reltoastrelid = t.relid`
+        ).map((row) => [row.relname, [Number(row.ins), Number(row.upd), Number(row.hot), Number(row.del)]]),
+      );
+    if (statements) await sql`select pg_stat_statements_reset()`;
     const steadyBefore = {
       written: await stats(),
+      tables: await tableWrites(),
       buckets: await roundBuckets(apiUrl),
       usage: processUsage(apiPid),
       at: performance.now(),
@@ -316,13 +348,42 @@ export async function main(): Promise<string> {
     await sleep(steadySeconds * 1000);
     const steadyAfter = {
       written: await stats(),
+      tables: await tableWrites(),
       buckets: await roundBuckets(apiUrl),
       usage: processUsage(apiPid),
       at: performance.now(),
     };
     const elapsed = (steadyAfter.at - steadyBefore.at) / 1000;
-    // pg_stat counters are flushed by backends at most every 500 ms (PGSTAT_MIN_INTERVAL)
+    // a backend flushes its pg_stat counters at most once a second and, idle, up to 10 s late
+    // (PGSTAT_MIN_INTERVAL, PGSTAT_IDLE_INTERVAL): a window's edges blur by that much
     const rowsWrittenPerSecond = (steadyAfter.written - steadyBefore.written) / elapsed;
+    // rows inserted / updated (of them HOT) / deleted per second in the window, by table (a TOASTed
+    // value's chunks count as rows of the table's toast table, catalogs' as theirs)
+    const steadyTables = [...steadyAfter.tables]
+      .map(([table, after]) => {
+        const before = steadyBefore.tables.get(table) ?? [0, 0, 0, 0];
+        const [ins, upd, hot, del] = after.map(
+          (n, i) => Math.round(((n - (before[i] ?? 0)) / elapsed) * 10) / 10,
+        );
+        return { table, inserted: ins ?? 0, updated: upd ?? 0, hot_updated: hot ?? 0, deleted: del ?? 0 };
+      })
+      .filter((t) => t.inserted + t.updated + t.deleted > 0)
+      .sort((a, b) => b.inserted + b.updated + b.deleted - (a.inserted + a.updated + a.deleted));
+    for (const t of steadyTables)
+      console.error(
+        `  steady ${t.table}: ${t.inserted} ins/s, ${t.updated} upd/s (${t.hot_updated} HOT), ${t.deleted} del/s`,
+      );
+    // the window's writing statements by WAL records (a CTE's rows are what it returns, not what it wrote)
+    const steadyStatements = statements
+      ? await sql<{ query: string; calls: number; rows: number; wal_records: number; total_ms: number }[]>`
+          select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 160) as query, calls::int, rows::int,
+            wal_records::int, round(total_exec_time)::int as total_ms
+          from pg_stat_statements where wal_records > 0 order by wal_records desc limit 15`
+      : [];
+    for (const s of steadyStatements)
+      console.error(
+        `  steady pg ${s.wal_records} WAL records / ${s.calls} calls (${s.rows} rows): ${s.query}`,
+      );
     const steadyRounds = p99Bound(steadyBefore.buckets, steadyAfter.buckets);
     const steadyCpu = (steadyAfter.usage.cpuSeconds - steadyBefore.usage.cpuSeconds) / elapsed;
     const rampCpu = (afterRamp.usage.cpuSeconds - before.usage.cpuSeconds) / rampSeconds;
@@ -371,7 +432,10 @@ export async function main(): Promise<string> {
           "PATCH scale p50 / p99 ms",
           `${percentile(scaleMs, 50).toFixed(1)} / ${scaleP99.toFixed(1)} (target ${TARGETS.apiP99Ms}: ${met.api ? "met" : "missed"})`,
         ],
-        ["Postgres rows written/s at steady state", rowsWrittenPerSecond],
+        [
+          "Postgres rows written/s at steady state",
+          `${rowsWrittenPerSecond.toFixed(1)} (${elapsed.toFixed(0)} s, after ${settleSeconds.toFixed(0)} s settling)`,
+        ],
         ["leader CPU (cores) ramp / steady", `${rampCpu.toFixed(2)} / ${steadyCpu.toFixed(2)}`],
         ["leader max RSS MB", maxRss / 1048576],
         ["zone spread: max skew of an app", `${maxSkew} (target 1: ${met.skew ? "met" : "missed"})`],
@@ -397,12 +461,20 @@ export async function main(): Promise<string> {
         api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
         postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
         steady_seconds: elapsed,
+        steady_settle_seconds: settleSeconds,
+        steady_settle_rates: settleRates,
+        postgres_writes_by_table_steady: steadyTables,
         leader_cpu_cores_ramp: rampCpu,
         leader_cpu_cores_steady: steadyCpu,
         leader_max_rss_bytes: maxRss,
         zone_max_skew: maxSkew,
         load_average_start: loadAtStart,
-        ...(statements ? { postgres_top_statements_ramp: topStatements } : {}),
+        ...(statements
+          ? {
+              postgres_top_statements_ramp: topStatements,
+              postgres_writing_statements_steady: steadyStatements,
+            }
+          : {}),
         targets: TARGETS,
         met,
       },
