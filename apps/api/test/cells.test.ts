@@ -1,9 +1,11 @@
 import { schema } from "@grove/db";
 import { CellHeartbeat, decodeOrThrow, encode, RegisterCellReply, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
+import { sql } from "drizzle-orm";
 import { expect, onTestFinished } from "vitest";
 import { hashToken } from "../src/auth/tokens";
-import { cellById } from "../src/repo/cells";
+import { reportDigests } from "../src/cells/report-digest";
+import { cellById, recordHeartbeatIfChanged } from "../src/repo/cells";
 import { insertJoinToken } from "../src/repo/join-tokens";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
 import { joinHollowCell } from "./hollow-cell";
@@ -214,6 +216,71 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
     });
     t.nc.publish(subjects.heartbeat(reply.cellId), changed);
     await eventually(async () => ((await stored())?.seq === 99 ? true : undefined));
+  });
+
+  it("a refresh of an unchanged heartbeat moves only its time unless usage changed, and renews the lease once a third of its TTL has passed", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const reply = await register(t.nc, await joinToken(t));
+    if (!reply.ok) throw new Error(reply.error);
+    const leaseTtlMs = 600_000;
+    const base = {
+      ...decodeOrThrow(CellHeartbeat, heartbeat(reply.cellId, 1)),
+      instances: [
+        {
+          instanceId: crypto.randomUUID(),
+          appId: crypto.randomUUID(),
+          revision: 1,
+          index: 0,
+          state: "RUNNING" as const,
+        },
+      ],
+    };
+    const record = (hb: CellHeartbeat) =>
+      recordHeartbeatIfChanged(t.db, reply.cellId, hb, {
+        digests: reportDigests(hb),
+        refreshMs: 0,
+        leaseTtlMs,
+      });
+    const state = async () => {
+      const [row] = await t.db.execute<{ seq: number; at: Date; expires: Date }>(sql`
+        select (c.last_report->>'seq')::int as seq, c.last_heartbeat_at as at, l.expires_at as expires
+        from cells c left join subnet_leases l on l.cell_id = c.id where c.id = ${reply.cellId}`);
+      if (!row) throw new Error("no cell");
+      return { seq: row.seq, at: new Date(row.at).getTime(), expires: new Date(row.expires).getTime() };
+    };
+    expect(await record(base)).toBe("written");
+    const first = await state();
+    expect(first.seq).toBe(1);
+    // the same report again (a refresh: refreshMs 0): its time moves, the stored report stays
+    expect(await record({ ...base, seq: 2 })).toBe("written");
+    const refreshed = await state();
+    expect(refreshed.seq).toBe(1);
+    expect(refreshed.at).toBeGreaterThanOrEqual(first.at);
+    expect(refreshed.expires).toBe(first.expires);
+    // usage changed: the report is stored again, though the state digest is the same
+    const used = {
+      ...base,
+      seq: 3,
+      instances: base.instances.map((i) => ({
+        ...i,
+        usage: { cpuPercent: 5, memoryBytes: 64 << 20, diskBytes: 1 << 20 },
+      })),
+    };
+    expect(reportDigests(used).state).toBe(reportDigests(base).state);
+    expect(await record(used)).toBe("written");
+    expect((await state()).seq).toBe(3);
+    // a lease with less than two thirds of its TTL left is renewed by the next stored beat
+    await t.db.execute(
+      sql`update subnet_leases set expires_at = now() + interval '300 seconds' where cell_id = ${reply.cellId}`,
+    );
+    const aged = await state();
+    expect(await record({ ...used, seq: 4 })).toBe("written");
+    const renewed = await state();
+    expect(renewed.expires).toBeGreaterThan(aged.expires + 250_000);
+    expect(renewed.seq).toBe(3);
   });
 
   it("undrains a drained cell so placement uses it again; an active cell is a no-op, a lost or unknown one an error", async ({

@@ -6,7 +6,7 @@ import type { ApiMetrics } from "../metrics";
 import { recordHeartbeatIfChanged } from "../repo/cells";
 import { API_QUEUE } from "./register-responder";
 import { rejectionOf } from "./rejection";
-import { reportDigest } from "./report-digest";
+import { reportDigests } from "./report-digest";
 
 /** The outcome of one heartbeat message. */
 export type HeartbeatOutcome =
@@ -42,7 +42,7 @@ export async function handleHeartbeat(
   const sender = cellSender(msg.subject, heartbeat);
   if (!sender.ok) return { accepted: false, reason: sender.reason };
   const write = await recordHeartbeatIfChanged(db, sender.cellId, heartbeat, {
-    digest: reportDigest(heartbeat),
+    digests: reportDigests(heartbeat),
     ...storage,
   });
   if (write === "unknown-cell") return { accepted: false, reason: "unknown-cell" };

@@ -94,30 +94,40 @@ export async function recordHeartbeat(db: Database, cellId: string, report: unkn
 export type HeartbeatWrite = "written" | "unchanged" | "unknown-cell";
 
 /**
- * Stores a heartbeat only when it says something new (its `digest` differs from the stored one), the
- * cell is lost (it is active again, unless removed), or the stored one is older than `refreshMs`;
- * a write also renews the cell's subnet lease by `leaseTtlMs`. One statement, which writes no row
- * for a heartbeat that changes nothing: liveness is the leader's, in memory (`CellLiveness`).
+ * Stores a heartbeat only when it says something new (its state digest differs from the stored one),
+ * the cell is lost (it is active again, unless removed), or the stored one is older than `refreshMs`.
+ * A refresh of an unchanged report rewrites the report only if its usage changed: otherwise it moves
+ * `last_heartbeat_at` alone, and the report (a TOASTed jsonb of every instance, several rows of its
+ * own to rewrite) keeps its place. A write renews the cell's subnet lease by `leaseTtlMs` once a third
+ * of that has passed since the last renewal (refreshes come at least that often, see
+ * `heartbeatRefreshMs`, so a beating cell's lease never runs out). One statement, which writes no
+ * row for a heartbeat that changes nothing: liveness is the leader's, in memory (`CellLiveness`).
  */
 export async function recordHeartbeatIfChanged(
   db: Database,
   cellId: string,
   report: unknown,
-  options: { digest: string; refreshMs: number; leaseTtlMs?: number },
+  options: { digests: { state: string; whole: string }; refreshMs: number; leaseTtlMs?: number },
 ): Promise<HeartbeatWrite> {
   if (!isCellId(cellId)) return "unknown-cell";
+  // stored as "<state>.<whole>" (base64url has no dot); a state sync stores none, so the next beat is written
+  const stored = `${options.digests.state}.${options.digests.whole}`;
+  const leaseSeconds = (options.leaseTtlMs ?? 0) / 1000;
   const [row] = await db.execute<{ known: boolean; written: boolean }>(sql`
     with beat as (
-      update cells set last_heartbeat_at = now(), last_report = ${JSON.stringify(report)}::jsonb,
-        report_digest = ${options.digest},
+      update cells set last_heartbeat_at = now(),
+        last_report = case when report_digest is distinct from ${stored} then ${JSON.stringify(report)}::jsonb
+          else last_report end,
+        report_digest = ${stored},
         state = case when state = 'lost' and removed_at is null then 'active'::cell_state else state end
-      where id = ${cellId} and (report_digest is distinct from ${options.digest} or state = 'lost'
-        or last_heartbeat_at is null
+      where id = ${cellId} and (split_part(report_digest, '.', 1) is distinct from ${options.digests.state}
+        or state = 'lost' or last_heartbeat_at is null
         or last_heartbeat_at < now() - make_interval(secs => ${options.refreshMs / 1000}))
       returning id
     ), lease as (
-      update subnet_leases set expires_at = now() + make_interval(secs => ${(options.leaseTtlMs ?? 0) / 1000})
+      update subnet_leases set expires_at = now() + make_interval(secs => ${leaseSeconds})
       where ${options.leaseTtlMs !== undefined} and cell_id in (select id from beat)
+        and expires_at < now() + make_interval(secs => ${(leaseSeconds * 2) / 3})
     )
     select exists (select 1 from cells where id = ${cellId}) as known, exists (select 1 from beat) as written`);
   if (!row?.known) return "unknown-cell";
