@@ -299,9 +299,10 @@ export async function main(): Promise<string> {
       console.error(`  pg ${s.total_ms} ms / ${s.calls} calls (${s.mean_ms} ms, ${s.rows} rows): ${s.query}`);
 
     // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on.
-    // The ramp's tail (last events, syncs, route emission) still writes for a while: the window
-    // starts once the written rows per 5 s stop falling (at most BENCH_SETTLE_SECONDS, 60 by
-    // default), and the wait is reported, so a writer that never stops is measured, not waited out
+    // The ramp's tail (last events, heartbeats read late, syncs, route emission) still writes for a
+    // while: the window starts once two successive 5-s rates of rows written agree within a tenth
+    // (or 5 rows/s), at most BENCH_SETTLE_SECONDS (60 by default) after the ramp; the wait and the
+    // rates are reported, so a writer that never stops is measured, not waited out
     const stats = async () => {
       const [row] = await sql<{ written: string }[]>`
         select (tup_inserted + tup_updated + tup_deleted)::text as written
@@ -317,8 +318,12 @@ export async function main(): Promise<string> {
       settleRates.push((now - last) / 5);
       last = now;
       const [previous, current] = settleRates.slice(-2);
-      // settled: the rate fell by less than a tenth (or rose) since the last 5 s
-      if (previous !== undefined && current !== undefined && current >= 0.9 * previous) break;
+      if (
+        previous !== undefined &&
+        current !== undefined &&
+        Math.abs(current - previous) <= Math.max(5, 0.1 * Math.max(current, previous))
+      )
+        break;
       if ((performance.now() - settleStarted) / 1000 >= settleLimitSeconds) break;
     }
     const settleSeconds = (performance.now() - settleStarted) / 1000;
