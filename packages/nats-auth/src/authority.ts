@@ -12,6 +12,7 @@ import {
   type KeyPair,
   type Permissions,
 } from "@nats-io/jwt";
+import { seedSigner } from "./seed-signer";
 
 /**
  * The keys that make a Grove NATS deployment (NATS decentralized auth): an operator, the system
@@ -156,7 +157,7 @@ export function userJwt(
   account: "grove" | "system" = "grove",
 ): Promise<string> {
   const accountSeed = account === "grove" ? secrets.accountSeed : secrets.systemAccountSeed;
-  return encodeUser(name, fromPublic(userPublicKey), fromSeed(bytes(accountSeed)), permissions, opts);
+  return encodeUser(name, fromPublic(userPublicKey), seedSigner(accountSeed), permissions, opts);
 }
 
 /** A `.creds` file (JWT + seed) for a new user with `permissions`, for a component's role. */
