@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mapBounded } from "@grove/async";
 import type { Database } from "@grove/db";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -9,7 +10,11 @@ import {
   cellNames,
   cellSnapshots,
   claimVolumeCells,
+  insertPlacedInstances,
+  newInstanceSpecs,
+  type PlacedNewInstance,
   recordUnplaced,
+  type UnplacedInstance,
   unplacedInstances,
 } from "../repo/placement";
 import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports";
@@ -84,8 +89,34 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   // in slices: requests and instance events are served between them
   const plan = await planConvergenceInSlices(desired, actual, now);
   phase("plan");
+  // new instances of apps without volumes are placed before they are written, and written once
+  // (PLACED, or UNPLACED with the reason); those mounting volumes are written unplaced first and
+  // placed from the table with the ones already waiting (their volumes' cells and data live there)
+  const specs = await newInstanceSpecs(deps.db, [...new Set(plan.create.map((c) => c.appId))]);
+  const fresh = new Map<string, { row: PlacedNewInstance; work: UnplacedInstance }>();
+  const viaTable: typeof plan.create = [];
+  for (const create of plan.create) {
+    const spec = specs.get(create.appId);
+    if (!spec || spec.mounts || spec.revision !== create.revision) {
+      viaTable.push(create);
+      continue;
+    }
+    const id = randomUUID();
+    fresh.set(id, {
+      row: { id, ...create, cellId: null, reason: "waiting for placement" },
+      work: {
+        instanceId: id,
+        appId: create.appId,
+        index: create.index,
+        memoryMb: spec.memoryMb,
+        diskMb: spec.diskMb,
+        stack: spec.stack,
+        volumes: [],
+      },
+    });
+  }
   const stopPlanned = async () => {
-    await applyPlan(deps.db, plan);
+    await applyPlan(deps.db, { ...plan, create: viaTable });
     for (const { instanceId, cellId, command } of plan.stop) {
       if (!command || cellId === null) continue;
       // a start not sent yet is not sent at all; one sent already reaches the cell before this stop
@@ -94,8 +125,6 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     }
   };
   await (deps.exclusive ? deps.exclusive.run(stopPlanned) : stopPlanned());
-  // the apps just planned need no plan again until something of theirs changes
-  view.planned();
   phase("apply");
   const result: RoundResult = {
     created: plan.create.length,
@@ -107,8 +136,9 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     strayVolumes: 0,
   };
   await recordReportedVolumeCells(deps.db);
-  const work = await unplacedInstances(deps.db);
+  const waiting = await unplacedInstances(deps.db);
   phase("unplaced");
+  const work = [...waiting, ...[...fresh.values()].map((f) => f.work)];
   if (work.length > 0) {
     const decision = placeWithVolumes(
       // cells' usage from the view, without the instances this round stopped
@@ -118,10 +148,33 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     );
     // a volume's cell is claimed before any instance is sent there, so its data has one home
     await claimVolumeCells(deps.db, decision.claims);
-    result.placed = await assignInstances(deps.db, decision.placements);
-    await recordUnplaced(deps.db, decision.unplaced);
+    for (const { instanceId, cellId } of decision.placements) {
+      const row = fresh.get(instanceId)?.row;
+      if (row) {
+        row.cellId = cellId;
+        row.reason = null;
+      }
+    }
+    for (const { instanceId, reason } of decision.unplaced) {
+      const row = fresh.get(instanceId)?.row;
+      if (row) row.reason = reason;
+    }
+    const rows = [...fresh.values()].map((f) => f.row);
+    await insertPlacedInstances(deps.db, rows);
+    // every part of the plan is written (its new instances last)
+    view.planned();
+    result.placed =
+      rows.filter((row) => row.cellId !== null).length +
+      (await assignInstances(
+        deps.db,
+        decision.placements.filter((p) => !fresh.has(p.instanceId)),
+      ));
+    await recordUnplaced(
+      deps.db,
+      decision.unplaced.filter((u) => !fresh.has(u.instanceId)),
+    );
     result.unplaced = decision.unplaced.length;
-  }
+  } else view.planned();
   phase("place");
   const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
   const strays = await strayInstances(deps.db, (id) => view.cellOf(id));

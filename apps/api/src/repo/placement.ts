@@ -1,6 +1,7 @@
 import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
 import { sql } from "drizzle-orm";
+import { uuidArray } from "../ids";
 
 /*
  * Cluster-wide queries of the leader's placement loop. Unlike the request path, these span all
@@ -55,6 +56,69 @@ export async function unplacedInstances(db: Database): Promise<UnplacedInstance[
     stack: r.stack,
     volumes: r.volumes,
   }));
+}
+
+/** What placing a new instance of an app needs, as of the app's current revision. */
+export interface NewInstanceSpec {
+  revision: number;
+  memoryMb: number;
+  diskMb: number;
+  stack: string;
+  /** whether the revision mounts volumes (such instances are written unplaced and placed from the table) */
+  mounts: boolean;
+}
+
+/** `NewInstanceSpec` of each of `appIds` that exists and is started, in one statement. */
+export async function newInstanceSpecs(
+  db: Database,
+  appIds: readonly string[],
+): Promise<Map<string, NewInstanceSpec>> {
+  if (appIds.length === 0) return new Map();
+  const rows = await db.execute<{
+    id: string;
+    revision: number;
+    memory_mb: number;
+    disk_mb: number;
+    stack: string;
+    mounts: boolean;
+  }>(sql`
+    select a.id, a.revision, a.memory_mb, a.disk_mb, a.stack, r.volumes <> '[]'::jsonb as mounts
+    from apps a join app_revisions r on r.app_id = a.id and r.revision = a.revision
+    where a.id = any(${uuidArray(appIds)}::uuid[]) and a.state = 'started'`);
+  return new Map(
+    [...rows].map((r) => [
+      r.id,
+      { revision: r.revision, memoryMb: r.memory_mb, diskMb: r.disk_mb, stack: r.stack, mounts: r.mounts },
+    ]),
+  );
+}
+
+/** A new instance with where placement put it (`cellId`) or why it could not (`reason`). */
+export interface PlacedNewInstance {
+  id: string;
+  tenantId: string;
+  appId: string;
+  index: number;
+  revision: number;
+  crashCount: number;
+  cellId: string | null;
+  reason: string | null;
+}
+
+/**
+ * Writes new instances already placed (PLACED on their cell) or not (UNPLACED with the scheduler's
+ * reason), in one statement: each row is written once, not inserted, read back and updated.
+ */
+export async function insertPlacedInstances(db: Database, rows: readonly PlacedNewInstance[]): Promise<void> {
+  if (rows.length === 0) return;
+  // one parameter however many rows (a statement of thousands of bound values is slow to build)
+  await db.execute(sql`
+    insert into instances (id, tenant_id, app_id, index, revision, crash_count, cell_id, state, reason)
+    select p.id, p."tenantId", p."appId", p.index, p.revision, p."crashCount", p."cellId",
+      case when p."cellId" is null then 'UNPLACED' else 'PLACED' end::instance_state, p.reason
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as p(id uuid, "tenantId" uuid, "appId" uuid, index int, revision int, "crashCount" int,
+        "cellId" uuid, reason text)`);
 }
 
 /**
