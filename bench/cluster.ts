@@ -77,10 +77,21 @@ function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
   return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
 }
 
-/** The round-duration histogram's cumulative bucket counts, by upper bound in seconds. */
+/** The api's event-loop delay p99 and max in ms since its previous /metrics scrape (prom-client resets it). */
+let loopDelay = { p99Ms: 0, maxMs: 0 };
+
+/**
+ * The round-duration histogram's cumulative bucket counts, by upper bound in seconds; keeps the
+ * event-loop delay read in the same scrape in `loopDelay`.
+ */
 async function roundBuckets(apiUrl: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
   const buckets = new Map<string, number>();
+  const gauge = (name: string) =>
+    Number(
+      new RegExp(`^grove_nodejs_eventloop_lag_${name}_seconds (\\S+)`, "m").exec(text)?.[1] ?? Number.NaN,
+    ) * 1000;
+  loopDelay = { p99Ms: gauge("p99"), maxMs: gauge("max") };
   for (const line of text.split("\n")) {
     const match = /^grove_leader_round_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
     if (match) buckets.set(match[1] as string, Number(match[2]));
@@ -286,6 +297,7 @@ export async function main(): Promise<string> {
     await probe;
     const rampSeconds = (performance.now() - before.at) / 1000;
     const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
+    const rampLoopDelay = loopDelay;
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
     const topStatements = statements
@@ -438,6 +450,10 @@ export async function main(): Promise<string> {
           `${percentile(scaleMs, 50).toFixed(1)} / ${scaleP99.toFixed(1)} (target ${TARGETS.apiP99Ms}: ${met.api ? "met" : "missed"})`,
         ],
         [
+          "api event-loop delay during ramp p99 / max ms",
+          `${rampLoopDelay.p99Ms.toFixed(0)} / ${rampLoopDelay.maxMs.toFixed(0)}`,
+        ],
+        [
           "Postgres rows written/s at steady state",
           `${rowsWrittenPerSecond.toFixed(1)} (${elapsed.toFixed(0)} s, after ${settleSeconds.toFixed(0)} s settling)`,
         ],
@@ -464,6 +480,7 @@ export async function main(): Promise<string> {
         leader_rounds_steady: steadyRounds.rounds,
         api_get_app_ms: { p50: percentile(getMs, 50), p99: getP99, n: getMs.length },
         api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
+        api_event_loop_delay_ms_ramp: rampLoopDelay,
         postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
         steady_seconds: elapsed,
         steady_settle_seconds: settleSeconds,
