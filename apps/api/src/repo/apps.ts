@@ -3,11 +3,11 @@ import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, or, sql } from "d
 import { changedFields } from "../apps/revision";
 import { Conflict, NotFound } from "../errors";
 import { checkIfMatch, etagOf } from "../http/etag";
-import type { Countable } from "../quotas/check";
+import { askedBy, type Countable } from "../quotas/check";
 import { checkSingleWriter, type RequestedMount, resolveMounts } from "../volumes/mounts";
-import { isUniqueViolation } from "./pg-errors";
-import { Quota, type QuotaRow } from "./quotas";
-import type { Tx } from "./tx";
+import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors";
+import { Quota } from "./quotas";
+import { send, type Tx } from "./tx";
 
 const { apps, appRevisions, appEvents, spaces } = schema;
 export type AppRow = typeof apps.$inferSelect;
@@ -34,6 +34,10 @@ export type NewApp = Pick<
 export interface AppKey {
   spaceId: string;
   name: string;
+}
+/** An app's name within its space, with the space's name (as `TenantApps` returns apps). */
+export interface SpacedAppKey extends AppKey {
+  spaceName: string;
 }
 /** A space an app is in, as admission names it. */
 export interface AppSpace {
@@ -138,24 +142,44 @@ export class TenantApps {
    * Applies `changes` under a row lock after checking `ifMatch`. A change of what runs bumps the
    * revision (and stores it); every change bumps the version (the ETag). Unchanged input is a no-op.
    * A change that grows usage must fit the tenant's and the space's quotas (`QuotaExceeded` otherwise).
+   *
+   * Round trips are what a request pays for when the api's event loop is busy (every await waits
+   * its turn behind the leader's work), so statements that do not depend on each other's results
+   * are pipelined: the quota rows and the app row are locked in one, the update and its event
+   * (and revision) written in another.
    */
   async update(
-    key: AppKey,
+    key: SpacedAppKey,
     changes: AppChanges,
     options: { ifMatch?: string; actor: string; event: string },
   ): Promise<SpacedAppRow> {
+    // an app never changes space, so the space its key names is the one whose quota it counts in
+    const placed = { id: key.spaceId, name: key.spaceName };
+    const notFound = new NotFound(`no app ${key.name}`);
+    try {
+      return await this.transactUpdate(key, placed, changes, options, notFound);
+    } catch (error) {
+      // the space went (with its apps) since the caller read the app: its quota row cannot be made
+      if (isForeignKeyViolation(error)) throw notFound;
+      throw error;
+    }
+  }
+
+  private transactUpdate(
+    key: AppKey,
+    placed: AppSpace,
+    changes: AppChanges,
+    options: { ifMatch?: string; actor: string; event: string },
+    notFound: NotFound,
+  ): Promise<SpacedAppRow> {
     return this.db.transaction(async (tx) => {
-      const tenantQuota = await this.tenantQuota.lock(tx);
-      // an app never changes space, so its space can be read before the app row is locked
-      const [placed] = await tx
-        .select({ id: spaces.id, name: spaces.name })
-        .from(apps)
-        .innerJoin(spaces, eq(spaces.id, apps.spaceId))
-        .where(this.byKey(key));
-      if (!placed) throw new NotFound(`no app ${key.name}`);
-      const admit = await this.lockQuotas(tx, placed, tenantQuota);
-      const [current] = await tx.select().from(apps).where(this.byKey(key)).for("update");
-      if (!current) throw new NotFound(`no app ${key.name}`);
+      // sent in lock order (tenant's quota, space's quota, app row; `lockQuotas` sends both
+      // quotas' statements before it returns), run by Postgres in that order
+      const [admit, [current]] = await Promise.all([
+        this.lockQuotas(tx, placed),
+        send(tx.select().from(apps).where(this.byKey(key)).for("update")),
+      ]);
+      if (!current) throw notFound;
       checkIfMatch(options.ifMatch, appEtag(current));
       const { volumes: requestedMounts, ...rest } = changes;
       const rowChanges: Partial<AppRow> = rest;
@@ -188,25 +212,33 @@ export class TenantApps {
         diskMb: changes.diskMb ?? current.diskMb,
       });
       const revision = changed.revision.length > 0 ? current.revision + 1 : current.revision;
-      const [row] = await tx
-        .update(apps)
-        .set({
-          ...rowChanges,
-          // the database's clock, like instances.created_at, which a restart is compared with
-          ...(changes.restartedAt ? { restartedAt: sql`now()` } : {}),
-          revision,
-          version: current.version + 1,
-          updatedAt: new Date(),
-        })
-        .where(eq(apps.id, current.id))
-        .returning();
-      const app = row as AppRow;
-      if (revision !== current.revision) await this.recordRevision(tx, app);
       const data: Record<string, unknown> = { changed: [...changed.revision, ...changed.other], revision };
       if (rowChanges.instances !== undefined)
         data.instances = { from: current.instances, to: rowChanges.instances };
-      await this.recordEvent(tx, app, options.event, options.actor, data);
-      return { ...app, spaceName: placed.name };
+      const updatedAt = new Date();
+      const [[row]] = await Promise.all([
+        send(
+          tx
+            .update(apps)
+            .set({
+              ...rowChanges,
+              // the database's clock, like instances.created_at, which a restart is compared with
+              ...(changes.restartedAt ? { restartedAt: sql`now()` } : {}),
+              revision,
+              version: current.version + 1,
+              updatedAt,
+            })
+            .where(eq(apps.id, current.id))
+            .returning(),
+        ),
+        // what runs at the new revision is the current row with the changes (restartedAt is not
+        // part of a revision), so it is recorded beside the update, not after it
+        revision !== current.revision
+          ? this.recordRevision(tx, { ...current, ...definedOnly(rowChanges), revision, updatedAt })
+          : undefined,
+        this.recordEvent(tx, current, options.event, options.actor, data),
+      ]);
+      return { ...(row as AppRow), spaceName: placed.name };
     });
   }
 
@@ -233,22 +265,24 @@ export class TenantApps {
   }
 
   /**
-   * Locks the tenant's quota row (unless `tenantQuota` says it is locked already), then the
-   * space's, and returns a check of a change against both: the tenant's first, then the space's.
+   * Locks the tenant's quota row, then the space's (both sent before this returns, in that order),
+   * and returns a check of a change against both: the tenant's first, then the space's.
    */
-  private async lockQuotas(tx: Tx, space: AppSpace, tenantQuota?: QuotaRow) {
-    const tenantRow = tenantQuota ?? (await this.tenantQuota.lock(tx));
+  private async lockQuotas(tx: Tx, space: AppSpace) {
     const spaceQuota = new Quota(this.db, {
       kind: "space",
       tenantId: this.tenantId,
       spaceId: space.id,
       spaceName: space.name,
     });
-    const spaceRow = await spaceQuota.lock(tx);
-    return async (before: Countable | null, after: Countable | null) => {
-      await this.tenantQuota.admit(tx, tenantRow, before, after);
-      await spaceQuota.admit(tx, spaceRow, before, after);
-    };
+    const [tenantRow, spaceRow] = await Promise.all([this.tenantQuota.lock(tx), spaceQuota.lock(tx)]);
+    return (before: Countable | null, after: Countable | null) =>
+      Quota.admitBoth(
+        tx,
+        { quota: this.tenantQuota, row: tenantRow },
+        { quota: spaceQuota, row: spaceRow },
+        askedBy(before, after),
+      );
   }
 
   private selectSpaced() {
@@ -263,22 +297,25 @@ export class TenantApps {
     return and(eq(apps.tenantId, this.tenantId), eq(apps.spaceId, key.spaceId), eq(apps.name, key.name));
   }
 
+  /** Records `app`'s revision; the insert is sent before this returns (see `send`). */
   private async recordRevision(tx: Tx, app: AppRow): Promise<void> {
-    await tx.insert(appRevisions).values({
-      appId: app.id,
-      tenantId: this.tenantId,
-      revision: app.revision,
-      stack: app.stack,
-      command: app.command,
-      env: app.env,
-      memoryMb: app.memoryMb,
-      diskMb: app.diskMb,
-      ports: app.ports,
-      healthCheck: app.healthCheck,
-      bitsDigest: app.bitsDigest,
-      volumes: app.volumes,
-      image: app.image,
-    });
+    await send(
+      tx.insert(appRevisions).values({
+        appId: app.id,
+        tenantId: this.tenantId,
+        revision: app.revision,
+        stack: app.stack,
+        command: app.command,
+        env: app.env,
+        memoryMb: app.memoryMb,
+        diskMb: app.diskMb,
+        ports: app.ports,
+        healthCheck: app.healthCheck,
+        bitsDigest: app.bitsDigest,
+        volumes: app.volumes,
+        image: app.image,
+      }),
+    );
   }
 
   private async recordEvent(
@@ -288,8 +325,15 @@ export class TenantApps {
     actor: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await tx
-      .insert(appEvents)
-      .values({ tenantId: this.tenantId, appId: app.id, appName: app.name, kind, actor, data });
+    await send(
+      tx
+        .insert(appEvents)
+        .values({ tenantId: this.tenantId, appId: app.id, appName: app.name, kind, actor, data }),
+    );
   }
+}
+
+/** The fields of `changes` that are set (an update leaves a field given as undefined unchanged). */
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

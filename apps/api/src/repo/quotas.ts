@@ -11,7 +11,7 @@ import {
   type Refusal,
   type Usage,
 } from "../quotas/check";
-import type { Tx } from "./tx";
+import { send, type Tx } from "./tx";
 
 const { apps, tenantQuotas, spaceQuotas, volumes } = schema;
 type Limits =
@@ -79,21 +79,24 @@ export class Quota {
    * Locks the quota row until `tx` ends (making the row when there is none), so every request
    * that may grow this usage is admitted one after another. Lock order, in every transaction:
    * the tenant's row, then the space's, then app rows.
+   *
+   * Both statements are sent when this is called, before it returns (no await in between), so
+   * a caller can pipeline locks on the transaction's connection: Postgres runs them in the order
+   * sent, in one round trip. The insert of a row that exists writes nothing.
    */
   async lock(tx: Tx): Promise<QuotaRow> {
-    const locked = await this.select(tx, true);
-    if (locked) return locked;
-    if (this.scope.kind === "tenant") {
-      await tx.insert(tenantQuotas).values({ tenantId: this.scope.tenantId }).onConflictDoNothing();
-    } else {
-      await tx
-        .insert(spaceQuotas)
-        .values({ spaceId: this.scope.spaceId, tenantId: this.scope.tenantId })
-        .onConflictDoNothing();
-    }
-    const made = await this.select(tx, true);
-    if (!made) throw new Error(`quota row of ${this.scope.kind} vanished`);
-    return made;
+    const inserted = send(
+      this.scope.kind === "tenant"
+        ? tx.insert(tenantQuotas).values({ tenantId: this.scope.tenantId }).onConflictDoNothing()
+        : tx
+            .insert(spaceQuotas)
+            .values({ spaceId: this.scope.spaceId, tenantId: this.scope.tenantId })
+            .onConflictDoNothing(),
+    );
+    const selected = send(this.query(tx).for("update"));
+    const [, [locked]] = await Promise.all([inserted, selected]);
+    if (!locked) throw new Error(`quota row of ${this.scope.kind} vanished`);
+    return locked;
   }
 
   /**
@@ -106,9 +109,31 @@ export class Quota {
 
   /** Checks that `asked` (e.g. a new volume's) fits `quota`, locked in this `tx`, like `admit`. */
   async admitAsked(tx: Tx, quota: QuotaRow, asked: Asked): Promise<void> {
-    if (!hasLimits(quota)) return;
-    const refusal = checkQuota(quota, await this.usage(tx), asked);
+    const refusal = await this.refusal(tx, quota, asked);
     if (refusal) throw this.exceeded(refusal);
+  }
+
+  /**
+   * Checks `asked` against both quotas, locked in this `tx` (the tenant's first, then the
+   * space's, like `admitAsked` on each), reading both usages in one round trip.
+   */
+  static async admitBoth(
+    tx: Tx,
+    tenant: { quota: Quota; row: QuotaRow },
+    space: { quota: Quota; row: QuotaRow },
+    asked: Asked,
+  ): Promise<void> {
+    const [tenantRefusal, spaceRefusal] = await Promise.all([
+      tenant.quota.refusal(tx, tenant.row, asked),
+      space.quota.refusal(tx, space.row, asked),
+    ]);
+    if (tenantRefusal) throw tenant.quota.exceeded(tenantRefusal);
+    if (spaceRefusal) throw space.quota.exceeded(spaceRefusal);
+  }
+
+  private async refusal(tx: Tx, quota: QuotaRow, asked: Asked): Promise<Refusal | null> {
+    if (!hasLimits(quota)) return null;
+    return checkQuota(quota, await this.usage(tx), asked);
   }
 
   /** The usage now, in one statement (so one consistent snapshot). */
@@ -148,7 +173,7 @@ export class Quota {
 
   /** The quota (all limits null and version 0 when never set) and the usage beside it. */
   async show(): Promise<{ quota: QuotaRow; usage: Usage }> {
-    return { quota: (await this.select(this.db, false)) ?? UNLIMITED, usage: await this.usage() };
+    return { quota: (await this.select(this.db)) ?? UNLIMITED, usage: await this.usage() };
   }
 
   /** Changes limits after checking `ifMatch`; lowering below usage is allowed (it only blocks growth). */
@@ -173,13 +198,15 @@ export class Quota {
     });
   }
 
-  private async select(q: Database | Tx, forUpdate: boolean): Promise<QuotaRow | undefined> {
-    const query =
-      this.scope.kind === "tenant"
-        ? q.select().from(tenantQuotas).where(eq(tenantQuotas.tenantId, this.scope.tenantId))
-        : q.select().from(spaceQuotas).where(eq(spaceQuotas.spaceId, this.scope.spaceId));
-    const [row] = forUpdate ? await query.for("update") : await query;
+  private async select(q: Database | Tx): Promise<QuotaRow | undefined> {
+    const [row] = await this.query(q);
     return row;
+  }
+
+  private query(q: Database | Tx) {
+    return this.scope.kind === "tenant"
+      ? q.select().from(tenantQuotas).where(eq(tenantQuotas.tenantId, this.scope.tenantId))
+      : q.select().from(spaceQuotas).where(eq(spaceQuotas.spaceId, this.scope.spaceId));
   }
 
   private exceeded(refusal: Refusal): QuotaExceeded {

@@ -2,3 +2,16 @@ import type { Database } from "@grove/db";
 
 /** A transaction of `Database.transaction`. */
 export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/**
+ * Sends a query now and returns its result's promise. Drizzle's queries are lazy (they run when
+ * first awaited, and `await` calls `then` a microtask later), so queries passed to `send` one
+ * after another, with no await between, reach the connection in that order: on a transaction's
+ * connection they are pipelined (one round trip for all) and Postgres runs them in that order,
+ * which is what lock order needs.
+ */
+export function send<T>(query: PromiseLike<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    query.then(resolve, reject);
+  });
+}

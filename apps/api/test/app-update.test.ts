@@ -1,0 +1,51 @@
+import { describeWith, it } from "@grove/testkit";
+import { expect } from "vitest";
+import { NotFound, QuotaExceeded } from "../src/errors";
+import { TenantApps } from "../src/repo/apps";
+import { appDatabase } from "./app-database";
+
+describeWith(["root", "postgres"], "an app update's pipelined statements", () => {
+  it("make the quota rows it locks, write the app, its revision and event, and refuse past a limit", async ({
+    pg,
+  }) => {
+    const { db, sql, tenantId } = await appDatabase(pg, "app_update");
+    const [space] = await sql<{ id: string }[]>`select id from spaces where tenant_id = ${tenantId}`;
+    const key = { spaceId: space?.id as string, spaceName: "default", name: "web" };
+    const apps = new TenantApps(db, tenantId);
+    // no quota rows yet: the locks' inserts make them in the same round trip as the selects
+    const scaled = await apps.update(key, { instances: 3 }, { actor: "t", event: "scaled" });
+    expect([scaled.instances, scaled.revision, scaled.version]).toEqual([3, 1, 2]);
+    const quotas = await sql`select (select count(*)::int from tenant_quotas) as t,
+      (select count(*)::int from space_quotas) as s`;
+    expect(quotas[0]).toEqual({ t: 1, s: 1 });
+
+    // a change of what runs is recorded at its new revision beside the update, unchanged fields kept
+    const changed = await apps.update(
+      key,
+      { command: "httpd -p 9090", env: undefined },
+      { actor: "t", event: "updated" },
+    );
+    expect(changed.revision).toBe(2);
+    const [revision] = await sql`select command, stack, memory_mb from app_revisions
+      where app_id = ${changed.id} and revision = 2`;
+    expect(revision).toEqual({ command: "httpd -p 9090", stack: "busybox", memory_mb: 64 });
+    const events = await sql`select kind, data from app_events where app_id = ${changed.id} order by id`;
+    expect(events.map((e) => e.kind)).toEqual(["scaled", "updated"]);
+    expect(events[0]?.data).toMatchObject({ instances: { from: 2, to: 3 } });
+
+    // a space quota refuses growth past it; nothing is written
+    await sql`update space_quotas set instances = 4`;
+    await expect(apps.update(key, { instances: 5 }, { actor: "t", event: "scaled" })).rejects.toBeInstanceOf(
+      QuotaExceeded,
+    );
+    const [after] = await sql`select instances, version from apps where id = ${changed.id}`;
+    expect(after).toEqual({ instances: 3, version: 3 });
+
+    // a space gone since the app was read: not found, not an internal error
+    await sql`delete from apps`;
+    await sql`delete from spaces`;
+    await expect(apps.update(key, { instances: 1 }, { actor: "t", event: "scaled" })).rejects.toBeInstanceOf(
+      NotFound,
+    );
+  });
+});
