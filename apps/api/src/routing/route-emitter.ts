@@ -65,7 +65,8 @@ export function startRouteEmitter(deps: RouteEmitterDeps): Loop {
         : diffRoutesOf(emitted, current, ids, (endpoint) => view.holds(endpoint));
     const registering = full ? [...current.values()] : register;
     await publishRoutes(nc, "unregister", unregister);
-    await publishRoutes(nc, "register", registering);
+    // a replica's withdrawal heard while registrations are being sent stops its instance's
+    await publishRoutes(nc, "register", registering, (r) => withdrawn.has(r.private_instance_id ?? ""));
     if (full) {
       lastFullAt = now;
       routerStartsServed = startsSeen;
