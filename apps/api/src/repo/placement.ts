@@ -263,22 +263,27 @@ export async function claimStarts(
       for update of x skip locked
     ), claimed as (
       update instances x set command_sent_at = now() from due where x.id = due.id
-      returning x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision
+      -- the order it was due in comes along (a join of the two CTEs is planned as a nested loop)
+      returning x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, due.sent_at,
+        due.since as due_since
     )
     select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
       r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
-      (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) as seal_key,
+      -- only for sealing registry credentials: the report is large (TOASTed), not read for every start
+      case when a.image_credentials is not null then
+        (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) end as seal_key,
       least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
-      (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
-          'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
-        from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid) as volumes
+      case when r.volumes <> '[]'::jsonb then
+        (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
+            'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
+          from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid)
+        else '[]'::jsonb end as volumes
     from claimed x
-    join due d on d.id = x.id
     join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
     join apps a on a.id = x.app_id
     left join tenant_quotas tq on tq.tenant_id = x.tenant_id
     left join space_quotas sq on sq.space_id = a.space_id
-    order by d.sent_at, d.since`);
+    order by x.sent_at, x.due_since`);
   return [...rows].map((r) => ({
     instanceId: r.id as string,
     tenantId: r.tenant_id as string,
