@@ -12,6 +12,7 @@ import { DeadLetters } from "../nats/dead-letters";
 import { ensureInstanceEventsConsumer } from "../nats/instance-events-stream";
 import { pushNames } from "../network/names-push";
 import { pushPeers } from "../network/peers-push";
+import { PushPacing } from "../network/push-pacing";
 import { policyAnnouncer } from "../policies/announce";
 import { BackgroundPush, SentCommands } from "../policies/push";
 import { startRouteEmitter } from "../routing/route-emitter";
@@ -97,8 +98,11 @@ export function leaderLoops(
       const peersSent = new SentCommands();
       const namesSent = new SentCommands();
       const peersLog = log.child({ component: "api.overlay" });
+      const peersPacing = new PushPacing();
+      stops.push(async () => peersPacing.stop());
       const peers = new BackgroundPush(
-        () => pushPeers({ db, nc, log: peersLog, network: deps.network, sent: peersSent }),
+        () =>
+          pushPeers({ db, nc, log: peersLog, network: deps.network, sent: peersSent, pacing: peersPacing }),
         peersLog,
         "overlay peers",
       );

@@ -1,15 +1,24 @@
 import type { CellNetworkSettings } from "../config";
 import { type CellPushDeps, SentCommands, sendCellCommand } from "../policies/push";
 import { overlayPeers } from "../repo/subnet-leases";
+import type { PushPacing } from "./push-pacing";
 import { formatRange } from "./subnet-lease";
 
 /**
  * Sends every cell in service the other cells in service with their leased subnets (`apply-peers`),
  * so each routes exactly those. The leader does this every round (a cell joining or leaving wakes
  * one), so every cell's routes follow within a round; with `sent`, only to cells whose peers changed
- * (or are due a refresh). Returns how many cells took it.
+ * (or are due a refresh). With `pacing`, a push waits for the gap the last one asks for (a push
+ * costs the square of the cells: see `PushPacing`) and reads the peers after it. Returns how many
+ * cells took it.
  */
-export async function pushPeers(
+export function pushPeers(
+  deps: CellPushDeps & { network: CellNetworkSettings; sent?: SentCommands; pacing?: PushPacing },
+): Promise<number> {
+  return deps.pacing ? deps.pacing.run(() => pushPeersNow(deps), 0) : pushPeersNow(deps);
+}
+
+async function pushPeersNow(
   deps: CellPushDeps & { network: CellNetworkSettings; sent?: SentCommands },
 ): Promise<number> {
   const cells = await overlayPeers(deps.db);
