@@ -11,6 +11,7 @@ import {
 } from "../repo/convergence";
 import type { CellUsage } from "../repo/placement";
 import type { Tx } from "../repo/tx";
+import { EventLoopSlices } from "../slices";
 
 /** How often the view is read whole anyway (a safety net; an incremental read misses nothing). */
 export const FULL_READ_EVERY_MS = 60_000;
@@ -52,6 +53,8 @@ export class ClusterView {
    * everything was read.
    */
   read(db: Database): Promise<{ desired: DesiredApp[]; actual: ActualInstance[]; full: boolean }> {
+    // a whole read keeps 100,000 instances: in slices of the event loop (requests wait otherwise)
+    const slices = new EventLoopSlices();
     return this.reads.read(db, async (tx, since) => {
       let full = since === undefined;
       const touched = new Set<string>();
@@ -61,6 +64,7 @@ export class ClusterView {
           touched.add(app.id);
         }
         for (const instance of await writtenInstances(tx, since)) {
+          if (slices.due()) await slices.next();
           this.keep(instance);
           touched.add(instance.appId);
         }
@@ -72,7 +76,10 @@ export class ClusterView {
         this.byApp.clear();
         this.timed.clear();
         for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
-        for (const instance of await writtenInstances(tx)) this.keep(instance);
+        for (const instance of await writtenInstances(tx)) {
+          if (slices.due()) await slices.next();
+          this.keep(instance);
+        }
       }
       const cells = await cellStates(tx);
       if (!full) {
@@ -89,6 +96,7 @@ export class ClusterView {
       const desired: DesiredApp[] = [];
       const actual: ActualInstance[] = [];
       for (const appId of planned) {
+        if (slices.due()) await slices.next();
         const app = this.apps.get(appId);
         if (app) desired.push(app);
         let waits = false;

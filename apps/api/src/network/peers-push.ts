@@ -1,6 +1,7 @@
 import type { CellNetworkSettings } from "../config";
 import { type CellPushDeps, SentCommands, sendCellCommand } from "../policies/push";
 import { overlayPeers } from "../repo/subnet-leases";
+import { EventLoopSlices } from "../slices";
 import type { PushPacing } from "./push-pacing";
 import { formatRange } from "./subnet-lease";
 
@@ -27,23 +28,26 @@ async function pushPeersNow(
   // a cell's peers are all the others: one digest of the whole list stands for each cell's
   const digest = SentCommands.digest([range, deps.network.mode, cells]);
   const due = cells.filter((cell) => deps.sent?.due(cell.cellId, digest) ?? true);
-  const sent = await Promise.all(
-    due.map(async (cell) => {
-      const took = await sendCellCommand(
-        deps,
-        cell.cellId,
-        {
-          type: "apply-peers",
-          version,
-          range,
-          mode: deps.network.mode,
-          peers: cells.filter((peer) => peer.cellId !== cell.cellId),
-        },
-        "overlay peers",
-      );
-      if (took) deps.sent?.took(cell.cellId, digest);
-      return took;
-    }),
-  );
+  // every cell gets all the others: at 1,000 cells a million peers to encode, so the commands are
+  // made and sent in slices (the replies are awaited together)
+  const slices = new EventLoopSlices();
+  const replies: Promise<boolean>[] = [];
+  for (const cell of due) {
+    if (slices.due()) await slices.next();
+    const command = {
+      type: "apply-peers" as const,
+      version,
+      range,
+      mode: deps.network.mode,
+      peers: cells.filter((peer) => peer.cellId !== cell.cellId),
+    };
+    replies.push(
+      sendCellCommand(deps, cell.cellId, command, "overlay peers").then((took) => {
+        if (took) deps.sent?.took(cell.cellId, digest);
+        return took;
+      }),
+    );
+  }
+  const sent = await Promise.all(replies);
   return sent.filter(Boolean).length;
 }

@@ -2,6 +2,7 @@ import type { Database } from "@grove/db";
 import type { RouteRegistration } from "@grove/protocol";
 import { WrittenSince } from "../leader/view";
 import { appsExist, cellEndpoints, changedRoutes, routableInstances } from "../repo/routes";
+import { EventLoopSlices } from "../slices";
 import { endpointOf, type RouteSet, registrationOf } from "./route-set";
 
 /**
@@ -27,6 +28,8 @@ export class RouteView {
 
   /** The routes as of one snapshot, and which instances' routes may have changed (`all` when read whole). */
   async read(db: Database): Promise<{ current: RouteSet; changed: ReadonlySet<string> | "all" }> {
+    // a whole read sets 100,000 routes: in slices of the event loop, like every long loop here
+    const slices = new EventLoopSlices();
     const { changed } = await this.reads.read(db, async (tx, since) => {
       const cells = await cellEndpoints(tx);
       let changed: Set<string> | undefined;
@@ -39,6 +42,7 @@ export class RouteView {
         if (await appsExist(tx, [...appIds])) {
           changed = new Set();
           for (const { instanceId, route } of await changedRoutes(tx, since, movedCells)) {
+            if (slices.due()) await slices.next();
             changed.add(instanceId);
             if (route) this.set(registrationOf(route, this.domain));
             else this.delete(instanceId);
@@ -48,7 +52,10 @@ export class RouteView {
       if (changed === undefined) {
         this.routes.clear();
         this.endpoints.clear();
-        for (const route of await routableInstances(tx)) this.set(registrationOf(route, this.domain));
+        for (const route of await routableInstances(tx)) {
+          if (slices.due()) await slices.next();
+          this.set(registrationOf(route, this.domain));
+        }
       }
       this.cells = cells;
       return { changed: changed ?? ("all" as const), full: changed === undefined };
