@@ -4,6 +4,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import { recordHeartbeatIfChanged } from "../repo/cells";
+import { LatestPerCell } from "./latest-per-cell";
 import { API_QUEUE } from "./register-responder";
 import { rejectionOf } from "./rejection";
 import { reportDigests } from "./report-digest";
@@ -57,6 +58,9 @@ export function heartbeatRefreshMs(refreshMs: number, leaseTtlMs?: number): numb
   return leaseTtlMs === undefined ? refreshMs : Math.min(refreshMs, Math.floor(leaseTtlMs / 3));
 }
 
+/** Heartbeats stored at once (the pool holds 10 connections). */
+const HEARTBEATS_AT_ONCE = 4;
+
 /**
  * Consumes every cell's heartbeats, each on its cell's subject. Rejections (an old `v` among them)
  * are counted in `grove_cell_messages_rejected_total`, logged with the reason, and never crash.
@@ -77,23 +81,29 @@ export function consumeHeartbeats(deps: {
   };
   const log = deps.log.child({ component: "api.cells.heartbeats" });
   const sub = deps.nc.subscribe(subjects.allHeartbeats, { queue: API_QUEUE });
-  (async () => {
-    for await (const msg of sub) {
-      try {
-        const outcome = await handleHeartbeat(deps.db, msg, storage);
-        if (outcome.accepted) {
-          deps.metrics.heartbeats.inc({ stored: outcome.written ? "yes" : "no" });
-        } else {
-          deps.metrics.cellMessagesRejected.inc({ subject_kind: "heartbeat", reason: outcome.reason });
-          log.warn(
-            { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
-            "heartbeat rejected",
-          );
-        }
-      } catch (error) {
-        log.error({ err: error, subject: msg.subject }, "heartbeat not recorded");
+  const store = async (msg: Msg) => {
+    try {
+      const outcome = await handleHeartbeat(deps.db, msg, storage);
+      if (outcome.accepted) {
+        deps.metrics.heartbeats.inc({ stored: outcome.written ? "yes" : "no" });
+      } else {
+        deps.metrics.cellMessagesRejected.inc({ subject_kind: "heartbeat", reason: outcome.reason });
+        log.warn(
+          { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
+          "heartbeat rejected",
+        );
       }
+    } catch (error) {
+      log.error({ err: error, subject: msg.subject }, "heartbeat not recorded");
     }
+  };
+  // several cells' beats are stored at once, each cell's newest only (a newer one says all an older
+  // did; liveness is the leader's own subscription, which hears every beat)
+  const queue = new LatestPerCell(store, HEARTBEATS_AT_ONCE, () =>
+    deps.metrics.heartbeats.inc({ stored: "no" }),
+  );
+  (async () => {
+    for await (const msg of sub) queue.offer(msg.subject, msg);
   })().catch((error) => log.error({ err: error }, "heartbeat subscription ended"));
   return sub;
 }
