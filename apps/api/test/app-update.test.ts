@@ -1,4 +1,5 @@
 import { describeWith, it } from "@grove/testkit";
+import { sql as drizzleSql } from "drizzle-orm";
 import { expect } from "vitest";
 import { NotFound, QuotaExceeded } from "../src/errors";
 import { TenantApps } from "../src/repo/apps";
@@ -13,8 +14,21 @@ describeWith(["root", "postgres"], "an app update's pipelined statements", () =>
     const key = { spaceId: space?.id as string, spaceName: "default", name: "web" };
     const apps = new TenantApps(db, tenantId);
     // no quota rows yet: the locks' inserts make them in the same round trip as the selects
-    const scaled = await apps.update(key, { instances: 3 }, { actor: "t", event: "scaled" });
+    // what is read alongside, in the update's round trip, sees the app as changed
+    let seen: unknown;
+    const scaled = await apps.update(
+      key,
+      { instances: 3 },
+      {
+        actor: "t",
+        event: "scaled",
+        alongside: async (tx, appId) => {
+          seen = (await tx.execute(drizzleSql`select instances from apps where id = ${appId}`))[0];
+        },
+      },
+    );
     expect([scaled.instances, scaled.revision, scaled.version]).toEqual([3, 1, 2]);
+    expect(seen).toEqual({ instances: 3 });
     const quotas = await sql`select (select count(*)::int from tenant_quotas) as t,
       (select count(*)::int from space_quotas) as s`;
     expect(quotas[0]).toEqual({ t: 1, s: 1 });

@@ -51,6 +51,18 @@ export type AppChanges = Partial<
   volumes?: RequestedMount[];
 };
 
+/**
+ * How an update is recorded, and `alongside`: a read made in the update's transaction, sent with
+ * the update's statements (one round trip) so it sees the app as changed (it runs even when
+ * nothing changed).
+ */
+export interface UpdateOptions {
+  ifMatch?: string;
+  actor: string;
+  event: string;
+  alongside?: (tx: Tx, appId: string) => Promise<void>;
+}
+
 /** The ETag of an app row. */
 export const appEtag = (row: AppRow) => etagOf(row.id, row.version);
 
@@ -148,11 +160,7 @@ export class TenantApps {
    * are pipelined: the quota rows and the app row are locked in one, the update and its event
    * (and revision) written in another.
    */
-  async update(
-    key: SpacedAppKey,
-    changes: AppChanges,
-    options: { ifMatch?: string; actor: string; event: string },
-  ): Promise<SpacedAppRow> {
+  async update(key: SpacedAppKey, changes: AppChanges, options: UpdateOptions): Promise<SpacedAppRow> {
     // an app never changes space, so the space its key names is the one whose quota it counts in
     const placed = { id: key.spaceId, name: key.spaceName };
     const notFound = new NotFound(`no app ${key.name}`);
@@ -169,7 +177,7 @@ export class TenantApps {
     key: AppKey,
     placed: AppSpace,
     changes: AppChanges,
-    options: { ifMatch?: string; actor: string; event: string },
+    options: UpdateOptions,
     notFound: NotFound,
   ): Promise<SpacedAppRow> {
     return this.db.transaction(async (tx) => {
@@ -196,8 +204,10 @@ export class TenantApps {
         );
       }
       const changed = changedFields(current, rowChanges);
-      if (changed.revision.length === 0 && changed.other.length === 0)
+      if (changed.revision.length === 0 && changed.other.length === 0) {
+        await options.alongside?.(tx, current.id);
         return { ...current, spaceName: placed.name };
+      }
       if (changed.revision.includes("volumes") || changed.other.includes("instances")) {
         await checkSingleWriter(
           tx,
@@ -237,6 +247,7 @@ export class TenantApps {
           ? this.recordRevision(tx, { ...current, ...definedOnly(rowChanges), revision, updatedAt })
           : undefined,
         this.recordEvent(tx, current, options.event, options.actor, data),
+        options.alongside?.(tx, current.id),
       ]);
       return { ...(row as AppRow), spaceName: placed.name };
     });

@@ -118,7 +118,7 @@ export function recentlyUnroutable(db: Database, withinMs: number): Promise<Inst
  * deleted), or those the app no longer wants (stopped, scaled down).
  */
 export function appRoutesToWithdraw(
-  db: Database,
+  db: Database | Tx,
   tenantId: string,
   appId: string,
   scope: "all" | "unwanted",

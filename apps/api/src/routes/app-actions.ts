@@ -12,7 +12,7 @@ import {
 } from "../http/openapi";
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag } from "../repo/apps";
-import { appRoutesToWithdraw } from "../repo/routes";
+import { appRoutesToWithdraw, type InstanceRoute } from "../repo/routes";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RouteDeps } from "./deps";
 
@@ -57,13 +57,17 @@ export function registerAppActionRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDep
     app.openapi(route, async (c) => {
       const access = await accessOf(c, deps.db);
       const found = await access.app(c.req.valid("param").name, c.req.valid("query").space);
+      let unwanted: InstanceRoute[] = [];
       const row = await access.apps.update(found, changes(), {
         ifMatch: c.req.valid("header")["if-match"],
         actor: c.get("principal").tokenId,
         event: action === "start" ? "started" : action === "stop" ? "stopped" : "restarted",
+        // read with the update, in its round trip
+        alongside: async (tx, appId) => {
+          unwanted = await appRoutesToWithdraw(tx, access.tenantId, appId, "unwanted");
+        },
       });
       // a stopped app's routes go before the answer, not when the leader gets to it
-      const unwanted = await appRoutesToWithdraw(deps.db, access.tenantId, row.id, "unwanted");
       await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
       deps.desiredStateChanged();
       c.header("ETag", appEtag(row));

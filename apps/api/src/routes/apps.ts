@@ -28,7 +28,7 @@ import {
 import { decodeCursor, PageQuery, pageOf, paginate } from "../http/pagination";
 import { type AppChanges, appEtag } from "../repo/apps";
 import { TenantInstances } from "../repo/instances";
-import { appRoutesToWithdraw } from "../repo/routes";
+import { appRoutesToWithdraw, type InstanceRoute } from "../repo/routes";
 import { withdrawRoutes } from "../routing/withdraw-routes";
 import type { RequestedMount } from "../volumes/mounts";
 import type { RouteDeps } from "./deps";
@@ -215,16 +215,21 @@ export function registerAppRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): vo
       if (body.ports === undefined && pushed.port !== undefined) changes.ports = [pushed.port];
     }
     const onlyScale = Object.keys(body).every((field) => field === "instances");
+    let unwanted: InstanceRoute[] = [];
     const row = await access.apps.update(found, changes, {
       ifMatch: c.req.valid("header")["if-match"],
       actor: c.get("principal").tokenId,
       event: onlyScale ? "scaled" : "updated",
+      // the routes of instances scaled away, read with the update (no round trip of its own)
+      alongside:
+        changes.instances === undefined
+          ? undefined
+          : async (tx, appId) => {
+              unwanted = await appRoutesToWithdraw(tx, access.tenantId, appId, "unwanted");
+            },
     });
-    if (changes.instances !== undefined) {
-      // the instances scaled away stop serving before the answer
-      const unwanted = await appRoutesToWithdraw(deps.db, access.tenantId, row.id, "unwanted");
-      await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
-    }
+    // the instances scaled away stop serving before the answer
+    await withdrawRoutes(deps.nc, unwanted, deps.config.GROVE_DOMAIN);
     deps.desiredStateChanged();
     c.header("ETag", appEtag(row));
     return c.json(access.appView(row), 200);
