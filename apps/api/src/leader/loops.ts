@@ -132,6 +132,7 @@ export function leaderLoops(
             commandConcurrency: config.GROVE_COMMAND_CONCURRENCY,
             dispatch,
             exclusive,
+            onPlaced: () => starts.wake(),
           });
           timer();
           // a round marks stopped instances STOPPED: their routes go now

@@ -25,6 +25,9 @@ import type { Exclusive } from "./exclusive";
 import { placeWithVolumes } from "./place-with-volumes";
 import { ClusterView } from "./view";
 
+/** New instances written in one statement (and committed before the next chunk). */
+const INSERT_CHUNK = 5_000;
+
 /** Volume removals in flight at once from one round. */
 const DEFAULT_COMMAND_CONCURRENCY = 256;
 
@@ -62,6 +65,8 @@ export interface RoundDeps {
    * the stop (which drops it), and none is claimed for an instance already stopped
    */
   exclusive?: Exclusive;
+  /** called once instances the round placed are written (it may be called again in the round) */
+  onPlaced?: () => void;
   /** filled with how long each phase of the round took, in ms (for the round's log line) */
   phasesMs?: Record<string, number>;
   /** the leader's view kept between rounds, so a round reads only what was written since the last */
@@ -160,7 +165,13 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       if (row) row.reason = reason;
     }
     const rows = [...fresh.values()].map((f) => f.row);
-    await insertPlacedInstances(deps.db, rows);
+    // in chunks, each committed on its own: the start pump sends the first chunk's starts while
+    // the next is written (one statement of 100,000 rows held every start back for seconds)
+    for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
+      const chunk = rows.slice(at, at + INSERT_CHUNK);
+      await insertPlacedInstances(deps.db, chunk);
+      if (chunk.some((row) => row.cellId !== null)) deps.onPlaced?.();
+    }
     // every part of the plan is written (its new instances last)
     view.planned();
     result.placed =
