@@ -58,6 +58,18 @@ describeWith(["root", "postgres", "nats"], "tenants, tokens and isolation", () =
     await expectStatus(await t.call("/v1/apps/web", { token: dev }), 200);
     const missing = (await expectStatus(await t.call("/v1/apps"), 400)) as { errors: { field: string }[] };
     expect(missing.errors[0]?.field).toBe("X-Grove-Tenant");
+    // the named tenant is looked up beside the token: an unknown one is 404 for an operator, and
+    // a tenant member's request acts in its own tenant whatever it names
+    await expectStatus(await t.call("/v1/apps/web", { headers: { "x-grove-tenant": "nope" } }), 404);
+    for (const named of ["nope", "globex"])
+      await expectStatus(
+        await t.call("/v1/apps/web", { token: dev, headers: { "x-grove-tenant": named } }),
+        200,
+      );
+    await expectStatus(
+      await t.call("/v1/apps/web", { token: "g_unknown", headers: { "x-grove-tenant": "acme" } }),
+      401,
+    );
   });
 
   it("lets tenant admins issue tokens only inside their tenant", async ({ pg, nats }) => {

@@ -20,5 +20,5 @@ export async function tenantIdOf(c: Context<ApiEnv>, db: Database): Promise<stri
       { field: TENANT_HEADER, message: "required for operator tokens" },
     ]);
   }
-  return (await tenantByName(db, name)).id;
+  return (await (c.get("namedTenant") ?? tenantByName(db, name))).id;
 }
