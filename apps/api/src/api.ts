@@ -143,8 +143,8 @@ export function createApi(options: ApiOptions): Api {
           log,
           metrics,
           network,
-          onSynced: () => {
-            if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT, CELL_SYNCED);
+          onSynced: (cellId) => {
+            if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT, `${CELL_SYNCED}:${cellId}`);
           },
         }),
         servePolicySlices({

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { CellStateSync, encode, subjects } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { pino } from "pino";
 import { expect, onTestFinished } from "vitest";
@@ -112,6 +114,27 @@ describeWith(["root", "postgres", "nats"], "subnet leases and overlay peers", ()
     expect(sent?.mode).toBe("routes");
     expect(sent?.peers.find((p) => p.cellId === c.cellId)?.subnet).toMatch(/^10\.250\.\d+\.0\/24$/);
     expect(peersOf(a)).not.toContain(a.cellId);
+    // a cell's state sync (it may have restarted) gets that cell its peers again, not every cell
+    const [aHad, bHad] = [a.peers.length, b.peers.length];
+    const capacity = { memoryMb: 4096, diskMb: 20_480, containers: 100 };
+    await b.nc.request(
+      subjects.stateSync(b.cellId),
+      encode(CellStateSync, {
+        v: 2,
+        cellId: b.cellId,
+        syncId: randomUUID(),
+        at: new Date().toISOString(),
+        capacity,
+        available: capacity,
+        instances: [],
+        volumes: [],
+      }),
+      { timeout: 5_000 },
+    );
+    await eventually(async () => (b.peers.length > bHad ? true : undefined), 5_000);
+    // a's would have gone in the same push as b's: a moment for it to arrive, had it been sent
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(a.peers.length).toBe(aHad);
     await expectStatus(await t.call(`/v1/cells/${c.cellId}/remove`, { method: "POST" }), 200);
     await eventually(
       async () => (!peersOf(a).includes(c.cellId) && !peersOf(b).includes(c.cellId) ? true : undefined),

@@ -21,7 +21,7 @@ export async function handleStateSync(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
   network?: CellNetworkSettings,
-): Promise<{ reply: Reply; rejected?: string }> {
+): Promise<{ reply: Reply; rejected?: string; cellId?: string }> {
   const decoded = decode(CellStateSync, msg.data, msg.subject);
   if (!decoded.ok) {
     return { reply: { v: 1, ok: false, error: decoded.error.message }, rejected: rejectionOf(decoded.error) };
@@ -55,10 +55,13 @@ export async function handleStateSync(
       await claimCellSubnet(db, sync.cellId, sync.subnet, network);
     } catch (error) {
       if (!(error instanceof NoSubnet)) throw error;
-      return { reply: { v: 1, ok: false, error: `instances synced, but no lease: ${error.message}` } };
+      return {
+        reply: { v: 1, ok: false, error: `instances synced, but no lease: ${error.message}` },
+        cellId: sync.cellId,
+      };
     }
   }
-  return { reply: { v: 1, ok: true } };
+  return { reply: { v: 1, ok: true }, cellId: sync.cellId };
 }
 
 /** Answers every cell's state sync requests (`grove.v1.cells.<cell>.sync`). */
@@ -68,7 +71,8 @@ export function serveStateSyncs(deps: {
   log: Logger;
   metrics: ApiMetrics;
   network?: CellNetworkSettings;
-  onSynced?: () => void;
+  /** called with the cell whose sync was applied */
+  onSynced?: (cellId: string) => void;
 }): Subscription {
   const log = deps.log.child({ component: "api.cells.sync" });
   const sub = deps.nc.subscribe(subjects.allStateSyncs, { queue: API_QUEUE });
@@ -84,7 +88,7 @@ export function serveStateSyncs(deps: {
             { subject: msg.subject, reason: outcome.rejected, detail: outcome.reply.error },
             "state sync rejected",
           );
-        } else deps.onSynced?.();
+        } else if (outcome.cellId) deps.onSynced?.(outcome.cellId);
       } catch (error) {
         log.error({ err: error, subject: msg.subject }, "state sync failed");
         reply = { v: 1, ok: false, error: "internal error" };

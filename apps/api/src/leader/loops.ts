@@ -34,7 +34,7 @@ const VOLUME_DATA_SWEEP_MS = 5 * 60_000;
  */
 export const PLACEMENT_WAKE_SUBJECT = "grove.v1.api.placement.wake";
 
-/** The body of a wake sent after a cell synced its state. */
+/** The body of a wake sent after a cell synced its state; `cell-synced:<cell id>` names the cell. */
 export const CELL_SYNCED = "cell-synced";
 
 /**
@@ -196,10 +196,17 @@ export function leaderLoops(
       stops.push(() => maintenance.stop());
       const wake = nc.subscribe(PLACEMENT_WAKE_SUBJECT, {
         callback: (_error, msg) => {
-          // a cell synced its state (it may have restarted): every cell gets peers and names again
-          if (msg.data.length > 0 && msg.string() === CELL_SYNCED) {
+          // a cell synced its state (it may have restarted): it gets its peers and names again (every
+          // cell did once, and each of a bulk join's syncs sent all cells theirs); a wake naming no
+          // cell (an older replica's) still resends everyone's
+          const body = msg.data.length > 0 ? msg.string() : "";
+          if (body === CELL_SYNCED) {
             peersSent.clear();
             namesSent.clear();
+          } else if (body.startsWith(`${CELL_SYNCED}:`)) {
+            const cellId = body.slice(CELL_SYNCED.length + 1);
+            peersSent.forget(cellId);
+            namesSent.forget(cellId);
           }
           routes.wake();
           placement.wake();

@@ -41,8 +41,8 @@ export async function sendCellCommand(
  * What an every-round push (overlay peers, internal names) last delivered to each cell: a command
  * equal to the one a cell took is not sent again until `refreshMs` has passed, so a round costs
  * messages only for what changed (at 1,000 cells, peers alone would be a million entries a round).
- * A cell that did not take its command gets it next round; `clear` (a cell synced its state, say
- * after a restart) makes the next push send everything.
+ * A cell that did not take its command gets it next round; `forget` (a cell synced its state, say
+ * after a restart) makes the next push send that cell its command, `clear` every cell theirs.
  */
 export class SentCommands {
   readonly #sent = new Map<string, { digest: string; at: number }>();
@@ -67,6 +67,11 @@ export class SentCommands {
 
   clear(): void {
     this.#sent.clear();
+  }
+
+  /** Makes the next push send `cellId` its command whatever it took before. */
+  forget(cellId: string): void {
+    this.#sent.delete(cellId);
   }
 }
 
