@@ -312,9 +312,11 @@ export async function main(): Promise<string> {
 
     // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on.
     // The ramp's tail (last events, heartbeats read late, syncs, route emission) still writes for a
-    // while: the window starts once two successive 5-s rates of rows written agree within a tenth
-    // (or 5 rows/s), at most BENCH_SETTLE_SECONDS (60 by default) after the ramp; the wait and the
-    // rates are reported, so a writer that never stops is measured, not waited out
+    // while: the window starts once the rows written in the last 15 s and in the 15 s before agree
+    // within a tenth (or 5 rows/s), at most BENCH_SETTLE_SECONDS (60 by default) after the ramp. 15 s
+    // is a heartbeat refresh: cells that changed together at the ramp's end refresh together, in
+    // bursts 5-s rates never agree on. The wait and the 5-s rates are reported, so a writer that never
+    // stops is measured, not waited out
     const stats = async () => {
       const [row] = await sql<{ written: string }[]>`
         select (tup_inserted + tup_updated + tup_deleted)::text as written
@@ -324,18 +326,17 @@ export async function main(): Promise<string> {
     const settleLimitSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
     const settleStarted = performance.now();
     const settleRates: number[] = [];
+    const mean = (rates: number[]) => rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
     for (let last = await stats(); ; ) {
       await sleep(5_000);
       const now = await stats();
       settleRates.push((now - last) / 5);
       last = now;
-      const [previous, current] = settleRates.slice(-2);
-      if (
-        previous !== undefined &&
-        current !== undefined &&
-        Math.abs(current - previous) <= Math.max(5, 0.1 * Math.max(current, previous))
-      )
-        break;
+      if (settleRates.length >= 6) {
+        const previous = mean(settleRates.slice(-6, -3));
+        const current = mean(settleRates.slice(-3));
+        if (Math.abs(current - previous) <= Math.max(5, 0.1 * Math.max(current, previous))) break;
+      }
       if ((performance.now() - settleStarted) / 1000 >= settleLimitSeconds) break;
     }
     const settleSeconds = (performance.now() - settleStarted) / 1000;
