@@ -5,13 +5,15 @@ import { expect, onTestFinished } from "vitest";
 import { eventually } from "./harness";
 
 const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 
 describeWith(["root", "postgres", "nats"], "grove-api process", () => {
   it("migrates, serves HTTP with the bootstrap token, and exits 0 on SIGTERM", async ({ pg, nats }) => {
-    const databaseUrl = await pg.createDatabase("main_smoke");
+    // a name of its own per attempt: a retry must not meet the first attempt's database
+    const databaseUrl = await pg.createDatabase(`main_smoke_${Date.now()}`);
     const port = await freePort();
-    const child = spawn(tsx, [main], {
+    // node itself, not the tsx CLI: tsx relays a signal and SIGKILLs the child (exit 143) unless the
+    // child confirms it within 30 ms, which a loaded machine misses
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
@@ -44,7 +46,7 @@ describeWith(["root", "postgres", "nats"], "grove-api process", () => {
   });
 
   it("refuses to start with a bad configuration, naming the variable", async () => {
-    const child = spawn(tsx, [main], {
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
       env: { ...process.env, DATABASE_URL: "mysql://nope", NATS_URL: "nats://127.0.0.1:1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
