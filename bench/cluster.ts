@@ -14,7 +14,7 @@
  * (100 cells, 1,000 apps × 10). Hollow cells are never used to claim runtime figures.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -75,6 +75,56 @@ function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
   const ticks = Number(fields[11]) + Number(fields[12]);
   const rssPages = Number(fields[21]);
   return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
+}
+
+/**
+ * CPU seconds each part of the run has used so far, from /proc: every process under this one
+ * (the api, the hollow cells, Postgres with its backends, nats-server, tools), each with its
+ * descendants and the children they reaped, named by what it runs. The ramp's share of each tells
+ * which part a faster control loop must make cheaper (the machine's cores are shared by all).
+ */
+function cpuByPart(): Record<string, number> {
+  const procs = new Map<number, { ppid: number; part: string; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const part = cmdline.includes("apps/api/src/main.ts")
+        ? "api"
+        : cmdline.includes("hollow-cells.ts")
+          ? "hollow cells"
+          : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      // utime, stime, cutime, cstime
+      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+      procs.set(Number(entry), { ppid: Number(fields[1]), part, ticks });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const parts: Record<string, number> = {};
+  const add = (pid: number, part: string) => {
+    for (const [child, proc] of procs) {
+      if (proc.ppid !== pid) continue;
+      parts[part] = (parts[part] ?? 0) + proc.ticks / 100;
+      add(child, part);
+    }
+  };
+  for (const [pid, proc] of procs) {
+    if (proc.ppid !== process.pid) continue;
+    parts[proc.part] = (parts[proc.part] ?? 0) + proc.ticks / 100;
+    add(pid, proc.part);
+  }
+  return parts;
+}
+
+/** CPU seconds of each part between two `cpuByPart` samples, largest first. */
+function cpuBetween(before: Record<string, number>, after: Record<string, number>): [string, number][] {
+  return Object.entries(after)
+    .map(([part, seconds]): [string, number] => [part, seconds - (before[part] ?? 0)])
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 /** The api's event-loop delay p99 and max in ms since its previous /metrics scrape (prom-client resets it). */
@@ -257,6 +307,7 @@ export async function main(): Promise<string> {
     const before = {
       buckets: await roundBuckets(apiUrl),
       usage: processUsage(apiPid),
+      parts: cpuByPart(),
       at: performance.now(),
     };
     await sql`update apps set state = 'started' where name like 'app-%'`;
@@ -297,6 +348,7 @@ export async function main(): Promise<string> {
     await probe;
     const rampSeconds = (performance.now() - before.at) / 1000;
     const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
+    const rampCpuByPart = cpuBetween(before.parts, cpuByPart());
     const rampLoopDelay = loopDelay;
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
@@ -459,6 +511,10 @@ export async function main(): Promise<string> {
           `${rowsWrittenPerSecond.toFixed(1)} (${elapsed.toFixed(0)} s, after ${settleSeconds.toFixed(0)} s settling)`,
         ],
         ["leader CPU (cores) ramp / steady", `${rampCpu.toFixed(2)} / ${steadyCpu.toFixed(2)}`],
+        [
+          "CPU s in the ramp by part",
+          rampCpuByPart.map(([part, seconds]) => `${part} ${seconds.toFixed(1)}`).join(", "),
+        ],
         ["leader max RSS MB", maxRss / 1048576],
         ["zone spread: max skew of an app", `${maxSkew} (target 1: ${met.skew ? "met" : "missed"})`],
         [
@@ -488,6 +544,7 @@ export async function main(): Promise<string> {
         steady_settle_rates: settleRates,
         postgres_writes_by_table_steady: steadyTables,
         leader_cpu_cores_ramp: rampCpu,
+        cpu_seconds_ramp_by_part: Object.fromEntries(rampCpuByPart),
         leader_cpu_cores_steady: steadyCpu,
         leader_max_rss_bytes: maxRss,
         zone_max_skew: maxSkew,
