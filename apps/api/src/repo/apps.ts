@@ -7,7 +7,7 @@ import { askedBy, type Countable } from "../quotas/check";
 import { checkSingleWriter, type RequestedMount, resolveMounts } from "../volumes/mounts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors";
 import { Quota } from "./quotas";
-import { send, type Tx } from "./tx";
+import { inOrder, send, type Tx } from "./tx";
 
 const { apps, appRevisions, appEvents, spaces } = schema;
 export type AppRow = typeof apps.$inferSelect;
@@ -183,7 +183,7 @@ export class TenantApps {
     return this.db.transaction(async (tx) => {
       // sent in lock order (tenant's quota, space's quota, app row; `lockQuotas` sends both
       // quotas' statements before it returns), run by Postgres in that order
-      const [admit, [current]] = await Promise.all([
+      const [admit, [current]] = await inOrder([
         this.lockQuotas(tx, placed),
         send(tx.select().from(apps).where(this.byKey(key)).for("update")),
       ]);
@@ -226,7 +226,7 @@ export class TenantApps {
       if (rowChanges.instances !== undefined)
         data.instances = { from: current.instances, to: rowChanges.instances };
       const updatedAt = new Date();
-      const [[row]] = await Promise.all([
+      const [[row]] = await inOrder([
         send(
           tx
             .update(apps)
@@ -286,7 +286,7 @@ export class TenantApps {
       spaceId: space.id,
       spaceName: space.name,
     });
-    const [tenantRow, spaceRow] = await Promise.all([this.tenantQuota.lock(tx), spaceQuota.lock(tx)]);
+    const [tenantRow, spaceRow] = await inOrder([this.tenantQuota.lock(tx), spaceQuota.lock(tx)]);
     return (before: Countable | null, after: Countable | null) =>
       Quota.admitBoth(
         tx,

@@ -11,7 +11,7 @@ import {
   type Refusal,
   type Usage,
 } from "../quotas/check";
-import { send, type Tx } from "./tx";
+import { inOrder, send, type Tx } from "./tx";
 
 const { apps, tenantQuotas, spaceQuotas, volumes } = schema;
 type Limits =
@@ -94,7 +94,7 @@ export class Quota {
             .onConflictDoNothing(),
     );
     const selected = send(this.query(tx).for("update"));
-    const [, [locked]] = await Promise.all([inserted, selected]);
+    const [, [locked]] = await inOrder([inserted, selected]);
     if (!locked) throw new Error(`quota row of ${this.scope.kind} vanished`);
     return locked;
   }

@@ -15,3 +15,18 @@ export function send<T>(query: PromiseLike<T>): Promise<T> {
     query.then(resolve, reject);
   });
 }
+
+/**
+ * Awaits the results of statements sent in order (`send`) and throws the first failure in that
+ * order: after a statement fails, those sent after it fail too ("transaction aborted"), and one
+ * of those may settle first.
+ */
+export async function inOrder<T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  for (const result of settled) if (result.status === "rejected") throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
