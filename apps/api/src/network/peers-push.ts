@@ -16,11 +16,12 @@ import { formatRange } from "./subnet-lease";
 export function pushPeers(
   deps: CellPushDeps & { network: CellNetworkSettings; sent?: SentCommands; pacing?: PushPacing },
 ): Promise<number> {
-  return deps.pacing ? deps.pacing.run(() => pushPeersNow(deps), 0) : pushPeersNow(deps);
+  return deps.pacing ? deps.pacing.run((made) => pushPeersNow(deps, made), 0) : pushPeersNow(deps);
 }
 
 async function pushPeersNow(
   deps: CellPushDeps & { network: CellNetworkSettings; sent?: SentCommands },
+  made?: () => void,
 ): Promise<number> {
   const cells = await overlayPeers(deps.db);
   const version = Date.now();
@@ -48,6 +49,8 @@ async function pushPeersNow(
       }),
     );
   }
+  // the push's own work is done: the wait for the cells' answers costs the api nothing
+  made?.();
   const sent = await Promise.all(replies);
   return sent.filter(Boolean).length;
 }

@@ -32,6 +32,18 @@ describe("PushPacing", () => {
     expect(pacing.gapMs()).toBe(0);
   });
 
+  it("counts a push up to the moment it says its commands are made, not its wait for the answers", async () => {
+    const pacing = new PushPacing(2, 10_000);
+    await pacing.run(async (made) => {
+      await vi.advanceTimersByTimeAsync(100);
+      made();
+      // the cells take 3 s to answer
+      await vi.advanceTimersByTimeAsync(3_000);
+    }, undefined);
+    // 2 × 100 ms after the commands were made, which is long past
+    expect(pacing.gapMs()).toBe(0);
+  });
+
   it("stopped, ends the wait under way and pushes nothing", async () => {
     const pacing = new PushPacing(2, 10_000);
     const log: string[] = [];

@@ -4,7 +4,10 @@
  * ended than `ratio` times as long as that one took (at most `maxGapMs`). While cells join in bulk
  * every join changes the peers, and pushes ran back to back, taking the machine from the joins;
  * paced, they take at most 1/(ratio+1) of the time and each carries every join since the last. A
- * push of a small cluster takes milliseconds, so it is not held back noticeably.
+ * push of a small cluster takes milliseconds, so it is not held back noticeably. What counts is the
+ * push's own work: one that says when it has made and sent its commands (`made`) is not charged for
+ * the cells' replies it then waits for (a new cell setting up its overlay takes seconds to answer,
+ * and the push that tells the others of it must not wait twice that).
  */
 export class PushPacing {
   #lastEnd = 0;
@@ -23,8 +26,11 @@ export class PushPacing {
     return Math.max(0, this.#lastEnd + Math.min(this.maxGapMs, this.ratio * this.#lastDuration) - this.now());
   }
 
-  /** Waits out the gap, then runs `push` and times it; once stopped, runs nothing and gives `idle`. */
-  async run<T>(push: () => Promise<T>, idle: T): Promise<T> {
+  /**
+   * Waits out the gap, then runs `push` and times it up to its call of `made` (or its end); once
+   * stopped, runs nothing and gives `idle`.
+   */
+  async run<T>(push: (made: () => void) => Promise<T>, idle: T): Promise<T> {
     const wait = this.gapMs();
     if (wait > 0 && !this.#stopped)
       await new Promise<void>((resolve) => {
@@ -37,10 +43,13 @@ export class PushPacing {
     this.#wake = undefined;
     if (this.#stopped) return idle;
     const started = this.now();
+    let madeAt: number | undefined;
     try {
-      return await push();
+      return await push(() => {
+        madeAt ??= this.now();
+      });
     } finally {
-      this.#lastEnd = this.now();
+      this.#lastEnd = madeAt ?? this.now();
       this.#lastDuration = this.#lastEnd - started;
     }
   }
