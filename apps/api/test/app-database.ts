@@ -6,6 +6,7 @@ import { onTestFinished } from "vitest";
 /**
  * A database of its own (a new name each time, so a retried test starts clean) holding tenant
  * `acme`, its `default` space and app `web` with 2 instances wanted; closed when the test ends.
+ * `cell()` adds cell `cell-a` (10.9.0.2).
  */
 export async function appDatabase(pg: TestPostgres, prefix: string) {
   const url = await pg.createDatabase(`${prefix}_${Date.now()}`);
@@ -22,5 +23,11 @@ export async function appDatabase(pg: TestPostgres, prefix: string) {
   const [app] = await sql`
     insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
     values (${tenant?.id}, ${space?.id}, 'web', 'busybox', 'httpd', 2, 64, 64, '{}') returning id`;
-  return { db: database.db, sql, tenantId: tenant?.id as string, appId: app?.id as string };
+  const cell = async () => {
+    const [row] = await sql`
+      insert into cells (name, address, memory_mb, disk_mb, max_containers)
+      values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
+    return row as { id: string };
+  };
+  return { db: database.db, sql, tenantId: tenant?.id as string, appId: app?.id as string, cell };
 }

@@ -49,10 +49,8 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
   it("gives a round only the apps to plan: changed ones, those on a cell whose state changed, those waiting on the clock, and those of a plan not applied", async ({
     pg,
   }) => {
-    const { db, sql, tenantId, appId } = await appDatabase(pg, "cluster_view_plan");
-    const [cell] = await sql`
-      insert into cells (name, address, memory_mb, disk_mb, max_containers)
-      values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
+    const { db, sql, tenantId, appId, cell: addCell } = await appDatabase(pg, "cluster_view_plan");
+    const cell = await addCell();
     const [other] = await sql`
       insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
       select tenant_id, space_id, 'api', stack, command, 1, 64, 64, '{}' from apps where id = ${appId}

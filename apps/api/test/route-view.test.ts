@@ -7,10 +7,8 @@ describeWith(["root", "postgres"], "the route emitter's view", () => {
   it("reads only the routes that may have changed: instance writes, scale, a lost cell, a crash, a delete", async ({
     pg,
   }) => {
-    const { db, sql, tenantId, appId } = await appDatabase(pg, "route_view");
-    const [cell] = await sql`
-      insert into cells (name, address, memory_mb, disk_mb, max_containers)
-      values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
+    const { db, sql, tenantId, appId, cell: addCell } = await appDatabase(pg, "route_view");
+    const cell = await addCell();
     const view = new RouteView("grove.test");
     const indexOf = new Map<string, number>();
     /** routes as `index@host:port`, and the indexes read as maybe changed (`all` when read whole) */
