@@ -21,6 +21,7 @@ import { sweepVolumeData } from "../volumes/sweep";
 import { KeyedDispatch } from "./bounded";
 import { Exclusive } from "./exclusive";
 import type { LeaderHooks } from "./lock";
+import { ReportedInstances } from "./reported-instances";
 import { runRound } from "./round";
 import { startStartPump } from "./start-pump";
 import { ClusterView } from "./view";
@@ -110,6 +111,8 @@ export function leaderLoops(
       const namesLog = log.child({ component: "api.names" });
       // what the placement rounds know of apps and instances, read incrementally
       const view = new ClusterView();
+      // and of the instances cells report, read again only where a report changed
+      const reports = new ReportedInstances();
       const names = new BackgroundPush(
         () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,
@@ -125,6 +128,7 @@ export function leaderLoops(
           const result = await runRound({
             phasesMs,
             view,
+            reports,
             db,
             nc,
             log: placementLog,

@@ -23,6 +23,7 @@ import type { KeyedDispatch } from "./bounded";
 import { sendStop } from "./cell-commands";
 import type { Exclusive } from "./exclusive";
 import { placeWithVolumes } from "./place-with-volumes";
+import { ReportedInstances } from "./reported-instances";
 import { ClusterView } from "./view";
 
 /** New instances written in one statement (and committed before the next chunk). */
@@ -71,6 +72,8 @@ export interface RoundDeps {
   phasesMs?: Record<string, number>;
   /** the leader's view kept between rounds, so a round reads only what was written since the last */
   view?: ClusterView;
+  /** the cells' reported instances kept between rounds, so a round reads only the changed reports */
+  reports?: ReportedInstances;
 }
 
 /**
@@ -188,7 +191,11 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   } else view.planned();
   phase("place");
   const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
-  const strays = await strayInstances(deps.db, (id) => view.cellOf(id));
+  const strays = await strayInstances(
+    deps.db,
+    await (deps.reports ?? new ReportedInstances()).read(deps.db),
+    (id) => view.cellOf(id),
+  );
   result.strays = strays.length;
   phase("strays");
   for (const { cellId, instanceId } of strays) {

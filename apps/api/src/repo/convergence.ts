@@ -118,19 +118,20 @@ export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<vo
 
 /**
  * Instances a reachable cell reported in its last heartbeat that the control plane does not want
- * there (stopped, replaced while the cell was lost, or unknown): they must be stopped. `expectedCell`
- * tells where the caller last saw an instance (not STOPPED); the reports it does not explain are
- * checked against the table by primary key (planner-proof, unlike an anti-join over every report).
+ * there (stopped, replaced while the cell was lost, or unknown): they must be stopped. `reported`
+ * gives each reachable cell's reported instances (not STOPPED; `ReportedInstances`), `expectedCell`
+ * where the caller last saw an instance (not STOPPED); the reports it does not explain are checked
+ * against the table by primary key (planner-proof, unlike an anti-join over every report).
  */
 export async function strayInstances(
   db: Database,
+  reported: ReadonlyMap<string, readonly string[]>,
   expectedCell: (instanceId: string) => string | null | undefined,
 ): Promise<{ cellId: string; instanceId: string }[]> {
-  const reported = await db.execute<{ cell_id: string; instance_id: string }>(sql`
-    select c.id as cell_id, r->>'instanceId' as instance_id
-    from cells c cross join lateral jsonb_array_elements(coalesce(c.last_report->'instances', '[]'::jsonb)) r
-    where c.state <> 'lost' and r->>'state' <> 'STOPPED'`);
-  const unexplained = [...reported].filter((r) => expectedCell(r.instance_id) !== r.cell_id);
+  const unexplained: { cell_id: string; instance_id: string }[] = [];
+  for (const [cellId, instanceIds] of reported)
+    for (const instanceId of instanceIds)
+      if (expectedCell(instanceId) !== cellId) unexplained.push({ cell_id: cellId, instance_id: instanceId });
   const ids = unexplained.map((r) => r.instance_id).filter(isUuid);
   const placed = new Map<string, string | null>();
   if (ids.length > 0) {
