@@ -19,9 +19,9 @@ import { startRouteEmitter } from "../routing/route-emitter";
 import { moveVolumeData } from "../volumes/mover";
 import { sweepVolumeData } from "../volumes/sweep";
 import { KeyedDispatch } from "./bounded";
+import { CellReports } from "./cell-reports";
 import { Exclusive } from "./exclusive";
 import type { LeaderHooks } from "./lock";
-import { ReportedInstances } from "./reported-instances";
 import { runRound } from "./round";
 import { startStartPump } from "./start-pump";
 import { ClusterView } from "./view";
@@ -111,8 +111,8 @@ export function leaderLoops(
       const namesLog = log.child({ component: "api.names" });
       // what the placement rounds know of apps and instances, read incrementally
       const view = new ClusterView();
-      // and of the instances cells report, read again only where a report changed
-      const reports = new ReportedInstances();
+      // and of what cells report, read again only where a report changed
+      const reports = new CellReports();
       const names = new BackgroundPush(
         () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,

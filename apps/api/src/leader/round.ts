@@ -21,9 +21,9 @@ import { recordReportedVolumeCells, strayVolumes } from "../repo/volume-reports"
 import { removeVolumeOnCell } from "../volumes/remove-on-cell";
 import type { KeyedDispatch } from "./bounded";
 import { sendStop } from "./cell-commands";
+import { CellReports } from "./cell-reports";
 import type { Exclusive } from "./exclusive";
 import { placeWithVolumes } from "./place-with-volumes";
-import { ReportedInstances } from "./reported-instances";
 import { ClusterView } from "./view";
 
 /** New instances written in one statement (and committed before the next chunk). */
@@ -72,8 +72,8 @@ export interface RoundDeps {
   phasesMs?: Record<string, number>;
   /** the leader's view kept between rounds, so a round reads only what was written since the last */
   view?: ClusterView;
-  /** the cells' reported instances kept between rounds, so a round reads only the changed reports */
-  reports?: ReportedInstances;
+  /** the cells' reports kept between rounds, so a round reads only the changed ones */
+  reports?: CellReports;
 }
 
 /**
@@ -191,18 +191,15 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   } else view.planned();
   phase("place");
   const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
-  const strays = await strayInstances(
-    deps.db,
-    await (deps.reports ?? new ReportedInstances()).read(deps.db),
-    (id) => view.cellOf(id),
-  );
+  const reported = await (deps.reports ?? new CellReports()).read(deps.db);
+  const strays = await strayInstances(deps.db, reported, (id) => view.cellOf(id));
   result.strays = strays.length;
   phase("strays");
   for (const { cellId, instanceId } of strays) {
     deps.dispatch.cancel(instanceId);
     deps.dispatch.add(`stop:${instanceId}`, () => sendStop(deps, cellId, instanceId));
   }
-  const goneVolumes = await strayVolumes(deps.db);
+  const goneVolumes = await strayVolumes(deps.db, reported);
   result.strayVolumes = goneVolumes.length;
   await mapBounded(goneVolumes, concurrency, async ({ cellId, volumeId }) => {
     const outcome = await removeVolumeOnCell(deps.nc, cellId, volumeId, deps.commandTimeoutMs);

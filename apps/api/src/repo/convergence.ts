@@ -119,18 +119,18 @@ export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<vo
 /**
  * Instances a reachable cell reported in its last heartbeat that the control plane does not want
  * there (stopped, replaced while the cell was lost, or unknown): they must be stopped. `reported`
- * gives each reachable cell's reported instances (not STOPPED; `ReportedInstances`), `expectedCell`
+ * gives each reachable cell's reported instances (not STOPPED; `CellReports`), `expectedCell`
  * where the caller last saw an instance (not STOPPED); the reports it does not explain are checked
  * against the table by primary key (planner-proof, unlike an anti-join over every report).
  */
 export async function strayInstances(
   db: Database,
-  reported: ReadonlyMap<string, readonly string[]>,
+  reported: ReadonlyMap<string, { instances: readonly string[] }>,
   expectedCell: (instanceId: string) => string | null | undefined,
 ): Promise<{ cellId: string; instanceId: string }[]> {
   const unexplained: { cell_id: string; instance_id: string }[] = [];
-  for (const [cellId, instanceIds] of reported)
-    for (const instanceId of instanceIds)
+  for (const [cellId, { instances }] of reported)
+    for (const instanceId of instances)
       if (expectedCell(instanceId) !== cellId) unexplained.push({ cell_id: cellId, instance_id: instanceId });
   const ids = unexplained.map((r) => r.instance_id).filter(isUuid);
   const placed = new Map<string, string | null>();

@@ -25,13 +25,20 @@ export async function recordReportedVolumeCells(db: Database): Promise<void> {
  * while an instance there still mounted them), and old copies of volumes whose data now lives on
  * another cell (moved there, or restored there from a snapshot): the cell must remove them to free
  * their space. A volume's copy on its own cell, or any copy while its data is on its way, stays.
+ * `reported` gives the volumes each reachable cell holds (`CellReports`).
  */
-export async function strayVolumes(db: Database): Promise<{ cellId: string; volumeId: string }[]> {
+export async function strayVolumes(
+  db: Database,
+  reported: ReadonlyMap<string, { volumes: readonly string[] }>,
+): Promise<{ cellId: string; volumeId: string }[]> {
+  const held = [...reported].flatMap(([cellId, { volumes }]) =>
+    volumes.map((volumeId) => ({ cellId, volumeId })),
+  );
+  if (held.length === 0) return [];
   const rows = await db.execute<{ cell_id: string; volume_id: string }>(sql`
-    select c.id as cell_id, r.value as volume_id
-    from cells c cross join lateral jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) r
-    where c.state <> 'lost'
-      and not exists (select 1 from volumes v where v.id = ${textAsUuid(sql`r.value`)}
-        and (v.cell_id is null or v.cell_id = c.id or v.source_object is not null))`);
+    select h."cellId" as cell_id, h."volumeId" as volume_id
+    from jsonb_to_recordset(${JSON.stringify(held)}::jsonb) as h("cellId" uuid, "volumeId" text)
+    where not exists (select 1 from volumes v where v.id = ${textAsUuid(sql`h."volumeId"`)}
+      and (v.cell_id is null or v.cell_id = h."cellId" or v.source_object is not null))`);
   return [...rows].map((r) => ({ cellId: r.cell_id, volumeId: r.volume_id }));
 }

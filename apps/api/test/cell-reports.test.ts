@@ -1,22 +1,23 @@
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
-import { ReportedInstances } from "../src/leader/reported-instances";
+import { CellReports } from "../src/leader/cell-reports";
 import { appDatabase } from "./app-database";
 
-describeWith(["root", "postgres"], "the cells' reported instances the leader keeps", () => {
+describeWith(["root", "postgres"], "the cells' reports the leader keeps", () => {
   it("reads a report again only when its state digest changed, leaves out STOPPED entries and lost cells", async ({
     pg,
   }) => {
-    const { db, sql, cell: addCell } = await appDatabase(pg, "reported_instances");
+    const { db, sql, cell: addCell } = await appDatabase(pg, "cell_reports");
     const cell = await addCell();
     const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    const report = async (digest: string | null, entries: [string, string][]) => {
+    const report = async (digest: string | null, entries: [string, string][], volumes: string[] = []) => {
       const instances = entries.map(([instanceId, state]) => ({ instanceId, state }));
-      await sql`update cells set last_report = ${sql.json({ instances })}, report_digest = ${digest}
+      await sql`update cells set last_report = ${sql.json({ instances, volumes })}, report_digest = ${digest}
         where id = ${cell.id}`;
     };
-    const reports = new ReportedInstances();
-    const read = async () => Object.fromEntries(await reports.read(db));
+    const reports = new CellReports();
+    const read = async () =>
+      Object.fromEntries([...(await reports.read(db))].map(([id, { instances }]) => [id, instances]));
 
     await report("s1.w1", [
       [a, "RUNNING"],
@@ -43,5 +44,8 @@ describeWith(["root", "postgres"], "the cells' reported instances the leader kee
     expect(await read()).toEqual({});
     await sql`update cells set state = 'active' where id = ${cell.id}`;
     expect(await read()).toEqual({ [cell.id]: [a] });
+    // the volumes it holds come with it
+    await report("s4.w4", [], [a, "not-a-uuid"]);
+    expect((await reports.read(db)).get(cell.id)?.volumes).toEqual([a, "not-a-uuid"]);
   });
 });
