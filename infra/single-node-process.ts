@@ -41,6 +41,10 @@ export async function startSingleNode(args: string[] = []): Promise<SingleNode> 
     GROVE_ROUTER_PORT: String(routerPort),
     GROVE_POSTGRES_PORT: String(await freePort()),
     GROVE_NATS_PORT: String(await freePort()),
+    // the status servers on any free port: beside the router's port (its +2, +3) they raced other
+    // tests' ports (an agent exited with EADDRINUSE)
+    GROVE_STATUS_PORT: "0",
+    GROVE_ROUTER_STATUS_PORT: "0",
     GROVE_BRIDGE: `gsn${id}`.slice(0, 15),
     GROVE_SUBNET: `10.${randomInt(200, 250)}.${randomInt(0, 64) * 4}.0/22`,
     GROVE_HOSTS_SUBNET: `10.${randomInt(200, 250)}.${randomInt(0, 256)}.0/24`,
