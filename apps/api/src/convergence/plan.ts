@@ -1,3 +1,4 @@
+import { EventLoopSlices } from "../slices";
 import { HEALTHY_RESET_MS, restartDelayMs } from "./backoff";
 
 /** An app's desired state as convergence reads it. */
@@ -100,14 +101,11 @@ export async function planConvergenceInSlices(
   sliceMs = 10,
 ): Promise<ConvergencePlan> {
   const steps = planSteps(apps, instances, now);
-  let sliceStart = performance.now();
+  const slices = new EventLoopSlices(sliceMs);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.next();
   }
 }
 

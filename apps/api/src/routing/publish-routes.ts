@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { encode, RouteRegistration, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { EventLoopSlices } from "../slices";
 
 /**
  * How long to wait for the NATS server to take route messages. While NATS is away the client keeps
@@ -30,12 +31,9 @@ export async function publishRoutes(
 ): Promise<void> {
   if (registrations.length === 0) return;
   const subject = kind === "register" ? subjects.routerRegister : subjects.routerUnregister;
-  let sliceStarted = performance.now();
+  const slices = new EventLoopSlices(PUBLISH_SLICE_MS);
   for (let i = 0; i < registrations.length; i++) {
-    if (i % 64 === 63 && performance.now() - sliceStarted >= PUBLISH_SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStarted = performance.now();
-    }
+    if (i % 64 === 63 && slices.due()) await slices.next();
     const registration = registrations[i] as RouteRegistration;
     if (skip?.(registration)) continue;
     nc.publish(subject, encode(RouteRegistration, registration));
