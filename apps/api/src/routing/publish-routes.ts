@@ -10,17 +10,12 @@ import { EventLoopSlices } from "../slices";
 const FLUSH_TIMEOUT_MS = 2_000;
 
 /**
- * How long publishing may hold the event loop before giving it back. Validating, encoding and
- * publishing a registration takes about 5 µs, so the emitter's whole re-registration of 100,000
- * routes (every 20 s) held it for 0.5–1.7 s at a time: every request waited that long.
- */
-export const PUBLISH_SLICE_MS = 5;
-
-/**
  * Publishes route registrations (`register`) or withdrawals (`unregister`) with Cloud Foundry's
  * gorouter messages and waits until the NATS server has them (up to 2 s), so a caller that returns
  * afterwards knows every router subscribed is being told. Publishing gives the event loop back
- * every `PUBLISH_SLICE_MS`; `skip` says which messages should no longer go when their turn comes
+ * every slice (`EventLoopSlices`: validating, encoding and publishing a registration takes about
+ * 5 µs, so the emitter's whole re-registration of 100,000 routes, every 20 s, held it for 0.5–1.7 s
+ * at a time and every request waited that long); `skip` says which messages should no longer go when their turn comes
  * (e.g. a registration of an instance withdrawn meanwhile).
  */
 export async function publishRoutes(
@@ -31,7 +26,7 @@ export async function publishRoutes(
 ): Promise<void> {
   if (registrations.length === 0) return;
   const subject = kind === "register" ? subjects.routerRegister : subjects.routerUnregister;
-  const slices = new EventLoopSlices(PUBLISH_SLICE_MS);
+  const slices = new EventLoopSlices();
   for (let i = 0; i < registrations.length; i++) {
     if (i % 64 === 63 && slices.due()) await slices.next();
     const registration = registrations[i] as RouteRegistration;
