@@ -9,7 +9,7 @@ import { consumeHeartbeats } from "./cells/heartbeats";
 import { API_QUEUE, serveRegistrations } from "./cells/register-responder";
 import { serveStateSyncs } from "./cells/state-sync";
 import { type Config, cellNetworkSettings } from "./config";
-import { createHttpApp } from "./http/app";
+import { createHealthApp, createHttpApp } from "./http/app";
 import type { ApiEnv } from "./http/env";
 import { type LeaderElection, startLeaderElection } from "./leader/lock";
 import { CELL_SYNCED, leaderLoops, PLACEMENT_WAKE_SUBJECT } from "./leader/loops";
@@ -51,13 +51,20 @@ export interface ApiOptions {
   commandTimeoutMs?: number;
 }
 
-/** A control plane instance: the HTTP app plus its NATS responders and leader loops. */
+/**
+ * A control plane replica. Its roles (`GROVE_API_ROLES`) say what it runs: `http` the public HTTP
+ * app; `leader` the responders to cells (registrations, heartbeats, state syncs, policy slices,
+ * legacy logs) and the competition for the leader lock, whose holder runs the leader loops.
+ */
 export interface Api {
   app: OpenAPIHono<ApiEnv>;
   metrics: ApiMetrics;
   /** True while this api holds the leader lock and runs the leader loops. */
   isLeader(): boolean;
-  /** Upserts the bootstrap token, starts the NATS responders and competes for leadership. */
+  /**
+   * Upserts the bootstrap token and, with the `leader` role, starts the responders to cells and
+   * competes for leadership.
+   */
   start(): Promise<void>;
   /** Stops loops and subscriptions; the connections stay open (their owner closes them). */
   stop(): Promise<void>;
@@ -88,21 +95,22 @@ export function createApi(options: ApiOptions): Api {
     announcePolicyChange(db, nc).catch((err) => log.warn({ err }, "policy change not announced"));
   };
   const tokenWatch = new TokenWatch(db, log.child({ component: "api.token-watch" }), options.tokenRecheckMs);
-  const app = createHttpApp(
-    {
-      config,
-      db,
-      nc,
-      bits,
-      logStreams,
-      metrics,
-      authority: options.authority,
-      desiredStateChanged,
-      policyChanged,
-      tokenWatch,
-    },
-    log,
-  );
+  const routeDeps = {
+    config,
+    db,
+    nc,
+    bits,
+    logStreams,
+    metrics,
+    authority: options.authority,
+    desiredStateChanged,
+    policyChanged,
+    tokenWatch,
+  };
+  // without the http role the port serves health and metrics only (probes, scrapes)
+  const servesHttp = config.GROVE_API_ROLES.has("http");
+  const mayLead = config.GROVE_API_ROLES.has("leader");
+  const app = servesHttp ? createHttpApp(routeDeps, log) : createHealthApp(routeDeps, log);
   const subscriptions: Subscription[] = [];
   let stopCountingRejections: (() => void) | undefined;
   let election: LeaderElection | undefined;
@@ -119,46 +127,49 @@ export function createApi(options: ApiOptions): Api {
       );
       if (config.GROVE_BOOTSTRAP_TOKEN) await upsertBootstrapToken(db, config.GROVE_BOOTSTRAP_TOKEN);
       if (config.GROVE_DEFAULT_TENANT) await ensureTenant(db, config.GROVE_DEFAULT_TENANT);
-      subscriptions.push(
-        serveRegistrations({
-          db,
-          nc,
-          authority: options.authority,
-          network,
-          log,
-          metrics,
-          onJoined: desiredStateChanged,
-        }),
-        consumeHeartbeats({
-          db,
-          nc,
-          log,
-          metrics,
-          refreshMs: config.GROVE_HEARTBEAT_REFRESH_MS,
-          leaseTtlMs: network.ttlMs,
-        }),
-        serveStateSyncs({
-          db,
-          nc,
-          log,
-          metrics,
-          network,
-          onSynced: (cellId) => {
-            if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT, `${CELL_SYNCED}:${cellId}`);
-          },
-        }),
-        servePolicySlices({
-          db,
-          nc,
-          log,
-          metrics,
-          controlPlane: {
-            apiPort: config.GROVE_API_PORT,
-            natsUrl: config.NATS_URL,
-            databaseUrl: config.DATABASE_URL,
-          },
-        }),
-      );
+      // what cells send (their number's worth of beats, syncs and joins) goes only to replicas that
+      // may lead: an http-only replica's event loop answers requests and nothing else
+      if (mayLead)
+        subscriptions.push(
+          serveRegistrations({
+            db,
+            nc,
+            authority: options.authority,
+            network,
+            log,
+            metrics,
+            onJoined: desiredStateChanged,
+          }),
+          consumeHeartbeats({
+            db,
+            nc,
+            log,
+            metrics,
+            refreshMs: config.GROVE_HEARTBEAT_REFRESH_MS,
+            leaseTtlMs: network.ttlMs,
+          }),
+          serveStateSyncs({
+            db,
+            nc,
+            log,
+            metrics,
+            network,
+            onSynced: (cellId) => {
+              if (!nc.isClosed()) nc.publish(PLACEMENT_WAKE_SUBJECT, `${CELL_SYNCED}:${cellId}`);
+            },
+          }),
+          servePolicySlices({
+            db,
+            nc,
+            log,
+            metrics,
+            controlPlane: {
+              apiPort: config.GROVE_API_PORT,
+              natsUrl: config.NATS_URL,
+              databaseUrl: config.DATABASE_URL,
+            },
+          }),
+        );
       await retireOverlappingLogsStream(nc);
       await ensureTenantLogStreams(db, logStreams);
       // tenants made another way (SQL) or while NATS was away get theirs within a minute
@@ -167,15 +178,16 @@ export function createApi(options: ApiOptions): Api {
           log.warn({ err }, "tenant logs streams not made"),
         );
       }, TENANT_LOG_STREAMS_CHECK_MS);
-      subscriptions.push(
-        bridgeLegacyLogs({
-          db,
-          nc,
-          streams: logStreams,
-          log: log.child({ component: "api.logs" }),
-          queue: API_QUEUE,
-        }),
-      );
+      if (mayLead)
+        subscriptions.push(
+          bridgeLegacyLogs({
+            db,
+            nc,
+            streams: logStreams,
+            log: log.child({ component: "api.logs" }),
+            queue: API_QUEUE,
+          }),
+        );
       await ensureInstanceEventsStream(nc);
       await ensureDeadLettersStream(nc);
       if (config.GROVE_JETSTREAM_REPLICAS) {
@@ -187,6 +199,9 @@ export function createApi(options: ApiOptions): Api {
           );
       }
       await nc.flush();
+      // an http-only replica never takes the lock, even alone: it publishes desired-state changes
+      // (PLACEMENT_WAKE_SUBJECT) for whichever replica leads
+      if (!mayLead) return;
       election = startLeaderElection(
         config.DATABASE_URL,
         leaderWork,

@@ -37,4 +37,27 @@ describe("loadConfig", () => {
       loadConfig({ ...base, GROVE_STARTS_PER_ROUND: "200", GROVE_STARTS_QUEUED: "300" }).GROVE_STARTS_QUEUED,
     ).toBe(300);
   });
+
+  it("reads the replica's roles: both by default, either alone, in any order", () => {
+    expect([...loadConfig(base).GROVE_API_ROLES].sort()).toEqual(["http", "leader"]);
+    expect([...loadConfig({ ...base, GROVE_API_ROLES: "http" }).GROVE_API_ROLES]).toEqual(["http"]);
+    expect([...loadConfig({ ...base, GROVE_API_ROLES: "leader" }).GROVE_API_ROLES]).toEqual(["leader"]);
+    expect([...loadConfig({ ...base, GROVE_API_ROLES: " leader, http" }).GROVE_API_ROLES].sort()).toEqual([
+      "http",
+      "leader",
+    ]);
+  });
+
+  it("refuses unknown, repeated and empty roles, naming the variable", () => {
+    for (const roles of ["web", "http,http", "http,", ",", "HTTP"]) {
+      try {
+        loadConfig({ ...base, GROVE_API_ROLES: roles });
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidConfig);
+        expect((error as InvalidConfig).fields.map((f) => f.field)).toEqual(["GROVE_API_ROLES"]);
+        expect((error as InvalidConfig).message).toContain("must be http, leader or http,leader");
+      }
+    }
+  });
 });

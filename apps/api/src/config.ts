@@ -5,6 +5,20 @@ import { parseSubnetRange, type SubnetRange } from "./network/subnet-lease";
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 const positiveInt = z.coerce.number().int().positive();
 
+/** What an api replica does: `http` serves the public API, `leader` competes to run the control loops. */
+export type ApiRole = "http" | "leader";
+const API_ROLES: readonly ApiRole[] = ["http", "leader"];
+const apiRoles = z.string().transform((text, ctx): ReadonlySet<ApiRole> => {
+  const named = text.split(",").map((role) => role.trim());
+  const unknown = named.filter((role) => !API_ROLES.includes(role as ApiRole));
+  if (unknown.length > 0 || new Set(named).size !== named.length)
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(text)}: must be http, leader or http,leader (each role once)`,
+    });
+  return new Set(named as ApiRole[]);
+});
+
 /** The api's environment, parsed once at start-up. */
 export const ConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
@@ -17,6 +31,12 @@ export const ConfigSchema = z.object({
   GROVE_NATS_AUTHORITY: z.string().min(1, "must name the NATS authority file"),
   GROVE_API_PORT: z.coerce.number().int().min(0).max(65535).default(7070),
   GROVE_API_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * `http,leader` (default): serves the public API and competes for leadership. `http`: serves the
+   * public API only, never leads, takes no cell messages. `leader`: competes for leadership and
+   * answers cells; its port serves only /livez, /readyz and /metrics.
+   */
+  GROVE_API_ROLES: apiRoles.prefault("http,leader"),
   GROVE_LOG_LEVEL: logLevel.default("info"),
   GROVE_DOMAIN: z.string().min(1).default("grove.localhost"),
   /** An operator token upserted at start, so a fresh cluster can be administered at all. */

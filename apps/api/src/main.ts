@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   await api.start();
   const server = serve(
     { fetch: api.app.fetch, port: config.GROVE_API_PORT, hostname: config.GROVE_API_HOST },
-    (info) => log.info({ address: info.address, port: info.port }, "api listening"),
+    (info) =>
+      log.info(
+        { address: info.address, port: info.port, roles: [...config.GROVE_API_ROLES] },
+        config.GROVE_API_ROLES.has("http") ? "api listening" : "api listening (health and metrics only)",
+      ),
   );
 
   let stopping = false;

@@ -47,7 +47,12 @@ describeWith(["root", "postgres", "nats"], "grove-api process", () => {
 
   it("refuses to start with a bad configuration, naming the variable", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", main], {
-      env: { ...process.env, DATABASE_URL: "mysql://nope", NATS_URL: "nats://127.0.0.1:1" },
+      env: {
+        ...process.env,
+        DATABASE_URL: "mysql://nope",
+        NATS_URL: "nats://127.0.0.1:1",
+        GROVE_API_ROLES: "http,scheduler",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
@@ -57,5 +62,6 @@ describeWith(["root", "postgres", "nats"], "grove-api process", () => {
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     expect(code).toBe(2);
     expect(stderr).toContain("DATABASE_URL");
+    expect(stderr).toContain('GROVE_API_ROLES: "http,scheduler": must be http, leader or http,leader');
   });
 });

@@ -39,22 +39,7 @@ const bitsUpload = /^\/v1\/apps\/[^/]+\/bits$/;
  * const res = await createHttpApp(deps, log).request("/v1/apps", { headers: { authorization } });
  */
 export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv> {
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const issues = fieldIssues(result.error.issues);
-        throw new Invalid(
-          `invalid ${result.target}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
-          issues,
-        );
-      }
-    },
-  });
-  app.onError(problemErrorHandler(log));
-  app.notFound((c) => problemResponse(c, new NotFound(`no route ${c.req.method} ${c.req.path}`)));
-
-  app.use(requestId(log));
-  app.use(observeRequests(deps.metrics));
+  const app = observedApp(deps, log);
   const jsonLimit = bodyLimit({
     maxSize: deps.config.GROVE_MAX_BODY_BYTES,
     onError: () => {
@@ -108,5 +93,39 @@ export function createHttpApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv>
       ].join(" "),
     },
   });
+  return app;
+}
+
+/**
+ * What a replica without the `http` role serves on its port: `/livez`, `/readyz` and `/metrics`
+ * (with request ids and request metrics); any other path is a 404 problem.
+ *
+ * @example
+ * serve({ fetch: createHealthApp(deps, log).fetch, port });
+ */
+export function createHealthApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv> {
+  const app = observedApp(deps, log);
+  registerHealthRoutes(app, deps);
+  return app;
+}
+
+/** An app with the one error path, request ids and request metrics, and no routes yet. */
+function observedApp(deps: RouteDeps, log: Logger): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = fieldIssues(result.error.issues);
+        throw new Invalid(
+          `invalid ${result.target}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+          issues,
+        );
+      }
+    },
+  });
+  app.onError(problemErrorHandler(log));
+  app.notFound((c) => problemResponse(c, new NotFound(`no route ${c.req.method} ${c.req.path}`)));
+
+  app.use(requestId(log));
+  app.use(observeRequests(deps.metrics));
   return app;
 }
