@@ -188,6 +188,8 @@ async function joinOne(config: HollowCellsConfig, joinNc: NatsConnection, i: num
     authenticator: jwtAuthenticator(jwt, user.getSeed()),
     inboxPrefix: cellInboxPrefix(cellId),
     name: `hollow-${i}`,
+    // a thousand TLS handshakes on a busy 2-core machine: the default 20 s ended whole runs
+    timeout: 120_000,
   });
   const cell = new HollowCell(cellId, nc, config);
   await cell.begin();
@@ -200,6 +202,7 @@ export async function startHollowCells(config: HollowCellsConfig): Promise<Hollo
     ...(await natsConnectOptions(config.join)),
     inboxPrefix: JOIN_INBOX_PREFIX,
     name: "hollow-join",
+    timeout: 120_000,
   });
   const cells: HollowCell[] = [];
   let next = 0;
