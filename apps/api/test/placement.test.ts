@@ -268,4 +268,102 @@ describeWith(["root", "postgres", "nats"], "placement (hollow cells)", () => {
       a.stop();
     }
   });
+
+  it("writes each instance of a batch with its own events only, whatever else the batch holds", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const a = await joinHollowCell(t.nc, await joinToken(t), "hollow-a");
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, webApp("web", { instances: 3 }));
+    await eventually(async () => (a.starts.length === 3 ? true : undefined));
+    await t.api.stop(); // no consumer or round races the batch below
+    try {
+      const [one, two, three] = [...a.starts].sort((x, y) => x.index - y.index) as [
+        (typeof a.starts)[0],
+        (typeof a.starts)[0],
+        (typeof a.starts)[0],
+      ];
+      const at = (ms: number) => new Date(Date.now() - 60_000 + ms).toISOString();
+      const event = (
+        start: typeof one,
+        state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
+        ms: number,
+        address = "10.0.0.9",
+      ) => ({
+        cellId: a.cellId,
+        event: {
+          ...hollowInstanceEvent(a.cellId, start, state, { address, hostPort: 61000 + ms }),
+          at: at(ms),
+        },
+      });
+      // the events of three instances interleaved, with one of an instance that does not exist
+      const batch = [
+        event(one, "RUNNING", 1, "10.0.0.1"),
+        event(two, "STARTING", 2),
+        { cellId: a.cellId, event: { ...event(one, "RUNNING", 3).event, instanceId: randomUUID() } },
+        event(one, "CRASHED", 4),
+        event(two, "RUNNING", 5, "10.0.0.2"),
+        event(three, "STOPPED", 6),
+        event(one, "RUNNING", 7, "10.0.0.3"),
+        event(three, "RUNNING", 8),
+        event(two, "CRASHED", 9),
+      ] as ReportedEvent[];
+      expect((await applyInstanceEvents(t.db, batch)).map((o) => (o.applied ? "applied" : o.reason))).toEqual(
+        [
+          "applied",
+          "applied",
+          "unknown-instance",
+          "applied",
+          "applied",
+          "applied",
+          "applied",
+          "instance-stopped",
+          "applied",
+        ],
+      );
+      const rows = new Map(
+        (await t.db.select().from(schema.instances).where(eq(schema.instances.appId, one.appId))).map((r) => [
+          r.id,
+          r,
+        ]),
+      );
+      // each as its own last event says: one ran again after its crash, two crashed after running,
+      // three stopped (its later report changed nothing)
+      expect(rows.get(one.instanceId)).toMatchObject({
+        state: "RUNNING",
+        crashCount: 1,
+        address: "10.0.0.3",
+        ports: [{ containerPort: 8080, hostPort: 61007 }],
+        reason: null,
+        since: new Date(batch[6]?.event.at as string),
+      });
+      expect(rows.get(two.instanceId)).toMatchObject({
+        state: "CRASHED",
+        crashCount: 1,
+        address: "10.0.0.2",
+        ports: [{ containerPort: 8080, hostPort: 61005 }],
+        reason: "oom (exit 137)",
+        since: new Date(batch[8]?.event.at as string),
+      });
+      expect(rows.get(three.instanceId)).toMatchObject({
+        state: "STOPPED",
+        crashCount: 0,
+        address: null,
+        since: new Date(batch[5]?.event.at as string),
+      });
+      const crashes = await t.db
+        .select()
+        .from(schema.appEvents)
+        .where(and(eq(schema.appEvents.appId, one.appId), eq(schema.appEvents.kind, "instance-crashed")))
+        .orderBy(schema.appEvents.id);
+      expect(crashes.map((c) => (c.data as { instanceId: string }).instanceId)).toEqual([
+        one.instanceId,
+        two.instanceId,
+      ]);
+    } finally {
+      a.stop();
+    }
+  });
 });
