@@ -453,6 +453,10 @@ export const instances = pgTable(
     index("instances_start_due_idx")
       .on(sql`coalesce(${t.commandSentAt}, '-infinity'::timestamptz)`, t.since)
       .where(sql`${t.state} = 'PLACED'`),
+    // the tenants each cell hosts (internal names): one index probe per cell and tenant, not every row
+    index("instances_hosted_idx")
+      .on(t.cellId, t.tenantId)
+      .where(sql`${t.state} in ('PLACED', 'STARTING', 'RUNNING', 'CRASHED')`),
   ],
 );
 

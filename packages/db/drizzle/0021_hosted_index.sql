@@ -1,0 +1,1 @@
+CREATE INDEX "instances_hosted_idx" ON "instances" USING btree ("cell_id","tenant_id") WHERE "instances"."state" in ('PLACED', 'STARTING', 'RUNNING', 'CRASHED');
