@@ -149,6 +149,17 @@ async function roundBuckets(apiUrl: string): Promise<Map<string, number>> {
   return buckets;
 }
 
+/** Instance starts and start commands the api sent so far (its counters; a batch is one command). */
+async function startCounts(apiUrl: string): Promise<{ starts: number; commands: number }> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const sum = (pattern: RegExp) =>
+    [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  return {
+    starts: sum(/^grove_starts_sent_total (\S+)/gm),
+    commands: sum(/^grove_start_commands_total\{[^}]*\} (\S+)/gm),
+  };
+}
+
 /** The smallest bucket bound holding at least 99% of the rounds between two samples, in ms. */
 function p99Bound(
   before: Map<string, number>,
@@ -291,6 +302,8 @@ export async function main(): Promise<string> {
       stopMs: 100,
       crashRate: 0,
       joinConcurrency: 16,
+      // as agents do (BENCH_START_BATCH=0: cells of older agents, one start command per instance)
+      maxStartBatch: Number(process.env.BENCH_START_BATCH ?? 250) || undefined,
     };
     const joinStarted = performance.now();
     const hollow = node("bench/hollow-cells.ts", { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) });
@@ -374,6 +387,7 @@ export async function main(): Promise<string> {
     const rampSeconds = (performance.now() - before.at) / 1000;
     const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
     const rampCpuByPart = cpuBetween(before.parts, cpuByPart());
+    const startsSent = await startCounts(apiUrl);
     const rampLoopDelay = loopDelay;
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
@@ -540,6 +554,10 @@ export async function main(): Promise<string> {
           "CPU s in the ramp by part",
           rampCpuByPart.map(([part, seconds]) => `${part} ${seconds.toFixed(1)}`).join(", "),
         ],
+        [
+          "starts sent / start commands (by the end of the ramp)",
+          `${startsSent.starts} / ${startsSent.commands} for ${total} instances`,
+        ],
         ["leader max RSS MB", maxRss / 1048576],
         ["zone spread: max skew of an app", `${maxSkew} (target 1: ${met.skew ? "met" : "missed"})`],
         [
@@ -570,6 +588,8 @@ export async function main(): Promise<string> {
         postgres_writes_by_table_steady: steadyTables,
         leader_cpu_cores_ramp: rampCpu,
         cpu_seconds_ramp_by_part: Object.fromEntries(rampCpuByPart),
+        starts_sent_ramp: startsSent.starts,
+        start_commands_ramp: startsSent.commands,
         leader_cpu_cores_steady: steadyCpu,
         leader_max_rss_bytes: maxRss,
         zone_max_skew: maxSkew,

@@ -2,9 +2,9 @@
  * Hollow cells (Kubernetes' kubemark idea): N simulated agents in one process, each speaking the
  * real protocol over real NATS as a real agent does — it joins with a join token over the join
  * connection, then speaks only over a connection of its own NATS user (the JWT the api signed for
- * the nkey it made), sends a state sync and heartbeats, answers start and stop commands, and
- * reports STARTING/RUNNING (or, at `crashRate`, CRASHED) and STOPPED on the instance events stream
- * after realistic delays. It runs no containers: its figures are the control plane's, never a
+ * the nkey it made), sends a state sync and heartbeats, answers start (single or batched, as it
+ * advertises) and stop commands, and reports STARTING/RUNNING (or, at `crashRate`, CRASHED) and
+ * STOPPED on the instance events stream after realistic delays. It runs no containers: its figures are the control plane's, never a
  * runtime's.
  *
  * Run by bench/cluster.ts as a child: `tsx bench/hollow-cells.ts` with BENCH_HOLLOW_CELLS (JSON of
@@ -44,6 +44,8 @@ export interface HollowCellsConfig {
   crashRate: number;
   /** joins in flight at once */
   joinConcurrency: number;
+  /** advertised as an agent does: the most starts taken in one `start-instances` (absent: singles only) */
+  maxStartBatch?: number;
 }
 
 interface Running {
@@ -79,6 +81,8 @@ class HollowCell {
         }
         const { command } = decoded.value;
         if (command.type === "start-instance") this.startInstance(command);
+        else if (command.type === "start-instances")
+          for (const start of command.starts) this.startInstance(start);
         else if (command.type === "stop-instance") this.stopInstance(command.instanceId);
         msg.respond(encode(CommandReply, { v: 1, ok: true }));
       },
@@ -95,6 +99,7 @@ class HollowCell {
         available: this.config.capacity,
         instances: [],
         volumes: [],
+        ...(this.config.maxStartBatch ? { maxStartBatch: this.config.maxStartBatch } : {}),
       }),
       { timeout: 60_000 },
     );
@@ -155,6 +160,7 @@ class HollowCell {
           state,
         })),
         volumes: [],
+        ...(this.config.maxStartBatch ? { maxStartBatch: this.config.maxStartBatch } : {}),
       }),
     );
   }

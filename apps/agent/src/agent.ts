@@ -11,6 +11,8 @@ import {
   CommandReply,
   decode,
   encode,
+  MAX_START_BATCH,
+  type RefusedStart,
   type Resources,
   subjects,
 } from "@grove/protocol";
@@ -258,7 +260,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     callback: (error, msg) => {
       if (error) return;
       const decoded = decode(CellCommand, msg.data, msg.subject);
-      const reply = (body: { ok: boolean; duplicate?: boolean; error?: string }) => {
+      const reply = (body: {
+        ok: boolean;
+        duplicate?: boolean;
+        error?: string;
+        refused?: RefusedStart[];
+      }) => {
         msg.respond(encode(CommandReply, { v: 1, ...body }));
       };
       if (!decoded.ok) {
@@ -275,7 +282,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       run.then(
         (result) => {
           counted(result.duplicate ? "duplicate" : "ok");
-          reply({ ok: true, duplicate: result.duplicate });
+          reply({
+            ok: true,
+            duplicate: result.duplicate,
+            ...(result.refused?.length ? { refused: result.refused } : {}),
+          });
         },
         (err: Error) => {
           if (!(err instanceof CommandFailed)) log.error({ err }, "command failed unexpectedly");
@@ -286,10 +297,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
 
-  function carryOut(command: CellCommand["command"]): Promise<{ duplicate: boolean }> {
+  function carryOut(
+    command: CellCommand["command"],
+  ): Promise<{ duplicate: boolean; refused?: RefusedStart[] }> {
     switch (command.type) {
       case "start-instance":
         return instances.start(command);
+      case "start-instances":
+        // taken at once: how each start goes is told by its instance events
+        return Promise.resolve({ duplicate: false, ...instances.startMany(command.starts) });
       case "stop-instance":
         return instances.stop(command);
       case "remove-volume":
@@ -401,6 +417,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         })),
         volumes: options.volumes.held(),
         sealKey: sealKey.publicKey,
+        maxStartBatch: MAX_START_BATCH,
       }),
     );
   // one write at a time, never a crash: a write slower than the interval (a loaded disk) is skipped
@@ -425,6 +442,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       instances: instances.details(),
       volumes: options.volumes.held(),
       sealKey: sealKey.publicKey,
+      maxStartBatch: MAX_START_BATCH,
     });
     try {
       const answer = await nats.request(subjects.stateSync(identity.cellId), body, { timeout: 10_000 });

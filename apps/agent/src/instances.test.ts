@@ -245,4 +245,59 @@ describe("InstanceManager", () => {
     expect(instances.used().containers).toBe(0);
     expect(cell.live.size).toBe(0);
   });
+
+  it("takes a batch of starts at once: STARTING before any container, a refusal only for the one that cannot start", async () => {
+    const { cell, instances } = steeredCell({ startsAtOnce: 1 });
+    const creating = gate();
+    cell.creating = creating.opened;
+    const batch = [startSpec(), startSpec(), startSpec()];
+    const other = { ...startSpec(), instanceId: batch[0]?.instanceId as string, revision: 2 };
+    // the first of the batch is repeated in it (a duplicate) and named again at another revision
+    const taken = instances.startMany([...batch, batch[0] as StartInstance, other]);
+    expect(taken.refused).toEqual([
+      {
+        instanceId: other.instanceId,
+        error: `instance ${other.instanceId} already runs revision 1; stop it first`,
+      },
+    ]);
+    // answered before any container was made; each reported STARTING
+    expect(cell.made).toEqual([]);
+    for (const spec of batch) expect(cell.statesOf(spec.instanceId)).toEqual(["STARTING"]);
+    creating.open();
+    await expect
+      .poll(() => batch.map((spec) => cell.statesOf(spec.instanceId).at(-1)))
+      .toEqual(["RUNNING", "RUNNING", "RUNNING"]);
+    expect(cell.made).toHaveLength(3);
+    // still one container made at a time
+    expect(cell.mostCreatingAtOnce).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unhandled).toEqual([]);
+  });
+
+  it("crashes a batched start that fails, with its reason, and refuses a batch once stopping", async () => {
+    const { cell, instances } = steeredCell();
+    const spec = { ...startSpec(), stack: "unknown" };
+    const failing = new InstanceManager(
+      fakeDeps({
+        garden: { destroy: async () => {}, create: async () => ({}) },
+        bits: { layer: async () => "/bits" },
+        stackLayers: async (stack: string) => {
+          throw new Error(`no stack ${stack}`);
+        },
+        events: {
+          publish: (event: { instanceId: string; state: string; reason?: string }) => cell.events.push(event),
+        },
+      }),
+    );
+    expect(failing.startMany([spec]).refused).toEqual([]);
+    await expect.poll(() => cell.statesOf(spec.instanceId)).toEqual(["STARTING", "CRASHED"]);
+    expect(cell.events.at(-1)?.reason).toBe("start-failed: no stack unknown");
+    await instances.close();
+    const late = startSpec();
+    expect(instances.startMany([late]).refused).toEqual([
+      { instanceId: late.instanceId, error: "the agent is stopping" },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unhandled).toEqual([]);
+  });
 });

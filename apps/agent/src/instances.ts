@@ -13,6 +13,7 @@ import type {
   InstanceDetail,
   InstanceState,
   PortMapping,
+  RefusedStart,
   RegistryCredentials,
   SealedCredentials,
   StartInstance,
@@ -132,9 +133,38 @@ export class InstanceManager {
     return { starts: this.#starts.waiting, teardowns: this.#teardowns.waiting };
   }
 
-  /** Starts an instance; a repeat of a start that is already running or starting is a no-op (true). */
+  /**
+   * Starts an instance and waits for its process (or its failure); a repeat of a start that is
+   * already running or starting is a no-op (true).
+   */
   start(spec: StartInstance): Promise<{ duplicate: boolean }> {
-    return this.#underWay(() => this.#start(spec));
+    return this.#underWay(async () => {
+      const begun = this.#begin(spec);
+      return begun.duplicate ? begun : await begun.done;
+    });
+  }
+
+  /**
+   * Takes a batch of starts at once (a `start-instances` command): each is refused with why (the
+   * agent is stopping, or the instance runs another revision), a repeat (nothing to do), or under
+   * way without being waited for — its instance events tell how it goes (STARTING now, then
+   * RUNNING or CRASHED).
+   */
+  startMany(specs: readonly StartInstance[]): { refused: RefusedStart[] } {
+    const refused: RefusedStart[] = [];
+    for (const spec of specs) {
+      try {
+        if (this.#closed) throw new CommandFailed("the agent is stopping");
+        const begun = this.#begin(spec);
+        if (begun.duplicate) continue;
+        const done = begun.done.catch(() => {});
+        this.#inFlight.add(done);
+        void done.finally(() => this.#inFlight.delete(done));
+      } catch (error) {
+        refused.push({ instanceId: spec.instanceId, error: (error as Error).message.slice(0, 1024) });
+      }
+    }
+    return { refused };
   }
 
   /** Stops an instance (TERM, then KILL after graceMs) and removes its container; unknown is a no-op. */
@@ -153,7 +183,14 @@ export class InstanceManager {
     }
   }
 
-  async #start(spec: StartInstance): Promise<{ duplicate: boolean }> {
+  /**
+   * Takes a start: a repeat of one starting or running is a duplicate; one of another revision is
+   * refused (throws `CommandFailed`); else the instance is STARTING at once and `done` settles once
+   * its process runs (or rejects with `CommandFailed` once it crashed on the way).
+   */
+  #begin(
+    spec: StartInstance,
+  ): { duplicate: true } | { duplicate: false; done: Promise<{ duplicate: boolean }> } {
     const existing = this.#instances.get(spec.instanceId);
     if (existing && (existing.state === "STARTING" || existing.state === "RUNNING")) {
       if (existing.spec.revision === spec.revision) return { duplicate: true };
@@ -167,22 +204,25 @@ export class InstanceManager {
     const log = this.deps.log.child({ instanceId: spec.instanceId, appId: spec.appId });
     const made = this.#make(instance, log);
     instance.starting = made.catch(() => {});
-    try {
-      await made;
-      if (!instance.stopping) this.#watch(instance, 0);
-      return { duplicate: false };
-    } catch (error) {
-      // the stop that overtook it reports the instance STOPPED: it was not a crash
-      if (instance.stopping) {
-        log.info({ reason: (error as Error).message }, "start given up for a stop");
+    const done = async () => {
+      try {
+        await made;
+        if (!instance.stopping) this.#watch(instance, 0);
         return { duplicate: false };
+      } catch (error) {
+        // the stop that overtook it reports the instance STOPPED: it was not a crash
+        if (instance.stopping) {
+          log.info({ reason: (error as Error).message }, "start given up for a stop");
+          return { duplicate: false };
+        }
+        log.warn({ err: error }, "instance failed to start");
+        await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
+        throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
+      } finally {
+        delete instance.starting;
       }
-      log.warn({ err: error }, "instance failed to start");
-      await this.#crashed(instance, undefined, `start-failed: ${(error as Error).message}`.slice(0, 1024));
-      throw new CommandFailed(`start of ${spec.instanceId} failed: ${(error as Error).message}`);
-    } finally {
-      delete instance.starting;
-    }
+    };
+    return { duplicate: false, done: done() };
   }
 
   /**

@@ -61,12 +61,17 @@ export const ConfigSchema = z.object({
   /** How often the leader converges and places without a trigger (changes and events wake it at once). */
   GROVE_CONVERGENCE_INTERVAL_MS: positiveInt.default(5_000),
   /**
-   * Start commands the leader has queued or in flight at most; the start pump claims more as they
+   * Starts (instances) the leader has queued or in flight at most; the start pump claims more as they
    * go out. `GROVE_STARTS_PER_ROUND`, its former name (when rounds sent the starts), is read too.
    */
   GROVE_STARTS_QUEUED: positiveInt.default(5_000),
   /** Commands (start, stop, remove volume) the leader has in flight at once. */
   GROVE_COMMAND_CONCURRENCY: positiveInt.default(256),
+  /**
+   * A placed instance's start is sent again once its cell has neither been sent it nor accepted it
+   * for this long and no event of it has come (commands are idempotent).
+   */
+  GROVE_START_RESEND_MS: positiveInt.default(15_000),
   /** Deliveries of a JetStream message whose processing keeps failing before it is dead-lettered. */
   GROVE_DEAD_LETTER_AFTER_DELIVERIES: positiveInt.default(5),
   /** First redelivery delay of a message whose processing failed; doubles per delivery up to 30 s. */

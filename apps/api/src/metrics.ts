@@ -84,6 +84,22 @@ export class ApiMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly startCommands = new Counter({
+    name: "grove_start_commands_total",
+    help: "Start commands the leader sent to cells, by kind (single: start-instance, batch: start-instances)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly startsSent = new Counter({
+    name: "grove_starts_sent_total",
+    help: "Instance starts the leader sent to cells (a batch counts each of its starts; resends count again)",
+    registers: [this.registry],
+  });
+  readonly startsHeld = new Counter({
+    name: "grove_starts_held_total",
+    help: "Due starts not sent again because their cell accepted them, or was sent them, less than the resend time ago",
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: "grove_leader",
     help: "1 while this api process holds the leader lock",

@@ -49,6 +49,8 @@ export interface HollowCell {
   /** errors NATS reported on its own user's connection (permission violations), oldest first */
   violations: string[];
   starts: StartInstance[];
+  /** the starts of each `start-instances` command received, oldest first */
+  batches: StartInstance[][];
   /** every command as it came over NATS, undecoded */
   rawCommands: string[];
   /** the curve key its heartbeats name for sealing registry credentials */
@@ -124,6 +126,21 @@ export function hollowInstanceEvent(
   return { ...base, state };
 }
 
+/** How a hollow cell behaves beyond the defaults. */
+export interface HollowCellOptions {
+  /** speak over a connection of its own NATS user (see `joinHollowCell`) */
+  ownUser?: TestNats;
+  /**
+   * advertised in its heartbeats as an agent does: it takes `start-instances` commands of up to
+   * this many starts (absent: it speaks as an older agent, single starts only)
+   */
+  maxStartBatch?: number;
+  /** why it refuses a start (undefined: it takes it); called for each start as it arrives */
+  refuse?: (start: StartInstance) => string | undefined;
+  /** it answers a `start-instances` command this long after taking it (a busy cell) */
+  batchReplyDelayMs?: number;
+}
+
 /**
  * Joins a hollow cell over `joinNc`. With `ownUser` it then speaks, as an agent does, only over a
  * connection of its own NATS user (the JWT the api signed for the key it made), so NATS enforces
@@ -134,7 +151,7 @@ export async function joinHollowCell(
   joinToken: string,
   hostname: string,
   memoryMb = 4096,
-  options: { ownUser?: TestNats } = {},
+  options: HollowCellOptions = {},
 ): Promise<HollowCell> {
   const user = createUser();
   const request = {
@@ -167,6 +184,7 @@ export async function joinHollowCell(
         if (status.type === "error") violations.push(String(status.error));
     })();
   const starts: StartInstance[] = [];
+  const batches: StartInstance[][] = [];
   const rawCommands: string[] = [];
   const sealKey = createCurve();
   const stops: string[] = [];
@@ -181,13 +199,38 @@ export async function joinHollowCell(
     callback: (_err, msg) => {
       rawCommands.push(msg.string());
       const { command } = decodeOrThrow(CellCommand, msg.data, msg.subject);
-      if (command.type === "start-instance") {
-        if (!live.has(command.instanceId)) {
-          starts.push(command);
-          commands.push(`start:${command.instanceId}`);
+      // an older agent refuses a command it does not know, as it would one that does not decode
+      if (command.type === "start-instances" && !options.maxStartBatch) {
+        msg.respond(encode(CommandReply, { v: 1, ok: false, error: "invalid command: start-instances" }));
+        return;
+      }
+      const take = (start: StartInstance) => {
+        const refused = options.refuse?.(start);
+        if (refused !== undefined) return refused;
+        if (!live.has(start.instanceId)) {
+          starts.push(start);
+          commands.push(`start:${start.instanceId}`);
         }
-        live.set(command.instanceId, command);
-        for (const volume of command.volumes) volumes.add(volume.id);
+        live.set(start.instanceId, start);
+        for (const volume of start.volumes) volumes.add(volume.id);
+        return undefined;
+      };
+      if (command.type === "start-instance") {
+        const refused = take(command);
+        if (refused !== undefined) {
+          msg.respond(encode(CommandReply, { v: 1, ok: false, error: refused }));
+          return;
+        }
+      } else if (command.type === "start-instances") {
+        batches.push(command.starts);
+        const refused = command.starts.flatMap((start) => {
+          const error = take(start);
+          return error === undefined ? [] : [{ instanceId: start.instanceId, error }];
+        });
+        const answer = encode(CommandReply, { v: 1, ok: true, ...(refused.length ? { refused } : {}) });
+        if (options.batchReplyDelayMs) setTimeout(() => msg.respond(answer), options.batchReplyDelayMs);
+        else msg.respond(answer);
+        return;
       } else if (command.type === "stop-instance") {
         stops.push(command.instanceId);
         commands.push(`stop:${command.instanceId}`);
@@ -239,6 +282,7 @@ export async function joinHollowCell(
         })),
         volumes: [...volumes],
         sealKey: sealKey.getPublicKey(),
+        ...(options.maxStartBatch ? { maxStartBatch: options.maxStartBatch } : {}),
       }),
     );
   const js = jetstream(nc);
@@ -249,6 +293,7 @@ export async function joinHollowCell(
     nc,
     violations,
     starts,
+    batches,
     rawCommands,
     sealKey,
     stops,
@@ -303,9 +348,9 @@ export async function joinHollowCell(
 export async function hollowCellOf(
   t: TestApi,
   name: string,
-  options: { heartbeatMs?: number } = {},
+  options: { heartbeatMs?: number } & Omit<HollowCellOptions, "ownUser"> = {},
 ): Promise<HollowCell> {
-  const cell = await joinHollowCell(t.nc, await joinToken(t), name);
+  const cell = await joinHollowCell(t.nc, await joinToken(t), name, undefined, options);
   onTestFinished(() => cell.stop());
   if (options.heartbeatMs) cell.startHeartbeats(options.heartbeatMs);
   return cell;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CellNetwork, ipv4Cidr } from "./cell-network";
+import { MAX_START_BATCH } from "./commands";
 import {
   bitsDigest,
   count,
@@ -120,6 +121,11 @@ export const CellHeartbeat = defineMessage(
     volumes: z.array(id).max(10_000).default([]),
     /** the key registry credentials are sealed for (absent from older agents) */
     sealKey: sealKey.optional(),
+    /**
+     * The most starts this agent takes in one `start-instances` command; absent (older agents): it
+     * takes `start-instance` commands only.
+     */
+    maxStartBatch: z.int().min(1).max(MAX_START_BATCH).optional(),
   }),
   { version: 2 },
 );
@@ -160,6 +166,8 @@ export const CellStateSync = defineMessage(
     volumes: z.array(id).max(10_000).default([]),
     /** the key registry credentials are sealed for (absent from older agents) */
     sealKey: sealKey.optional(),
+    /** as in heartbeats: the most starts this agent takes in one `start-instances` command */
+    maxStartBatch: z.int().min(1).max(MAX_START_BATCH).optional(),
   }),
   { version: 2 },
 );

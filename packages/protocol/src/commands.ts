@@ -125,6 +125,24 @@ export const StartInstance = z.object({
 });
 export type StartInstance = z.output<typeof StartInstance>;
 
+/**
+ * The most starts one `start-instances` command carries. The api also keeps a batch's encoded size
+ * under the NATS server's max payload (1 MiB by default), splitting it when it would not fit.
+ */
+export const MAX_START_BATCH = 250;
+
+/**
+ * Start several instances on one cell in one request: the agent takes each (as `start-instance`
+ * would: idempotent per `instanceId` + `revision`) and answers at once, before any container is
+ * made; how each start then goes is told by its instance events (STARTING, RUNNING or CRASHED).
+ * Sent only to cells whose reports advertise `maxStartBatch`.
+ */
+export const StartInstances = z.object({
+  type: z.literal("start-instances"),
+  starts: z.array(StartInstance).min(1).max(MAX_START_BATCH),
+});
+export type StartInstances = z.output<typeof StartInstances>;
+
 /** Stop one instance: SIGTERM, then SIGKILL after `graceMs`. Stopping a missing instance succeeds. */
 export const StopInstance = z.object({
   type: z.literal("stop-instance"),
@@ -149,6 +167,7 @@ export const CellCommand = defineMessage(
     requestId: id.optional(),
     command: z.discriminatedUnion("type", [
       StartInstance,
+      StartInstances,
       StopInstance,
       RemoveVolume,
       ApplyPeers,
@@ -158,7 +177,14 @@ export const CellCommand = defineMessage(
 );
 export type CellCommand = z.output<typeof CellCommand.schema>;
 
-/** agent → api: whether the command was carried out (a repeat of a done command is `ok`). */
+/** One start of a `start-instances` command the cell refused, and why. */
+export const RefusedStart = z.object({ instanceId: id, error: z.string().max(1024) });
+export type RefusedStart = z.output<typeof RefusedStart>;
+
+/**
+ * agent → api: whether the command was carried out (a repeat of a done command is `ok`). For
+ * `start-instances`, `ok` means the batch was taken: every start not in `refused` was accepted.
+ */
 export const CommandReply = defineMessage(
   "cells.command.reply",
   z.object({
@@ -167,6 +193,8 @@ export const CommandReply = defineMessage(
     /** True when the command had already been carried out and nothing was done this time. */
     duplicate: z.boolean().optional(),
     error: z.string().max(4096).optional(),
+    /** the starts of a `start-instances` command refused (absent: none) */
+    refused: z.array(RefusedStart).max(MAX_START_BATCH).optional(),
   }),
 );
 export type CommandReply = z.output<typeof CommandReply.schema>;

@@ -25,10 +25,13 @@ export {
   HealthCheck,
   InstanceImage,
   InstanceVolume,
+  MAX_START_BATCH,
+  RefusedStart,
   RegistryCredentials,
   RemoveVolume,
   SealedCredentials,
   StartInstance,
+  StartInstances,
   StopInstance,
 } from "./commands";
 export {

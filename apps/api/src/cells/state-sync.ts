@@ -48,6 +48,7 @@ export async function handleStateSync(
     })),
     volumes: sync.volumes,
     ...(sync.sealKey ? { sealKey: sync.sealKey } : {}),
+    ...(sync.maxStartBatch ? { maxStartBatch: sync.maxStartBatch } : {}),
   });
   // the subnet the cell's network runs on keeps its lease (taken back if it had expired)
   if (sync.subnet && network) {

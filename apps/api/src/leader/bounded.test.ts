@@ -73,4 +73,34 @@ describe("KeyedDispatch", () => {
     await dispatch.stop();
     expect(below).toHaveLength(2);
   });
+
+  it("runs a group as one task with the keys still wanted, counting each key", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let emptied!: () => void;
+    const empty = new Promise<void>((resolve) => {
+      emptied = resolve;
+    });
+    const ran: (readonly string[])[] = [];
+    const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => emptied() });
+    dispatch.add("first", () => gate);
+    const group = async (keys: readonly string[]) => {
+      ran.push(keys);
+    };
+    // a key already queued is not added again; the rest go in one task
+    expect(dispatch.addGroup(["a", "b", "first", "c"], group)).toEqual(["a", "b", "c"]);
+    expect(dispatch.addGroup(["c", "d"], group)).toEqual(["d"]);
+    expect(dispatch.addGroup(["a"], group)).toEqual([]);
+    expect(dispatch.size).toBe(5);
+    // a cancelled key leaves its group; a group left with none is dropped
+    expect(dispatch.cancel("b")).toBe(true);
+    expect(dispatch.cancel("d")).toBe(true);
+    expect(dispatch.size).toBe(3);
+    release();
+    await empty;
+    expect(ran).toEqual([["a", "c"]]);
+    expect(dispatch.size).toBe(0);
+  });
 });

@@ -8,6 +8,8 @@ export interface CellReport {
   instances: readonly string[];
   /** the volumes it holds data of */
   volumes: readonly string[];
+  /** the most starts it takes in one `start-instances` command; null: single starts only */
+  maxStartBatch: number | null;
 }
 
 /**
@@ -33,24 +35,44 @@ export class CellReports {
       if (digest === null || known === undefined || known.digest !== digest) stale.push(id);
     }
     for (const id of this.#cells.keys()) if (!reachable.has(id)) this.#cells.delete(id);
-    if (stale.length > 0) {
-      // each digest read with its report: a beat stored between the two reads is read next round
-      const reports = await db.execute<{
-        id: string;
-        digest: string | null;
-        instances: string[];
-        volumes: string[];
-      }>(sql`
-        select c.id, split_part(c.report_digest, '.', 1) as digest,
-          coalesce((select array_agg(r->>'instanceId')
-            from jsonb_array_elements(coalesce(c.last_report->'instances', '[]'::jsonb)) r
-            where r->>'state' <> 'STOPPED'), '{}') as instances,
-          coalesce((select array_agg(v)
-            from jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) v), '{}') as volumes
-        from cells c where c.id = any (${uuidArray(stale)}::uuid[]) and c.state <> 'lost'`);
-      for (const id of stale) this.#cells.delete(id);
-      for (const report of reports) this.#cells.set(report.id, report);
-    }
+    if (stale.length > 0) await this.#readReports(db, stale);
     return this.#cells;
+  }
+
+  /**
+   * The most starts each of `cellIds` takes in one `start-instances` command (absent: single
+   * starts only). The start pump asks between rounds; a cell no round has read yet (it joined
+   * since) is read now.
+   */
+  async startBatches(db: Database, cellIds: readonly string[]): Promise<Map<string, number>> {
+    const unread = cellIds.filter((id) => !this.#cells.has(id));
+    if (unread.length > 0) await this.#readReports(db, unread);
+    const batches = new Map<string, number>();
+    for (const id of cellIds) {
+      const max = this.#cells.get(id)?.maxStartBatch;
+      if (max) batches.set(id, max);
+    }
+    return batches;
+  }
+
+  async #readReports(db: Database, ids: readonly string[]): Promise<void> {
+    // each digest read with its report: a beat stored between the two reads is read next round
+    const reports = await db.execute<{
+      id: string;
+      digest: string | null;
+      instances: string[];
+      volumes: string[];
+      maxStartBatch: number | null;
+    }>(sql`
+      select c.id, split_part(c.report_digest, '.', 1) as digest,
+        coalesce((select array_agg(r->>'instanceId')
+          from jsonb_array_elements(coalesce(c.last_report->'instances', '[]'::jsonb)) r
+          where r->>'state' <> 'STOPPED'), '{}') as instances,
+        coalesce((select array_agg(v)
+          from jsonb_array_elements_text(coalesce(c.last_report->'volumes', '[]'::jsonb)) v), '{}') as volumes,
+        (c.last_report->>'maxStartBatch')::int as "maxStartBatch"
+      from cells c where c.id = any (${uuidArray(ids)}::uuid[]) and c.state <> 'lost'`);
+    for (const id of ids) this.#cells.delete(id);
+    for (const report of reports) this.#cells.set(report.id, report);
   }
 }

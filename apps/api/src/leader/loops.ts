@@ -74,6 +74,9 @@ export function leaderLoops(
         notify: () => starts.wake(),
       });
       const exclusive = new Exclusive();
+      // what cells report, read again only where a report changed (by the rounds; the pump asks it
+      // which cells take batches of starts)
+      const reports = new CellReports();
       const starts: RunningLoop = startStartPump({
         db,
         nc,
@@ -84,6 +87,9 @@ export function leaderLoops(
         exclusive,
         queued: config.GROVE_STARTS_QUEUED,
         intervalMs: config.GROVE_CONVERGENCE_INTERVAL_MS,
+        resendAfterMs: config.GROVE_START_RESEND_MS,
+        reports,
+        metrics,
       });
       // the pump first: no start is queued once the dispatch is stopping
       stops.push(async () => {
@@ -111,8 +117,6 @@ export function leaderLoops(
       const namesLog = log.child({ component: "api.names" });
       // what the placement rounds know of apps and instances, read incrementally
       const view = new ClusterView();
-      // and of what cells report, read again only where a report changed
-      const reports = new CellReports();
       const names = new BackgroundPush(
         () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,

@@ -1,49 +1,96 @@
+import { MAX_START_BATCH } from "@grove/protocol";
 import { type RunningLoop, startLoop } from "../loop";
-import { claimStarts } from "../repo/placement";
+import type { ApiMetrics } from "../metrics";
+import { claimStarts, type PendingStart } from "../repo/placement";
 import type { KeyedDispatch } from "./bounded";
-import { type CommandDeps, sendStart } from "./cell-commands";
+import { type CommandDeps, sendStart, sendStarts } from "./cell-commands";
+import type { CellReports } from "./cell-reports";
 import type { Exclusive } from "./exclusive";
+import { StartContacts } from "./start-contacts";
 
-/** When an unanswered start command is sent again (commands are idempotent). */
-const DEFAULT_RESEND_AFTER_MS = 15_000;
+/** When a start its cell has not reported on is sent again (commands are idempotent). */
+export const DEFAULT_RESEND_AFTER_MS = 15_000;
 
 export interface StartPumpDeps extends CommandDeps {
   /** where the starts go, sent in the background with the rounds' stops */
   dispatch: KeyedDispatch;
   /** the rounds' too: no start is claimed while a round stops instances (`RoundDeps.exclusive`) */
   exclusive: Exclusive;
-  /** commands the dispatch holds at most (queued or in flight) for the pump to add more starts */
+  /** starts (instances) the dispatch holds at most (queued or in flight) for the pump to add more */
   queued: number;
   /** how often the pump looks for due starts unwoken (resends, starts whose volume data arrived) */
   intervalMs: number;
+  /**
+   * a start is sent again once its cell has not heard of it (no send, no acceptance) for this long
+   * and it is still PLACED (no event of it applied)
+   */
   resendAfterMs?: number;
+  /** the cells' reports (the rounds'): which cells take batches of starts, and how many at most */
+  reports?: CellReports;
+  metrics?: Pick<ApiMetrics, "startCommands" | "startsSent" | "startsHeld">;
 }
 
 /**
  * The start pump (apart from the convergence rounds, as Diego's auctioneer is from its BBS's
  * convergence): whenever woken — a round placed instances, the dispatch fell below its low-water
  * mark, volume data arrived — and every `intervalMs` for resends, it claims due starts (one
- * statement each batch) and queues them while the dispatch has room, without waiting for a round.
+ * statement each batch) and queues them while the dispatch has room, without waiting for a round:
+ * those of a cell that takes batches (its reports' `maxStartBatch`) in `start-instances` commands
+ * of up to that many, the others one `start-instance` each. A due start whose cell was sent it or
+ * accepted it less than `resendAfterMs` ago is held (its claim moved its next due time on).
  * Stopped with the leadership.
  */
 export function startStartPump(deps: StartPumpDeps): RunningLoop {
   const resendAfterMs = deps.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS;
   const log = deps.log;
+  const contacts = new StartContacts();
+  const sending = { ...deps, contacts };
   return startLoop(
     "starts",
     deps.intervalMs,
     async () => {
       const began = performance.now();
       let sent = 0;
+      let held = 0;
       let claims = 0;
       for (;;) {
         const room = deps.queued - deps.dispatch.size;
         if (room <= 0) break;
         const claimed = await deps.exclusive.run(async () => {
           const due = await claimStarts(deps.db, resendAfterMs, room);
+          const since = Date.now() - resendAfterMs;
+          contacts.prune(since);
+          const byCell = new Map<string, PendingStart[]>();
           for (const start of due) {
-            // one queued already (a resend come due before it went): it goes once
-            if (deps.dispatch.add(start.instanceId, () => sendStart(deps, start))) sent++;
+            if (contacts.heardAfter(start.instanceId, since)) {
+              held++;
+              continue;
+            }
+            const starts = byCell.get(start.cellId);
+            if (starts) starts.push(start);
+            else byCell.set(start.cellId, [start]);
+          }
+          const batchOf = deps.reports
+            ? await deps.reports.startBatches(deps.db, [...byCell.keys()])
+            : new Map<string, number>();
+          for (const [cellId, starts] of byCell) {
+            const max = Math.min(batchOf.get(cellId) ?? 1, MAX_START_BATCH);
+            if (max <= 1) {
+              // one queued already (a resend come due before it went): it goes once
+              for (const start of starts)
+                if (deps.dispatch.add(start.instanceId, () => sendStart(sending, start))) sent++;
+              continue;
+            }
+            for (let at = 0; at < starts.length; at += max) {
+              const batch = new Map(starts.slice(at, at + max).map((start) => [start.instanceId, start]));
+              sent += deps.dispatch.addGroup([...batch.keys()], (ids) =>
+                sendStarts(
+                  sending,
+                  cellId,
+                  ids.map((id) => batch.get(id) as PendingStart),
+                ),
+              ).length;
+            }
           }
           return due.length;
         });
@@ -51,8 +98,9 @@ export function startStartPump(deps: StartPumpDeps): RunningLoop {
         // fewer than asked: nothing more is due now
         if (claimed < room) break;
       }
-      if (sent > 0)
-        log.info({ sent, claims, ms: Math.round(performance.now() - began) }, "start commands queued");
+      if (held > 0) deps.metrics?.startsHeld.inc(held);
+      if (sent > 0 || held > 0)
+        log.info({ sent, held, claims, ms: Math.round(performance.now() - began) }, "start commands queued");
     },
     log,
   );
