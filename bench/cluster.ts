@@ -1,12 +1,15 @@
 /**
  * Cluster bench: the whole control loop at scale with hollow cells (bench/hollow-cells.ts: simulated
- * agents speaking the real protocol over real NATS, no containers). Starts Postgres, NATS, the api as
- * its own process and N hollow cells in another; seeds APPS apps of PER_APP instances (one pushed
+ * agents speaking the real protocol over real NATS, no containers). Starts Postgres, NATS, two api
+ * processes — one with `GROVE_API_ROLES=leader` (leads, answers cells), one `http` that the requests
+ * go to, the production shape at scale (`BENCH_API_SPLIT=0`: one api with both roles, as `npm start`)
+ * — and N hollow cells in another; seeds APPS apps of PER_APP instances (one pushed
  * through the API, the rest cloned from it in SQL, all stopped), then starts them all at once and
  * measures, Nomad C1M-style:
  * - end-to-end placements/s from desired to RUNNING (api → Postgres → NATS → cells → events),
  * - leader round time (grove_leader_round_duration_seconds) during the ramp and at steady state,
- * - api latency of GET /v1/apps/{name} and PATCH …{instances} (scale) while the ramp runs,
+ * - api latency of GET /v1/apps/{name} and PATCH …{instances} (scale) while the ramp runs, and the
+ *   event-loop delay of the leader and of the replica serving the requests,
  * - Postgres rows written/s at steady state (pg_stat_database deltas), leader RSS and CPU,
  * - zone spread (max skew of an app's RUNNING instances between zones).
  *
@@ -83,7 +86,7 @@ function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
  * descendants and the children they reaped, named by what it runs. The ramp's share of each tells
  * which part a faster control loop must make cheaper (the machine's cores are shared by all).
  */
-function cpuByPart(): Record<string, number> {
+function cpuByPart(names: ReadonlyMap<number, string> = new Map()): Record<string, number> {
   const procs = new Map<number, { ppid: number; part: string; ticks: number }>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -113,8 +116,9 @@ function cpuByPart(): Record<string, number> {
   };
   for (const [pid, proc] of procs) {
     if (proc.ppid !== process.pid) continue;
-    parts[proc.part] = (parts[proc.part] ?? 0) + proc.ticks / 100;
-    add(pid, proc.part);
+    const part = names.get(pid) ?? proc.part;
+    parts[part] = (parts[part] ?? 0) + proc.ticks / 100;
+    add(pid, part);
   }
   return parts;
 }
@@ -127,8 +131,35 @@ function cpuBetween(before: Record<string, number>, after: Record<string, number
     .sort((a, b) => b[1] - a[1]);
 }
 
-/** The api's event-loop delay p99 and max in ms since its previous /metrics scrape (prom-client resets it). */
+/** The leader's event-loop delay p99 and max in ms since its previous /metrics scrape (prom-client resets it). */
 let loopDelay = { p99Ms: 0, maxMs: 0 };
+
+/**
+ * What the api serving the requests spent so far, to tell what a request waits on: its main thread's
+ * seconds on a core and waiting in the run queue for one (/proc schedstat: the cores are shared),
+ * its GC seconds, and its event-loop delay since the previous scrape of its /metrics.
+ */
+async function servingSample(apiUrl: string, pid: number) {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const [run, queued] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ").map(Number);
+  let gcSeconds = 0;
+  for (const match of text.matchAll(/^grove_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)/gm))
+    gcSeconds += Number(match[1]);
+  return {
+    loopDelay: loopDelayIn(text),
+    runSeconds: (run ?? 0) / 1e9,
+    queuedSeconds: (queued ?? 0) / 1e9,
+    gcSeconds,
+  };
+}
+
+function loopDelayIn(metrics: string): { p99Ms: number; maxMs: number } {
+  const gauge = (name: string) =>
+    Number(
+      new RegExp(`^grove_nodejs_eventloop_lag_${name}_seconds (\\S+)`, "m").exec(metrics)?.[1] ?? Number.NaN,
+    ) * 1000;
+  return { p99Ms: gauge("p99"), maxMs: gauge("max") };
+}
 
 /**
  * The round-duration histogram's cumulative bucket counts, by upper bound in seconds; keeps the
@@ -137,11 +168,7 @@ let loopDelay = { p99Ms: 0, maxMs: 0 };
 async function roundBuckets(apiUrl: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
   const buckets = new Map<string, number>();
-  const gauge = (name: string) =>
-    Number(
-      new RegExp(`^grove_nodejs_eventloop_lag_${name}_seconds (\\S+)`, "m").exec(text)?.[1] ?? Number.NaN,
-    ) * 1000;
-  loopDelay = { p99Ms: gauge("p99"), maxMs: gauge("max") };
+  loopDelay = loopDelayIn(text);
   for (const line of text.split("\n")) {
     const match = /^grove_leader_round_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
     if (match) buckets.set(match[1] as string, Number(match[2]));
@@ -237,42 +264,73 @@ export async function main(): Promise<string> {
     }
     const databaseUrl = await pg.createDatabase("cluster");
     const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
-    const apiPort = await freePort();
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const api = node(
-      "apps/api/src/main.ts",
-      {
-        DATABASE_URL: databaseUrl,
-        ...nats.env("api"),
-        GROVE_API_PORT: String(apiPort),
-        GROVE_API_HOST: "127.0.0.1",
-        GROVE_BOOTSTRAP_TOKEN: TOKEN,
-        GROVE_DEFAULT_TENANT: TENANT,
-        GROVE_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? "warn",
-        GROVE_CONVERGENCE_INTERVAL_MS: "1000",
-        // a /24 per cell: the default /16 holds 256 cells, this one 4,096
-        GROVE_CELL_NETWORK: "10.64.0.0/12",
-      },
-      // BENCH_API_CPU_PROF=<dir>: the api writes a V8 CPU profile there when it stops
-      process.env.BENCH_API_CPU_PROF
-        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
-        : [],
-    );
-    children.push(api);
-    // the api's log is read (a full pipe would stall it) and kept beside the results
-    const apiLog = join(tmpdir(), `grove-cluster-api-${process.pid}.log`);
-    api.stdout?.pipe(createWriteStream(apiLog));
-    console.error(`api log: ${apiLog}`);
-    const apiPid = api.pid as number;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${apiUrl}/livez`).then(
-        (r) => r.ok,
-        () => false,
+    // the leader (answering cells too) and, split, an http-only replica the requests go to
+    const split = process.env.BENCH_API_SPLIT !== "0";
+    // BENCH_PG_SOCKET=1: the apis reach Postgres over its unix socket (postgres.js takes it from
+    // PGHOST when the URL names no host) instead of loopback TCP
+    const apiDatabase: Record<string, string> =
+      process.env.BENCH_PG_SOCKET === "1"
+        ? {
+            DATABASE_URL: `postgres:///${new URL(databaseUrl).pathname.slice(1)}`,
+            PGHOST: pg.dir,
+            PGPORT: String(pg.port),
+            PGUSER: "postgres",
+          }
+        : { DATABASE_URL: databaseUrl };
+    const startApi = async (name: string, roles: string, nodeArgs: string[]) => {
+      const port = await freePort();
+      const child = node(
+        "apps/api/src/main.ts",
+        {
+          ...apiDatabase,
+          ...nats.env("api"),
+          GROVE_API_PORT: String(port),
+          GROVE_API_HOST: "127.0.0.1",
+          GROVE_API_ROLES: roles,
+          GROVE_BOOTSTRAP_TOKEN: TOKEN,
+          GROVE_DEFAULT_TENANT: TENANT,
+          GROVE_LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? "warn",
+          GROVE_CONVERGENCE_INTERVAL_MS: "1000",
+          // a /24 per cell: the default /16 holds 256 cells, this one 4,096
+          GROVE_CELL_NETWORK: "10.64.0.0/12",
+        },
+        nodeArgs,
       );
-      if (ok) break;
-      if (i > 600) throw new Error("api did not start");
-      await sleep(100);
-    }
+      children.push(child);
+      // the api's log is read (a full pipe would stall it) and kept beside the results
+      const logFile = join(tmpdir(), `grove-cluster-${name}-${process.pid}.log`);
+      child.stdout?.pipe(createWriteStream(logFile));
+      console.error(`${name} log: ${logFile}`);
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`${url}/livez`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (i > 600) throw new Error(`${name} did not start`);
+        await sleep(100);
+      }
+      return { url, pid: child.pid as number };
+    };
+    // BENCH_API_CPU_PROF=<dir>: each api writes a V8 CPU profile there when it stops
+    const cpuProf = process.env.BENCH_API_CPU_PROF
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
+      : [];
+    // one after the other: each migrates the database at its start
+    const leaderApi = await startApi(split ? "api-leader" : "api", split ? "leader" : "http,leader", cpuProf);
+    const httpApi = split ? await startApi("api-http", "http", cpuProf) : leaderApi;
+    const leaderUrl = leaderApi.url;
+    const apiUrl = httpApi.url;
+    const apiPid = leaderApi.pid;
+    const partNames = new Map(
+      split
+        ? [
+            [leaderApi.pid, "api-leader"],
+            [httpApi.pid, "api-http"],
+          ]
+        : [[leaderApi.pid, "api"]],
+    );
     const call = async (path: string, init: { method?: string; json?: unknown; body?: Buffer } = {}) => {
       const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, "x-grove-tenant": TENANT };
       if (init.json !== undefined) headers["content-type"] = "application/json";
@@ -346,10 +404,12 @@ export async function main(): Promise<string> {
 
     // ramp: every app started at once; a wake tells the leader at once
     const nc = await nats.connect("api");
+    // the serving replica's event-loop delay is read since this scrape (split: its own; else the leader's)
+    const servingBefore = await servingSample(apiUrl, httpApi.pid);
     const before = {
-      buckets: await roundBuckets(apiUrl),
+      buckets: await roundBuckets(leaderUrl),
       usage: processUsage(apiPid),
-      parts: cpuByPart(),
+      parts: cpuByPart(partNames),
       at: performance.now(),
     };
     await sql`update apps set state = 'started' where name like 'app-%'`;
@@ -385,10 +445,17 @@ export async function main(): Promise<string> {
     probing = false;
     await probe;
     const rampSeconds = (performance.now() - before.at) / 1000;
-    const afterRamp = { buckets: await roundBuckets(apiUrl), usage: processUsage(apiPid) };
-    const rampCpuByPart = cpuBetween(before.parts, cpuByPart());
-    const startsSent = await startCounts(apiUrl);
+    const afterRamp = { buckets: await roundBuckets(leaderUrl), usage: processUsage(apiPid) };
+    const rampCpuByPart = cpuBetween(before.parts, cpuByPart(partNames));
+    const startsSent = await startCounts(leaderUrl);
     const rampLoopDelay = loopDelay;
+    const servingAfter = await servingSample(apiUrl, httpApi.pid);
+    const serving = {
+      event_loop_delay_ms: split ? servingAfter.loopDelay : rampLoopDelay,
+      main_thread_cpu_seconds: servingAfter.runSeconds - servingBefore.runSeconds,
+      main_thread_run_queue_seconds: servingAfter.queuedSeconds - servingBefore.queuedSeconds,
+      gc_seconds: servingAfter.gcSeconds - servingBefore.gcSeconds,
+    };
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
     const topStatements = statements
@@ -450,7 +517,7 @@ export async function main(): Promise<string> {
     const steadyBefore = {
       written: await stats(),
       tables: await tableWrites(),
-      buckets: await roundBuckets(apiUrl),
+      buckets: await roundBuckets(leaderUrl),
       usage: processUsage(apiPid),
       at: performance.now(),
     };
@@ -458,7 +525,7 @@ export async function main(): Promise<string> {
     const steadyAfter = {
       written: await stats(),
       tables: await tableWrites(),
-      buckets: await roundBuckets(apiUrl),
+      buckets: await roundBuckets(leaderUrl),
       usage: processUsage(apiPid),
       at: performance.now(),
     };
@@ -542,8 +609,15 @@ export async function main(): Promise<string> {
           `${percentile(scaleMs, 50).toFixed(1)} / ${scaleP99.toFixed(1)} (target ${TARGETS.apiP99Ms}: ${met.api ? "met" : "missed"})`,
         ],
         [
-          "api event-loop delay during ramp p99 / max ms",
+          "leader event-loop delay during ramp p99 / max ms",
           `${rampLoopDelay.p99Ms.toFixed(0)} / ${rampLoopDelay.maxMs.toFixed(0)}`,
+        ],
+        [
+          "api replica serving the requests",
+          `${split ? "http-only" : "the leader (BENCH_API_SPLIT=0)"}; in the ramp: event-loop delay p99 / max ` +
+            `${serving.event_loop_delay_ms.p99Ms.toFixed(0)} / ${serving.event_loop_delay_ms.maxMs.toFixed(0)} ms, ` +
+            `main thread ${serving.main_thread_cpu_seconds.toFixed(1)} s on a core, ` +
+            `${serving.main_thread_run_queue_seconds.toFixed(1)} s waiting for one, GC ${serving.gc_seconds.toFixed(1)} s`,
         ],
         [
           "Postgres rows written/s at steady state",
@@ -580,7 +654,9 @@ export async function main(): Promise<string> {
         leader_rounds_steady: steadyRounds.rounds,
         api_get_app_ms: { p50: percentile(getMs, 50), p99: getP99, n: getMs.length },
         api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
+        api_split: split,
         api_event_loop_delay_ms_ramp: rampLoopDelay,
+        api_serving_ramp: serving,
         postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
         steady_seconds: elapsed,
         steady_settle_seconds: settleSeconds,
