@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNats, startPostgres } from "@grove/testkit/services";
@@ -320,6 +320,10 @@ export async function main(): Promise<string> {
     // one after the other: each migrates the database at its start
     const leaderApi = await startApi(split ? "api-leader" : "api", split ? "leader" : "http,leader", cpuProf);
     const httpApi = split ? await startApi("api-http", "http", cpuProf) : leaderApi;
+    // BENCH_API_HTTP_NICE=<n> (e.g. -10): the serving replica's main thread gets that nice value, as if it
+    // had a core of its own (an experiment: what a request waits on besides the shared cores)
+    const httpNice = process.env.BENCH_API_HTTP_NICE;
+    if (httpNice) setPriority(httpApi.pid, Number(httpNice));
     const leaderUrl = leaderApi.url;
     const apiUrl = httpApi.url;
     const apiPid = leaderApi.pid;
@@ -655,6 +659,7 @@ export async function main(): Promise<string> {
         api_get_app_ms: { p50: percentile(getMs, 50), p99: getP99, n: getMs.length },
         api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
         api_split: split,
+        ...(httpNice ? { api_http_nice: Number(httpNice) } : {}),
         api_event_loop_delay_ms_ramp: rampLoopDelay,
         api_serving_ramp: serving,
         postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
