@@ -189,27 +189,44 @@ async function joinOne(config: HollowCellsConfig, joinNc: NatsConnection, i: num
   if (!reply.ok) throw new Error(`hollow cell ${i}: ${reply.error.message}`);
   if (!reply.value.ok) throw new Error(`hollow cell ${i} could not join: ${reply.value.error}`);
   const { cellId, jwt } = reply.value;
-  const nc = await connect({
+  const options = {
     ...(await natsConnectOptions({ url: config.join.url, caFile: config.join.caFile })),
     authenticator: jwtAuthenticator(jwt, user.getSeed()),
     inboxPrefix: cellInboxPrefix(cellId),
     name: `hollow-${i}`,
     // a thousand TLS handshakes on a busy 2-core machine: the default 20 s ended whole runs
     timeout: 120_000,
-  });
+  };
+  const nc = await connectRetrying(() => connect(options));
   const cell = new HollowCell(cellId, nc, config);
   await cell.begin();
   return cell;
 }
 
+/**
+ * A connection, tried again (up to 5 times, waiting longer each time) when the server drops the TLS
+ * handshake or does not finish it in time: on a busy machine one such failure ended the whole run.
+ */
+async function connectRetrying(dial: () => Promise<NatsConnection>): Promise<NatsConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dial();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(1_000 * attempt);
+    }
+  }
+}
+
 /** Joins `config.count` hollow cells, `joinConcurrency` at a time; returns them running. */
 export async function startHollowCells(config: HollowCellsConfig): Promise<HollowCell[]> {
-  const joinNc = await connect({
+  const joinOptions = {
     ...(await natsConnectOptions(config.join)),
     inboxPrefix: JOIN_INBOX_PREFIX,
     name: "hollow-join",
     timeout: 120_000,
-  });
+  };
+  const joinNc = await connectRetrying(() => connect(joinOptions));
   const cells: HollowCell[] = [];
   let next = 0;
   const worker = async () => {
