@@ -74,7 +74,7 @@ describe("KeyedDispatch", () => {
     expect(below).toHaveLength(2);
   });
 
-  it("runs a group as one task with the keys still wanted, counting each key", async () => {
+  it("runs a group as one task with the values of the keys still wanted, counting each key", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -83,16 +83,17 @@ describe("KeyedDispatch", () => {
     const empty = new Promise<void>((resolve) => {
       emptied = resolve;
     });
-    const ran: (readonly string[])[] = [];
+    const ran: string[][] = [];
     const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => emptied() });
     dispatch.add("first", () => gate);
-    const group = async (keys: readonly string[]) => {
-      ran.push(keys);
+    const group = async (values: string[]) => {
+      ran.push(values);
     };
+    const items = (...keys: string[]) => keys.map((key) => [key, key.toUpperCase()] as const);
     // a key already queued is not added again; the rest go in one task
-    expect(dispatch.addGroup(["a", "b", "first", "c"], group)).toEqual(["a", "b", "c"]);
-    expect(dispatch.addGroup(["c", "d"], group)).toEqual(["d"]);
-    expect(dispatch.addGroup(["a"], group)).toEqual([]);
+    expect(dispatch.addGroup(items("a", "b", "first", "c"), group)).toBe(3);
+    expect(dispatch.addGroup(items("c", "d"), group)).toBe(1);
+    expect(dispatch.addGroup(items("a"), group)).toBe(0);
     expect(dispatch.size).toBe(5);
     // a cancelled key leaves its group; a group left with none is dropped
     expect(dispatch.cancel("b")).toBe(true);
@@ -100,7 +101,42 @@ describe("KeyedDispatch", () => {
     expect(dispatch.size).toBe(3);
     release();
     await empty;
-    expect(ran).toEqual([["a", "c"]]);
+    expect(ran).toEqual([["A", "C"]]);
     expect(dispatch.size).toBe(0);
+  });
+
+  it("gathers later keys of a label into its queued task, up to its max, while it waits", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let emptied!: () => void;
+    const empty = new Promise<void>((resolve) => {
+      emptied = resolve;
+    });
+    const ran: string[][] = [];
+    const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => emptied() });
+    dispatch.add("busy", () => gate);
+    const batch = async (values: string[]) => {
+      ran.push(values);
+    };
+    const items = (...keys: string[]) => keys.map((key) => [key, key] as const);
+    const cell = (name: string) => ({ label: name, max: 3 });
+    expect(dispatch.addGroup(items("a1", "a2"), batch, cell("a"))).toBe(2);
+    expect(dispatch.addGroup(items("b1"), batch, cell("b"))).toBe(1);
+    // joins a's queued task (2 + 1 = its max), the rest start a new one
+    expect(dispatch.addGroup(items("a3", "a4", "a5"), batch, cell("a"))).toBe(3);
+    expect(dispatch.addGroup(items("b2"), batch, cell("b"))).toBe(1);
+    release();
+    await empty;
+    expect(ran).toEqual([
+      ["a1", "a2", "a3"],
+      ["b1", "b2"],
+      ["a4", "a5"],
+    ]);
+    // a task that ran takes no more: a later key goes in a new one
+    expect(dispatch.addGroup(items("a6"), batch, cell("a"))).toBe(1);
+    await dispatch.stop();
+    expect(ran.at(-1)).toEqual(["a6"]);
   });
 });

@@ -1,7 +1,11 @@
 /** A task of the dispatch and the keys it covers (those still wanted: a cancel drops one). */
 interface Entry {
-  keys: Set<string>;
-  run: (keys: readonly string[]) => Promise<void>;
+  /** its keys, each with the value its task gets */
+  items: Map<string, unknown>;
+  run: (values: unknown[]) => Promise<void>;
+  /** a queued task of a label takes in later keys of the same label, up to `max` */
+  label?: string;
+  max: number;
 }
 
 /**
@@ -17,6 +21,8 @@ export class KeyedDispatch {
   readonly #queue = new Set<Entry>();
   /** every key queued or running, with the task that covers it */
   readonly #keys = new Map<string, Entry>();
+  /** the queued task of each label that may take in more keys */
+  readonly #open = new Map<string, Entry>();
   #inFlight = 0;
   #idle: (() => void)[] = [];
   #aboveLow = false;
@@ -37,19 +43,41 @@ export class KeyedDispatch {
 
   /** Adds the task unless one of its key is queued or running; returns whether it was added. */
   add(key: string, task: () => Promise<void>): boolean {
-    return this.addGroup([key], () => task()).length > 0;
+    return this.addGroup([[key, undefined]], () => task()) > 0;
   }
 
   /**
-   * Adds one task for the keys not queued or running already; it runs with those of them still
-   * wanted then (a cancel drops a key from it, and the task once it has none). Returns the keys added.
+   * Adds the keys not queued or running already, each with a value, under one task that runs with
+   * the values of those still wanted then (a cancel drops a key from it, and the task once it has
+   * none). With `join`, they go into the queued task of the same label first (while it has fewer
+   * than `max` keys) and the rest into new tasks of at most `max` keys: under a backlog, one cell's
+   * starts gather into fuller batches. Tasks of one label must do the same with their values.
+   * Returns how many keys were added.
    */
-  addGroup(keys: readonly string[], task: (keys: readonly string[]) => Promise<void>): string[] {
-    const added = keys.filter((key) => !this.#keys.has(key));
-    if (added.length === 0) return added;
-    const entry: Entry = { keys: new Set(added), run: task };
-    for (const key of entry.keys) this.#keys.set(key, entry);
-    this.#queue.add(entry);
+  addGroup<T>(
+    items: Iterable<readonly [string, T]>,
+    task: (values: T[]) => Promise<void>,
+    join?: { label: string; max: number },
+  ): number {
+    let added = 0;
+    let entry = join ? this.#open.get(join.label) : undefined;
+    for (const [key, value] of items) {
+      if (this.#keys.has(key)) continue;
+      if (!entry || entry.items.size >= entry.max) {
+        entry = {
+          items: new Map(),
+          run: task as (values: unknown[]) => Promise<void>,
+          max: join?.max ?? Number.POSITIVE_INFINITY,
+          ...(join ? { label: join.label } : {}),
+        };
+        this.#queue.add(entry);
+        if (join) this.#open.set(join.label, entry);
+      }
+      entry.items.set(key, value);
+      this.#keys.set(key, entry);
+      added++;
+    }
+    if (added === 0) return 0;
     if (this.low && this.#keys.size >= this.low.mark) this.#aboveLow = true;
     this.#pump();
     return added;
@@ -59,31 +87,37 @@ export class KeyedDispatch {
   cancel(key: string): boolean {
     const entry = this.#keys.get(key);
     if (!entry || !this.#queue.has(entry)) return false;
-    entry.keys.delete(key);
+    entry.items.delete(key);
     this.#keys.delete(key);
-    if (entry.keys.size === 0) this.#queue.delete(entry);
+    if (entry.items.size === 0) this.#dequeue(entry);
     this.#checkLow();
     return true;
   }
 
   /** Drops the queued tasks and waits for the running ones. */
   async stop(): Promise<void> {
-    for (const entry of this.#queue) for (const key of entry.keys) this.#keys.delete(key);
+    for (const entry of this.#queue) for (const key of entry.items.keys()) this.#keys.delete(key);
     this.#queue.clear();
+    this.#open.clear();
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #dequeue(entry: Entry): void {
+    this.#queue.delete(entry);
+    if (entry.label !== undefined && this.#open.get(entry.label) === entry) this.#open.delete(entry.label);
   }
 
   #pump(): void {
     while (this.#inFlight < this.limit && this.#queue.size > 0) {
       const entry = this.#queue.values().next().value as Entry;
-      this.#queue.delete(entry);
+      this.#dequeue(entry);
       this.#inFlight++;
       void entry
-        .run([...entry.keys])
+        .run([...entry.items.values()])
         .catch(() => {})
         .finally(() => {
           this.#inFlight--;
-          for (const key of entry.keys) this.#keys.delete(key);
+          for (const key of entry.items.keys()) this.#keys.delete(key);
           this.#pump();
           if (this.#inFlight === 0 && this.#queue.size === 0)
             for (const resolve of this.#idle.splice(0)) resolve();

@@ -41,11 +41,12 @@ export class CellReports {
 
   /**
    * The most starts each of `cellIds` takes in one `start-instances` command (absent: single
-   * starts only). The start pump asks between rounds; a cell no round has read yet (it joined
-   * since) is read now.
+   * starts only). The start pump asks between rounds; a cell no round has read since its first
+   * stored beat (it joined or restarted since) is read now.
    */
   async startBatches(db: Database, cellIds: readonly string[]): Promise<Map<string, number>> {
-    const unread = cellIds.filter((id) => !this.#cells.has(id));
+    // a report read before the cell's first stored beat (none, or a state sync's) may be stale already
+    const unread = cellIds.filter((id) => (this.#cells.get(id)?.digest ?? null) === null);
     if (unread.length > 0) await this.#readReports(db, unread);
     const batches = new Map<string, number>();
     for (const id of cellIds) {

@@ -36,7 +36,8 @@ export interface StartPumpDeps extends CommandDeps {
  * mark, volume data arrived — and every `intervalMs` for resends, it claims due starts (one
  * statement each batch) and queues them while the dispatch has room, without waiting for a round:
  * those of a cell that takes batches (its reports' `maxStartBatch`) in `start-instances` commands
- * of up to that many, the others one `start-instance` each. A due start whose cell was sent it or
+ * of up to that many (a cell's batch still queued takes in its later starts), the others one
+ * `start-instance` each. A due start whose cell was sent it or
  * accepted it less than `resendAfterMs` ago is held (its claim moved its next due time on).
  * Stopped with the leadership.
  */
@@ -81,16 +82,12 @@ export function startStartPump(deps: StartPumpDeps): RunningLoop {
                 if (deps.dispatch.add(start.instanceId, () => sendStart(sending, start))) sent++;
               continue;
             }
-            for (let at = 0; at < starts.length; at += max) {
-              const batch = new Map(starts.slice(at, at + max).map((start) => [start.instanceId, start]));
-              sent += deps.dispatch.addGroup([...batch.keys()], (ids) =>
-                sendStarts(
-                  sending,
-                  cellId,
-                  ids.map((id) => batch.get(id) as PendingStart),
-                ),
-              ).length;
-            }
+            // into the cell's batch still queued, if any: under a backlog batches fill up
+            sent += deps.dispatch.addGroup(
+              starts.map((start) => [start.instanceId, start] as const),
+              (batch) => sendStarts(sending, cellId, batch),
+              { label: `starts:${cellId}`, max },
+            );
           }
           return due.length;
         });
