@@ -38,4 +38,18 @@ describe("CellLiveness", () => {
     expect(checkAfter(6_000)).toBe(true); // 5 s late: within a third of the TTL
     expect(checkAfter(6_001)).toBe(false);
   });
+
+  it("counts heartbeats that waited behind other messages as standing still", () => {
+    const { liveness, checkAfter, checksFor } = presence();
+    liveness.seen("c1");
+    checksFor(15);
+    expect(liveness.heardUpToDate(120, 5_000)).toBe(true);
+    // the flush before judging came back 8 s after it went: beats were queued unread meanwhile
+    expect(liveness.heardUpToDate(8_000, 5_000)).toBe(false);
+    expect(checksFor(14)).not.toContain(true);
+    expect(checkAfter(1_000)).toBe(true);
+    // not back at all within the limit
+    expect(liveness.heardUpToDate(Number.POSITIVE_INFINITY, 5_000)).toBe(false);
+    expect(checkAfter(1_000)).toBe(false);
+  });
 });

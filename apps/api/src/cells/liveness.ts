@@ -63,6 +63,20 @@ export class CellLiveness {
     return false;
   }
 
+  /**
+   * Called once a round trip to the NATS server came back (a flush: its answer comes after every
+   * heartbeat the server held for this api, so those are read), `roundTripMs` after it was sent
+   * (Infinity: not back in time). One longer than `stallMs` means heartbeats waited to be read — a
+   * burst of other messages ahead of them in the server's or this api's buffers — while the event
+   * loop kept turning: the silence it would see may be that wait. It then listens anew, as after a
+   * stall, and returns false.
+   */
+  heardUpToDate(roundTripMs: number, stallMs: number): boolean {
+    if (roundTripMs <= stallMs) return true;
+    this.since = this.now();
+    return false;
+  }
+
   checkEnded(): void {
     this.lastCheckEnd = this.now();
   }

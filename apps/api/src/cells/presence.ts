@@ -12,7 +12,9 @@ import { CellLiveness } from "./liveness";
  * TTL late: the time to replace a lost cell's instances is the TTL plus their start. Liveness is kept in
  * memory from the heartbeats themselves (stored heartbeats are only refreshed now and then); a new
  * leader declares nothing lost before it has listened for a TTL, nor does a leader that stood still
- * (under load, with heartbeats waiting unread) before it has listened for another.
+ * (under load, with heartbeats waiting unread) before it has listened for another; before judging,
+ * a flush reads every heartbeat the NATS server holds for it, and one that takes longer than a
+ * third of the TTL counts as standing still (a burst of messages ahead of the heartbeats).
  */
 export function startPresenceLoop(deps: {
   db: Database;
@@ -42,6 +44,14 @@ export function startPresenceLoop(deps: {
           return;
         }
         if (!liveness.knowsSilence(deps.ttlMs)) return;
+        const roundTripMs = await flushWithin(deps.nc, stallMs);
+        if (!liveness.heardUpToDate(roundTripMs, stallMs)) {
+          log.warn(
+            { stallMs, roundTripMs: Number.isFinite(roundTripMs) ? Math.round(roundTripMs) : null },
+            "heartbeats waited to be read: cells are judged silent only after another TTL of listening",
+          );
+          return;
+        }
         const lost = await markSilentCellsLost(deps.db, deps.ttlMs, liveness.alive(deps.ttlMs));
         for (const cellId of lost) log.warn({ cellId, ttlMs: deps.ttlMs }, "cell lost: heartbeats stopped");
         deps.metrics.cellsLost.inc(lost.length);
@@ -59,4 +69,24 @@ export function startPresenceLoop(deps: {
       await loop.stop();
     },
   };
+}
+
+/**
+ * The time a flush (PING and its PONG, which the server sends after every message it holds for this
+ * connection) takes, in ms; Infinity when it is not back within `limitMs` or fails.
+ */
+async function flushWithin(nc: NatsConnection, limitMs: number): Promise<number> {
+  const began = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const back = await Promise.race([
+    nc.flush().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), limitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return back ? performance.now() - began : Number.POSITIVE_INFINITY;
 }
