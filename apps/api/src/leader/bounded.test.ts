@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { KeyedDispatch } from "./bounded";
 
+/** A promise and the function that resolves it. */
+function latch(): [Promise<void>, () => void] {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return [promise, open];
+}
+
 describe("KeyedDispatch", () => {
   it("runs at most the limit at once, skips a key already queued or running, and says when idle", async () => {
     let inFlight = 0;
@@ -53,10 +62,7 @@ describe("KeyedDispatch", () => {
 
   it("says once each time its tasks fall below the low-water mark", async () => {
     const below: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const [gate, release] = latch();
     const dispatch = new KeyedDispatch(2, { mark: 4, notify: () => below.push(dispatch.size) });
     for (let i = 0; i < 6; i++) dispatch.add(`k${i}`, () => gate);
     // cancelling queued tasks counts too
@@ -75,14 +81,8 @@ describe("KeyedDispatch", () => {
   });
 
   it("runs a group as one task with the values of the keys still wanted, counting each key", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let emptied!: () => void;
-    const empty = new Promise<void>((resolve) => {
-      emptied = resolve;
-    });
+    const [gate, release] = latch();
+    const [empty, emptied] = latch();
     const ran: string[][] = [];
     const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => emptied() });
     dispatch.add("first", () => gate);
@@ -106,14 +106,8 @@ describe("KeyedDispatch", () => {
   });
 
   it("gathers later keys of a label into its queued task, up to its max, while it waits", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let emptied!: () => void;
-    const empty = new Promise<void>((resolve) => {
-      emptied = resolve;
-    });
+    const [gate, release] = latch();
+    const [empty, emptied] = latch();
     const ran: string[][] = [];
     const dispatch = new KeyedDispatch(1, { mark: 1, notify: () => emptied() });
     dispatch.add("busy", () => gate);
