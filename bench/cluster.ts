@@ -256,9 +256,13 @@ export async function main(): Promise<string> {
     // BENCH_PG_STATEMENTS=1: Postgres counts time per statement (pg_stat_statements); the top ones
     // by total time during the ramp go into the results
     const statements = process.env.BENCH_PG_STATEMENTS === "1";
-    if (statements) {
+    // Postgres sized as a control plane's would be, not as the tests' throwaway servers (32 MB of
+    // shared buffers, where 100,000 instances and their indexes do not fit): BENCH_PG_SHARED_BUFFERS
+    const sharedBuffers = process.env.BENCH_PG_SHARED_BUFFERS ?? "512MB";
+    {
       const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-      await admin`alter system set shared_preload_libraries = 'pg_stat_statements'`;
+      await admin.unsafe(`alter system set shared_buffers = '${sharedBuffers.replace(/[^0-9A-Za-z]/g, "")}'`);
+      if (statements) await admin`alter system set shared_preload_libraries = 'pg_stat_statements'`;
       await admin.end();
       await pg.restart();
     }
@@ -368,7 +372,7 @@ export async function main(): Promise<string> {
       maxStartBatch: Number(process.env.BENCH_START_BATCH ?? 250) || undefined,
     };
     const joinStarted = performance.now();
-    const hollow = node("bench/hollow-cells.ts", { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) });
+    const hollow = node("bench/hollow-cells.ts", { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) }, cpuProf);
     children.push(hollow);
     await waitForLine(hollow, /^ready /, 30 * 60_000);
     const joinSeconds = (performance.now() - joinStarted) / 1000;
@@ -662,6 +666,7 @@ export async function main(): Promise<string> {
         ...(httpNice ? { api_http_nice: Number(httpNice) } : {}),
         api_event_loop_delay_ms_ramp: rampLoopDelay,
         api_serving_ramp: serving,
+        postgres_shared_buffers: sharedBuffers,
         postgres_rows_written_per_second_steady: rowsWrittenPerSecond,
         steady_seconds: elapsed,
         steady_settle_seconds: settleSeconds,
