@@ -4,8 +4,9 @@
  * connection, then speaks only over a connection of its own NATS user (the JWT the api signed for
  * the nkey it made), sends a state sync and heartbeats, answers start (single or batched, as it
  * advertises) and stop commands, and reports STARTING/RUNNING (or, at `crashRate`, CRASHED) and
- * STOPPED on the instance events stream after realistic delays. It runs no containers: its figures are the control plane's, never a
- * runtime's.
+ * STOPPED on the instance events stream after realistic delays, through the agent's own publisher
+ * (batches once the api says it takes them). It runs no containers: its figures are the control
+ * plane's, never a runtime's.
  *
  * Run by bench/cluster.ts as a child: `tsx bench/hollow-cells.ts` with BENCH_HOLLOW_CELLS (JSON of
  * `HollowCellsConfig`) in the environment; prints `ready <n>` once every cell has joined.
@@ -16,17 +17,19 @@ import {
   CellCommand,
   CellHeartbeat,
   CellStateSync,
+  CellStateSyncReply,
   CommandReply,
   decode,
   encode,
-  InstanceEvent,
   RegisterCellReply,
   type StartInstance,
   subjects,
 } from "@grove/protocol";
-import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { connect, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import pino from "pino";
+import { InstanceEventPublisher } from "../apps/agent/src/instance-events";
 import { hollowInstanceEvent } from "../apps/api/test/hollow-cell";
 
 export interface HollowCellsConfig {
@@ -60,7 +63,8 @@ class HollowCell {
   private readonly instances = new Map<string, Running>();
   private seq = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private readonly js: JetStreamClient;
+  /** the agent's own publisher: singles until the api's state sync reply says it takes batches */
+  private readonly events: InstanceEventPublisher;
   private port = 61000;
 
   constructor(
@@ -68,7 +72,7 @@ class HollowCell {
     private readonly nc: NatsConnection,
     private readonly config: HollowCellsConfig,
   ) {
-    this.js = jetstream(nc);
+    this.events = new InstanceEventPublisher(jetstream(nc), { cellId }, pino({ level: "silent" }));
   }
 
   async begin(): Promise<void> {
@@ -88,7 +92,7 @@ class HollowCell {
       },
     });
     const now = new Date().toISOString();
-    await this.nc.request(
+    const answer = await this.nc.request(
       subjects.stateSync(this.cellId),
       encode(CellStateSync, {
         v: 2,
@@ -103,6 +107,8 @@ class HollowCell {
       }),
       { timeout: 60_000 },
     );
+    const reply = decode(CellStateSyncReply, answer.data);
+    if (reply.ok && reply.value.ok) this.events.batchUpTo(reply.value.maxEventBatch ?? 1);
     // beats spread over the interval, as agents started at different times
     setTimeout(() => {
       this.heartbeat();
@@ -118,7 +124,7 @@ class HollowCell {
       await sleep(jitter(this.config.startMs));
       if (this.instances.get(start.instanceId) !== running) return;
       running.state = Math.random() < this.config.crashRate ? "CRASHED" : "RUNNING";
-      await this.report(start, running.state);
+      this.report(start, running.state);
     })().catch(() => {});
   }
 
@@ -128,16 +134,22 @@ class HollowCell {
     this.instances.delete(instanceId);
     void (async () => {
       await sleep(jitter(this.config.stopMs));
-      await this.report(running.start, "STOPPED");
+      this.report(running.start, "STOPPED");
     })().catch(() => {});
   }
 
-  private async report(start: StartInstance, state: "RUNNING" | "CRASHED" | "STOPPED"): Promise<void> {
-    const event = hollowInstanceEvent(this.cellId, start, state, {
+  private report(start: StartInstance, state: "RUNNING" | "CRASHED" | "STOPPED"): void {
+    const {
+      v: _v,
+      eventId: _id,
+      cellId: _cell,
+      at: _at,
+      ...body
+    } = hollowInstanceEvent(this.cellId, start, state, {
       address: "127.0.0.1",
       hostPort: this.port++,
     });
-    await this.js.publish(subjects.instanceEvents(this.cellId), encode(InstanceEvent, event));
+    this.events.publish(body);
   }
 
   private heartbeat(): void {

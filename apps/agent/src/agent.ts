@@ -448,6 +448,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       const answer = await nats.request(subjects.stateSync(identity.cellId), body, { timeout: 10_000 });
       const reply = decode(CellStateSyncReply, answer.data);
       if (!reply.ok || !reply.value.ok) log.warn({ reply }, "state sync not accepted");
+      // an api that takes batches of instance events says so (an older one: each event alone)
+      else events.batchUpTo(reply.value.maxEventBatch ?? 1);
     } catch (error) {
       log.warn({ err: (error as Error).message }, "state sync not answered; heartbeats carry the state");
     }

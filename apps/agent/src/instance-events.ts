@@ -1,25 +1,38 @@
 import { randomUUID } from "node:crypto";
-import { encode, InstanceEvent, subjects } from "@grove/protocol";
+import { encode, InstanceEvent, InstanceEvents, MAX_EVENT_BATCH, subjects } from "@grove/protocol";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { CellIdentity } from "./identity";
 
 type EventBody = Omit<InstanceEvent, "v" | "eventId" | "cellId" | "at">;
 
+/** Events published together: one message, retried whole under the same id until stored. */
+interface Outgoing {
+  /** the JetStream message id (the event's id, or the batch's) */
+  msgId: string;
+  events: InstanceEvent[];
+}
+
 /**
- * Publishes instance events to JetStream in order, each with a unique id used as the JetStream
- * message id (so a retried publish is stored once). Events wait in an in-memory outbox while
- * JetStream is unreachable and are retried with backoff; after an agent restart the full state
- * sync tells the control plane what was missed.
+ * Publishes instance events to JetStream in order, each message with a unique id used as its
+ * JetStream message id (so a retried publish is stored once). Once the api has said it takes
+ * batches (`batchUpTo`, from the state sync's reply), the events that queued while the previous
+ * message was published go together in one `InstanceEvents` message (a burst of starts costs a few
+ * messages, not one per event); until then each goes alone. Messages wait in an in-memory outbox
+ * while JetStream is unreachable and are retried with backoff; after an agent restart the full
+ * state sync tells the control plane what was missed.
  */
 export class InstanceEventPublisher {
-  readonly #outbox: InstanceEvent[] = [];
+  readonly #queued: InstanceEvent[] = [];
+  /** the message being published (kept whole across retries, so its id stays the same) */
+  #outgoing: Outgoing | undefined;
+  #maxBatch = 1;
   #draining = false;
   #closed = false;
 
   constructor(
     private readonly js: JetStreamClient,
-    private readonly identity: CellIdentity,
+    private readonly identity: Pick<CellIdentity, "cellId">,
     private readonly log: Logger,
   ) {}
 
@@ -31,34 +44,60 @@ export class InstanceEventPublisher {
       cellId: this.identity.cellId,
       at: new Date().toISOString(),
     } as InstanceEvent;
-    this.#outbox.push(event);
+    this.#queued.push(event);
     void this.#drain();
+  }
+
+  /** The api takes up to `max` events in one message (1: each alone). */
+  batchUpTo(max: number): void {
+    this.#maxBatch = Math.max(1, Math.min(max, MAX_EVENT_BATCH));
   }
 
   /** Resolves when every queued event was acknowledged by JetStream (or the publisher closed). */
   async flushed(): Promise<void> {
-    while (this.#outbox.length > 0 && !this.#closed) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((this.#outgoing || this.#queued.length > 0) && !this.#closed)
+      await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   close(): void {
     this.#closed = true;
   }
 
+  #next(): Outgoing | undefined {
+    if (this.#queued.length === 0) return undefined;
+    const events = this.#queued.splice(0, this.#maxBatch);
+    return { msgId: events.length === 1 ? (events[0] as InstanceEvent).eventId : randomUUID(), events };
+  }
+
   async #drain(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
     let delay = 100;
+    const subject = subjects.instanceEvents(this.identity.cellId);
     try {
-      while (this.#outbox.length > 0 && !this.#closed) {
-        const event = this.#outbox[0] as InstanceEvent;
+      while (!this.#closed) {
+        this.#outgoing ??= this.#next();
+        const outgoing = this.#outgoing;
+        if (!outgoing) break;
+        const [first] = outgoing.events as [InstanceEvent];
+        const body =
+          outgoing.events.length === 1
+            ? encode(InstanceEvent, first)
+            : encode(InstanceEvents, {
+                v: 3,
+                batchId: outgoing.msgId,
+                cellId: this.identity.cellId,
+                events: outgoing.events,
+              });
         try {
-          await this.js.publish(subjects.instanceEvents(this.identity.cellId), encode(InstanceEvent, event), {
-            msgID: event.eventId,
-          });
-          this.#outbox.shift();
+          await this.js.publish(subject, body, { msgID: outgoing.msgId });
+          this.#outgoing = undefined;
           delay = 100;
         } catch (error) {
-          this.log.warn({ err: error, instanceId: event.instanceId }, "event not published yet");
+          this.log.warn(
+            { err: error, instanceId: first.instanceId, events: outgoing.events.length },
+            "event not published yet",
+          );
           await new Promise((resolve) => setTimeout(resolve, delay));
           delay = Math.min(delay * 2, 5_000);
         }

@@ -8,6 +8,7 @@ import {
   decodeOrThrow,
   encode,
   InstanceEvent,
+  InstanceEvents,
   type InstanceUsage,
   LogLine,
   PolicyChanged,
@@ -92,6 +93,14 @@ export interface HollowCell {
     as?: Forgery,
     running?: { address?: string; hostPort?: number },
   ): Promise<void>;
+  /**
+   * Publishes the events of several instances in one `InstanceEvents` message as this cell, under
+   * `batchId` (default: a new one; the same again is a redelivery); returns the batch's id.
+   */
+  reportBatch(
+    entries: readonly { start: StartInstance; state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED" }[],
+    batchId?: string,
+  ): Promise<string>;
   /** Publishes one log line of an instance as this cell (or forged: see `Forgery`). */
   log(start: StartInstance, line: string, as?: Forgery): void;
   stop(): void;
@@ -318,6 +327,16 @@ export async function joinHollowCell(
         containerIP: `10.99.${(containers >> 8) & 255}.${containers++ & 255}`,
       });
       await js.publish(subjects.instanceEvents(as?.subjectOf ?? cellId), encode(InstanceEvent, event));
+    },
+    async reportBatch(entries, batchId = randomUUID()) {
+      const events = entries.map(({ start, state }) =>
+        hollowInstanceEvent(cellId, start, state, { address: "127.0.0.1", hostPort: port++ }),
+      );
+      await js.publish(
+        subjects.instanceEvents(cellId),
+        encode(InstanceEvents, { v: 3, batchId, cellId, events }),
+      );
+      return batchId;
     },
     log(start, line, as) {
       nc.publish(

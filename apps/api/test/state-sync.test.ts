@@ -1,4 +1,11 @@
-import { CellStateSync, CellStateSyncReply, decodeOrThrow, encode, subjects } from "@grove/protocol";
+import {
+  CellStateSync,
+  CellStateSyncReply,
+  decodeOrThrow,
+  encode,
+  MAX_EVENT_BATCH,
+  subjects,
+} from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { expect } from "vitest";
 import { eventually, expectStatus, joinToken, startTestApi, type TestApi, tarOf, webApp } from "./harness";
@@ -70,7 +77,12 @@ describeWith(["root", "postgres", "nats"], "cell state sync", () => {
     ];
 
     const reply = await t.nc.request(subjects.stateSync(a.cellId), syncOf(a, [kept]), { timeout: 5_000 });
-    expect(decodeOrThrow(CellStateSyncReply, reply.data)).toEqual({ v: 1, ok: true });
+    // this api takes batches of instance events: the agent may send them from now on
+    expect(decodeOrThrow(CellStateSyncReply, reply.data)).toEqual({
+      v: 1,
+      ok: true,
+      maxEventBatch: MAX_EVENT_BATCH,
+    });
     await eventually(async () => (a.starts.length === 3 ? true : undefined));
     expect(a.starts[2]?.index).toBe(gone.index);
     const listed = await instancesOf(t, dev);

@@ -12,6 +12,7 @@ import {
   Resources,
   sealKey,
 } from "./common";
+import { MAX_EVENT_BATCH } from "./events";
 import { defineMessage, versionAt, versionField } from "./message";
 
 /** agent → api on `subjects.register`: join the cluster with a join token. */
@@ -176,6 +177,15 @@ export type CellStateSync = z.output<typeof CellStateSync.schema>;
 /** api → agent: the state sync was applied (or why not). */
 export const CellStateSyncReply = defineMessage(
   "cells.sync.reply",
-  z.object({ v: versionField, ok: z.boolean(), error: z.string().max(1024).optional() }),
+  z.object({
+    v: versionField,
+    ok: z.boolean(),
+    error: z.string().max(1024).optional(),
+    /**
+     * the most instance events the api takes in one `InstanceEvents` message (absent from an older
+     * api: the agent publishes each event alone)
+     */
+    maxEventBatch: z.int().min(1).max(MAX_EVENT_BATCH).optional(),
+  }),
 );
 export type CellStateSyncReply = z.output<typeof CellStateSyncReply.schema>;

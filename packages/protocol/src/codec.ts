@@ -77,14 +77,56 @@ export function decode<M extends MessageType>(
   bytes: Uint8Array | string,
   subject?: string,
 ): DecodeResult<MessageOf<M>> {
-  let raw: unknown;
+  const raw = parseJson(type, bytes, subject);
+  return raw.ok ? validate(type, raw.value, subject) : raw;
+}
+
+/**
+ * Like `decode`, for a subject that carries two versions of a message (say, a single event at v 2
+ * and a batch of them at v 3): the bytes are parsed once and validated against the type whose
+ * version their `v` names; `of` says which (0: the first). A `v` of neither is rejected as an
+ * unsupported version of the first.
+ *
+ * @example
+ * const r = decodeEither([InstanceEvent, InstanceEvents], msg.data, msg.subject);
+ * if (r.ok && r.value.of === 1) for (const event of r.value.message.events) …
+ */
+export function decodeEither<A extends MessageType, B extends MessageType>(
+  types: readonly [A, B],
+  bytes: Uint8Array | string,
+  subject?: string,
+): DecodeResult<{ of: 0; message: MessageOf<A> } | { of: 1; message: MessageOf<B> }> {
+  const [a, b] = types;
+  const raw = parseJson(a, bytes, subject);
+  if (!raw.ok) return raw;
+  const v = versionOf(raw.value);
+  const of = b.versioned && v === b.version ? 1 : 0;
+  const result = validate(of === 1 ? b : a, raw.value, subject);
+  return result.ok ? { ok: true, value: { of, message: result.value } as never } : result;
+}
+
+const versionOf = (raw: unknown) =>
+  typeof raw === "object" && raw !== null ? (raw as { v?: unknown }).v : undefined;
+
+function parseJson(
+  type: MessageType,
+  bytes: Uint8Array | string,
+  subject: string | undefined,
+): { ok: true; value: unknown } | { ok: false; error: InvalidMessage } {
   try {
-    raw = JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes));
+    return { ok: true, value: JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes)) };
   } catch (err) {
     return reject(invalid(type, "malformed-json", [{ path: "", message: (err as Error).message }], subject));
   }
+}
+
+function validate<M extends MessageType>(
+  type: M,
+  raw: unknown,
+  subject: string | undefined,
+): DecodeResult<MessageOf<M>> {
   if (type.versioned) {
-    const v = typeof raw === "object" && raw !== null ? (raw as { v?: unknown }).v : undefined;
+    const v = versionOf(raw);
     if (v !== type.version) {
       const message = `expected v ${type.version}, got ${JSON.stringify(v) ?? "nothing"}`;
       return reject(invalid(type, "unsupported-version", [{ path: "v", message }], subject));

@@ -46,3 +46,30 @@ export const InstanceEvent = defineMessage(
   { version: 2 },
 );
 export type InstanceEvent = z.output<typeof InstanceEvent.schema>;
+
+/** The most instance events one `InstanceEvents` message carries. */
+export const MAX_EVENT_BATCH = 250;
+
+/**
+ * agent → api on `subjects.instanceEvents(cellId)` (JetStream), beside single `InstanceEvent`s (v 2):
+ * the events of one cell that waited together to be published, in order, in one message. The api
+ * applies a batch at most once by its `batchId` (also the message's JetStream id, so a retried
+ * publish is stored once), all its events or none. Every event names the batch's cell. An agent
+ * sends batches only to an api that said it takes them (`CellStateSyncReply.maxEventBatch`).
+ */
+export const InstanceEvents = defineMessage(
+  "events.instances",
+  z
+    .object({
+      v: versionAt(3),
+      batchId: id,
+      cellId: id,
+      events: z.array(InstanceEvent.schema).min(1).max(MAX_EVENT_BATCH),
+    })
+    .refine((batch) => batch.events.every((event) => event.cellId === batch.cellId), {
+      message: "every event names the batch's cell",
+      path: ["events"],
+    }),
+  { version: 3 },
+);
+export type InstanceEvents = z.output<typeof InstanceEvents.schema>;

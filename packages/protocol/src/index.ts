@@ -13,6 +13,7 @@ export {
 export {
   type DecodeResult,
   decode,
+  decodeEither,
   decodeOrThrow,
   encode,
   onRejectedMessage,
@@ -52,7 +53,7 @@ export {
   type MessageIssue,
   ProtocolError,
 } from "./errors";
-export { InstanceEvent } from "./events";
+export { InstanceEvent, InstanceEvents, MAX_EVENT_BATCH } from "./events";
 export {
   EXEC_OUTPUT_WINDOW_BYTES,
   ExecControl,

@@ -1,11 +1,17 @@
 import type { Database } from "@grove/db";
-import { cellSender, decode, INSTANCE_EVENTS_STREAM, InstanceEvent } from "@grove/protocol";
+import {
+  cellSender,
+  decodeEither,
+  INSTANCE_EVENTS_STREAM,
+  InstanceEvent,
+  InstanceEvents,
+} from "@grove/protocol";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import type { DeadLetters } from "../nats/dead-letters";
 import { cellExists } from "../repo/cells";
-import { applyInstanceEvents } from "../repo/instances";
+import { applyInstanceEvents, type ReportedEvent } from "../repo/instances";
 import { rejectionOf } from "./rejection";
 
 /** What became of one instance event message. */
@@ -26,43 +32,56 @@ export type InstanceEventOutcome =
     };
 
 /**
- * Validates instance events and applies those that pass as coming from the cells of their subjects,
- * in one transaction (`applyInstanceEvents`); returns each message's outcome in order. `knownCells`
- * remembers cells found to exist (a cell row is never deleted), so an event costs no lookup of its cell.
+ * Validates instance event messages — single events (v 2) and batches of one cell's events (v 3) —
+ * and applies the events of those that pass as coming from the cells of their subjects, in one
+ * transaction (`applyInstanceEvents`); returns each message's outcomes in order: one per event, or
+ * one for the whole message when the message itself is refused. `knownCells` remembers cells found
+ * to exist (a cell row is never deleted), so an event costs no lookup of its cell.
  */
 export async function handleInstanceEvents(
   db: Database,
   msgs: readonly { data: Uint8Array; subject: string }[],
   knownCells: Set<string> = new Set(),
-): Promise<InstanceEventOutcome[]> {
-  const outcomes: (InstanceEventOutcome | undefined)[] = [];
-  const valid: { at: number; cellId: string; event: InstanceEvent }[] = [];
-  for (const msg of msgs) {
-    const decoded = decode(InstanceEvent, msg.data, msg.subject);
+): Promise<InstanceEventOutcome[][]> {
+  const outcomes: InstanceEventOutcome[][] = [];
+  const valid: { at: number; reported: ReportedEvent[] }[] = [];
+  for (const [i, msg] of msgs.entries()) {
+    const decoded = decodeEither([InstanceEvent, InstanceEvents], msg.data, msg.subject);
     if (!decoded.ok) {
-      outcomes.push({ applied: false, reason: rejectionOf(decoded.error), detail: decoded.error.message });
+      outcomes.push([{ applied: false, reason: rejectionOf(decoded.error), detail: decoded.error.message }]);
       continue;
     }
-    const sender = cellSender(msg.subject, decoded.value);
+    const sender = cellSender(msg.subject, decoded.value.message);
     if (!sender.ok) {
-      outcomes.push({ applied: false, reason: sender.reason });
+      outcomes.push([{ applied: false, reason: sender.reason }]);
       continue;
     }
     if (!knownCells.has(sender.cellId)) {
       if (!(await cellExists(db, sender.cellId))) {
-        outcomes.push({ applied: false, reason: "unknown-cell" });
+        outcomes.push([{ applied: false, reason: "unknown-cell" }]);
         continue;
       }
       knownCells.add(sender.cellId);
     }
-    valid.push({ at: outcomes.length, cellId: sender.cellId, event: decoded.value });
-    outcomes.push(undefined);
+    const { cellId } = sender;
+    const { value } = decoded;
+    const reported =
+      value.of === 1
+        ? value.message.events.map((event) => ({ cellId, event, onceBy: value.message.batchId, message: i }))
+        : [{ cellId, event: value.message, message: i }];
+    valid.push({ at: outcomes.length, reported });
+    outcomes.push([]);
   }
-  const applied = await applyInstanceEvents(db, valid);
-  valid.forEach(({ at }, i) => {
-    outcomes[at] = applied[i];
-  });
-  return outcomes as InstanceEventOutcome[];
+  const applied = await applyInstanceEvents(
+    db,
+    valid.flatMap((v) => v.reported),
+  );
+  let next = 0;
+  for (const { at, reported } of valid) {
+    outcomes[at] = applied.slice(next, next + reported.length);
+    next += reported.length;
+  }
+  return outcomes;
 }
 
 /** Rejections that say the message itself is bad (not that it came late): kept as dead letters. */
@@ -73,17 +92,25 @@ const BURIED: ReadonlySet<string> = new Set([
   "subject-mismatch",
 ]);
 
-/** Instance events applied in one transaction at most. */
+/** Instance event messages applied in one transaction at most. */
 const EVENT_BATCH = 500;
+
+/**
+ * Bytes of instance event messages applied in one transaction at most (one message at least): a
+ * batch message holds up to `MAX_EVENT_BATCH` events, so the messages of one transaction are cut by
+ * their size too (~350 bytes an event: some 750 events).
+ */
+const EVENT_BATCH_BYTES = 256 * 1024;
 
 /** How long one pull for instance events waits (its heartbeats come every half of it). */
 const EVENT_PULL_EXPIRES_MS = 5_000;
 
 /**
- * Applies instance events from the durable consumer in batches: the events that arrived while the
- * previous batch was applied go together in one transaction (up to `EVENT_BATCH`), so a quiet
+ * Applies instance events from the durable consumer in batches: the messages that arrived while the
+ * previous batch was applied go together in one transaction (up to `EVENT_BATCH` messages and
+ * `EVENT_BATCH_BYTES`), so a quiet
  * stream applies each event at once and a busy one in few writes. A message is acknowledged only
- * after its event is applied or rejected for good; an invalid or forged one is dead-lettered at
+ * after its events are applied or rejected for good; an invalid or forged one is dead-lettered at
  * once. When a batch fails, its messages are applied one by one, so one whose processing keeps
  * failing (say, an id the database refuses) is redelivered with a growing delay until
  * `deadLetters` buries it, the others are applied, and the consumer always moves on.
@@ -105,13 +132,16 @@ export async function consumeInstanceEvents(deps: {
     expires: EVENT_PULL_EXPIRES_MS,
   });
   const knownCells = new Set<string>();
-  const settle = async (msg: JsMsg, outcome: InstanceEventOutcome) => {
-    if (!outcome.applied && outcome.reason !== "duplicate" && outcome.reason !== "instance-stopped") {
+  const settle = async (msg: JsMsg, outcomes: InstanceEventOutcome[]) => {
+    for (const outcome of outcomes) {
+      if (outcome.applied || outcome.reason === "duplicate" || outcome.reason === "instance-stopped")
+        continue;
       deps.metrics.cellMessagesRejected.inc({ subject_kind: "instance-event", reason: outcome.reason });
       log.warn(
         { subject: msg.subject, reason: outcome.reason, detail: outcome.detail },
         "instance event rejected",
       );
+      // only a refusal of the whole message (its one outcome) says the message is bad
       if (BURIED.has(outcome.reason)) {
         await deps.deadLetters.bury(msg, INSTANCE_EVENTS_STREAM, outcome.reason);
         return;
@@ -120,12 +150,16 @@ export async function consumeInstanceEvents(deps: {
     msg.ack();
   };
   const apply = async (batch: JsMsg[]) => {
-    let outcomes: InstanceEventOutcome[];
+    let outcomes: InstanceEventOutcome[][];
     const started = performance.now();
     try {
       outcomes = await handleInstanceEvents(deps.db, batch, knownCells);
       log.debug(
-        { events: batch.length, ms: Math.round(performance.now() - started) },
+        {
+          messages: batch.length,
+          events: outcomes.reduce((n, o) => n + o.length, 0),
+          ms: Math.round(performance.now() - started),
+        },
         "instance events applied",
       );
     } catch (error) {
@@ -137,17 +171,28 @@ export async function consumeInstanceEvents(deps: {
       for (const msg of batch) await apply([msg]);
       return;
     }
-    if (outcomes.some((o) => o.applied)) deps.onApplied?.();
-    for (const [i, msg] of batch.entries()) await settle(msg, outcomes[i] as InstanceEventOutcome);
+    if (outcomes.some((o) => o.some((e) => e.applied))) deps.onApplied?.();
+    for (const [i, msg] of batch.entries()) await settle(msg, outcomes[i] as InstanceEventOutcome[]);
   };
   const queue: JsMsg[] = [];
+  // how many of the queued messages go in the next transaction
+  const cut = (queued: JsMsg[]) => {
+    let bytes = 0;
+    let n = 0;
+    while (n < queued.length && n < EVENT_BATCH) {
+      bytes += (queued[n] as JsMsg).data.length;
+      if (n > 0 && bytes > EVENT_BATCH_BYTES) break;
+      n++;
+    }
+    return n;
+  };
   let draining: Promise<void> | undefined;
   const drain = async () => {
     // the messages of one pull arrive together: they are all queued before the first batch is cut
     await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       try {
-        await apply(queue.splice(0, EVENT_BATCH));
+        await apply(queue.splice(0, cut(queue)));
       } catch (error) {
         // unsettled messages come back after the consumer's ack wait
         log.error({ err: error }, "instance events not settled; they will be redelivered");

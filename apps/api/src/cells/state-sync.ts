@@ -1,5 +1,13 @@
 import type { Database } from "@grove/db";
-import { CellStateSync, CellStateSyncReply, cellSender, decode, encode, subjects } from "@grove/protocol";
+import {
+  CellStateSync,
+  CellStateSyncReply,
+  cellSender,
+  decode,
+  encode,
+  MAX_EVENT_BATCH,
+  subjects,
+} from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { CellNetworkSettings } from "../config";
@@ -62,7 +70,8 @@ export async function handleStateSync(
       };
     }
   }
-  return { reply: { v: 1, ok: true }, cellId: sync.cellId };
+  // this api applies batches of instance events (`InstanceEvents`): the agent may send them now
+  return { reply: { v: 1, ok: true, maxEventBatch: MAX_EVENT_BATCH }, cellId: sync.cellId };
 }
 
 /** Answers every cell's state sync requests (`grove.v1.cells.<cell>.sync`). */

@@ -12,6 +12,13 @@ export type EventRejection = "unknown-instance" | "not-on-this-cell" | "duplicat
 export interface ReportedEvent {
   cellId: string;
   event: InstanceEvent;
+  /** the id it is applied at most once by: its own `eventId` (absent), or its batch's `batchId` */
+  onceBy?: string;
+  /**
+   * the message it came in (absent: a message of its own); the events of one batch share it, and
+   * another message with the same `onceBy` in the same call is a duplicate
+   */
+  message?: number;
 }
 
 /** What an instance's events in one batch change on its row, merged in their order. */
@@ -32,7 +39,7 @@ interface RowChange {
 
 /**
  * Applies instance events in one transaction of a few set-based statements, each event at most once
- * by its id and in the order given: an event's instance must exist and be placed on the cell that
+ * by its id (the events of a batch: the batch at most once by its id) and in the order given: an event's instance must exist and be placed on the cell that
  * reported it (a cell reports only its own instances), and a stopped instance stays stopped (late
  * reports of a container being stopped change nothing). A CRASHED event counts a crash and goes to
  * the app's audit log. Returns each event's outcome, in the order given.
@@ -58,7 +65,8 @@ export async function applyInstanceEvents(
         return { applied: false as const, reason: "not-on-this-cell" as const };
       return undefined;
     });
-    const candidates = [...new Set(reported.filter((_, i) => !outcomes[i]).map((r) => r.event.eventId))];
+    const onceBy = (r: ReportedEvent) => r.onceBy ?? r.event.eventId;
+    const candidates = [...new Set(reported.filter((_, i) => !outcomes[i]).map(onceBy))];
     const fresh = new Set<string>();
     if (candidates.length > 0) {
       const inserted = await tx.execute<{ event_id: string }>(sql`
@@ -70,11 +78,17 @@ export async function applyInstanceEvents(
     const state = new Map([...found].map(([id, row]) => [id, row.state]));
     const changes = new Map<string, RowChange>();
     const crashes: { n: number; app_id: string; actor: string; data: Record<string, unknown> }[] = [];
-    const result = reported.map(({ cellId, event }, i) => {
+    // which message took each fresh id: another copy of it in the same call is a duplicate too
+    const takenBy = new Map<string, number>();
+    const result = reported.map((r, i) => {
+      const { cellId, event } = r;
       const rejected = outcomes[i];
       if (rejected) return rejected;
-      // an event id seen once: a second copy in the same batch is a duplicate too
-      if (!fresh.delete(event.eventId)) return { applied: false as const, reason: "duplicate" as const };
+      const key = onceBy(r);
+      const message = r.message ?? -1 - i;
+      if (!fresh.has(key) || (takenBy.get(key) ?? message) !== message)
+        return { applied: false as const, reason: "duplicate" as const };
+      takenBy.set(key, message);
       if (state.get(event.instanceId) === "STOPPED")
         return { applied: false as const, reason: "instance-stopped" as const };
       state.set(event.instanceId, event.state);
