@@ -77,7 +77,7 @@ export function leaderLoops(
       // what cells report, read again only where a report changed (by the rounds; the pump asks it
       // which cells take batches of starts)
       const reports = new CellReports();
-      const starts: RunningLoop = startStartPump({
+      const starts = startStartPump({
         db,
         nc,
         log: placementLog,
@@ -140,7 +140,7 @@ export function leaderLoops(
             commandConcurrency: config.GROVE_COMMAND_CONCURRENCY,
             dispatch,
             exclusive,
-            onPlaced: () => starts.wake(),
+            onPlaced: (handedOff) => starts.offer(handedOff),
           });
           timer();
           // a round marks stopped instances STOPPED: their routes go now

@@ -66,8 +66,11 @@ export interface RoundDeps {
    * the stop (which drops it), and none is claimed for an instance already stopped
    */
   exclusive?: Exclusive;
-  /** called once instances the round placed are written (it may be called again in the round) */
-  onPlaced?: () => void;
+  /**
+   * called once instances the round placed are written (it may be called again in the round), with
+   * those whose starts the start pump is to send from memory (`handedOff`: written as sent now)
+   */
+  onPlaced?: (handedOff: string[]) => void;
   /** filled with how long each phase of the round took, in ms (for the round's log line) */
   phasesMs?: Record<string, number>;
   /** the leader's view kept between rounds, so a round reads only what was written since the last */
@@ -111,7 +114,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     }
     const id = randomUUID();
     fresh.set(id, {
-      row: { id, ...create, cellId: null, reason: "waiting for placement" },
+      // its start goes from memory (`onPlaced`), not by a claim, when its revision can start
+      row: { id, ...create, cellId: null, reason: "waiting for placement", handedOff: spec.startable },
       work: {
         instanceId: id,
         appId: create.appId,
@@ -173,7 +177,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
       const chunk = rows.slice(at, at + INSERT_CHUNK);
       await insertPlacedInstances(deps.db, chunk);
-      if (chunk.some((row) => row.cellId !== null)) deps.onPlaced?.();
+      if (chunk.some((row) => row.cellId !== null))
+        deps.onPlaced?.(chunk.filter((row) => row.cellId !== null && row.handedOff).map((row) => row.id));
     }
     // every part of the plan is written (its new instances last)
     view.planned();

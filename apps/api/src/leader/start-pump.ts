@@ -1,7 +1,7 @@
 import { MAX_START_BATCH } from "@grove/protocol";
 import { type RunningLoop, startLoop } from "../loop";
 import type { ApiMetrics } from "../metrics";
-import { claimStarts, type PendingStart } from "../repo/placement";
+import { claimStarts, type PendingStart, startsOf } from "../repo/placement";
 import type { KeyedDispatch } from "./bounded";
 import { type CommandDeps, sendStart, sendStarts } from "./cell-commands";
 import type { CellReports } from "./cell-reports";
@@ -30,23 +30,36 @@ export interface StartPumpDeps extends CommandDeps {
   metrics?: Pick<ApiMetrics, "startCommands" | "startsSent" | "startsHeld">;
 }
 
+/** The start pump: a loop that also takes starts handed to it by the rounds. */
+export interface StartPump extends RunningLoop {
+  /**
+   * The rounds placed these instances and wrote them as sent (`handedOff`): the pump sends their
+   * starts from memory, ahead of any claim, and is woken.
+   */
+  offer(instanceIds: readonly string[]): void;
+}
+
 /**
  * The start pump (apart from the convergence rounds, as Diego's auctioneer is from its BBS's
  * convergence): whenever woken — a round placed instances, the dispatch fell below its low-water
- * mark, volume data arrived — and every `intervalMs` for resends, it claims due starts (one
- * statement each batch) and queues them while the dispatch has room, without waiting for a round:
+ * mark, volume data arrived — and every `intervalMs` for resends, it queues starts while the dispatch
+ * has room, without waiting for a round: first those the rounds handed it (`offer`: new instances
+ * written as sent, read in one statement and never written again), then due ones it claims (one
+ * statement each batch: resends, instances placed from the table, a previous leader's):
  * those of a cell that takes batches (its reports' `maxStartBatch`) in `start-instances` commands
  * of up to that many (a cell's batch still queued takes in its later starts), the others one
  * `start-instance` each. A due start whose cell was sent it or
  * accepted it less than `resendAfterMs` ago is held (its claim moved its next due time on).
  * Stopped with the leadership.
  */
-export function startStartPump(deps: StartPumpDeps): RunningLoop {
+export function startStartPump(deps: StartPumpDeps): StartPump {
   const resendAfterMs = deps.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS;
   const log = deps.log;
   const contacts = new StartContacts();
   const sending = { ...deps, contacts };
-  return startLoop(
+  // handed over by the rounds, in the order placed: read (not claimed) and sent first
+  let offered: string[] = [];
+  const loop = startLoop(
     "starts",
     deps.intervalMs,
     async () => {
@@ -57,8 +70,12 @@ export function startStartPump(deps: StartPumpDeps): RunningLoop {
       for (;;) {
         const room = deps.queued - deps.dispatch.size;
         if (room <= 0) break;
+        const handed = offered.length > 0;
         const claimed = await deps.exclusive.run(async () => {
-          const due = await claimStarts(deps.db, resendAfterMs, room);
+          // under the lock, as a claim: one a round has stopped since is no longer PLACED
+          const ids = offered.slice(0, room);
+          offered = offered.slice(ids.length);
+          const due = handed ? await startsOf(deps.db, ids) : await claimStarts(deps.db, resendAfterMs, room);
           const since = Date.now() - resendAfterMs;
           contacts.prune(since);
           const byCell = new Map<string, PendingStart[]>();
@@ -89,11 +106,11 @@ export function startStartPump(deps: StartPumpDeps): RunningLoop {
               { label: `starts:${cellId}`, max },
             );
           }
-          return due.length;
+          return handed ? ids.length : due.length;
         });
         claims++;
-        // fewer than asked: nothing more is due now
-        if (claimed < room) break;
+        // fewer than asked: nothing more is due now (after the handed ones, claims)
+        if (!handed && claimed < room) break;
       }
       if (held > 0) deps.metrics?.startsHeld.inc(held);
       if (sent > 0 || held > 0)
@@ -101,4 +118,12 @@ export function startStartPump(deps: StartPumpDeps): RunningLoop {
     },
     log,
   );
+  return {
+    ...loop,
+    offer(instanceIds) {
+      if (instanceIds.length === 0) return;
+      offered = offered.concat(instanceIds);
+      loop.wake();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../ids";
 
 /*
@@ -66,6 +66,8 @@ export interface NewInstanceSpec {
   stack: string;
   /** whether the revision mounts volumes (such instances are written unplaced and placed from the table) */
   mounts: boolean;
+  /** whether the revision has what a start needs (bits or an image) */
+  startable: boolean;
 }
 
 /** `NewInstanceSpec` of each of `appIds` that exists and is started, in one statement. */
@@ -81,14 +83,23 @@ export async function newInstanceSpecs(
     disk_mb: number;
     stack: string;
     mounts: boolean;
+    startable: boolean;
   }>(sql`
-    select a.id, a.revision, a.memory_mb, a.disk_mb, a.stack, r.volumes <> '[]'::jsonb as mounts
+    select a.id, a.revision, a.memory_mb, a.disk_mb, a.stack, r.volumes <> '[]'::jsonb as mounts,
+      r.bits_digest is not null or r.image is not null as startable
     from apps a join app_revisions r on r.app_id = a.id and r.revision = a.revision
     where a.id = any(${uuidArray(appIds)}::uuid[]) and a.state = 'started'`);
   return new Map(
     [...rows].map((r) => [
       r.id,
-      { revision: r.revision, memoryMb: r.memory_mb, diskMb: r.disk_mb, stack: r.stack, mounts: r.mounts },
+      {
+        revision: r.revision,
+        memoryMb: r.memory_mb,
+        diskMb: r.disk_mb,
+        stack: r.stack,
+        mounts: r.mounts,
+        startable: r.startable,
+      },
     ]),
   );
 }
@@ -103,6 +114,11 @@ export interface PlacedNewInstance {
   crashCount: number;
   cellId: string | null;
   reason: string | null;
+  /**
+   * the leader sends its start from memory (`startsOf`): written as sent now, so a claim takes it
+   * only once the resend time has passed without news of it (say, the leader died first)
+   */
+  handedOff?: boolean;
 }
 
 /**
@@ -113,12 +129,14 @@ export async function insertPlacedInstances(db: Database, rows: readonly PlacedN
   if (rows.length === 0) return;
   // one parameter however many rows (a statement of thousands of bound values is slow to build)
   await db.execute(sql`
-    insert into instances (id, tenant_id, app_id, index, revision, crash_count, cell_id, state, reason)
+    insert into instances (id, tenant_id, app_id, index, revision, crash_count, cell_id, state, reason,
+      command_sent_at)
     select p.id, p."tenantId", p."appId", p.index, p.revision, p."crashCount", p."cellId",
-      case when p."cellId" is null then 'UNPLACED' else 'PLACED' end::instance_state, p.reason
+      case when p."cellId" is null then 'UNPLACED' else 'PLACED' end::instance_state, p.reason,
+      case when p."handedOff" and p."cellId" is not null then now() end
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as p(id uuid, "tenantId" uuid, "appId" uuid, index int, revision int, "crashCount" int,
-        "cellId" uuid, reason text)`);
+        "cellId" uuid, reason text, "handedOff" boolean)`);
 }
 
 /**
@@ -234,6 +252,53 @@ export interface PendingStart {
 }
 
 /**
+ * The start commands of `source` (rows of instances with at least id, tenant_id, app_id, cell_id,
+ * index, revision and since): each with its revision's spec, its app's sealed registry credentials,
+ * its log-rate limit and its volumes, the oldest first.
+ */
+const startsFrom = (source: SQL) => sql`
+    select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
+      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
+      -- only for sealing registry credentials: the report is large (TOASTed), not read for every start
+      case when a.image_credentials is not null then
+        (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) end as seal_key,
+      least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
+      case when r.volumes <> '[]'::jsonb then
+        (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
+            'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
+          from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid)
+        else '[]'::jsonb end as volumes
+    from ${source} x
+    join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
+    join apps a on a.id = x.app_id
+    left join tenant_quotas tq on tq.tenant_id = x.tenant_id
+    left join space_quotas sq on sq.space_id = a.space_id
+    -- the batch is those due longest (resends and new alike); within it, the oldest go first
+    order by x.since`;
+
+const pendingStartOf = (r: Record<string, unknown>): PendingStart => ({
+  instanceId: r.id as string,
+  tenantId: r.tenant_id as string,
+  appId: r.app_id as string,
+  cellId: r.cell_id as string,
+  index: r.index as number,
+  revision: r.revision as number,
+  stack: r.stack as string,
+  command: r.command as string,
+  env: r.env as Record<string, string>,
+  memoryMb: r.memory_mb as number,
+  diskMb: r.disk_mb as number,
+  ports: r.ports as number[],
+  healthCheck: r.health_check as Record<string, unknown>,
+  bitsDigest: (r.bits_digest as string | null) ?? undefined,
+  image: (r.image as AppImage | null) ?? undefined,
+  imageCredentials: (r.image_credentials as string | null) ?? undefined,
+  cellSealKey: (r.seal_key as string | null) ?? undefined,
+  logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
+  volumes: r.volumes as PendingStart["volumes"],
+});
+
+/**
  * Claims the start commands due, in one statement: placed instances never sent a start command, or
  * whose last one is older than `resendAfterMs`, at most `limit`, those waiting longest first; their
  * `command_sent_at` becomes now (they are due again after `resendAfterMs` unless the instance moves
@@ -267,45 +332,22 @@ export async function claimStarts(
       update instances x set command_sent_at = now() where x.id = any(array(select id from due))
       returning x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, x.since
     )
-    select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
-      -- only for sealing registry credentials: the report is large (TOASTed), not read for every start
-      case when a.image_credentials is not null then
-        (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) end as seal_key,
-      least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
-      case when r.volumes <> '[]'::jsonb then
-        (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
-            'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
-          from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid)
-        else '[]'::jsonb end as volumes
-    from claimed x
-    join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
-    join apps a on a.id = x.app_id
-    left join tenant_quotas tq on tq.tenant_id = x.tenant_id
-    left join space_quotas sq on sq.space_id = a.space_id
-    -- the batch is those due longest (resends and new alike); within it, the oldest go first
-    order by x.since`);
-  return [...rows].map((r) => ({
-    instanceId: r.id as string,
-    tenantId: r.tenant_id as string,
-    appId: r.app_id as string,
-    cellId: r.cell_id as string,
-    index: r.index as number,
-    revision: r.revision as number,
-    stack: r.stack as string,
-    command: r.command as string,
-    env: r.env as Record<string, string>,
-    memoryMb: r.memory_mb as number,
-    diskMb: r.disk_mb as number,
-    ports: r.ports as number[],
-    healthCheck: r.health_check as Record<string, unknown>,
-    bitsDigest: (r.bits_digest as string | null) ?? undefined,
-    image: (r.image as AppImage | null) ?? undefined,
-    imageCredentials: (r.image_credentials as string | null) ?? undefined,
-    cellSealKey: (r.seal_key as string | null) ?? undefined,
-    logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
-    volumes: r.volumes as PendingStart["volumes"],
-  }));
+    ${startsFrom(sql`claimed`)}`);
+  return [...rows].map(pendingStartOf);
+}
+
+/**
+ * The start commands of instances the leader placed and handed to its start pump (`handedOff`),
+ * read without writing: those still PLACED on a cell, the oldest first (one stopped meanwhile is
+ * left out).
+ */
+export async function startsOf(db: Database, instanceIds: readonly string[]): Promise<PendingStart[]> {
+  if (instanceIds.length === 0) return [];
+  const rows = await db.execute<Record<string, unknown>>(
+    startsFrom(sql`(select id, tenant_id, app_id, cell_id, index, revision, since from instances
+      where id = any(${uuidArray(instanceIds)}::uuid[]) and state = 'PLACED' and cell_id is not null)`),
+  );
+  return [...rows].map(pendingStartOf);
 }
 
 /** A cell refused to start the instance: it counts as a crash with the cell's reason. */

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import { schema } from "@grove/db";
+import { describeWith, it } from "@grove/testkit";
+import { eq, sql } from "drizzle-orm";
+import { expect } from "vitest";
+import { claimStarts, insertPlacedInstances, startsOf } from "../src/repo/placement";
+import { eventually, pushApp, startTestApi } from "./harness";
+import { hollowCellOf } from "./hollow-cell";
+
+describeWith(["postgres", "nats"], "starts handed from the rounds to the start pump", () => {
+  it("sends a new instance's start from memory: its row is written once, as sent when inserted", async ({
+    pg,
+    nats,
+  }) => {
+    // claims never resend within the test: only the handoff can send these starts
+    const t = await startTestApi(pg, nats, { GROVE_START_RESEND_MS: "600000" });
+    const cell = await hollowCellOf(t, "cell", { maxStartBatch: 100 });
+    const dev = await t.tenantWithToken("acme");
+    const appId = await pushApp(t, dev, "web", { instances: 3 });
+    await eventually(async () => (cell.starts.length === 3 ? true : undefined));
+    const rows = await t.db
+      .select({
+        id: schema.instances.id,
+        createdAt: schema.instances.createdAt,
+        sentAt: schema.instances.commandSentAt,
+      })
+      .from(schema.instances)
+      .where(eq(schema.instances.appId, appId));
+    expect(rows.map((r) => r.id).sort()).toEqual(cell.starts.map((s) => s.instanceId).sort());
+    // the insert's own time: no claim wrote the row again before its start went
+    for (const row of rows) expect(row.sentAt).toEqual(row.createdAt);
+  });
+
+  it("leaves a handed-off start to the claims only after the resend time, and reads none that is no longer placed", async ({
+    pg,
+    nats,
+  }) => {
+    const t = await startTestApi(pg, nats);
+    const cell = await hollowCellOf(t, "cell", { maxStartBatch: 100 });
+    const dev = await t.tenantWithToken("acme");
+    const appId = await pushApp(t, dev, "web", { instances: 1 });
+    const [start] = await eventually(async () => (cell.starts.length === 1 ? cell.starts : undefined));
+    // no leader from here on: as if it died after writing the instance and before sending its start
+    await t.api.stop();
+    const id = randomUUID();
+    await insertPlacedInstances(t.db, [
+      {
+        id,
+        tenantId: start?.tenantId as string,
+        appId,
+        index: 1,
+        revision: start?.revision as number,
+        crashCount: 0,
+        cellId: cell.cellId,
+        reason: null,
+        handedOff: true,
+      },
+    ]);
+    expect((await claimStarts(t.db, 60_000, 10)).map((s) => s.instanceId)).not.toContain(id);
+    const [read] = await startsOf(t.db, [id]);
+    expect(read).toMatchObject({ instanceId: id, cellId: cell.cellId, index: 1, command: start?.command });
+    // a later leader's claim finds it once the resend time has passed (here: none)
+    expect((await claimStarts(t.db, 0, 10)).map((s) => s.instanceId)).toContain(id);
+    await t.db.execute(sql`update instances set state = 'STOPPED' where id = ${id}`);
+    expect(await startsOf(t.db, [id])).toEqual([]);
+  });
+});
