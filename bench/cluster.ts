@@ -372,7 +372,11 @@ export async function main(): Promise<string> {
       maxStartBatch: Number(process.env.BENCH_START_BATCH ?? 250) || undefined,
     };
     const joinStarted = performance.now();
-    const hollow = node("bench/hollow-cells.ts", { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) }, cpuProf);
+    const hollow = node(
+      "bench/hollow-cells.ts",
+      { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) },
+      cpuProf,
+    );
     children.push(hollow);
     await waitForLine(hollow, /^ready /, 30 * 60_000);
     const joinSeconds = (performance.now() - joinStarted) / 1000;
