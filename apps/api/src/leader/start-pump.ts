@@ -71,6 +71,7 @@ export function startStartPump(deps: StartPumpDeps): StartPump {
         const room = deps.queued - deps.dispatch.size;
         if (room <= 0) break;
         const handed = offered.length > 0;
+        const sentBefore = sent;
         const claimed = await deps.exclusive.run(async () => {
           // under the lock, as a claim: one a round has stopped since is no longer PLACED
           const ids = offered.slice(0, room);
@@ -109,8 +110,9 @@ export function startStartPump(deps: StartPumpDeps): StartPump {
           return handed ? ids.length : due.length;
         });
         claims++;
-        // fewer than asked: nothing more is due now (after the handed ones, claims)
-        if (!handed && claimed < room) break;
+        // fewer than asked: nothing more is due now (after the handed ones, claims); none of them
+        // new: the rest due are held too (still on their way, their claims moved their due times on)
+        if (!handed && (claimed < room || sent === sentBefore)) break;
       }
       if (held > 0) deps.metrics?.startsHeld.inc(held);
       if (sent > 0 || held > 0)
