@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { expect } from "vitest";
 import { DEAD_LETTER_HEADERS } from "../src/nats/dead-letters";
 import { INSTANCE_EVENTS_CONSUMER } from "../src/nats/instance-events-stream";
-import { eventually, expectStatus, joinToken, startTestApi, type TestApi, tarOf, webApp } from "./harness";
+import { eventually, expectStatus, joinToken, pushApp, startTestApi, type TestApi } from "./harness";
 import { hollowInstanceEvent, joinHollowCell } from "./hollow-cell";
 
 interface Instance {
@@ -40,18 +40,7 @@ describeWith(["postgres", "nats"], "batches of instance events", () => {
     const cell = await joinHollowCell(t.nc, await joinToken(t), `cell-${randomUUID().slice(0, 8)}`);
     try {
       const dev = await t.tenantWithToken("acme");
-      await expectStatus(
-        await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("web", { instances: 3 }) }),
-        201,
-      );
-      await expectStatus(
-        await t.call("/v1/apps/web/bits", {
-          method: "PUT",
-          token: dev,
-          body: await tarOf({ "app.sh": "httpd" }),
-        }),
-        200,
-      );
+      await pushApp(t, dev, "web", { instances: 3 });
       await eventually(async () => (cell.starts.length === 3 ? true : undefined));
       const [one, two, three] = [...cell.starts].sort((x, y) => x.index - y.index) as [
         (typeof cell.starts)[0],
@@ -97,15 +86,7 @@ describeWith(["postgres", "nats"], "batches of instance events", () => {
     const cell = await joinHollowCell(t.nc, await joinToken(t), `cell-${randomUUID().slice(0, 8)}`);
     try {
       const dev = await t.tenantWithToken("acme");
-      await expectStatus(await t.call("/v1/apps", { method: "POST", token: dev, json: webApp("web") }), 201);
-      await expectStatus(
-        await t.call("/v1/apps/web/bits", {
-          method: "PUT",
-          token: dev,
-          body: await tarOf({ "app.sh": "httpd" }),
-        }),
-        200,
-      );
+      await pushApp(t, dev, "web");
       const start = await eventually(async () => cell.starts[0]);
       const mine = hollowInstanceEvent(cell.cellId, start, "RUNNING", {
         address: "127.0.0.1",
