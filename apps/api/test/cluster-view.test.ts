@@ -94,4 +94,39 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
     expect(await toPlan()).toEqual({ apps: ["api", "web"], instances: 3 });
     expect(await toPlan()).toEqual({ apps: [], instances: 0 });
   });
+
+  it("plans after a later whole read only the apps whose rows differ from the view kept", async ({ pg }) => {
+    const { db, sql, tenantId, appId } = await appDatabase(pg, "cluster_view_whole");
+    const [other] = await sql`
+      insert into apps (tenant_id, space_id, name, stack, command, instances, memory_mb, disk_mb, health_check)
+      select tenant_id, space_id, 'api', stack, command, 1, 64, 64, '{}' from apps where id = ${appId}
+      returning id`;
+    await sql`insert into instances (tenant_id, app_id, index, revision)
+      select ${tenantId}, a.id, 0, 1 from apps a`;
+    // every read whole
+    const view = new ClusterView({ fullEveryMs: 0 });
+    const names = new Map([
+      [appId, "web"],
+      [other?.id as string, "api"],
+    ]);
+    const toPlan = async () => {
+      const { desired, full } = await view.read(db);
+      view.planned();
+      return { full, apps: desired.map((a) => names.get(a.id)).sort() };
+    };
+    expect(await toPlan()).toEqual({ full: true, apps: ["api", "web"] });
+    expect(await toPlan()).toEqual({ full: true, apps: [] });
+    await sql`update instances set state = 'PLACED' where app_id = ${other?.id}`;
+    expect(await toPlan()).toEqual({ full: true, apps: ["api"] });
+    await sql`update apps set instances = 3 where id = ${appId}`;
+    expect(await toPlan()).toEqual({ full: true, apps: ["web"] });
+    // an instance gone from the table (deleted, as retention does): its app is planned
+    await sql`delete from instances where app_id = ${appId}`;
+    expect(await toPlan()).toEqual({ full: true, apps: ["web"] });
+    expect(await toPlan()).toEqual({ full: true, apps: [] });
+    // one waiting on the clock (a crash to restart) is planned at every whole read until it runs
+    await sql`update instances set state = 'CRASHED', crash_count = 1 where app_id = ${other?.id}`;
+    expect(await toPlan()).toEqual({ full: true, apps: ["api"] });
+    expect(await toPlan()).toEqual({ full: true, apps: ["api"] });
+  });
 });

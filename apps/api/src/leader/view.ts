@@ -13,8 +13,12 @@ import type { CellUsage } from "../repo/placement";
 import type { Tx } from "../repo/tx";
 import { EventLoopSlices } from "../slices";
 
-/** How often the view is read whole anyway (a safety net; an incremental read misses nothing). */
-export const FULL_READ_EVERY_MS = 60_000;
+/**
+ * How often the view is read whole anyway (a safety net; an incremental read misses nothing). Such a
+ * read plans only the apps whose rows differ from the view kept, but reading 100,000 instances
+ * still costs a round seconds on a busy machine: every 5 minutes, not every minute.
+ */
+export const FULL_READ_EVERY_MS = 300_000;
 
 /**
  * The leader's view of desired and actual state, kept between rounds: each round reads only the
@@ -22,7 +26,9 @@ export const FULL_READ_EVERY_MS = 60_000;
  * with its transaction's id, `written_by`), whoever wrote them (this leader, another api replica, an
  * instance event, a cell's state sync, maintenance). A read is whole the first time, after a failed
  * read, when an app was deleted (its instances go with it, leaving no row to read), and every
- * `fullEveryMs`. Cells are few and read whole each time.
+ * `fullEveryMs`. Cells are few and read whole each time. A whole read replaces what was kept and
+ * plans every app only the first time (or while a plan is still owed for all); later ones plan the
+ * apps whose rows differ from those kept (an incremental read that missed a write would show there).
  *
  * A read answers what a round has to plan: after a whole read every app; otherwise only the apps
  * something may have changed for — written since, or with instances written since, or with
@@ -70,19 +76,37 @@ export class ClusterView {
         }
         full = (await appCount(tx)) !== this.apps.size;
       }
+      // what a later whole read is compared with: apps whose rows differ are planned, not all
+      const kept =
+        full && this.toPlan !== undefined
+          ? { apps: new Map(this.apps), instances: new Map(this.instances) }
+          : undefined;
       if (full) {
         this.apps.clear();
         this.instances.clear();
         this.byApp.clear();
-        this.timed.clear();
+        // the apps waiting on the clock are planned after a whole read too (it plans only changes)
+        if (!kept) this.timed.clear();
         for (const app of await desiredApps(tx)) this.apps.set(app.id, app);
         for (const instance of await writtenInstances(tx)) {
           if (slices.due()) await slices.next();
           this.keep(instance);
         }
       }
+      if (kept) {
+        for (const [id, app] of this.apps) {
+          const was = kept.apps.get(id);
+          if (!was || !sameRow(was, app)) touched.add(id);
+        }
+        for (const [id, instance] of this.instances) {
+          if (slices.due()) await slices.next();
+          const was = kept.instances.get(id);
+          if (!was || !sameRow(was, instance)) touched.add(instance.appId);
+        }
+        for (const [id, was] of kept.instances) if (!this.instances.has(id)) touched.add(was.appId);
+      }
       const cells = await cellStates(tx);
-      if (!full) {
+      if (!full || kept) {
         const moved = new Set<string>();
         for (const [id, state] of cells) if (this.cells.get(id) !== state) moved.add(id);
         if (moved.size > 0)
@@ -90,7 +114,7 @@ export class ClusterView {
             if (instance.cellId !== null && moved.has(instance.cellId)) touched.add(instance.appId);
       }
       this.cells = cells;
-      if (full) this.toPlan = undefined;
+      if (full && !kept) this.toPlan = undefined;
       else if (this.toPlan !== undefined) for (const id of [...touched, ...this.timed]) this.toPlan.add(id);
       const planned = this.toPlan ?? this.apps.keys();
       const desired: DesiredApp[] = [];
@@ -205,4 +229,24 @@ export class WrittenSince {
       { isolationLevel: "repeatable read", accessMode: "read only" },
     );
   }
+}
+
+/** Whether two rows as read are the same: each field equal, dates by their time, objects by their JSON. */
+function sameRow(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const key of keys) {
+    const u = x[key];
+    const v = y[key];
+    if (u === v) continue;
+    if (u instanceof Date && v instanceof Date) {
+      if (u.getTime() === v.getTime()) continue;
+      return false;
+    }
+    if (typeof u !== "object" || typeof v !== "object" || u === null || v === null) return false;
+    if (JSON.stringify(u) !== JSON.stringify(v)) return false;
+  }
+  return true;
 }
