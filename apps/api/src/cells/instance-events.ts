@@ -102,14 +102,25 @@ const EVENT_BATCH = 500;
  */
 const EVENT_BATCH_BYTES = 256 * 1024;
 
+/** Transactions of instance events applied at once, each for its own cells (`laneOf`). */
+const EVENT_LANES = 2;
+
+/** The lane of an instance events subject (one per cell): the same cell always in the same lane. */
+function laneOf(subject: string): number {
+  let hash = 0;
+  for (let i = 0; i < subject.length; i++) hash = (hash * 31 + subject.charCodeAt(i)) | 0;
+  return Math.abs(hash) % EVENT_LANES;
+}
+
 /** How long one pull for instance events waits (its heartbeats come every half of it). */
 const EVENT_PULL_EXPIRES_MS = 5_000;
 
 /**
  * Applies instance events from the durable consumer in batches: the messages that arrived while the
  * previous batch was applied go together in one transaction (up to `EVENT_BATCH` messages and
- * `EVENT_BATCH_BYTES`), so a quiet
- * stream applies each event at once and a busy one in few writes. A message is acknowledged only
+ * `EVENT_BATCH_BYTES`), so a quiet stream applies each event at once and a busy one in few writes;
+ * `EVENT_LANES` such transactions run at once, each for its own cells (a cell's events stay in
+ * order). A message is acknowledged only
  * after its events are applied or rejected for good; an invalid or forged one is dead-lettered at
  * once. When a batch fails, its messages are applied one by one, so one whose processing keeps
  * failing (say, an id the database refuses) is redelivered with a growing delay until
@@ -174,7 +185,6 @@ export async function consumeInstanceEvents(deps: {
     if (outcomes.some((o) => o.some((e) => e.applied))) deps.onApplied?.();
     for (const [i, msg] of batch.entries()) await settle(msg, outcomes[i] as InstanceEventOutcome[]);
   };
-  const queue: JsMsg[] = [];
   // how many of the queued messages go in the next transaction
   const cut = (queued: JsMsg[]) => {
     let bytes = 0;
@@ -186,28 +196,34 @@ export async function consumeInstanceEvents(deps: {
     }
     return n;
   };
-  let draining: Promise<void> | undefined;
-  const drain = async () => {
+  // a cell's messages always go to the same lane, applied there in order; lanes apply at once, so
+  // one lane's transaction waiting on Postgres leaves the api free to decode the other's messages
+  const lanes = Array.from({ length: EVENT_LANES }, () => ({
+    queue: [] as JsMsg[],
+    draining: undefined as Promise<void> | undefined,
+  }));
+  const drain = async (lane: (typeof lanes)[number]) => {
     // the messages of one pull arrive together: they are all queued before the first batch is cut
     await new Promise((resolve) => setImmediate(resolve));
-    while (queue.length > 0) {
+    while (lane.queue.length > 0) {
       try {
-        await apply(queue.splice(0, cut(queue)));
+        await apply(lane.queue.splice(0, cut(lane.queue)));
       } catch (error) {
         // unsettled messages come back after the consumer's ack wait
         log.error({ err: error }, "instance events not settled; they will be redelivered");
       }
     }
-    draining = undefined;
+    lane.draining = undefined;
   };
   const done = (async () => {
     for await (const msg of messages) {
-      queue.push(msg);
-      draining ??= drain();
-      // bounded: the consumer waits while a full batch is already queued
-      if (queue.length >= EVENT_BATCH) await draining;
+      const lane = lanes[laneOf(msg.subject)] as (typeof lanes)[number];
+      lane.queue.push(msg);
+      lane.draining ??= drain(lane);
+      // bounded: the consumer waits while a full batch is already queued in the lane
+      if (lane.queue.length >= EVENT_BATCH) await lane.draining;
     }
-    await draining;
+    await Promise.all(lanes.map((lane) => lane.draining));
   })();
   return {
     async stop() {
