@@ -7,7 +7,7 @@ const eventOf = (n: number) => ({
   eventId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
 });
 const batchOf = (n: number, cellId = crashed.cellId) => ({
-  v: 3,
+  v: 3 as const,
   batchId: "00000000-0000-4000-8000-00000000b001",
   cellId,
   events: Array.from({ length: n }, (_, i) => eventOf(i)),
