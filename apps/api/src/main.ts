@@ -33,9 +33,6 @@ async function main(): Promise<void> {
     ...(await natsConnectOptions(natsAccess)),
     name: "grove-api",
     maxReconnectAttempts: -1,
-    // a stack captured for every request (thousands of start commands a second) costs more CPU than
-    // the leader's rounds; errors still say which subject failed
-    noAsyncTraces: true,
   });
   const api = createApi({ config, db: database.db, nc, authority, log, defaultMetrics: true });
   await api.start();

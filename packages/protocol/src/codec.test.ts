@@ -21,6 +21,7 @@ import {
   onRejectedMessage,
   RegisterCellReply,
   RegisterCellRequest,
+  serialize,
 } from "./index";
 
 const offs: Array<() => void> = [];
@@ -69,6 +70,22 @@ describe("round trips", () => {
       instanceId: "i-1",
       graceMs: 10_000,
     });
+  });
+
+  it("serialize writes the same bytes as encode for a message with no defaults to fill", () => {
+    expect(new TextDecoder().decode(serialize(CellHeartbeat, heartbeat))).toBe(
+      new TextDecoder().decode(encode(CellHeartbeat, heartbeat)),
+    );
+    // a start command serialised as built decodes as an encoded one does (defaults filled by the reader)
+    expect(decodeOrThrow(CellCommand, serialize(CellCommand, startCommand))).toEqual(
+      decodeOrThrow(CellCommand, encode(CellCommand, startCommand)),
+    );
+  });
+
+  it("serialize does not validate: the receiver rejects what it should", () => {
+    const bytes = serialize(CellHeartbeat, { ...heartbeat, cellId: "" });
+    const result = decode(CellHeartbeat, bytes);
+    expect(result.ok).toBe(false);
   });
 
   it("decode accepts a string as well as bytes", () => {

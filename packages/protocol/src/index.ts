@@ -18,6 +18,7 @@ export {
   encode,
   onRejectedMessage,
   type RejectionListener,
+  serialize,
 } from "./codec";
 export {
   CellCommand,

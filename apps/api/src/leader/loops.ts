@@ -28,6 +28,8 @@ import { ClusterView } from "./view";
 
 /** How often the leader sweeps the volume data store of objects nothing needs. */
 const VOLUME_DATA_SWEEP_MS = 5 * 60_000;
+/** how often a cell is sent its unchanged overlay peers again (changes and syncs send at once) */
+const PEERS_REFRESH_MS = 10 * 60_000;
 
 /**
  * Published by any api replica when desired state changes; the leader runs a round at once.
@@ -101,8 +103,10 @@ export function leaderLoops(
       const policies = new BackgroundPush(policyAnnouncer(db, nc), policyLog, "policy announcement");
       stops.push(() => policies.stop());
       policies.request();
-      // what each cell took last: unchanged peers and names are not sent again every round
-      const peersSent = new SentCommands();
+      // what each cell took last: unchanged peers and names are not sent again every round. A cell's
+      // peers are every other cell (at 1,000 cells a million entries a push), so an unchanged list is
+      // sent again only every 10 minutes; a cell that synced (it restarted) gets it at once anyway
+      const peersSent = new SentCommands(PEERS_REFRESH_MS);
       const namesSent = new SentCommands();
       const peersLog = log.child({ component: "api.overlay" });
       const peersPacing = new PushPacing();
