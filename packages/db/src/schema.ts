@@ -445,15 +445,24 @@ export const instances = pgTable(
     writtenBy: writtenBy("written_by"),
   },
   (t) => [
+    // every index here is written again by each instance event (a state change is never a HOT
+    // update), so lookups by state or cell use small partial indexes, not ones over every row
     index("instances_app_idx").on(t.appId, t.index),
-    index("instances_cell_idx").on(t.cellId),
-    index("instances_state_idx").on(t.state),
     index("instances_written_by_idx").on(t.writtenBy),
+    // the instances waiting for a cell (a few, not the 100,000 running)
+    index("instances_unplaced_idx")
+      .on(t.appId)
+      .where(sql`${t.state} = 'UNPLACED'`),
+    // retention's prune of stopped instances by when they stopped
+    index("instances_stopped_idx")
+      .on(t.since)
+      .where(sql`${t.state} = 'STOPPED'`),
     // the start pump's due lookup: placed instances by when their start was last sent, never first
     index("instances_start_due_idx")
       .on(sql`coalesce(${t.commandSentAt}, '-infinity'::timestamptz)`, t.since)
       .where(sql`${t.state} = 'PLACED'`),
-    // the tenants each cell hosts (internal names): one index probe per cell and tenant, not every row
+    // the tenants each cell hosts (internal names): one index probe per cell and tenant, not every
+    // row; and every lookup of a cell's instances (name their states, as this predicate does)
     index("instances_hosted_idx")
       .on(t.cellId, t.tenantId)
       .where(sql`${t.state} in ('PLACED', 'STARTING', 'RUNNING', 'CRASHED')`),

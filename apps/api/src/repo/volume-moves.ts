@@ -49,7 +49,7 @@ export async function dueExports(db: Database): Promise<DueExport[]> {
     where v.state = 'moving' and v.source_object is null and c.state = 'draining'
       and not exists (select 1 from instances x
         join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
-        where x.cell_id = v.cell_id and x.state <> 'STOPPED'
+        where x.cell_id = v.cell_id and x.state in ('PLACED', 'STARTING', 'RUNNING', 'CRASHED')
           and r.volumes @> jsonb_build_array(jsonb_build_object('volumeId', v.id::text)))`);
   return [...rows].map((r) => ({ volumeId: r.volume_id, cellId: r.cell_id }));
 }
