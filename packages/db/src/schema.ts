@@ -450,13 +450,9 @@ export const instances = pgTable(
     index("instances_app_idx").on(t.appId, t.index),
     index("instances_written_by_idx").on(t.writtenBy),
     // the instances waiting for a cell (a few, not the 100,000 running)
-    index("instances_unplaced_idx")
-      .on(t.appId)
-      .where(sql`${t.state} = 'UNPLACED'`),
+    index("instances_unplaced_idx").on(t.appId).where(sql`${t.state} = 'UNPLACED'`),
     // retention's prune of stopped instances by when they stopped
-    index("instances_stopped_idx")
-      .on(t.since)
-      .where(sql`${t.state} = 'STOPPED'`),
+    index("instances_stopped_idx").on(t.since).where(sql`${t.state} = 'STOPPED'`),
     // the start pump's due lookup: placed instances by when their start was last sent, never first
     index("instances_start_due_idx")
       .on(sql`coalesce(${t.commandSentAt}, '-infinity'::timestamptz)`, t.since)
