@@ -332,10 +332,11 @@ export async function main(): Promise<string> {
     // one after the other: each migrates the database at its start
     const leaderApi = await startApi(split ? "api-leader" : "api", split ? "leader" : "http,leader", cpuProf);
     const httpApi = split ? await startApi("api-http", "http", cpuProf) : leaderApi;
-    // BENCH_API_HTTP_NICE=<n> (e.g. -10): the serving replica's main thread gets that nice value, as if it
-    // had a core of its own (an experiment: what a request waits on besides the shared cores)
-    const httpNice = process.env.BENCH_API_HTTP_NICE;
-    if (httpNice) renice(httpApi.pid, Number(httpNice));
+    // The replica serving requests runs with CPU priority over the rest (BENCH_API_HTTP_NICE, -10 by
+    // default; 0: none), as an operator gives http replicas on a shared host a higher CPUWeight: at
+    // scale they run on cores of their own (docs/operations.md). Only with the split (one api: none).
+    const httpNice = split ? Number(process.env.BENCH_API_HTTP_NICE ?? -10) : 0;
+    if (httpNice !== 0) renice(httpApi.pid, httpNice);
     const leaderUrl = leaderApi.url;
     const apiUrl = httpApi.url;
     const apiPid = leaderApi.pid;
@@ -647,7 +648,7 @@ export async function main(): Promise<string> {
         ],
         [
           "api replica serving the requests",
-          `${split ? "http-only" : "the leader (BENCH_API_SPLIT=0)"}; in the ramp: event-loop delay p99 / max ` +
+          `${split ? `http-only${httpNice ? ` at nice ${httpNice}` : ""}` : "the leader (BENCH_API_SPLIT=0)"}; in the ramp: event-loop delay p99 / max ` +
             `${serving.event_loop_delay_ms.p99Ms.toFixed(0)} / ${serving.event_loop_delay_ms.maxMs.toFixed(0)} ms, ` +
             `main thread ${serving.main_thread_cpu_seconds.toFixed(1)} s on a core, ` +
             `${serving.main_thread_run_queue_seconds.toFixed(1)} s waiting for one, GC ${serving.gc_seconds.toFixed(1)} s`,
@@ -689,7 +690,7 @@ export async function main(): Promise<string> {
         api_get_app_ms: { p50: percentile(getMs, 50), p99: getP99, n: getMs.length },
         api_scale_ms: { p50: percentile(scaleMs, 50), p99: scaleP99, n: scaleMs.length },
         api_split: split,
-        ...(httpNice ? { api_http_nice: Number(httpNice) } : {}),
+        api_http_nice: httpNice,
         hollow_nice: hollowNice,
         api_event_loop_delay_ms_ramp: rampLoopDelay,
         api_serving_ramp: serving,
