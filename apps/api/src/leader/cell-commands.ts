@@ -1,6 +1,5 @@
 import type { Database } from "@grove/db";
 import {
-  CellCommand,
   CommandReply,
   decode,
   HealthCheck,
@@ -8,7 +7,6 @@ import {
   MAX_START_BATCH,
   type RefusedStart,
   type StartInstance,
-  serialize,
   subjects,
 } from "@grove/protocol";
 import { createCurve } from "@nats-io/nkeys";
@@ -16,6 +14,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { SecretBox } from "../apps/secret-box";
 import type { ApiMetrics } from "../metrics";
+import { commandBytes } from "../policies/push";
 import { markStartRefused, type PendingStart } from "../repo/placement";
 import type { StartContacts } from "./start-contacts";
 
@@ -55,13 +54,6 @@ async function request(deps: CommandDeps, cellId: string, body: Uint8Array): Pro
   if (!reply.ok) return { ok: false, error: reply.error.message, refused: [] };
   return { ok: reply.value.ok, error: reply.value.error ?? "refused", refused: reply.value.refused ?? [] };
 }
-
-/**
- * A command as sent: built here from stored rows whose values were validated where they entered (an
- * api request), so serialised without validating again — at thousands of starts a second zod was
- * 15 % of the leader's CPU; the cell validates what it takes.
- */
-const command = (body: CellCommand["command"]) => serialize(CellCommand, { v: 1, command: body });
 
 /** The start command of a pending start, or undefined when it cannot go now (why is logged or stored). */
 async function startCommandOf(deps: CommandDeps, start: PendingStart): Promise<StartInstance | undefined> {
@@ -115,7 +107,7 @@ export async function sendStart(deps: StartDeps, start: PendingStart): Promise<v
     deps.contacts?.touch([start.instanceId]);
     deps.metrics?.startCommands.inc({ kind: "single" });
     deps.metrics?.startsSent.inc();
-    const reply = await request(deps, start.cellId, command(body));
+    const reply = await request(deps, start.cellId, commandBytes(body));
     if (reply.ok) {
       deps.contacts?.touch([start.instanceId]);
       return;
@@ -145,7 +137,7 @@ export async function sendStarts(
   }
   const maxPayload = deps.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const send = async (batch: StartInstance[]): Promise<void> => {
-    const encoded = command({ type: "start-instances", starts: batch });
+    const encoded = commandBytes({ type: "start-instances", starts: batch });
     if (encoded.length > maxPayload && batch.length > 1) {
       const half = Math.ceil(batch.length / 2);
       await Promise.all([send(batch.slice(0, half)), send(batch.slice(half))]);
@@ -212,7 +204,7 @@ export async function sendStop(deps: CommandDeps, cellId: string, instanceId: st
     const reply = await request(
       deps,
       cellId,
-      command({ type: "stop-instance", instanceId, graceMs: 10_000 }),
+      commandBytes({ type: "stop-instance", instanceId, graceMs: 10_000 }),
     );
     if (!reply.ok) deps.log.warn({ cellId, instanceId, reason: reply.error }, "cell refused stop");
   } catch (error) {
