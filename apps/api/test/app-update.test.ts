@@ -63,3 +63,34 @@ describeWith(["root", "postgres"], "an app update's pipelined statements", () =>
     );
   });
 });
+
+describeWith(["root", "postgres"], "an app update and the leader's writes of its instances", () => {
+  it("a scale does not wait for an insert of the app's instances still open, nor holds it", async ({
+    pg,
+  }) => {
+    const { db, sql, tenantId, appId } = await appDatabase(pg, "app_update_lock");
+    const [space] = await sql<{ id: string }[]>`select id from spaces where tenant_id = ${tenantId}`;
+    const key = { spaceId: space?.id as string, spaceName: "default", name: "web" };
+    const apps = new TenantApps(db, tenantId);
+    // the api's connections (none made yet) give up a lock wait after 2 s: a wait fails, not hangs
+    const [database] = await sql<{ name: string }[]>`select current_database() as name`;
+    await sql.unsafe(`alter database ${database?.name} set lock_timeout = '2s'`);
+    // the leader's insert of the app's instances, open: its foreign key check holds a key share of
+    // the app row until it commits
+    const leader = await sql.reserve();
+    try {
+      await leader`begin`;
+      await leader`insert into instances (tenant_id, app_id, index, revision) values (${tenantId}, ${appId}, 0, 1)`;
+      // with the insert still open, the scale goes through (a FOR UPDATE lock waited for it)
+      const scaled = await apps.update(key, { instances: 3 }, { actor: "t", event: "scaled" });
+      expect(scaled.instances).toBe(3);
+      // and the insert still commits (no deadlock, nothing waited on the scale)
+      await leader`insert into instances (tenant_id, app_id, index, revision) values (${tenantId}, ${appId}, 1, 1)`;
+      await leader`commit`;
+    } finally {
+      leader.release();
+    }
+    const [count] = await sql`select count(*)::int as n from instances where app_id = ${appId}`;
+    expect(count?.n).toBe(2);
+  });
+});

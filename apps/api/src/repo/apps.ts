@@ -182,10 +182,12 @@ export class TenantApps {
   ): Promise<SpacedAppRow> {
     return this.db.transaction(async (tx) => {
       // sent in lock order (tenant's quota, space's quota, app row; `lockQuotas` sends both
-      // quotas' statements before it returns), run by Postgres in that order
+      // quotas' statements before it returns), run by Postgres in that order. The app row is locked
+      // as an UPDATE of no key column locks it (`for no key update`): the leader's inserts of the
+      // app's instances share its key (their foreign key check), and neither waits for the other
       const [admit, [current]] = await inOrder([
         this.lockQuotas(tx, placed),
-        send(tx.select().from(apps).where(this.byKey(key)).for("update")),
+        send(tx.select().from(apps).where(this.byKey(key)).for("no key update")),
       ]);
       if (!current) throw notFound;
       checkIfMatch(options.ifMatch, appEtag(current));
