@@ -490,14 +490,19 @@ export async function main(): Promise<string> {
     const placementsPerSecond = running / rampSeconds;
     const rampRounds = p99Bound(before.buckets, afterRamp.buckets);
     const topStatements = statements
-      ? await sql<{ query: string; calls: number; total_ms: number; mean_ms: number; rows: number }[]>`
+      ? await sql<
+          { query: string; calls: number; total_ms: number; mean_ms: number; max_ms: number; rows: number }[]
+        >`
           select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 160) as query, calls::int,
             round(total_exec_time)::int as total_ms, round(mean_exec_time::numeric, 2)::float as mean_ms,
-            rows::int
-          from pg_stat_statements order by total_exec_time desc limit 15`
+            round(max_exec_time::numeric, 1)::float as max_ms, rows::int
+          from pg_stat_statements order by total_exec_time desc
+          limit ${Number(process.env.BENCH_PG_STATEMENTS_TOP ?? 15)}`
       : [];
     for (const s of topStatements)
-      console.error(`  pg ${s.total_ms} ms / ${s.calls} calls (${s.mean_ms} ms, ${s.rows} rows): ${s.query}`);
+      console.error(
+        `  pg ${s.total_ms} ms / ${s.calls} calls (${s.mean_ms} ms, max ${s.max_ms} ms, ${s.rows} rows): ${s.query}`,
+      );
 
     // steady state: nothing changes; heartbeats, syncs, convergence and route emission go on.
     // The ramp's tail (last events, heartbeats read late, syncs, route emission) still writes for a
