@@ -326,9 +326,13 @@ export async function main(): Promise<string> {
       return { url, pid: child.pid as number };
     };
     // BENCH_API_CPU_PROF=<dir>: each api writes a V8 CPU profile there when it stops
-    const cpuProf = process.env.BENCH_API_CPU_PROF
-      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
-      : [];
+    // BENCH_API_NODE_ARGS="<flags>": node flags for the apis (and the hollow cells), e.g. a GC setting
+    const cpuProf = [
+      ...(process.env.BENCH_API_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
+        : []),
+      ...(process.env.BENCH_API_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+    ];
     // one after the other: each migrates the database at its start
     const leaderApi = await startApi(split ? "api-leader" : "api", split ? "leader" : "http,leader", cpuProf);
     const httpApi = split ? await startApi("api-http", "http", cpuProf) : leaderApi;

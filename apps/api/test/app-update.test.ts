@@ -81,7 +81,7 @@ describeWith(["root", "postgres"], "an app update and the leader's writes of its
     try {
       await leader`begin`;
       await leader`insert into instances (tenant_id, app_id, index, revision) values (${tenantId}, ${appId}, 0, 1)`;
-      // with the insert still open, the scale goes through (a FOR UPDATE lock waited for it)
+      // with the insert still open, the scale goes through (a lock for update would wait for it)
       const scaled = await apps.update(key, { instances: 3 }, { actor: "t", event: "scaled" });
       expect(scaled.instances).toBe(3);
       // and the insert still commits (no deadlock, nothing waited on the scale)
