@@ -327,15 +327,19 @@ export async function main(): Promise<string> {
     };
     // BENCH_API_CPU_PROF=<dir>: each api writes a V8 CPU profile there when it stops
     // BENCH_API_NODE_ARGS="<flags>": node flags for the apis (and the hollow cells), e.g. a GC setting
-    const cpuProf = [
+    const childNodeArgs = [
       ...(process.env.BENCH_API_CPU_PROF
         ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`]
         : []),
       ...(process.env.BENCH_API_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     ];
     // one after the other: each migrates the database at its start
-    const leaderApi = await startApi(split ? "api-leader" : "api", split ? "leader" : "http,leader", cpuProf);
-    const httpApi = split ? await startApi("api-http", "http", cpuProf) : leaderApi;
+    const leaderApi = await startApi(
+      split ? "api-leader" : "api",
+      split ? "leader" : "http,leader",
+      childNodeArgs,
+    );
+    const httpApi = split ? await startApi("api-http", "http", childNodeArgs) : leaderApi;
     // The replica serving requests runs with CPU priority over the rest (BENCH_API_HTTP_NICE, -10 by
     // default; 0: none), as an operator gives http replicas on a shared host a higher CPUWeight: at
     // scale they run on cores of their own (docs/operations.md). Only with the split (one api: none).
@@ -388,7 +392,7 @@ export async function main(): Promise<string> {
     const hollow = node(
       "bench/hollow-cells.ts",
       { BENCH_HOLLOW_CELLS: JSON.stringify(hollowConfig) },
-      cpuProf,
+      childNodeArgs,
     );
     children.push(hollow);
     await waitForLine(hollow, /^ready /, 30 * 60_000);

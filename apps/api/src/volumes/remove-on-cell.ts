@@ -1,5 +1,6 @@
-import { CellCommand, CommandReply, decode, encode, subjects } from "@grove/protocol";
+import { CommandReply, decode, subjects } from "@grove/protocol";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { commandBytes } from "../policies/push";
 
 /**
  * Asks the cell holding a deleted volume to remove it (unmount, detach its loop device, delete its
@@ -15,7 +16,7 @@ export async function removeVolumeOnCell(
   try {
     const msg = await nc.request(
       subjects.commands(cellId),
-      encode(CellCommand, { v: 1, command: { type: "remove-volume", volumeId } }),
+      commandBytes({ type: "remove-volume", volumeId }),
       { timeout: timeoutMs },
     );
     const reply = decode(CommandReply, msg.data, msg.subject);
