@@ -29,5 +29,5 @@ export async function appDatabase(pg: TestPostgres, prefix: string) {
       values ('cell-a', '10.9.0.2', 1024, 1024, 10) returning id`;
     return row as { id: string };
   };
-  return { db: database.db, sql, tenantId: tenant?.id as string, appId: app?.id as string, cell };
+  return { url, db: database.db, sql, tenantId: tenant?.id as string, appId: app?.id as string, cell };
 }

@@ -1,9 +1,12 @@
+import { connectDatabase } from "@grove/db";
 import { describeWith, it } from "@grove/testkit";
 import { sql as drizzleSql } from "drizzle-orm";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { NotFound, QuotaExceeded } from "../src/errors";
 import { TenantApps } from "../src/repo/apps";
+import { inOrder, SentLast, send } from "../src/repo/tx";
 import { appDatabase } from "./app-database";
+import { roundTripCounter } from "./round-trips";
 
 describeWith(["root", "postgres"], "an app update's pipelined statements", () => {
   it("make the quota rows it locks, write the app, its revision and event, and refuse past a limit", async ({
@@ -92,5 +95,59 @@ describeWith(["root", "postgres"], "an app update and the leader's writes of its
     }
     const [count] = await sql`select count(*)::int as n from instances where app_id = ${appId}`;
     expect(count?.n).toBe(2);
+  });
+});
+
+describeWith(["root", "postgres"], "a transaction's round trips", () => {
+  it("an app update takes two: BEGIN goes with the locks, COMMIT with the writes", async ({ pg }) => {
+    const { sql, tenantId, url } = await appDatabase(pg, "app_update_trips");
+    const counter = await roundTripCounter(url);
+    // one connection, whose statements are prepared (described) on their first use: a warm-up
+    const database = connectDatabase(counter.url, { max: 1 });
+    onTestFinished(() => database.close());
+    const [space] = await sql<{ id: string }[]>`select id from spaces where tenant_id = ${tenantId}`;
+    const key = { spaceId: space?.id as string, spaceName: "default", name: "web" };
+    const apps = new TenantApps(database.db, tenantId);
+    for (const instances of [3, 2]) await apps.update(key, { instances }, { actor: "t", event: "scaled" });
+    counter.taken();
+    const scaled = await apps.update(key, { instances: 5 }, { actor: "t", event: "scaled" });
+    expect(counter.taken()).toBe(2);
+    expect(scaled.instances).toBe(5);
+    const [row] = await sql`select instances from apps where id = ${scaled.id}`;
+    expect(row?.instances).toBe(5);
+    // a transaction of one statement: one round trip for BEGIN, the statement and COMMIT
+    counter.taken();
+    await database.db.transaction(async (tx) => new SentLast(send(tx.execute(drizzleSql`select 1`))));
+    expect(counter.taken()).toBe(1);
+  });
+
+  it("a failed statement among those sent with the COMMIT rolls the whole transaction back", async ({
+    pg,
+  }) => {
+    const { db, sql, appId } = await appDatabase(pg, "sent_last");
+    const written = await db.transaction(async (tx) => {
+      await tx.execute(drizzleSql`update apps set instances = 7 where id = ${appId}`);
+      return new SentLast(
+        inOrder([
+          send(tx.execute(drizzleSql`update apps set instances = 8 where id = ${appId}`)),
+          // the app's name taken twice in its space: a unique violation
+          send(
+            tx.execute(drizzleSql`insert into apps (tenant_id, space_id, name, stack, command, instances,
+              memory_mb, disk_mb, health_check)
+              select tenant_id, space_id, name, stack, command, 1, 64, 64, '{}' from apps where id = ${appId}`),
+          ),
+        ]),
+      );
+    });
+    await expect(written.read()).rejects.toMatchObject({ cause: { code: "23505" } });
+    const [row] =
+      await sql`select instances, (select count(*)::int from apps) as apps from apps where id = ${appId}`;
+    expect(row).toEqual({ instances: 2, apps: 1 });
+    // the connection is whole again: the next transaction commits
+    await db.transaction(
+      async (tx) => new SentLast(send(tx.execute(drizzleSql`update apps set instances = 4`))),
+    );
+    const [after] = await sql`select instances from apps where id = ${appId}`;
+    expect(after?.instances).toBe(4);
   });
 });

@@ -12,7 +12,11 @@ export type Database = ReturnType<typeof connectDatabase>["db"];
 const PREPARED_MAX_PARAMETERS = 32;
 
 // the parts of postgres.js' client the wrapper touches (its own types are overloaded generics)
-type Unsafe = (query: string, parameters?: unknown[], options?: { prepare?: boolean }) => unknown;
+type Unsafe = (
+  query: string,
+  parameters?: unknown[],
+  options?: { prepare?: boolean; onexecute?: unknown },
+) => unknown;
 interface Wrappable {
   unsafe: Unsafe;
   begin?: (...args: unknown[]) => unknown;
@@ -29,12 +33,16 @@ interface Wrappable {
  */
 function preparing<T extends Wrappable>(sql: T): T {
   const unsafe = sql.unsafe.bind(sql);
-  sql.unsafe = (query, parameters, options) =>
+  const prepared: Unsafe = (query, parameters, options) =>
     unsafe(query, parameters, {
       ...options,
       // drizzle always says false (true only for queries it was asked to name)
       prepare: options?.prepare === true || (parameters?.length ?? 0) <= PREPARED_MAX_PARAMETERS,
     });
+  sql.unsafe = (query, parameters, options) =>
+    isBegin(query, options)
+      ? beginPipelined(prepared, query, parameters, options)
+      : prepared(query, parameters, options);
   // a transaction's (or savepoint's) handle is another client: prepared the same way
   for (const name of ["begin", "savepoint"] as const) {
     const original = sql[name]?.bind(sql);
@@ -45,6 +53,63 @@ function preparing<T extends Wrappable>(sql: T): T {
     };
   }
   return sql;
+}
+
+interface BeginOptions {
+  prepare?: boolean;
+  /** postgres.js' `begin` passes this: called with the connection once BEGIN is sent on it */
+  onexecute: (connection: { reserved?: () => void }) => unknown;
+}
+
+/** The BEGIN of postgres.js' `begin`, which it sends through `unsafe` with `onexecute`. */
+function isBegin(query: string, options?: { prepare?: boolean }): options is BeginOptions {
+  return options !== undefined && "onexecute" in options && /^begin\b/i.test(query);
+}
+
+/**
+ * postgres.js' `begin` costs round trips a transaction need not pay, and this takes them back:
+ * - it waits for BEGIN's reply before it runs the transaction's body. BEGIN cannot fail but with
+ *   its connection, and then every statement after it on that connection fails too, so its reply
+ *   need not be waited for: `execute()` of this BEGIN settles once it is sent on a connection (which
+ *   `begin` then reserves), and the body's first statements go out behind it, in its round trip;
+ * - the pool leaves that connection among its full ones (`begin`'s `onexecute` returns nothing),
+ *   where the transaction's statements wait in a queue and go out one per reply until the queue is
+ *   empty: the statements the body sends first, together, would take a round trip each. The
+ *   connection's `reserved()` (what `begin` gives it to run that queue) puts it back among the
+ *   reserved ones while the queue is still empty, where statements are sent as they come.
+ * Both are tested by the round trips an app update takes (apps/api/test/app-update.test.ts).
+ */
+function beginPipelined(
+  unsafe: Unsafe,
+  query: string,
+  parameters: unknown[] | undefined,
+  options: BeginOptions,
+) {
+  let sent!: () => void;
+  let failed!: (error: unknown) => void;
+  const onConnection = new Promise<void>((resolve, reject) => {
+    sent = resolve;
+    failed = reject;
+  });
+  const begin = unsafe(query, parameters, {
+    ...options,
+    onexecute: (connection: { reserved?: () => void }) => {
+      const reserved = options.onexecute(connection);
+      // after the pool has moved it (on return), before the body runs (queued before `sent`)
+      queueMicrotask(() => connection.reserved?.());
+      sent();
+      return reserved;
+    },
+  }) as Promise<unknown> & { execute(): unknown };
+  // failing before it was sent (the pool ending), `execute()` fails; after, the statements behind
+  // it fail as well, and this failure is theirs (not an unhandled one)
+  begin.catch(failed);
+  return {
+    execute: () => {
+      begin.execute();
+      return onConnection;
+    },
+  };
 }
 
 /** A pooled connection to Postgres with Grove's schema attached. Call `close()` on shutdown. */

@@ -7,7 +7,7 @@ import { askedBy, type Countable } from "../quotas/check";
 import { checkSingleWriter, type RequestedMount, resolveMounts } from "../volumes/mounts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors";
 import { Quota } from "./quotas";
-import { inOrder, send, type Tx } from "./tx";
+import { inOrder, SentLast, send, type Tx } from "./tx";
 
 const { apps, appRevisions, appEvents, spaces } = schema;
 export type AppRow = typeof apps.$inferSelect;
@@ -157,8 +157,8 @@ export class TenantApps {
    *
    * Round trips are what a request pays for when the api's event loop is busy (every await waits
    * its turn behind the leader's work), so statements that do not depend on each other's results
-   * are pipelined: the quota rows and the app row are locked in one, the update and its event
-   * (and revision) written in another.
+   * are pipelined: BEGIN and the locks of the quota rows and the app row go in one, the update,
+   * its event (and revision) and the COMMIT in another.
    */
   async update(key: SpacedAppKey, changes: AppChanges, options: UpdateOptions): Promise<SpacedAppRow> {
     // an app never changes space, so the space its key names is the one whose quota it counts in
@@ -173,14 +173,14 @@ export class TenantApps {
     }
   }
 
-  private transactUpdate(
+  private async transactUpdate(
     key: AppKey,
     placed: AppSpace,
     changes: AppChanges,
     options: UpdateOptions,
     notFound: NotFound,
   ): Promise<SpacedAppRow> {
-    return this.db.transaction(async (tx) => {
+    const done = await this.db.transaction(async (tx) => {
       // sent in lock order (tenant's quota, space's quota, app row; `lockQuotas` sends both
       // quotas' statements before it returns), run by Postgres in that order. The app row is locked
       // as an UPDATE of no key column locks it (`for no key update`): the leader's inserts of the
@@ -228,7 +228,8 @@ export class TenantApps {
       if (rowChanges.instances !== undefined)
         data.instances = { from: current.instances, to: rowChanges.instances };
       const updatedAt = new Date();
-      const [[row]] = await inOrder([
+      // sent last and returned unawaited: the COMMIT goes out with them (see `SentLast`)
+      const written = inOrder([
         send(
           tx
             .update(apps)
@@ -250,9 +251,10 @@ export class TenantApps {
           : undefined,
         this.recordEvent(tx, current, options.event, options.actor, data),
         options.alongside?.(tx, current.id),
-      ]);
-      return { ...(row as AppRow), spaceName: placed.name };
+      ] as const);
+      return new SentLast(written.then(([[row]]) => ({ ...(row as AppRow), spaceName: placed.name })));
     });
+    return done instanceof SentLast ? done.read() : done;
   }
 
   /** Deletes an app (after `ifMatch`), keeping its events. */

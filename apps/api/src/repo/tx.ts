@@ -30,3 +30,27 @@ export async function inOrder<T extends readonly unknown[]>(
     -readonly [K in keyof T]: Awaited<T[K]>;
   };
 }
+
+/**
+ * A transaction's last statements, sent and not waited for inside it: its callback returns them
+ * (`return sentLast(inOrder([...]))`), so its COMMIT goes out right behind them, in their round
+ * trip. `read` them once the transaction has returned. If one failed, Postgres answered the COMMIT
+ * with a rollback (it does after any failed statement) and `read` throws that failure.
+ */
+export class SentLast<T> {
+  private readonly settled: Promise<PromiseSettledResult<T>>;
+
+  constructor(statements: Promise<T>) {
+    // settled here, so a failure is handled (not "unhandled") before the transaction returns
+    this.settled = statements.then(
+      (value) => ({ status: "fulfilled", value }),
+      (reason: unknown) => ({ status: "rejected", reason }),
+    );
+  }
+
+  async read(): Promise<T> {
+    const result = await this.settled;
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
+  }
+}
