@@ -33,7 +33,7 @@ export async function inOrder<T extends readonly unknown[]>(
 
 /**
  * A transaction's last statements, sent and not waited for inside it: its callback returns them
- * (`return sentLast(inOrder([...]))`), so its COMMIT goes out right behind them, in their round
+ * (`return new SentLast(inOrder([...]))`), so its COMMIT goes out right behind them, in their round
  * trip. `read` them once the transaction has returned. If one failed, Postgres answered the COMMIT
  * with a rollback (it does after any failed statement) and `read` throws that failure.
  */
