@@ -428,7 +428,10 @@ export const instances = pgTable(
       .references(() => apps.id, { onDelete: "cascade" }),
     index: integer("index").notNull(),
     revision: integer("revision").notNull(),
-    cellId: uuid("cell_id").references(() => cells.id, { onDelete: "set null" }),
+    // its cell, with no foreign key: a cell row is never deleted (a removed cell keeps its row,
+    // `removed_at`), and the key's check locked the cell's row for every instance written (KEY
+    // SHARE), so each placement of thousands held every cell's row while heartbeats updated them
+    cellId: uuid("cell_id"),
     state: instanceState("state").notNull().default("UNPLACED"),
     containerHandle: text("container_handle"),
     address: text("address"),

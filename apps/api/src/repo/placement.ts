@@ -2,6 +2,7 @@ import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
 import { type SQL, sql } from "drizzle-orm";
 import { uuidArray } from "../ids";
+import type { Tx } from "./tx";
 
 /*
  * Cluster-wide queries of the leader's placement loop. Unlike the request path, these span all
@@ -125,7 +126,10 @@ export interface PlacedNewInstance {
  * Writes new instances already placed (PLACED on their cell) or not (UNPLACED with the scheduler's
  * reason), in one statement: each row is written once, not inserted, read back and updated.
  */
-export async function insertPlacedInstances(db: Database, rows: readonly PlacedNewInstance[]): Promise<void> {
+export async function insertPlacedInstances(
+  db: Database | Tx,
+  rows: readonly PlacedNewInstance[],
+): Promise<void> {
   if (rows.length === 0) return;
   // one parameter however many rows (a statement of thousands of bound values is slow to build)
   await db.execute(sql`
@@ -201,7 +205,7 @@ export async function cellSnapshots(
 
 /** Assigns unplaced instances to cells in one statement (each only if still unplaced); returns how many. */
 export async function assignInstances(
-  db: Database,
+  db: Database | Tx,
   placements: readonly { instanceId: string; cellId: string }[],
 ): Promise<number> {
   if (placements.length === 0) return 0;
