@@ -18,7 +18,15 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
         instances: actual.map((i) => `${i.index}:${i.state}`).sort(),
       };
     };
+    // the instances that moved (cell changed, or left) since last asked, by index
+    const moved = async () => {
+      const ids = view.takeMoved();
+      if (ids === "all") return "all";
+      const rows = await sql`select index from instances where id = any(${[...ids]}::uuid[]) order by index`;
+      return rows.map((r) => r.index);
+    };
     expect(await states()).toEqual({ full: true, apps: [2], instances: [] });
+    expect(await moved()).toBe("all");
 
     await sql`insert into instances (tenant_id, app_id, index, revision)
       select ${tenantId}, ${appId}, i, 1 from generate_series(0, 1) i`;
@@ -36,14 +44,28 @@ describeWith(["root", "postgres"], "the leader's cluster view", () => {
       reserved.release();
     }
     expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:PLACED", "1:UNPLACED"] });
+    // new to the view: both moved (from nowhere)
+    expect(await moved()).toEqual([0, 1]);
+
+    // a state of its own: not moved; to a cell: moved
+    const [cell] = await sql`insert into cells (name, address, memory_mb, disk_mb, max_containers)
+      values ('c', '10.9.0.3', 1024, 1024, 10) returning id`;
+    await sql`update instances set state = 'RUNNING' where index = 0`;
+    await sql`update instances set cell_id = ${cell?.id}, state = 'PLACED' where index = 1`;
+    expect(await states()).toEqual({ full: false, apps: [2], instances: ["0:RUNNING", "1:PLACED"] });
+    expect(await moved()).toEqual([1]);
 
     await sql`update instances set state = 'STOPPED' where index = 1`;
     await sql`update apps set instances = 1`;
-    expect(await states()).toEqual({ full: false, apps: [1], instances: ["0:PLACED"] });
+    expect(await states()).toEqual({ full: false, apps: [1], instances: ["0:RUNNING"] });
+    // stopped: it left the view
+    expect(await moved()).toEqual([1]);
+    expect(await moved()).toEqual([]);
 
     // a deleted app leaves no row to read: the view is read whole
     await sql`delete from apps`;
     expect(await states()).toEqual({ full: true, apps: [], instances: [] });
+    expect(await moved()).toBe("all");
   });
 
   it("gives a round only the apps to plan: changed ones, those on a cell whose state changed, those waiting on the clock, and those of a plan not applied", async ({

@@ -24,6 +24,7 @@ import { Exclusive } from "./exclusive";
 import type { LeaderHooks } from "./lock";
 import { runRound } from "./round";
 import { startStartPump } from "./start-pump";
+import { StrayCandidates } from "./stray-candidates";
 import { ClusterView } from "./view";
 
 /** How often the leader sweeps the volume data store of objects nothing needs. */
@@ -121,6 +122,7 @@ export function leaderLoops(
       const namesLog = log.child({ component: "api.names" });
       // what the placement rounds know of apps and instances, read incrementally
       const view = new ClusterView();
+      const strays = new StrayCandidates();
       const names = new BackgroundPush(
         () => pushNames({ db, nc, log: namesLog, sent: namesSent }),
         namesLog,
@@ -137,6 +139,7 @@ export function leaderLoops(
             phasesMs,
             view,
             reports,
+            strays,
             db,
             nc,
             log: placementLog,

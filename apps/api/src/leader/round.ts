@@ -24,6 +24,7 @@ import { sendStop } from "./cell-commands";
 import { CellReports } from "./cell-reports";
 import type { Exclusive } from "./exclusive";
 import { placeWithVolumes } from "./place-with-volumes";
+import { StrayCandidates } from "./stray-candidates";
 import { ClusterView } from "./view";
 
 /** New instances written in one statement (and committed before the next chunk). */
@@ -77,6 +78,8 @@ export interface RoundDeps {
   view?: ClusterView;
   /** the cells' reports kept between rounds, so a round reads only the changed ones */
   reports?: CellReports;
+  /** the pairs checked for strays, kept between rounds so that a round checks only what changed */
+  strays?: StrayCandidates;
 }
 
 /**
@@ -197,7 +200,10 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   phase("place");
   const concurrency = deps.commandConcurrency ?? DEFAULT_COMMAND_CONCURRENCY;
   const reported = await (deps.reports ?? new CellReports()).read(deps.db);
-  const strays = await strayInstances(deps.db, reported, (id) => view.cellOf(id));
+  const unexplained = (deps.strays ?? new StrayCandidates()).unexplained(reported, view.takeMoved(), (id) =>
+    view.cellOf(id),
+  );
+  const strays = await strayInstances(deps.db, unexplained);
   result.strays = strays.length;
   phase("strays");
   for (const { cellId, instanceId } of strays) {

@@ -49,6 +49,8 @@ export class ClusterView {
   /** apps with an instance waiting on the clock (CRASHED, or RUNNING with crashes to forget) */
   private readonly timed = new Set<string>();
   private readonly reads: WrittenSince;
+  /** instances whose cell changed, or that left, since `takeMoved` (all: read whole since) */
+  private moved: Set<string> | "all" = "all";
 
   constructor(options: { fullEveryMs?: number; now?: () => number } = {}) {
     this.reads = new WrittenSince(options);
@@ -82,6 +84,7 @@ export class ClusterView {
           ? { apps: new Map(this.apps), instances: new Map(this.instances) }
           : undefined;
       if (full) {
+        this.moved = "all";
         this.apps.clear();
         this.instances.clear();
         this.byApp.clear();
@@ -180,7 +183,22 @@ export class ClusterView {
     return this.instances.get(instanceId)?.cellId;
   }
 
+  /**
+   * The instances whose cell changed or that left the view (stopped) since the last call, or "all"
+   * when the view was read whole since (first, and every `fullEveryMs`).
+   */
+  takeMoved(): ReadonlySet<string> | "all" {
+    const moved = this.moved;
+    this.moved = new Set();
+    return moved;
+  }
+
   private keep(instance: WrittenInstance): void {
+    if (
+      this.moved !== "all" &&
+      this.instances.get(instance.id)?.cellId !== (instance.state === "STOPPED" ? undefined : instance.cellId)
+    )
+      this.moved.add(instance.id);
     if (instance.state === "STOPPED") {
       this.instances.delete(instance.id);
       const ids = this.byApp.get(instance.appId);

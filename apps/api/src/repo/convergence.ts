@@ -117,22 +117,17 @@ export async function applyPlan(db: Database, plan: ConvergencePlan): Promise<vo
 }
 
 /**
- * Instances a reachable cell reported in its last heartbeat that the control plane does not want
- * there (stopped, replaced while the cell was lost, or unknown): they must be stopped. `reported`
- * gives each reachable cell's reported instances (not STOPPED; `CellReports`), `expectedCell`
- * where the caller last saw an instance (not STOPPED); the reports it does not explain are checked
- * against the table by primary key (planner-proof, unlike an anti-join over every report).
+ * Of the instances cells reported that the caller's view does not explain (`unexplained`:
+ * `StrayCandidates`), those the control plane does not want on the cell reporting them (stopped,
+ * replaced while the cell was lost, or unknown): they must be stopped. They are checked against the
+ * table by primary key (planner-proof, unlike an anti-join over every report): the view may be older
+ * than a report (an instance placed since).
  */
 export async function strayInstances(
   db: Database,
-  reported: ReadonlyMap<string, { instances: readonly string[] }>,
-  expectedCell: (instanceId: string) => string | null | undefined,
+  unexplained: readonly { cellId: string; instanceId: string }[],
 ): Promise<{ cellId: string; instanceId: string }[]> {
-  const unexplained: { cell_id: string; instance_id: string }[] = [];
-  for (const [cellId, { instances }] of reported)
-    for (const instanceId of instances)
-      if (expectedCell(instanceId) !== cellId) unexplained.push({ cell_id: cellId, instance_id: instanceId });
-  const ids = unexplained.map((r) => r.instance_id).filter(isUuid);
+  const ids = [...new Set(unexplained.map((r) => r.instanceId).filter(isUuid))];
   const placed = new Map<string, string | null>();
   if (ids.length > 0) {
     const rows = await db.execute<{ id: string; cell_id: string | null }>(sql`
@@ -141,7 +136,5 @@ export async function strayInstances(
         and state <> 'STOPPED'`);
     for (const row of rows) placed.set(row.id, row.cell_id);
   }
-  return unexplained
-    .filter((r) => placed.get(r.instance_id) !== r.cell_id)
-    .map((r) => ({ cellId: r.cell_id, instanceId: r.instance_id }));
+  return unexplained.filter((r) => placed.get(r.instanceId) !== r.cellId);
 }
