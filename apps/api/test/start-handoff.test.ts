@@ -64,4 +64,39 @@ describeWith(["postgres", "nats"], "starts handed from the rounds to the start p
     await t.db.execute(sql`update instances set state = 'STOPPED' where id = ${id}`);
     expect(await startsOf(t.db, [id])).toEqual([]);
   });
+
+  it("gives each start its own app's revision spec, read once per revision", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats, { GROVE_START_RESEND_MS: "600000" });
+    const cell = await hollowCellOf(t, "cell", { maxStartBatch: 100 });
+    const dev = await t.tenantWithToken("acme");
+    const web = await pushApp(t, dev, "web", {
+      instances: 2,
+      command: "httpd -p $PORT",
+      env: { ROLE: "web" },
+    });
+    const worker = await pushApp(t, dev, "worker", { instances: 1, command: "worker", memory_mb: 64 });
+    await eventually(async () => (cell.starts.length === 3 ? true : undefined));
+    const rows = await t.db.execute<{ id: string }>(sql`select id from instances order by id`);
+    const starts = await startsOf(
+      t.db,
+      rows.map((r) => r.id),
+    );
+    // (in the order placed: those of one statement were placed at the same time)
+    expect(starts.map((s) => s.instanceId).sort()).toEqual(rows.map((r) => r.id));
+    const byApp = (appId: string) => starts.filter((s) => s.appId === appId);
+    expect(
+      byApp(web)
+        .map((s) => [s.command, s.env.ROLE, s.index])
+        .sort(),
+    ).toEqual([
+      ["httpd -p $PORT", "web", 0],
+      ["httpd -p $PORT", "web", 1],
+    ]);
+    expect(byApp(worker).map((s) => [s.command, s.memoryMb, s.cellId])).toEqual([
+      ["worker", 64, cell.cellId],
+    ]);
+    // what went to the cell is what is read
+    for (const start of cell.starts)
+      expect(starts.find((s) => s.instanceId === start.instanceId)?.command).toBe(start.command);
+  });
 });

@@ -1,6 +1,6 @@
 import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { uuidArray } from "../ids";
 import type { Tx } from "./tx";
 
@@ -255,52 +255,99 @@ export interface PendingStart {
   volumes: { id: string; sizeMb: number; shared: boolean; path: string; readOnly: boolean }[];
 }
 
+/** An instance whose start is due, before its revision's spec is added (`withSpecs`). */
+type StartRow = {
+  id: string;
+  tenant_id: string;
+  app_id: string;
+  cell_id: string;
+  index: number;
+  revision: number;
+};
+
+/** What a start takes from its revision, its app and their quotas (`withSpecs`). */
+type SpecRow = {
+  app_id: string;
+  revision: number;
+  stack: string;
+  command: string;
+  env: Record<string, string>;
+  memory_mb: number;
+  disk_mb: number;
+  ports: number[];
+  health_check: Record<string, unknown>;
+  bits_digest: string | null;
+  image: AppImage | null;
+  image_credentials: string | null;
+  log_lines_per_second: number | null;
+  volumes: PendingStart["volumes"];
+};
+
 /**
- * The start commands of `source` (rows of instances with at least id, tenant_id, app_id, cell_id,
- * index, revision and since): each with its revision's spec, its app's sealed registry credentials,
- * its log-rate limit and its volumes, the oldest first.
+ * The start commands of `rows` (in their order): each with its revision's spec, its app's sealed
+ * registry credentials, its log-rate limit and its volumes, read once per revision (an app's
+ * instances share it: a batch of 5,000 starts of 500 apps reads 500 specs, not 5,000 copies); an
+ * instance whose revision is gone is left out. The cells' sealing keys are read only for apps with
+ * registry credentials (a cell's report is large, TOASTed).
  */
-const startsFrom = (source: SQL) => sql`
-    select x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, r.stack, r.command, r.env,
-      r.memory_mb, r.disk_mb, r.ports, r.health_check, r.bits_digest, r.image, a.image_credentials,
-      -- only for sealing registry credentials: the report is large (TOASTed), not read for every start
-      case when a.image_credentials is not null then
-        (select c.last_report->>'sealKey' from cells c where c.id = x.cell_id) end as seal_key,
+async function withSpecs(db: Database, rows: readonly StartRow[]): Promise<PendingStart[]> {
+  if (rows.length === 0) return [];
+  const key = (appId: string, revision: number) => `${appId}/${revision}`;
+  const revisions = new Map<string, { app_id: string; revision: number }>();
+  for (const row of rows)
+    revisions.set(key(row.app_id, row.revision), { app_id: row.app_id, revision: row.revision });
+  const specRows = await db.execute<SpecRow>(sql`
+    select r.app_id, r.revision, r.stack, r.command, r.env, r.memory_mb, r.disk_mb, r.ports, r.health_check,
+      r.bits_digest, r.image, a.image_credentials,
       least(tq.log_lines_per_second, sq.log_lines_per_second) as log_lines_per_second,
       case when r.volumes <> '[]'::jsonb then
         (select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sizeMb', v.size_mb, 'shared', v.shared,
             'path', m->>'path', 'readOnly', (m->>'readOnly')::boolean)), '[]'::jsonb)
           from jsonb_array_elements(r.volumes) m join volumes v on v.id = (m->>'volumeId')::uuid)
         else '[]'::jsonb end as volumes
-    from ${source} x
-    join app_revisions r on r.app_id = x.app_id and r.revision = x.revision
-    join apps a on a.id = x.app_id
-    left join tenant_quotas tq on tq.tenant_id = x.tenant_id
-    left join space_quotas sq on sq.space_id = a.space_id
-    -- the batch is those due longest (resends and new alike); within it, the oldest go first
-    order by x.since`;
-
-const pendingStartOf = (r: Record<string, unknown>): PendingStart => ({
-  instanceId: r.id as string,
-  tenantId: r.tenant_id as string,
-  appId: r.app_id as string,
-  cellId: r.cell_id as string,
-  index: r.index as number,
-  revision: r.revision as number,
-  stack: r.stack as string,
-  command: r.command as string,
-  env: r.env as Record<string, string>,
-  memoryMb: r.memory_mb as number,
-  diskMb: r.disk_mb as number,
-  ports: r.ports as number[],
-  healthCheck: r.health_check as Record<string, unknown>,
-  bitsDigest: (r.bits_digest as string | null) ?? undefined,
-  image: (r.image as AppImage | null) ?? undefined,
-  imageCredentials: (r.image_credentials as string | null) ?? undefined,
-  cellSealKey: (r.seal_key as string | null) ?? undefined,
-  logLinesPerSecond: (r.log_lines_per_second as number | null) ?? undefined,
-  volumes: r.volumes as PendingStart["volumes"],
-});
+    from jsonb_to_recordset(${JSON.stringify([...revisions.values()])}::jsonb) as p(app_id uuid, revision int)
+    join app_revisions r on r.app_id = p.app_id and r.revision = p.revision
+    join apps a on a.id = r.app_id
+    left join tenant_quotas tq on tq.tenant_id = a.tenant_id
+    left join space_quotas sq on sq.space_id = a.space_id`);
+  const specs = new Map([...specRows].map((spec) => [key(spec.app_id, spec.revision), spec]));
+  const sealing = new Set<string>();
+  for (const row of rows)
+    if (specs.get(key(row.app_id, row.revision))?.image_credentials != null) sealing.add(row.cell_id);
+  const sealKeys = new Map<string, string>();
+  if (sealing.size > 0) {
+    const cells = await db.execute<{ id: string; seal_key: string | null }>(sql`
+      select id, last_report->>'sealKey' as seal_key from cells where id = any(${uuidArray([...sealing])}::uuid[])`);
+    for (const cell of cells) if (cell.seal_key !== null) sealKeys.set(cell.id, cell.seal_key);
+  }
+  const starts: PendingStart[] = [];
+  for (const row of rows) {
+    const spec = specs.get(key(row.app_id, row.revision));
+    if (!spec) continue;
+    starts.push({
+      instanceId: row.id,
+      tenantId: row.tenant_id,
+      appId: row.app_id,
+      cellId: row.cell_id,
+      index: row.index,
+      revision: row.revision,
+      stack: spec.stack,
+      command: spec.command,
+      env: spec.env,
+      memoryMb: spec.memory_mb,
+      diskMb: spec.disk_mb,
+      ports: spec.ports,
+      healthCheck: spec.health_check,
+      bitsDigest: spec.bits_digest ?? undefined,
+      image: spec.image ?? undefined,
+      imageCredentials: spec.image_credentials ?? undefined,
+      cellSealKey: spec.image_credentials === null ? undefined : sealKeys.get(row.cell_id),
+      logLinesPerSecond: spec.log_lines_per_second ?? undefined,
+      volumes: spec.volumes,
+    });
+  }
+  return starts;
+}
 
 /**
  * Claims the start commands due, in one statement: placed instances never sent a start command, or
@@ -315,7 +362,7 @@ export async function claimStarts(
   limit: number,
 ): Promise<PendingStart[]> {
   if (limit <= 0) return [];
-  const rows = await db.execute<Record<string, unknown>>(sql`
+  const rows = await db.execute<StartRow>(sql`
     with due as (
       select x.id
       from instances x
@@ -336,8 +383,9 @@ export async function claimStarts(
       update instances x set command_sent_at = now() where x.id = any(array(select id from due))
       returning x.id, x.tenant_id, x.app_id, x.cell_id, x.index, x.revision, x.since
     )
-    ${startsFrom(sql`claimed`)}`);
-  return [...rows].map(pendingStartOf);
+    -- the batch is those due longest (resends and new alike); within it, the oldest go first
+    select id, tenant_id, app_id, cell_id, index, revision from claimed order by since`);
+  return withSpecs(db, [...rows]);
 }
 
 /**
@@ -347,11 +395,11 @@ export async function claimStarts(
  */
 export async function startsOf(db: Database, instanceIds: readonly string[]): Promise<PendingStart[]> {
   if (instanceIds.length === 0) return [];
-  const rows = await db.execute<Record<string, unknown>>(
-    startsFrom(sql`(select id, tenant_id, app_id, cell_id, index, revision, since from instances
-      where id = any(${uuidArray(instanceIds)}::uuid[]) and state = 'PLACED' and cell_id is not null)`),
-  );
-  return [...rows].map(pendingStartOf);
+  const rows = await db.execute<StartRow>(sql`
+    select id, tenant_id, app_id, cell_id, index, revision from instances
+    where id = any(${uuidArray(instanceIds)}::uuid[]) and state = 'PLACED' and cell_id is not null
+    order by since`);
+  return withSpecs(db, [...rows]);
 }
 
 /** A cell refused to start the instance: it counts as a crash with the cell's reason. */
