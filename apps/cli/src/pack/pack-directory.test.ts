@@ -1,6 +1,9 @@
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { access, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tarListing } from "../../test/tar-listing";
 import { packDirectory, type Skipped } from "./pack-directory";
@@ -88,5 +91,40 @@ describe("packDirectory", () => {
     await writeFile(join(dir, ".groveignore"), "*\n");
     await writeFile(join(dir, "a"), "a");
     await expect(packDirectory(dir)).rejects.toThrow(/nothing to push/);
+  });
+
+  it("deletes its temp dir when the process is interrupted (Ctrl-C during a push), which still ends by the signal", async () => {
+    await writeFile(join(dir, "app.sh"), "httpd");
+    const scripts = await mkdtemp(join(tmpdir(), "grove-pack-signal-"));
+    try {
+      const script = join(scripts, "pack.mts");
+      const source = fileURLToPath(new URL("./pack-directory.ts", import.meta.url));
+      await writeFile(
+        script,
+        `import { packDirectory } from ${JSON.stringify(source)};
+const packed = await packDirectory(process.argv[2] as string);
+process.stdout.write(packed.path + "\\n");
+setInterval(() => {}, 1000);
+`,
+      );
+      const child = spawn(process.execPath, ["--import", "tsx", script, dir], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = once(child, "exit");
+      let out = "";
+      for await (const chunk of child.stdout) {
+        out += String(chunk);
+        if (out.includes("\n")) break;
+      }
+      const tar = out.trim();
+      expect(tar).toMatch(/grove-push-.*bits\.tar$/);
+      await access(tar);
+      child.kill("SIGINT");
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+      await expect(access(dirname(tar))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(scripts, { recursive: true, force: true });
+    }
   });
 });

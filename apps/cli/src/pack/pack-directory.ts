@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, type Dirent } from "node:fs";
+import { createReadStream, createWriteStream, type Dirent, rmSync } from "node:fs";
 import { lstat, mkdtemp, opendir, readlink, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
@@ -17,7 +17,7 @@ export interface PackedBits {
   sizeBytes: number;
   /** files, directories and links in the archive */
   entries: number;
-  /** Deletes the tar. */
+  /** Deletes the tar (until then, an interrupt or termination of the process deletes it too). */
   remove(): Promise<void>;
 }
 
@@ -31,7 +31,9 @@ export interface Skipped {
  * Packs `dir` into a tar in a temp dir and hashes it as it is written. Entries are sorted and
  * carry no owner, so the same tree gives the same digest. Paths `.groveignore` excludes are left
  * out; symlinks are stored as links (never followed), and only when they stay inside `dir`;
- * sockets, fifos and devices are skipped. Each skip is reported to `onSkip`.
+ * sockets, fifos and devices are skipped. Each skip is reported to `onSkip`. Until `remove`, a
+ * SIGINT, SIGTERM or SIGHUP (Ctrl-C during a push) deletes the temp dir before the signal ends the
+ * process as it would have.
  */
 export async function packDirectory(
   dir: string,
@@ -41,7 +43,11 @@ export async function packDirectory(
   if (!info?.isDirectory()) throw new CliError(`${dir} is not a directory`);
   const rules = await loadIgnoreRules(dir);
   const tempDir = await mkdtemp(join(tmpdir(), "grove-push-"));
-  const remove = () => rm(tempDir, { recursive: true, force: true });
+  const unguard = removedOnSignal(tempDir);
+  const remove = () => {
+    unguard();
+    return rm(tempDir, { recursive: true, force: true });
+  };
   const path = join(tempDir, "bits.tar");
   try {
     const archive = pack();
@@ -74,6 +80,26 @@ export async function packDirectory(
     await remove();
     throw error;
   }
+}
+
+const ENDING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Deletes `dir` when one of `ENDING_SIGNALS` arrives, then raises that signal again with no handler
+ * of its own left, so the process ends as it would have (exit status 128 + the signal, or another
+ * handler's doing); returns the function that stops guarding.
+ */
+function removedOnSignal(dir: string): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    unguard();
+    rmSync(dir, { recursive: true, force: true });
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const unguard = () => {
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
+  };
+  for (const signal of ENDING_SIGNALS) process.once(signal, onSignal);
+  return unguard;
 }
 
 interface Entry {
