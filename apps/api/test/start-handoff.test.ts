@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { schema } from "@grove/db";
+import type { StartInstance } from "@grove/protocol";
 import { describeWith, it } from "@grove/testkit";
 import { eq, sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { CELL_SYNCED, PLACEMENT_WAKE_SUBJECT } from "../src/leader/loops";
 import { claimStarts, insertPlacedInstances, startsOf } from "../src/repo/placement";
 import { eventually, pushApp, startTestApi } from "./harness";
 import { hollowCellOf } from "./hollow-cell";
@@ -98,5 +100,42 @@ describeWith(["postgres", "nats"], "starts handed from the rounds to the start p
     // what went to the cell is what is read
     for (const start of cell.starts)
       expect(starts.find((s) => s.instanceId === start.instanceId)?.command).toBe(start.command);
+  });
+});
+
+describeWith(["postgres", "nats"], "a cell that synced its state", () => {
+  it("is sent its starts still placed again at once, not after the resend time", async ({ pg, nats }) => {
+    // claims never resend within the test: only the sync can send these starts again
+    const t = await startTestApi(pg, nats, { GROVE_START_RESEND_MS: "600000" });
+    const cell = await hollowCellOf(t, "cell", { maxStartBatch: 100 });
+    const other = await hollowCellOf(t, "other", { maxStartBatch: 100 });
+    const dev = await t.tenantWithToken("acme");
+    await pushApp(t, dev, "web", { instances: 4 });
+    await eventually(async () => (cell.starts.length + other.starts.length === 4 ? true : undefined));
+    const [running] = cell.starts;
+    expect(running).toBeDefined();
+    // one of the cell's instances reported RUNNING; the others never did (as if its agent restarted
+    // before it could run them, or they were sent while it was down)
+    await cell.report(running as StartInstance, "RUNNING");
+    const placed = cell.starts.slice(1).map((s) => s.instanceId);
+    // every command as it came, a start sent again too (a batch or one `start-instance`)
+    const commandsBefore = cell.rawCommands.length;
+    const otherCommandsBefore = other.rawCommands.length;
+    await eventually(async () =>
+      (
+        await t.db.execute(
+          sql`select 1 from instances where id = ${running?.instanceId} and state = 'RUNNING'`,
+        )
+      ).length === 1
+        ? true
+        : undefined,
+    );
+    // what the state-sync responder publishes once the cell's sync is stored
+    t.nc.publish(PLACEMENT_WAKE_SUBJECT, `${CELL_SYNCED}:${cell.cellId}`);
+    const sentAgain = () => cell.rawCommands.slice(commandsBefore).join("\n");
+    await eventually(async () => (placed.every((id) => sentAgain().includes(id)) ? true : undefined));
+    // the RUNNING one is not sent again, nor is anything to the cell that did not sync
+    expect(sentAgain()).not.toContain(running?.instanceId);
+    expect(other.rawCommands.slice(otherCommandsBefore).join("\n")).not.toMatch(/start-instance/);
   });
 });

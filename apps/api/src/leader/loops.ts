@@ -222,6 +222,10 @@ export function leaderLoops(
             const cellId = body.slice(CELL_SYNCED.length + 1);
             peersSent.forget(cellId);
             namesSent.forget(cellId);
+            // starts it may have lost (or never had: sent while its agent was down) go again now
+            starts
+              .cellSynced(cellId)
+              .catch((err) => placementLog.warn({ err, cellId }, "starts of a synced cell not made due"));
           }
           routes.wake();
           placement.wake();

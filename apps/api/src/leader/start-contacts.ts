@@ -22,6 +22,11 @@ export class StartContacts {
     return (this.#at.get(instanceId) ?? Number.NEGATIVE_INFINITY) > since;
   }
 
+  /** Forgets the contacts of `instanceIds` (their cell restarted: what it heard is gone). */
+  forget(instanceIds: Iterable<string>): void {
+    for (const id of instanceIds) this.#at.delete(id);
+  }
+
   /** Forgets the contacts at or before `since` (ms). */
   prune(since: number): void {
     for (const [id, at] of this.#at) {

@@ -1,7 +1,7 @@
 import { MAX_START_BATCH } from "@grove/protocol";
 import { type RunningLoop, startLoop } from "../loop";
 import type { ApiMetrics } from "../metrics";
-import { claimStarts, type PendingStart, startsOf } from "../repo/placement";
+import { claimStarts, type PendingStart, startsDueAgain, startsOf } from "../repo/placement";
 import type { KeyedDispatch } from "./bounded";
 import { type CommandDeps, sendStart, sendStarts } from "./cell-commands";
 import type { CellReports } from "./cell-reports";
@@ -37,6 +37,11 @@ export interface StartPump extends RunningLoop {
    * starts from memory, ahead of any claim, and is woken.
    */
   offer(instanceIds: readonly string[]): void;
+  /**
+   * The cell synced its state (its agent may have restarted): its starts still PLACED are due
+   * now, not after the resend time, and the pump is woken.
+   */
+  cellSynced(cellId: string): Promise<void>;
 }
 
 /**
@@ -125,6 +130,14 @@ export function startStartPump(deps: StartPumpDeps): StartPump {
     offer(instanceIds) {
       if (instanceIds.length === 0) return;
       offered = offered.concat(instanceIds);
+      loop.wake();
+    },
+    async cellSynced(cellId) {
+      // under the lock, as a claim is: none of these is claimed half-way
+      const due = await deps.exclusive.run(() => startsDueAgain(deps.db, cellId));
+      if (due.length === 0) return;
+      contacts.forget(due);
+      log.info({ cellId, starts: due.length }, "cell synced: its placed starts are due again");
       loop.wake();
     },
   };

@@ -1,7 +1,7 @@
 import type { AppImage, Database } from "@grove/db";
 import type { CellSnapshot } from "@grove/scheduler";
 import { sql } from "drizzle-orm";
-import { uuidArray } from "../ids";
+import { isUuid, uuidArray } from "../ids";
 import type { Tx } from "./tx";
 
 /*
@@ -386,6 +386,21 @@ export async function claimStarts(
     -- the batch is those due longest (resends and new alike); within it, the oldest go first
     select id, tenant_id, app_id, cell_id, index, revision from claimed order by since`);
   return withSpecs(db, [...rows]);
+}
+
+/**
+ * Makes the starts of every instance still PLACED on `cellId` due now (as never sent), and returns
+ * their ids: the cell synced its state, so it may have restarted and lost what it was sent (a start
+ * sent while its agent was down found no responder). Commands are idempotent: one it still holds is
+ * taken once.
+ */
+export async function startsDueAgain(db: Database, cellId: string): Promise<string[]> {
+  if (!isUuid(cellId)) return [];
+  const rows = await db.execute<{ id: string }>(sql`
+    update instances set command_sent_at = null
+    where cell_id = ${cellId} and state = 'PLACED' and command_sent_at is not null
+    returning id`);
+  return [...rows].map((row) => row.id);
 }
 
 /**
