@@ -93,7 +93,15 @@ describe("packDirectory", () => {
     await expect(packDirectory(dir)).rejects.toThrow(/nothing to push/);
   });
 
-  it("deletes its temp dir when the process is interrupted (Ctrl-C during a push), which still ends by the signal", async () => {
+  it.each([
+    [
+      "interrupted (Ctrl-C during a push), which still ends by the signal",
+      "SIGINT",
+      { code: null, signal: "SIGINT" },
+    ],
+    ["terminated", "SIGTERM", { code: null, signal: "SIGTERM" }],
+    ["exited (a closed stdout's EPIPE exits at once)", "exit", { code: 0, signal: null }],
+  ] as const)("deletes its temp dir when the process is %s", async (_what, end, ended) => {
     await writeFile(join(dir, "app.sh"), "httpd");
     const scripts = await mkdtemp(join(tmpdir(), "grove-pack-signal-"));
     try {
@@ -104,11 +112,12 @@ describe("packDirectory", () => {
         `import { packDirectory } from ${JSON.stringify(source)};
 const packed = await packDirectory(process.argv[2] as string);
 process.stdout.write(packed.path + "\\n");
+process.stdin.once("data", () => process.exit(0));
 setInterval(() => {}, 1000);
 `,
       );
       const child = spawn(process.execPath, ["--import", "tsx", script, dir], {
-        stdio: ["ignore", "pipe", "inherit"],
+        stdio: ["pipe", "pipe", "inherit"],
       });
       const exited = once(child, "exit");
       let out = "";
@@ -119,9 +128,10 @@ setInterval(() => {}, 1000);
       const tar = out.trim();
       expect(tar).toMatch(/grove-push-.*bits\.tar$/);
       await access(tar);
-      child.kill("SIGINT");
+      if (end === "exit") child.stdin.write("exit\n");
+      else child.kill(end);
       const [code, signal] = await exited;
-      expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+      expect({ code, signal }).toEqual(ended);
       await expect(access(dirname(tar))).rejects.toThrow(/ENOENT/);
     } finally {
       await rm(scripts, { recursive: true, force: true });

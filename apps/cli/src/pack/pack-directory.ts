@@ -31,9 +31,9 @@ export interface Skipped {
  * Packs `dir` into a tar in a temp dir and hashes it as it is written. Entries are sorted and
  * carry no owner, so the same tree gives the same digest. Paths `.groveignore` excludes are left
  * out; symlinks are stored as links (never followed), and only when they stay inside `dir`;
- * sockets, fifos and devices are skipped. Each skip is reported to `onSkip`. Until `remove`, a
- * SIGINT, SIGTERM or SIGHUP (Ctrl-C during a push) deletes the temp dir before the signal ends the
- * process as it would have.
+ * sockets, fifos and devices are skipped. Each skip is reported to `onSkip`. Until `remove`, the
+ * process's end deletes the temp dir: a SIGINT, SIGTERM or SIGHUP (Ctrl-C during a push) before the
+ * signal ends it as it would have, and an exit (`process.exit`, as a closed stdout's EPIPE makes).
  */
 export async function packDirectory(
   dir: string,
@@ -85,20 +85,23 @@ export async function packDirectory(
 const ENDING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Deletes `dir` when one of `ENDING_SIGNALS` arrives, then raises that signal again with no handler
- * of its own left, so the process ends as it would have (exit status 128 + the signal, or another
- * handler's doing); returns the function that stops guarding.
+ * Deletes `dir` when the process exits or one of `ENDING_SIGNALS` arrives, then raises that signal
+ * again with no handler of its own left, so the process ends as it would have (exit status 128 + the
+ * signal, or another handler's doing); returns the function that stops guarding.
  */
 function removedOnSignal(dir: string): () => void {
+  const removeNow = () => rmSync(dir, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals) => {
     unguard();
-    rmSync(dir, { recursive: true, force: true });
+    removeNow();
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
   const unguard = () => {
     for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
+    process.off("exit", removeNow);
   };
   for (const signal of ENDING_SIGNALS) process.once(signal, onSignal);
+  process.once("exit", removeNow);
   return unguard;
 }
 
