@@ -75,6 +75,8 @@ export interface AgentOptions {
   /** the container subnet the cell's network runs on, reported at each sync to keep its lease */
   subnet?: string;
   heartbeatMs?: number;
+  /** how long an instance event waits for others to share its message (default `EVENT_LINGER_MS`) */
+  eventLingerMs?: number;
   /** containers made at once and torn down at once, each in its own lane (default 3 each) */
   startsAtOnce?: number;
   teardownsAtOnce?: number;
@@ -160,7 +162,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const natsConnected = () => natsUp && !nats.isClosed();
 
   const js = jetstream(nats);
-  const events = new InstanceEventPublisher(js, identity, log);
+  const events = new InstanceEventPublisher(
+    js,
+    identity,
+    log,
+    options.eventLingerMs === undefined ? {} : { lingerMs: options.eventLingerMs },
+  );
   const bits = new BitsCache({
     dir: join(stateDir, "bits"),
     store: () => new Objm(nats).open(BITS_BUCKET),

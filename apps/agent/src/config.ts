@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { ArchiveLimitsEnv } from "@grove/images/archive";
 import { z } from "zod";
+import { EVENT_LINGER_MS } from "./instance-events";
 
 const list = z
   .string()
@@ -42,6 +43,11 @@ export const AgentConfig = z.object({
   /** a process's stdout/stderr file is moved aside (to .1) at this size, so output cannot fill the disk */
   GROVE_OUTPUT_CAP_MB: z.coerce.number().int().positive().default(16),
   GROVE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  /**
+   * how long an instance event waits for others to go in the same message (once the api takes
+   * batches): fewer, fuller messages in a burst of starts, each event at most this much later; 0: none
+   */
+  GROVE_EVENT_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(EVENT_LINGER_MS),
   /**
    * containers made at once (the rest wait their turn): a burst of starts leaves cores to the
    * cell's other work; teardowns have a lane of their own that starts never hold up

@@ -1,7 +1,7 @@
 import { decodeOrThrow, InstanceEvent, InstanceEvents } from "@grove/protocol";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import pino from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { InstanceEventPublisher } from "./instance-events";
 
 const CELL = "00000000-0000-4000-8000-000000000001";
@@ -28,6 +28,8 @@ function heldJetStream() {
   return {
     js,
     published,
+    /** publishes sent and not answered yet */
+    inFlight: () => waiting.length,
     failNext: (n: number) => {
       failures = n;
     },
@@ -62,7 +64,9 @@ describe("InstanceEventPublisher", () => {
 
   it("sends the events that queued while one message was out together, in order and up to the batch size", async () => {
     const js = heldJetStream();
-    const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }));
+    const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }), {
+      lingerMs: 0,
+    });
     events.batchUpTo(3);
     events.publish(body(0)); // out at once, alone
     for (const i of [1, 2, 3, 4]) events.publish(body(i));
@@ -80,7 +84,9 @@ describe("InstanceEventPublisher", () => {
 
   it("retries a batch whole under the same id, with the events queued meanwhile left for the next", async () => {
     const js = heldJetStream();
-    const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }));
+    const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }), {
+      lingerMs: 0,
+    });
     events.batchUpTo(10);
     events.publish(body(0));
     events.publish(body(1));
@@ -96,5 +102,72 @@ describe("InstanceEventPublisher", () => {
     const retried = decodeOrThrow(InstanceEvents, js.published[1]?.data ?? "");
     expect(retried.events.map((e) => e.index)).toEqual([1, 2]);
     expect(decodeOrThrow(InstanceEvent, js.published[2]?.data ?? "").index).toBe(3);
+  });
+
+  describe("lingering", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const fakeClock = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    it("holds a batch's first event until others joined it or its linger ran out", async () => {
+      fakeClock();
+      const js = heldJetStream();
+      const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }), {
+        lingerMs: 50,
+      });
+      events.batchUpTo(10);
+      events.publish(body(0));
+      await vi.advanceTimersByTimeAsync(30);
+      events.publish(body(1));
+      events.publish(body(2));
+      await vi.advanceTimersByTimeAsync(19);
+      await settle();
+      expect(js.published).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1); // 50 ms after the first
+      await js.release();
+      const batch = decodeOrThrow(InstanceEvents, js.published[0]?.data ?? "");
+      expect(batch.events.map((e) => e.index)).toEqual([0, 1, 2]);
+    });
+
+    it("sends a full batch at once, and events that waited for the previous message without waiting again", async () => {
+      fakeClock();
+      const js = heldJetStream();
+      const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }), {
+        lingerMs: 50,
+      });
+      events.batchUpTo(2);
+      events.publish(body(0));
+      events.publish(body(1)); // full: out now, no time passing
+      await js.release();
+      expect(decodeOrThrow(InstanceEvents, js.published[0]?.data ?? "").events).toHaveLength(2);
+      events.publish(body(2));
+      await vi.advanceTimersByTimeAsync(30);
+      events.publish(body(3)); // [2, 3] full: out before its linger ran out
+      await settle();
+      expect(js.inFlight()).toBe(1);
+      events.publish(body(4)); // queued while [2, 3] is out
+      await vi.advanceTimersByTimeAsync(50); // [4] waits its linger while [2, 3] is out
+      await js.release();
+      await settle();
+      expect(js.inFlight()).toBe(1); // [4] out at once: no time passed since [2, 3] came back
+      await js.release();
+      expect(decodeOrThrow(InstanceEvents, js.published[1]?.data ?? "").events.map((e) => e.index)).toEqual([
+        2, 3,
+      ]);
+      expect(decodeOrThrow(InstanceEvent, js.published[2]?.data ?? "").index).toBe(4);
+    });
+
+    it("never holds events while the api takes them one at a time", async () => {
+      fakeClock();
+      const js = heldJetStream();
+      const events = new InstanceEventPublisher(js.js, { cellId: CELL }, pino({ level: "silent" }), {
+        lingerMs: 60_000,
+      });
+      events.publish(body(0));
+      await js.release();
+      expect(decodeOrThrow(InstanceEvent, js.published[0]?.data ?? "").index).toBe(0);
+    });
   });
 });

@@ -6,6 +6,9 @@ import type { CellIdentity } from "./identity";
 
 type EventBody = Omit<InstanceEvent, "v" | "eventId" | "cellId" | "at">;
 
+/** How long a batch's first event waits for others by default (`GROVE_EVENT_LINGER_MS`). */
+export const EVENT_LINGER_MS = 50;
+
 /** Events published together: one message, retried whole under the same id until stored. */
 interface Outgoing {
   /** the JetStream message id (the event's id, or the batch's) */
@@ -18,17 +21,25 @@ interface Outgoing {
  * JetStream message id (so a retried publish is stored once). Once the api has said it takes
  * batches (`batchUpTo`, from the state sync's reply), the events that queued while the previous
  * message was published go together in one `InstanceEvents` message (a burst of starts costs a few
- * messages, not one per event); until then each goes alone. Messages wait in an in-memory outbox
+ * messages, not one per event); until then each goes alone. A batch's first event waits `lingerMs`
+ * for others to join it (unless the batch fills first): events come in bursts a few milliseconds
+ * apart (a batch of starts turning RUNNING one by one), and without the wait each burst went as many
+ * small messages, each a JetStream store, ack and delivery. Messages wait in an in-memory outbox
  * while JetStream is unreachable and are retried with backoff; after an agent restart the full
  * state sync tells the control plane what was missed.
  */
 export class InstanceEventPublisher {
   readonly #queued: InstanceEvent[] = [];
+  /** when each queued event was queued (`performance.now()`) */
+  readonly #queuedAt: number[] = [];
   /** the message being published (kept whole across retries, so its id stays the same) */
   #outgoing: Outgoing | undefined;
   #maxBatch = 1;
   #draining = false;
   #closed = false;
+  readonly #lingerMs: number;
+  /** ends a linger early: the batch filled up, or the publisher closed */
+  #lingerCut: (() => void) | undefined;
 
   /** validates each message before it goes (`encode`), or only serialises it (`serialize`) */
   readonly #toBytes: typeof encode;
@@ -41,9 +52,10 @@ export class InstanceEventPublisher {
      * false: messages are serialised without validation — for a thousand hollow cells in one process,
      * whose CPU stands in for a thousand machines'; an agent validates what it sends
      */
-    options: { validate?: boolean } = {},
+    options: { validate?: boolean; lingerMs?: number } = {},
   ) {
     this.#toBytes = options.validate === false ? serialize : encode;
+    this.#lingerMs = options.lingerMs ?? EVENT_LINGER_MS;
   }
 
   publish(body: EventBody): void {
@@ -55,6 +67,8 @@ export class InstanceEventPublisher {
       at: new Date().toISOString(),
     } as InstanceEvent;
     this.#queued.push(event);
+    this.#queuedAt.push(performance.now());
+    if (this.#queued.length >= this.#maxBatch) this.#lingerCut?.();
     void this.#drain();
   }
 
@@ -71,11 +85,35 @@ export class InstanceEventPublisher {
 
   close(): void {
     this.#closed = true;
+    this.#lingerCut?.();
+  }
+
+  /**
+   * How long the next batch waits before it goes: until its oldest event has waited `lingerMs`, or
+   * not at all once it is full (an event that queued while the previous message was out has waited
+   * that long already) or while the api takes events one at a time.
+   */
+  #lingerLeft(): number {
+    const oldest = this.#queuedAt[0];
+    if (this.#maxBatch === 1 || oldest === undefined || this.#queued.length >= this.#maxBatch) return 0;
+    return oldest + this.#lingerMs - performance.now();
+  }
+
+  #linger(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#lingerCut?.(), ms);
+      this.#lingerCut = () => {
+        clearTimeout(timer);
+        this.#lingerCut = undefined;
+        resolve();
+      };
+    });
   }
 
   #next(): Outgoing | undefined {
     if (this.#queued.length === 0) return undefined;
     const events = this.#queued.splice(0, this.#maxBatch);
+    this.#queuedAt.splice(0, events.length);
     return { msgId: events.length === 1 ? (events[0] as InstanceEvent).eventId : randomUUID(), events };
   }
 
@@ -86,6 +124,9 @@ export class InstanceEventPublisher {
     const subject = subjects.instanceEvents(this.identity.cellId);
     try {
       while (!this.#closed) {
+        const lingerLeft = this.#outgoing ? 0 : this.#lingerLeft();
+        if (lingerLeft > 0) await this.#linger(lingerLeft);
+        if (this.#closed) break;
         this.#outgoing ??= this.#next();
         const outgoing = this.#outgoing;
         if (!outgoing) break;

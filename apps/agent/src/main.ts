@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     volumes,
     ...(network ? { setRemoteSubnets: runtime.setRemoteSubnets, subnet } : {}),
     heartbeatMs: config.GROVE_HEARTBEAT_MS,
+    eventLingerMs: config.GROVE_EVENT_LINGER_MS,
     startsAtOnce: config.GROVE_STARTS_AT_ONCE,
     teardownsAtOnce: config.GROVE_TEARDOWNS_AT_ONCE,
     archiveLimits: archiveLimitsOf(config),
