@@ -61,28 +61,33 @@ export function routableInstances(db: Database | Tx): Promise<InstanceRoute[]> {
  * Instances whose routability or route may have changed since the snapshot xmin `since`: those
  * written from it on, and the RUNNING ones of apps written from it on or on `cells` (whose state or
  * address changed). Each comes with its route, or with `route: null` when it is not routable now.
+ * Only the RUNNING ones are looked up (only they can be routable): in a burst of starts half the
+ * rows written are new instances, not running yet.
  */
 export async function changedRoutes(
   tx: Tx,
   since: string,
   cells: readonly string[],
 ): Promise<{ instanceId: string; route: InstanceRoute | null }[]> {
-  const changed = await tx.execute<{ id: string }>(sql`
-    select id from instances where written_by >= ${since}::xid8
+  const changed = await tx.execute<{ id: string; running: boolean }>(sql`
+    select id, state = 'RUNNING' as running from instances where written_by >= ${since}::xid8
     union
-    select x.id from apps a join instances x on x.app_id = a.id
+    select x.id, true from apps a join instances x on x.app_id = a.id
     where a.written_by >= ${since}::xid8 and x.state = 'RUNNING'
     union
-    select id from instances where cell_id = any(${uuidArray(cells)}::uuid[]) and state = 'RUNNING'`);
-  const ids = [...changed].map((r) => r.id);
-  if (ids.length === 0) return [];
+    select id, true from instances where cell_id = any(${uuidArray(cells)}::uuid[]) and state = 'RUNNING'`);
+  const rows = [...changed];
+  if (rows.length === 0) return [];
+  const running = rows.filter((r) => r.running).map((r) => r.id);
   const routable = new Map(
-    (await instanceRoutes(tx, sql`x.id = any(${uuidArray(ids)}::uuid[]) and ${ROUTABLE}`)).map((r) => [
-      r.instanceId,
-      r,
-    ]),
+    running.length === 0
+      ? []
+      : (await instanceRoutes(tx, sql`x.id = any(${uuidArray(running)}::uuid[]) and ${ROUTABLE}`)).map(
+          (r) => [r.instanceId, r],
+        ),
   );
-  return ids.map((id) => ({ instanceId: id, route: routable.get(id) ?? null }));
+  // one snapshot: an instance has one state in it, so the union gives each id once
+  return rows.map((r) => ({ instanceId: r.id, route: routable.get(r.id) ?? null }));
 }
 
 /** Each cell's state and address, by id (a change makes its instances' routes change). */
