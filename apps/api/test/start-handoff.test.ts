@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { CELL_SYNCED, PLACEMENT_WAKE_SUBJECT } from "../src/leader/loops";
 import { claimStarts, insertPlacedInstances, startsOf } from "../src/repo/placement";
-import { eventually, pushApp, startTestApi } from "./harness";
+import { eventually, expectStatus, pushApp, startTestApi } from "./harness";
 import { hollowCellOf } from "./hollow-cell";
 
 describeWith(["postgres", "nats"], "starts handed from the rounds to the start pump", () => {
@@ -100,6 +100,36 @@ describeWith(["postgres", "nats"], "starts handed from the rounds to the start p
     // what went to the cell is what is read
     for (const start of cell.starts)
       expect(starts.find((s) => s.instanceId === start.instanceId)?.command).toBe(start.command);
+  });
+});
+
+describeWith(["postgres", "nats"], "a start whose revision cannot make a command", () => {
+  it("crashes its instance saying why, and holds up no other app's start", async ({ pg, nats }) => {
+    const t = await startTestApi(pg, nats, { GROVE_START_RESEND_MS: "600000" });
+    const cell = await hollowCellOf(t, "cell", { maxStartBatch: 100 });
+    const dev = await t.tenantWithToken("acme");
+    const broken = await pushApp(t, dev, "broken", { instances: 0 });
+    // a stored health check no version of the protocol knows (written by hand, or a bad migration)
+    await t.db.execute(
+      sql`update app_revisions set health_check = '{"type":"telepathy"}'::jsonb where app_id = ${broken}`,
+    );
+    await expectStatus(
+      await t.call("/v1/apps/broken", { method: "PATCH", token: dev, json: { instances: 2 } }),
+      200,
+    );
+    const fine = await pushApp(t, dev, "fine", { instances: 1 });
+    const crashed = await eventually(async () => {
+      const rows = await t.db.execute<{ reason: string | null }>(
+        sql`select reason from instances where app_id = ${broken} and state = 'CRASHED'`,
+      );
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(crashed.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/stored health check is not valid: push the app again/),
+      expect.stringMatching(/stored health check is not valid/),
+    ]);
+    await eventually(async () => (cell.starts.some((s) => s.appId === fine) ? true : undefined));
+    expect(cell.starts.filter((s) => s.appId === broken)).toEqual([]);
   });
 });
 

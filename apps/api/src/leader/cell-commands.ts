@@ -2,7 +2,6 @@ import type { Database } from "@grove/db";
 import {
   CommandReply,
   decode,
-  HealthCheck,
   type InstanceImage,
   MAX_START_BATCH,
   type RefusedStart,
@@ -68,6 +67,13 @@ async function startCommandOf(deps: CommandDeps, start: PendingStart): Promise<S
     await markStartRefused(deps.db, start.instanceId, reason);
     return undefined;
   }
+  if (start.healthCheck === null) {
+    // never valid again: resending would fail the same way, so the instance crashes saying why
+    const reason = "its revision's stored health check is not valid: push the app again";
+    deps.log.warn({ instanceId: start.instanceId, cellId: start.cellId, reason }, "start not sent");
+    await markStartRefused(deps.db, start.instanceId, reason);
+    return undefined;
+  }
   if (image === null) {
     // a cell that has not reported its key yet (it syncs right after joining): resent later
     deps.log.warn(
@@ -91,7 +97,7 @@ async function startCommandOf(deps: CommandDeps, start: PendingStart): Promise<S
     memoryMb: start.memoryMb,
     diskMb: start.diskMb,
     ports: start.ports,
-    healthCheck: HealthCheck.parse(start.healthCheck),
+    healthCheck: start.healthCheck,
     ...(start.logLinesPerSecond !== undefined ? { logLinesPerSecond: start.logLinesPerSecond } : {}),
     routes: [],
     volumes: start.volumes,

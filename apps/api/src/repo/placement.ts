@@ -1,4 +1,5 @@
 import type { AppImage, Database } from "@grove/db";
+import { HealthCheck } from "@grove/protocol";
 import type { CellSnapshot } from "@grove/scheduler";
 import { sql } from "drizzle-orm";
 import { isUuid, uuidArray } from "../ids";
@@ -242,7 +243,8 @@ export interface PendingStart {
   memoryMb: number;
   diskMb: number;
   ports: number[];
-  healthCheck: Record<string, unknown>;
+  /** parsed once per revision (its defaults filled in), not once per start; null: the stored one is invalid */
+  healthCheck: HealthCheck | null;
   /** absent for a docker app, which has `image` */
   bitsDigest?: string;
   image?: AppImage;
@@ -310,7 +312,12 @@ async function withSpecs(db: Database, rows: readonly StartRow[]): Promise<Pendi
     join apps a on a.id = r.app_id
     left join tenant_quotas tq on tq.tenant_id = a.tenant_id
     left join space_quotas sq on sq.space_id = a.space_id`);
-  const specs = new Map([...specRows].map((spec) => [key(spec.app_id, spec.revision), spec]));
+  const specs = new Map(
+    [...specRows].map((spec) => [
+      key(spec.app_id, spec.revision),
+      { ...spec, health_check: HealthCheck.safeParse(spec.health_check).data ?? null },
+    ]),
+  );
   const sealing = new Set<string>();
   for (const row of rows)
     if (specs.get(key(row.app_id, row.revision))?.image_credentials != null) sealing.add(row.cell_id);
