@@ -4,7 +4,7 @@ import { describeWith, it } from "@grove/testkit";
 import { sql } from "drizzle-orm";
 import { expect, onTestFinished } from "vitest";
 import { hashToken } from "../src/auth/tokens";
-import { reportDigests } from "../src/cells/report-digest";
+import { digestReport, reportDigests } from "../src/cells/report-digest";
 import { cellById, recordHeartbeatIfChanged } from "../src/repo/cells";
 import { insertJoinToken } from "../src/repo/join-tokens";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
@@ -239,8 +239,7 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
       ],
     };
     const record = (hb: CellHeartbeat) =>
-      recordHeartbeatIfChanged(t.db, reply.cellId, hb, {
-        digests: reportDigests(hb),
+      recordHeartbeatIfChanged(t.db, reply.cellId, digestReport(hb), {
         refreshMs: 0,
         leaseTtlMs,
       });

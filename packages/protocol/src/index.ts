@@ -15,8 +15,10 @@ export {
   decode,
   decodeEither,
   decodeOrThrow,
+  decodeParsed,
   encode,
   onRejectedMessage,
+  parseMessage,
   type RejectionListener,
   serialize,
 } from "./codec";

@@ -1,13 +1,21 @@
 import type { Database } from "@grove/db";
-import { CellHeartbeat, cellSender, decode, subjects } from "@grove/protocol";
+import {
+  CellHeartbeat,
+  cellOfSubject,
+  cellSender,
+  decodeParsed,
+  parseMessage,
+  subjects,
+} from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
 import { recordHeartbeatIfChanged } from "../repo/cells";
+import { LastBeats } from "./last-beats";
 import { LatestPerCell } from "./latest-per-cell";
 import { API_QUEUE } from "./register-responder";
 import { rejectionOf } from "./rejection";
-import { reportDigests } from "./report-digest";
+import { type DigestedReport, digestReport } from "./report-digest";
 
 /** The outcome of one heartbeat message. */
 export type HeartbeatOutcome =
@@ -29,24 +37,35 @@ export interface HeartbeatStorage {
 /**
  * Validates one heartbeat and, if it comes from a known cell and says something new (or the stored
  * one is due for a refresh), stores it and renews the cell's subnet lease. The sender is the cell
- * of the subject (only that cell's NATS user may publish there); the body must name the same.
+ * of the subject (only that cell's NATS user may publish there); the body must name the same. With
+ * `last`, a beat equal to its cell's last valid one but for when it was sent is not validated and
+ * digested again (`LastBeats`).
  */
 export async function handleHeartbeat(
   db: Database,
   msg: Pick<Msg, "data" | "subject">,
   storage: HeartbeatStorage,
+  last?: LastBeats,
 ): Promise<HeartbeatOutcome> {
-  const decoded = decode(CellHeartbeat, msg.data, msg.subject);
-  if (!decoded.ok)
-    return { accepted: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
-  const heartbeat = decoded.value;
+  const parsed = parseMessage(CellHeartbeat, msg.data, msg.subject);
+  if (!parsed.ok) return { accepted: false, reason: rejectionOf(parsed.error), detail: parsed.error.message };
+  const subjectCell = cellOfSubject(msg.subject);
+  let heartbeat: CellHeartbeat;
+  let report: DigestedReport;
+  const repeated = subjectCell === undefined ? undefined : last?.repeat(subjectCell, parsed.value);
+  if (repeated) ({ heartbeat, report } = repeated);
+  else {
+    const decoded = decodeParsed(CellHeartbeat, parsed.value, msg.subject);
+    if (!decoded.ok)
+      return { accepted: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
+    heartbeat = decoded.value;
+    report = digestReport(heartbeat);
+  }
   const sender = cellSender(msg.subject, heartbeat);
   if (!sender.ok) return { accepted: false, reason: sender.reason };
-  const write = await recordHeartbeatIfChanged(db, sender.cellId, heartbeat, {
-    digests: reportDigests(heartbeat),
-    ...storage,
-  });
+  const write = await recordHeartbeatIfChanged(db, sender.cellId, report, storage);
   if (write === "unknown-cell") return { accepted: false, reason: "unknown-cell" };
+  last?.remember(sender.cellId, heartbeat, report);
   return { accepted: true, cellId: sender.cellId, written: write === "written" };
 }
 
@@ -81,9 +100,10 @@ export function consumeHeartbeats(deps: {
   };
   const log = deps.log.child({ component: "api.cells.heartbeats" });
   const sub = deps.nc.subscribe(subjects.allHeartbeats, { queue: API_QUEUE });
+  const last = new LastBeats();
   const store = async (msg: Msg) => {
     try {
-      const outcome = await handleHeartbeat(deps.db, msg, storage);
+      const outcome = await handleHeartbeat(deps.db, msg, storage, last);
       if (outcome.accepted) {
         deps.metrics.heartbeats.inc({ stored: outcome.written ? "yes" : "no" });
       } else {

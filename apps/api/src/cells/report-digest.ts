@@ -13,10 +13,52 @@ export interface ReportDigests {
   whole: string;
 }
 
-const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("base64url");
+/** A heartbeat's digests and the JSON it is stored as. */
+export interface DigestedReport {
+  digests: ReportDigests;
+  /** the heartbeat as JSON (what `cells.last_report` holds) */
+  json: string;
+  /** the same without `at` and `seq` (what `whole` digests) */
+  bodyJson: string;
+}
 
+const digest = (json: string) => createHash("sha256").update(json).digest("base64url");
+
+/**
+ * The digests of a heartbeat and its JSON, serialising it once: the body (all but `at` and `seq`) is
+ * serialised for the whole digest and the stored JSON is made from it; the state digest is the
+ * whole one unless an instance carries usage (which it leaves out).
+ */
+export function digestReport(heartbeat: CellHeartbeat): DigestedReport {
+  const { at, seq, ...body } = heartbeat;
+  return stampedReport(at, seq, JSON.stringify(body), body);
+}
+
+/** The report of a heartbeat whose body is `bodyJson` (of `body`), sent at `at` as number `seq`. */
+export function stampedReport(
+  at: string,
+  seq: number,
+  bodyJson: string,
+  body: Omit<CellHeartbeat, "at" | "seq">,
+  digests?: ReportDigests,
+): DigestedReport {
+  const whole = digests?.whole ?? digest(bodyJson);
+  const state =
+    digests?.state ??
+    (body.instances.some((instance) => instance.usage !== undefined)
+      ? digest(
+          JSON.stringify({
+            ...body,
+            instances: body.instances.map(({ usage: _usage, ...instance }) => instance),
+          }),
+        )
+      : whole);
+  // the body is a JSON object with at least `v` and `cellId`: `at` and `seq` go in front of its fields
+  const json = `{"at":${JSON.stringify(at)},"seq":${seq},${bodyJson.slice(1)}`;
+  return { digests: { state, whole }, json, bodyJson };
+}
+
+/** The digests alone (as `digestReport` gives them). */
 export function reportDigests(heartbeat: CellHeartbeat): ReportDigests {
-  const { at: _at, seq: _seq, instances, ...rest } = heartbeat;
-  const state = { ...rest, instances: instances.map(({ usage: _usage, ...instance }) => instance) };
-  return { state: digest(state), whole: digest({ ...rest, instances }) };
+  return digestReport(heartbeat).digests;
 }

@@ -106,21 +106,21 @@ export type HeartbeatWrite = "written" | "unchanged" | "unknown-cell";
 export async function recordHeartbeatIfChanged(
   db: Database,
   cellId: string,
-  report: unknown,
-  options: { digests: { state: string; whole: string }; refreshMs: number; leaseTtlMs?: number },
+  report: { digests: { state: string; whole: string }; json: string },
+  options: { refreshMs: number; leaseTtlMs?: number },
 ): Promise<HeartbeatWrite> {
   if (!isCellId(cellId)) return "unknown-cell";
   // stored as "<state>.<whole>" (base64url has no dot); a state sync stores none, so the next beat is written
-  const stored = `${options.digests.state}.${options.digests.whole}`;
+  const stored = `${report.digests.state}.${report.digests.whole}`;
   const leaseSeconds = (options.leaseTtlMs ?? 0) / 1000;
   const [row] = await db.execute<{ known: boolean; written: boolean }>(sql`
     with beat as (
       update cells set last_heartbeat_at = now(),
-        last_report = case when report_digest is distinct from ${stored} then ${JSON.stringify(report)}::jsonb
+        last_report = case when report_digest is distinct from ${stored} then ${report.json}::jsonb
           else last_report end,
         report_digest = ${stored},
         state = case when state = 'lost' and removed_at is null then 'active'::cell_state else state end
-      where id = ${cellId} and (split_part(report_digest, '.', 1) is distinct from ${options.digests.state}
+      where id = ${cellId} and (split_part(report_digest, '.', 1) is distinct from ${report.digests.state}
         or state = 'lost' or last_heartbeat_at is null
         or last_heartbeat_at < now() - make_interval(secs => ${options.refreshMs / 1000}))
       returning id
