@@ -144,7 +144,9 @@ export async function applyInstanceEvents(
           container_ip = case when p.net then p.container_ip else x.container_ip end,
           ports = case when p.net then p.ports else x.ports end,
           reason = case when p.set_reason then p.reason else x.reason end,
-          crash_count = x.crash_count + p.crashes
+          crash_count = x.crash_count + p.crashes,
+          -- stamped here, so the trigger has nothing to do (a plpgsql call per row costs)
+          written_by = pg_current_xact_id()
         from jsonb_to_recordset(${JSON.stringify([...changes.values()])}::jsonb) as p(id uuid, state text,
           since timestamptz, net boolean, address text, container_ip text, ports jsonb, set_reason boolean,
           reason text, crashes int)
