@@ -1,4 +1,4 @@
-import type { RequestError } from "@nats-io/transport-node";
+import { RequestError, TimeoutError } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect } from "vitest";
 import { describeWith, it, startNats, type TestNats } from "../src";
 
@@ -26,11 +26,12 @@ describeWith(["nats"], "NATS requests on Grove's connection options", () => {
           `ping ${i}`,
         );
       const none = await nc.request("grove.test.nobody", "x", { timeout: 5_000 }).catch((error) => error);
-      expect((none as Error).name).toBe("RequestError");
+      // the classes the api tells errors by (`instanceof`) are nats.js' own
+      expect(none).toBeInstanceOf(RequestError);
       expect((none as RequestError).isNoResponders()).toBe(true);
       nc.subscribe("grove.test.silent", { callback: () => {} });
       const late = await nc.request("grove.test.silent", "x", { timeout: 200 }).catch((error) => error);
-      expect((late as Error).name).toBe("TimeoutError");
+      expect(late).toBeInstanceOf(TimeoutError);
       sub.unsubscribe();
     } finally {
       await nc.close();
