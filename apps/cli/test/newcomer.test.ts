@@ -52,6 +52,9 @@ describeWith(
         GROVE_API_PORT: String(await freePort()),
         GROVE_ROUTER_PORT: String(routerPort),
         GROVE_ROUTER_STATUS_PORT: String(await freePort()),
+        // the agent's status port is the router's + 3 unless given: that one was never checked free
+        // (another process held it once, and the retry, with the same ports, failed the same way)
+        GROVE_STATUS_PORT: String(await freePort()),
         GROVE_POSTGRES_PORT: String(await freePort()),
         GROVE_NATS_PORT: String(await freePort()),
         GROVE_BRIDGE: bridge,
