@@ -4,7 +4,7 @@ import { describeWith, it } from "@grove/testkit";
 import { sql } from "drizzle-orm";
 import { expect, onTestFinished } from "vitest";
 import { hashToken } from "../src/auth/tokens";
-import { digestReport, reportDigests } from "../src/cells/report-digest";
+import { digestReport } from "../src/cells/report-digest";
 import { cellById, recordHeartbeatIfChanged } from "../src/repo/cells";
 import { insertJoinToken } from "../src/repo/join-tokens";
 import { eventually, expectStatus, startTestApi, type TestApi, tarOf, webApp } from "./harness";
@@ -268,7 +268,7 @@ describeWith(["root", "postgres", "nats"], "cells", () => {
         usage: { cpuPercent: 5, memoryBytes: 64 << 20, diskBytes: 1 << 20 },
       })),
     };
-    expect(reportDigests(used).state).toBe(reportDigests(base).state);
+    expect(digestReport(used).digests.state).toBe(digestReport(base).digests.state);
     expect(await record(used)).toBe("written");
     expect((await state()).seq).toBe(3);
     // a lease with less than two thirds of its TTL left is renewed by the next stored beat

@@ -1,5 +1,5 @@
 import { CellHeartbeat } from "@grove/protocol";
-import { type DigestedReport, stampedReport } from "./report-digest";
+import { type DigestedReport, stampedJson } from "./report-digest";
 import { sameJson } from "./same-json";
 
 type Body = Omit<CellHeartbeat, "at" | "seq">;
@@ -30,7 +30,7 @@ export class LastBeats {
     const { at: sentAt, seq: number } = stamp.data;
     return {
       heartbeat: { ...last.body, at: sentAt, seq: number },
-      report: stampedReport(sentAt, number, last.report.bodyJson, last.body, last.report.digests),
+      report: { ...last.report, json: stampedJson(sentAt, number, last.report.bodyJson) },
     };
   }
 

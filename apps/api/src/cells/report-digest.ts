@@ -31,34 +31,21 @@ const digest = (json: string) => createHash("sha256").update(json).digest("base6
  */
 export function digestReport(heartbeat: CellHeartbeat): DigestedReport {
   const { at, seq, ...body } = heartbeat;
-  return stampedReport(at, seq, JSON.stringify(body), body);
+  const bodyJson = JSON.stringify(body);
+  const whole = digest(bodyJson);
+  const state = body.instances.some((instance) => instance.usage !== undefined)
+    ? digest(
+        JSON.stringify({
+          ...body,
+          instances: body.instances.map(({ usage: _usage, ...instance }) => instance),
+        }),
+      )
+    : whole;
+  return { digests: { state, whole }, json: stampedJson(at, seq, bodyJson), bodyJson };
 }
 
-/** The report of a heartbeat whose body is `bodyJson` (of `body`), sent at `at` as number `seq`. */
-export function stampedReport(
-  at: string,
-  seq: number,
-  bodyJson: string,
-  body: Omit<CellHeartbeat, "at" | "seq">,
-  digests?: ReportDigests,
-): DigestedReport {
-  const whole = digests?.whole ?? digest(bodyJson);
-  const state =
-    digests?.state ??
-    (body.instances.some((instance) => instance.usage !== undefined)
-      ? digest(
-          JSON.stringify({
-            ...body,
-            instances: body.instances.map(({ usage: _usage, ...instance }) => instance),
-          }),
-        )
-      : whole);
+/** The stored JSON of a heartbeat whose body (all but `at` and `seq`) is `bodyJson`. */
+export function stampedJson(at: string, seq: number, bodyJson: string): string {
   // the body is a JSON object with at least `v` and `cellId`: `at` and `seq` go in front of its fields
-  const json = `{"at":${JSON.stringify(at)},"seq":${seq},${bodyJson.slice(1)}`;
-  return { digests: { state, whole }, json, bodyJson };
-}
-
-/** The digests alone (as `digestReport` gives them). */
-export function reportDigests(heartbeat: CellHeartbeat): ReportDigests {
-  return digestReport(heartbeat).digests;
+  return `{"at":${JSON.stringify(at)},"seq":${seq},${bodyJson.slice(1)}`;
 }
