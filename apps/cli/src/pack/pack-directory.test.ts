@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -133,6 +133,42 @@ setInterval(() => {}, 1000);
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual(ended);
       await expect(access(dirname(tar))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(scripts, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves no temp dir when Ctrl-C comes the moment the dir is made", async () => {
+    await writeFile(join(dir, "app.sh"), "httpd");
+    const scripts = await mkdtemp(join(tmpdir(), "grove-pack-signal-"));
+    try {
+      const temp = join(scripts, "tmp");
+      await mkdir(temp);
+      const script = join(scripts, "pack.mts");
+      const source = fileURLToPath(new URL("./pack-directory.ts", import.meta.url));
+      // Both ways of making a temp dir raise SIGINT at the process itself as soon as the dir exists.
+      await writeFile(
+        script,
+        `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const made = (dir: string) => { process.kill(process.pid, "SIGINT"); return dir; };
+const mkdtempSync = fs.mkdtempSync;
+fs.mkdtempSync = ((prefix: string) => made(mkdtempSync(prefix))) as typeof fs.mkdtempSync;
+const mkdtemp = fs.promises.mkdtemp;
+fs.promises.mkdtemp = (async (prefix: string) => made(await mkdtemp(prefix))) as typeof fs.promises.mkdtemp;
+syncBuiltinESMExports();
+const { packDirectory } = await import(${JSON.stringify(source)});
+await packDirectory(process.argv[2] as string);
+setInterval(() => {}, 1000);
+`,
+      );
+      const child = spawn(process.execPath, ["--import", "tsx", script, dir], {
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, TMPDIR: temp },
+      });
+      const [code, signal] = await once(child, "exit");
+      expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+      expect((await readdir(temp)).filter((name) => name.startsWith("grove-push-"))).toEqual([]);
     } finally {
       await rm(scripts, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, type Dirent, rmSync } from "node:fs";
-import { lstat, mkdtemp, opendir, readlink, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, type Dirent, mkdtempSync, rmSync } from "node:fs";
+import { lstat, opendir, readlink, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { Transform } from "node:stream";
@@ -42,8 +42,16 @@ export async function packDirectory(
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new CliError(`${dir} is not a directory`);
   const rules = await loadIgnoreRules(dir);
-  const tempDir = await mkdtemp(join(tmpdir(), "grove-push-"));
-  const unguard = removedOnSignal(tempDir);
+  // Guarded before it exists and made synchronously: a signal's handler runs only once this returns,
+  // so no Ctrl-C can end the process with the dir made and unguarded.
+  let tempDir = "";
+  const unguard = removedOnSignal(() => tempDir);
+  try {
+    tempDir = mkdtempSync(join(tmpdir(), "grove-push-"));
+  } catch (error) {
+    unguard();
+    throw error;
+  }
   const remove = () => {
     unguard();
     return rm(tempDir, { recursive: true, force: true });
@@ -85,12 +93,15 @@ export async function packDirectory(
 const ENDING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Deletes `dir` when the process exits or one of `ENDING_SIGNALS` arrives, then raises that signal
+ * Deletes `dir()` (once it names one) when the process exits or one of `ENDING_SIGNALS` arrives, then raises that signal
  * again with no handler of its own left, so the process ends as it would have (exit status 128 + the
  * signal, or another handler's doing); returns the function that stops guarding.
  */
-function removedOnSignal(dir: string): () => void {
-  const removeNow = () => rmSync(dir, { recursive: true, force: true });
+function removedOnSignal(dir: () => string): () => void {
+  const removeNow = () => {
+    const path = dir();
+    if (path) rmSync(path, { recursive: true, force: true });
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     unguard();
     removeNow();
