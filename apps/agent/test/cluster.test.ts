@@ -194,13 +194,19 @@ describeWith(["root", "runc", "postgres", "nats", "network"], "a cluster of two 
     await eventually(async () =>
       (await c.instances("lane")).every((i) => i.state === "STOPPED") ? true : undefined,
     );
+    // the stop overtook at least one start before its container was made. The api marks stopped
+    // instances STOPPED at once; the agent gives up the waiting starts only once the start in the
+    // lane made its container, so its log is awaited, and only then is the listing final.
+    await eventually(
+      async () => (cell.logs.some((line) => line.includes('"start given up for a stop"')) ? true : undefined),
+      60_000,
+      "the agent's log of a start given up for a stop",
+    );
     const socket = join(cell.stateDir, "garden.sock");
     await eventually(async () => {
       const listed = JSON.parse((await gardenGet(socket, "/containers")).body) as { Handles: string[] };
       return listed.Handles.length === 0 ? true : undefined;
     }, 60_000);
-    // the stop overtook at least one start before its container was made
-    expect(cell.logs.some((line) => line.includes('"start given up for a stop"'))).toBe(true);
     const events = (await expectStatus(await c.call("/v1/apps/lane/events"), 200)) as { items: unknown[] };
     expect(JSON.stringify(events.items)).not.toMatch(/crash/i);
   }, 180_000);
