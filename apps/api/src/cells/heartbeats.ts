@@ -1,12 +1,5 @@
 import type { Database } from "@grove/db";
-import {
-  CellHeartbeat,
-  cellOfSubject,
-  cellSender,
-  decodeParsed,
-  parseMessage,
-  subjects,
-} from "@grove/protocol";
+import { CellHeartbeat, cellOfSubject, cellSender, decode, subjects } from "@grove/protocol";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { ApiMetrics } from "../metrics";
@@ -16,6 +9,8 @@ import { LatestPerCell } from "./latest-per-cell";
 import { API_QUEUE } from "./register-responder";
 import { rejectionOf } from "./rejection";
 import { type DigestedReport, digestReport } from "./report-digest";
+
+const utf8 = new TextDecoder();
 
 /** The outcome of one heartbeat message. */
 export type HeartbeatOutcome =
@@ -38,8 +33,8 @@ export interface HeartbeatStorage {
  * Validates one heartbeat and, if it comes from a known cell and says something new (or the stored
  * one is due for a refresh), stores it and renews the cell's subnet lease. The sender is the cell
  * of the subject (only that cell's NATS user may publish there); the body must name the same. With
- * `last`, a beat equal to its cell's last valid one but for when it was sent is not validated and
- * digested again (`LastBeats`).
+ * `last`, a beat whose text equals its cell's last valid one's but for when it was sent is not
+ * parsed, validated and digested again (`LastBeats`).
  */
 export async function handleHeartbeat(
   db: Database,
@@ -47,26 +42,24 @@ export async function handleHeartbeat(
   storage: HeartbeatStorage,
   last?: LastBeats,
 ): Promise<HeartbeatOutcome> {
-  const parsed = parseMessage(CellHeartbeat, msg.data, msg.subject);
-  if (!parsed.ok) return { accepted: false, reason: rejectionOf(parsed.error), detail: parsed.error.message };
+  const text = utf8.decode(msg.data);
   const subjectCell = cellOfSubject(msg.subject);
-  let heartbeat: CellHeartbeat;
-  let report: DigestedReport;
-  const repeated = subjectCell === undefined ? undefined : last?.repeat(subjectCell, parsed.value);
-  if (repeated) ({ heartbeat, report } = repeated);
+  const repeated = subjectCell === undefined ? undefined : last?.repeat(subjectCell, text);
+  // a repeat names the subject's cell, as the beat it repeats did
+  let beat: { cellId: string; report: DigestedReport; decoded?: CellHeartbeat };
+  if (subjectCell !== undefined && repeated) beat = { cellId: subjectCell, report: repeated };
   else {
-    const decoded = decodeParsed(CellHeartbeat, parsed.value, msg.subject);
+    const decoded = decode(CellHeartbeat, text, msg.subject);
     if (!decoded.ok)
       return { accepted: false, reason: rejectionOf(decoded.error), detail: decoded.error.message };
-    heartbeat = decoded.value;
-    report = digestReport(heartbeat);
+    const sender = cellSender(msg.subject, decoded.value);
+    if (!sender.ok) return { accepted: false, reason: sender.reason };
+    beat = { cellId: sender.cellId, report: digestReport(decoded.value), decoded: decoded.value };
   }
-  const sender = cellSender(msg.subject, heartbeat);
-  if (!sender.ok) return { accepted: false, reason: sender.reason };
-  const write = await recordHeartbeatIfChanged(db, sender.cellId, report, storage);
+  const write = await recordHeartbeatIfChanged(db, beat.cellId, beat.report, storage);
   if (write === "unknown-cell") return { accepted: false, reason: "unknown-cell" };
-  last?.remember(sender.cellId, heartbeat, report);
-  return { accepted: true, cellId: sender.cellId, written: write === "written" };
+  if (beat.decoded) last?.remember(beat.cellId, text, beat.decoded, beat.report);
+  return { accepted: true, cellId: beat.cellId, written: write === "written" };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CellHeartbeat, decodeOrThrow } from "@grove/protocol";
+import { CellHeartbeat, decodeOrThrow, encode } from "@grove/protocol";
 import { describe, expect, it } from "vitest";
 import { LastBeats } from "./last-beats";
 import { digestReport } from "./report-digest";
@@ -28,32 +28,69 @@ const beat = (seq: number, state: "STARTING" | "RUNNING" = "RUNNING") =>
       maxStartBatch: 250,
     }),
   );
-/** what arrives: the JSON of a beat, parsed */
-const raw = (value: unknown) => JSON.parse(JSON.stringify(value));
+/** what an agent sends: the beat as `encode` writes it */
+const sent = (value: CellHeartbeat) => new TextDecoder().decode(encode(CellHeartbeat, value));
+const remembered = (seq: number) => {
+  const last = new LastBeats();
+  last.remember(CELL, sent(beat(seq)), beat(seq), digestReport(beat(seq)));
+  return last;
+};
 
 describe("LastBeats", () => {
-  it("gives back a beat equal to its cell's last but for when it was sent, stamped anew, with the same digests", () => {
+  it("gives back the report of a beat whose text equals its cell's last but for when it was sent, stamped anew", () => {
     const last = new LastBeats();
-    expect(last.repeat(CELL, raw(beat(1)))).toBeUndefined();
-    last.remember(CELL, beat(1), digestReport(beat(1)));
-    const repeated = last.repeat(CELL, raw(beat(2)));
-    expect(repeated?.heartbeat).toEqual(beat(2));
-    const fresh = digestReport(beat(2));
-    expect(repeated?.report.digests).toEqual(fresh.digests);
-    expect(JSON.parse(repeated?.report.json ?? "")).toEqual(JSON.parse(fresh.json));
-    expect(JSON.parse(repeated?.report.json ?? "")).toMatchObject({ seq: 2, at: beat(2).at });
+    expect(last.repeat(CELL, sent(beat(1)))).toBeUndefined();
+    last.remember(CELL, sent(beat(1)), beat(1), digestReport(beat(1)));
+    for (const seq of [2, 10, 123_456]) {
+      const repeated = last.repeat(CELL, sent(beat(seq)));
+      const fresh = digestReport(beat(seq));
+      expect(repeated?.digests).toEqual(fresh.digests);
+      expect(repeated?.bodyJson).toBe(fresh.bodyJson);
+      expect(JSON.parse(repeated?.json ?? "")).toEqual(JSON.parse(fresh.json));
+      expect(JSON.parse(repeated?.json ?? "")).toMatchObject({ seq, at: beat(seq).at });
+    }
     // another cell's memory is its own
-    expect(last.repeat("00000000-0000-4000-8000-0000000000c2", raw(beat(2)))).toBeUndefined();
+    expect(last.repeat("00000000-0000-4000-8000-0000000000c2", sent(beat(2)))).toBeUndefined();
   });
 
   it("gives nothing back for a beat that differs, or whose stamp is not valid: those are decoded in full", () => {
+    const last = remembered(1);
+    const two = sent(beat(2));
+    expect(last.repeat(CELL, sent(beat(2, "STARTING")))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace(beat(2).at, "yesterday"))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace('"seq":2', '"seq":-2'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace('"seq":2', '"seq":02'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace('"seq":2', '"seq":2.5'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace('"seq":2', '"seq":99999999999999999'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace('"at":"', '"at":"\\u0032'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace(/}$/, ',"extra":true}'))).toBeUndefined();
+    expect(last.repeat(CELL, two.replace(/}$/, " }"))).toBeUndefined();
+    expect(last.repeat(CELL, `[${two}]`)).toBeUndefined();
+    expect(last.repeat(CELL, "null")).toBeUndefined();
+    // the same text after the stamp from another cell's subject
+    const other = "00000000-0000-4000-8000-0000000000c2";
+    expect(last.repeat(other, two.replace(CELL, other))).toBeUndefined();
+    // and the beat itself still repeats
+    expect(last.repeat(CELL, two)).toBeDefined();
+  });
+
+  it("remembers only a beat written as the schema serialises it: any other text is decoded in full each time", () => {
     const last = new LastBeats();
-    last.remember(CELL, beat(1), digestReport(beat(1)));
-    expect(last.repeat(CELL, raw(beat(2, "STARTING")))).toBeUndefined();
-    expect(last.repeat(CELL, { ...raw(beat(2)), at: "yesterday" })).toBeUndefined();
-    expect(last.repeat(CELL, { ...raw(beat(2)), seq: -1 })).toBeUndefined();
-    expect(last.repeat(CELL, { ...raw(beat(2)), extra: true })).toBeUndefined();
-    expect(last.repeat(CELL, [raw(beat(2))])).toBeUndefined();
-    expect(last.repeat(CELL, null)).toBeUndefined();
+    const spaced = JSON.stringify(beat(1), null, 1);
+    last.remember(CELL, spaced, beat(1), digestReport(beat(1)));
+    expect(last.repeat(CELL, spaced)).toBeUndefined();
+    // fields in another order than the schema's
+    const { capacity, ...rest } = beat(1);
+    const reordered = JSON.stringify({ ...rest, capacity });
+    last.remember(CELL, reordered, beat(1), digestReport(beat(1)));
+    expect(last.repeat(CELL, reordered)).toBeUndefined();
+    // a field the schema drops
+    const extra = JSON.stringify({ ...beat(1), extra: true });
+    last.remember(CELL, extra, beat(1), digestReport(beat(1)));
+    expect(last.repeat(CELL, extra)).toBeUndefined();
+    // a beat not remembered forgets the one before it
+    const forgot = remembered(1);
+    forgot.remember(CELL, spaced, beat(1), digestReport(beat(1)));
+    expect(forgot.repeat(CELL, sent(beat(2)))).toBeUndefined();
   });
 });
