@@ -94,3 +94,23 @@ describe("LastBeats", () => {
     expect(forgot.repeat(CELL, sent(beat(2)))).toBeUndefined();
   });
 });
+
+describe("LastBeats memory", () => {
+  it("forgets cells not heard for a while (a removed cell's last beat is not kept forever)", () => {
+    let now = 0;
+    const last = new LastBeats(60_000, () => now);
+    const other = "00000000-0000-4000-8000-0000000000c2";
+    const otherBeat = (seq: number) => ({ ...beat(seq), cellId: other });
+    last.remember(CELL, sent(beat(1)), beat(1), digestReport(beat(1)));
+    last.remember(other, sent(otherBeat(1)), otherBeat(1), digestReport(otherBeat(1)));
+    // CELL keeps beating (repeats), the other falls silent
+    for (now = 5_000; now <= 70_000; now += 5_000)
+      expect(last.repeat(CELL, sent(beat(now / 5_000)))).toBeDefined();
+    expect(last.size).toBe(2);
+    // the next remembered beat sweeps: the silent cell is forgotten, the beating one kept
+    last.remember(CELL, sent(beat(20, "STARTING")), beat(20, "STARTING"), digestReport(beat(20, "STARTING")));
+    expect(last.size).toBe(1);
+    expect(last.repeat(other, sent(otherBeat(2)))).toBeUndefined();
+    expect(last.repeat(CELL, sent(beat(21, "STARTING")))).toBeDefined();
+  });
+});

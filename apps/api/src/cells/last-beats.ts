@@ -24,7 +24,19 @@ const bodyHeadLength = (cellId: string) => `{"v":2,"cellId":${JSON.stringify(cel
  * unlike a decoded report's thousands of objects, costs the garbage collector nothing to keep.
  */
 export class LastBeats {
-  private readonly beats = new Map<string, { tail: string; report: Omit<DigestedReport, "json"> }>();
+  private readonly beats = new Map<
+    string,
+    { tail: string; report: Omit<DigestedReport, "json">; heardAt: number }
+  >();
+  #sweptAt: number;
+
+  constructor(
+    /** a cell not heard for this long is forgotten (a removed cell beats no more) */
+    private readonly forgetAfterMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#sweptAt = now();
+  }
 
   /**
    * The report of the heartbeat `text`, stamped with its `at` and `seq` (validated), when it is
@@ -39,13 +51,14 @@ export class LastBeats {
     const stamp = Stamp.safeParse({ at: head[3], seq: Number(head[2]) });
     if (!stamp.success) return undefined;
     const { at, seq } = stamp.data;
+    last.heardAt = this.now();
     return { ...last.report, json: stampedJson(at, seq, last.report.bodyJson) };
   }
 
   /**
    * Remembers `heartbeat` (decoded from `text`) and its report for `cellId`'s next beats, if `text`
    * is the heartbeat as the schema serialises it; else forgets the cell's last one (its next beats
-   * are decoded in full).
+   * are decoded in full). Now and then, cells not heard for `forgetAfterMs` are forgotten.
    */
   remember(cellId: string, text: string, heartbeat: CellHeartbeat, report: DigestedReport): void {
     const { json: _json, ...kept } = report;
@@ -58,7 +71,16 @@ export class LastBeats {
       head[3] === heartbeat.at &&
       text.length === head[0].length + tail.length &&
       text.endsWith(tail);
-    if (canonical) this.beats.set(cellId, { tail, report: kept });
+    const now = this.now();
+    if (canonical) this.beats.set(cellId, { tail, report: kept, heardAt: now });
     else this.beats.delete(cellId);
+    if (now - this.#sweptAt < this.forgetAfterMs) return;
+    this.#sweptAt = now;
+    for (const [id, beat] of this.beats) if (now - beat.heardAt >= this.forgetAfterMs) this.beats.delete(id);
+  }
+
+  /** How many cells' beats are remembered. */
+  get size(): number {
+    return this.beats.size;
   }
 }
