@@ -230,12 +230,15 @@ async function rowsOf(c: DrillCluster, app: string): Promise<Row[]> {
 /** The apps' indexes RUNNING on `cell` (each must come back on another cell). */
 async function indexesOn(c: DrillCluster, cell: string): Promise<{ app: string; index: number }[]> {
   const list = (await (await c.call("/v1/apps")).json()) as { items: { name: string }[] };
-  const found: { app: string; index: number }[] = [];
+  // each index once: during a push an index runs there in two revisions for a moment, and the
+  // recovery is counted per index (a duplicate was never "back" and timed the drill out)
+  const found = new Map<string, { app: string; index: number }>();
   for (const { name } of list.items) {
     for (const row of await rowsOf(c, name))
-      if (row.state === "RUNNING" && row.cell?.name === cell) found.push({ app: name, index: row.index });
+      if (row.state === "RUNNING" && row.cell?.name === cell)
+        found.set(`${name}/${row.index}`, { app: name, index: row.index });
   }
-  return found;
+  return [...found.values()];
 }
 
 /** The cell's state as the api shows it (undefined when the api does not answer). */
