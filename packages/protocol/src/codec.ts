@@ -95,28 +95,6 @@ export function decode<M extends MessageType>(
 }
 
 /**
- * `decode` in two steps, for a receiver that looks at the parsed message before validating it (say,
- * to skip validating again what equals a message it validated before): `parseMessage` parses the
- * JSON only (malformed JSON is rejected as by `decode`), `decodeParsed` validates what it gave.
- */
-export function parseMessage(
-  type: MessageType,
-  bytes: Uint8Array | string,
-  subject?: string,
-): DecodeResult<unknown> {
-  return parseJson(type, bytes, subject);
-}
-
-/** Validates a message `parseMessage` parsed; see there. */
-export function decodeParsed<M extends MessageType>(
-  type: M,
-  raw: unknown,
-  subject?: string,
-): DecodeResult<MessageOf<M>> {
-  return validate(type, raw, subject);
-}
-
-/**
  * Like `decode`, for a subject that carries two versions of a message (say, a single event at v 2
  * and a batch of them at v 3): the bytes are parsed once and validated against the type whose
  * version their `v` names; `of` says which (0: the first). A `v` of neither is rejected as an

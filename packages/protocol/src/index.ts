@@ -15,10 +15,8 @@ export {
   decode,
   decodeEither,
   decodeOrThrow,
-  decodeParsed,
   encode,
   onRejectedMessage,
-  parseMessage,
   type RejectionListener,
   serialize,
 } from "./codec";

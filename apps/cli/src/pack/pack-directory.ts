@@ -93,9 +93,10 @@ export async function packDirectory(
 const ENDING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Deletes `dir()` (once it names one) when the process exits or one of `ENDING_SIGNALS` arrives, then raises that signal
- * again with no handler of its own left, so the process ends as it would have (exit status 128 + the
- * signal, or another handler's doing); returns the function that stops guarding.
+ * Deletes `dir()` (once it names one) when the process exits or one of `ENDING_SIGNALS` arrives,
+ * then raises that signal again with no handler of its own left, so the process ends as it would
+ * have (exit status 128 + the signal, or another handler's doing); returns the function that stops
+ * guarding.
  */
 function removedOnSignal(dir: () => string): () => void {
   const removeNow = () => {
