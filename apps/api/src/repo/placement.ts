@@ -417,11 +417,21 @@ export async function startsDueAgain(db: Database, cellId: string): Promise<stri
  */
 export async function startsOf(db: Database, instanceIds: readonly string[]): Promise<PendingStart[]> {
   if (instanceIds.length === 0) return [];
-  const rows = await db.execute<StartRow>(sql`
-    select id, tenant_id, app_id, cell_id, index, revision from instances
-    where id = any(${uuidArray(instanceIds)}::uuid[]) and state = 'PLACED' and cell_id is not null
-    order by since`);
+  const rows = await db.execute<StartRow>(startsOfQuery(instanceIds));
   return withSpecs(db, [...rows]);
+}
+
+/**
+ * `startsOf`'s read: the rows by primary key. Its state is compared as text so that the partial
+ * index of PLACED rows (`instances_start_due_idx`) cannot drive it: in a ramp tens of thousands of
+ * rows are PLACED while the statistics say a few, and the planner scanned them all to keep the
+ * ids asked for (16 ms for 900 ids among 50,000 PLACED rows, 3 ms by key).
+ */
+export function startsOfQuery(instanceIds: readonly string[]) {
+  return sql`
+    select id, tenant_id, app_id, cell_id, index, revision from instances
+    where id = any(${uuidArray(instanceIds)}::uuid[]) and state::text = 'PLACED' and cell_id is not null
+    order by since`;
 }
 
 /** A cell refused to start the instance: it counts as a crash with the cell's reason. */
