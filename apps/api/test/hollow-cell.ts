@@ -109,7 +109,7 @@ export interface HollowCell {
 /** The instance event a hollow cell publishes when `start`'s instance reaches `state`. */
 export function hollowInstanceEvent(
   cellId: string,
-  start: StartInstance,
+  start: Pick<StartInstance, "instanceId" | "appId" | "revision" | "index">,
   state: "STARTING" | "RUNNING" | "CRASHED" | "STOPPED",
   running: { address: string; hostPort: number; containerIP?: string },
 ) {
