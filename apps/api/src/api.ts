@@ -23,6 +23,7 @@ import {
 /** How often the api makes the logs streams of tenants that have none yet. */
 const TENANT_LOG_STREAMS_CHECK_MS = 60_000;
 
+import { removeStaleUploads } from "./apps/receive-bits";
 import { ApiMetrics } from "./metrics";
 import { BitsStore } from "./nats/bits-store";
 import { ensureDeadLettersStream } from "./nats/dead-letters";
@@ -126,6 +127,12 @@ export function createApi(options: ApiOptions): Api {
         metrics.protocolRejected.inc({ type: e.messageType, kind: e.kind }),
       );
       if (config.GROVE_BOOTSTRAP_TOKEN) await upsertBootstrapToken(db, config.GROVE_BOOTSTRAP_TOKEN);
+      if (servesHttp)
+        removeStaleUploads()
+          .then((removed) => {
+            if (removed > 0) log.info({ removed }, "stale uploads removed");
+          })
+          .catch((err) => log.warn({ err }, "stale uploads not removed"));
       if (config.GROVE_DEFAULT_TENANT) await ensureTenant(db, config.GROVE_DEFAULT_TENANT);
       // what cells send (their number's worth of beats, syncs and joins) goes only to replicas that
       // may lead: an http-only replica's event loop answers requests and nothing else
