@@ -6,6 +6,7 @@ import { checkIfMatch, etagOf } from "../http/etag";
 import { askedBy, type Countable } from "../quotas/check";
 import { checkSingleWriter, type RequestedMount, resolveMounts } from "../volumes/mounts";
 import { isForeignKeyViolation, isUniqueViolation } from "./pg-errors";
+import { preparedPerDatabase } from "./prepared";
 import { Quota } from "./quotas";
 import { inOrder, SentLast, send, type Tx } from "./tx";
 
@@ -62,6 +63,34 @@ export interface UpdateOptions {
   event: string;
   alongside?: (tx: Tx, appId: string) => Promise<void>;
 }
+
+/** Apps with their space's name. */
+function selectSpaced(db: Database) {
+  return db
+    .select({ ...getTableColumns(apps), spaceName: spaces.name })
+    .from(apps)
+    .innerJoin(spaces, eq(spaces.id, apps.spaceId))
+    .$dynamic();
+}
+
+// the request path's lookups of one app, built once (`preparedPerDatabase`)
+const appByKey = preparedPerDatabase((db) =>
+  selectSpaced(db)
+    .where(
+      and(
+        eq(apps.tenantId, sql.placeholder("tenantId")),
+        eq(apps.spaceId, sql.placeholder("spaceId")),
+        eq(apps.name, sql.placeholder("name")),
+      ),
+    )
+    .prepare("grove_app_by_key"),
+);
+const appsNamed = preparedPerDatabase((db) =>
+  selectSpaced(db)
+    .where(and(eq(apps.tenantId, sql.placeholder("tenantId")), eq(apps.name, sql.placeholder("name"))))
+    .orderBy(asc(spaces.name))
+    .prepare("grove_apps_named"),
+);
 
 /** The ETag of an app row. */
 export const appEtag = (row: AppRow) => etagOf(row.id, row.version);
@@ -137,7 +166,11 @@ export class TenantApps {
 
   /** One app by space and name; `NotFound` when it is not this tenant's. */
   async get(key: AppKey, spaceName?: string): Promise<SpacedAppRow> {
-    const [row] = await this.selectSpaced().where(this.byKey(key));
+    const [row] = await appByKey(this.db).execute({
+      tenantId: this.tenantId,
+      spaceId: key.spaceId,
+      name: key.name,
+    });
     if (!row)
       throw new NotFound(spaceName ? `no app ${key.name} in space ${spaceName}` : `no app ${key.name}`);
     return row;
@@ -145,9 +178,7 @@ export class TenantApps {
 
   /** The tenant's apps of this name, one per space at most. */
   named(name: string): Promise<SpacedAppRow[]> {
-    return this.selectSpaced()
-      .where(and(eq(apps.tenantId, this.tenantId), eq(apps.name, name)))
-      .orderBy(asc(spaces.name));
+    return appsNamed(this.db).execute({ tenantId: this.tenantId, name });
   }
 
   /**
@@ -301,11 +332,7 @@ export class TenantApps {
   }
 
   private selectSpaced() {
-    return this.db
-      .select({ ...getTableColumns(apps), spaceName: spaces.name })
-      .from(apps)
-      .innerJoin(spaces, eq(spaces.id, apps.spaceId))
-      .$dynamic();
+    return selectSpaced(this.db);
   }
 
   private byKey(key: AppKey) {

@@ -1,7 +1,8 @@
 import { type Database, schema } from "@grove/db";
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import { Conflict, NotFound } from "../errors";
 import { isUniqueViolation } from "./pg-errors";
+import { preparedPerDatabase } from "./prepared";
 import { DEFAULT_SPACE } from "./spaces";
 
 const { tenants, spaces } = schema;
@@ -22,9 +23,17 @@ export async function createTenant(db: Database, name: string): Promise<TenantRo
   }
 }
 
+const tenantNamed = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(tenants)
+    .where(eq(tenants.name, sql.placeholder("name")))
+    .prepare("grove_tenant_by_name"),
+);
+
 /** A tenant by name; `NotFound` otherwise. */
 export async function tenantByName(db: Database, name: string): Promise<TenantRow> {
-  const [row] = await db.select().from(tenants).where(eq(tenants.name, name));
+  const [row] = await tenantNamed(db).execute({ name });
   if (!row) throw new NotFound(`no tenant ${name}`);
   return row;
 }

@@ -5,6 +5,7 @@ import { hashToken } from "../auth/tokens";
 import { NotFound } from "../errors";
 import { isUuid } from "../ids";
 import { type CreatedCursor, createdOrder } from "./created-cursor";
+import { preparedPerDatabase } from "./prepared";
 
 const { apiTokens, tenants } = schema;
 
@@ -13,6 +14,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Why a bearer token was refused. */
 export type TokenRefusal = "unknown" | "revoked" | "expired";
+
+const tokenByHash = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.tokenHash, sql.placeholder("hash")))
+    .prepare("grove_token_by_hash"),
+);
 
 /**
  * The principal a bearer token stands for, or why it stands for none. Revocation and expiry are
@@ -23,10 +32,7 @@ export async function authenticateToken(
   token: string,
   now = new Date(),
 ): Promise<{ principal: Principal } | { refused: TokenRefusal }> {
-  const [row] = await db
-    .select()
-    .from(apiTokens)
-    .where(eq(apiTokens.tokenHash, hashToken(token)));
+  const [row] = await tokenByHash(db).execute({ hash: hashToken(token) });
   if (!row) return { refused: "unknown" };
   if (row.revokedAt) return { refused: "revoked" };
   if (row.expiresAt && row.expiresAt <= now) return { refused: "expired" };
