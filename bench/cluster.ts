@@ -24,7 +24,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNats, startPostgres } from "@grove/testkit/services";
 import postgres from "postgres";
 import type { HollowCellsConfig } from "./hollow-cells";
-import { percentile, report } from "./lib";
+import { machineReferenceMs, percentile, report } from "./lib";
 
 const TOKEN = "bench-operator-token-0123456789";
 const TENANT = "default";
@@ -251,6 +251,8 @@ function bitsTar(): Buffer {
 export async function main(): Promise<string> {
   const size = sizeOf(process.argv);
   const loadAtStart = loadavg();
+  // before anything of the bench runs: how fast the machine is today (see `machineReferenceMs`)
+  const referenceMs = machineReferenceMs();
   const total = size.apps * size.perApp;
   const pg = await startPostgres();
   const nats = await startNats();
@@ -641,6 +643,7 @@ export async function main(): Promise<string> {
           "hollow cells / apps / instances",
           `${size.cells} / ${size.apps} / ${total}${hollowNice ? ` (hollow cells at nice ${hollowNice})` : ""}`,
         ],
+        ["machine reference workload ms (lower: faster; compare runs beside it)", referenceMs],
         ["cells joined in s", joinSeconds],
         ["RUNNING at the end", `${running} / ${total}`],
         ["desired (stored in s) → RUNNING s", `${desireWriteSeconds.toFixed(2)} → ${rampSeconds.toFixed(2)}`],
@@ -693,6 +696,7 @@ export async function main(): Promise<string> {
         hollow: true,
         size,
         instances: total,
+        machine_reference_ms: referenceMs,
         join_seconds: joinSeconds,
         running,
         desire_write_seconds: desireWriteSeconds,
