@@ -26,6 +26,12 @@ export interface PostgresServerOptions {
   port: number;
   /** fsync and friends off: for tests, where durability across power loss does not matter */
   durable: boolean;
+  /**
+   * server settings (`name: value`), given on the command line after the defaults here: they win
+   * over those and over `ALTER SYSTEM`, which a command-line setting (as the 32 MB of shared buffers)
+   * silently outranks
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       ...["-D", options.dataDir, "-k", options.socketDir, "-p", String(options.port)],
       ...["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=32MB"],
       ...tuning,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     { uid: pgUser.uid, gid: pgUser.gid, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -27,14 +27,16 @@ const TEMPLATE_VERSION = "pg15-v1";
  * loopback port and a unix socket in its own temp dir, with Grove's migrations applied. `stop()`
  * shuts it down and deletes everything.
  */
-export async function startPostgres(options: { migrate?: boolean } = {}): Promise<TestPostgres> {
+export async function startPostgres(
+  options: { migrate?: boolean; settings?: Readonly<Record<string, string>> } = {},
+): Promise<TestPostgres> {
   const template = await ensureTemplate();
   const temp = await makeTempDir("grove-pg-");
   const dataDir = join(temp.path, "data");
   await execa("cp", ["-a", template, dataDir]);
   let server: Awaited<ReturnType<typeof startPostgresServer>> | undefined;
   const launch = (port: number) =>
-    startPostgresServer({ dataDir, socketDir: temp.path, port, durable: false });
+    startPostgresServer({ dataDir, socketDir: temp.path, port, durable: false, settings: options.settings });
   const stop = async () => {
     await server?.stop();
     await temp.remove();

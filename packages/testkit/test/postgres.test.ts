@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { expect } from "vitest";
-import { describeWith, it } from "../src";
+import { describeWith, it, startPostgres } from "../src";
 
 describeWith(["root", "postgres"], "throwaway Postgres", () => {
   it("has Grove's migrations applied", async ({ pg }) => {
@@ -64,6 +64,32 @@ describeWith(["root", "postgres"], "throwaway Postgres", () => {
       expect(rows[0]?.n).toBe(0);
     } finally {
       await sql.end();
+    }
+  });
+});
+
+describeWith(["root", "postgres"], "a throwaway Postgres with settings of its own", () => {
+  it("runs with them across a restart (ALTER SYSTEM cannot raise the command line's shared buffers)", async () => {
+    const pg = await startPostgres({ migrate: false, settings: { shared_buffers: "64MB" } });
+    const shown = async () => {
+      const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await sql<{ shared_buffers: string }[]>`show shared_buffers`;
+        return row?.shared_buffers;
+      } finally {
+        await sql.end();
+      }
+    };
+    try {
+      expect(await shown()).toBe("64MB");
+      // what a bench did until it read what the server said: this is outranked by the command line
+      const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+      await sql`alter system set shared_buffers = '128MB'`;
+      await sql.end();
+      await pg.restart();
+      expect(await shown()).toBe("64MB");
+    } finally {
+      await pg.stop();
     }
   });
 });
