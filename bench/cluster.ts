@@ -263,7 +263,7 @@ export async function main(): Promise<string> {
   // bench asked for 512 MB that way and ran with 32 MB)
   const pg = await startPostgres({
     settings: {
-      shared_buffers: (process.env.BENCH_PG_SHARED_BUFFERS ?? "512MB").replace(/[^0-9A-Za-z]/g, ""),
+      shared_buffers: process.env.BENCH_PG_SHARED_BUFFERS ?? "512MB",
       ...(statements ? { shared_preload_libraries: "pg_stat_statements" } : {}),
     },
   });

@@ -158,7 +158,7 @@ export class TenantApps {
         ? undefined
         : or(gt(apps.name, after[0]), and(eq(apps.name, after[0]), gt(apps.spaceId, after[1])));
     const inSpaces = spaceIds === undefined ? undefined : inArray(apps.spaceId, spaceIds);
-    return this.selectSpaced()
+    return selectSpaced(this.db)
       .where(and(eq(apps.tenantId, this.tenantId), afterCursor, inSpaces))
       .orderBy(asc(apps.name), asc(apps.spaceId))
       .limit(limit);
@@ -329,10 +329,6 @@ export class TenantApps {
         { quota: spaceQuota, row: spaceRow },
         askedBy(before, after),
       );
-  }
-
-  private selectSpaced() {
-    return selectSpaced(this.db);
   }
 
   private byKey(key: AppKey) {
